@@ -1,0 +1,467 @@
+/* hallway-client.c
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * Every request presents this computer's certificate and checks the
+ * neighbour's against the device id it announced: a self-signed certificate
+ * is only as good as the pin it is compared with.
+ */
+#include "config.h"
+
+#include "hallway-client.h"
+
+#include "hallway-error.h"
+#include "hallway-identity.h"
+
+struct _HallwayClient
+{
+  GObject          parent_instance;
+
+  GTlsCertificate *certificate;
+  SoupSession     *session;
+};
+
+G_DEFINE_FINAL_TYPE (HallwayClient, hallway_client, G_TYPE_OBJECT)
+
+typedef struct
+{
+  SoupMessage  *message;
+  char         *expected_id;
+  char         *presented_id;
+  GCancellable *cancellable;   /* ours: cancelled by the timeout or the caller's */
+  gulong        cancelled_id;
+  GCancellable *caller_cancellable;
+  guint         timeout_id;
+  guint         timeout_seconds;
+  gboolean      timed_out;
+  guint8       *buffer;
+  gsize         length;
+} GetInfoData;
+
+static void
+get_info_data_free (gpointer data)
+{
+  GetInfoData *d = data;
+
+  g_clear_handle_id (&d->timeout_id, g_source_remove);
+  if (d->caller_cancellable != NULL)
+    g_cancellable_disconnect (d->caller_cancellable, d->cancelled_id);
+  g_clear_object (&d->caller_cancellable);
+  g_clear_object (&d->message);
+  g_clear_object (&d->cancellable);
+  g_free (d->expected_id);
+  g_free (d->presented_id);
+  g_free (d->buffer);
+  g_free (d);
+}
+
+/**
+ * hallway_client_new:
+ * @certificate: this computer's certificate, with its private key
+ *
+ * Returns: (transfer full): a client presenting @certificate
+ */
+HallwayClient *
+hallway_client_new (GTlsCertificate *certificate)
+{
+  HallwayClient *self;
+
+  g_return_val_if_fail (G_IS_TLS_CERTIFICATE (certificate), NULL);
+
+  self = g_object_new (HALLWAY_TYPE_CLIENT, NULL);
+  self->certificate = g_object_ref (certificate);
+  return self;
+}
+
+/**
+ * hallway_client_get_session:
+ * @self: a #HallwayClient
+ *
+ * Returns: (transfer none): the session requests go through
+ */
+SoupSession *
+hallway_client_get_session (HallwayClient *self)
+{
+  g_return_val_if_fail (HALLWAY_IS_CLIENT (self), NULL);
+
+  return self->session;
+}
+
+/**
+ * hallway_parse_address:
+ * @text: "host", "host:port", "10.0.0.5:53535", "fe80::1%eth0" or "[fe80::1%eth0]:53535"
+ * @default_port: the port when @text has none
+ * @out_host: (out): the host, without brackets
+ * @out_port: (out): the port
+ * @error: return location for a #GError
+ *
+ * Returns: whether @text is a usable address
+ */
+gboolean
+hallway_parse_address (const char  *text,
+                       guint16      default_port,
+                       char       **out_host,
+                       guint16     *out_port,
+                       GError     **error)
+{
+  g_autofree char *host = NULL;
+  const char *port_text = NULL;
+  guint64 port = default_port;
+
+  if (text == NULL || *text == '\0' || strlen (text) > 255 || !g_utf8_validate (text, -1, NULL))
+    {
+      g_set_error (error, HALLWAY_ERROR, HALLWAY_ERROR_INVALID_ARGUMENT,
+                   "“%s” is not an address", text != NULL ? text : "");
+      return FALSE;
+    }
+
+  if (text[0] == '[')
+    {
+      const char *end = strchr (text, ']');
+
+      if (end == NULL || (end[1] != '\0' && end[1] != ':'))
+        {
+          g_set_error (error, HALLWAY_ERROR, HALLWAY_ERROR_INVALID_ARGUMENT,
+                       "“%s” is not an address: unbalanced brackets", text);
+          return FALSE;
+        }
+      host = g_strndup (text + 1, end - text - 1);
+      if (end[1] == ':')
+        port_text = end + 2;
+    }
+  else
+    {
+      const char *colon = strchr (text, ':');
+
+      /* More than one colon without brackets: a bare IPv6 address. */
+      if (colon != NULL && strchr (colon + 1, ':') == NULL)
+        {
+          host = g_strndup (text, colon - text);
+          port_text = colon + 1;
+        }
+      else
+        host = g_strdup (text);
+    }
+
+  if (port_text != NULL &&
+      !g_ascii_string_to_unsigned (port_text, 10, 1, G_MAXUINT16, &port, NULL))
+    {
+      g_set_error (error, HALLWAY_ERROR, HALLWAY_ERROR_INVALID_ARGUMENT,
+                   "“%s” is not a valid port", port_text);
+      return FALSE;
+    }
+
+  if (*host == '\0' || strpbrk (host, " /?#@\\[]") != NULL)
+    {
+      g_set_error (error, HALLWAY_ERROR, HALLWAY_ERROR_INVALID_ARGUMENT,
+                   "“%s” is not an address", text);
+      return FALSE;
+    }
+
+  *out_host = g_steal_pointer (&host);
+  *out_port = port;
+  return TRUE;
+}
+
+/**
+ * hallway_client_build_uri:
+ * @address: a host name or numeric address (IPv6 may carry "%scope")
+ * @port: the port
+ * @path: an absolute, already escaped path
+ *
+ * Returns: (transfer full): an https:// URI
+ */
+char *
+hallway_client_build_uri (const char *address,
+                          guint16     port,
+                          const char *path)
+{
+  if (strchr (address, ':') != NULL)
+    {
+      g_autofree char *escaped = NULL;
+      const char *percent = strchr (address, '%');
+
+      /* RFC 6874: the zone id separator is written as "%25" in a URI. */
+      if (percent != NULL)
+        escaped = g_strdup_printf ("%.*s%%25%s", (int) (percent - address), address,
+                                   percent + 1);
+      return g_strdup_printf ("https://[%s]:%u%s", escaped != NULL ? escaped : address,
+                              port, path);
+    }
+  return g_strdup_printf ("https://%s:%u%s", address, port, path);
+}
+
+static gboolean
+accept_certificate_cb (SoupMessage          *message,
+                       GTlsCertificate      *certificate,
+                       GTlsCertificateFlags  errors,
+                       gpointer              user_data)
+{
+  GetInfoData *d = user_data;
+
+  g_free (d->presented_id);
+  d->presented_id = hallway_certificate_dup_device_id (certificate);
+
+  /* Self-signed certificates never validate against a CA; what matters is
+   * that the certificate is the one the neighbour announced. With no
+   * expectation (a neighbour added by address) the caller pins what it got. */
+  if (d->expected_id == NULL)
+    return TRUE;
+  return g_strcmp0 (d->presented_id, d->expected_id) == 0;
+}
+
+static gboolean
+timeout_cb (gpointer user_data)
+{
+  GetInfoData *d = user_data;
+
+  d->timeout_id = 0;
+  d->timed_out = TRUE;
+  g_cancellable_cancel (d->cancellable);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+caller_cancelled_cb (GCancellable *cancellable,
+                     gpointer      user_data)
+{
+  GCancellable *ours = user_data;
+
+  g_cancellable_cancel (ours);
+}
+
+static void
+return_transport_error (GTask       *task,
+                        GetInfoData *d,
+                        GError      *error)
+{
+  if (d->expected_id != NULL && d->presented_id != NULL &&
+      g_strcmp0 (d->expected_id, d->presented_id) != 0)
+    g_task_return_new_error (task, HALLWAY_ERROR, HALLWAY_ERROR_IDENTITY_MISMATCH,
+                             "This computer presents a different identity than the one it "
+                             "announced; it may be an impostor");
+  else if (d->timed_out)
+    g_task_return_new_error (task, HALLWAY_ERROR, HALLWAY_ERROR_PEER_GONE,
+                             "No answer within %u seconds", d->timeout_seconds);
+  else if (g_task_return_error_if_cancelled (task))
+    ;
+  else
+    g_task_return_new_error (task, HALLWAY_ERROR, HALLWAY_ERROR_PEER_GONE,
+                             "Could not reach it: %s", error->message);
+}
+
+static void
+body_read_cb (GObject      *source,
+              GAsyncResult *result,
+              gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  GetInfoData *d = g_task_get_task_data (task);
+  g_autoptr(GError) error = NULL;
+  g_autofree char *presented = NULL;
+  GTlsCertificate *peer_certificate;
+  HallwayInfo *info;
+  gsize n_read = 0;
+
+  if (!g_input_stream_read_all_finish (G_INPUT_STREAM (source), result, &n_read, &error))
+    {
+      return_transport_error (task, d, error);
+      return;
+    }
+  if (n_read > HALLWAY_INFO_MAX_BYTES)
+    {
+      g_task_return_new_error (task, HALLWAY_ERROR, HALLWAY_ERROR_INVALID_DATA,
+                               "The neighbour's description is too large");
+      return;
+    }
+
+  /* A kept-alive connection does not handshake again, so check the
+   * certificate the answer really came over. */
+  peer_certificate = soup_message_get_tls_peer_certificate (d->message);
+  if (peer_certificate == NULL)
+    {
+      g_task_return_new_error (task, HALLWAY_ERROR, HALLWAY_ERROR_IDENTITY_MISMATCH,
+                               "The answer did not come over TLS");
+      return;
+    }
+  presented = hallway_certificate_dup_device_id (peer_certificate);
+  g_free (d->presented_id);
+  d->presented_id = g_strdup (presented);
+  if (d->expected_id != NULL && g_strcmp0 (presented, d->expected_id) != 0)
+    {
+      return_transport_error (task, d, NULL);
+      return;
+    }
+
+  info = hallway_info_parse ((const char *) d->buffer, n_read, &error);
+  if (info == NULL)
+    {
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
+  if (g_strcmp0 (info->device_id, presented) != 0)
+    {
+      hallway_info_free (info);
+      g_task_return_new_error (task, HALLWAY_ERROR, HALLWAY_ERROR_IDENTITY_MISMATCH,
+                               "This computer describes itself with an identity that is not "
+                               "its certificate's; it may be an impostor");
+      return;
+    }
+
+  g_task_return_pointer (task, info, (GDestroyNotify) hallway_info_free);
+}
+
+static void
+info_sent_cb (GObject      *source,
+              GAsyncResult *result,
+              gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  GetInfoData *d = g_task_get_task_data (task);
+  g_autoptr(GInputStream) stream = NULL;
+  g_autoptr(GError) error = NULL;
+  guint status;
+
+  stream = soup_session_send_finish (SOUP_SESSION (source), result, &error);
+  if (stream == NULL)
+    {
+      return_transport_error (task, d, error);
+      return;
+    }
+
+  status = soup_message_get_status (d->message);
+  if (status != SOUP_STATUS_OK)
+    {
+      g_task_return_new_error (task, HALLWAY_ERROR, HALLWAY_ERROR_INVALID_DATA,
+                               "It answered “%u %s” instead of describing itself; is it "
+                               "running Hallway?", status,
+                               soup_message_get_reason_phrase (d->message));
+      return;
+    }
+
+  d->buffer = g_malloc (HALLWAY_INFO_MAX_BYTES + 1);
+  g_input_stream_read_all_async (stream, d->buffer, HALLWAY_INFO_MAX_BYTES + 1,
+                                 G_PRIORITY_DEFAULT, d->cancellable,
+                                 body_read_cb, g_steal_pointer (&task));
+}
+
+/**
+ * hallway_client_get_info_async:
+ * @self: a #HallwayClient
+ * @address: numeric address or host name of the neighbour
+ * @port: its port
+ * @expected_id: (nullable): the device id it announced; %NULL to learn it
+ * @timeout_seconds: give up after this long
+ * @cancellable: (nullable): a #GCancellable
+ * @callback: called when done
+ * @user_data: data for @callback
+ *
+ * Asks a neighbour to describe itself (GET /api/v1/info), checking that the
+ * certificate it presents is the one it announced.
+ */
+void
+hallway_client_get_info_async (HallwayClient       *self,
+                               const char          *address,
+                               guint16              port,
+                               const char          *expected_id,
+                               guint                timeout_seconds,
+                               GCancellable        *cancellable,
+                               GAsyncReadyCallback  callback,
+                               gpointer             user_data)
+{
+  g_autoptr(GTask) task = NULL;
+  g_autofree char *uri = NULL;
+  GetInfoData *d;
+
+  g_return_if_fail (HALLWAY_IS_CLIENT (self));
+  g_return_if_fail (address != NULL);
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, hallway_client_get_info_async);
+
+  d = g_new0 (GetInfoData, 1);
+  d->expected_id = g_strdup (expected_id);
+  d->timeout_seconds = timeout_seconds;
+  d->cancellable = g_cancellable_new ();
+  g_task_set_task_data (task, d, get_info_data_free);
+
+  uri = hallway_client_build_uri (address, port, "/api/v1/info");
+  d->message = soup_message_new (SOUP_METHOD_GET, uri);
+  if (d->message == NULL)
+    {
+      g_task_return_new_error (task, HALLWAY_ERROR, HALLWAY_ERROR_INVALID_ARGUMENT,
+                               "“%s” is not an address", address);
+      return;
+    }
+  soup_message_set_tls_client_certificate (d->message, self->certificate);
+  soup_message_headers_replace (soup_message_get_request_headers (d->message),
+                                "Accept", "application/json");
+  g_signal_connect (d->message, "accept-certificate", G_CALLBACK (accept_certificate_cb), d);
+
+  if (cancellable != NULL)
+    {
+      d->caller_cancellable = g_object_ref (cancellable);
+      d->cancelled_id = g_cancellable_connect (cancellable, G_CALLBACK (caller_cancelled_cb),
+                                               g_object_ref (d->cancellable), g_object_unref);
+    }
+  if (timeout_seconds > 0)
+    d->timeout_id = g_timeout_add_seconds (timeout_seconds, timeout_cb, d);
+
+  soup_session_send_async (self->session, d->message, G_PRIORITY_DEFAULT, d->cancellable,
+                           info_sent_cb, g_steal_pointer (&task));
+}
+
+/**
+ * hallway_client_get_info_finish:
+ * @self: a #HallwayClient
+ * @result: the result passed to the callback
+ * @out_presented_id: (out) (optional) (transfer full): the device id of the
+ *   certificate the neighbour presented, when it got that far
+ * @error: return location for a #GError
+ *
+ * Returns: (transfer full) (nullable): the neighbour's description
+ */
+HallwayInfo *
+hallway_client_get_info_finish (HallwayClient  *self,
+                                GAsyncResult   *result,
+                                char          **out_presented_id,
+                                GError        **error)
+{
+  GetInfoData *d;
+
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+
+  d = g_task_get_task_data (G_TASK (result));
+  if (out_presented_id != NULL)
+    *out_presented_id = g_strdup (d->presented_id);
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+static void
+hallway_client_dispose (GObject *object)
+{
+  HallwayClient *self = HALLWAY_CLIENT (object);
+
+  if (self->session != NULL)
+    soup_session_abort (self->session);
+  g_clear_object (&self->session);
+  g_clear_object (&self->certificate);
+
+  G_OBJECT_CLASS (hallway_client_parent_class)->dispose (object);
+}
+
+static void
+hallway_client_class_init (HallwayClientClass *klass)
+{
+  G_OBJECT_CLASS (klass)->dispose = hallway_client_dispose;
+}
+
+static void
+hallway_client_init (HallwayClient *self)
+{
+  self->session = soup_session_new_with_options ("user-agent", "Hallway/" PACKAGE_VERSION,
+                                                 "idle-timeout", 60,
+                                                 "max-conns-per-host", 4,
+                                                 "proxy-resolver", NULL,
+                                                 NULL);
+}

@@ -1,0 +1,45 @@
+/* hallway-client.h: talking HTTPS to a neighbour, with its identity pinned
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#pragma once
+
+#include <gio/gio.h>
+#include <libsoup/soup.h>
+
+#include "hallway-info.h"
+
+G_BEGIN_DECLS
+
+#define HALLWAY_TYPE_CLIENT (hallway_client_get_type ())
+G_DECLARE_FINAL_TYPE (HallwayClient, hallway_client, HALLWAY, CLIENT, GObject)
+
+G_GNUC_WARN_UNUSED_RESULT
+HallwayClient *hallway_client_new             (GTlsCertificate      *certificate);
+SoupSession   *hallway_client_get_session     (HallwayClient        *self);
+
+G_GNUC_WARN_UNUSED_RESULT
+char          *hallway_client_build_uri       (const char           *address,
+                                               guint16               port,
+                                               const char           *path);
+gboolean       hallway_parse_address          (const char           *text,
+                                               guint16               default_port,
+                                               char                **out_host,
+                                               guint16              *out_port,
+                                               GError              **error);
+
+void           hallway_client_get_info_async  (HallwayClient        *self,
+                                               const char           *address,
+                                               guint16               port,
+                                               const char           *expected_id,
+                                               guint                 timeout_seconds,
+                                               GCancellable         *cancellable,
+                                               GAsyncReadyCallback   callback,
+                                               gpointer              user_data);
+G_GNUC_WARN_UNUSED_RESULT
+HallwayInfo   *hallway_client_get_info_finish (HallwayClient        *self,
+                                               GAsyncResult         *result,
+                                               char                **out_presented_id,
+                                               GError              **error);
+
+G_END_DECLS

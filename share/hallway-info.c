@@ -1,0 +1,207 @@
+/* hallway-info.c
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include "config.h"
+
+#include "hallway-info.h"
+
+#include <json-glib/json-glib.h>
+
+#include "hallway-error.h"
+#include "hallway-identity.h"
+
+void
+hallway_info_free (HallwayInfo *info)
+{
+  if (info == NULL)
+    return;
+  g_free (info->device_id);
+  g_free (info->name);
+  g_free (info->host);
+  g_free (info->version);
+  g_free (info);
+}
+
+/**
+ * hallway_info_to_json:
+ * @info: what this computer says about itself
+ *
+ * Returns: (transfer full): the JSON document served at /api/v1/info
+ */
+char *
+hallway_info_to_json (const HallwayInfo *info)
+{
+  g_autoptr(JsonBuilder) builder = json_builder_new ();
+  g_autoptr(JsonGenerator) generator = json_generator_new ();
+  g_autoptr(JsonNode) root = NULL;
+
+  json_builder_begin_object (builder);
+  json_builder_set_member_name (builder, "id");
+  json_builder_add_string_value (builder, info->device_id);
+  json_builder_set_member_name (builder, "name");
+  json_builder_add_string_value (builder, info->name);
+  json_builder_set_member_name (builder, "host");
+  json_builder_add_string_value (builder, info->host);
+  json_builder_set_member_name (builder, "version");
+  json_builder_add_string_value (builder, info->version);
+  json_builder_set_member_name (builder, "port");
+  json_builder_add_int_value (builder, info->port);
+  json_builder_set_member_name (builder, "shares");
+  json_builder_begin_array (builder);
+  json_builder_end_array (builder);
+  json_builder_set_member_name (builder, "printers");
+  json_builder_begin_array (builder);
+  json_builder_end_array (builder);
+  json_builder_set_member_name (builder, "accepts-drops");
+  json_builder_add_boolean_value (builder, info->accepts_drops);
+  json_builder_end_object (builder);
+
+  root = json_builder_get_root (builder);
+  json_generator_set_root (generator, root);
+  return json_generator_to_data (generator, NULL);
+}
+
+static char *
+dup_string_member (JsonObject  *object,
+                   const char  *member,
+                   gsize        max_bytes,
+                   gboolean     required,
+                   GError     **error)
+{
+  JsonNode *node = json_object_get_member (object, member);
+  const char *value;
+
+  if (node == NULL || JSON_NODE_HOLDS_NULL (node))
+    {
+      if (required)
+        g_set_error (error, HALLWAY_ERROR, HALLWAY_ERROR_INVALID_DATA,
+                     "The neighbour's description has no “%s”", member);
+      return NULL;
+    }
+  if (!JSON_NODE_HOLDS_VALUE (node) || json_node_get_value_type (node) != G_TYPE_STRING)
+    {
+      g_set_error (error, HALLWAY_ERROR, HALLWAY_ERROR_INVALID_DATA,
+                   "The neighbour's “%s” is not text", member);
+      return NULL;
+    }
+
+  value = json_node_get_string (node);
+  /* json-glib only produces valid UTF-8, but control characters would let a
+   * neighbour forge lines in a terminal or a log. */
+  if (strlen (value) > max_bytes)
+    {
+      g_set_error (error, HALLWAY_ERROR, HALLWAY_ERROR_INVALID_DATA,
+                   "The neighbour's “%s” is too long", member);
+      return NULL;
+    }
+  for (const char *p = value; *p != '\0'; p = g_utf8_next_char (p))
+    if (g_unichar_iscntrl (g_utf8_get_char (p)))
+      {
+        g_set_error (error, HALLWAY_ERROR, HALLWAY_ERROR_INVALID_DATA,
+                     "The neighbour's “%s” contains control characters", member);
+        return NULL;
+      }
+
+  return g_strdup (value);
+}
+
+static guint
+count_array_member (JsonObject *object,
+                    const char *member)
+{
+  JsonNode *node = json_object_get_member (object, member);
+
+  if (node == NULL || !JSON_NODE_HOLDS_ARRAY (node))
+    return 0;
+  return json_array_get_length (json_node_get_array (node));
+}
+
+/**
+ * hallway_info_parse:
+ * @data: a neighbour's /api/v1/info answer (untrusted)
+ * @length: its length
+ * @error: return location for a #GError
+ *
+ * Returns: (transfer full) (nullable): what the neighbour says about itself
+ */
+HallwayInfo *
+hallway_info_parse (const char  *data,
+                    gsize        length,
+                    GError     **error)
+{
+  g_autoptr(JsonParser) parser = json_parser_new_immutable ();
+  g_autoptr(HallwayInfo) info = g_new0 (HallwayInfo, 1);
+  g_autoptr(GError) local_error = NULL;
+  JsonObject *object;
+  JsonNode *node;
+
+  if (length > HALLWAY_INFO_MAX_BYTES)
+    {
+      g_set_error (error, HALLWAY_ERROR, HALLWAY_ERROR_INVALID_DATA,
+                   "The neighbour's description is too large");
+      return NULL;
+    }
+  if (!json_parser_load_from_data (parser, data, length, &local_error))
+    {
+      g_set_error (error, HALLWAY_ERROR, HALLWAY_ERROR_INVALID_DATA,
+                   "The neighbour's description is not valid JSON: %s", local_error->message);
+      return NULL;
+    }
+
+  node = json_parser_get_root (parser);
+  if (node == NULL || !JSON_NODE_HOLDS_OBJECT (node))
+    {
+      g_set_error (error, HALLWAY_ERROR, HALLWAY_ERROR_INVALID_DATA,
+                   "The neighbour's description is not a JSON object");
+      return NULL;
+    }
+  object = json_node_get_object (node);
+
+  info->device_id = dup_string_member (object, "id", HALLWAY_DEVICE_ID_LEN, TRUE, error);
+  if (info->device_id == NULL)
+    return NULL;
+  if (!hallway_device_id_is_valid (info->device_id))
+    {
+      g_set_error (error, HALLWAY_ERROR, HALLWAY_ERROR_INVALID_DATA,
+                   "The neighbour's device id is malformed");
+      return NULL;
+    }
+
+  info->name = dup_string_member (object, "name", HALLWAY_INFO_MAX_NAME, TRUE, error);
+  if (info->name == NULL)
+    return NULL;
+
+  info->host = dup_string_member (object, "host", HALLWAY_INFO_MAX_NAME, FALSE, &local_error);
+  if (local_error != NULL)
+    {
+      g_propagate_error (error, g_steal_pointer (&local_error));
+      return NULL;
+    }
+  info->version = dup_string_member (object, "version", 64, FALSE, &local_error);
+  if (local_error != NULL)
+    {
+      g_propagate_error (error, g_steal_pointer (&local_error));
+      return NULL;
+    }
+
+  node = json_object_get_member (object, "port");
+  if (node != NULL && JSON_NODE_HOLDS_VALUE (node) &&
+      json_node_get_value_type (node) == G_TYPE_INT64)
+    {
+      gint64 port = json_node_get_int (node);
+
+      if (port > 0 && port <= G_MAXUINT16)
+        info->port = port;
+    }
+
+  node = json_object_get_member (object, "accepts-drops");
+  if (node != NULL && JSON_NODE_HOLDS_VALUE (node) &&
+      json_node_get_value_type (node) == G_TYPE_BOOLEAN)
+    info->accepts_drops = json_node_get_boolean (node);
+
+  info->n_shares = count_array_member (object, "shares");
+  info->n_printers = count_array_member (object, "printers");
+
+  return g_steal_pointer (&info);
+}

@@ -1,0 +1,39 @@
+/* hallway-info.h: GET /api/v1/info, built and parsed
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#pragma once
+
+#include <glib.h>
+
+G_BEGIN_DECLS
+
+/* A neighbour's answer is hostile input: bound what is read. */
+#define HALLWAY_INFO_MAX_BYTES (256 * 1024)
+#define HALLWAY_INFO_MAX_NAME  256
+
+typedef struct
+{
+  char     *device_id;
+  char     *name;
+  char     *host;
+  char     *version;
+  guint     port;
+  guint     n_shares;
+  guint     n_printers;
+  gboolean  accepts_drops;
+} HallwayInfo;
+
+void         hallway_info_free   (HallwayInfo   *info);
+
+G_GNUC_WARN_UNUSED_RESULT
+char        *hallway_info_to_json (const HallwayInfo *info);
+
+G_GNUC_WARN_UNUSED_RESULT
+HallwayInfo *hallway_info_parse  (const char    *data,
+                                  gsize          length,
+                                  GError       **error);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (HallwayInfo, hallway_info_free)
+
+G_END_DECLS
