@@ -1,0 +1,796 @@
+/* hallway-daemon-peers.c
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * A neighbour is keyed by the device id it announces, however many
+ * interfaces, address families or service instances it is seen through.
+ * Each one is exported as an object under HALLWAY_PEERS_OBJECT_PATH.
+ *
+ * mDNS tells us where a neighbour is, not whether it is up: a crashed
+ * computer's records stay cached for up to 75 minutes. So every neighbour
+ * with an address is probed (GET /api/v1/info) every few seconds; two
+ * failures in a row show it offline, an answer shows it online again. The
+ * probe also checks that the certificate presented is the one announced:
+ * a mismatch flags the neighbour, which is then never trusted.
+ */
+#include "config.h"
+
+#include "hallway-daemon-peers.h"
+
+#include "hallway-dbus.h"
+#include "hallway-error.h"
+#include "hallway-identity.h"
+#include "hallway-txt.h"
+
+typedef struct
+{
+  char     *name;       /* instance name */
+  char     *address;
+  guint16   port;
+  gboolean  ipv6;
+  gboolean  link_local;
+} Endpoint;
+
+typedef struct
+{
+  HallwayDaemonPeers        *owner;       /* (unowned) */
+  char                      *id;
+  HallwayDBusObjectSkeleton *object;
+  HallwayDBusPeer1          *iface;
+  GHashTable                *endpoints;   /* "ifindex/ipv6/name" → Endpoint */
+  GPtrArray                 *manual;      /* "host:port" strings */
+  char                      *mdns_name;
+  char                      *info_name;
+  GCancellable              *cancellable;
+  guint                      probe_id;
+  guint                      forget_id;
+  guint                      next_candidate;
+  guint                      failures;
+  gboolean                   probing;
+  gboolean                   probe_again;
+} Peer;
+
+struct _HallwayDaemonPeers
+{
+  GObject                   parent_instance;
+
+  GDBusObjectManagerServer *manager;
+  HallwayClient            *client;
+  HallwayPins              *pins;
+  char                     *own_id;
+  GHashTable               *peers;   /* id → Peer */
+};
+
+G_DEFINE_FINAL_TYPE (HallwayDaemonPeers, hallway_daemon_peers, G_TYPE_OBJECT)
+
+static void peer_probe_now (Peer *peer);
+
+static void
+endpoint_free (gpointer data)
+{
+  Endpoint *endpoint = data;
+
+  g_free (endpoint->name);
+  g_free (endpoint->address);
+  g_free (endpoint);
+}
+
+static void
+peer_free (gpointer data)
+{
+  Peer *peer = data;
+
+  g_cancellable_cancel (peer->cancellable);
+  g_clear_object (&peer->cancellable);
+  g_clear_handle_id (&peer->probe_id, g_source_remove);
+  g_clear_handle_id (&peer->forget_id, g_source_remove);
+  if (peer->owner->manager != NULL)
+    g_dbus_object_manager_server_unexport (peer->owner->manager,
+                                           g_dbus_object_get_object_path (G_DBUS_OBJECT (peer->object)));
+  g_clear_object (&peer->iface);
+  g_clear_object (&peer->object);
+  g_clear_pointer (&peer->endpoints, g_hash_table_unref);
+  g_clear_pointer (&peer->manual, g_ptr_array_unref);
+  g_free (peer->mdns_name);
+  g_free (peer->info_name);
+  g_free (peer->id);
+  g_free (peer);
+}
+
+static gboolean
+peer_is_remembered (Peer *peer)
+{
+  return peer->manual->len > 0 || hallway_pins_get_trusted (peer->owner->pins, peer->id);
+}
+
+/* Best first: IPv4, then routable IPv6, then link-local IPv6, then addresses
+ * added by hand. */
+static int
+endpoint_rank (const Endpoint *endpoint)
+{
+  if (!endpoint->ipv6 && strchr (endpoint->address, ':') == NULL)
+    return 0;
+  return endpoint->link_local ? 2 : 1;
+}
+
+static int
+compare_endpoints (gconstpointer a,
+                   gconstpointer b)
+{
+  const Endpoint *ea = *(const Endpoint **) a;
+  const Endpoint *eb = *(const Endpoint **) b;
+  int ra = endpoint_rank (ea), rb = endpoint_rank (eb);
+
+  if (ra != rb)
+    return ra - rb;
+  return g_strcmp0 (ea->address, eb->address);
+}
+
+static GPtrArray *
+peer_dup_candidates (Peer *peer)
+{
+  GPtrArray *candidates = g_ptr_array_new_with_free_func (endpoint_free);
+  g_autoptr(GPtrArray) sorted = g_ptr_array_new ();
+  GHashTableIter iter;
+  gpointer value;
+
+  g_hash_table_iter_init (&iter, peer->endpoints);
+  while (g_hash_table_iter_next (&iter, NULL, &value))
+    g_ptr_array_add (sorted, value);
+  g_ptr_array_sort (sorted, compare_endpoints);
+
+  for (guint i = 0; i < sorted->len; i++)
+    {
+      const Endpoint *e = g_ptr_array_index (sorted, i);
+      Endpoint *copy;
+      gboolean seen = FALSE;
+
+      for (guint j = 0; j < candidates->len && !seen; j++)
+        {
+          const Endpoint *c = g_ptr_array_index (candidates, j);
+
+          seen = g_strcmp0 (c->address, e->address) == 0 && c->port == e->port;
+        }
+      if (seen)
+        continue;
+
+      copy = g_new0 (Endpoint, 1);
+      copy->address = g_strdup (e->address);
+      copy->port = e->port;
+      copy->ipv6 = e->ipv6;
+      copy->link_local = e->link_local;
+      g_ptr_array_add (candidates, copy);
+    }
+
+  for (guint i = 0; i < peer->manual->len; i++)
+    {
+      Endpoint *copy = g_new0 (Endpoint, 1);
+
+      if (!hallway_parse_address (g_ptr_array_index (peer->manual, i), HALLWAY_DEFAULT_PORT,
+                                  &copy->address, &copy->port, NULL))
+        {
+          endpoint_free (copy);
+          continue;
+        }
+      g_ptr_array_add (candidates, copy);
+    }
+
+  /* A link-local IPv6 address needs its zone id, which the TLS layer would
+   * send as a server name and the other side refuses; use one only when
+   * there is nothing else. */
+  for (guint i = 0; i < candidates->len && candidates->len > 1;)
+    {
+      const Endpoint *e = g_ptr_array_index (candidates, i);
+
+      if (e->link_local)
+        g_ptr_array_remove_index (candidates, i);
+      else
+        i++;
+    }
+
+  return candidates;
+}
+
+static void
+peer_update_addresses (Peer *peer)
+{
+  g_autoptr(GPtrArray) candidates = peer_dup_candidates (peer);
+  g_autoptr(GStrvBuilder) builder = g_strv_builder_new ();
+  g_auto(GStrv) addresses = NULL;
+
+  for (guint i = 0; i < candidates->len; i++)
+    {
+      const Endpoint *e = g_ptr_array_index (candidates, i);
+
+      g_strv_builder_add (builder, e->address);
+    }
+  addresses = g_strv_builder_end (builder);
+  hallway_dbus_peer1_set_addresses (peer->iface, (const char * const *) addresses);
+  if (candidates->len > 0)
+    hallway_dbus_peer1_set_port (peer->iface,
+                                 ((const Endpoint *) g_ptr_array_index (candidates, 0))->port);
+}
+
+static void
+peer_update_name (Peer *peer)
+{
+  g_autofree char *pinned = NULL;
+  const char *name = peer->mdns_name;
+
+  if (name == NULL)
+    name = peer->info_name;
+  if (name == NULL)
+    name = pinned = hallway_pins_dup_name (peer->owner->pins, peer->id);
+  if (name == NULL)
+    name = "";
+
+  hallway_dbus_peer1_set_name (peer->iface, name);
+}
+
+static void
+peer_set_online (Peer     *peer,
+                 gboolean  online)
+{
+  if (hallway_dbus_peer1_get_online (peer->iface) == online)
+    return;
+
+  g_log_structured (G_LOG_DOMAIN, G_LOG_LEVEL_DEBUG,
+                    "HALLWAY_PEER", hallway_dbus_peer1_get_name (peer->iface),
+                    "MESSAGE", "Neighbour ‘%s’ is now %s",
+                    hallway_dbus_peer1_get_name (peer->iface), online ? "online" : "offline");
+  hallway_dbus_peer1_set_online (peer->iface, online);
+}
+
+static gboolean
+forget_cb (gpointer user_data)
+{
+  Peer *peer = user_data;
+
+  peer->forget_id = 0;
+  if (!hallway_dbus_peer1_get_online (peer->iface) && !peer_is_remembered (peer))
+    g_hash_table_remove (peer->owner->peers, peer->id);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+peer_schedule_forget (Peer *peer)
+{
+  if (peer->forget_id == 0 && !peer_is_remembered (peer))
+    peer->forget_id = g_timeout_add_seconds (HALLWAY_PEER_FORGET_AFTER_S, forget_cb, peer);
+}
+
+static gboolean
+probe_timeout_cb (gpointer user_data)
+{
+  Peer *peer = user_data;
+
+  peer->probe_id = 0;
+  peer_probe_now (peer);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+peer_schedule_probe (Peer *peer)
+{
+  guint interval = HALLWAY_PROBE_INTERVAL_MS;
+
+  g_clear_handle_id (&peer->probe_id, g_source_remove);
+
+  if (g_hash_table_size (peer->endpoints) == 0 && peer->manual->len == 0)
+    return;
+
+  /* A neighbour that just failed to answer is asked again soon, so a real
+   * outage shows quickly; one that stays away is asked less often. */
+  if (peer->failures > 0 && peer->failures < HALLWAY_PROBE_FAILURES_OFFLINE)
+    interval = HALLWAY_PROBE_RETRY_INTERVAL_MS;
+  else if (peer->failures > 2 * HALLWAY_PROBE_FAILURES_OFFLINE ||
+      g_strcmp0 (hallway_dbus_peer1_get_problem (peer->iface), "") != 0)
+    interval = HALLWAY_PROBE_SLOW_INTERVAL_MS;
+
+  /* Spread probes out so a full office does not ask in lockstep. */
+  interval += g_random_int_range (0, 400);
+  peer->probe_id = g_timeout_add (interval, probe_timeout_cb, peer);
+}
+
+static void
+peer_set_problem (Peer       *peer,
+                  const char *problem,
+                  const char *message)
+{
+  hallway_dbus_peer1_set_problem (peer->iface, problem);
+  hallway_dbus_peer1_set_problem_message (peer->iface, message);
+}
+
+static void
+probe_done_cb (GObject      *source,
+               GAsyncResult *result,
+               gpointer      user_data)
+{
+  Peer *peer = user_data;
+  g_autoptr(HallwayInfo) info = NULL;
+  g_autoptr(GError) error = NULL;
+
+  info = hallway_client_get_info_finish (HALLWAY_CLIENT (source), result, NULL, &error);
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return;   /* the peer is gone, and so may be @peer */
+
+  peer->probing = FALSE;
+
+  if (info != NULL)
+    {
+      peer->failures = 0;
+      g_clear_handle_id (&peer->forget_id, g_source_remove);
+      peer_set_problem (peer, "", "");
+
+      g_free (peer->info_name);
+      peer->info_name = g_strdup (info->name);
+      peer_update_name (peer);
+      if (info->host != NULL)
+        hallway_dbus_peer1_set_host (peer->iface, info->host);
+      hallway_dbus_peer1_set_shares (peer->iface, info->n_shares);
+      hallway_dbus_peer1_set_printers (peer->iface, info->n_printers);
+      hallway_dbus_peer1_set_accepts_drops (peer->iface, info->accepts_drops);
+      hallway_dbus_peer1_set_last_seen (peer->iface, g_get_real_time ());
+      peer_set_online (peer, TRUE);
+
+      if (!hallway_pins_contains (peer->owner->pins, peer->id))
+        {
+          g_autoptr(GError) save_error = NULL;
+
+          hallway_pins_remember (peer->owner->pins, peer->id, info->name);
+          if (!hallway_pins_save (peer->owner->pins, &save_error))
+            g_warning ("Could not remember a neighbour, continuing: %s", save_error->message);
+        }
+    }
+  else if (g_error_matches (error, HALLWAY_ERROR, HALLWAY_ERROR_IDENTITY_MISMATCH))
+    {
+      g_log_structured (G_LOG_DOMAIN, G_LOG_LEVEL_MESSAGE,
+                        "HALLWAY_PEER", hallway_dbus_peer1_get_name (peer->iface),
+                        "MESSAGE", "Neighbour ‘%s’ is not who it claims to be; ignoring it",
+                        hallway_dbus_peer1_get_name (peer->iface));
+      peer->failures++;
+      peer_set_problem (peer, "identity-mismatch", error->message);
+      peer_set_online (peer, FALSE);
+    }
+  else
+    {
+      g_debug ("Probing neighbour ‘%s’ failed: %s",
+               hallway_dbus_peer1_get_name (peer->iface), error->message);
+      peer->failures++;
+      /* Try the next address next time: the first may be the stale one. */
+      peer->next_candidate++;
+      if (peer->failures >= HALLWAY_PROBE_FAILURES_OFFLINE)
+        {
+          peer_set_online (peer, FALSE);
+          peer_schedule_forget (peer);
+        }
+    }
+
+  if (peer->probe_again)
+    {
+      peer->probe_again = FALSE;
+      peer_probe_now (peer);
+    }
+  else
+    peer_schedule_probe (peer);
+}
+
+static void
+peer_probe_now (Peer *peer)
+{
+  g_autoptr(GPtrArray) candidates = NULL;
+  const Endpoint *target;
+
+  if (peer->probing)
+    {
+      peer->probe_again = TRUE;
+      return;
+    }
+  g_clear_handle_id (&peer->probe_id, g_source_remove);
+
+  candidates = peer_dup_candidates (peer);
+  if (candidates->len == 0)
+    return;
+
+  target = g_ptr_array_index (candidates, peer->next_candidate % candidates->len);
+  peer->probing = TRUE;
+  hallway_client_get_info_async (peer->owner->client, target->address, target->port, peer->id,
+                                 HALLWAY_PROBE_TIMEOUT_S, peer->cancellable,
+                                 probe_done_cb, peer);
+}
+
+static Peer *
+peer_new (HallwayDaemonPeers *self,
+          const char         *id,
+          const char         *source)
+{
+  g_autofree char *path = g_strdup_printf ("%s/%s", HALLWAY_PEERS_OBJECT_PATH, id);
+  g_autofree char *code = hallway_device_id_dup_verification_code (id);
+  Peer *peer = g_new0 (Peer, 1);
+
+  peer->owner = self;
+  peer->id = g_strdup (id);
+  peer->endpoints = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, endpoint_free);
+  peer->manual = g_ptr_array_new_with_free_func (g_free);
+  peer->cancellable = g_cancellable_new ();
+
+  peer->object = hallway_dbus_object_skeleton_new (path);
+  peer->iface = hallway_dbus_peer1_skeleton_new ();
+  hallway_dbus_peer1_set_id (peer->iface, id);
+  hallway_dbus_peer1_set_verification_code (peer->iface, code);
+  hallway_dbus_peer1_set_source (peer->iface, source);
+  hallway_dbus_peer1_set_trusted (peer->iface, hallway_pins_get_trusted (self->pins, id));
+  hallway_dbus_peer1_set_problem (peer->iface, "");
+  hallway_dbus_peer1_set_problem_message (peer->iface, "");
+  hallway_dbus_peer1_set_host (peer->iface, "");
+  hallway_dbus_object_skeleton_set_peer1 (peer->object, peer->iface);
+  peer_update_name (peer);
+
+  g_hash_table_insert (self->peers, peer->id, peer);
+  g_dbus_object_manager_server_export (self->manager, G_DBUS_OBJECT_SKELETON (peer->object));
+  return peer;
+}
+
+static char *
+endpoint_key (const HallwayDnssdService *service)
+{
+  return g_strdup_printf ("%d/%d/%s", service->ifindex, service->ipv6, service->name);
+}
+
+/**
+ * hallway_daemon_peers_service_resolved:
+ * @self: a #HallwayDaemonPeers
+ * @service: a `_hallway._tcp` service as resolved by Avahi (untrusted)
+ *
+ * Adds or updates the neighbour announcing @service. Services with a
+ * malformed TXT record are ignored, and so are our own.
+ */
+void
+hallway_daemon_peers_service_resolved (HallwayDaemonPeers        *self,
+                                       const HallwayDnssdService *service)
+{
+  g_autoptr(HallwayTxt) txt = NULL;
+  g_autoptr(GError) error = NULL;
+  Endpoint *endpoint;
+  Peer *peer;
+
+  g_return_if_fail (HALLWAY_IS_DAEMON_PEERS (self));
+
+  txt = hallway_txt_parse ((const GBytes * const *) service->txt->pdata, service->txt->len,
+                           &error);
+  if (txt == NULL)
+    {
+      g_debug ("Ignoring the announcement of ‘%s’: %s", service->name, error->message);
+      return;
+    }
+  if (g_strcmp0 (txt->device_id, self->own_id) == 0)
+    return;
+
+  peer = g_hash_table_lookup (self->peers, txt->device_id);
+  if (peer == NULL)
+    {
+      if (g_hash_table_size (self->peers) >= HALLWAY_MAX_PEERS)
+        {
+          g_debug ("Too many neighbours; ignoring ‘%s’", service->name);
+          return;
+        }
+      peer = peer_new (self, txt->device_id, "mdns");
+    }
+
+  endpoint = g_new0 (Endpoint, 1);
+  endpoint->name = g_strdup (service->name);
+  endpoint->address = g_strdup (service->address);
+  endpoint->port = service->port;
+  endpoint->ipv6 = service->ipv6;
+  endpoint->link_local = g_str_has_prefix (service->address, "fe80:");
+  g_hash_table_replace (peer->endpoints, endpoint_key (service), endpoint);
+
+  g_free (peer->mdns_name);
+  peer->mdns_name = g_strdup (service->name);
+  peer_update_name (peer);
+  if (txt->host != NULL)
+    hallway_dbus_peer1_set_host (peer->iface, txt->host);
+  hallway_dbus_peer1_set_shares (peer->iface, txt->n_shares);
+  hallway_dbus_peer1_set_printers (peer->iface, txt->n_printers);
+  hallway_dbus_peer1_set_accepts_drops (peer->iface, txt->accepts_drops);
+  peer_update_addresses (peer);
+
+  /* An announcement is news: a neighbour coming back, or a new address. */
+  peer_probe_now (peer);
+}
+
+/**
+ * hallway_daemon_peers_service_removed:
+ * @self: a #HallwayDaemonPeers
+ * @service: the service that said goodbye
+ *
+ * A neighbour whose every announcement is withdrawn is offline at once (a
+ * clean stop); one still reachable by a hand-added address is asked again.
+ */
+void
+hallway_daemon_peers_service_removed (HallwayDaemonPeers        *self,
+                                      const HallwayDnssdService *service)
+{
+  g_autofree char *key = NULL;
+  GHashTableIter iter;
+  gpointer value;
+
+  g_return_if_fail (HALLWAY_IS_DAEMON_PEERS (self));
+
+  key = endpoint_key (service);
+  g_hash_table_iter_init (&iter, self->peers);
+  while (g_hash_table_iter_next (&iter, NULL, &value))
+    {
+      Peer *peer = value;
+
+      if (!g_hash_table_remove (peer->endpoints, key))
+        continue;
+
+      peer_update_addresses (peer);
+      if (g_hash_table_size (peer->endpoints) == 0)
+        {
+          g_clear_pointer (&peer->mdns_name, g_free);
+          peer_set_online (peer, FALSE);
+          peer->failures = HALLWAY_PROBE_FAILURES_OFFLINE;
+          if (peer->manual->len > 0)
+            peer_probe_now (peer);
+          else
+            {
+              g_cancellable_cancel (peer->cancellable);
+              g_clear_object (&peer->cancellable);
+              peer->cancellable = g_cancellable_new ();
+              peer->probing = FALSE;
+              peer->probe_again = FALSE;
+              g_clear_handle_id (&peer->probe_id, g_source_remove);
+              peer_schedule_forget (peer);
+            }
+        }
+      break;
+    }
+}
+
+static void
+peer_add_manual (Peer       *peer,
+                 const char *address)
+{
+  for (guint i = 0; i < peer->manual->len; i++)
+    if (g_strcmp0 (g_ptr_array_index (peer->manual, i), address) == 0)
+      return;
+  g_ptr_array_insert (peer->manual, 0, g_strdup (address));
+  if (g_hash_table_size (peer->endpoints) == 0)
+    hallway_dbus_peer1_set_source (peer->iface, "manual");
+  peer_update_addresses (peer);
+}
+
+/**
+ * hallway_daemon_peers_load_remembered:
+ * @self: a #HallwayDaemonPeers
+ *
+ * Lists the neighbours added by hand and the trusted ones, and starts asking
+ * those with an address whether they are up.
+ */
+void
+hallway_daemon_peers_load_remembered (HallwayDaemonPeers *self)
+{
+  g_auto(GStrv) ids = NULL;
+
+  g_return_if_fail (HALLWAY_IS_DAEMON_PEERS (self));
+
+  ids = hallway_pins_dup_ids (self->pins);
+  for (guint i = 0; ids[i] != NULL; i++)
+    {
+      g_auto(GStrv) addresses = hallway_pins_dup_addresses (self->pins, ids[i]);
+      Peer *peer;
+
+      if (g_strcmp0 (ids[i], self->own_id) == 0 ||
+          g_hash_table_contains (self->peers, ids[i]) ||
+          (addresses[0] == NULL && !hallway_pins_get_trusted (self->pins, ids[i])))
+        continue;
+
+      peer = peer_new (self, ids[i], "manual");
+      for (guint j = 0; addresses[j] != NULL; j++)
+        g_ptr_array_add (peer->manual, g_strdup (addresses[j]));
+      peer_update_addresses (peer);
+      peer_probe_now (peer);
+    }
+}
+
+typedef struct
+{
+  char    *host;
+  guint16  port;
+} AddData;
+
+static void
+add_data_free (gpointer data)
+{
+  AddData *d = data;
+
+  g_free (d->host);
+  g_free (d);
+}
+
+static void
+add_probe_done_cb (GObject      *source,
+                   GAsyncResult *result,
+                   gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  HallwayDaemonPeers *self = g_task_get_source_object (task);
+  AddData *d = g_task_get_task_data (task);
+  g_autoptr(HallwayInfo) info = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GError) save_error = NULL;
+  g_autofree char *presented = NULL;
+  g_autofree char *address = NULL;
+  Peer *peer;
+
+  info = hallway_client_get_info_finish (HALLWAY_CLIENT (source), result, &presented, &error);
+  if (info == NULL)
+    {
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
+  if (g_strcmp0 (info->device_id, self->own_id) == 0)
+    {
+      g_task_return_new_error (task, HALLWAY_ERROR, HALLWAY_ERROR_INVALID_ARGUMENT,
+                               "That address is this computer");
+      return;
+    }
+
+  address = strchr (d->host, ':') != NULL ? g_strdup_printf ("[%s]:%u", d->host, d->port)
+                                          : g_strdup_printf ("%s:%u", d->host, d->port);
+
+  peer = g_hash_table_lookup (self->peers, info->device_id);
+  if (peer == NULL)
+    peer = peer_new (self, info->device_id, "manual");
+  peer_add_manual (peer, address);
+
+  hallway_pins_remember (self->pins, info->device_id, info->name);
+  hallway_pins_add_address (self->pins, info->device_id, address);
+  if (!hallway_pins_save (self->pins, &save_error))
+    g_warning ("Could not remember neighbour ‘%s’; it will be forgotten at restart: %s",
+               info->name, save_error->message);
+
+  g_free (peer->info_name);
+  peer->info_name = g_strdup (info->name);
+  peer_update_name (peer);
+  peer->failures = 0;
+  g_clear_handle_id (&peer->forget_id, g_source_remove);
+  if (info->host != NULL)
+    hallway_dbus_peer1_set_host (peer->iface, info->host);
+  hallway_dbus_peer1_set_shares (peer->iface, info->n_shares);
+  hallway_dbus_peer1_set_printers (peer->iface, info->n_printers);
+  hallway_dbus_peer1_set_accepts_drops (peer->iface, info->accepts_drops);
+  hallway_dbus_peer1_set_last_seen (peer->iface, g_get_real_time ());
+  peer_set_problem (peer, "", "");
+  peer_set_online (peer, TRUE);
+  if (!peer->probing)
+    peer_schedule_probe (peer);
+
+  /* Send the new properties before the reply, so the caller sees them. */
+  g_dbus_interface_skeleton_flush (G_DBUS_INTERFACE_SKELETON (peer->iface));
+  g_task_return_pointer (task,
+                         g_strdup (g_dbus_object_get_object_path (G_DBUS_OBJECT (peer->object))),
+                         g_free);
+}
+
+/**
+ * hallway_daemon_peers_add_by_address_async:
+ * @self: a #HallwayDaemonPeers
+ * @address: what the person typed: "host", "host:port", "[v6]:port"
+ * @cancellable: (nullable): a #GCancellable
+ * @callback: called when done
+ * @user_data: data for @callback
+ *
+ * Reaches a computer mDNS cannot see, and remembers it.
+ */
+void
+hallway_daemon_peers_add_by_address_async (HallwayDaemonPeers  *self,
+                                           const char          *address,
+                                           GCancellable        *cancellable,
+                                           GAsyncReadyCallback  callback,
+                                           gpointer             user_data)
+{
+  g_autoptr(GTask) task = NULL;
+  g_autoptr(GError) error = NULL;
+  AddData *d;
+
+  g_return_if_fail (HALLWAY_IS_DAEMON_PEERS (self));
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, hallway_daemon_peers_add_by_address_async);
+
+  d = g_new0 (AddData, 1);
+  g_task_set_task_data (task, d, add_data_free);
+  if (!hallway_parse_address (address, HALLWAY_DEFAULT_PORT, &d->host, &d->port, &error))
+    {
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
+
+  hallway_client_get_info_async (self->client, d->host, d->port, NULL, 5, cancellable,
+                                 add_probe_done_cb, g_steal_pointer (&task));
+}
+
+/**
+ * hallway_daemon_peers_add_by_address_finish:
+ * @self: a #HallwayDaemonPeers
+ * @result: the result passed to the callback
+ * @error: return location for a #GError
+ *
+ * Returns: (transfer full): the object path of the neighbour
+ */
+char *
+hallway_daemon_peers_add_by_address_finish (HallwayDaemonPeers  *self,
+                                            GAsyncResult        *result,
+                                            GError             **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+/**
+ * hallway_daemon_peers_new:
+ * @manager: where to export neighbours
+ * @client: how to reach them
+ * @pins: the neighbours remembered
+ * @own_id: this computer's device id, to ignore our own announcements
+ *
+ * Returns: (transfer full): a registry of neighbours
+ */
+HallwayDaemonPeers *
+hallway_daemon_peers_new (GDBusObjectManagerServer *manager,
+                          HallwayClient            *client,
+                          HallwayPins              *pins,
+                          const char               *own_id)
+{
+  HallwayDaemonPeers *self = g_object_new (HALLWAY_TYPE_DAEMON_PEERS, NULL);
+
+  self->manager = g_object_ref (manager);
+  self->client = g_object_ref (client);
+  self->pins = g_object_ref (pins);
+  self->own_id = g_strdup (own_id);
+  return self;
+}
+
+static void
+hallway_daemon_peers_dispose (GObject *object)
+{
+  HallwayDaemonPeers *self = HALLWAY_DAEMON_PEERS (object);
+
+  if (self->peers != NULL)
+    g_hash_table_remove_all (self->peers);
+  g_clear_object (&self->manager);
+  g_clear_object (&self->client);
+  g_clear_object (&self->pins);
+
+  G_OBJECT_CLASS (hallway_daemon_peers_parent_class)->dispose (object);
+}
+
+static void
+hallway_daemon_peers_finalize (GObject *object)
+{
+  HallwayDaemonPeers *self = HALLWAY_DAEMON_PEERS (object);
+
+  g_clear_pointer (&self->peers, g_hash_table_unref);
+  g_free (self->own_id);
+
+  G_OBJECT_CLASS (hallway_daemon_peers_parent_class)->finalize (object);
+}
+
+static void
+hallway_daemon_peers_class_init (HallwayDaemonPeersClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  object_class->dispose = hallway_daemon_peers_dispose;
+  object_class->finalize = hallway_daemon_peers_finalize;
+}
+
+static void
+hallway_daemon_peers_init (HallwayDaemonPeers *self)
+{
+  self->peers = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, peer_free);
+}

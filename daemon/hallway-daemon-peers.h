@@ -1,0 +1,51 @@
+/* hallway-daemon-peers.h: the neighbours, found, probed and exported on D-Bus
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#pragma once
+
+#include <gio/gio.h>
+
+#include "hallway-client.h"
+#include "hallway-dnssd.h"
+#include "hallway-pins.h"
+
+G_BEGIN_DECLS
+
+#define HALLWAY_PEERS_OBJECT_PATH "/io/github/hallwaylan/Hallway/peers"
+
+/* Liveness: avahi keeps a crashed computer's records for up to 75 minutes,
+ * so whether a neighbour is up is decided by asking it. */
+#define HALLWAY_PROBE_INTERVAL_MS        4000
+#define HALLWAY_PROBE_RETRY_INTERVAL_MS  1000
+#define HALLWAY_PROBE_SLOW_INTERVAL_MS   10000
+#define HALLWAY_PROBE_TIMEOUT_S          2
+#define HALLWAY_PROBE_FAILURES_OFFLINE   2
+#define HALLWAY_PEER_FORGET_AFTER_S      300
+#define HALLWAY_MAX_PEERS                512
+
+#define HALLWAY_TYPE_DAEMON_PEERS (hallway_daemon_peers_get_type ())
+G_DECLARE_FINAL_TYPE (HallwayDaemonPeers, hallway_daemon_peers, HALLWAY, DAEMON_PEERS, GObject)
+
+G_GNUC_WARN_UNUSED_RESULT
+HallwayDaemonPeers *hallway_daemon_peers_new  (GDBusObjectManagerServer *manager,
+                                               HallwayClient            *client,
+                                               HallwayPins              *pins,
+                                               const char               *own_id);
+void     hallway_daemon_peers_load_remembered (HallwayDaemonPeers       *self);
+void     hallway_daemon_peers_service_resolved (HallwayDaemonPeers      *self,
+                                                const HallwayDnssdService *service);
+void     hallway_daemon_peers_service_removed (HallwayDaemonPeers       *self,
+                                               const HallwayDnssdService *service);
+
+void     hallway_daemon_peers_add_by_address_async  (HallwayDaemonPeers  *self,
+                                                     const char          *address,
+                                                     GCancellable        *cancellable,
+                                                     GAsyncReadyCallback  callback,
+                                                     gpointer             user_data);
+G_GNUC_WARN_UNUSED_RESULT
+char    *hallway_daemon_peers_add_by_address_finish (HallwayDaemonPeers  *self,
+                                                     GAsyncResult        *result,
+                                                     GError             **error);
+
+G_END_DECLS

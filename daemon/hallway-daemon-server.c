@@ -1,0 +1,302 @@
+/* hallway-daemon-server.c
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * One HTTPS port per user daemon. The server presents the identity
+ * certificate and asks clients for theirs, so each side knows exactly which
+ * colleague it talks to; which clients may do what is decided per request
+ * from the certificate they presented, never at the handshake.
+ */
+#include "config.h"
+
+#include "hallway-daemon-server.h"
+
+#include <json-glib/json-glib.h>
+
+#include "hallway-error.h"
+
+struct _HallwayDaemonServer
+{
+  GObject          parent_instance;
+
+  HallwayIdentity *identity;
+  SoupServer      *server;
+  guint16          port;
+  HallwayInfo     *info;
+};
+
+G_DEFINE_FINAL_TYPE (HallwayDaemonServer, hallway_daemon_server, G_TYPE_OBJECT)
+
+/**
+ * hallway_daemon_server_reply_error:
+ * @msg: the request to answer
+ * @status: an HTTP status
+ * @error: a short machine-readable code, e.g. "not-found"
+ * @message: a plain-words explanation
+ */
+void
+hallway_daemon_server_reply_error (SoupServerMessage *msg,
+                                   guint              status,
+                                   const char        *error,
+                                   const char        *message)
+{
+  g_autoptr(JsonBuilder) builder = json_builder_new ();
+  g_autoptr(JsonGenerator) generator = json_generator_new ();
+  g_autoptr(JsonNode) root = NULL;
+  char *body;
+  gsize length;
+
+  json_builder_begin_object (builder);
+  json_builder_set_member_name (builder, "error");
+  json_builder_add_string_value (builder, error);
+  json_builder_set_member_name (builder, "message");
+  json_builder_add_string_value (builder, message);
+  json_builder_end_object (builder);
+  root = json_builder_get_root (builder);
+  json_generator_set_root (generator, root);
+  body = json_generator_to_data (generator, &length);
+
+  soup_server_message_set_status (msg, status, NULL);
+  soup_server_message_set_response (msg, "application/json", SOUP_MEMORY_TAKE, body, length);
+}
+
+static void
+info_handler (SoupServer        *server,
+              SoupServerMessage *msg,
+              const char        *path,
+              GHashTable        *query,
+              gpointer           user_data)
+{
+  HallwayDaemonServer *self = user_data;
+  const char *method = soup_server_message_get_method (msg);
+  g_autofree char *json = NULL;
+  gsize length;
+
+  if (g_strcmp0 (path, "/api/v1/info") != 0)
+    {
+      hallway_daemon_server_reply_error (msg, SOUP_STATUS_NOT_FOUND, "not-found",
+                                         "There is nothing here");
+      return;
+    }
+  if (method != SOUP_METHOD_GET && method != SOUP_METHOD_HEAD)
+    {
+      soup_message_headers_replace (soup_server_message_get_response_headers (msg),
+                                    "Allow", "GET, HEAD");
+      hallway_daemon_server_reply_error (msg, SOUP_STATUS_METHOD_NOT_ALLOWED,
+                                         "method-not-allowed", "Only GET is allowed here");
+      return;
+    }
+  if (self->info == NULL)
+    {
+      hallway_daemon_server_reply_error (msg, SOUP_STATUS_SERVICE_UNAVAILABLE, "starting",
+                                         "Hallway is starting");
+      return;
+    }
+
+  json = hallway_info_to_json (self->info);
+  length = strlen (json);
+  soup_message_headers_replace (soup_server_message_get_response_headers (msg),
+                                "Cache-Control", "no-store");
+  soup_server_message_set_status (msg, SOUP_STATUS_OK, NULL);
+  soup_server_message_set_response (msg, "application/json", SOUP_MEMORY_TAKE,
+                                    g_steal_pointer (&json), length);
+}
+
+static void
+default_handler (SoupServer        *server,
+                 SoupServerMessage *msg,
+                 const char        *path,
+                 GHashTable        *query,
+                 gpointer           user_data)
+{
+  hallway_daemon_server_reply_error (msg, SOUP_STATUS_NOT_FOUND, "not-found",
+                                     "There is nothing here");
+}
+
+static gboolean
+accept_client_certificate_cb (SoupServerMessage    *msg,
+                              GTlsCertificate      *certificate,
+                              GTlsCertificateFlags  errors,
+                              gpointer              user_data)
+{
+  /* Every colleague's certificate is self-signed; accept it here and let each
+   * handler decide, from the certificate's device id, what it may do. */
+  return TRUE;
+}
+
+static void
+request_started_cb (SoupServer        *server,
+                    SoupServerMessage *msg,
+                    gpointer           user_data)
+{
+  g_signal_connect (msg, "accept-certificate", G_CALLBACK (accept_client_certificate_cb), NULL);
+}
+
+static SoupServer *
+create_soup_server (HallwayDaemonServer *self)
+{
+  SoupServer *server;
+
+  server = soup_server_new ("tls-certificate", hallway_identity_get_tls_certificate (self->identity),
+                            "tls-auth-mode", G_TLS_AUTHENTICATION_REQUESTED,
+                            "server-header", "Hallway/" PACKAGE_VERSION " ",
+                            NULL);
+  g_signal_connect (server, "request-started", G_CALLBACK (request_started_cb), self);
+  soup_server_add_handler (server, "/api/v1/info", info_handler, self, NULL);
+  soup_server_add_handler (server, NULL, default_handler, self, NULL);
+  return server;
+}
+
+/**
+ * hallway_daemon_server_new:
+ * @identity: the certificate to present
+ *
+ * Returns: (transfer full): a server, not yet listening
+ */
+HallwayDaemonServer *
+hallway_daemon_server_new (HallwayIdentity *identity)
+{
+  HallwayDaemonServer *self;
+
+  g_return_val_if_fail (HALLWAY_IS_IDENTITY (identity), NULL);
+
+  self = g_object_new (HALLWAY_TYPE_DAEMON_SERVER, NULL);
+  self->identity = g_object_ref (identity);
+  return self;
+}
+
+/**
+ * hallway_daemon_server_listen:
+ * @self: a #HallwayDaemonServer
+ * @address: (nullable): where to listen; %NULL for every address, IPv4 and IPv6
+ * @first_port: the port to try first (0: any free port)
+ * @error: return location for a #GError
+ *
+ * Listens on @first_port, or on the next free one when it is taken (several
+ * people logged in on one computer each run their own daemon).
+ *
+ * Returns: whether it listens
+ */
+gboolean
+hallway_daemon_server_listen (HallwayDaemonServer  *self,
+                              GInetAddress         *address,
+                              guint16               first_port,
+                              GError              **error)
+{
+  g_autoptr(GError) last_error = NULL;
+  guint tries = first_port == 0 ? 1 : HALLWAY_DAEMON_SERVER_PORT_TRIES;
+
+  g_return_val_if_fail (HALLWAY_IS_DAEMON_SERVER (self), FALSE);
+  g_return_val_if_fail (self->server == NULL, FALSE);
+
+  for (guint i = 0; i < tries && (guint) first_port + i <= G_MAXUINT16; i++)
+    {
+      g_autoptr(SoupServer) server = create_soup_server (self);
+      guint16 port = first_port + i;
+      gboolean ok;
+
+      g_clear_error (&last_error);
+      if (address != NULL)
+        {
+          g_autoptr(GSocketAddress) socket_address = g_inet_socket_address_new (address, port);
+
+          ok = soup_server_listen (server, socket_address, SOUP_SERVER_LISTEN_HTTPS, &last_error);
+        }
+      else
+        ok = soup_server_listen_all (server, port, SOUP_SERVER_LISTEN_HTTPS, &last_error);
+
+      if (ok)
+        {
+          GSList *uris = soup_server_get_uris (server);
+
+          self->port = uris != NULL ? g_uri_get_port (uris->data) : port;
+          g_slist_free_full (uris, (GDestroyNotify) g_uri_unref);
+          self->server = g_steal_pointer (&server);
+          return TRUE;
+        }
+
+      soup_server_disconnect (server);
+      if (!g_error_matches (last_error, G_IO_ERROR, G_IO_ERROR_ADDRESS_IN_USE))
+        break;
+      g_debug ("Port %u is taken, trying the next one", port);
+    }
+
+  g_set_error (error, HALLWAY_ERROR, HALLWAY_ERROR_FAILED,
+               "Could not listen on port %u: %s", first_port,
+               last_error != NULL ? last_error->message : "no free port");
+  return FALSE;
+}
+
+guint16
+hallway_daemon_server_get_port (HallwayDaemonServer *self)
+{
+  g_return_val_if_fail (HALLWAY_IS_DAEMON_SERVER (self), 0);
+
+  return self->port;
+}
+
+/**
+ * hallway_daemon_server_get_soup_server:
+ * @self: a #HallwayDaemonServer
+ *
+ * Returns: (transfer none) (nullable): the server, once listening
+ */
+SoupServer *
+hallway_daemon_server_get_soup_server (HallwayDaemonServer *self)
+{
+  g_return_val_if_fail (HALLWAY_IS_DAEMON_SERVER (self), NULL);
+
+  return self->server;
+}
+
+/**
+ * hallway_daemon_server_set_info:
+ * @self: a #HallwayDaemonServer
+ * @info: what /api/v1/info answers from now on
+ */
+void
+hallway_daemon_server_set_info (HallwayDaemonServer *self,
+                                const HallwayInfo   *info)
+{
+  HallwayInfo *copy;
+
+  g_return_if_fail (HALLWAY_IS_DAEMON_SERVER (self));
+
+  copy = g_new0 (HallwayInfo, 1);
+  copy->device_id = g_strdup (info->device_id);
+  copy->name = g_strdup (info->name);
+  copy->host = g_strdup (info->host);
+  copy->version = g_strdup (info->version);
+  copy->port = info->port;
+  copy->n_shares = info->n_shares;
+  copy->n_printers = info->n_printers;
+  copy->accepts_drops = info->accepts_drops;
+
+  g_clear_pointer (&self->info, hallway_info_free);
+  self->info = copy;
+}
+
+static void
+hallway_daemon_server_dispose (GObject *object)
+{
+  HallwayDaemonServer *self = HALLWAY_DAEMON_SERVER (object);
+
+  if (self->server != NULL)
+    soup_server_disconnect (self->server);
+  g_clear_object (&self->server);
+  g_clear_object (&self->identity);
+  g_clear_pointer (&self->info, hallway_info_free);
+
+  G_OBJECT_CLASS (hallway_daemon_server_parent_class)->dispose (object);
+}
+
+static void
+hallway_daemon_server_class_init (HallwayDaemonServerClass *klass)
+{
+  G_OBJECT_CLASS (klass)->dispose = hallway_daemon_server_dispose;
+}
+
+static void
+hallway_daemon_server_init (HallwayDaemonServer *self)
+{
+}

@@ -1,0 +1,37 @@
+/* hallway-daemon-server.h: the HTTPS listener
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#pragma once
+
+#include <libsoup/soup.h>
+
+#include "hallway-identity.h"
+#include "hallway-info.h"
+
+G_BEGIN_DECLS
+
+#define HALLWAY_TYPE_DAEMON_SERVER (hallway_daemon_server_get_type ())
+G_DECLARE_FINAL_TYPE (HallwayDaemonServer, hallway_daemon_server, HALLWAY, DAEMON_SERVER, GObject)
+
+/* How many ports after the first one to try when it is taken. */
+#define HALLWAY_DAEMON_SERVER_PORT_TRIES 32
+
+G_GNUC_WARN_UNUSED_RESULT
+HallwayDaemonServer *hallway_daemon_server_new        (HallwayIdentity      *identity);
+gboolean             hallway_daemon_server_listen     (HallwayDaemonServer  *self,
+                                                       GInetAddress         *address,
+                                                       guint16               first_port,
+                                                       GError              **error);
+guint16              hallway_daemon_server_get_port   (HallwayDaemonServer  *self);
+SoupServer          *hallway_daemon_server_get_soup_server (HallwayDaemonServer *self);
+void                 hallway_daemon_server_set_info   (HallwayDaemonServer  *self,
+                                                       const HallwayInfo    *info);
+
+/* Responses share one error shape: {"error": "...", "message": "..."}. */
+void                 hallway_daemon_server_reply_error (SoupServerMessage   *msg,
+                                                        guint                status,
+                                                        const char          *error,
+                                                        const char          *message);
+
+G_END_DECLS

@@ -1,0 +1,610 @@
+/* hallwayctl.c: Hallway from a terminal
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * A thin client of hallwayd's D-Bus API. Scripts and tests depend on its
+ * commands, options, JSON shapes and exit statuses: 0 ok, 1 failure (a
+ * plain-words message on stderr), 2 usage error.
+ */
+#include "config.h"
+
+#include <glib/gi18n.h>
+#include <json-glib/json-glib.h>
+#include <locale.h>
+
+#include "hallway-dbus.h"
+#include "hallway-error.h"
+
+#define BUS_NAME    "io.github.hallwaylan.Hallway.Daemon"
+#define OBJECT_PATH "/io/github/hallwaylan/Hallway"
+
+#define EXIT_USAGE 2
+
+typedef struct
+{
+  GDBusConnection    *connection;
+  HallwayDBusDaemon1 *daemon;
+  GDBusObjectManager *manager;
+} Ctl;
+
+static void
+ctl_clear (Ctl *ctl)
+{
+  g_clear_object (&ctl->manager);
+  g_clear_object (&ctl->daemon);
+  g_clear_object (&ctl->connection);
+}
+
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (Ctl, ctl_clear)
+
+static int
+usage_error (const char *format,
+             ...) G_GNUC_PRINTF (1, 2);
+
+static int
+usage_error (const char *format,
+             ...)
+{
+  va_list args;
+  g_autofree char *message = NULL;
+
+  va_start (args, format);
+  message = g_strdup_vprintf (format, args);
+  va_end (args);
+  g_printerr ("hallwayctl: %s\n", message);
+  g_printerr ("%s\n", _("Try “hallwayctl --help”."));
+  return EXIT_USAGE;
+}
+
+static int
+failure (const char *format,
+         ...) G_GNUC_PRINTF (1, 2);
+
+static int
+failure (const char *format,
+         ...)
+{
+  va_list args;
+  g_autofree char *message = NULL;
+
+  va_start (args, format);
+  message = g_strdup_vprintf (format, args);
+  va_end (args);
+  g_printerr ("hallwayctl: %s\n", message);
+  return EXIT_FAILURE;
+}
+
+static const char *
+plain_error_message (GError *error)
+{
+  /* Drop the "GDBus.Error:io.github…: " prefix a remote error carries. */
+  if (g_dbus_error_is_remote_error (error))
+    g_dbus_error_strip_remote_error (error);
+  return error->message;
+}
+
+static gboolean
+ctl_connect (Ctl     *ctl,
+             GError **error)
+{
+  g_autoptr(GError) local_error = NULL;
+  g_autofree char *owner = NULL;
+
+  ctl->connection = g_bus_get_sync (G_BUS_TYPE_SESSION, NULL, &local_error);
+  if (ctl->connection == NULL)
+    {
+      g_set_error (error, HALLWAY_ERROR, HALLWAY_ERROR_FAILED,
+                   _("There is no session bus, so hallwayd can't be reached (%s)"),
+                   local_error->message);
+      return FALSE;
+    }
+
+  /* Asking the manager for its objects starts hallwayd by D-Bus activation
+   * when it is installed and not yet running. */
+  ctl->manager = hallway_dbus_object_manager_client_new_sync (ctl->connection,
+                                                              G_DBUS_OBJECT_MANAGER_CLIENT_FLAGS_NONE,
+                                                              BUS_NAME, OBJECT_PATH, NULL,
+                                                              &local_error);
+  if (ctl->manager == NULL)
+    {
+      g_set_error (error, HALLWAY_ERROR, HALLWAY_ERROR_FAILED,
+                   _("Could not talk to hallwayd: %s"), local_error->message);
+      return FALSE;
+    }
+
+  owner = g_dbus_object_manager_client_get_name_owner (G_DBUS_OBJECT_MANAGER_CLIENT (ctl->manager));
+  if (owner == NULL)
+    {
+      g_set_error_literal (error, HALLWAY_ERROR, HALLWAY_ERROR_FAILED,
+                           _("Hallway's service (hallwayd) is not running. Start it with "
+                             "“systemctl --user start hallwayd” or open the Hallway app."));
+      return FALSE;
+    }
+
+  ctl->daemon = hallway_dbus_daemon1_proxy_new_sync (ctl->connection,
+                                                     G_DBUS_PROXY_FLAGS_NONE,
+                                                     BUS_NAME, OBJECT_PATH, NULL, &local_error);
+  if (ctl->daemon == NULL)
+    {
+      g_set_error (error, HALLWAY_ERROR, HALLWAY_ERROR_FAILED,
+                   _("Could not talk to hallwayd: %s"), local_error->message);
+      return FALSE;
+    }
+  g_dbus_proxy_set_default_timeout (G_DBUS_PROXY (ctl->daemon), 30000);
+  return TRUE;
+}
+
+static GPtrArray *
+ctl_dup_peers (Ctl *ctl)
+{
+  GPtrArray *peers = g_ptr_array_new_with_free_func (g_object_unref);
+  GList *objects = g_dbus_object_manager_get_objects (ctl->manager);
+
+  for (GList *l = objects; l != NULL; l = l->next)
+    {
+      HallwayDBusPeer1 *peer = hallway_dbus_object_get_peer1 (HALLWAY_DBUS_OBJECT (l->data));
+
+      if (peer != NULL)
+        g_ptr_array_add (peers, peer);
+    }
+  g_list_free_full (objects, g_object_unref);
+  return peers;
+}
+
+static int
+compare_peers (gconstpointer a,
+               gconstpointer b)
+{
+  HallwayDBusPeer1 *pa = *(HallwayDBusPeer1 **) a;
+  HallwayDBusPeer1 *pb = *(HallwayDBusPeer1 **) b;
+  g_autofree char *ka = g_utf8_collate_key (hallway_dbus_peer1_get_name (pa), -1);
+  g_autofree char *kb = g_utf8_collate_key (hallway_dbus_peer1_get_name (pb), -1);
+  int cmp = strcmp (ka, kb);
+
+  return cmp != 0 ? cmp : g_strcmp0 (hallway_dbus_peer1_get_id (pa), hallway_dbus_peer1_get_id (pb));
+}
+
+static gboolean
+peer_is_usable (HallwayDBusPeer1 *peer)
+{
+  return hallway_dbus_peer1_get_online (peer) &&
+         g_strcmp0 (hallway_dbus_peer1_get_problem (peer), "") == 0;
+}
+
+static const char *
+peer_state (HallwayDBusPeer1 *peer)
+{
+  if (g_strcmp0 (hallway_dbus_peer1_get_problem (peer), "") != 0)
+    return _("identity problem");
+  return hallway_dbus_peer1_get_online (peer) ? _("online") : _("offline");
+}
+
+static void
+add_peer_json (JsonBuilder      *builder,
+               HallwayDBusPeer1 *peer)
+{
+  const char * const *addresses = hallway_dbus_peer1_get_addresses (peer);
+
+  json_builder_begin_object (builder);
+  json_builder_set_member_name (builder, "id");
+  json_builder_add_string_value (builder, hallway_dbus_peer1_get_id (peer));
+  json_builder_set_member_name (builder, "name");
+  json_builder_add_string_value (builder, hallway_dbus_peer1_get_name (peer));
+  json_builder_set_member_name (builder, "host");
+  json_builder_add_string_value (builder, hallway_dbus_peer1_get_host (peer));
+  json_builder_set_member_name (builder, "verification_code");
+  json_builder_add_string_value (builder, hallway_dbus_peer1_get_verification_code (peer));
+  json_builder_set_member_name (builder, "online");
+  json_builder_add_boolean_value (builder, hallway_dbus_peer1_get_online (peer));
+  json_builder_set_member_name (builder, "addresses");
+  json_builder_begin_array (builder);
+  for (guint i = 0; addresses != NULL && addresses[i] != NULL; i++)
+    json_builder_add_string_value (builder, addresses[i]);
+  json_builder_end_array (builder);
+  json_builder_set_member_name (builder, "port");
+  json_builder_add_int_value (builder, hallway_dbus_peer1_get_port (peer));
+  json_builder_set_member_name (builder, "trusted");
+  json_builder_add_boolean_value (builder, hallway_dbus_peer1_get_trusted (peer));
+  json_builder_set_member_name (builder, "problem");
+  json_builder_add_string_value (builder, hallway_dbus_peer1_get_problem (peer));
+  json_builder_set_member_name (builder, "problem_message");
+  json_builder_add_string_value (builder, hallway_dbus_peer1_get_problem_message (peer));
+  json_builder_set_member_name (builder, "shares");
+  json_builder_add_int_value (builder, hallway_dbus_peer1_get_shares (peer));
+  json_builder_set_member_name (builder, "printers");
+  json_builder_add_int_value (builder, hallway_dbus_peer1_get_printers (peer));
+  json_builder_set_member_name (builder, "accepts_drops");
+  json_builder_add_boolean_value (builder, hallway_dbus_peer1_get_accepts_drops (peer));
+  json_builder_set_member_name (builder, "source");
+  json_builder_add_string_value (builder, hallway_dbus_peer1_get_source (peer));
+  json_builder_set_member_name (builder, "last_seen");
+  json_builder_add_int_value (builder, hallway_dbus_peer1_get_last_seen (peer));
+  json_builder_end_object (builder);
+}
+
+static void
+print_json (JsonBuilder *builder)
+{
+  g_autoptr(JsonGenerator) generator = json_generator_new ();
+  g_autoptr(JsonNode) root = json_builder_get_root (builder);
+  g_autofree char *text = NULL;
+
+  json_generator_set_root (generator, root);
+  json_generator_set_pretty (generator, TRUE);
+  text = json_generator_to_data (generator, NULL);
+  g_print ("%s\n", text);
+}
+
+/* Finds a neighbour by display name, device-id prefix or host name. */
+static HallwayDBusPeer1 *
+ctl_find_peer (Ctl         *ctl,
+               const char  *query,
+               GError     **error)
+{
+  g_autoptr(GPtrArray) peers = ctl_dup_peers (ctl);
+  g_autoptr(GPtrArray) matches = g_ptr_array_new ();
+  g_autofree char *folded = g_utf8_casefold (query, -1);
+  g_autofree char *id_prefix = g_ascii_strdown (query, -1);
+  gboolean by_id = strlen (query) >= 4 && strspn (id_prefix, "0123456789abcdef") == strlen (query);
+
+  /* Exact names win over prefixes and host names, so "Alice" does not
+   * collide with "Alice #2". */
+  for (guint i = 0; i < peers->len; i++)
+    {
+      HallwayDBusPeer1 *peer = g_ptr_array_index (peers, i);
+      g_autofree char *name = g_utf8_casefold (hallway_dbus_peer1_get_name (peer), -1);
+
+      if (g_str_equal (name, folded))
+        g_ptr_array_add (matches, peer);
+    }
+
+  if (matches->len == 0)
+    for (guint i = 0; i < peers->len; i++)
+      {
+        HallwayDBusPeer1 *peer = g_ptr_array_index (peers, i);
+        const char *host = hallway_dbus_peer1_get_host (peer);
+        g_autofree char *host_local = g_strconcat (host, ".local", NULL);
+
+        if ((by_id && g_str_has_prefix (hallway_dbus_peer1_get_id (peer), id_prefix)) ||
+            g_ascii_strcasecmp (host, query) == 0 ||
+            g_ascii_strcasecmp (host_local, query) == 0)
+          g_ptr_array_add (matches, peer);
+      }
+
+  if (matches->len == 1)
+    return g_object_ref (g_ptr_array_index (matches, 0));
+
+  if (matches->len == 0)
+    {
+      g_set_error (error, HALLWAY_ERROR, HALLWAY_ERROR_NOT_FOUND,
+                   _("No neighbour called “%s”; “hallwayctl peers” lists them"), query);
+      return NULL;
+    }
+
+  {
+    g_autoptr(GString) names = g_string_new (NULL);
+
+    for (guint i = 0; i < matches->len; i++)
+      {
+        HallwayDBusPeer1 *peer = g_ptr_array_index (matches, i);
+
+        g_string_append_printf (names, "%s“%s” (%s, %.8s)", i > 0 ? ", " : "",
+                                hallway_dbus_peer1_get_name (peer),
+                                hallway_dbus_peer1_get_host (peer),
+                                hallway_dbus_peer1_get_id (peer));
+      }
+    g_set_error (error, HALLWAY_ERROR, HALLWAY_ERROR_AMBIGUOUS,
+                 _("“%s” could be several neighbours: %s. Use a longer part of the id."),
+                 query, names->str);
+    return NULL;
+  }
+}
+
+static int
+cmd_status (Ctl      *ctl,
+            gboolean  json)
+{
+  HallwayDBusDaemon1 *d = ctl->daemon;
+
+  if (json)
+    {
+      g_autoptr(JsonBuilder) builder = json_builder_new ();
+
+      json_builder_begin_object (builder);
+      json_builder_set_member_name (builder, "name");
+      json_builder_add_string_value (builder, hallway_dbus_daemon1_get_name (d));
+      json_builder_set_member_name (builder, "host");
+      json_builder_add_string_value (builder, hallway_dbus_daemon1_get_host (d));
+      json_builder_set_member_name (builder, "id");
+      json_builder_add_string_value (builder, hallway_dbus_daemon1_get_device_id (d));
+      json_builder_set_member_name (builder, "fingerprint");
+      json_builder_add_string_value (builder, hallway_dbus_daemon1_get_fingerprint (d));
+      json_builder_set_member_name (builder, "verification_code");
+      json_builder_add_string_value (builder, hallway_dbus_daemon1_get_verification_code (d));
+      json_builder_set_member_name (builder, "port");
+      json_builder_add_int_value (builder, hallway_dbus_daemon1_get_port (d));
+      json_builder_set_member_name (builder, "avahi");
+      json_builder_add_string_value (builder, hallway_dbus_daemon1_get_avahi_state (d));
+      json_builder_set_member_name (builder, "avahi_message");
+      json_builder_add_string_value (builder, hallway_dbus_daemon1_get_avahi_message (d));
+      json_builder_set_member_name (builder, "version");
+      json_builder_add_string_value (builder, hallway_dbus_daemon1_get_version (d));
+      json_builder_set_member_name (builder, "shares");
+      json_builder_begin_array (builder);
+      json_builder_end_array (builder);
+      json_builder_set_member_name (builder, "printers");
+      json_builder_begin_array (builder);
+      json_builder_end_array (builder);
+      json_builder_end_object (builder);
+      print_json (builder);
+      return EXIT_SUCCESS;
+    }
+
+  g_print (_("This computer:     %s\n"), hallway_dbus_daemon1_get_name (d));
+  g_print (_("Host:              %s\n"), hallway_dbus_daemon1_get_host (d));
+  g_print (_("Verification code: %s\n"), hallway_dbus_daemon1_get_verification_code (d));
+  g_print (_("Device id:         %s\n"), hallway_dbus_daemon1_get_device_id (d));
+  g_print (_("Port:              %u\n"), hallway_dbus_daemon1_get_port (d));
+  if (g_strcmp0 (hallway_dbus_daemon1_get_avahi_state (d), "running") == 0)
+    g_print (_("Avahi (mDNS):      running\n"));
+  else
+    g_print (_("Avahi (mDNS):      %s — %s\n"), hallway_dbus_daemon1_get_avahi_state (d),
+             hallway_dbus_daemon1_get_avahi_message (d));
+  g_print (_("Shared folders:    none\n"));
+  g_print (_("Shared printers:   none\n"));
+  return EXIT_SUCCESS;
+}
+
+typedef struct
+{
+  Ctl       *ctl;
+  GMainLoop *loop;
+  guint      wanted;
+  gboolean   reached;
+} WaitData;
+
+static guint
+count_usable (Ctl *ctl)
+{
+  g_autoptr(GPtrArray) peers = ctl_dup_peers (ctl);
+  guint n = 0;
+
+  for (guint i = 0; i < peers->len; i++)
+    if (peer_is_usable (g_ptr_array_index (peers, i)))
+      n++;
+  return n;
+}
+
+static void
+peers_changed_cb (WaitData *wait)
+{
+  if (count_usable (wait->ctl) >= wait->wanted)
+    {
+      wait->reached = TRUE;
+      g_main_loop_quit (wait->loop);
+    }
+}
+
+static gboolean
+wait_timeout_cb (gpointer user_data)
+{
+  WaitData *wait = user_data;
+
+  g_main_loop_quit (wait->loop);
+  return G_SOURCE_REMOVE;
+}
+
+static gboolean
+wait_for_peers (Ctl   *ctl,
+                guint  wanted,
+                guint  timeout_seconds)
+{
+  g_autoptr(GMainLoop) loop = g_main_loop_new (NULL, FALSE);
+  WaitData wait = { ctl, loop, wanted, FALSE };
+  guint timeout_id;
+
+  if (count_usable (ctl) >= wanted)
+    return TRUE;
+
+  g_signal_connect_swapped (ctl->manager, "object-added", G_CALLBACK (peers_changed_cb), &wait);
+  g_signal_connect_swapped (ctl->manager, "interface-proxy-properties-changed",
+                            G_CALLBACK (peers_changed_cb), &wait);
+  timeout_id = g_timeout_add_seconds (timeout_seconds, wait_timeout_cb, &wait);
+  g_main_loop_run (loop);
+  if (wait.reached)
+    g_source_remove (timeout_id);
+  g_signal_handlers_disconnect_by_data (ctl->manager, &wait);
+  return wait.reached;
+}
+
+static int
+cmd_peers (Ctl      *ctl,
+           gboolean  json,
+           int       wait_count,
+           int       timeout_seconds)
+{
+  g_autoptr(GPtrArray) peers = NULL;
+
+  if (wait_count > 0 && !wait_for_peers (ctl, wait_count, timeout_seconds))
+    return failure (g_dngettext (GETTEXT_PACKAGE,
+                                 "Only %u of the %d neighbour asked for appeared within %d s",
+                                 "Only %u of the %d neighbours asked for appeared within %d s",
+                                 wait_count),
+                    count_usable (ctl), wait_count, timeout_seconds);
+
+  peers = ctl_dup_peers (ctl);
+  g_ptr_array_sort (peers, compare_peers);
+
+  if (json)
+    {
+      g_autoptr(JsonBuilder) builder = json_builder_new ();
+
+      json_builder_begin_array (builder);
+      for (guint i = 0; i < peers->len; i++)
+        add_peer_json (builder, g_ptr_array_index (peers, i));
+      json_builder_end_array (builder);
+      print_json (builder);
+      return EXIT_SUCCESS;
+    }
+
+  if (peers->len == 0)
+    {
+      if (g_strcmp0 (hallway_dbus_daemon1_get_avahi_state (ctl->daemon), "running") != 0)
+        g_print (_("No neighbours yet. %s\n"), hallway_dbus_daemon1_get_avahi_message (ctl->daemon));
+      else
+        g_print (_("No neighbours yet. Computers running Hallway on this network appear here "
+                   "as they start.\n"));
+      return EXIT_SUCCESS;
+    }
+
+  g_print ("%-32s %-20s %-16s %-10s %s\n", _("NAME"), _("COMPUTER"), _("STATE"), _("CODE"),
+           _("ADDRESS"));
+  for (guint i = 0; i < peers->len; i++)
+    {
+      HallwayDBusPeer1 *peer = g_ptr_array_index (peers, i);
+      const char * const *addresses = hallway_dbus_peer1_get_addresses (peer);
+
+      g_print ("%-32s %-20s %-16s %-10s %s\n",
+               hallway_dbus_peer1_get_name (peer),
+               hallway_dbus_peer1_get_host (peer),
+               peer_state (peer),
+               hallway_dbus_peer1_get_verification_code (peer),
+               addresses != NULL && addresses[0] != NULL ? addresses[0] : "");
+    }
+  return EXIT_SUCCESS;
+}
+
+static int
+cmd_info (Ctl        *ctl,
+          const char *query,
+          gboolean    json)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(HallwayDBusPeer1) peer = ctl_find_peer (ctl, query, &error);
+  const char * const *addresses;
+
+  if (peer == NULL)
+    return failure ("%s", error->message);
+
+  if (json)
+    {
+      g_autoptr(JsonBuilder) builder = json_builder_new ();
+
+      add_peer_json (builder, peer);
+      print_json (builder);
+      return EXIT_SUCCESS;
+    }
+
+  addresses = hallway_dbus_peer1_get_addresses (peer);
+  g_print (_("Name:              %s\n"), hallway_dbus_peer1_get_name (peer));
+  g_print (_("Computer:          %s\n"), hallway_dbus_peer1_get_host (peer));
+  g_print (_("State:             %s\n"), peer_state (peer));
+  if (g_strcmp0 (hallway_dbus_peer1_get_problem (peer), "") != 0)
+    g_print (_("Problem:           %s\n"), hallway_dbus_peer1_get_problem_message (peer));
+  g_print (_("Verification code: %s\n"), hallway_dbus_peer1_get_verification_code (peer));
+  g_print (_("Device id:         %s\n"), hallway_dbus_peer1_get_id (peer));
+  g_print (_("Trusted:           %s\n"), hallway_dbus_peer1_get_trusted (peer) ? _("yes") : _("no"));
+  g_print (_("Port:              %u\n"), hallway_dbus_peer1_get_port (peer));
+  for (guint i = 0; addresses != NULL && addresses[i] != NULL; i++)
+    g_print ("%s%s\n", i == 0 ? _("Addresses:         ") : "                   ", addresses[i]);
+  g_print (_("Shared folders:    %u\n"), hallway_dbus_peer1_get_shares (peer));
+  g_print (_("Shared printers:   %u\n"), hallway_dbus_peer1_get_printers (peer));
+  return EXIT_SUCCESS;
+}
+
+static int
+cmd_add_peer (Ctl        *ctl,
+              const char *address)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *path = NULL;
+  g_autoptr(GDBusObject) object = NULL;
+  g_autoptr(HallwayDBusPeer1) peer = NULL;
+
+  if (!hallway_dbus_daemon1_call_add_peer_sync (ctl->daemon, address, &path, NULL, &error))
+    return failure (_("Could not add “%s”: %s"), address, plain_error_message (error));
+
+  /* The new object was announced before the reply; let the manager see it. */
+  while (g_main_context_iteration (NULL, FALSE))
+    ;
+  object = g_dbus_object_manager_get_object (ctl->manager, path);
+  if (object != NULL)
+    peer = hallway_dbus_object_get_peer1 (HALLWAY_DBUS_OBJECT (object));
+  if (peer != NULL)
+    g_print (_("Added “%s” (%s). Verification code: %s\n"), hallway_dbus_peer1_get_name (peer),
+             hallway_dbus_peer1_get_host (peer), hallway_dbus_peer1_get_verification_code (peer));
+  else
+    g_print (_("Added %s\n"), address);
+  return EXIT_SUCCESS;
+}
+
+static const char *help_text =
+  N_("Commands:\n"
+     "  status [--json]                 this computer: name, verification code, port, Avahi\n"
+     "  peers [--json] [--wait N] [--timeout S]\n"
+     "                                  neighbours; --wait blocks until N are online\n"
+     "  info PEER [--json]              one neighbour (a name, device-id prefix or host name)\n"
+     "  add-peer ADDRESS[:PORT]         reach a computer that mDNS cannot see\n");
+
+int
+main (int   argc,
+      char *argv[])
+{
+  g_auto(Ctl) ctl = { 0 };
+  g_autoptr(GOptionContext) context = NULL;
+  g_autoptr(GError) error = NULL;
+  gboolean json = FALSE;
+  int wait_count = 0;
+  int timeout_seconds = 30;
+  const char *command;
+  GOptionEntry entries[] = {
+    { "json", 0, 0, G_OPTION_ARG_NONE, &json, N_("Print JSON"), NULL },
+    { "wait", 0, 0, G_OPTION_ARG_INT, &wait_count, N_("peers: wait until N neighbours are online"), "N" },
+    { "timeout", 0, 0, G_OPTION_ARG_INT, &timeout_seconds, N_("How long --wait waits (default 30)"), "S" },
+    { NULL }
+  };
+
+  setlocale (LC_ALL, "");
+  bindtextdomain (GETTEXT_PACKAGE, LOCALEDIR);
+  bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
+  textdomain (GETTEXT_PACKAGE);
+  g_set_prgname ("hallwayctl");
+
+  context = g_option_context_new (_("COMMAND [ARGUMENTS…] — share folders and printers with the "
+                                    "people down the hall"));
+  g_option_context_set_translation_domain (context, GETTEXT_PACKAGE);
+  g_option_context_add_main_entries (context, entries, GETTEXT_PACKAGE);
+  g_option_context_set_description (context, _(help_text));
+  if (!g_option_context_parse (context, &argc, &argv, &error))
+    return usage_error ("%s", error->message);
+
+  if (argc < 2)
+    return usage_error ("%s", _("No command given"));
+  command = argv[1];
+  if (wait_count < 0 || timeout_seconds <= 0)
+    return usage_error ("%s", _("--wait and --timeout take positive numbers"));
+
+  if (g_str_equal (command, "status") || g_str_equal (command, "peers"))
+    {
+      if (argc != 2)
+        return usage_error (_("“%s” takes no arguments"), command);
+    }
+  else if (g_str_equal (command, "info") || g_str_equal (command, "add-peer"))
+    {
+      if (argc != 3)
+        return usage_error (_("“%s” takes exactly one argument"), command);
+    }
+  else
+    return usage_error (_("Unknown command “%s”"), command);
+
+  if (!ctl_connect (&ctl, &error))
+    return failure ("%s", error->message);
+
+  if (g_str_equal (command, "status"))
+    return cmd_status (&ctl, json);
+  if (g_str_equal (command, "peers"))
+    return cmd_peers (&ctl, json, wait_count, timeout_seconds);
+  if (g_str_equal (command, "info"))
+    return cmd_info (&ctl, argv[2], json);
+  return cmd_add_peer (&ctl, argv[2]);
+}
