@@ -1,0 +1,171 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
+# Shared helpers for Hallway's LAN tests: each test script sources this,
+# builds a simulated office with office-lan.sh, starts hallwayd on some of
+# its computers and checks what a person would see with hallwayctl.
+#
+# Output is TAP-like ("ok 1 - …" / "not ok 2 - …"); the script exits 0 when
+# every check passed, 1 otherwise, and 77 (skip) when not run as root.
+
+set -u
+
+LAN_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+L="$LAN_DIR/office-lan.sh"
+BUILD_DIR=${HALLWAY_BUILD_DIR:-$(cd "$LAN_DIR/../.." && pwd)/build}
+HALLWAYD="$BUILD_DIR/daemon/hallwayd"
+HALLWAYCTL="$BUILD_DIR/daemon/hallwayctl"
+TEST_NAME=$(basename "$0" .sh)
+
+# One prefix and subnet per test script, so a leftover of one test never
+# collides with another.
+export HWLAN_PREFIX=${HWLAN_PREFIX:-hw$(printf '%s' "$TEST_NAME" | cksum | cut -c1-5)}
+export HWLAN_STATE=${HWLAN_STATE:-/tmp/$HWLAN_PREFIX}
+
+WORK=$(mktemp -d "${TMPDIR:-/tmp}/hallway-$TEST_NAME.XXXXXX")
+declare -A DAEMON_PID=()
+CHECKS=0
+FAILED=0
+
+if [ "$(id -u)" -ne 0 ]; then
+  echo "1..0 # SKIP $TEST_NAME needs root: it builds simulated computers in network namespaces"
+  exit 77
+fi
+for tool in jq ip nsenter avahi-daemon dbus-daemon; do
+  if ! command -v "$tool" >/dev/null; then
+    echo "Bail out! $tool is missing; run build-aux/install-deps.sh"
+    exit 1
+  fi
+done
+if [ ! -x "$HALLWAYD" ] || [ ! -x "$HALLWAYCTL" ]; then
+  echo "Bail out! no hallwayd/hallwayctl in $BUILD_DIR (set HALLWAY_BUILD_DIR)"
+  exit 1
+fi
+
+ok() {
+  CHECKS=$((CHECKS + 1))
+  echo "ok $CHECKS - $*"
+}
+
+not_ok() {
+  CHECKS=$((CHECKS + 1))
+  FAILED=$((FAILED + 1))
+  echo "not ok $CHECKS - $*"
+}
+
+# check DESCRIPTION CMD...: one check, from a command's exit status.
+check() {
+  local what=$1
+  shift
+  if "$@" >/dev/null 2>&1; then ok "$what"; else not_ok "$what"; fi
+}
+
+note() {
+  echo "# $*"
+}
+
+# Elapsed milliseconds since an EPOCHREALTIME value.
+ms_since() {
+  local start=$1 now=$EPOCHREALTIME
+  echo $(( (${now/./} - ${start/./}) / 1000 ))
+}
+
+# wait_until TIMEOUT_S CMD...: polls CMD every 100 ms until it succeeds.
+# The condition is the event the test waits for; the timeout only bounds a
+# failure.
+wait_until() {
+  local timeout=$1 deadline
+  shift
+  deadline=$(( ${EPOCHREALTIME/./} + timeout * 1000000 ))
+  while ! "$@" >/dev/null 2>&1; do
+    if [ "${EPOCHREALTIME/./}" -ge "$deadline" ]; then
+      return 1
+    fi
+    sleep 0.1
+  done
+  return 0
+}
+
+finish() {
+  local status=$?
+  set +e
+  for host in "${!DAEMON_PID[@]}"; do
+    kill "${DAEMON_PID[$host]}" 2>/dev/null
+  done
+  for host in "${!DAEMON_PID[@]}"; do
+    wait "${DAEMON_PID[$host]}" 2>/dev/null
+  done
+  if [ "$FAILED" -gt 0 ] || [ "$status" -ne 0 ]; then
+    for log in "$WORK"/*.log; do
+      [ -f "$log" ] || continue
+      echo "# --- $(basename "$log") (last 40 lines)"
+      tail -n 40 "$log" | sed 's/^/#   /'
+    done
+  fi
+  "$L" down >/dev/null 2>&1
+  rm -rf "$WORK"
+  echo "1..$CHECKS"
+  if [ "$FAILED" -gt 0 ]; then
+    echo "# $FAILED of $CHECKS checks failed"
+    exit 1
+  fi
+  exit "$status"
+}
+
+lan_up() {
+  trap finish EXIT
+  trap 'exit 130' INT
+  trap 'exit 143' TERM
+  if ! "$L" up "$1" >"$WORK/lan-up.log" 2>&1; then
+    cat "$WORK/lan-up.log"
+    echo "Bail out! could not build the simulated office"
+    exit 1
+  fi
+}
+
+# start_daemon HOST NAME [ENV=VALUE...]: hallwayd on HOST, announced as NAME.
+start_daemon() {
+  local host=$1 name=$2
+  shift 2
+  "$L" exec "$host" -- env HALLWAY_NAME="$name" G_MESSAGES_DEBUG=hallwayd,hallway-share \
+    GSETTINGS_BACKEND=memory "$@" "$HALLWAYD" >>"$WORK/hallwayd-$host.log" 2>&1 </dev/null &
+  DAEMON_PID[$host]=$!
+  # Ready once it answers on its own bus.
+  if ! wait_until 20 "$L" exec "$host" -- "$HALLWAYCTL" status; then
+    not_ok "hallwayd starts on $host"
+    return 1
+  fi
+}
+
+stop_daemon() {
+  local host=$1 signal=${2:-TERM}
+  kill -s "$signal" "${DAEMON_PID[$host]}" 2>/dev/null
+  wait "${DAEMON_PID[$host]}" 2>/dev/null
+  unset "DAEMON_PID[$host]"
+}
+
+ctl() {
+  local host=$1
+  shift
+  "$L" exec "$host" -- "$HALLWAYCTL" "$@"
+}
+
+# peer_field HOST NAME FIELD: one field of the neighbour called NAME as HOST sees it.
+peer_field() {
+  ctl "$1" peers --json | jq -r --arg n "$2" --arg f "$3" '.[] | select(.name == $n) | .[$f]'
+}
+
+# peer_is HOST NAME FIELD VALUE: succeeds when that field has that value.
+peer_is() {
+  [ "$(peer_field "$1" "$2" "$3")" = "$4" ]
+}
+
+own_id() {
+  ctl "$1" status --json | jq -r .id
+}
+
+peer_field_by_id() {
+  ctl "$1" peers --json | jq -r --arg i "$2" --arg f "$3" '.[] | select(.id == $i) | .[$f]'
+}
+
+peer_id_is() {
+  [ "$(peer_field_by_id "$1" "$2" "$3")" = "$4" ]
+}
