@@ -1,0 +1,96 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-3.0-or-later
+#
+# How quickly neighbours appear and disappear, on two simulated computers
+# with real avahi-daemons (root only):
+#   - discovery: hallwayd starts on A → A listed online by `hallwayctl peers`
+#     on B (median of RUNS);
+#   - offline detection: hallwayd and avahi-daemon SIGKILLed on A (a crashed
+#     computer, whose records B's avahi keeps for 75 minutes) → A shown
+#     offline on B (median of RUNS);
+#   - hallwayd's idle RSS after a minute with one neighbour.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+top=$PWD
+RUNS=${RUNS:-10}
+BUILD_DIR=${HALLWAY_BUILD_DIR:-$top/build}
+L=$top/tests/lan/office-lan.sh
+ctl=$BUILD_DIR/daemon/hallwayctl
+hallwayd=$BUILD_DIR/daemon/hallwayd
+export HWLAN_PREFIX=hwbench HWLAN_SUBNET=10.79.0 GSETTINGS_BACKEND=memory
+
+if [ "$(id -u)" -ne 0 ]; then
+  echo "bench/discovery.sh needs root (simulated computers)"; exit 77
+fi
+
+logs=$(mktemp -d /tmp/hallway-bench.XXXXXX)
+a_pid=""
+b_pid=""
+cleanup() {
+  [ -n "$a_pid" ] && kill "$a_pid" 2>/dev/null
+  [ -n "$b_pid" ] && kill "$b_pid" 2>/dev/null
+  wait 2>/dev/null
+  "$L" down >/dev/null 2>&1
+  rm -rf "$logs"
+}
+trap cleanup EXIT
+
+now_us() { echo "${EPOCHREALTIME/./}"; }
+
+a_state() {
+  "$L" exec b -- "$ctl" peers --json 2>/dev/null |
+    jq -r '.[] | select(.name == "Alice") | if .online then "online" else "offline" end'
+}
+
+wait_state() {   # STATE TIMEOUT_S
+  local deadline=$(( $(now_us) + $2 * 1000000 ))
+  until [ "$(a_state)" = "$1" ]; do
+    [ "$(now_us)" -lt "$deadline" ] || return 1
+    sleep 0.05
+  done
+}
+
+start_a() {
+  "$L" exec a -- env HALLWAY_NAME=Alice "$hallwayd" >>"$logs/a.log" 2>&1 </dev/null &
+  a_pid=$!
+}
+
+median() { sort -n | awk '{v[NR]=$1} END {print (NR%2 ? v[(NR+1)/2] : (v[NR/2]+v[NR/2+1])/2)}'; }
+
+"$L" up 2 >/dev/null
+"$L" exec b -- env HALLWAY_NAME=Bruno "$hallwayd" >"$logs/b.log" 2>&1 </dev/null &
+b_pid=$!
+start_a
+wait_state online 30
+kill "$a_pid"; wait "$a_pid" 2>/dev/null || true; a_pid=""
+wait_state offline 10
+
+discovery=()
+offline=()
+for i in $(seq 1 "$RUNS"); do
+  t0=$(now_us)
+  start_a
+  wait_state online 30
+  discovery+=($(( ($(now_us) - t0) / 1000 )))
+
+  t0=$(now_us)
+  "$L" avahi a kill
+  kill -KILL "$a_pid"; wait "$a_pid" 2>/dev/null || true; a_pid=""
+  wait_state offline 30
+  offline+=($(( ($(now_us) - t0) / 1000 )))
+  "$L" avahi a start
+done
+
+start_a
+wait_state online 30
+sleep 60   # idle: the point is to measure memory after a minute of nothing
+rss_kb=$(awk '/VmRSS/ {print $2}' "/proc/$a_pid/status")
+
+echo "discovery (start on A -> online on B), ms: ${discovery[*]}"
+echo "offline detection after SIGKILL (hallwayd + avahi-daemon), ms: ${offline[*]}"
+printf '%-44s %8s\n' "measure" "median"
+printf '%-44s %6s ms\n' "discovery: hallwayd start on A -> listed on B" \
+  "$(printf '%s\n' "${discovery[@]}" | median)"
+printf '%-44s %6s ms\n' "offline detection after a crash" \
+  "$(printf '%s\n' "${offline[@]}" | median)"
+printf '%-44s %6s KiB\n' "hallwayd idle RSS (one neighbour, 60 s)" "$rss_kb"

@@ -1,0 +1,68 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-3.0-or-later
+#
+# A simulated office on this one machine: three computers, each in its own
+# network namespace with its own avahi-daemon, session bus and hallwayd,
+# plugged into one virtual switch. Shows each computer's list of neighbours
+# as they find each other. On a terminal it keeps running until Ctrl-C;
+# otherwise it shows the office once and tears it down. Needs root.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+top=$PWD
+
+L=$top/tests/lan/office-lan.sh
+ctl=$top/build/daemon/hallwayctl
+export HWLAN_PREFIX=hwdemo HWLAN_SUBNET=10.78.0
+export GSETTINGS_BACKEND=memory
+
+declare -A NAME=([a]="Alice Martin" [b]="Bruno Costa" [c]="Chloé Dubois")
+pids=()
+
+teardown() {
+  trap - EXIT INT TERM
+  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
+  wait 2>/dev/null || true
+  "$L" down >/dev/null 2>&1 || true
+  echo "The simulated office is gone."
+}
+trap teardown EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+echo "Building the office: computers office-a, office-b and office-c…"
+"$L" up 3
+logs=$(mktemp -d /tmp/hallway-demo.XXXXXX)
+start=$EPOCHREALTIME
+for h in a b c; do
+  "$L" exec "$h" -- env HALLWAY_NAME="${NAME[$h]}" "$top/build/daemon/hallwayd" \
+    >"$logs/hallwayd-$h.log" 2>&1 </dev/null &
+  pids+=($!)
+done
+echo "Started Hallway on each computer (logs in $logs)."
+
+for h in a b c; do
+  if "$L" exec "$h" -- "$ctl" peers --wait 2 --timeout 30 >/dev/null; then
+    printf 'office-%s (%s) found both neighbours after %d ms\n' "$h" "${NAME[$h]}" \
+      $(( (${EPOCHREALTIME/./} - ${start/./}) / 1000 ))
+  else
+    echo "office-$h did not find its neighbours; see $logs/hallwayd-$h.log"
+  fi
+done
+
+show() {
+  for h in a b c; do
+    echo
+    echo "── What ${NAME[$h]} sees on office-$h ──"
+    "$L" exec "$h" -- "$ctl" peers
+  done
+}
+
+show
+if [ -t 0 ] && [ -t 1 ]; then
+  echo
+  echo "Try it yourself in another terminal, for example:"
+  echo "  sudo HWLAN_PREFIX=hwdemo $L exec b -- $ctl info 'Alice Martin'"
+  echo "  sudo HWLAN_PREFIX=hwdemo $L link a isolate  # pull office-a's cable: it goes offline"
+  echo "Press Enter to refresh, Ctrl-C to stop the office."
+  while read -r _; do show; done
+fi
