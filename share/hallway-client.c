@@ -10,6 +10,8 @@
 
 #include "hallway-client.h"
 
+#include <json-glib/json-glib.h>
+
 #include "hallway-error.h"
 #include "hallway-identity.h"
 
@@ -34,14 +36,14 @@ typedef struct
   guint         timeout_id;
   guint         timeout_seconds;
   gboolean      timed_out;
+  gsize         max_bytes;
   guint8       *buffer;
-  gsize         length;
-} GetInfoData;
+} FetchData;
 
 static void
-get_info_data_free (gpointer data)
+fetch_data_free (gpointer data)
 {
-  GetInfoData *d = data;
+  FetchData *d = data;
 
   g_clear_handle_id (&d->timeout_id, g_source_remove);
   if (d->caller_cancellable != NULL)
@@ -197,7 +199,7 @@ accept_certificate_cb (SoupMessage          *message,
                        GTlsCertificateFlags  errors,
                        gpointer              user_data)
 {
-  GetInfoData *d = user_data;
+  FetchData *d = user_data;
 
   g_free (d->presented_id);
   d->presented_id = hallway_certificate_dup_device_id (certificate);
@@ -213,7 +215,7 @@ accept_certificate_cb (SoupMessage          *message,
 static gboolean
 timeout_cb (gpointer user_data)
 {
-  GetInfoData *d = user_data;
+  FetchData *d = user_data;
 
   d->timeout_id = 0;
   d->timed_out = TRUE;
@@ -231,9 +233,9 @@ caller_cancelled_cb (GCancellable *cancellable,
 }
 
 static void
-return_transport_error (GTask       *task,
-                        GetInfoData *d,
-                        GError      *error)
+return_transport_error (GTask     *task,
+                        FetchData *d,
+                        GError    *error)
 {
   if (d->expected_id != NULL && d->presented_id != NULL &&
       g_strcmp0 (d->expected_id, d->presented_id) != 0)
@@ -250,28 +252,81 @@ return_transport_error (GTask       *task,
                              "Could not reach it: %s", error->message);
 }
 
+/* A string member, or NULL when missing or of another type (hostile input
+ * must not reach json-glib's precondition checks). */
+static const char *
+get_string_member (JsonObject *object,
+                   const char *member)
+{
+  JsonNode *node = json_object_get_member (object, member);
+
+  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node) ||
+      json_node_get_value_type (node) != G_TYPE_STRING)
+    return NULL;
+  return json_node_get_string (node);
+}
+
+/* A refusal's JSON {error, message} carries the owner's words; use them. */
+static void
+return_http_error (GTask        *task,
+                   FetchData    *d,
+                   const guint8 *body,
+                   gsize         length)
+{
+  guint status = soup_message_get_status (d->message);
+  g_autoptr(JsonParser) parser = json_parser_new_immutable ();
+  g_autofree char *message = NULL;
+  int code;
+
+  if (length > 0 && length <= 64 * 1024 &&
+      json_parser_load_from_data (parser, (const char *) body, length, NULL) &&
+      JSON_NODE_HOLDS_OBJECT (json_parser_get_root (parser)))
+    {
+      JsonObject *object = json_node_get_object (json_parser_get_root (parser));
+      const char *text = get_string_member (object, "message");
+
+      if (text != NULL && g_utf8_validate (text, -1, NULL) && strlen (text) < 1024)
+        message = g_strdup (text);
+    }
+  if (message == NULL)
+    message = g_strdup_printf ("It answered “%u %s”", status,
+                               soup_message_get_reason_phrase (d->message));
+
+  switch (status)
+    {
+    case SOUP_STATUS_UNAUTHORIZED:
+    case SOUP_STATUS_FORBIDDEN:
+    case 429:
+      code = HALLWAY_ERROR_ACCESS_DENIED;
+      break;
+    case SOUP_STATUS_NOT_FOUND:
+      code = HALLWAY_ERROR_NOT_FOUND;
+      break;
+    case SOUP_STATUS_SERVICE_UNAVAILABLE:
+      code = HALLWAY_ERROR_PEER_GONE;
+      break;
+    default:
+      code = HALLWAY_ERROR_FAILED;
+      break;
+    }
+  g_task_return_new_error (task, HALLWAY_ERROR, code, "%s", message);
+}
+
 static void
 body_read_cb (GObject      *source,
               GAsyncResult *result,
               gpointer      user_data)
 {
   g_autoptr(GTask) task = user_data;
-  GetInfoData *d = g_task_get_task_data (task);
+  FetchData *d = g_task_get_task_data (task);
   g_autoptr(GError) error = NULL;
   g_autofree char *presented = NULL;
   GTlsCertificate *peer_certificate;
-  HallwayInfo *info;
   gsize n_read = 0;
 
   if (!g_input_stream_read_all_finish (G_INPUT_STREAM (source), result, &n_read, &error))
     {
       return_transport_error (task, d, error);
-      return;
-    }
-  if (n_read > HALLWAY_INFO_MAX_BYTES)
-    {
-      g_task_return_new_error (task, HALLWAY_ERROR, HALLWAY_ERROR_INVALID_DATA,
-                               "The neighbour's description is too large");
       return;
     }
 
@@ -293,7 +348,172 @@ body_read_cb (GObject      *source,
       return;
     }
 
-  info = hallway_info_parse ((const char *) d->buffer, n_read, &error);
+  if (soup_message_get_status (d->message) != SOUP_STATUS_OK)
+    {
+      return_http_error (task, d, d->buffer, n_read);
+      return;
+    }
+  if (n_read > d->max_bytes)
+    {
+      g_task_return_new_error (task, HALLWAY_ERROR, HALLWAY_ERROR_INVALID_DATA,
+                               "The neighbour's answer is too large");
+      return;
+    }
+
+  g_task_return_pointer (task, g_bytes_new (d->buffer, n_read), (GDestroyNotify) g_bytes_unref);
+}
+
+static void
+fetch_sent_cb (GObject      *source,
+               GAsyncResult *result,
+               gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  FetchData *d = g_task_get_task_data (task);
+  g_autoptr(GInputStream) stream = NULL;
+  g_autoptr(GError) error = NULL;
+
+  stream = soup_session_send_finish (SOUP_SESSION (source), result, &error);
+  if (stream == NULL)
+    {
+      return_transport_error (task, d, error);
+      return;
+    }
+
+  d->buffer = g_malloc (d->max_bytes + 1);
+  g_input_stream_read_all_async (stream, d->buffer, d->max_bytes + 1,
+                                 G_PRIORITY_DEFAULT, d->cancellable,
+                                 body_read_cb, g_steal_pointer (&task));
+}
+
+/**
+ * hallway_client_fetch_async:
+ * @self: a #HallwayClient
+ * @address: numeric address or host name of the neighbour
+ * @port: its port
+ * @path: absolute, escaped path, e.g. "/api/v1/info"
+ * @expected_id: (nullable): the device id it announced; %NULL to learn it
+ * @max_bytes: the largest answer accepted
+ * @timeout_seconds: give up after this long
+ * @cancellable: (nullable): a #GCancellable
+ * @callback: called when done
+ * @user_data: data for @callback
+ *
+ * GETs @path from a neighbour as JSON, checking that the certificate it
+ * presents is the one it announced. Refusals come back as %HALLWAY_ERROR
+ * errors carrying the neighbour's own explanation.
+ */
+void
+hallway_client_fetch_async (HallwayClient       *self,
+                            const char          *address,
+                            guint16              port,
+                            const char          *path,
+                            const char          *expected_id,
+                            gsize                max_bytes,
+                            guint                timeout_seconds,
+                            GCancellable        *cancellable,
+                            GAsyncReadyCallback  callback,
+                            gpointer             user_data)
+{
+  g_autoptr(GTask) task = NULL;
+  g_autofree char *uri = NULL;
+  FetchData *d;
+
+  g_return_if_fail (HALLWAY_IS_CLIENT (self));
+  g_return_if_fail (address != NULL && path != NULL);
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, hallway_client_fetch_async);
+
+  d = g_new0 (FetchData, 1);
+  d->expected_id = g_strdup (expected_id);
+  d->timeout_seconds = timeout_seconds;
+  d->max_bytes = max_bytes;
+  d->cancellable = g_cancellable_new ();
+  g_task_set_task_data (task, d, fetch_data_free);
+
+  uri = hallway_client_build_uri (address, port, path);
+  d->message = soup_message_new (SOUP_METHOD_GET, uri);
+  if (d->message == NULL)
+    {
+      g_task_return_new_error (task, HALLWAY_ERROR, HALLWAY_ERROR_INVALID_ARGUMENT,
+                               "“%s” is not an address", address);
+      return;
+    }
+  soup_message_set_tls_client_certificate (d->message, self->certificate);
+  soup_message_headers_replace (soup_message_get_request_headers (d->message),
+                                "Accept", "application/json");
+  g_signal_connect (d->message, "accept-certificate", G_CALLBACK (accept_certificate_cb), d);
+
+  if (cancellable != NULL)
+    {
+      d->caller_cancellable = g_object_ref (cancellable);
+      d->cancelled_id = g_cancellable_connect (cancellable, G_CALLBACK (caller_cancelled_cb),
+                                               g_object_ref (d->cancellable), g_object_unref);
+    }
+  if (timeout_seconds > 0)
+    d->timeout_id = g_timeout_add_seconds (timeout_seconds, timeout_cb, d);
+
+  soup_session_send_async (self->session, d->message, G_PRIORITY_DEFAULT, d->cancellable,
+                           fetch_sent_cb, g_steal_pointer (&task));
+}
+
+/**
+ * hallway_client_fetch_finish:
+ * @self: a #HallwayClient
+ * @result: the result passed to the callback
+ * @out_presented_id: (out) (optional) (transfer full): the device id of the
+ *   certificate the neighbour presented, when it got that far
+ * @error: return location for a #GError
+ *
+ * Returns: (transfer full) (nullable): the body of the answer
+ */
+GBytes *
+hallway_client_fetch_finish (HallwayClient  *self,
+                             GAsyncResult   *result,
+                             char          **out_presented_id,
+                             GError        **error)
+{
+  FetchData *d;
+
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+
+  d = g_task_get_task_data (G_TASK (result));
+  if (out_presented_id != NULL)
+    *out_presented_id = g_strdup (d->presented_id);
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+static void
+info_fetched_cb (GObject      *source,
+                 GAsyncResult *result,
+                 gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  g_autoptr(GBytes) body = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *presented = NULL;
+  HallwayInfo *info;
+  gsize length;
+  const char *data;
+
+  body = hallway_client_fetch_finish (HALLWAY_CLIENT (source), result, &presented, &error);
+  g_task_set_task_data (task, g_strdup (presented), g_free);
+  if (body == NULL)
+    {
+      /* Anything but a 200 from /api/v1/info: not (a working) Hallway. */
+      if (g_error_matches (error, HALLWAY_ERROR, HALLWAY_ERROR_FAILED) ||
+          g_error_matches (error, HALLWAY_ERROR, HALLWAY_ERROR_NOT_FOUND))
+        g_task_return_new_error (task, HALLWAY_ERROR, HALLWAY_ERROR_INVALID_DATA,
+                                 "%s instead of describing itself; is it running Hallway?",
+                                 error->message);
+      else
+        g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
+
+  data = g_bytes_get_data (body, &length);
+  info = hallway_info_parse (data, length, &error);
   if (info == NULL)
     {
       g_task_return_error (task, g_steal_pointer (&error));
@@ -309,40 +529,6 @@ body_read_cb (GObject      *source,
     }
 
   g_task_return_pointer (task, info, (GDestroyNotify) hallway_info_free);
-}
-
-static void
-info_sent_cb (GObject      *source,
-              GAsyncResult *result,
-              gpointer      user_data)
-{
-  g_autoptr(GTask) task = user_data;
-  GetInfoData *d = g_task_get_task_data (task);
-  g_autoptr(GInputStream) stream = NULL;
-  g_autoptr(GError) error = NULL;
-  guint status;
-
-  stream = soup_session_send_finish (SOUP_SESSION (source), result, &error);
-  if (stream == NULL)
-    {
-      return_transport_error (task, d, error);
-      return;
-    }
-
-  status = soup_message_get_status (d->message);
-  if (status != SOUP_STATUS_OK)
-    {
-      g_task_return_new_error (task, HALLWAY_ERROR, HALLWAY_ERROR_INVALID_DATA,
-                               "It answered “%u %s” instead of describing itself; is it "
-                               "running Hallway?", status,
-                               soup_message_get_reason_phrase (d->message));
-      return;
-    }
-
-  d->buffer = g_malloc (HALLWAY_INFO_MAX_BYTES + 1);
-  g_input_stream_read_all_async (stream, d->buffer, HALLWAY_INFO_MAX_BYTES + 1,
-                                 G_PRIORITY_DEFAULT, d->cancellable,
-                                 body_read_cb, g_steal_pointer (&task));
 }
 
 /**
@@ -370,45 +556,14 @@ hallway_client_get_info_async (HallwayClient       *self,
                                gpointer             user_data)
 {
   g_autoptr(GTask) task = NULL;
-  g_autofree char *uri = NULL;
-  GetInfoData *d;
 
   g_return_if_fail (HALLWAY_IS_CLIENT (self));
-  g_return_if_fail (address != NULL);
 
   task = g_task_new (self, cancellable, callback, user_data);
   g_task_set_source_tag (task, hallway_client_get_info_async);
-
-  d = g_new0 (GetInfoData, 1);
-  d->expected_id = g_strdup (expected_id);
-  d->timeout_seconds = timeout_seconds;
-  d->cancellable = g_cancellable_new ();
-  g_task_set_task_data (task, d, get_info_data_free);
-
-  uri = hallway_client_build_uri (address, port, "/api/v1/info");
-  d->message = soup_message_new (SOUP_METHOD_GET, uri);
-  if (d->message == NULL)
-    {
-      g_task_return_new_error (task, HALLWAY_ERROR, HALLWAY_ERROR_INVALID_ARGUMENT,
-                               "“%s” is not an address", address);
-      return;
-    }
-  soup_message_set_tls_client_certificate (d->message, self->certificate);
-  soup_message_headers_replace (soup_message_get_request_headers (d->message),
-                                "Accept", "application/json");
-  g_signal_connect (d->message, "accept-certificate", G_CALLBACK (accept_certificate_cb), d);
-
-  if (cancellable != NULL)
-    {
-      d->caller_cancellable = g_object_ref (cancellable);
-      d->cancelled_id = g_cancellable_connect (cancellable, G_CALLBACK (caller_cancelled_cb),
-                                               g_object_ref (d->cancellable), g_object_unref);
-    }
-  if (timeout_seconds > 0)
-    d->timeout_id = g_timeout_add_seconds (timeout_seconds, timeout_cb, d);
-
-  soup_session_send_async (self->session, d->message, G_PRIORITY_DEFAULT, d->cancellable,
-                           info_sent_cb, g_steal_pointer (&task));
+  hallway_client_fetch_async (self, address, port, "/api/v1/info", expected_id,
+                              HALLWAY_INFO_MAX_BYTES, timeout_seconds, cancellable,
+                              info_fetched_cb, g_steal_pointer (&task));
 }
 
 /**
@@ -427,13 +582,10 @@ hallway_client_get_info_finish (HallwayClient  *self,
                                 char          **out_presented_id,
                                 GError        **error)
 {
-  GetInfoData *d;
-
   g_return_val_if_fail (g_task_is_valid (result, self), NULL);
 
-  d = g_task_get_task_data (G_TASK (result));
   if (out_presented_id != NULL)
-    *out_presented_id = g_strdup (d->presented_id);
+    *out_presented_id = g_strdup (g_task_get_task_data (G_TASK (result)));
   return g_task_propagate_pointer (G_TASK (result), error);
 }
 

@@ -28,6 +28,22 @@ gboolean       hallway_parse_address          (const char           *text,
                                                guint16              *out_port,
                                                GError              **error);
 
+void           hallway_client_fetch_async     (HallwayClient        *self,
+                                               const char           *address,
+                                               guint16               port,
+                                               const char           *path,
+                                               const char           *expected_id,
+                                               gsize                 max_bytes,
+                                               guint                 timeout_seconds,
+                                               GCancellable         *cancellable,
+                                               GAsyncReadyCallback   callback,
+                                               gpointer              user_data);
+G_GNUC_WARN_UNUSED_RESULT
+GBytes        *hallway_client_fetch_finish    (HallwayClient        *self,
+                                               GAsyncResult         *result,
+                                               char                **out_presented_id,
+                                               GError              **error);
+
 void           hallway_client_get_info_async  (HallwayClient        *self,
                                                const char           *address,
                                                guint16               port,

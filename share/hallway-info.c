@@ -10,6 +10,7 @@
 
 #include "hallway-error.h"
 #include "hallway-identity.h"
+#include "hallway-share.h"
 
 void
 hallway_info_free (HallwayInfo *info)
@@ -20,7 +21,45 @@ hallway_info_free (HallwayInfo *info)
   g_free (info->name);
   g_free (info->host);
   g_free (info->version);
+  g_clear_pointer (&info->shares, g_ptr_array_unref);
   g_free (info);
+}
+
+void
+hallway_info_share_free (HallwayInfoShare *share)
+{
+  g_free (share->id);
+  g_free (share->name);
+  g_free (share->access);
+  g_free (share->audience);
+  g_free (share);
+}
+
+/**
+ * hallway_info_add_share:
+ * @info: a description being built
+ * @id: the share's id
+ * @name: its name
+ * @access: its access mode, as a string
+ * @audience: its audience, as a string
+ */
+void
+hallway_info_add_share (HallwayInfo *info,
+                        const char  *id,
+                        const char  *name,
+                        const char  *access,
+                        const char  *audience)
+{
+  HallwayInfoShare *share = g_new0 (HallwayInfoShare, 1);
+
+  if (info->shares == NULL)
+    info->shares = g_ptr_array_new_with_free_func ((GDestroyNotify) hallway_info_share_free);
+  share->id = g_strdup (id);
+  share->name = g_strdup (name);
+  share->access = g_strdup (access);
+  share->audience = g_strdup (audience);
+  g_ptr_array_add (info->shares, share);
+  info->n_shares = info->shares->len;
 }
 
 /**
@@ -49,6 +88,21 @@ hallway_info_to_json (const HallwayInfo *info)
   json_builder_add_int_value (builder, info->port);
   json_builder_set_member_name (builder, "shares");
   json_builder_begin_array (builder);
+  for (guint i = 0; info->shares != NULL && i < info->shares->len; i++)
+    {
+      const HallwayInfoShare *share = g_ptr_array_index (info->shares, i);
+
+      json_builder_begin_object (builder);
+      json_builder_set_member_name (builder, "id");
+      json_builder_add_string_value (builder, share->id);
+      json_builder_set_member_name (builder, "name");
+      json_builder_add_string_value (builder, share->name);
+      json_builder_set_member_name (builder, "access");
+      json_builder_add_string_value (builder, share->access);
+      json_builder_set_member_name (builder, "audience");
+      json_builder_add_string_value (builder, share->audience);
+      json_builder_end_object (builder);
+    }
   json_builder_end_array (builder);
   json_builder_set_member_name (builder, "printers");
   json_builder_begin_array (builder);
@@ -115,6 +169,55 @@ count_array_member (JsonObject *object,
   if (node == NULL || !JSON_NODE_HOLDS_ARRAY (node))
     return 0;
   return json_array_get_length (json_node_get_array (node));
+}
+
+static gboolean
+parse_shares (HallwayInfo  *info,
+              JsonObject   *object,
+              GError      **error)
+{
+  JsonNode *node = json_object_get_member (object, "shares");
+  JsonArray *array;
+
+  if (node == NULL || JSON_NODE_HOLDS_NULL (node))
+    return TRUE;
+  if (!JSON_NODE_HOLDS_ARRAY (node))
+    {
+      g_set_error (error, HALLWAY_ERROR, HALLWAY_ERROR_INVALID_DATA,
+                   "The neighbour's list of shared folders is malformed");
+      return FALSE;
+    }
+
+  array = json_node_get_array (node);
+  for (guint i = 0; i < json_array_get_length (array); i++)
+    {
+      JsonNode *element = json_array_get_element (array, i);
+      JsonObject *share;
+      g_autofree char *id = NULL;
+      g_autofree char *name = NULL;
+      g_autofree char *access = NULL;
+      g_autofree char *audience = NULL;
+      HallwayShareAccess a;
+      HallwayShareAudience b;
+
+      if (i >= HALLWAY_INFO_MAX_SHARES)
+        break;
+      if (!JSON_NODE_HOLDS_OBJECT (element))
+        continue;
+      share = json_node_get_object (element);
+      id = dup_string_member (share, "id", 32, FALSE, NULL);
+      name = dup_string_member (share, "name", HALLWAY_SHARE_NAME_MAX, FALSE, NULL);
+      access = dup_string_member (share, "access", 16, FALSE, NULL);
+      audience = dup_string_member (share, "audience", 16, FALSE, NULL);
+
+      /* One bad entry is skipped, not the whole neighbour. */
+      if (!hallway_share_id_is_valid (id) || !hallway_share_name_is_valid (name, NULL) ||
+          !hallway_share_access_from_string (access, &a) ||
+          !hallway_share_audience_from_string (audience, &b))
+        continue;
+      hallway_info_add_share (info, id, name, access, audience);
+    }
+  return TRUE;
 }
 
 /**
@@ -200,7 +303,8 @@ hallway_info_parse (const char  *data,
       json_node_get_value_type (node) == G_TYPE_BOOLEAN)
     info->accepts_drops = json_node_get_boolean (node);
 
-  info->n_shares = count_array_member (object, "shares");
+  if (!parse_shares (info, object, error))
+    return NULL;
   info->n_printers = count_array_member (object, "printers");
 
   return g_steal_pointer (&info);

@@ -12,6 +12,16 @@ G_BEGIN_DECLS
 #define HALLWAY_INFO_MAX_BYTES (256 * 1024)
 #define HALLWAY_INFO_MAX_NAME  256
 
+#define HALLWAY_INFO_MAX_SHARES 256
+
+typedef struct
+{
+  char *id;
+  char *name;
+  char *access;     /* "read-only", "read-write", "drop-box" */
+  char *audience;   /* "everyone", "trusted", "password" */
+} HallwayInfoShare;
+
 typedef struct
 {
   char     *device_id;
@@ -22,9 +32,16 @@ typedef struct
   guint     n_shares;
   guint     n_printers;
   gboolean  accepts_drops;
+  GPtrArray *shares;   /* (element-type HallwayInfoShare) (nullable) */
 } HallwayInfo;
 
 void         hallway_info_free   (HallwayInfo   *info);
+void         hallway_info_share_free (HallwayInfoShare *share);
+void         hallway_info_add_share  (HallwayInfo  *info,
+                                      const char   *id,
+                                      const char   *name,
+                                      const char   *access,
+                                      const char   *audience);
 
 G_GNUC_WARN_UNUSED_RESULT
 char        *hallway_info_to_json (const HallwayInfo *info);

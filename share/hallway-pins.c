@@ -229,6 +229,90 @@ hallway_pins_set_trusted (HallwayPins *self,
 }
 
 /**
+ * hallway_pins_dup_host:
+ * @self: a #HallwayPins
+ * @device_id: a neighbour's device id
+ *
+ * Returns: (transfer full) (nullable): the host name it last had
+ */
+char *
+hallway_pins_dup_host (HallwayPins *self,
+                       const char  *device_id)
+{
+  g_autofree char *group = group_for (device_id);
+
+  g_return_val_if_fail (HALLWAY_IS_PINS (self), NULL);
+
+  return g_key_file_get_string (self->keyfile, group, "host", NULL);
+}
+
+/**
+ * hallway_pins_set_host:
+ * @self: a #HallwayPins
+ * @device_id: a neighbour's device id
+ * @host: its host name, as it last announced it
+ */
+void
+hallway_pins_set_host (HallwayPins *self,
+                       const char  *device_id,
+                       const char  *host)
+{
+  g_autofree char *group = group_for (device_id);
+
+  g_return_if_fail (HALLWAY_IS_PINS (self));
+
+  hallway_pins_remember (self, device_id, NULL);
+  g_key_file_set_string (self->keyfile, group, "host", host);
+}
+
+/**
+ * hallway_pins_dup_trusted_id_for_host:
+ * @self: a #HallwayPins
+ * @host: a host name
+ *
+ * Returns: (transfer full) (nullable): the device id of a trusted neighbour
+ *   last seen with @host as its host name
+ */
+char *
+hallway_pins_dup_trusted_id_for_host (HallwayPins *self,
+                                      const char  *host)
+{
+  g_auto(GStrv) groups = NULL;
+
+  g_return_val_if_fail (HALLWAY_IS_PINS (self), NULL);
+
+  if (host == NULL || *host == '\0')
+    return NULL;
+
+  groups = g_key_file_get_groups (self->keyfile, NULL);
+  for (guint i = 0; groups[i] != NULL; i++)
+    {
+      g_autofree char *pinned_host = g_key_file_get_string (self->keyfile, groups[i], "host", NULL);
+
+      if (g_key_file_get_boolean (self->keyfile, groups[i], "trusted", NULL) &&
+          g_strcmp0 (pinned_host, host) == 0)
+        return g_strdup (groups[i] + strlen (GROUP_PREFIX));
+    }
+  return NULL;
+}
+
+/**
+ * hallway_pins_forget:
+ * @self: a #HallwayPins
+ * @device_id: a neighbour's device id
+ */
+void
+hallway_pins_forget (HallwayPins *self,
+                     const char  *device_id)
+{
+  g_autofree char *group = group_for (device_id);
+
+  g_return_if_fail (HALLWAY_IS_PINS (self));
+
+  g_key_file_remove_group (self->keyfile, group, NULL);
+}
+
+/**
  * hallway_pins_dup_addresses:
  * @self: a #HallwayPins
  * @device_id: a neighbour's device id

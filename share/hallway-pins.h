@@ -34,6 +34,17 @@ void         hallway_pins_set_trusted    (HallwayPins  *self,
                                           const char   *device_id,
                                           gboolean      trusted);
 G_GNUC_WARN_UNUSED_RESULT
+char        *hallway_pins_dup_host       (HallwayPins  *self,
+                                          const char   *device_id);
+void         hallway_pins_set_host       (HallwayPins  *self,
+                                          const char   *device_id,
+                                          const char   *host);
+G_GNUC_WARN_UNUSED_RESULT
+char        *hallway_pins_dup_trusted_id_for_host (HallwayPins *self,
+                                                   const char  *host);
+void         hallway_pins_forget         (HallwayPins  *self,
+                                          const char   *device_id);
+G_GNUC_WARN_UNUSED_RESULT
 GStrv        hallway_pins_dup_addresses  (HallwayPins  *self,
                                           const char   *device_id);
 void         hallway_pins_add_address    (HallwayPins  *self,
