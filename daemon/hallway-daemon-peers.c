@@ -17,9 +17,13 @@
 
 #include "hallway-daemon-peers.h"
 
+#include <glib/gi18n.h>
+
 #include "hallway-dbus.h"
 #include "hallway-error.h"
 #include "hallway-identity.h"
+#include "hallway-listing.h"
+#include "hallway-path.h"
 #include "hallway-txt.h"
 
 typedef struct
@@ -259,6 +263,71 @@ peer_schedule_forget (Peer *peer)
     peer->forget_id = g_timeout_add_seconds (HALLWAY_PEER_FORGET_AFTER_S, forget_cb, peer);
 }
 
+static void
+peer_set_problem (Peer       *peer,
+                  const char *problem,
+                  const char *message)
+{
+  hallway_dbus_peer1_set_problem (peer->iface, problem);
+  hallway_dbus_peer1_set_problem_message (peer->iface, message);
+}
+
+static void
+peer_apply_info (Peer              *peer,
+                 const HallwayInfo *info)
+{
+  HallwayPins *pins = peer->owner->pins;
+  g_autoptr(GVariantBuilder) folders = g_variant_builder_new (G_VARIANT_TYPE ("a(ssss)"));
+  g_autofree char *trusted_id = NULL;
+  g_autofree char *pinned_host = NULL;
+
+  for (guint i = 0; info->shares != NULL && i < info->shares->len; i++)
+    {
+      const HallwayInfoShare *share = g_ptr_array_index (info->shares, i);
+
+      g_variant_builder_add (folders, "(ssss)", share->id, share->name, share->access,
+                             share->audience);
+    }
+
+  g_free (peer->info_name);
+  peer->info_name = g_strdup (info->name);
+  peer_update_name (peer);
+  if (info->host != NULL)
+    hallway_dbus_peer1_set_host (peer->iface, info->host);
+  hallway_dbus_peer1_set_shares (peer->iface, info->n_shares);
+  hallway_dbus_peer1_set_shared_folders (peer->iface, g_variant_builder_end (folders));
+  hallway_dbus_peer1_set_printers (peer->iface, info->n_printers);
+  hallway_dbus_peer1_set_accepts_drops (peer->iface, info->accepts_drops);
+  hallway_dbus_peer1_set_last_seen (peer->iface, g_get_real_time ());
+
+  /* A computer that now answers with another identity under the host name
+   * of a trusted colleague: a reinstall, or someone taking its place. Only a
+   * person comparing verification codes can tell. */
+  trusted_id = hallway_pins_dup_trusted_id_for_host (pins, info->host);
+  if (trusted_id != NULL && g_strcmp0 (trusted_id, peer->id) != 0)
+    peer_set_problem (peer, "identity-changed",
+                      _("This computer's identity has changed since you trusted it. Compare "
+                        "verification codes with its owner before trusting it again."));
+  else
+    peer_set_problem (peer, "", "");
+
+  /* Remember every neighbour that proved its identity (trust on first use),
+   * with the host name it had, to notice such changes later. */
+  if (!hallway_pins_contains (pins, peer->id) ||
+      (info->host != NULL &&
+       g_strcmp0 (info->host, pinned_host = hallway_pins_dup_host (pins, peer->id)) != 0 &&
+       trusted_id == NULL))
+    {
+      g_autoptr(GError) save_error = NULL;
+
+      hallway_pins_remember (pins, peer->id, info->name);
+      if (info->host != NULL)
+        hallway_pins_set_host (pins, peer->id, info->host);
+      if (!hallway_pins_save (pins, &save_error))
+        g_warning ("Could not remember a neighbour, continuing: %s", save_error->message);
+    }
+}
+
 static gboolean
 probe_timeout_cb (gpointer user_data)
 {
@@ -293,15 +362,6 @@ peer_schedule_probe (Peer *peer)
 }
 
 static void
-peer_set_problem (Peer       *peer,
-                  const char *problem,
-                  const char *message)
-{
-  hallway_dbus_peer1_set_problem (peer->iface, problem);
-  hallway_dbus_peer1_set_problem_message (peer->iface, message);
-}
-
-static void
 probe_done_cb (GObject      *source,
                GAsyncResult *result,
                gpointer      user_data)
@@ -320,27 +380,8 @@ probe_done_cb (GObject      *source,
     {
       peer->failures = 0;
       g_clear_handle_id (&peer->forget_id, g_source_remove);
-      peer_set_problem (peer, "", "");
-
-      g_free (peer->info_name);
-      peer->info_name = g_strdup (info->name);
-      peer_update_name (peer);
-      if (info->host != NULL)
-        hallway_dbus_peer1_set_host (peer->iface, info->host);
-      hallway_dbus_peer1_set_shares (peer->iface, info->n_shares);
-      hallway_dbus_peer1_set_printers (peer->iface, info->n_printers);
-      hallway_dbus_peer1_set_accepts_drops (peer->iface, info->accepts_drops);
-      hallway_dbus_peer1_set_last_seen (peer->iface, g_get_real_time ());
+      peer_apply_info (peer, info);
       peer_set_online (peer, TRUE);
-
-      if (!hallway_pins_contains (peer->owner->pins, peer->id))
-        {
-          g_autoptr(GError) save_error = NULL;
-
-          hallway_pins_remember (peer->owner->pins, peer->id, info->name);
-          if (!hallway_pins_save (peer->owner->pins, &save_error))
-            g_warning ("Could not remember a neighbour, continuing: %s", save_error->message);
-        }
     }
   else if (g_error_matches (error, HALLWAY_ERROR, HALLWAY_ERROR_IDENTITY_MISMATCH))
     {
@@ -399,6 +440,200 @@ peer_probe_now (Peer *peer)
                                  probe_done_cb, peer);
 }
 
+static gboolean
+set_trusted (Peer                  *peer,
+             GDBusMethodInvocation *invocation,
+             gboolean               trusted)
+{
+  HallwayDaemonPeers *self = peer->owner;
+  const char *problem = hallway_dbus_peer1_get_problem (peer->iface);
+  g_autoptr(GError) error = NULL;
+
+  if (trusted && g_strcmp0 (problem, "identity-mismatch") == 0)
+    {
+      g_dbus_method_invocation_return_error_literal (invocation, HALLWAY_ERROR,
+                                                     HALLWAY_ERROR_ACCESS_DENIED,
+                                                     _("This computer is not who it claims to be "
+                                                       "and can't be trusted"));
+      return TRUE;
+    }
+
+  /* Trusting a computer whose identity changed is the person confirming the
+   * new identity: the old one is no longer trusted. */
+  if (trusted && g_strcmp0 (problem, "identity-changed") == 0)
+    {
+      g_autofree char *old_id =
+        hallway_pins_dup_trusted_id_for_host (self->pins, hallway_dbus_peer1_get_host (peer->iface));
+      Peer *old_peer = old_id != NULL ? g_hash_table_lookup (self->peers, old_id) : NULL;
+
+      if (old_id != NULL)
+        hallway_pins_set_trusted (self->pins, old_id, FALSE);
+      if (old_peer != NULL)
+        hallway_dbus_peer1_set_trusted (old_peer->iface, FALSE);
+      peer_set_problem (peer, "", "");
+    }
+
+  hallway_pins_set_trusted (self->pins, peer->id, trusted);
+  if (*hallway_dbus_peer1_get_host (peer->iface) != '\0')
+    hallway_pins_set_host (self->pins, peer->id, hallway_dbus_peer1_get_host (peer->iface));
+  if (!hallway_pins_save (self->pins, &error))
+    {
+      g_dbus_method_invocation_return_gerror (invocation, error);
+      return TRUE;
+    }
+
+  hallway_dbus_peer1_set_trusted (peer->iface, trusted);
+  g_dbus_interface_skeleton_flush (G_DBUS_INTERFACE_SKELETON (peer->iface));
+  g_dbus_method_invocation_return_value (invocation, NULL);
+  return TRUE;
+}
+
+static gboolean
+handle_trust_cb (HallwayDBusPeer1      *iface,
+                 GDBusMethodInvocation *invocation,
+                 Peer                  *peer)
+{
+  return set_trusted (peer, invocation, TRUE);
+}
+
+static gboolean
+handle_untrust_cb (HallwayDBusPeer1      *iface,
+                   GDBusMethodInvocation *invocation,
+                   Peer                  *peer)
+{
+  return set_trusted (peer, invocation, FALSE);
+}
+
+static void
+list_fetched_cb (GObject      *source,
+                 GAsyncResult *result,
+                 gpointer      user_data)
+{
+  g_autoptr(GDBusMethodInvocation) invocation = user_data;
+  g_autoptr(GBytes) body = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) entries = NULL;
+  g_autoptr(GVariantBuilder) builder = g_variant_builder_new (G_VARIANT_TYPE ("a(ssxx)"));
+  const char *data;
+  gsize length;
+
+  body = hallway_client_fetch_finish (HALLWAY_CLIENT (source), result, NULL, &error);
+  if (body != NULL)
+    {
+      data = g_bytes_get_data (body, &length);
+      entries = hallway_listing_parse (data, length, &error);
+    }
+  if (entries == NULL)
+    {
+      g_dbus_method_invocation_return_gerror (invocation, error);
+      return;
+    }
+
+  for (guint i = 0; i < entries->len; i++)
+    {
+      const HallwayListingEntry *entry = g_ptr_array_index (entries, i);
+
+      g_variant_builder_add (builder, "(ssxx)", entry->name,
+                             entry->is_folder ? "folder" : "file", entry->size, entry->modified);
+    }
+  g_dbus_method_invocation_return_value (invocation,
+                                         g_variant_new ("(a(ssxx))", builder));
+}
+
+/* Finds one of the neighbour's shares by name (any case) or id. */
+static gboolean
+peer_find_share (Peer        *peer,
+                 const char  *query,
+                 char       **out_id)
+{
+  GVariant *folders = hallway_dbus_peer1_get_shared_folders (peer->iface);
+  g_autofree char *folded = g_utf8_casefold (query, -1);
+  GVariantIter iter;
+  const char *id, *name, *access, *audience;
+
+  if (folders == NULL)
+    return FALSE;
+  g_variant_iter_init (&iter, folders);
+  while (g_variant_iter_next (&iter, "(&s&s&s&s)", &id, &name, &access, &audience))
+    {
+      g_autofree char *folded_name = g_utf8_casefold (name, -1);
+
+      if (g_str_equal (folded_name, folded) || g_str_equal (id, query))
+        {
+          *out_id = g_strdup (id);
+          return TRUE;
+        }
+    }
+  return FALSE;
+}
+
+static gboolean
+handle_list_folder_cb (HallwayDBusPeer1      *iface,
+                       GDBusMethodInvocation *invocation,
+                       const char            *share,
+                       const char            *path,
+                       Peer                  *peer)
+{
+  g_autoptr(GPtrArray) candidates = NULL;
+  g_autoptr(GStrvBuilder) builder = g_strv_builder_new ();
+  g_auto(GStrv) parts = NULL;
+  g_auto(GStrv) components = NULL;
+  g_autofree char *share_id = NULL;
+  g_autofree char *prefix = NULL;
+  g_autofree char *href = NULL;
+  const Endpoint *target;
+
+  if (g_strcmp0 (hallway_dbus_peer1_get_problem (iface), "") != 0)
+    {
+      g_dbus_method_invocation_return_error (invocation, HALLWAY_ERROR,
+                                             HALLWAY_ERROR_ACCESS_DENIED, "%s",
+                                             hallway_dbus_peer1_get_problem_message (iface));
+      return TRUE;
+    }
+  if (!peer_find_share (peer, share, &share_id))
+    {
+      g_dbus_method_invocation_return_error (invocation, HALLWAY_ERROR, HALLWAY_ERROR_NOT_FOUND,
+                                             _("“%s” shares no folder called “%s” with this "
+                                               "computer"),
+                                             hallway_dbus_peer1_get_name (iface), share);
+      return TRUE;
+    }
+
+  /* The path is split and checked here too, so nothing odd is ever sent. */
+  parts = g_strsplit (path, "/", -1);
+  for (guint i = 0; parts[i] != NULL; i++)
+    {
+      if (*parts[i] == '\0')
+        continue;
+      if (!hallway_path_component_is_valid (parts[i], TRUE))
+        {
+          g_dbus_method_invocation_return_error (invocation, HALLWAY_ERROR,
+                                                 HALLWAY_ERROR_INVALID_ARGUMENT,
+                                                 _("“%s” is not a valid folder name"), parts[i]);
+          return TRUE;
+        }
+      g_strv_builder_add (builder, parts[i]);
+    }
+  components = g_strv_builder_end (builder);
+
+  candidates = peer_dup_candidates (peer);
+  if (candidates->len == 0 || !hallway_dbus_peer1_get_online (iface))
+    {
+      g_dbus_method_invocation_return_error (invocation, HALLWAY_ERROR, HALLWAY_ERROR_PEER_GONE,
+                                             _("“%s” is not online"),
+                                             hallway_dbus_peer1_get_name (iface));
+      return TRUE;
+    }
+  target = g_ptr_array_index (candidates, peer->next_candidate % candidates->len);
+
+  prefix = g_strdup_printf ("/shares/%s", share_id);
+  href = hallway_path_join_href (prefix, (const char * const *) components, TRUE);
+  hallway_client_fetch_async (peer->owner->client, target->address, target->port, href,
+                              peer->id, HALLWAY_LISTING_MAX_BYTES, 30, peer->cancellable,
+                              list_fetched_cb, g_object_ref (invocation));
+  return TRUE;
+}
+
 static Peer *
 peer_new (HallwayDaemonPeers *self,
           const char         *id,
@@ -423,7 +658,12 @@ peer_new (HallwayDaemonPeers *self,
   hallway_dbus_peer1_set_problem (peer->iface, "");
   hallway_dbus_peer1_set_problem_message (peer->iface, "");
   hallway_dbus_peer1_set_host (peer->iface, "");
+  hallway_dbus_peer1_set_shared_folders (peer->iface,
+                                         g_variant_new_array (G_VARIANT_TYPE ("(ssss)"), NULL, 0));
   hallway_dbus_object_skeleton_set_peer1 (peer->object, peer->iface);
+  g_signal_connect (peer->iface, "handle-trust", G_CALLBACK (handle_trust_cb), peer);
+  g_signal_connect (peer->iface, "handle-untrust", G_CALLBACK (handle_untrust_cb), peer);
+  g_signal_connect (peer->iface, "handle-list-folder", G_CALLBACK (handle_list_folder_cb), peer);
   peer_update_name (peer);
 
   g_hash_table_insert (self->peers, peer->id, peer);
@@ -488,11 +728,16 @@ hallway_daemon_peers_service_resolved (HallwayDaemonPeers        *self,
   g_free (peer->mdns_name);
   peer->mdns_name = g_strdup (service->name);
   peer_update_name (peer);
-  if (txt->host != NULL)
-    hallway_dbus_peer1_set_host (peer->iface, txt->host);
-  hallway_dbus_peer1_set_shares (peer->iface, txt->n_shares);
-  hallway_dbus_peer1_set_printers (peer->iface, txt->n_printers);
-  hallway_dbus_peer1_set_accepts_drops (peer->iface, txt->accepts_drops);
+  /* The TXT record is a hint for everyone; once the neighbour answered us,
+   * what it told us (which shares we may see) is more precise. */
+  if (hallway_dbus_peer1_get_last_seen (peer->iface) == 0)
+    {
+      if (txt->host != NULL)
+        hallway_dbus_peer1_set_host (peer->iface, txt->host);
+      hallway_dbus_peer1_set_shares (peer->iface, txt->n_shares);
+      hallway_dbus_peer1_set_printers (peer->iface, txt->n_printers);
+      hallway_dbus_peer1_set_accepts_drops (peer->iface, txt->accepts_drops);
+    }
   peer_update_addresses (peer);
 
   /* An announcement is news: a neighbour coming back, or a new address. */
@@ -652,18 +897,9 @@ add_probe_done_cb (GObject      *source,
     g_warning ("Could not remember neighbour ‘%s’; it will be forgotten at restart: %s",
                info->name, save_error->message);
 
-  g_free (peer->info_name);
-  peer->info_name = g_strdup (info->name);
-  peer_update_name (peer);
   peer->failures = 0;
   g_clear_handle_id (&peer->forget_id, g_source_remove);
-  if (info->host != NULL)
-    hallway_dbus_peer1_set_host (peer->iface, info->host);
-  hallway_dbus_peer1_set_shares (peer->iface, info->n_shares);
-  hallway_dbus_peer1_set_printers (peer->iface, info->n_printers);
-  hallway_dbus_peer1_set_accepts_drops (peer->iface, info->accepts_drops);
-  hallway_dbus_peer1_set_last_seen (peer->iface, g_get_real_time ());
-  peer_set_problem (peer, "", "");
+  peer_apply_info (peer, info);
   peer_set_online (peer, TRUE);
   if (!peer->probing)
     peer_schedule_probe (peer);
@@ -729,6 +965,25 @@ hallway_daemon_peers_add_by_address_finish (HallwayDaemonPeers  *self,
   g_return_val_if_fail (g_task_is_valid (result, self), NULL);
 
   return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+/**
+ * hallway_daemon_peers_get_problem:
+ * @self: a #HallwayDaemonPeers
+ * @device_id: a device id
+ *
+ * Returns: (nullable): the identity problem known for that neighbour, if any
+ */
+const char *
+hallway_daemon_peers_get_problem (HallwayDaemonPeers *self,
+                                  const char         *device_id)
+{
+  Peer *peer;
+
+  g_return_val_if_fail (HALLWAY_IS_DAEMON_PEERS (self), NULL);
+
+  peer = g_hash_table_lookup (self->peers, device_id);
+  return peer != NULL ? hallway_dbus_peer1_get_problem (peer->iface) : NULL;
 }
 
 /**

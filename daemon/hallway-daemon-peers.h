@@ -38,6 +38,9 @@ void     hallway_daemon_peers_service_resolved (HallwayDaemonPeers      *self,
 void     hallway_daemon_peers_service_removed (HallwayDaemonPeers       *self,
                                                const HallwayDnssdService *service);
 
+const char *hallway_daemon_peers_get_problem (HallwayDaemonPeers     *self,
+                                             const char             *device_id);
+
 void     hallway_daemon_peers_add_by_address_async  (HallwayDaemonPeers  *self,
                                                      const char          *address,
                                                      GCancellable        *cancellable,

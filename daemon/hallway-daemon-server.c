@@ -23,6 +23,8 @@ struct _HallwayDaemonServer
   SoupServer      *server;
   guint16          port;
   HallwayInfo     *info;
+  HallwayDaemonInfoFunc info_func;
+  gpointer         info_data;
 };
 
 G_DEFINE_FINAL_TYPE (HallwayDaemonServer, hallway_daemon_server, G_TYPE_OBJECT)
@@ -93,7 +95,14 @@ info_handler (SoupServer        *server,
       return;
     }
 
-  json = hallway_info_to_json (self->info);
+  if (self->info_func != NULL)
+    {
+      g_autoptr(HallwayInfo) info = self->info_func (msg, self->info_data);
+
+      json = hallway_info_to_json (info);
+    }
+  else
+    json = hallway_info_to_json (self->info);
   length = strlen (json);
   soup_message_headers_replace (soup_server_message_get_response_headers (msg),
                                 "Cache-Control", "no-store");
@@ -139,6 +148,9 @@ create_soup_server (HallwayDaemonServer *self)
 
   server = soup_server_new ("tls-certificate", hallway_identity_get_tls_certificate (self->identity),
                             "tls-auth-mode", G_TLS_AUTHENTICATION_REQUESTED,
+                            /* Paths stay percent-encoded: the share code decodes each
+                             * segment itself, once, after splitting. */
+                            "raw-paths", TRUE,
                             "server-header", "Hallway/" PACKAGE_VERSION " ",
                             NULL);
   g_signal_connect (server, "request-started", G_CALLBACK (request_started_cb), self);
@@ -274,6 +286,23 @@ hallway_daemon_server_set_info (HallwayDaemonServer *self,
 
   g_clear_pointer (&self->info, hallway_info_free);
   self->info = copy;
+}
+
+/**
+ * hallway_daemon_server_set_info_func:
+ * @self: a #HallwayDaemonServer
+ * @func: (nullable): builds /api/v1/info per request
+ * @user_data: data for @func
+ */
+void
+hallway_daemon_server_set_info_func (HallwayDaemonServer   *self,
+                                     HallwayDaemonInfoFunc  func,
+                                     gpointer               user_data)
+{
+  g_return_if_fail (HALLWAY_IS_DAEMON_SERVER (self));
+
+  self->info_func = func;
+  self->info_data = user_data;
 }
 
 static void

@@ -28,6 +28,14 @@ SoupServer          *hallway_daemon_server_get_soup_server (HallwayDaemonServer 
 void                 hallway_daemon_server_set_info   (HallwayDaemonServer  *self,
                                                        const HallwayInfo    *info);
 
+/* Builds the answer to GET /api/v1/info for one request (what it lists may
+ * depend on who asks). Returns a new HallwayInfo. */
+typedef HallwayInfo *(*HallwayDaemonInfoFunc) (SoupServerMessage *msg,
+                                               gpointer           user_data);
+void                 hallway_daemon_server_set_info_func (HallwayDaemonServer   *self,
+                                                          HallwayDaemonInfoFunc  func,
+                                                          gpointer               user_data);
+
 /* Responses share one error shape: {"error": "...", "message": "..."}. */
 void                 hallway_daemon_server_reply_error (SoupServerMessage   *msg,
                                                         guint                status,

@@ -16,8 +16,11 @@
 #include <unistd.h>
 
 #include "hallway-client.h"
+#include "hallway-daemon-access.h"
 #include "hallway-daemon-peers.h"
 #include "hallway-daemon-server.h"
+#include "hallway-daemon-shares.h"
+#include "hallway-daemon-webdav.h"
 #include "hallway-dbus.h"
 #include "hallway-dnssd.h"
 #include "hallway-error.h"
@@ -26,8 +29,13 @@
 #include "hallway-txt.h"
 
 #define HALLWAY_SERVICE_TYPE   "_hallway._tcp"
+#define WEBDAVS_SERVICE_TYPE   "_webdavs._tcp"
 #define PRESENCE_KEY           "presence"
+#define WEBDAV_KEY_PREFIX      "webdav:"
+#define SHARES_OBJECT_PATH     "/io/github/hallwaylan/Hallway/shares"
 #define MAX_INSTANCE_NAME      63
+/* How often to check that shared folders are still there. */
+#define AVAILABILITY_INTERVAL_S 5
 
 struct _HallwayDaemon
 {
@@ -43,6 +51,12 @@ struct _HallwayDaemon
   HallwayClient            *client;
   HallwayPins              *pins;
   HallwayDaemonPeers       *peers;
+  HallwayDaemonShares      *shares;
+  HallwayDaemonAccess      *access;
+  HallwayDaemonWebdav      *webdav;
+  GHashTable               *share_objects;   /* id → HallwayDBusObjectSkeleton */
+  GPtrArray                *webdav_keys;     /* announced _webdavs._tcp keys */
+  guint                     availability_id;
   HallwayDnssd             *dnssd;
   char                     *name;
   char                     *host;
@@ -106,12 +120,13 @@ get_port (void)
 static GStrv
 build_txt (HallwayDaemon *self)
 {
+  guint n_shares = self->shares != NULL ? hallway_daemon_shares_get_count (self->shares) : 0;
   HallwayTxt txt = {
     .version = 1,
     .device_id = (char *) hallway_identity_get_device_id (self->identity),
     .fingerprint = (char *) hallway_identity_get_fingerprint (self->identity),
     .host = self->host,
-    .n_shares = 0,
+    .n_shares = n_shares,
     .n_printers = 0,
     .accepts_drops = FALSE,
   };
@@ -131,6 +146,278 @@ update_server_info (HallwayDaemon *self)
   };
 
   hallway_daemon_server_set_info (self->server, &info);
+}
+
+static HallwayInfo *
+info_for_request_cb (SoupServerMessage *msg,
+                     gpointer           user_data)
+{
+  HallwayDaemon *self = user_data;
+  g_autoptr(GPtrArray) shares = hallway_daemon_shares_dup_all (self->shares);
+  gboolean trusted = hallway_daemon_access_is_trusted (self->access, msg);
+  HallwayInfo *info = g_new0 (HallwayInfo, 1);
+
+  info->device_id = g_strdup (hallway_identity_get_device_id (self->identity));
+  info->name = g_strdup (hallway_dbus_daemon1_get_name (self->iface));
+  info->host = g_strdup (self->host);
+  info->version = g_strdup (PACKAGE_VERSION);
+  info->port = hallway_daemon_server_get_port (self->server);
+
+  /* List what the asking computer could open: a share for trusted colleagues
+   * is not even named to others. */
+  for (guint i = 0; i < shares->len; i++)
+    {
+      HallwayShare *share = g_ptr_array_index (shares, i);
+      HallwayShareAudience audience = hallway_share_get_audience (share);
+
+      if (audience == HALLWAY_SHARE_AUDIENCE_TRUSTED && !trusted)
+        continue;
+      hallway_info_add_share (info, hallway_share_get_id (share), hallway_share_get_name (share),
+                              hallway_share_access_to_string (hallway_share_get_access (share)),
+                              hallway_share_audience_to_string (audience));
+    }
+  return info;
+}
+
+static const char *
+peer_problem_cb (const char *device_id,
+                 gpointer    user_data)
+{
+  HallwayDaemon *self = user_data;
+
+  return self->peers != NULL ? hallway_daemon_peers_get_problem (self->peers, device_id) : NULL;
+}
+
+static char *
+share_url (HallwayDaemon *self,
+           HallwayShare  *share)
+{
+  return g_strdup_printf ("https://%s.local:%u/shares/%s/", self->host,
+                          hallway_daemon_server_get_port (self->server),
+                          hallway_share_get_id (share));
+}
+
+static void
+update_share_availability (HallwayDaemon *self)
+{
+  GHashTableIter iter;
+  gpointer key, value;
+
+  g_hash_table_iter_init (&iter, self->share_objects);
+  while (g_hash_table_iter_next (&iter, &key, &value))
+    {
+      HallwayShare *share = hallway_daemon_shares_lookup (self->shares, key);
+      g_autoptr(HallwayDBusShare1) iface = hallway_dbus_object_get_share1 (HALLWAY_DBUS_OBJECT (value));
+      gboolean available;
+
+      if (share == NULL || iface == NULL)
+        continue;
+      available = hallway_share_check_available (share, NULL);
+      if (available != hallway_dbus_share1_get_available (iface))
+        {
+          g_log_structured (G_LOG_DOMAIN, G_LOG_LEVEL_MESSAGE,
+                            "HALLWAY_SHARE", hallway_share_get_name (share),
+                            "MESSAGE", "Shared folder ‘%s’ is %s", hallway_share_get_name (share),
+                            available ? "available again" : "not available (folder missing)");
+          hallway_dbus_share1_set_available (iface, available);
+        }
+    }
+}
+
+static gboolean
+availability_cb (gpointer user_data)
+{
+  update_share_availability (user_data);
+  return G_SOURCE_CONTINUE;
+}
+
+static void
+announce_shares (HallwayDaemon *self)
+{
+  g_autoptr(GPtrArray) shares = hallway_daemon_shares_dup_all (self->shares);
+
+  for (guint i = 0; i < self->webdav_keys->len; i++)
+    hallway_dnssd_unpublish (self->dnssd, g_ptr_array_index (self->webdav_keys, i));
+  g_ptr_array_set_size (self->webdav_keys, 0);
+
+  /* Each folder anyone may open is also a plain _webdavs._tcp service, so
+   * GNOME Files lists it under Other Locations. gvfs insists on a u= key. */
+  for (guint i = 0; i < shares->len; i++)
+    {
+      HallwayShare *share = g_ptr_array_index (shares, i);
+      HallwayShareAudience audience = hallway_share_get_audience (share);
+      g_autofree char *key = NULL;
+      g_autofree char *instance = NULL;
+      g_autofree char *name = NULL;
+      g_autofree char *path = NULL;
+      const char *txt[3];
+
+      if (audience == HALLWAY_SHARE_AUDIENCE_TRUSTED)
+        continue;
+
+      key = g_strconcat (WEBDAV_KEY_PREFIX, hallway_share_get_id (share), NULL);
+      /* Translators: the name of a shared folder on the network, as seen in
+       * file managers: "Projects on Alice Martin". %1$s is the folder's name,
+       * %2$s the person's display name. */
+      instance = g_strdup_printf (_("%1$s on %2$s"), hallway_share_get_name (share),
+                                  hallway_dbus_daemon1_get_name (self->iface));
+      name = hallway_utf8_truncate (instance, MAX_INSTANCE_NAME);
+      path = g_strdup_printf ("path=/shares/%s/", hallway_share_get_id (share));
+      txt[0] = audience == HALLWAY_SHARE_AUDIENCE_PASSWORD ? "u=hallway" : "u=";
+      txt[1] = path;
+      txt[2] = NULL;
+      hallway_dnssd_publish (self->dnssd, key, name, WEBDAVS_SERVICE_TYPE,
+                             hallway_daemon_server_get_port (self->server), txt, NULL);
+      g_ptr_array_add (self->webdav_keys, g_steal_pointer (&key));
+    }
+}
+
+static void
+export_shares (HallwayDaemon *self)
+{
+  g_autoptr(GPtrArray) shares = hallway_daemon_shares_dup_all (self->shares);
+  GHashTableIter iter;
+  gpointer key, value;
+
+  /* Withdraw objects of shares that are gone. */
+  g_hash_table_iter_init (&iter, self->share_objects);
+  while (g_hash_table_iter_next (&iter, &key, &value))
+    if (hallway_daemon_shares_lookup (self->shares, key) == NULL)
+      {
+        g_dbus_object_manager_server_unexport (self->manager,
+                                               g_dbus_object_get_object_path (value));
+        g_hash_table_iter_remove (&iter);
+      }
+
+  for (guint i = 0; i < shares->len; i++)
+    {
+      HallwayShare *share = g_ptr_array_index (shares, i);
+      const char *id = hallway_share_get_id (share);
+      g_autofree char *path = NULL;
+      g_autofree char *url = NULL;
+      g_autoptr(HallwayDBusObjectSkeleton) object = NULL;
+      g_autoptr(HallwayDBusShare1) iface = NULL;
+
+      if (g_hash_table_contains (self->share_objects, id))
+        continue;
+
+      path = g_strdup_printf ("%s/%s", SHARES_OBJECT_PATH, id);
+      url = share_url (self, share);
+      object = hallway_dbus_object_skeleton_new (path);
+      iface = hallway_dbus_share1_skeleton_new ();
+      hallway_dbus_share1_set_id (iface, id);
+      hallway_dbus_share1_set_name (iface, hallway_share_get_name (share));
+      hallway_dbus_share1_set_path (iface, hallway_share_get_path (share));
+      hallway_dbus_share1_set_access (iface,
+                                      hallway_share_access_to_string (hallway_share_get_access (share)));
+      hallway_dbus_share1_set_audience (iface,
+                                        hallway_share_audience_to_string (hallway_share_get_audience (share)));
+      hallway_dbus_share1_set_available (iface, hallway_share_check_available (share, NULL));
+      hallway_dbus_share1_set_url (iface, url);
+      hallway_dbus_object_skeleton_set_share1 (object, iface);
+      g_dbus_object_manager_server_export (self->manager, G_DBUS_OBJECT_SKELETON (object));
+      g_hash_table_insert (self->share_objects, g_strdup (id), g_steal_pointer (&object));
+    }
+}
+
+static void
+shares_changed_cb (HallwayDaemonShares *shares,
+                   HallwayDaemon       *self)
+{
+  g_auto(GStrv) txt = NULL;
+
+  export_shares (self);
+  if (self->dnssd == NULL)
+    return;
+
+  txt = build_txt (self);
+  hallway_dnssd_update_txt (self->dnssd, PRESENCE_KEY, (const char * const *) txt);
+  announce_shares (self);
+}
+
+static gboolean
+handle_add_share_cb (HallwayDBusDaemon1    *iface,
+                     GDBusMethodInvocation *invocation,
+                     const char            *path,
+                     GVariant              *options,
+                     HallwayDaemon         *self)
+{
+  g_autoptr(GError) error = NULL;
+  const char *name = NULL;
+  const char *access_text = "read-only";
+  const char *audience_text = "trusted";
+  const char *password = NULL;
+  HallwayShareAccess access;
+  HallwayShareAudience audience;
+  HallwayShare *share;
+  g_autofree char *object_path = NULL;
+
+  if (self->shares == NULL)
+    {
+      g_dbus_method_invocation_return_error (invocation, HALLWAY_ERROR, HALLWAY_ERROR_FAILED,
+                                             "Hallway is still starting");
+      return TRUE;
+    }
+
+  g_variant_lookup (options, "name", "&s", &name);
+  g_variant_lookup (options, "access", "&s", &access_text);
+  g_variant_lookup (options, "audience", "&s", &audience_text);
+  g_variant_lookup (options, "password", "&s", &password);
+
+  if (!hallway_share_access_from_string (access_text, &access))
+    {
+      g_dbus_method_invocation_return_error (invocation, HALLWAY_ERROR,
+                                             HALLWAY_ERROR_INVALID_ARGUMENT,
+                                             _("“%s” is not an access mode; use read-only, "
+                                               "read-write or drop-box"), access_text);
+      return TRUE;
+    }
+  if (!hallway_share_audience_from_string (audience_text, &audience))
+    {
+      g_dbus_method_invocation_return_error (invocation, HALLWAY_ERROR,
+                                             HALLWAY_ERROR_INVALID_ARGUMENT,
+                                             _("“%s” is not an audience; use everyone, trusted "
+                                               "or password"), audience_text);
+      return TRUE;
+    }
+
+  share = hallway_daemon_shares_add (self->shares, path, name, access, audience, password, &error);
+  if (share == NULL)
+    {
+      g_dbus_method_invocation_return_gerror (invocation, error);
+      return TRUE;
+    }
+
+  g_log_structured (G_LOG_DOMAIN, G_LOG_LEVEL_MESSAGE,
+                    "HALLWAY_SHARE", hallway_share_get_name (share),
+                    "MESSAGE", "Sharing ‘%s’ (%s, %s)", hallway_share_get_name (share),
+                    access_text, audience_text);
+  object_path = g_strdup_printf ("%s/%s", SHARES_OBJECT_PATH, hallway_share_get_id (share));
+  hallway_dbus_daemon1_complete_add_share (iface, invocation, object_path);
+  return TRUE;
+}
+
+static gboolean
+handle_remove_share_cb (HallwayDBusDaemon1    *iface,
+                        GDBusMethodInvocation *invocation,
+                        const char            *name,
+                        HallwayDaemon         *self)
+{
+  g_autoptr(GError) error = NULL;
+
+  if (self->shares == NULL)
+    {
+      g_dbus_method_invocation_return_error (invocation, HALLWAY_ERROR, HALLWAY_ERROR_FAILED,
+                                             "Hallway is still starting");
+      return TRUE;
+    }
+  if (!hallway_daemon_shares_remove (self->shares, name, &error))
+    {
+      g_dbus_method_invocation_return_gerror (invocation, error);
+      return TRUE;
+    }
+  hallway_dbus_daemon1_complete_remove_share (iface, invocation);
+  return TRUE;
 }
 
 static void
@@ -286,6 +573,7 @@ hallway_daemon_startup (GApplication *application)
   g_autoptr(GError) error = NULL;
   g_autofree char *identity_dir = NULL;
   g_autofree char *pins_path = NULL;
+  g_autofree char *shares_path = NULL;
   g_auto(GStrv) txt = NULL;
 
   G_APPLICATION_CLASS (hallway_daemon_parent_class)->startup (application);
@@ -348,6 +636,25 @@ hallway_daemon_startup (GApplication *application)
                                           hallway_identity_get_device_id (self->identity));
   hallway_daemon_peers_load_remembered (self->peers);
 
+  shares_path = g_build_filename (g_get_user_config_dir (), "hallway", "shares.ini", NULL);
+  self->shares = hallway_daemon_shares_new (shares_path, identity_dir);
+  if (!hallway_daemon_shares_load (self->shares, &error))
+    {
+      /* Don't overwrite a list we could not read: stop, and say why. */
+      fail (self, "Could not read the shared folders", error);
+      return;
+    }
+  export_shares (self);
+  g_signal_connect (self->shares, "changed", G_CALLBACK (shares_changed_cb), self);
+  self->availability_id = g_timeout_add_seconds (AVAILABILITY_INTERVAL_S, availability_cb, self);
+
+  self->access = hallway_daemon_access_new (self->pins);
+  hallway_daemon_access_set_problem_func (self->access, peer_problem_cb, self);
+  hallway_daemon_server_set_info_func (self->server, info_for_request_cb, self);
+  self->webdav = hallway_daemon_webdav_new (self->shares, self->access);
+  hallway_daemon_webdav_attach (self->webdav,
+                                hallway_daemon_server_get_soup_server (self->server));
+
   self->dnssd = hallway_dnssd_new ();
   g_signal_connect (self->dnssd, "notify::state", G_CALLBACK (avahi_state_changed_cb), self);
   g_signal_connect (self->dnssd, "published", G_CALLBACK (published_cb), self);
@@ -358,6 +665,7 @@ hallway_daemon_startup (GApplication *application)
   hallway_dnssd_publish (self->dnssd, PRESENCE_KEY, self->name, HALLWAY_SERVICE_TYPE,
                          hallway_daemon_server_get_port (self->server),
                          (const char * const *) txt, NULL);
+  announce_shares (self);
   hallway_dnssd_browse (self->dnssd, HALLWAY_SERVICE_TYPE);
   hallway_dnssd_start (self->dnssd);
   avahi_state_changed_cb (self->dnssd, NULL, self);
@@ -375,6 +683,10 @@ hallway_daemon_shutdown (GApplication *application)
   if (self->dnssd != NULL)
     g_signal_handlers_disconnect_by_data (self->dnssd, self);
   g_clear_object (&self->dnssd);
+  g_clear_handle_id (&self->availability_id, g_source_remove);
+  if (self->shares != NULL)
+    g_signal_handlers_disconnect_by_data (self->shares, self);
+  g_clear_object (&self->webdav);
   g_clear_object (&self->peers);
   g_clear_object (&self->server);
   g_clear_object (&self->client);
@@ -396,9 +708,14 @@ hallway_daemon_dispose (GObject *object)
   HallwayDaemon *self = HALLWAY_DAEMON (object);
 
   g_clear_object (&self->dnssd);
+  g_clear_object (&self->webdav);
   g_clear_object (&self->peers);
   g_clear_object (&self->server);
   g_clear_object (&self->client);
+  g_clear_object (&self->access);
+  g_clear_object (&self->shares);
+  g_clear_pointer (&self->share_objects, g_hash_table_unref);
+  g_clear_pointer (&self->webdav_keys, g_ptr_array_unref);
   g_clear_object (&self->pins);
   g_clear_object (&self->identity);
   g_clear_object (&self->manager);
@@ -442,6 +759,10 @@ hallway_daemon_init (HallwayDaemon *self)
   hallway_dbus_daemon1_set_avahi_state (self->iface, "starting");
   hallway_dbus_daemon1_set_avahi_message (self->iface, "");
   g_signal_connect (self->iface, "handle-add-peer", G_CALLBACK (handle_add_peer_cb), self);
+  g_signal_connect (self->iface, "handle-add-share", G_CALLBACK (handle_add_share_cb), self);
+  g_signal_connect (self->iface, "handle-remove-share", G_CALLBACK (handle_remove_share_cb), self);
+  self->share_objects = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_object_unref);
+  self->webdav_keys = g_ptr_array_new_with_free_func (g_free);
 }
 
 /**

@@ -11,6 +11,7 @@
 #include <glib/gi18n.h>
 #include <json-glib/json-glib.h>
 #include <locale.h>
+#include <stdio.h>
 
 #include "hallway-dbus.h"
 #include "hallway-error.h"
@@ -213,6 +214,32 @@ add_peer_json (JsonBuilder      *builder,
   json_builder_add_int_value (builder, hallway_dbus_peer1_get_shares (peer));
   json_builder_set_member_name (builder, "printers");
   json_builder_add_int_value (builder, hallway_dbus_peer1_get_printers (peer));
+  json_builder_set_member_name (builder, "shared_folders");
+  json_builder_begin_array (builder);
+  {
+    GVariant *folders = hallway_dbus_peer1_get_shared_folders (peer);
+    GVariantIter iter;
+    const char *id, *name, *access, *audience;
+
+    if (folders != NULL)
+      {
+        g_variant_iter_init (&iter, folders);
+        while (g_variant_iter_next (&iter, "(&s&s&s&s)", &id, &name, &access, &audience))
+          {
+            json_builder_begin_object (builder);
+            json_builder_set_member_name (builder, "id");
+            json_builder_add_string_value (builder, id);
+            json_builder_set_member_name (builder, "name");
+            json_builder_add_string_value (builder, name);
+            json_builder_set_member_name (builder, "access");
+            json_builder_add_string_value (builder, access);
+            json_builder_set_member_name (builder, "audience");
+            json_builder_add_string_value (builder, audience);
+            json_builder_end_object (builder);
+          }
+      }
+  }
+  json_builder_end_array (builder);
   json_builder_set_member_name (builder, "accepts_drops");
   json_builder_add_boolean_value (builder, hallway_dbus_peer1_get_accepts_drops (peer));
   json_builder_set_member_name (builder, "source");
@@ -300,6 +327,54 @@ ctl_find_peer (Ctl         *ctl,
   }
 }
 
+static GPtrArray *
+ctl_dup_shares (Ctl *ctl)
+{
+  GPtrArray *shares = g_ptr_array_new_with_free_func (g_object_unref);
+  GList *objects = g_dbus_object_manager_get_objects (ctl->manager);
+
+  for (GList *l = objects; l != NULL; l = l->next)
+    {
+      HallwayDBusShare1 *share = hallway_dbus_object_get_share1 (HALLWAY_DBUS_OBJECT (l->data));
+
+      if (share != NULL)
+        g_ptr_array_add (shares, share);
+    }
+  g_list_free_full (objects, g_object_unref);
+  return shares;
+}
+
+static void
+add_shares_json (Ctl         *ctl,
+                 JsonBuilder *builder)
+{
+  g_autoptr(GPtrArray) shares = ctl_dup_shares (ctl);
+
+  json_builder_begin_array (builder);
+  for (guint i = 0; i < shares->len; i++)
+    {
+      HallwayDBusShare1 *share = g_ptr_array_index (shares, i);
+
+      json_builder_begin_object (builder);
+      json_builder_set_member_name (builder, "id");
+      json_builder_add_string_value (builder, hallway_dbus_share1_get_id (share));
+      json_builder_set_member_name (builder, "name");
+      json_builder_add_string_value (builder, hallway_dbus_share1_get_name (share));
+      json_builder_set_member_name (builder, "path");
+      json_builder_add_string_value (builder, hallway_dbus_share1_get_path (share));
+      json_builder_set_member_name (builder, "access");
+      json_builder_add_string_value (builder, hallway_dbus_share1_get_access (share));
+      json_builder_set_member_name (builder, "audience");
+      json_builder_add_string_value (builder, hallway_dbus_share1_get_audience (share));
+      json_builder_set_member_name (builder, "available");
+      json_builder_add_boolean_value (builder, hallway_dbus_share1_get_available (share));
+      json_builder_set_member_name (builder, "url");
+      json_builder_add_string_value (builder, hallway_dbus_share1_get_url (share));
+      json_builder_end_object (builder);
+    }
+  json_builder_end_array (builder);
+}
+
 static int
 cmd_status (Ctl      *ctl,
             gboolean  json)
@@ -330,8 +405,7 @@ cmd_status (Ctl      *ctl,
       json_builder_set_member_name (builder, "version");
       json_builder_add_string_value (builder, hallway_dbus_daemon1_get_version (d));
       json_builder_set_member_name (builder, "shares");
-      json_builder_begin_array (builder);
-      json_builder_end_array (builder);
+      add_shares_json (ctl, builder);
       json_builder_set_member_name (builder, "printers");
       json_builder_begin_array (builder);
       json_builder_end_array (builder);
@@ -350,8 +424,188 @@ cmd_status (Ctl      *ctl,
   else
     g_print (_("Avahi (mDNS):      %s — %s\n"), hallway_dbus_daemon1_get_avahi_state (d),
              hallway_dbus_daemon1_get_avahi_message (d));
-  g_print (_("Shared folders:    none\n"));
+  {
+    g_autoptr(GPtrArray) shares = ctl_dup_shares (ctl);
+
+    if (shares->len == 0)
+      g_print (_("Shared folders:    none\n"));
+    for (guint i = 0; i < shares->len; i++)
+      {
+        HallwayDBusShare1 *share = g_ptr_array_index (shares, i);
+
+        g_print ("%s“%s” (%s, %s)%s\n", i == 0 ? _("Shared folders:    ") : "                   ",
+                 hallway_dbus_share1_get_name (share), hallway_dbus_share1_get_access (share),
+                 hallway_dbus_share1_get_audience (share),
+                 hallway_dbus_share1_get_available (share) ? "" : _(" — not available"));
+      }
+  }
   g_print (_("Shared printers:   none\n"));
+  return EXIT_SUCCESS;
+}
+
+static int
+cmd_share_list (Ctl      *ctl,
+                gboolean  json)
+{
+  g_autoptr(GPtrArray) shares = ctl_dup_shares (ctl);
+
+  if (json)
+    {
+      g_autoptr(JsonBuilder) builder = json_builder_new ();
+
+      add_shares_json (ctl, builder);
+      print_json (builder);
+      return EXIT_SUCCESS;
+    }
+
+  if (shares->len == 0)
+    {
+      g_print (_("You don't share any folder. Share one with “hallwayctl share add PATH”.\n"));
+      return EXIT_SUCCESS;
+    }
+  g_print ("%-24s %-11s %-9s %-10s %s\n", _("NAME"), _("ACCESS"), _("AUDIENCE"), _("STATE"),
+           _("FOLDER"));
+  for (guint i = 0; i < shares->len; i++)
+    {
+      HallwayDBusShare1 *share = g_ptr_array_index (shares, i);
+
+      g_print ("%-24s %-11s %-9s %-10s %s\n", hallway_dbus_share1_get_name (share),
+               hallway_dbus_share1_get_access (share), hallway_dbus_share1_get_audience (share),
+               hallway_dbus_share1_get_available (share) ? _("shared") : _("missing"),
+               hallway_dbus_share1_get_path (share));
+    }
+  return EXIT_SUCCESS;
+}
+
+static char *
+read_password_file (const char  *path,
+                    GError     **error)
+{
+  g_autofree char *contents = NULL;
+  gsize length = 0;
+  char *newline;
+
+  if (g_str_equal (path, "-"))
+    {
+      char buffer[1025];
+      gsize n = fread (buffer, 1, sizeof buffer - 1, stdin);
+
+      buffer[n] = '\0';
+      contents = g_strdup (buffer);
+      explicit_bzero (buffer, sizeof buffer);
+      length = n;
+    }
+  else if (!g_file_get_contents (path, &contents, &length, error))
+    return NULL;
+
+  /* The first line is the password; a trailing newline is not part of it. */
+  newline = strpbrk (contents, "\r\n");
+  if (newline != NULL)
+    *newline = '\0';
+  else if (strlen (contents) != length)
+    length = 0;   /* a NUL byte inside: not a password file */
+  if (*contents == '\0' || length == 0 || length > 1024)
+    {
+      g_set_error_literal (error, HALLWAY_ERROR, HALLWAY_ERROR_INVALID_ARGUMENT,
+                           _("The password file is empty or too long"));
+      return NULL;
+    }
+  return g_steal_pointer (&contents);
+}
+
+static int
+cmd_share_add (Ctl        *ctl,
+               const char *path,
+               const char *name,
+               const char *access,
+               const char *audience,
+               const char *password_file)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *absolute = NULL;
+  g_autofree char *object_path = NULL;
+  g_autofree char *password = NULL;
+  g_autoptr(GVariantDict) options = g_variant_dict_new (NULL);
+  g_autoptr(GDBusObject) object = NULL;
+  g_autoptr(HallwayDBusShare1) share = NULL;
+
+  if (password_file != NULL)
+    {
+      password = read_password_file (password_file, &error);
+      if (password == NULL)
+        return failure (_("Could not read the password: %s"), error->message);
+    }
+  if (g_strcmp0 (audience, "password") == 0 && password == NULL)
+    return usage_error ("%s", _("--audience password needs --password-file FILE (or - for stdin)"));
+
+  absolute = g_canonicalize_filename (path, NULL);
+  if (name != NULL)
+    g_variant_dict_insert (options, "name", "s", name);
+  if (access != NULL)
+    g_variant_dict_insert (options, "access", "s", access);
+  if (audience != NULL)
+    g_variant_dict_insert (options, "audience", "s", audience);
+  if (password != NULL)
+    g_variant_dict_insert (options, "password", "s", password);
+
+  if (!hallway_dbus_daemon1_call_add_share_sync (ctl->daemon, absolute,
+                                                  g_variant_dict_end (options),
+                                                  &object_path, NULL, &error))
+    {
+      if (password != NULL)
+        explicit_bzero (password, strlen (password));
+      return failure (_("Could not share %s: %s"), absolute, plain_error_message (error));
+    }
+  if (password != NULL)
+    explicit_bzero (password, strlen (password));
+
+  while (g_main_context_iteration (NULL, FALSE))
+    ;
+  object = g_dbus_object_manager_get_object (ctl->manager, object_path);
+  if (object != NULL)
+    share = hallway_dbus_object_get_share1 (HALLWAY_DBUS_OBJECT (object));
+  if (share != NULL)
+    g_print (_("Sharing “%s” (%s, %s) at %s\n"), hallway_dbus_share1_get_name (share),
+             hallway_dbus_share1_get_access (share), hallway_dbus_share1_get_audience (share),
+             hallway_dbus_share1_get_url (share));
+  return EXIT_SUCCESS;
+}
+
+static int
+cmd_share_remove (Ctl        *ctl,
+                  const char *name)
+{
+  g_autoptr(GError) error = NULL;
+
+  if (!hallway_dbus_daemon1_call_remove_share_sync (ctl->daemon, name, NULL, &error))
+    return failure ("%s", plain_error_message (error));
+  g_print (_("No longer sharing “%s”; the folder itself is untouched.\n"), name);
+  return EXIT_SUCCESS;
+}
+
+static int
+cmd_trust (Ctl        *ctl,
+           const char *query,
+           gboolean    trusted)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(HallwayDBusPeer1) peer = ctl_find_peer (ctl, query, &error);
+  gboolean ok;
+
+  if (peer == NULL)
+    return failure ("%s", error->message);
+
+  g_dbus_proxy_set_default_timeout (G_DBUS_PROXY (peer), 30000);
+  ok = trusted ? hallway_dbus_peer1_call_trust_sync (peer, NULL, &error)
+               : hallway_dbus_peer1_call_untrust_sync (peer, NULL, &error);
+  if (!ok)
+    return failure ("%s", plain_error_message (error));
+
+  if (trusted)
+    g_print (_("“%s” is now a trusted colleague (verification code %s).\n"),
+             hallway_dbus_peer1_get_name (peer), hallway_dbus_peer1_get_verification_code (peer));
+  else
+    g_print (_("“%s” is no longer a trusted colleague.\n"), hallway_dbus_peer1_get_name (peer));
   return EXIT_SUCCESS;
 }
 
@@ -507,7 +761,22 @@ cmd_info (Ctl        *ctl,
   g_print (_("Port:              %u\n"), hallway_dbus_peer1_get_port (peer));
   for (guint i = 0; addresses != NULL && addresses[i] != NULL; i++)
     g_print ("%s%s\n", i == 0 ? _("Addresses:         ") : "                   ", addresses[i]);
-  g_print (_("Shared folders:    %u\n"), hallway_dbus_peer1_get_shares (peer));
+  {
+    GVariant *folders = hallway_dbus_peer1_get_shared_folders (peer);
+    GVariantIter iter;
+    const char *id, *name, *access, *audience;
+    guint n = 0;
+
+    if (folders != NULL)
+      {
+        g_variant_iter_init (&iter, folders);
+        while (g_variant_iter_next (&iter, "(&s&s&s&s)", &id, &name, &access, &audience))
+          g_print ("%s“%s” (%s, %s)\n", n++ == 0 ? _("Shared folders:    ") : "                   ",
+                   name, access, audience);
+      }
+    if (n == 0)
+      g_print (_("Shared folders:    %u\n"), hallway_dbus_peer1_get_shares (peer));
+  }
   g_print (_("Shared printers:   %u\n"), hallway_dbus_peer1_get_printers (peer));
   return EXIT_SUCCESS;
 }
@@ -538,13 +807,136 @@ cmd_add_peer (Ctl        *ctl,
   return EXIT_SUCCESS;
 }
 
+static int
+cmd_ls (Ctl        *ctl,
+        const char *target,
+        gboolean    json)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *peer_name = NULL;
+  g_autofree char *share = NULL;
+  const char *path = "";
+  const char *slash = strchr (target, '/');
+  g_autoptr(HallwayDBusPeer1) peer = NULL;
+  g_autoptr(GVariant) entries = NULL;
+  GVariantIter iter;
+  const char *name, *type;
+  gint64 size, modified;
+
+  peer_name = slash != NULL ? g_strndup (target, slash - target) : g_strdup (target);
+  peer = ctl_find_peer (ctl, peer_name, &error);
+  if (peer == NULL)
+    return failure ("%s", error->message);
+
+  if (slash == NULL || slash[1] == '\0')
+    {
+      GVariant *folders = hallway_dbus_peer1_get_shared_folders (peer);
+      const char *id, *access, *audience;
+      g_autoptr(JsonBuilder) builder = json_builder_new ();
+      guint n = 0;
+
+      json_builder_begin_array (builder);
+      if (folders != NULL)
+        {
+          g_variant_iter_init (&iter, folders);
+          while (g_variant_iter_next (&iter, "(&s&s&s&s)", &id, &name, &access, &audience))
+            {
+              if (json)
+                {
+                  json_builder_begin_object (builder);
+                  json_builder_set_member_name (builder, "name");
+                  json_builder_add_string_value (builder, name);
+                  json_builder_set_member_name (builder, "type");
+                  json_builder_add_string_value (builder, "share");
+                  json_builder_set_member_name (builder, "id");
+                  json_builder_add_string_value (builder, id);
+                  json_builder_set_member_name (builder, "access");
+                  json_builder_add_string_value (builder, access);
+                  json_builder_set_member_name (builder, "audience");
+                  json_builder_add_string_value (builder, audience);
+                  json_builder_end_object (builder);
+                }
+              else
+                g_print ("%-32s %-11s %s\n", name, access, audience);
+              n++;
+            }
+        }
+      json_builder_end_array (builder);
+      if (json)
+        print_json (builder);
+      else if (n == 0)
+        g_print (_("“%s” shares no folder with this computer.\n"),
+                 hallway_dbus_peer1_get_name (peer));
+      return EXIT_SUCCESS;
+    }
+
+  {
+    const char *rest = slash + 1;
+    const char *next = strchr (rest, '/');
+
+    share = next != NULL ? g_strndup (rest, next - rest) : g_strdup (rest);
+    if (next != NULL)
+      path = next + 1;
+  }
+
+  g_dbus_proxy_set_default_timeout (G_DBUS_PROXY (peer), 60000);
+  if (!hallway_dbus_peer1_call_list_folder_sync (peer, share, path, &entries, NULL, &error))
+    return failure (_("Could not list “%s”: %s"), target, plain_error_message (error));
+
+  if (json)
+    {
+      g_autoptr(JsonBuilder) builder = json_builder_new ();
+
+      json_builder_begin_array (builder);
+      g_variant_iter_init (&iter, entries);
+      while (g_variant_iter_next (&iter, "(&s&sxx)", &name, &type, &size, &modified))
+        {
+          g_autoptr(GDateTime) when = g_date_time_new_from_unix_utc (modified);
+          g_autofree char *iso = when != NULL ? g_date_time_format_iso8601 (when) : NULL;
+
+          json_builder_begin_object (builder);
+          json_builder_set_member_name (builder, "name");
+          json_builder_add_string_value (builder, name);
+          json_builder_set_member_name (builder, "type");
+          json_builder_add_string_value (builder, type);
+          json_builder_set_member_name (builder, "size");
+          json_builder_add_int_value (builder, size);
+          json_builder_set_member_name (builder, "modified");
+          json_builder_add_string_value (builder, iso != NULL ? iso : "");
+          json_builder_end_object (builder);
+        }
+      json_builder_end_array (builder);
+      print_json (builder);
+      return EXIT_SUCCESS;
+    }
+
+  g_variant_iter_init (&iter, entries);
+  while (g_variant_iter_next (&iter, "(&s&sxx)", &name, &type, &size, &modified))
+    {
+      g_autoptr(GDateTime) when = g_date_time_new_from_unix_local (modified);
+      g_autofree char *date = when != NULL ? g_date_time_format (when, "%Y-%m-%d %H:%M") : NULL;
+      g_autofree char *human = g_format_size (size);
+
+      if (g_str_equal (type, "folder"))
+        g_print ("%-10s %-16s %s/\n", _("folder"), date != NULL ? date : "", name);
+      else
+        g_print ("%-10s %-16s %s\n", human, date != NULL ? date : "", name);
+    }
+  return EXIT_SUCCESS;
+}
+
 static const char *help_text =
   N_("Commands:\n"
      "  status [--json]                 this computer: name, verification code, port, Avahi\n"
      "  peers [--json] [--wait N] [--timeout S]\n"
      "                                  neighbours; --wait blocks until N are online\n"
      "  info PEER [--json]              one neighbour (a name, device-id prefix or host name)\n"
-     "  add-peer ADDRESS[:PORT]         reach a computer that mDNS cannot see\n");
+     "  add-peer ADDRESS[:PORT]         reach a computer that mDNS cannot see\n"
+     "  trust PEER | untrust PEER       after comparing verification codes\n"
+     "  ls PEER[/SHARE[/PATH]] [--json] a neighbour's shares, or a folder in one\n"
+     "  share add PATH [--name NAME] [--access read-only|read-write|drop-box]\n"
+     "            [--audience everyone|trusted|password] [--password-file FILE]\n"
+     "  share list [--json] | share remove NAME\n");
 
 int
 main (int   argc,
@@ -556,11 +948,19 @@ main (int   argc,
   gboolean json = FALSE;
   int wait_count = 0;
   int timeout_seconds = 30;
+  g_autofree char *name = NULL;
+  g_autofree char *access = NULL;
+  g_autofree char *audience = NULL;
+  g_autofree char *password_file = NULL;
   const char *command;
   GOptionEntry entries[] = {
     { "json", 0, 0, G_OPTION_ARG_NONE, &json, N_("Print JSON"), NULL },
     { "wait", 0, 0, G_OPTION_ARG_INT, &wait_count, N_("peers: wait until N neighbours are online"), "N" },
     { "timeout", 0, 0, G_OPTION_ARG_INT, &timeout_seconds, N_("How long --wait waits (default 30)"), "S" },
+    { "name", 0, 0, G_OPTION_ARG_STRING, &name, N_("share add: the name colleagues see"), "NAME" },
+    { "access", 0, 0, G_OPTION_ARG_STRING, &access, N_("share add: read-only, read-write or drop-box"), "MODE" },
+    { "audience", 0, 0, G_OPTION_ARG_STRING, &audience, N_("share add: everyone, trusted or password"), "WHO" },
+    { "password-file", 0, 0, G_OPTION_ARG_FILENAME, &password_file, N_("share add: read the password from FILE (- for stdin)"), "FILE" },
     { NULL }
   };
 
@@ -589,13 +989,39 @@ main (int   argc,
       if (argc != 2)
         return usage_error (_("“%s” takes no arguments"), command);
     }
-  else if (g_str_equal (command, "info") || g_str_equal (command, "add-peer"))
+  else if (g_str_equal (command, "info") || g_str_equal (command, "add-peer") ||
+           g_str_equal (command, "trust") || g_str_equal (command, "untrust") ||
+           g_str_equal (command, "ls"))
     {
       if (argc != 3)
         return usage_error (_("“%s” takes exactly one argument"), command);
     }
+  else if (g_str_equal (command, "share"))
+    {
+      const char *sub = argc > 2 ? argv[2] : "";
+
+      if (g_str_equal (sub, "list"))
+        {
+          if (argc != 3)
+            return usage_error ("%s", _("“share list” takes no arguments"));
+        }
+      else if (g_str_equal (sub, "add") || g_str_equal (sub, "remove"))
+        {
+          if (argc != 4)
+            return usage_error (_("“share %s” takes exactly one argument"), sub);
+        }
+      else
+        return usage_error ("%s", _("Use “share add PATH”, “share list” or “share remove NAME”"));
+    }
   else
     return usage_error (_("Unknown command “%s”"), command);
+
+  if ((access != NULL && !g_str_equal (access, "read-only") && !g_str_equal (access, "read-write") &&
+       !g_str_equal (access, "drop-box")) ||
+      (audience != NULL && !g_str_equal (audience, "everyone") &&
+       !g_str_equal (audience, "trusted") && !g_str_equal (audience, "password")))
+    return usage_error ("%s", _("--access takes read-only, read-write or drop-box; --audience "
+                                "takes everyone, trusted or password"));
 
   if (!ctl_connect (&ctl, &error))
     return failure ("%s", error->message);
@@ -606,5 +1032,17 @@ main (int   argc,
     return cmd_peers (&ctl, json, wait_count, timeout_seconds);
   if (g_str_equal (command, "info"))
     return cmd_info (&ctl, argv[2], json);
+  if (g_str_equal (command, "ls"))
+    return cmd_ls (&ctl, argv[2], json);
+  if (g_str_equal (command, "trust") || g_str_equal (command, "untrust"))
+    return cmd_trust (&ctl, argv[2], g_str_equal (command, "trust"));
+  if (g_str_equal (command, "share"))
+    {
+      if (g_str_equal (argv[2], "list"))
+        return cmd_share_list (&ctl, json);
+      if (g_str_equal (argv[2], "add"))
+        return cmd_share_add (&ctl, argv[3], name, access, audience, password_file);
+      return cmd_share_remove (&ctl, argv[3]);
+    }
   return cmd_add_peer (&ctl, argv[2]);
 }

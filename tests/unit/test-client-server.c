@@ -8,6 +8,7 @@
 #include <glib/gstdio.h>
 
 #include "hallway-client.h"
+#include "hallway-daemon-access.h"
 #include "hallway-daemon-server.h"
 #include "hallway-error.h"
 #include "hallway-identity.h"
@@ -140,6 +141,36 @@ test_info_pinned (Fixture       *f,
   g_assert_cmpstr (info->host, ==, "office-a");
   g_assert_cmpuint (info->port, ==, f->port);
   g_assert_cmpstr (presented, ==, server_id);
+}
+
+static HallwayInfo *
+info_seeing_client_cb (SoupServerMessage *msg,
+                       gpointer           user_data)
+{
+  char **seen = user_data;
+  HallwayInfo *info = g_new0 (HallwayInfo, 1);
+
+  g_free (*seen);
+  *seen = hallway_daemon_access_dup_client_id (msg);
+  /* The answer itself does not matter here. */
+  info->device_id = g_strnfill (64, '0');
+  info->name = g_strdup ("x");
+  return info;
+}
+
+static void
+test_info_sees_client (Fixture       *f,
+                       gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(HallwayInfo) info = NULL;
+  g_autofree char *seen = NULL;
+
+  g_test_summary ("The server learns the device id of the client's certificate");
+
+  hallway_daemon_server_set_info_func (f->server, info_seeing_client_cb, &seen);
+  info = get_info (f, "127.0.0.1", f->port, NULL, NULL, &error);
+  g_assert_cmpstr (seen, ==, hallway_identity_get_device_id (f->client_identity));
 }
 
 static void
@@ -364,6 +395,8 @@ main (int   argc,
               fixture_set_up, test_info_pinned, fixture_tear_down);
   g_test_add ("/daemon/server/info/tofu", Fixture, NULL,
               fixture_set_up, test_info_tofu, fixture_tear_down);
+  g_test_add ("/daemon/server/info/sees-client", Fixture, NULL,
+              fixture_set_up, test_info_sees_client, fixture_tear_down);
   g_test_add ("/daemon/server/info/mismatch", Fixture, NULL,
               fixture_set_up, test_info_mismatch, fixture_tear_down);
   g_test_add ("/daemon/server/info/mismatch-after-keepalive", Fixture, NULL,

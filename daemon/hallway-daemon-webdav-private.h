@@ -1,0 +1,159 @@
+/* hallway-daemon-webdav-private.h: what the WebDAV files share
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#pragma once
+
+#include <sys/types.h>
+
+#include "hallway-daemon-webdav.h"
+#include "hallway-webdav-xml.h"
+
+G_BEGIN_DECLS
+
+#define HALLWAY_WEBDAV_PART_INFIX ".hallway-part-"
+/* Blocks in which file data is read and written (notes/perf-baselines.md). */
+#define HALLWAY_WEBDAV_BLOCK_SIZE (256 * 1024)
+
+typedef struct _WebdavLock WebdavLock;
+
+struct _HallwayDaemonWebdav
+{
+  GObject              parent_instance;
+
+  HallwayDaemonShares *shares;
+  HallwayDaemonAccess *access;
+  SoupServer          *server;            /* (owned) (nullable) */
+  gulong               request_started_id;
+  gulong               request_finished_id;
+  gulong               request_aborted_id;
+  guint                prune_id;
+
+  GHashTable          *locks;             /* token → WebdavLock */
+  GHashTable          *connections;       /* GSocket (owned) → Connection */
+  char                *props_dir;         /* sidecar store for dead properties */
+  GHashTable          *sidecars;          /* share id → GKeyFile, loaded on use */
+
+  guint64              max_body;
+  guint                max_entries;
+  guint                max_conns_per_address;
+  guint                max_conns;
+};
+
+/* One request, once the share, the client and the path were accepted. */
+typedef struct
+{
+  HallwayDaemonWebdav *self;
+  SoupServerMessage   *msg;
+  const char          *method;
+  SoupMessageHeaders  *request_headers;
+  SoupMessageHeaders  *response_headers;
+  HallwayShare        *share;             /* (owned) */
+  const char          *share_id;
+  char                *prefix;            /* "/shares/<id>" */
+  int                  root_fd;
+  GStrv                components;
+  char                *path;              /* components joined by '/'; "" = root */
+  gboolean             allow_hidden;
+} WebdavRequest;
+
+/* What a PROPFIND or listing needs to know of an item. */
+typedef struct
+{
+  gboolean is_dir;
+  goffset  size;
+  guint64  dev;
+  guint64  ino;
+  gint64   mtime;                         /* seconds */
+  gint64   mtime_nsec;                    /* nanoseconds since the epoch */
+  gint64   btime;                         /* seconds; 0 when unknown */
+} WebdavStat;
+
+/* hallway-daemon-webdav.c */
+void      _webdav_reply_error     (SoupServerMessage  *msg,
+                                   guint               status,
+                                   const char         *message);
+void      _webdav_reply_gerror    (SoupServerMessage  *msg,
+                                   const GError       *error);
+void      _webdav_reply_errno     (SoupServerMessage  *msg,
+                                   int                 errsv,
+                                   const char         *what);
+void      _webdav_reply_xml_error (SoupServerMessage  *msg,
+                                   guint               status,
+                                   const char         *precondition);
+gboolean  _webdav_stat_fd         (int                 fd,
+                                   WebdavStat         *out);
+gboolean  _webdav_stat_at         (int                 dirfd,
+                                   const char         *name,
+                                   WebdavStat         *out);
+char     *_webdav_etag            (const WebdavStat   *st);
+char     *_webdav_href            (WebdavRequest      *req,
+                                   const char * const *components,
+                                   gboolean            is_folder);
+gboolean  _webdav_name_is_listed  (WebdavRequest      *req,
+                                   const char         *name);
+GBytes   *_webdav_request_body    (WebdavRequest      *req);
+GStrv     _webdav_parse_destination (WebdavRequest    *req,
+                                     const char       *header,
+                                     guint            *out_status,
+                                     char            **out_message);
+gboolean  _webdav_check_validators (WebdavRequest     *req,
+                                    const WebdavStat  *st);
+void      _webdav_stream_chunked  (SoupServerMessage  *msg,
+                                   GBytes           *(*produce) (gpointer data),
+                                   gpointer            data,
+                                   GDestroyNotify      destroy);
+
+/* hallway-daemon-webdav-locks.c */
+void      _webdav_locks_init      (HallwayDaemonWebdav *self);
+gboolean  _webdav_if_header_passes (WebdavRequest    *req);
+gboolean  _webdav_check_locks     (WebdavRequest      *req,
+                                   const char         *path,
+                                   gboolean            membership,
+                                   gboolean            descendants);
+void      _webdav_locks_forget    (HallwayDaemonWebdav *self,
+                                   const char         *share_id,
+                                   const char         *path);
+void      _webdav_append_lockdiscovery (HallwayDaemonWebdav *self,
+                                        GString             *out,
+                                        const char          *share_id,
+                                        const char          *path);
+void      _webdav_handle_lock     (WebdavRequest      *req);
+void      _webdav_handle_unlock   (WebdavRequest      *req);
+char     *_webdav_join_path       (const char * const *components);
+
+/* hallway-daemon-webdav-props.c */
+void      _webdav_props_init      (HallwayDaemonWebdav *self);
+void      _webdav_handle_propfind (WebdavRequest      *req);
+void      _webdav_handle_proppatch (WebdavRequest     *req);
+void      _webdav_props_copy      (HallwayDaemonWebdav *self,
+                                   HallwayShare        *share,
+                                   int                  src_fd,
+                                   const WebdavStat    *src_st,
+                                   int                  dst_fd,
+                                   const WebdavStat    *dst_st);
+void      _webdav_props_forget    (HallwayDaemonWebdav *self,
+                                   HallwayShare        *share,
+                                   const WebdavStat    *st);
+
+/* hallway-daemon-webdav-tree.c */
+void      _webdav_handle_delete   (WebdavRequest      *req);
+void      _webdav_handle_mkcol    (WebdavRequest      *req);
+void      _webdav_handle_copy_move (WebdavRequest     *req,
+                                    gboolean           move);
+gboolean  _webdav_remove_tree     (HallwayDaemonWebdav *self,
+                                   HallwayShare        *share,
+                                   int                  parent_fd,
+                                   const char          *name,
+                                   int                 *out_errno);
+
+/* For tests: tighter limits than the defaults. */
+void      _hallway_daemon_webdav_set_limits (HallwayDaemonWebdav *self,
+                                             guint64              max_body,
+                                             guint                max_entries,
+                                             guint                max_conns_per_address,
+                                             guint                max_conns);
+void      _hallway_daemon_webdav_set_props_dir (HallwayDaemonWebdav *self,
+                                                const char          *dir);
+
+G_END_DECLS
