@@ -15,6 +15,8 @@ PACKAGES=(
   glib-networking avahi-daemon avahi-utils dbus dbus-daemon
   # tests: simulated office computers, JSON checks, fuzzing
   iproute2 util-linux nftables python3 curl jq clang libclang-rt-14-dev
+  # interop: stock WebDAV clients against our server
+  litmus
 )
 
 missing=()

@@ -169,3 +169,8 @@ peer_field_by_id() {
 peer_id_is() {
   [ "$(peer_field_by_id "$1" "$2" "$3")" = "$4" ]
 }
+
+# Checks often run helpers through `bash -c` or wait_until; make them
+# available there too.
+export L HALLWAYCTL
+export -f ctl peer_field peer_is own_id peer_field_by_id peer_id_is
