@@ -65,7 +65,8 @@ for name in "${targets[@]}"; do
     echo "Reproduce with: $build/$target <input>; keep it as a test by copying it into $seeds" >&2
     failed=1
   else
-    echo "fuzz-$name: no crash. New corpus entries are in $workdir/corpus"
+    echo "fuzz-$name: no crash."
+    rm -rf "$workdir"
   fi
 done
 exit $failed
