@@ -16,8 +16,14 @@ PACKAGES=(
   # tests: simulated office computers, JSON checks, fuzzing
   iproute2 util-linux nftables python3 curl jq clang libclang-rt-14-dev
   # interop: stock WebDAV clients against our server
-  litmus
+  litmus gvfs-backends gvfs-daemons rclone chromium openssl
 )
+
+# Only for bench/ (the tools people use instead): `install-deps.sh --bench`.
+BENCH_PACKAGES=(apache2 nginx)
+if [ "${1:-}" = --bench ]; then
+  PACKAGES+=("${BENCH_PACKAGES[@]}")
+fi
 
 missing=()
 for pkg in "${PACKAGES[@]}"; do
