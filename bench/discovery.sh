@@ -7,7 +7,7 @@
 #     on B (median of RUNS);
 #   - offline detection: hallwayd and avahi-daemon SIGKILLed on A (a crashed
 #     computer, whose records B's avahi keeps for 75 minutes) → A shown
-#     offline on B (median of RUNS);
+#     offline on B (median of RUNS), and back online once A restarts;
 #   - hallwayd's idle RSS after a minute with one neighbour.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -67,18 +67,32 @@ wait_state offline 10
 
 discovery=()
 offline=()
+back=()
 for i in $(seq 1 "$RUNS"); do
+  # A computer turned on: its announcement is new to B.
   t0=$(now_us)
   start_a
   wait_state online 30
   discovery+=($(( ($(now_us) - t0) / 1000 )))
 
+  # It crashes (hallwayd and avahi-daemon killed, no goodbye): B keeps its
+  # records cached, so only Hallway's probing notices.
   t0=$(now_us)
   "$L" avahi a kill
   kill -KILL "$a_pid"; wait "$a_pid" 2>/dev/null || true; a_pid=""
   wait_state offline 30
   offline+=($(( ($(now_us) - t0) / 1000 )))
+
+  # It comes back (same records as before the crash).
   "$L" avahi a start
+  t0=$(now_us)
+  start_a
+  wait_state online 30
+  back+=($(( ($(now_us) - t0) / 1000 )))
+
+  # A clean stop before the next round, so the next start is news to B.
+  kill "$a_pid"; wait "$a_pid" 2>/dev/null || true; a_pid=""
+  wait_state offline 10
 done
 
 start_a
@@ -88,9 +102,12 @@ rss_kb=$(awk '/VmRSS/ {print $2}' "/proc/$a_pid/status")
 
 echo "discovery (start on A -> online on B), ms: ${discovery[*]}"
 echo "offline detection after SIGKILL (hallwayd + avahi-daemon), ms: ${offline[*]}"
-printf '%-44s %8s\n' "measure" "median"
-printf '%-44s %6s ms\n' "discovery: hallwayd start on A -> listed on B" \
+echo "back online after a crash and restart, ms: ${back[*]}"
+printf '%-48s %8s\n' "measure" "median"
+printf '%-48s %6s ms\n' "discovery: hallwayd start on A -> listed on B" \
   "$(printf '%s\n' "${discovery[@]}" | median)"
-printf '%-44s %6s ms\n' "offline detection after a crash" \
+printf '%-48s %6s ms\n' "offline detection after a crash" \
   "$(printf '%s\n' "${offline[@]}" | median)"
-printf '%-44s %6s KiB\n' "hallwayd idle RSS (one neighbour, 60 s)" "$rss_kb"
+printf '%-48s %6s ms\n' "back online after the crashed computer restarts" \
+  "$(printf '%s\n' "${back[@]}" | median)"
+printf '%-48s %6s KiB\n' "hallwayd idle RSS (one neighbour, 60 s)" "$rss_kb"

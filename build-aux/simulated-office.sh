@@ -41,6 +41,13 @@ done
 echo "Started Hallway on each computer (logs in $logs)."
 
 for h in a b c; do
+  # Each hallwayd is ready once it answers on its computer's session bus.
+  for _ in $(seq 1 100); do
+    "$L" exec "$h" -- "$ctl" status >/dev/null 2>&1 && break
+    sleep 0.1
+  done
+done
+for h in a b c; do
   if "$L" exec "$h" -- "$ctl" peers --wait 2 --timeout 30 >/dev/null; then
     printf 'office-%s (%s) found both neighbours after %d ms\n' "$h" "${NAME[$h]}" \
       $(( (${EPOCHREALTIME/./} - ${start/./}) / 1000 ))
@@ -49,12 +56,28 @@ for h in a b c; do
   fi
 done
 
+# Alice shares a folder with everyone in the office, so there is something
+# to open.
+projects="$logs/Projects"
+mkdir -p "$projects/Invoices 2026"
+printf 'Agenda for Monday\n' >"$projects/Agenda.txt"
+printf 'Menu du café\n' >"$projects/Café menu.txt"
+printf 'INV-0042\n' >"$projects/Invoices 2026/INV-0042.txt"
+"$L" exec a -- "$ctl" share add "$projects" --access read-write --audience everyone
+
 show() {
   for h in a b c; do
     echo
     echo "── What ${NAME[$h]} sees on office-$h ──"
     "$L" exec "$h" -- "$ctl" peers
   done
+  echo
+  echo "── Bruno opens Alice's shared folder (hallwayctl ls 'Alice Martin/Projects') ──"
+  for _ in $(seq 1 50); do
+    "$L" exec b -- "$ctl" ls "Alice Martin/Projects" >/dev/null 2>&1 && break
+    sleep 0.2   # Bruno's computer learns of the new share at its next check
+  done
+  "$L" exec b -- "$ctl" ls "Alice Martin/Projects"
 }
 
 show

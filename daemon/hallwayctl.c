@@ -75,6 +75,16 @@ failure (const char *format,
   return EXIT_FAILURE;
 }
 
+/* printf's widths count bytes; columns of names need characters. */
+static void
+print_column (const char *text,
+              int         width)
+{
+  long length = g_utf8_strlen (text, -1);
+
+  g_print ("%s%*s", text, length < width ? (int) (width - length) : 1, "");
+}
+
 static const char *
 plain_error_message (GError *error)
 {
@@ -469,7 +479,8 @@ cmd_share_list (Ctl      *ctl,
     {
       HallwayDBusShare1 *share = g_ptr_array_index (shares, i);
 
-      g_print ("%-24s %-11s %-9s %-10s %s\n", hallway_dbus_share1_get_name (share),
+      print_column (hallway_dbus_share1_get_name (share), 25);
+      g_print ("%-11s %-9s %-10s %s\n",
                hallway_dbus_share1_get_access (share), hallway_dbus_share1_get_audience (share),
                hallway_dbus_share1_get_available (share) ? _("shared") : _("missing"),
                hallway_dbus_share1_get_path (share));
@@ -711,19 +722,21 @@ cmd_peers (Ctl      *ctl,
       return EXIT_SUCCESS;
     }
 
-  g_print ("%-32s %-20s %-16s %-10s %s\n", _("NAME"), _("COMPUTER"), _("STATE"), _("CODE"),
-           _("ADDRESS"));
+  print_column (_("NAME"), 33);
+  print_column (_("COMPUTER"), 21);
+  print_column (_("STATE"), 17);
+  print_column (_("CODE"), 11);
+  g_print ("%s\n", _("ADDRESS"));
   for (guint i = 0; i < peers->len; i++)
     {
       HallwayDBusPeer1 *peer = g_ptr_array_index (peers, i);
       const char * const *addresses = hallway_dbus_peer1_get_addresses (peer);
 
-      g_print ("%-32s %-20s %-16s %-10s %s\n",
-               hallway_dbus_peer1_get_name (peer),
-               hallway_dbus_peer1_get_host (peer),
-               peer_state (peer),
-               hallway_dbus_peer1_get_verification_code (peer),
-               addresses != NULL && addresses[0] != NULL ? addresses[0] : "");
+      print_column (hallway_dbus_peer1_get_name (peer), 33);
+      print_column (hallway_dbus_peer1_get_host (peer), 21);
+      print_column (peer_state (peer), 17);
+      print_column (hallway_dbus_peer1_get_verification_code (peer), 11);
+      g_print ("%s\n", addresses != NULL && addresses[0] != NULL ? addresses[0] : "");
     }
   return EXIT_SUCCESS;
 }
@@ -857,7 +870,10 @@ cmd_ls (Ctl        *ctl,
                   json_builder_end_object (builder);
                 }
               else
-                g_print ("%-32s %-11s %s\n", name, access, audience);
+                {
+                  print_column (name, 33);
+                  g_print ("%-11s %s\n", access, audience);
+                }
               n++;
             }
         }
