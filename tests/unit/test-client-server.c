@@ -5,6 +5,8 @@
  */
 #include "config.h"
 
+#include "hallway-test-utils.h"
+
 #include <glib/gstdio.h>
 
 #include "hallway-client.h"
@@ -24,19 +26,6 @@ typedef struct
   guint16              port;
 } Fixture;
 
-static HallwayIdentity *
-make_identity (const char *dir,
-               const char *name)
-{
-  g_autofree char *path = g_build_filename (dir, name, NULL);
-  g_autoptr(GError) error = NULL;
-  HallwayIdentity *identity = hallway_identity_load_or_create (path, &error);
-
-  g_assert_no_error (error);
-  g_assert_nonnull (identity);
-  return identity;
-}
-
 static void
 fixture_set_up (Fixture       *f,
                 gconstpointer  data)
@@ -47,8 +36,8 @@ fixture_set_up (Fixture       *f,
 
   f->dir = g_dir_make_tmp ("hallway-test-XXXXXX", &error);
   g_assert_no_error (error);
-  f->server_identity = make_identity (f->dir, "server");
-  f->client_identity = make_identity (f->dir, "client");
+  f->server_identity = hallway_test_make_identity (f->dir, "server");
+  f->client_identity = hallway_test_make_identity (f->dir, "client");
 
   f->server = hallway_daemon_server_new (f->server_identity);
   g_assert_true (hallway_daemon_server_listen (f->server, loopback, 0, &error));
@@ -67,25 +56,6 @@ fixture_set_up (Fixture       *f,
 }
 
 static void
-remove_tree (const char *path)
-{
-  g_autoptr(GDir) dir = g_dir_open (path, 0, NULL);
-  const char *name;
-
-  if (dir != NULL)
-    while ((name = g_dir_read_name (dir)) != NULL)
-      {
-        g_autofree char *child = g_build_filename (path, name, NULL);
-
-        if (g_file_test (child, G_FILE_TEST_IS_DIR))
-          remove_tree (child);
-        else
-          g_unlink (child);
-      }
-  g_rmdir (path);
-}
-
-static void
 fixture_tear_down (Fixture       *f,
                    gconstpointer  data)
 {
@@ -93,7 +63,7 @@ fixture_tear_down (Fixture       *f,
   g_clear_object (&f->server);
   g_clear_object (&f->server_identity);
   g_clear_object (&f->client_identity);
-  remove_tree (f->dir);
+  hallway_test_remove_tree (f->dir);
   g_free (f->dir);
 }
 

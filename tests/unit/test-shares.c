@@ -4,6 +4,8 @@
  */
 #include "config.h"
 
+#include "hallway-test-utils.h"
+
 #include <glib/gstdio.h>
 
 #include "hallway-daemon-shares.h"
@@ -36,29 +38,10 @@ fixture_set_up (Fixture       *f,
 }
 
 static void
-remove_tree (const char *path)
-{
-  g_autoptr(GDir) dir = g_dir_open (path, 0, NULL);
-  const char *name;
-
-  if (dir != NULL)
-    while ((name = g_dir_read_name (dir)) != NULL)
-      {
-        g_autofree char *child = g_build_filename (path, name, NULL);
-
-        if (g_file_test (child, G_FILE_TEST_IS_DIR) && !g_file_test (child, G_FILE_TEST_IS_SYMLINK))
-          remove_tree (child);
-        else
-          g_unlink (child);
-      }
-  g_rmdir (path);
-}
-
-static void
 fixture_tear_down (Fixture       *f,
                    gconstpointer  data)
 {
-  remove_tree (f->dir);
+  hallway_test_remove_tree (f->dir);
   g_free (f->dir);
   g_free (f->config);
   g_free (f->private_dir);

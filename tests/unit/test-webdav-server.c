@@ -4,6 +4,8 @@
  */
 #include "config.h"
 
+#include "hallway-test-utils.h"
+
 #include <string.h>
 #include <unistd.h>
 
@@ -51,18 +53,6 @@ response_free (Response *response)
 }
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (Response, response_free)
-
-static HallwayIdentity *
-make_identity (const char *dir,
-               const char *name)
-{
-  g_autofree char *path = g_build_filename (dir, name, NULL);
-  g_autoptr(GError) error = NULL;
-  HallwayIdentity *identity = hallway_identity_load_or_create (path, &error);
-
-  g_assert_no_error (error);
-  return identity;
-}
 
 static void
 write_file (Fixture    *f,
@@ -129,8 +119,8 @@ fixture_set_up (Fixture       *f,
   g_assert_no_error (error);
   f->shared = g_build_filename (f->dir, "shared", NULL);
   g_assert_cmpint (g_mkdir (f->shared, 0700), ==, 0);
-  f->server_identity = make_identity (f->dir, "server");
-  f->client_identity = make_identity (f->dir, "client");
+  f->server_identity = hallway_test_make_identity (f->dir, "server");
+  f->client_identity = hallway_test_make_identity (f->dir, "client");
 
   f->server = hallway_daemon_server_new (f->server_identity);
   g_assert_true (hallway_daemon_server_listen (f->server, loopback, 0, &error));
@@ -153,25 +143,6 @@ fixture_set_up (Fixture       *f,
 }
 
 static void
-remove_tree (const char *path)
-{
-  g_autoptr(GDir) dir = g_dir_open (path, 0, NULL);
-  const char *name;
-
-  if (dir != NULL)
-    while ((name = g_dir_read_name (dir)) != NULL)
-      {
-        g_autofree char *child = g_build_filename (path, name, NULL);
-
-        if (g_file_test (child, G_FILE_TEST_IS_DIR) && !g_file_test (child, G_FILE_TEST_IS_SYMLINK))
-          remove_tree (child);
-        else
-          g_unlink (child);
-      }
-  g_rmdir (path);
-}
-
-static void
 fixture_tear_down (Fixture       *f,
                    gconstpointer  data)
 {
@@ -186,7 +157,7 @@ fixture_tear_down (Fixture       *f,
   /* Let closed connections finish on the main context. */
   while (g_main_context_iteration (NULL, FALSE))
     ;
-  remove_tree (f->dir);
+  hallway_test_remove_tree (f->dir);
   g_free (f->dir);
   g_free (f->shared);
   g_free (f->share_id);
