@@ -21,6 +21,7 @@
 #include "hallway-daemon-server.h"
 #include "hallway-daemon-shares.h"
 #include "hallway-daemon-webdav.h"
+#include "hallway-daemon-webdav-private.h"
 #include "hallway-dbus.h"
 #include "hallway-dnssd.h"
 #include "hallway-error.h"
@@ -66,23 +67,30 @@ struct _HallwayDaemon
 
 G_DEFINE_FINAL_TYPE (HallwayDaemon, hallway_daemon, G_TYPE_APPLICATION)
 
+static GSettings *
+dup_settings (void)
+{
+  GSettingsSchemaSource *source = g_settings_schema_source_get_default ();
+  g_autoptr(GSettingsSchema) schema = NULL;
+
+  /* Without the schema installed (a build tree, a container) the defaults
+   * apply; GSettings would abort instead of failing. */
+  if (source != NULL)
+    schema = g_settings_schema_source_lookup (source, APP_ID, TRUE);
+  return schema != NULL ? g_settings_new (APP_ID) : NULL;
+}
+
 static char *
 dup_display_name (const char *host)
 {
   const char *name = g_getenv ("HALLWAY_NAME");
   g_autofree char *from_settings = NULL;
   g_autofree char *composed = NULL;
-  GSettingsSchemaSource *source = g_settings_schema_source_get_default ();
-  g_autoptr(GSettingsSchema) schema = NULL;
+  g_autoptr(GSettings) settings = NULL;
   const char *real_name;
 
-  if (source != NULL)
-    schema = g_settings_schema_source_lookup (source, APP_ID, TRUE);
-
-  if ((name == NULL || *name == '\0') && schema != NULL)
+  if ((name == NULL || *name == '\0') && (settings = dup_settings ()) != NULL)
     {
-      g_autoptr(GSettings) settings = g_settings_new (APP_ID);
-
       from_settings = g_settings_get_string (settings, "display-name");
       name = from_settings;
     }
@@ -100,6 +108,20 @@ dup_display_name (const char *host)
     }
 
   return hallway_utf8_truncate (name, MAX_INSTANCE_NAME);
+}
+
+static void
+apply_settings (HallwayDaemon *self)
+{
+  g_autoptr(GSettings) settings = dup_settings ();
+
+  if (settings == NULL)
+    return;
+  _hallway_daemon_webdav_set_limits (self->webdav,
+                                     g_settings_get_uint64 (settings, "max-upload-size"),
+                                     HALLWAY_WEBDAV_MAX_ENTRIES,
+                                     HALLWAY_WEBDAV_MAX_CONNS_PER_ADDRESS,
+                                     HALLWAY_WEBDAV_MAX_CONNS);
 }
 
 static guint16
@@ -652,6 +674,7 @@ hallway_daemon_startup (GApplication *application)
   hallway_daemon_access_set_problem_func (self->access, peer_problem_cb, self);
   hallway_daemon_server_set_info_func (self->server, info_for_request_cb, self);
   self->webdav = hallway_daemon_webdav_new (self->shares, self->access);
+  apply_settings (self);
   hallway_daemon_webdav_attach (self->webdav,
                                 hallway_daemon_server_get_soup_server (self->server));
 

@@ -215,3 +215,18 @@ expect "and b reads the trusted share again" 200 b GET "/shares/$id/hello.txt"
 # 3.2 keeps such connections open unless Hallway closes them).
 fds=$(ls "/proc/${DAEMON_PID[a]}/fd" | wc -l)
 check "hallwayd on a holds no leftover connections ($fds descriptors open)" test "$fds" -lt 48
+
+# The largest upload is the owner's setting (GSettings max-upload-size).
+mkdir -p "$XA/config/glib-2.0/settings"
+printf '[io/github/hallwaylan/Hallway]\nmax-upload-size=uint64 1048576\n' \
+  >"$XA/config/glib-2.0/settings/keyfile"
+stop_daemon a TERM
+start_daemon a "Alice Martin" GSETTINGS_BACKEND=keyfile || exit 1
+head -c 2097152 /dev/urandom >"$WORK/two-mib"
+head -c 102400 /dev/urandom >"$WORK/hundred-kib"
+id=$(share_id "read-write everyone")
+expect "an upload over the owner's limit is refused (413)" 413 c PUT "/shares/$id/big.bin" \
+  --data-binary "@$WORK/two-mib"
+check "and leaves nothing behind" bash -c "! ls -A '$WORK/shares/read-write-everyone' | grep -q 'big.bin'"
+expect "an upload under it is taken" 201 c PUT "/shares/$id/small.bin" --data-binary "@$WORK/hundred-kib"
+check "byte for byte" cmp "$WORK/hundred-kib" "$WORK/shares/read-write-everyone/small.bin"
