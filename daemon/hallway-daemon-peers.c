@@ -67,6 +67,14 @@ struct _HallwayDaemonPeers
 
 G_DEFINE_FINAL_TYPE (HallwayDaemonPeers, hallway_daemon_peers, G_TYPE_OBJECT)
 
+enum
+{
+  SIGNAL_PEER_ONLINE,
+  N_SIGNALS
+};
+
+static guint signals[N_SIGNALS];
+
 static void peer_probe_now (Peer *peer);
 
 static void
@@ -243,6 +251,8 @@ peer_set_online (Peer     *peer,
                     "MESSAGE", "Neighbour ‘%s’ is now %s",
                     hallway_dbus_peer1_get_name (peer->iface), online ? "online" : "offline");
   hallway_dbus_peer1_set_online (peer->iface, online);
+  if (online)
+    g_signal_emit (peer->owner, signals[SIGNAL_PEER_ONLINE], 0, peer->id);
 }
 
 static gboolean
@@ -544,7 +554,8 @@ list_fetched_cb (GObject      *source,
 static gboolean
 peer_find_share (Peer        *peer,
                  const char  *query,
-                 char       **out_id)
+                 char       **out_id,
+                 char       **out_name)
 {
   GVariant *folders = hallway_dbus_peer1_get_shared_folders (peer->iface);
   g_autofree char *folded = g_utf8_casefold (query, -1);
@@ -561,6 +572,8 @@ peer_find_share (Peer        *peer,
       if (g_str_equal (folded_name, folded) || g_str_equal (id, query))
         {
           *out_id = g_strdup (id);
+          if (out_name != NULL)
+            *out_name = g_strdup (name);
           return TRUE;
         }
     }
@@ -590,7 +603,7 @@ handle_list_folder_cb (HallwayDBusPeer1      *iface,
                                              hallway_dbus_peer1_get_problem_message (iface));
       return TRUE;
     }
-  if (!peer_find_share (peer, share, &share_id))
+  if (!peer_find_share (peer, share, &share_id, NULL))
     {
       g_dbus_method_invocation_return_error (invocation, HALLWAY_ERROR, HALLWAY_ERROR_NOT_FOUND,
                                              _("“%s” shares no folder called “%s” with this "
@@ -967,6 +980,131 @@ hallway_daemon_peers_add_by_address_finish (HallwayDaemonPeers  *self,
   return g_task_propagate_pointer (G_TASK (result), error);
 }
 
+/* A neighbour by device id or by its object path. */
+static Peer *
+lookup_peer (HallwayDaemonPeers *self,
+             const char         *id_or_path)
+{
+  const char *prefix = HALLWAY_PEERS_OBJECT_PATH "/";
+
+  if (g_str_has_prefix (id_or_path, prefix))
+    id_or_path += strlen (prefix);
+  return g_hash_table_lookup (self->peers, id_or_path);
+}
+
+/**
+ * hallway_daemon_peers_lookup:
+ * @self: a #HallwayDaemonPeers
+ * @id_or_path: a device id, or a neighbour's object path
+ * @out_id: (out) (optional) (transfer full): its device id
+ * @out_name: (out) (optional) (transfer full): its display name
+ * @out_online: (out) (optional): whether it answered recently
+ *
+ * Returns: whether that neighbour is known
+ */
+gboolean
+hallway_daemon_peers_lookup (HallwayDaemonPeers  *self,
+                             const char          *id_or_path,
+                             char               **out_id,
+                             char               **out_name,
+                             gboolean            *out_online)
+{
+  Peer *peer;
+
+  g_return_val_if_fail (HALLWAY_IS_DAEMON_PEERS (self), FALSE);
+  g_return_val_if_fail (id_or_path != NULL, FALSE);
+
+  peer = lookup_peer (self, id_or_path);
+  if (peer == NULL)
+    return FALSE;
+  if (out_id != NULL)
+    *out_id = g_strdup (peer->id);
+  if (out_name != NULL)
+    *out_name = g_strdup (hallway_dbus_peer1_get_name (peer->iface));
+  if (out_online != NULL)
+    *out_online = hallway_dbus_peer1_get_online (peer->iface);
+  return TRUE;
+}
+
+/**
+ * hallway_daemon_peers_find_share:
+ * @self: a #HallwayDaemonPeers
+ * @id: a neighbour's device id
+ * @query: the name (any case) or id of one of its shared folders
+ * @out_share_id: (out) (transfer full): the share's id
+ * @out_share_name: (out) (optional) (transfer full): its name
+ *
+ * Returns: whether the neighbour shares such a folder with this computer
+ */
+gboolean
+hallway_daemon_peers_find_share (HallwayDaemonPeers  *self,
+                                 const char          *id,
+                                 const char          *query,
+                                 char               **out_share_id,
+                                 char               **out_share_name)
+{
+  Peer *peer;
+
+  g_return_val_if_fail (HALLWAY_IS_DAEMON_PEERS (self), FALSE);
+
+  peer = g_hash_table_lookup (self->peers, id);
+  return peer != NULL && peer_find_share (peer, query, out_share_id, out_share_name);
+}
+
+/**
+ * hallway_daemon_peers_get_endpoint:
+ * @self: a #HallwayDaemonPeers
+ * @id: a neighbour's device id
+ * @out_address: (out) (transfer full): the address to reach it at
+ * @out_port: (out): its port
+ * @error: return location for a #GError
+ *
+ * Where to reach a neighbour now: its best address (the one probes last
+ * got through on). Fails with %HALLWAY_ERROR_PEER_GONE when it has no
+ * address, %HALLWAY_ERROR_ACCESS_DENIED when its identity is in doubt.
+ *
+ * Returns: whether there is somewhere to try
+ */
+gboolean
+hallway_daemon_peers_get_endpoint (HallwayDaemonPeers  *self,
+                                   const char          *id,
+                                   char               **out_address,
+                                   guint16             *out_port,
+                                   GError             **error)
+{
+  g_autoptr(GPtrArray) candidates = NULL;
+  const Endpoint *target;
+  Peer *peer;
+
+  g_return_val_if_fail (HALLWAY_IS_DAEMON_PEERS (self), FALSE);
+
+  peer = g_hash_table_lookup (self->peers, id);
+  if (peer == NULL)
+    {
+      g_set_error_literal (error, HALLWAY_ERROR, HALLWAY_ERROR_PEER_GONE,
+                           _("This computer has not been seen on the network since Hallway "
+                             "started"));
+      return FALSE;
+    }
+  if (g_strcmp0 (hallway_dbus_peer1_get_problem (peer->iface), "") != 0)
+    {
+      g_set_error (error, HALLWAY_ERROR, HALLWAY_ERROR_ACCESS_DENIED, "%s",
+                   hallway_dbus_peer1_get_problem_message (peer->iface));
+      return FALSE;
+    }
+  candidates = peer_dup_candidates (peer);
+  if (candidates->len == 0)
+    {
+      g_set_error (error, HALLWAY_ERROR, HALLWAY_ERROR_PEER_GONE,
+                   _("“%s” has no known address"), hallway_dbus_peer1_get_name (peer->iface));
+      return FALSE;
+    }
+  target = g_ptr_array_index (candidates, peer->next_candidate % candidates->len);
+  *out_address = g_strdup (target->address);
+  *out_port = target->port;
+  return TRUE;
+}
+
 /**
  * hallway_daemon_peers_get_problem:
  * @self: a #HallwayDaemonPeers
@@ -1042,6 +1180,15 @@ hallway_daemon_peers_class_init (HallwayDaemonPeersClass *klass)
 
   object_class->dispose = hallway_daemon_peers_dispose;
   object_class->finalize = hallway_daemon_peers_finalize;
+
+  /**
+   * HallwayDaemonPeers::peer-online:
+   * @self: the registry
+   * @id: the device id of a neighbour that just came online
+   */
+  signals[SIGNAL_PEER_ONLINE] =
+    g_signal_new ("peer-online", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
+                  NULL, NULL, NULL, G_TYPE_NONE, 1, G_TYPE_STRING);
 }
 
 static void

@@ -38,6 +38,22 @@ void     hallway_daemon_peers_service_resolved (HallwayDaemonPeers      *self,
 void     hallway_daemon_peers_service_removed (HallwayDaemonPeers       *self,
                                                const HallwayDnssdService *service);
 
+gboolean hallway_daemon_peers_lookup       (HallwayDaemonPeers     *self,
+                                           const char             *id_or_path,
+                                           char                  **out_id,
+                                           char                  **out_name,
+                                           gboolean               *out_online);
+gboolean hallway_daemon_peers_find_share   (HallwayDaemonPeers     *self,
+                                           const char             *id,
+                                           const char             *query,
+                                           char                  **out_share_id,
+                                           char                  **out_share_name);
+gboolean hallway_daemon_peers_get_endpoint (HallwayDaemonPeers     *self,
+                                           const char             *id,
+                                           char                  **out_address,
+                                           guint16                *out_port,
+                                           GError                **error);
+
 const char *hallway_daemon_peers_get_problem (HallwayDaemonPeers     *self,
                                              const char             *device_id);
 

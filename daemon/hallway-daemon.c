@@ -20,6 +20,7 @@
 #include "hallway-daemon-peers.h"
 #include "hallway-daemon-server.h"
 #include "hallway-daemon-shares.h"
+#include "hallway-daemon-transfers.h"
 #include "hallway-daemon-webdav.h"
 #include "hallway-daemon-webdav-private.h"
 #include "hallway-dbus.h"
@@ -53,6 +54,7 @@ struct _HallwayDaemon
   HallwayPins              *pins;
   HallwayDaemonPeers       *peers;
   HallwayDaemonShares      *shares;
+  HallwayDaemonTransfers   *transfers;
   HallwayDaemonAccess      *access;
   HallwayDaemonWebdav      *webdav;
   GHashTable               *share_objects;   /* id → HallwayDBusObjectSkeleton */
@@ -530,6 +532,36 @@ handle_add_peer_cb (HallwayDBusDaemon1    *iface,
 }
 
 static gboolean
+handle_download_cb (HallwayDBusDaemon1    *iface,
+                    GDBusMethodInvocation *invocation,
+                    const char            *peer,
+                    const char            *share,
+                    const char * const    *paths,
+                    const char            *destination,
+                    HallwayDaemon         *self)
+{
+  g_autoptr(GError) error = NULL;
+  g_auto(GStrv) transfers = NULL;
+
+  if (self->transfers == NULL)
+    {
+      g_dbus_method_invocation_return_error (invocation, HALLWAY_ERROR, HALLWAY_ERROR_FAILED,
+                                             "Hallway is still starting");
+      return TRUE;
+    }
+
+  transfers = hallway_daemon_transfers_download (self->transfers, peer, share, paths,
+                                                 destination, &error);
+  if (transfers == NULL)
+    {
+      g_dbus_method_invocation_return_gerror (invocation, error);
+      return TRUE;
+    }
+  hallway_dbus_daemon1_complete_download (iface, invocation, (const char * const *) transfers);
+  return TRUE;
+}
+
+static gboolean
 quit_signal_cb (gpointer user_data)
 {
   HallwayDaemon *self = user_data;
@@ -596,6 +628,7 @@ hallway_daemon_startup (GApplication *application)
   g_autofree char *identity_dir = NULL;
   g_autofree char *pins_path = NULL;
   g_autofree char *shares_path = NULL;
+  g_autofree char *transfers_path = NULL;
   g_auto(GStrv) txt = NULL;
 
   G_APPLICATION_CLASS (hallway_daemon_parent_class)->startup (application);
@@ -678,6 +711,17 @@ hallway_daemon_startup (GApplication *application)
   hallway_daemon_webdav_attach (self->webdav,
                                 hallway_daemon_server_get_soup_server (self->server));
 
+  transfers_path = g_build_filename (g_get_user_state_dir (), "hallway", "transfers.json", NULL);
+  self->transfers = hallway_daemon_transfers_new (self->manager, self->client, self->peers,
+                                                  transfers_path);
+  if (!hallway_daemon_transfers_load (self->transfers, &error))
+    {
+      /* Don't overwrite a queue we could not read: stop, and say why. */
+      fail (self, "Could not read the list of transfers", error);
+      return;
+    }
+  hallway_daemon_transfers_start (self->transfers);
+
   self->dnssd = hallway_dnssd_new ();
   g_signal_connect (self->dnssd, "notify::state", G_CALLBACK (avahi_state_changed_cb), self);
   g_signal_connect (self->dnssd, "published", G_CALLBACK (published_cb), self);
@@ -709,6 +753,15 @@ hallway_daemon_shutdown (GApplication *application)
   g_clear_handle_id (&self->availability_id, g_source_remove);
   if (self->shares != NULL)
     g_signal_handlers_disconnect_by_data (self->shares, self);
+  if (self->transfers != NULL)
+    {
+      g_autoptr(GError) error = NULL;
+
+      /* Unfinished transfers continue at the next start. */
+      if (!hallway_daemon_transfers_save_now (self->transfers, &error))
+        g_warning ("Could not save the list of transfers: %s", error->message);
+    }
+  g_clear_object (&self->transfers);
   g_clear_object (&self->webdav);
   g_clear_object (&self->peers);
   g_clear_object (&self->server);
@@ -731,6 +784,7 @@ hallway_daemon_dispose (GObject *object)
   HallwayDaemon *self = HALLWAY_DAEMON (object);
 
   g_clear_object (&self->dnssd);
+  g_clear_object (&self->transfers);
   g_clear_object (&self->webdav);
   g_clear_object (&self->peers);
   g_clear_object (&self->server);
@@ -784,6 +838,7 @@ hallway_daemon_init (HallwayDaemon *self)
   g_signal_connect (self->iface, "handle-add-peer", G_CALLBACK (handle_add_peer_cb), self);
   g_signal_connect (self->iface, "handle-add-share", G_CALLBACK (handle_add_share_cb), self);
   g_signal_connect (self->iface, "handle-remove-share", G_CALLBACK (handle_remove_share_cb), self);
+  g_signal_connect (self->iface, "handle-download", G_CALLBACK (handle_download_cb), self);
   self->share_objects = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_object_unref);
   self->webdav_keys = g_ptr_array_new_with_free_func (g_free);
 }

@@ -8,10 +8,12 @@
  */
 #include "config.h"
 
+#include <errno.h>
 #include <glib/gi18n.h>
 #include <json-glib/json-glib.h>
 #include <locale.h>
 #include <stdio.h>
+#include <unistd.h>
 
 #include "hallway-dbus.h"
 #include "hallway-error.h"
@@ -941,6 +943,418 @@ cmd_ls (Ctl        *ctl,
   return EXIT_SUCCESS;
 }
 
+/* Transfers */
+
+static GPtrArray *
+ctl_dup_transfers (Ctl *ctl)
+{
+  GPtrArray *transfers = g_ptr_array_new_with_free_func (g_object_unref);
+  GList *objects = g_dbus_object_manager_get_objects (ctl->manager);
+
+  for (GList *l = objects; l != NULL; l = l->next)
+    {
+      HallwayDBusTransfer1 *transfer =
+        hallway_dbus_object_get_transfer1 (HALLWAY_DBUS_OBJECT (l->data));
+
+      if (transfer != NULL)
+        g_ptr_array_add (transfers, transfer);
+    }
+  g_list_free_full (objects, g_object_unref);
+  return transfers;
+}
+
+static int
+compare_transfers (gconstpointer a,
+                   gconstpointer b)
+{
+  HallwayDBusTransfer1 *ta = *(HallwayDBusTransfer1 **) a;
+  HallwayDBusTransfer1 *tb = *(HallwayDBusTransfer1 **) b;
+  guint64 ia = g_ascii_strtoull (hallway_dbus_transfer1_get_id (ta), NULL, 10);
+  guint64 ib = g_ascii_strtoull (hallway_dbus_transfer1_get_id (tb), NULL, 10);
+
+  return ia < ib ? -1 : ia > ib;
+}
+
+static gboolean
+transfer_is_finished (HallwayDBusTransfer1 *transfer)
+{
+  const char *state = hallway_dbus_transfer1_get_state (transfer);
+
+  return g_strcmp0 (state, "done") == 0 || g_strcmp0 (state, "failed") == 0 ||
+         g_strcmp0 (state, "cancelled") == 0;
+}
+
+static void
+add_transfer_json (JsonBuilder          *builder,
+                   HallwayDBusTransfer1 *transfer)
+{
+  json_builder_begin_object (builder);
+  json_builder_set_member_name (builder, "id");
+  json_builder_add_string_value (builder, hallway_dbus_transfer1_get_id (transfer));
+  json_builder_set_member_name (builder, "kind");
+  json_builder_add_string_value (builder, hallway_dbus_transfer1_get_kind (transfer));
+  json_builder_set_member_name (builder, "state");
+  json_builder_add_string_value (builder, hallway_dbus_transfer1_get_state (transfer));
+  json_builder_set_member_name (builder, "bytes");
+  json_builder_add_int_value (builder, hallway_dbus_transfer1_get_bytes (transfer));
+  json_builder_set_member_name (builder, "total");
+  json_builder_add_int_value (builder, hallway_dbus_transfer1_get_total (transfer));
+  json_builder_set_member_name (builder, "peer");
+  json_builder_add_string_value (builder, hallway_dbus_transfer1_get_peer (transfer));
+  json_builder_set_member_name (builder, "peer_name");
+  json_builder_add_string_value (builder, hallway_dbus_transfer1_get_peer_name (transfer));
+  json_builder_set_member_name (builder, "path");
+  json_builder_add_string_value (builder, hallway_dbus_transfer1_get_path (transfer));
+  json_builder_set_member_name (builder, "destination");
+  json_builder_add_string_value (builder, hallway_dbus_transfer1_get_destination (transfer));
+  json_builder_set_member_name (builder, "error");
+  json_builder_add_string_value (builder, hallway_dbus_transfer1_get_error (transfer));
+  json_builder_set_member_name (builder, "rate");
+  json_builder_add_double_value (builder, hallway_dbus_transfer1_get_rate (transfer));
+  json_builder_set_member_name (builder, "eta");
+  json_builder_add_int_value (builder, hallway_dbus_transfer1_get_eta (transfer));
+  json_builder_set_member_name (builder, "files");
+  json_builder_add_int_value (builder, hallway_dbus_transfer1_get_files (transfer));
+  json_builder_set_member_name (builder, "files_done");
+  json_builder_add_int_value (builder, hallway_dbus_transfer1_get_files_done (transfer));
+  json_builder_end_object (builder);
+}
+
+static char *
+format_eta (gint64 seconds)
+{
+  if (seconds < 0)
+    return g_strdup ("");
+  if (seconds < 60)
+    /* Translators: time left, in seconds. */
+    return g_strdup_printf (_("%d s left"), (int) seconds);
+  if (seconds < 3600)
+    /* Translators: time left, minutes and seconds. */
+    return g_strdup_printf (_("%d min %02d s left"), (int) (seconds / 60), (int) (seconds % 60));
+  /* Translators: time left, hours and minutes. */
+  return g_strdup_printf (_("%d h %02d min left"), (int) (seconds / 3600),
+                          (int) ((seconds % 3600) / 60));
+}
+
+static char *
+describe_progress (GPtrArray *transfers)
+{
+  guint64 bytes = 0, total = 0;
+  double rate = 0;
+  gint64 eta = -1;
+  guint running = 0, waiting = 0, finished = 0;
+  const char *why = NULL;
+  g_autofree char *bytes_text = NULL;
+  g_autofree char *total_text = NULL;
+  g_autofree char *rate_text = NULL;
+  g_autofree char *eta_text = NULL;
+  GString *line = g_string_new (NULL);
+
+  for (guint i = 0; i < transfers->len; i++)
+    {
+      HallwayDBusTransfer1 *t = g_ptr_array_index (transfers, i);
+      const char *state = hallway_dbus_transfer1_get_state (t);
+
+      bytes += hallway_dbus_transfer1_get_bytes (t);
+      total += hallway_dbus_transfer1_get_total (t);
+      rate += hallway_dbus_transfer1_get_rate (t);
+      eta = MAX (eta, hallway_dbus_transfer1_get_eta (t));
+      if (g_strcmp0 (state, "running") == 0)
+        running++;
+      else if (g_strcmp0 (state, "waiting") == 0)
+        {
+          waiting++;
+          why = hallway_dbus_transfer1_get_error (t);
+        }
+      else if (transfer_is_finished (t))
+        finished++;
+    }
+
+  bytes_text = g_format_size (bytes);
+  total_text = g_format_size (total);
+  rate_text = g_format_size ((guint64) rate);
+  eta_text = format_eta (eta);
+
+  if (total > 0)
+    g_string_append_printf (line, "%3d%% ", (int) (bytes * 100 / total));
+  /* Translators: "12.3 MB of 300.0 MB". */
+  g_string_append_printf (line, _("%s of %s"), bytes_text, total_text);
+  if (running > 0)
+    {
+      /* Translators: a speed, "12.3 MB/s". */
+      g_string_append (line, ", ");
+      g_string_append_printf (line, _("%s/s"), rate_text);
+      if (*eta_text != '\0')
+        g_string_append_printf (line, ", %s", eta_text);
+    }
+  if (waiting > 0 && why != NULL)
+    g_string_append_printf (line, " — %s", why);
+  else if (running == 0 && finished < transfers->len)
+    g_string_append_printf (line, " — %s", _("queued"));
+  return g_string_free (line, FALSE);
+}
+
+static gboolean
+tick_cb (gpointer user_data)
+{
+  gboolean *ticked = user_data;
+
+  *ticked = TRUE;
+  return G_SOURCE_CONTINUE;
+}
+
+/* Follows transfers until they all end, with progress on stderr: one
+ * line rewritten in place on a terminal, plain lines otherwise. */
+static int
+follow_transfers (Ctl       *ctl,
+                  GPtrArray *paths)
+{
+  g_autoptr(GPtrArray) transfers = g_ptr_array_new_with_free_func (g_object_unref);
+  gboolean tty = isatty (STDERR_FILENO);
+  gboolean ticked = FALSE;
+  gint64 deadline = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
+  gint64 last_line = 0;
+  g_autofree char *last_text = NULL;
+  guint tick_id;
+  int status = EXIT_SUCCESS;
+
+  /* The objects were announced before the reply; wait until they are seen. */
+  for (guint i = 0; i < paths->len; i++)
+    {
+      HallwayDBusTransfer1 *transfer = NULL;
+
+      while (transfer == NULL)
+        {
+          g_autoptr(GDBusObject) object =
+            g_dbus_object_manager_get_object (ctl->manager, g_ptr_array_index (paths, i));
+
+          if (object != NULL)
+            transfer = hallway_dbus_object_get_transfer1 (HALLWAY_DBUS_OBJECT (object));
+          if (transfer == NULL)
+            {
+              if (g_get_monotonic_time () > deadline)
+                return failure ("%s", _("hallwayd did not show the new transfer"));
+              g_main_context_iteration (NULL, TRUE);
+            }
+        }
+      g_ptr_array_add (transfers, transfer);
+    }
+
+  tick_id = g_timeout_add (tty ? 200 : 1000, tick_cb, &ticked);
+  for (;;)
+    {
+      gboolean all_finished = TRUE;
+      g_autofree char *text = NULL;
+
+      for (guint i = 0; i < transfers->len; i++)
+        all_finished = all_finished && transfer_is_finished (g_ptr_array_index (transfers, i));
+
+      text = describe_progress (transfers);
+      if (tty)
+        g_printerr ("\r\033[K%s", text);
+      else if (g_strcmp0 (text, last_text) != 0 &&
+               (all_finished || g_get_monotonic_time () - last_line >= G_USEC_PER_SEC))
+        {
+          g_printerr ("%s\n", text);
+          last_line = g_get_monotonic_time ();
+          g_free (last_text);
+          last_text = g_strdup (text);
+        }
+      if (all_finished)
+        break;
+
+      ticked = FALSE;
+      while (!ticked)
+        g_main_context_iteration (NULL, TRUE);
+    }
+  g_source_remove (tick_id);
+  if (tty)
+    g_printerr ("\n");
+
+  for (guint i = 0; i < transfers->len; i++)
+    {
+      HallwayDBusTransfer1 *t = g_ptr_array_index (transfers, i);
+      const char *state = hallway_dbus_transfer1_get_state (t);
+
+      if (g_strcmp0 (state, "done") == 0)
+        continue;
+      status = EXIT_FAILURE;
+      if (g_strcmp0 (state, "cancelled") == 0)
+        g_printerr (_("hallwayctl: Copying “%s” was cancelled\n"),
+                    hallway_dbus_transfer1_get_path (t));
+      else
+        g_printerr (_("hallwayctl: Could not copy “%s”: %s\n"),
+                    hallway_dbus_transfer1_get_path (t), hallway_dbus_transfer1_get_error (t));
+    }
+  return status;
+}
+
+static char *
+default_download_dir (void)
+{
+  const char *dir = g_get_user_special_dir (G_USER_DIRECTORY_DOWNLOAD);
+
+  if (dir != NULL)
+    return g_strdup (dir);
+  return g_build_filename (g_get_home_dir (), "Downloads", NULL);
+}
+
+static int
+cmd_get (Ctl                *ctl,
+         const char * const *targets,
+         const char         *to,
+         gboolean            wait)
+{
+  g_autoptr(GPtrArray) paths = g_ptr_array_new_with_free_func (g_free);
+  g_autofree char *destination = NULL;
+
+  destination = to != NULL ? g_canonicalize_filename (to, NULL) : default_download_dir ();
+  if (g_mkdir_with_parents (destination, 0755) != 0)
+    return failure (_("Could not create the folder “%s”: %s"), destination, g_strerror (errno));
+
+  for (guint i = 0; targets[i] != NULL; i++)
+    {
+      g_autoptr(GError) error = NULL;
+      g_auto(GStrv) parts = g_strsplit (targets[i], "/", 3);
+      g_autoptr(HallwayDBusPeer1) peer = NULL;
+      g_auto(GStrv) created = NULL;
+      const char *path_list[2];
+
+      if (g_strv_length (parts) < 2 || *parts[0] == '\0' || *parts[1] == '\0')
+        return usage_error (_("“%s” does not say what to copy: use PEER/SHARE/PATH"), targets[i]);
+
+      peer = ctl_find_peer (ctl, parts[0], &error);
+      if (peer == NULL)
+        return failure ("%s", error->message);
+
+      path_list[0] = parts[2] != NULL ? parts[2] : "";
+      path_list[1] = NULL;
+      if (!hallway_dbus_daemon1_call_download_sync (ctl->daemon,
+                                                    hallway_dbus_peer1_get_id (peer), parts[1],
+                                                    path_list, destination, &created, NULL,
+                                                    &error))
+        return failure (_("Could not copy “%s”: %s"), targets[i], plain_error_message (error));
+
+      for (guint j = 0; created[j] != NULL; j++)
+        {
+          const char *id = strrchr (created[j], '/');
+
+          g_print ("%s\n", id != NULL ? id + 1 : created[j]);
+          g_ptr_array_add (paths, g_strdup (created[j]));
+        }
+    }
+
+  if (!wait)
+    return EXIT_SUCCESS;
+  return follow_transfers (ctl, paths);
+}
+
+static void
+print_transfers (GPtrArray *transfers,
+                 gboolean   json,
+                 gboolean   compact)
+{
+  if (json)
+    {
+      g_autoptr(JsonBuilder) builder = json_builder_new ();
+      g_autoptr(JsonGenerator) generator = json_generator_new ();
+      g_autoptr(JsonNode) root = NULL;
+      g_autofree char *text = NULL;
+
+      json_builder_begin_array (builder);
+      for (guint i = 0; i < transfers->len; i++)
+        add_transfer_json (builder, g_ptr_array_index (transfers, i));
+      json_builder_end_array (builder);
+      root = json_builder_get_root (builder);
+      json_generator_set_root (generator, root);
+      json_generator_set_pretty (generator, !compact);
+      text = json_generator_to_data (generator, NULL);
+      g_print ("%s\n", text);
+      return;
+    }
+
+  if (transfers->len == 0)
+    {
+      g_print ("%s\n", _("No transfers."));
+      return;
+    }
+  g_print ("%-5s %-10s %-24s %-12s %s\n", _("ID"), _("STATE"), _("PROGRESS"), _("FROM"), _("WHAT"));
+  for (guint i = 0; i < transfers->len; i++)
+    {
+      HallwayDBusTransfer1 *t = g_ptr_array_index (transfers, i);
+      g_autofree char *bytes = g_format_size (hallway_dbus_transfer1_get_bytes (t));
+      g_autofree char *total = g_format_size (hallway_dbus_transfer1_get_total (t));
+      g_autofree char *progress = g_strdup_printf ("%s / %s", bytes, total);
+      const char *error = hallway_dbus_transfer1_get_error (t);
+
+      g_print ("%-5s %-10s %-24s %-12s %s\n", hallway_dbus_transfer1_get_id (t),
+               hallway_dbus_transfer1_get_state (t), progress,
+               hallway_dbus_transfer1_get_peer_name (t), hallway_dbus_transfer1_get_path (t));
+      if (error != NULL && *error != '\0')
+        g_print ("      %s\n", error);
+    }
+}
+
+static int
+cmd_transfers (Ctl      *ctl,
+               gboolean  json,
+               gboolean  watch)
+{
+  gboolean ticked = FALSE;
+  guint tick_id;
+
+  if (!watch)
+    {
+      g_autoptr(GPtrArray) transfers = ctl_dup_transfers (ctl);
+
+      g_ptr_array_sort (transfers, compare_transfers);
+      print_transfers (transfers, json, FALSE);
+      return EXIT_SUCCESS;
+    }
+
+  /* Until nothing is left to wait for; with --json, one line per update. */
+  tick_id = g_timeout_add (1000, tick_cb, &ticked);
+  for (;;)
+    {
+      g_autoptr(GPtrArray) transfers = ctl_dup_transfers (ctl);
+      gboolean active = FALSE;
+
+      g_ptr_array_sort (transfers, compare_transfers);
+      for (guint i = 0; i < transfers->len; i++)
+        active = active || !transfer_is_finished (g_ptr_array_index (transfers, i));
+      print_transfers (transfers, json, TRUE);
+      if (!active)
+        break;
+      if (!json)
+        g_print ("\n");
+      ticked = FALSE;
+      while (!ticked)
+        g_main_context_iteration (NULL, TRUE);
+    }
+  g_source_remove (tick_id);
+  return EXIT_SUCCESS;
+}
+
+static int
+cmd_cancel (Ctl        *ctl,
+            const char *id)
+{
+  g_autoptr(GPtrArray) transfers = ctl_dup_transfers (ctl);
+  g_autoptr(GError) error = NULL;
+
+  for (guint i = 0; i < transfers->len; i++)
+    {
+      HallwayDBusTransfer1 *t = g_ptr_array_index (transfers, i);
+
+      if (g_strcmp0 (hallway_dbus_transfer1_get_id (t), id) != 0)
+        continue;
+      if (!hallway_dbus_transfer1_call_cancel_sync (t, NULL, &error))
+        return failure (_("Could not cancel transfer %s: %s"), id, plain_error_message (error));
+      return EXIT_SUCCESS;
+    }
+  return failure (_("No transfer “%s”; “hallwayctl transfers” lists them"), id);
+}
+
 static const char *help_text =
   N_("Commands:\n"
      "  status [--json]                 this computer: name, verification code, port, Avahi\n"
@@ -952,7 +1366,54 @@ static const char *help_text =
      "  ls PEER[/SHARE[/PATH]] [--json] a neighbour's shares, or a folder in one\n"
      "  share add PATH [--name NAME] [--access read-only|read-write|drop-box]\n"
      "            [--audience everyone|trusted|password] [--password-file FILE]\n"
-     "  share list [--json] | share remove NAME\n");
+     "  share list [--json] | share remove NAME\n"
+     "  get PEER/SHARE/PATH... [--to DIR] [--wait]\n"
+     "                                  copy files or folders here (default: Downloads)\n"
+     "  transfers [--json] [--watch]    copies in progress and finished\n"
+     "  cancel ID                       stop a copy; nothing half-copied is left\n");
+
+static gboolean
+is_transfer_command (const char *command)
+{
+  return g_str_equal (command, "get") || g_str_equal (command, "put") ||
+         g_str_equal (command, "send") || g_str_equal (command, "print");
+}
+
+/* "--wait" counts neighbours for "peers" but is a flag for commands that
+ * start a transfer ("get … --wait"): there it becomes --wait-done. The
+ * command is the first argument that is neither an option nor an option's
+ * value. */
+static void
+rewrite_wait_flag (int    argc,
+                   char **argv)
+{
+  static const char * const with_value[] = {
+    "--timeout", "--name", "--access", "--audience", "--password-file", "--to", NULL
+  };
+  const char *command = NULL;
+
+  for (int i = 1; i < argc && command == NULL; i++)
+    {
+      if (g_str_equal (argv[i], "--"))
+        command = i + 1 < argc ? argv[i + 1] : NULL;
+      else if (argv[i][0] != '-')
+        command = argv[i];
+      else if (g_strv_contains (with_value, argv[i]))
+        i++;
+      else if (g_str_equal (argv[i], "--wait"))
+        return;   /* "--wait N" before the command: a count */
+    }
+  if (command == NULL || !is_transfer_command (command))
+    return;
+
+  for (int i = 1; i < argc; i++)
+    {
+      if (g_str_equal (argv[i], "--"))
+        break;
+      if (g_str_equal (argv[i], "--wait"))
+        argv[i] = (char *) "--wait-done";
+    }
+}
 
 int
 main (int   argc,
@@ -968,6 +1429,9 @@ main (int   argc,
   g_autofree char *access = NULL;
   g_autofree char *audience = NULL;
   g_autofree char *password_file = NULL;
+  g_autofree char *to = NULL;
+  gboolean watch = FALSE;
+  gboolean wait_done = FALSE;
   const char *command;
   GOptionEntry entries[] = {
     { "json", 0, 0, G_OPTION_ARG_NONE, &json, N_("Print JSON"), NULL },
@@ -977,6 +1441,9 @@ main (int   argc,
     { "access", 0, 0, G_OPTION_ARG_STRING, &access, N_("share add: read-only, read-write or drop-box"), "MODE" },
     { "audience", 0, 0, G_OPTION_ARG_STRING, &audience, N_("share add: everyone, trusted or password"), "WHO" },
     { "password-file", 0, 0, G_OPTION_ARG_FILENAME, &password_file, N_("share add: read the password from FILE (- for stdin)"), "FILE" },
+    { "to", 0, 0, G_OPTION_ARG_FILENAME, &to, N_("get: the folder to copy into"), "DIR" },
+    { "watch", 0, 0, G_OPTION_ARG_NONE, &watch, N_("transfers: follow until all have ended"), NULL },
+    { "wait-done", 0, G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_NONE, &wait_done, NULL, NULL },
     { NULL }
   };
 
@@ -991,6 +1458,7 @@ main (int   argc,
   g_option_context_set_translation_domain (context, GETTEXT_PACKAGE);
   g_option_context_add_main_entries (context, entries, GETTEXT_PACKAGE);
   g_option_context_set_description (context, _(help_text));
+  rewrite_wait_flag (argc, argv);
   if (!g_option_context_parse (context, &argc, &argv, &error))
     return usage_error ("%s", error->message);
 
@@ -1008,6 +1476,21 @@ main (int   argc,
   else if (g_str_equal (command, "info") || g_str_equal (command, "add-peer") ||
            g_str_equal (command, "trust") || g_str_equal (command, "untrust") ||
            g_str_equal (command, "ls"))
+    {
+      if (argc != 3)
+        return usage_error (_("“%s” takes exactly one argument"), command);
+    }
+  else if (g_str_equal (command, "get"))
+    {
+      if (argc < 3)
+        return usage_error ("%s", _("“get” takes PEER/SHARE/PATH, one or more"));
+    }
+  else if (g_str_equal (command, "transfers"))
+    {
+      if (argc != 2)
+        return usage_error (_("“%s” takes no arguments"), command);
+    }
+  else if (g_str_equal (command, "cancel"))
     {
       if (argc != 3)
         return usage_error (_("“%s” takes exactly one argument"), command);
@@ -1048,6 +1531,12 @@ main (int   argc,
     return cmd_peers (&ctl, json, wait_count, timeout_seconds);
   if (g_str_equal (command, "info"))
     return cmd_info (&ctl, argv[2], json);
+  if (g_str_equal (command, "get"))
+    return cmd_get (&ctl, (const char * const *) argv + 2, to, wait_done);
+  if (g_str_equal (command, "transfers"))
+    return cmd_transfers (&ctl, json, watch);
+  if (g_str_equal (command, "cancel"))
+    return cmd_cancel (&ctl, argv[2]);
   if (g_str_equal (command, "ls"))
     return cmd_ls (&ctl, argv[2], json);
   if (g_str_equal (command, "trust") || g_str_equal (command, "untrust"))

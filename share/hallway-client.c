@@ -29,7 +29,6 @@ typedef struct
 {
   SoupMessage  *message;
   char         *expected_id;
-  char         *presented_id;
   GCancellable *cancellable;   /* ours: cancelled by the timeout or the caller's */
   gulong        cancelled_id;
   GCancellable *caller_cancellable;
@@ -52,7 +51,6 @@ fetch_data_free (gpointer data)
   g_clear_object (&d->message);
   g_clear_object (&d->cancellable);
   g_free (d->expected_id);
-  g_free (d->presented_id);
   g_free (d->buffer);
   g_free (d);
 }
@@ -193,23 +191,127 @@ hallway_client_build_uri (const char *address,
   return g_strdup_printf ("https://%s:%u%s", address, port, path);
 }
 
-static gboolean
-accept_certificate_cb (SoupMessage          *message,
-                       GTlsCertificate      *certificate,
-                       GTlsCertificateFlags  errors,
-                       gpointer              user_data)
-{
-  FetchData *d = user_data;
+#define EXPECTED_ID_KEY  "hallway-expected-id"
+#define PRESENTED_ID_KEY "hallway-presented-id"
 
-  g_free (d->presented_id);
-  d->presented_id = hallway_certificate_dup_device_id (certificate);
+static gboolean
+pinned_accept_certificate_cb (SoupMessage          *message,
+                              GTlsCertificate      *certificate,
+                              GTlsCertificateFlags  errors,
+                              gpointer              user_data)
+{
+  const char *expected_id = g_object_get_data (G_OBJECT (message), EXPECTED_ID_KEY);
+  char *presented_id = hallway_certificate_dup_device_id (certificate);
+  gboolean matches = expected_id == NULL || g_strcmp0 (presented_id, expected_id) == 0;
+
+  g_object_set_data_full (G_OBJECT (message), PRESENTED_ID_KEY, presented_id, g_free);
 
   /* Self-signed certificates never validate against a CA; what matters is
    * that the certificate is the one the neighbour announced. With no
    * expectation (a neighbour added by address) the caller pins what it got. */
-  if (d->expected_id == NULL)
-    return TRUE;
-  return g_strcmp0 (d->presented_id, d->expected_id) == 0;
+  return matches;
+}
+
+/**
+ * hallway_client_new_message:
+ * @self: a #HallwayClient
+ * @method: the HTTP method, e.g. %SOUP_METHOD_GET
+ * @address: numeric address or host name of the neighbour
+ * @port: its port
+ * @path: absolute, escaped path, e.g. "/shares/abc/Reports/"
+ * @expected_id: (nullable): the device id it announced; %NULL to learn it
+ * @error: return location for a #GError
+ *
+ * Prepares a request that presents this computer's certificate and accepts
+ * only the certificate of @expected_id. Once the answer is in, call
+ * hallway_client_check_message(): a kept-alive connection does not
+ * handshake again, so the check at handshake time is not enough.
+ *
+ * Returns: (transfer full) (nullable): the message
+ */
+SoupMessage *
+hallway_client_new_message (HallwayClient  *self,
+                            const char     *method,
+                            const char     *address,
+                            guint16         port,
+                            const char     *path,
+                            const char     *expected_id,
+                            GError        **error)
+{
+  g_autofree char *uri = NULL;
+  SoupMessage *message;
+
+  g_return_val_if_fail (HALLWAY_IS_CLIENT (self), NULL);
+  g_return_val_if_fail (method != NULL && address != NULL && path != NULL, NULL);
+
+  uri = hallway_client_build_uri (address, port, path);
+  message = soup_message_new (method, uri);
+  if (message == NULL)
+    {
+      g_set_error (error, HALLWAY_ERROR, HALLWAY_ERROR_INVALID_ARGUMENT,
+                   "“%s” is not an address", address);
+      return NULL;
+    }
+  soup_message_set_tls_client_certificate (message, self->certificate);
+  g_object_set_data_full (G_OBJECT (message), EXPECTED_ID_KEY, g_strdup (expected_id), g_free);
+  g_signal_connect (message, "accept-certificate", G_CALLBACK (pinned_accept_certificate_cb),
+                    NULL);
+  return message;
+}
+
+/**
+ * hallway_client_get_presented_id:
+ * @message: a message from hallway_client_new_message()
+ *
+ * Returns: (nullable): the device id of the certificate the neighbour
+ *   presented, when it got that far
+ */
+const char *
+hallway_client_get_presented_id (SoupMessage *message)
+{
+  g_return_val_if_fail (SOUP_IS_MESSAGE (message), NULL);
+
+  return g_object_get_data (G_OBJECT (message), PRESENTED_ID_KEY);
+}
+
+/**
+ * hallway_client_check_message:
+ * @message: a message from hallway_client_new_message(), answered
+ * @error: return location for a #GError
+ *
+ * Checks the certificate the answer really came over against the device
+ * id the message expects.
+ *
+ * Returns: whether the answer came from the expected neighbour
+ */
+gboolean
+hallway_client_check_message (SoupMessage  *message,
+                              GError      **error)
+{
+  const char *expected_id;
+  GTlsCertificate *certificate;
+  char *presented_id;
+
+  g_return_val_if_fail (SOUP_IS_MESSAGE (message), FALSE);
+
+  expected_id = g_object_get_data (G_OBJECT (message), EXPECTED_ID_KEY);
+  certificate = soup_message_get_tls_peer_certificate (message);
+  if (certificate == NULL)
+    {
+      g_set_error_literal (error, HALLWAY_ERROR, HALLWAY_ERROR_IDENTITY_MISMATCH,
+                           "The answer did not come over TLS");
+      return FALSE;
+    }
+  presented_id = hallway_certificate_dup_device_id (certificate);
+  g_object_set_data_full (G_OBJECT (message), PRESENTED_ID_KEY, presented_id, g_free);
+  if (expected_id != NULL && g_strcmp0 (presented_id, expected_id) != 0)
+    {
+      g_set_error_literal (error, HALLWAY_ERROR, HALLWAY_ERROR_IDENTITY_MISMATCH,
+                           "This computer presents a different identity than the one it "
+                           "announced; it may be an impostor");
+      return FALSE;
+    }
+  return TRUE;
 }
 
 static gboolean
@@ -237,8 +339,11 @@ return_transport_error (GTask     *task,
                         FetchData *d,
                         GError    *error)
 {
-  if (d->expected_id != NULL && d->presented_id != NULL &&
-      g_strcmp0 (d->expected_id, d->presented_id) != 0)
+  const char *presented_id = d->message != NULL ? hallway_client_get_presented_id (d->message)
+                                                : NULL;
+
+  if (d->expected_id != NULL && presented_id != NULL &&
+      g_strcmp0 (d->expected_id, presented_id) != 0)
     g_task_return_new_error (task, HALLWAY_ERROR, HALLWAY_ERROR_IDENTITY_MISMATCH,
                              "This computer presents a different identity than the one it "
                              "announced; it may be an impostor");
@@ -320,8 +425,7 @@ body_read_cb (GObject      *source,
   g_autoptr(GTask) task = user_data;
   FetchData *d = g_task_get_task_data (task);
   g_autoptr(GError) error = NULL;
-  g_autofree char *presented = NULL;
-  GTlsCertificate *peer_certificate;
+  gboolean verified;
   gsize n_read = 0;
 
   if (!g_input_stream_read_all_finish (G_INPUT_STREAM (source), result, &n_read, &error))
@@ -332,19 +436,10 @@ body_read_cb (GObject      *source,
 
   /* A kept-alive connection does not handshake again, so check the
    * certificate the answer really came over. */
-  peer_certificate = soup_message_get_tls_peer_certificate (d->message);
-  if (peer_certificate == NULL)
+  verified = hallway_client_check_message (d->message, &error);
+  if (!verified)
     {
-      g_task_return_new_error (task, HALLWAY_ERROR, HALLWAY_ERROR_IDENTITY_MISMATCH,
-                               "The answer did not come over TLS");
-      return;
-    }
-  presented = hallway_certificate_dup_device_id (peer_certificate);
-  g_free (d->presented_id);
-  d->presented_id = g_strdup (presented);
-  if (d->expected_id != NULL && g_strcmp0 (presented, d->expected_id) != 0)
-    {
-      return_transport_error (task, d, NULL);
+      g_task_return_error (task, g_steal_pointer (&error));
       return;
     }
 
@@ -416,7 +511,7 @@ hallway_client_fetch_async (HallwayClient       *self,
                             gpointer             user_data)
 {
   g_autoptr(GTask) task = NULL;
-  g_autofree char *uri = NULL;
+  g_autoptr(GError) error = NULL;
   FetchData *d;
 
   g_return_if_fail (HALLWAY_IS_CLIENT (self));
@@ -432,18 +527,15 @@ hallway_client_fetch_async (HallwayClient       *self,
   d->cancellable = g_cancellable_new ();
   g_task_set_task_data (task, d, fetch_data_free);
 
-  uri = hallway_client_build_uri (address, port, path);
-  d->message = soup_message_new (SOUP_METHOD_GET, uri);
+  d->message = hallway_client_new_message (self, SOUP_METHOD_GET, address, port, path,
+                                           expected_id, &error);
   if (d->message == NULL)
     {
-      g_task_return_new_error (task, HALLWAY_ERROR, HALLWAY_ERROR_INVALID_ARGUMENT,
-                               "“%s” is not an address", address);
+      g_task_return_error (task, g_steal_pointer (&error));
       return;
     }
-  soup_message_set_tls_client_certificate (d->message, self->certificate);
   soup_message_headers_replace (soup_message_get_request_headers (d->message),
                                 "Accept", "application/json");
-  g_signal_connect (d->message, "accept-certificate", G_CALLBACK (accept_certificate_cb), d);
 
   if (cancellable != NULL)
     {
@@ -480,7 +572,8 @@ hallway_client_fetch_finish (HallwayClient  *self,
 
   d = g_task_get_task_data (G_TASK (result));
   if (out_presented_id != NULL)
-    *out_presented_id = g_strdup (d->presented_id);
+    *out_presented_id = g_strdup (d->message != NULL ? hallway_client_get_presented_id (d->message)
+                                                     : NULL);
   return g_task_propagate_pointer (G_TASK (result), error);
 }
 

@@ -22,6 +22,18 @@ G_GNUC_WARN_UNUSED_RESULT
 char          *hallway_client_build_uri       (const char           *address,
                                                guint16               port,
                                                const char           *path);
+G_GNUC_WARN_UNUSED_RESULT
+SoupMessage   *hallway_client_new_message     (HallwayClient        *self,
+                                               const char           *method,
+                                               const char           *address,
+                                               guint16               port,
+                                               const char           *path,
+                                               const char           *expected_id,
+                                               GError              **error);
+gboolean       hallway_client_check_message   (SoupMessage          *message,
+                                               GError              **error);
+const char    *hallway_client_get_presented_id (SoupMessage         *message);
+
 gboolean       hallway_parse_address          (const char           *text,
                                                guint16               default_port,
                                                char                **out_host,

@@ -3,6 +3,7 @@
 # Fails when a source file with translatable strings is missing from
 # po/POTFILES.in, or POTFILES.in names a file that does not exist.
 set -eu
+export LC_ALL=C   # one sort order everywhere
 top=${1:-$(cd "$(dirname "$0")/.." && pwd)}
 cd "$top"
 listed=$(grep -v '^#' po/POTFILES.in | sed '/^$/d' | sort)

@@ -113,7 +113,7 @@ done
 
 # Hallway's own client: hallwayctl ls over the daemon's pinned connection.
 check "b's list of a's shares includes the trusted ones" \
-  wait_until 15 bash -c "ctl b ls 'Alice Martin' --json | jq -e 'map(.name) | index(\"read-only trusted\") != null'"
+  wait_until 15 bash -o pipefail -c "ctl b ls 'Alice Martin' --json | jq -e 'map(.name) | index(\"read-only trusted\") != null'"
 listing=$(ctl b ls "Alice Martin/read-only trusted" --json)
 size=$(stat -c %s "$WORK/shares/read-only-trusted/hello.txt")
 check "b lists a trusted folder: hello.txt, $size bytes" \

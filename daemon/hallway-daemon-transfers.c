@@ -1,0 +1,2064 @@
+/* hallway-daemon-transfers.c
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * hallwayd's transfer engine: copies files and whole folders from a
+ * neighbour's share, a few transfers at a time, each fetching its files one
+ * after the other over a kept-alive connection.
+ *
+ * Nothing half-written ever carries a final name. A file is written to
+ * ".NAME.hallway-part" beside where it goes, fsync'ed, and renamed into
+ * place with RENAME_NOREPLACE, trying "NAME (2).ext" and so on when the
+ * name is taken. The part file's ETag is kept in the saved queue (and in a
+ * user.hallway.etag extended attribute when the file system has them), so
+ * the next attempt continues with Range + If-Range; a source that changed
+ * answers 200 and the file starts over instead of splicing two versions.
+ *
+ * Network trouble (refused connections, resets, TLS errors, a stalled
+ * link) puts a transfer in "waiting": it is retried with back-off, and at
+ * once when the neighbour is seen online again. Anything else (not found,
+ * refused, the disk full) fails it with a plain-words error. The queue is
+ * saved under $XDG_STATE_HOME/hallway/transfers.json on every change that
+ * matters for resuming, so a killed hallwayd continues by itself.
+ */
+#include "config.h"
+
+#include "hallway-daemon-transfers.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <glib/gi18n.h>
+#include <glib/gstdio.h>
+#include <gio/gunixoutputstream.h>
+#include <stdio.h>
+#include <sys/stat.h>
+#include <sys/statvfs.h>
+#include <sys/xattr.h>
+#include <unistd.h>
+
+#include "hallway-dbus.h"
+#include "hallway-error.h"
+#include "hallway-listing.h"
+#include "hallway-path.h"
+#include "hallway-transfer.h"
+
+#define ETAG_XATTR "user.hallway.etag"
+#define MAX_ETAG_BYTES 256
+#define LISTING_TIMEOUT_S 15
+#define MAX_COLLISIONS 10000
+
+typedef struct
+{
+  char   *rel;        /* relative to the transfer: "Reports/q1.pdf" */
+  GStrv   remote;     /* its path in the share */
+  char   *local_dir;  /* the local folder it goes into */
+  char   *name;
+  gint64  size;       /* as listed */
+} FileItem;
+
+typedef struct
+{
+  char  *rel;
+  GStrv  remote;
+  char  *local_dir;   /* created */
+} FolderItem;
+
+typedef struct _Transfer Transfer;
+
+struct _Transfer
+{
+  gatomicrefcount            ref_count;
+  HallwayDaemonTransfers    *owner;        /* (unowned) NULL once the engine is gone */
+  HallwayDBusObjectSkeleton *object;
+  HallwayDBusTransfer1      *iface;
+  HallwayTransferRecord     *record;       /* what is saved */
+  char                      *state;
+  GHashTable                *done;         /* rel → itself: files finished */
+  GPtrArray                 *files;        /* FileItem, once listed */
+  GQueue                    *folders;      /* FolderItem still to list */
+  gboolean                   listed;
+  guint                      next_file;
+  GCancellable              *cancellable;  /* the current attempt's */
+  guint                      generation;   /* callbacks of older attempts are ignored */
+  guint                      retry_id;
+  guint                      failures;     /* in a row, for the back-off */
+  char                      *part_path;    /* the current file's part, if any */
+  guint64                    done_bytes;   /* in finished files */
+  guint64                    current_bytes;
+  guint64                    rate_bytes;
+  gint64                     rate_time;
+  double                     rate;
+};
+
+struct _HallwayDaemonTransfers
+{
+  GObject                   parent_instance;
+
+  GDBusObjectManagerServer *manager;
+  HallwayClient            *client;
+  HallwayDaemonPeers       *peers;
+  char                     *state_path;
+  GPtrArray                *transfers;    /* Transfer, oldest first */
+  guint                     next_id;
+  guint                     progress_id;
+  gulong                    peer_online_id;
+  gboolean                  started;
+  gboolean                  saving;
+  gboolean                  save_again;
+  GHashTable               *parts;        /* part file path → Transfer writing it */
+};
+
+G_DEFINE_FINAL_TYPE (HallwayDaemonTransfers, hallway_daemon_transfers, G_TYPE_OBJECT)
+
+static void transfer_next_file (Transfer *t);
+static void transfer_list_next (Transfer *t);
+static void schedule (HallwayDaemonTransfers *self);
+static void queue_save (HallwayDaemonTransfers *self);
+
+static void
+file_item_free (gpointer data)
+{
+  FileItem *item = data;
+
+  g_free (item->rel);
+  g_strfreev (item->remote);
+  g_free (item->local_dir);
+  g_free (item->name);
+  g_free (item);
+}
+
+static void
+folder_item_free (gpointer data)
+{
+  FolderItem *item = data;
+
+  g_free (item->rel);
+  g_strfreev (item->remote);
+  g_free (item->local_dir);
+  g_free (item);
+}
+
+static Transfer *
+transfer_ref (Transfer *t)
+{
+  g_atomic_ref_count_inc (&t->ref_count);
+  return t;
+}
+
+static void
+transfer_unref (Transfer *t)
+{
+  if (!g_atomic_ref_count_dec (&t->ref_count))
+    return;
+
+  g_clear_handle_id (&t->retry_id, g_source_remove);
+  g_clear_object (&t->cancellable);
+  g_clear_object (&t->iface);
+  g_clear_object (&t->object);
+  g_clear_pointer (&t->record, hallway_transfer_record_free);
+  g_clear_pointer (&t->done, g_hash_table_unref);
+  g_clear_pointer (&t->files, g_ptr_array_unref);
+  if (t->folders != NULL)
+    g_queue_free_full (t->folders, folder_item_free);
+  g_free (t->state);
+  g_free (t->part_path);
+  g_free (t);
+}
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (Transfer, transfer_unref)
+
+static gboolean
+state_is_finished (const char *state)
+{
+  return g_str_equal (state, "done") || g_str_equal (state, "failed") ||
+         g_str_equal (state, "cancelled");
+}
+
+static gboolean
+transfer_is_current (Transfer *t,
+                     guint     generation)
+{
+  return t->owner != NULL && t->generation == generation && g_str_equal (t->state, "running");
+}
+
+static void
+log_transfer (Transfer       *t,
+              GLogLevelFlags  level,
+              const char     *message)
+{
+  g_log_structured (G_LOG_DOMAIN, level,
+                    "HALLWAY_PEER", t->record->peer_name,
+                    "HALLWAY_TRANSFER", t->record->id,
+                    "MESSAGE", "Transfer %s (‘%s’ from ‘%s’): %s", t->record->id,
+                    hallway_dbus_transfer1_get_path (t->iface), t->record->peer_name, message);
+}
+
+static void
+transfer_update_progress (Transfer *t)
+{
+  HallwayDBusTransfer1 *iface = t->iface;
+  guint64 bytes = t->done_bytes + t->current_bytes;
+  guint64 total = t->record->total;
+  gint64 now = g_get_monotonic_time ();
+  gint64 eta = -1;
+
+  if (g_str_equal (t->state, "running"))
+    {
+      if (t->rate_time != 0 && now > t->rate_time && bytes >= t->rate_bytes)
+        {
+          double instant = (bytes - t->rate_bytes) * (double) G_USEC_PER_SEC / (now - t->rate_time);
+
+          /* Smooth over about a second: ten updates a second. */
+          t->rate = t->rate == 0 ? instant : 0.8 * t->rate + 0.2 * instant;
+        }
+      t->rate_bytes = bytes;
+      t->rate_time = now;
+      if (t->rate >= 1 && total >= bytes)
+        eta = (gint64) ((total - bytes) / t->rate + 0.5);
+    }
+  else
+    {
+      t->rate = 0;
+      t->rate_time = 0;
+    }
+
+  t->record->bytes = bytes;
+  if (hallway_dbus_transfer1_get_bytes (iface) != bytes)
+    hallway_dbus_transfer1_set_bytes (iface, bytes);
+  if (hallway_dbus_transfer1_get_total (iface) != total)
+    hallway_dbus_transfer1_set_total (iface, total);
+  if (hallway_dbus_transfer1_get_rate (iface) != t->rate)
+    hallway_dbus_transfer1_set_rate (iface, t->rate);
+  if (hallway_dbus_transfer1_get_eta (iface) != eta)
+    hallway_dbus_transfer1_set_eta (iface, eta);
+  if (hallway_dbus_transfer1_get_files (iface) != t->record->files)
+    hallway_dbus_transfer1_set_files (iface, t->record->files);
+  if (hallway_dbus_transfer1_get_files_done (iface) != t->record->files_done)
+    hallway_dbus_transfer1_set_files_done (iface, t->record->files_done);
+}
+
+static gboolean
+progress_cb (gpointer user_data)
+{
+  HallwayDaemonTransfers *self = user_data;
+  gboolean any_running = FALSE;
+
+  for (guint i = 0; i < self->transfers->len; i++)
+    {
+      Transfer *t = g_ptr_array_index (self->transfers, i);
+
+      if (g_str_equal (t->state, "running"))
+        {
+          transfer_update_progress (t);
+          any_running = TRUE;
+        }
+    }
+
+  if (!any_running)
+    {
+      self->progress_id = 0;
+      return G_SOURCE_REMOVE;
+    }
+  return G_SOURCE_CONTINUE;
+}
+
+static void
+transfer_set_state (Transfer   *t,
+                    const char *state,
+                    const char *error)
+{
+  HallwayDaemonTransfers *self = t->owner;
+
+  g_free (t->state);
+  t->state = g_strdup (state);
+  if (!state_is_finished (state))
+    {
+      g_free (t->record->state);
+      t->record->state = g_strdup (state);
+    }
+
+  transfer_update_progress (t);
+  hallway_dbus_transfer1_set_state (t->iface, state);
+  hallway_dbus_transfer1_set_error (t->iface, error != NULL ? error : "");
+
+  if (self != NULL && g_str_equal (state, "running") && self->progress_id == 0)
+    self->progress_id = g_timeout_add (HALLWAY_TRANSFER_PROGRESS_MS, progress_cb, self);
+}
+
+/* Ends the current attempt: its callbacks will find themselves stale. */
+static void
+transfer_stop_attempt (Transfer *t)
+{
+  t->generation++;
+  if (t->cancellable != NULL)
+    g_cancellable_cancel (t->cancellable);
+  g_clear_object (&t->cancellable);
+}
+
+/* A part file belongs to one transfer from its first byte until it is
+ * renamed or removed, waits included. */
+static void
+transfer_set_part_path (Transfer   *t,
+                        const char *path)
+{
+  if (t->part_path != NULL && t->owner != NULL)
+    g_hash_table_remove (t->owner->parts, t->part_path);
+  g_free (t->part_path);
+  t->part_path = g_strdup (path);
+  if (path != NULL && t->owner != NULL)
+    g_hash_table_insert (t->owner->parts, g_strdup (path), t);
+}
+
+static void
+transfer_remove_part (Transfer *t)
+{
+  if (t->part_path != NULL && g_unlink (t->part_path) != 0 && errno != ENOENT)
+    g_debug ("Could not remove a part file: %s", g_strerror (errno));
+  transfer_set_part_path (t, NULL);
+  t->current_bytes = 0;
+  g_clear_pointer (&t->record->current, g_free);
+  g_clear_pointer (&t->record->current_etag, g_free);
+}
+
+static void
+transfer_finish (Transfer   *t,
+                 const char *state,
+                 const char *error)
+{
+  HallwayDaemonTransfers *self = t->owner;
+
+  transfer_stop_attempt (t);
+  g_clear_handle_id (&t->retry_id, g_source_remove);
+  /* A failed or cancelled transfer leaves nothing half-copied behind; the
+   * files it finished are complete and stay. */
+  if (!g_str_equal (state, "done"))
+    transfer_remove_part (t);
+  transfer_set_state (t, state, error);
+  log_transfer (t, g_str_equal (state, "failed") ? G_LOG_LEVEL_MESSAGE : G_LOG_LEVEL_DEBUG,
+                error != NULL ? error : state);
+
+  if (self != NULL)
+    {
+      queue_save (self);
+      schedule (self);
+    }
+}
+
+static void
+transfer_fail (Transfer   *t,
+               const char *message)
+{
+  transfer_finish (t, "failed", message);
+}
+
+static gboolean
+retry_cb (gpointer user_data)
+{
+  Transfer *t = user_data;
+
+  g_autofree char *why = NULL;
+
+  t->retry_id = 0;
+  if (t->owner == NULL || !g_str_equal (t->state, "waiting"))
+    return G_SOURCE_REMOVE;
+  why = g_strdup (hallway_dbus_transfer1_get_error (t->iface));
+  transfer_set_state (t, "queued", why);
+  schedule (t->owner);
+  return G_SOURCE_REMOVE;
+}
+
+/* The neighbour can't be reached (or the link stalled): try again later,
+ * or as soon as it is seen online. */
+static void
+transfer_wait (Transfer   *t,
+               const char *why)
+{
+  guint delay;
+  g_autofree char *message = NULL;
+
+  transfer_stop_attempt (t);
+  delay = MIN (1u << MIN (t->failures, 5u), HALLWAY_TRANSFER_MAX_BACKOFF_S);
+  t->failures++;
+
+  /* Translators: shown while a copy waits for a neighbour. %1$s is the
+   * neighbour's name, %2$s says why ("the connection was lost"). */
+  message = g_strdup_printf (_("Waiting for “%1$s” (%2$s)"), t->record->peer_name, why);
+  transfer_set_state (t, "waiting", message);
+  log_transfer (t, G_LOG_LEVEL_DEBUG, message);
+  g_clear_handle_id (&t->retry_id, g_source_remove);
+  t->retry_id = g_timeout_add_seconds (delay, retry_cb, t);
+
+  if (t->owner != NULL)
+    {
+      queue_save (t->owner);
+      schedule (t->owner);
+    }
+}
+
+static gboolean
+error_is_transient (const GError *error)
+{
+  if (error->domain == HALLWAY_ERROR)
+    return error->code == HALLWAY_ERROR_PEER_GONE;
+  return error->domain == G_IO_ERROR || error->domain == G_TLS_ERROR ||
+         error->domain == G_RESOLVER_ERROR;
+}
+
+/* The network's words for why a neighbour can't be reached are not for
+ * people ("Error decoding the received TLS packet"): say it plainly, and
+ * keep the details for the debug log. */
+static const char *
+plain_reason (const GError *error)
+{
+  if (error->domain == HALLWAY_ERROR)
+    return error->message;
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CONNECTION_REFUSED))
+    return _("Hallway is not running there");
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_TIMED_OUT))
+    return error->message;
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_HOST_UNREACHABLE) ||
+      g_error_matches (error, G_IO_ERROR, G_IO_ERROR_NETWORK_UNREACHABLE) ||
+      error->domain == G_RESOLVER_ERROR)
+    return _("it can't be reached on the network");
+  return _("the connection was lost");
+}
+
+/* An error on the network side: wait and retry, or give up. */
+static void
+transfer_network_error (Transfer     *t,
+                        const GError *error)
+{
+  if (error_is_transient (error))
+    {
+      log_transfer (t, G_LOG_LEVEL_DEBUG, error->message);
+      transfer_wait (t, plain_reason (error));
+    }
+  else
+    transfer_fail (t, error->message);
+}
+
+/* Local folders */
+
+/* The local folder @name in @parent: an existing folder is merged into,
+ * anything else that is in the way makes it "name (2)". Deterministic, so a
+ * resumed transfer finds the same folders again. */
+static char *
+ensure_local_folder (const char  *parent,
+                     const char  *name,
+                     GError     **error)
+{
+  for (guint n = 1; n <= MAX_COLLISIONS; n++)
+    {
+      g_autofree char *candidate = n == 1 ? g_strdup (name)
+                                          : hallway_transfer_collision_name (name, n);
+      g_autofree char *path = g_build_filename (parent, candidate, NULL);
+      GStatBuf st;
+
+      if (g_mkdir (path, 0777) == 0)
+        return g_steal_pointer (&path);
+      if (errno != EEXIST)
+        {
+          int saved_errno = errno;
+
+          g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved_errno),
+                       /* Translators: %1$s is a folder, %2$s the system's reason. */
+                       _("Could not create the folder “%1$s”: %2$s"), path,
+                       g_strerror (saved_errno));
+          return NULL;
+        }
+      if (g_lstat (path, &st) == 0 && S_ISDIR (st.st_mode))
+        return g_steal_pointer (&path);
+    }
+
+  g_set_error (error, HALLWAY_ERROR, HALLWAY_ERROR_FAILED,
+               _("Too many items called “%s” in “%s”"), name, parent);
+  return NULL;
+}
+
+static char *
+join_rel (const char *parent,
+          const char *name)
+{
+  return parent == NULL || *parent == '\0' ? g_strdup (name)
+                                           : g_strconcat (parent, "/", name, NULL);
+}
+
+static GStrv
+strv_append (const char * const *strv,
+             const char         *extra)
+{
+  g_autoptr(GStrvBuilder) builder = g_strv_builder_new ();
+
+  if (strv != NULL)
+    g_strv_builder_addv (builder, (const char **) strv);
+  g_strv_builder_add (builder, extra);
+  return g_strv_builder_end (builder);
+}
+
+static GStrv
+split_path (const char *path)
+{
+  g_autoptr(GStrvBuilder) builder = g_strv_builder_new ();
+  g_auto(GStrv) parts = g_strsplit (path, "/", -1);
+
+  for (guint i = 0; parts[i] != NULL; i++)
+    if (*parts[i] != '\0')
+      g_strv_builder_add (builder, parts[i]);
+  return g_strv_builder_end (builder);
+}
+
+/* Listing: the whole tree is listed first, so the total and the free
+ * space needed are known before a byte is written. */
+
+typedef struct
+{
+  Transfer   *t;            /* (owned) */
+  guint       generation;
+  FolderItem *folder;       /* (owned) (nullable): the folder listed, NULL for the probe */
+} ListJob;
+
+static void
+list_job_free (ListJob *job)
+{
+  g_clear_pointer (&job->folder, folder_item_free);
+  transfer_unref (job->t);
+  g_free (job);
+}
+
+static gboolean
+transfer_check_space (Transfer *t)
+{
+  struct statvfs st;
+  guint64 needed = t->record->total > t->done_bytes + t->current_bytes
+                     ? t->record->total - t->done_bytes - t->current_bytes : 0;
+  guint64 available;
+
+  if (statvfs (t->record->destination, &st) != 0)
+    return TRUE;   /* can't tell; writing will say */
+  available = (guint64) st.f_bavail * st.f_frsize;
+  if (available >= needed)
+    return TRUE;
+
+  {
+    g_autofree char *needed_text = g_format_size (needed);
+    g_autofree char *free_text = g_format_size (available);
+    g_autofree char *message = NULL;
+
+    /* Translators: %1$s is a folder, %2$s and %3$s sizes ("300.0 MB"). */
+    message = g_strdup_printf (_("Not enough space in %1$s: needs %2$s, %3$s free"),
+                               t->record->destination, needed_text, free_text);
+    transfer_fail (t, message);
+  }
+  return FALSE;
+}
+
+static void
+transfer_listed (Transfer *t)
+{
+  guint64 total = 0;
+  guint files_done = 0;
+
+  t->listed = TRUE;
+  t->done_bytes = 0;
+  for (guint i = 0; i < t->files->len; i++)
+    {
+      const FileItem *item = g_ptr_array_index (t->files, i);
+
+      total += item->size;
+      if (g_hash_table_contains (t->done, item->rel))
+        {
+          t->done_bytes += item->size;
+          files_done++;
+        }
+    }
+  t->record->total = total;
+  t->record->files = t->files->len;
+  t->record->files_done = files_done;
+  transfer_update_progress (t);
+
+  if (!transfer_check_space (t))
+    return;
+  queue_save (t->owner);
+  transfer_next_file (t);
+}
+
+static void
+listing_fetched_cb (GObject      *source,
+                    GAsyncResult *result,
+                    gpointer      user_data)
+{
+  ListJob *job = user_data;
+  Transfer *t = job->t;
+  g_autoptr(GBytes) body = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) entries = NULL;
+  const char *data;
+  gsize length;
+
+  body = hallway_client_fetch_finish (HALLWAY_CLIENT (source), result, NULL, &error);
+  if (!transfer_is_current (t, job->generation))
+    {
+      list_job_free (job);
+      return;
+    }
+  if (body != NULL)
+    {
+      data = g_bytes_get_data (body, &length);
+      entries = hallway_listing_parse (data, length, &error);
+    }
+  if (entries == NULL)
+    {
+      transfer_network_error (t, error);
+      list_job_free (job);
+      return;
+    }
+  t->failures = 0;
+
+  if (job->folder == NULL)
+    {
+      /* The probe: the parent's listing says whether the item is a file or
+       * a folder, and how big. */
+      g_auto(GStrv) remote = split_path (t->record->path);
+      const char *name = remote[g_strv_length (remote) - 1];
+      const HallwayListingEntry *found = NULL;
+
+      for (guint i = 0; i < entries->len && found == NULL; i++)
+        {
+          const HallwayListingEntry *entry = g_ptr_array_index (entries, i);
+
+          if (g_str_equal (entry->name, name))
+            found = entry;
+        }
+      if (found == NULL)
+        {
+          g_autofree char *message =
+            g_strdup_printf (_("There is no “%s” in “%s” any more"), t->record->path,
+                             t->record->share_name);
+          transfer_fail (t, message);
+        }
+      else if (found->is_folder)
+        {
+          FolderItem *folder = g_new0 (FolderItem, 1);
+
+          folder->rel = g_strdup (name);
+          folder->remote = g_steal_pointer (&remote);
+          folder->local_dir = ensure_local_folder (t->record->destination, name, &error);
+          if (folder->local_dir == NULL)
+            {
+              folder_item_free (folder);
+              transfer_fail (t, error->message);
+            }
+          else
+            {
+              g_queue_push_tail (t->folders, folder);
+              transfer_list_next (t);
+            }
+        }
+      else
+        {
+          FileItem *item = g_new0 (FileItem, 1);
+
+          item->rel = g_strdup (name);
+          item->remote = g_steal_pointer (&remote);
+          item->local_dir = g_strdup (t->record->destination);
+          item->name = g_strdup (name);
+          item->size = found->size;
+          g_ptr_array_add (t->files, item);
+          transfer_listed (t);
+        }
+      list_job_free (job);
+      return;
+    }
+
+  for (guint i = 0; i < entries->len; i++)
+    {
+      const HallwayListingEntry *entry = g_ptr_array_index (entries, i);
+
+      /* A name that looks like our own part files could be mistaken for
+       * one here; such files are leftovers on the other side anyway. */
+      if (g_str_has_suffix (entry->name, HALLWAY_TRANSFER_PART_SUFFIX))
+        continue;
+
+      if (entry->is_folder)
+        {
+          FolderItem *folder = g_new0 (FolderItem, 1);
+
+          folder->rel = join_rel (job->folder->rel, entry->name);
+          folder->remote = strv_append ((const char * const *) job->folder->remote, entry->name);
+          folder->local_dir = ensure_local_folder (job->folder->local_dir, entry->name, &error);
+          if (folder->local_dir == NULL)
+            {
+              folder_item_free (folder);
+              transfer_fail (t, error->message);
+              list_job_free (job);
+              return;
+            }
+          g_queue_push_tail (t->folders, folder);
+        }
+      else
+        {
+          FileItem *item = g_new0 (FileItem, 1);
+
+          item->rel = join_rel (job->folder->rel, entry->name);
+          item->remote = strv_append ((const char * const *) job->folder->remote, entry->name);
+          item->local_dir = g_strdup (job->folder->local_dir);
+          item->name = g_strdup (entry->name);
+          item->size = entry->size;
+          g_ptr_array_add (t->files, item);
+        }
+    }
+
+  list_job_free (job);
+  transfer_list_next (t);
+}
+
+static gboolean
+transfer_get_endpoint (Transfer  *t,
+                       char     **out_address,
+                       guint16   *out_port)
+{
+  g_autoptr(GError) error = NULL;
+
+  if (t->owner->peers == NULL ||
+      !hallway_daemon_peers_get_endpoint (t->owner->peers, t->record->peer_id, out_address,
+                                          out_port, &error))
+    {
+      if (error == NULL)
+        error = g_error_new_literal (HALLWAY_ERROR, HALLWAY_ERROR_PEER_GONE,
+                                     _("It is not on the network"));
+      transfer_network_error (t, error);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static void
+transfer_fetch_listing (Transfer           *t,
+                        const char * const *remote,
+                        FolderItem         *folder)
+{
+  g_autofree char *address = NULL;
+  g_autofree char *prefix = NULL;
+  g_autofree char *href = NULL;
+  guint16 port = 0;
+  ListJob *job;
+
+  if (!transfer_get_endpoint (t, &address, &port))
+    {
+      g_clear_pointer (&folder, folder_item_free);
+      return;
+    }
+
+  job = g_new0 (ListJob, 1);
+  job->t = transfer_ref (t);
+  job->generation = t->generation;
+  job->folder = folder;
+  prefix = g_strdup_printf ("/shares/%s", t->record->share_id);
+  href = hallway_path_join_href (prefix, remote, TRUE);
+  hallway_client_fetch_async (t->owner->client, address, port, href, t->record->peer_id,
+                              HALLWAY_LISTING_MAX_BYTES, LISTING_TIMEOUT_S, t->cancellable,
+                              listing_fetched_cb, job);
+}
+
+static void
+transfer_list_next (Transfer *t)
+{
+  FolderItem *folder = g_queue_pop_head (t->folders);
+
+  if (folder == NULL)
+    {
+      transfer_listed (t);
+      return;
+    }
+  transfer_fetch_listing (t, (const char * const *) folder->remote, folder);
+}
+
+static void
+transfer_list_start (Transfer *t)
+{
+  g_auto(GStrv) remote = split_path (t->record->path);
+
+  t->current_bytes = 0;
+  g_ptr_array_set_size (t->files, 0);
+  g_queue_free_full (t->folders, folder_item_free);
+  t->folders = g_queue_new ();
+
+  if (remote[0] == NULL)
+    {
+      /* The whole share: a folder named after it. */
+      g_autoptr(GError) error = NULL;
+      FolderItem *folder = g_new0 (FolderItem, 1);
+      const char *name = hallway_path_component_is_valid (t->record->share_name, FALSE)
+                           ? t->record->share_name : t->record->share_id;
+
+      folder->rel = g_strdup (name);
+      folder->remote = g_new0 (char *, 1);
+      folder->local_dir = ensure_local_folder (t->record->destination, name, &error);
+      if (folder->local_dir == NULL)
+        {
+          folder_item_free (folder);
+          transfer_fail (t, error->message);
+          return;
+        }
+      g_queue_push_tail (t->folders, folder);
+      transfer_list_next (t);
+      return;
+    }
+
+  /* Probe the parent's listing for the item's type and size. */
+  g_free (remote[g_strv_length (remote) - 1]);
+  remote[g_strv_length (remote) - 1] = NULL;
+  transfer_fetch_listing (t, (const char * const *) remote, NULL);
+}
+
+/* Fetching one file */
+
+typedef struct
+{
+  Transfer      *t;            /* (owned) */
+  guint          generation;
+  FileItem      *item;         /* (unowned): t->files holds it */
+  SoupMessage   *message;
+  GInputStream  *body;
+  GOutputStream *out;
+  int            fd;
+  gint64         offset;       /* where this answer's data starts in the file */
+  gint64         written;      /* bytes of this answer written */
+  gint64         expected;     /* bytes this answer carries, -1 unknown */
+  gint64         file_total;
+  guint8        *buffer;
+  guint          stall_id;
+  gboolean       stalled;
+  GCancellable  *cancellable;
+} Attempt;
+
+static void
+attempt_free (Attempt *a)
+{
+  g_clear_handle_id (&a->stall_id, g_source_remove);
+  g_clear_object (&a->body);
+  g_clear_object (&a->out);
+  if (a->fd >= 0)
+    close (a->fd);
+  g_clear_object (&a->message);
+  g_clear_object (&a->cancellable);
+  g_free (a->buffer);
+  transfer_unref (a->t);
+  g_free (a);
+}
+
+static gboolean
+attempt_is_current (Attempt *a)
+{
+  return transfer_is_current (a->t, a->generation);
+}
+
+static gboolean
+stall_cb (gpointer user_data)
+{
+  Attempt *a = user_data;
+
+  a->stall_id = 0;
+  a->stalled = TRUE;
+  g_cancellable_cancel (a->cancellable);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+attempt_arm_stall (Attempt *a)
+{
+  g_clear_handle_id (&a->stall_id, g_source_remove);
+  a->stall_id = g_timeout_add_seconds (HALLWAY_TRANSFER_STALL_S, stall_cb, a);
+}
+
+/* A network error while fetching: decides between waiting and failing. */
+static void
+attempt_network_error (Attempt *a,
+                       GError  *error)
+{
+  Transfer *t = a->t;
+
+  if (a->stalled)
+    {
+      g_autoptr(GError) stalled = g_error_new (G_IO_ERROR, G_IO_ERROR_TIMED_OUT,
+                                               _("no data for %u seconds"),
+                                               HALLWAY_TRANSFER_STALL_S);
+      transfer_network_error (t, stalled);
+    }
+  else
+    transfer_network_error (t, error);
+  attempt_free (a);
+}
+
+/* A local write failed: the part file goes (a disk that filled up leaves
+ * nothing corrupt or half-visible), and so does the transfer. */
+static void
+attempt_write_error (Attempt *a,
+                     GError  *error)
+{
+  Transfer *t = a->t;
+  g_autofree char *message = NULL;
+
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_NO_SPACE))
+    /* Translators: %1$s is a folder, %2$s a file name. */
+    message = g_strdup_printf (_("Not enough space in %1$s to finish “%2$s”"),
+                               a->item->local_dir, a->item->name);
+  else
+    /* Translators: %1$s is a file name, %2$s the system's reason. */
+    message = g_strdup_printf (_("Could not write “%1$s”: %2$s"), a->item->name,
+                               error->message);
+  transfer_fail (t, message);
+  attempt_free (a);
+}
+
+typedef struct
+{
+  int    fd;
+  char  *part_path;
+  char  *dir;
+  char  *name;
+  gint64 size;
+} PlaceData;
+
+static void
+place_data_free (gpointer data)
+{
+  PlaceData *d = data;
+
+  if (d->fd >= 0)
+    close (d->fd);
+  g_free (d->part_path);
+  g_free (d->dir);
+  g_free (d->name);
+  g_free (d);
+}
+
+/* In a worker thread: flush the part file to disk and rename it into place
+ * without ever replacing anything. */
+static void
+place_file_thread (GTask        *task,
+                   gpointer      source_object,
+                   gpointer      task_data,
+                   GCancellable *cancellable)
+{
+  PlaceData *d = task_data;
+  struct stat st;
+  int dir_fd;
+
+  if (fstat (d->fd, &st) != 0 || st.st_size != d->size)
+    {
+      g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_PARTIAL_INPUT,
+                               _("The copy of “%s” has the wrong size"), d->name);
+      return;
+    }
+  fremovexattr (d->fd, ETAG_XATTR);
+  if (fsync (d->fd) != 0)
+    {
+      int saved_errno = errno;
+
+      g_task_return_new_error (task, G_IO_ERROR, g_io_error_from_errno (saved_errno),
+                               "%s", g_strerror (saved_errno));
+      return;
+    }
+  close (d->fd);
+  d->fd = -1;
+
+  for (guint n = 1; n <= MAX_COLLISIONS; n++)
+    {
+      g_autofree char *candidate = n == 1 ? g_strdup (d->name)
+                                          : hallway_transfer_collision_name (d->name, n);
+      g_autofree char *target = g_build_filename (d->dir, candidate, NULL);
+
+      if (renameat2 (AT_FDCWD, d->part_path, AT_FDCWD, target, RENAME_NOREPLACE) == 0)
+        {
+          dir_fd = open (d->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+          if (dir_fd >= 0)
+            {
+              fsync (dir_fd);
+              close (dir_fd);
+            }
+          g_task_return_pointer (task, g_steal_pointer (&target), g_free);
+          return;
+        }
+      if (errno == EINVAL || errno == ENOSYS)
+        {
+          /* No RENAME_NOREPLACE here: link() never replaces either. */
+          if (link (d->part_path, target) == 0)
+            {
+              g_unlink (d->part_path);
+              g_task_return_pointer (task, g_steal_pointer (&target), g_free);
+              return;
+            }
+        }
+      if (errno != EEXIST)
+        {
+          int saved_errno = errno;
+
+          g_task_return_new_error (task, G_IO_ERROR, g_io_error_from_errno (saved_errno),
+                                   "%s", g_strerror (saved_errno));
+          return;
+        }
+    }
+
+  g_task_return_new_error (task, HALLWAY_ERROR, HALLWAY_ERROR_FAILED,
+                           _("Too many items called “%s” in “%s”"), d->name, d->dir);
+}
+
+static void
+file_placed_cb (GObject      *source,
+                GAsyncResult *result,
+                gpointer      user_data)
+{
+  Attempt *a = user_data;
+  Transfer *t = a->t;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *final_path = g_task_propagate_pointer (G_TASK (result), &error);
+
+  if (t->owner == NULL || t->generation != a->generation)
+    {
+      attempt_free (a);
+      return;
+    }
+  if (final_path == NULL)
+    {
+      attempt_write_error (a, error);
+      return;
+    }
+
+  g_hash_table_add (t->done, g_strdup (a->item->rel));
+  g_ptr_array_add (t->record->done, g_strdup (a->item->rel));
+  t->record->files_done++;
+  /* The listing's size may be older than the file: count what arrived. */
+  t->record->total = t->record->total - a->item->size + a->file_total;
+  t->done_bytes += a->file_total;
+  transfer_set_part_path (t, NULL);
+  t->current_bytes = 0;
+  g_clear_pointer (&t->record->current, g_free);
+  g_clear_pointer (&t->record->current_etag, g_free);
+  transfer_update_progress (t);
+  queue_save (t->owner);
+
+  attempt_free (a);
+  if (g_str_equal (t->state, "running"))
+    transfer_next_file (t);
+}
+
+static void
+attempt_complete (Attempt *a)
+{
+  Transfer *t = a->t;
+  g_autoptr(GTask) task = NULL;
+  PlaceData *d;
+
+  g_clear_handle_id (&a->stall_id, g_source_remove);
+  g_clear_object (&a->out);
+  g_clear_object (&a->body);
+
+  d = g_new0 (PlaceData, 1);
+  d->fd = a->fd;
+  a->fd = -1;
+  d->part_path = g_strdup (t->part_path);
+  d->dir = g_strdup (a->item->local_dir);
+  d->name = g_strdup (a->item->name);
+  d->size = a->file_total;
+
+  task = g_task_new (NULL, NULL, file_placed_cb, a);
+  g_task_set_source_tag (task, attempt_complete);
+  g_task_set_task_data (task, d, place_data_free);
+  g_task_run_in_thread (task, place_file_thread);
+}
+
+static void body_read_cb (GObject      *source,
+                          GAsyncResult *result,
+                          gpointer      user_data);
+
+static void
+attempt_read (Attempt *a)
+{
+  g_input_stream_read_all_async (a->body, a->buffer, HALLWAY_TRANSFER_BLOCK_SIZE,
+                                 G_PRIORITY_DEFAULT, a->cancellable, body_read_cb, a);
+}
+
+static void
+block_written_cb (GObject      *source,
+                  GAsyncResult *result,
+                  gpointer      user_data)
+{
+  Attempt *a = user_data;
+  g_autoptr(GError) error = NULL;
+  gsize n_written = 0;
+  gboolean ok;
+
+  ok = g_output_stream_write_all_finish (G_OUTPUT_STREAM (source), result, &n_written, &error);
+  if (!attempt_is_current (a))
+    {
+      attempt_free (a);
+      return;
+    }
+  if (!ok)
+    {
+      if (a->stalled)
+        attempt_network_error (a, error);
+      else
+        attempt_write_error (a, error);
+      return;
+    }
+
+  a->written += n_written;
+  a->t->current_bytes = a->offset + a->written;
+  a->t->failures = 0;
+  if (a->expected >= 0 && a->written >= a->expected)
+    {
+      attempt_complete (a);
+      return;
+    }
+  attempt_read (a);
+}
+
+static void
+body_read_cb (GObject      *source,
+              GAsyncResult *result,
+              gpointer      user_data)
+{
+  Attempt *a = user_data;
+  g_autoptr(GError) error = NULL;
+  gsize n_read = 0;
+  gboolean ok;
+
+  ok = g_input_stream_read_all_finish (G_INPUT_STREAM (source), result, &n_read, &error);
+  if (!attempt_is_current (a))
+    {
+      attempt_free (a);
+      return;
+    }
+  if (!ok)
+    {
+      attempt_network_error (a, error);
+      return;
+    }
+  attempt_arm_stall (a);
+
+  if (a->expected >= 0 && a->written + (gint64) n_read > a->expected)
+    {
+      g_autoptr(GError) long_error =
+        g_error_new_literal (HALLWAY_ERROR, HALLWAY_ERROR_INVALID_DATA,
+                             _("The other computer sent more than it announced"));
+      attempt_network_error (a, long_error);
+      return;
+    }
+
+  if (n_read == 0)
+    {
+      if (a->expected >= 0 && a->written < a->expected)
+        {
+          g_autoptr(GError) short_error =
+            g_error_new_literal (G_IO_ERROR, G_IO_ERROR_PARTIAL_INPUT,
+                                 _("the connection ended before the whole file arrived"));
+          attempt_network_error (a, short_error);
+          return;
+        }
+      attempt_complete (a);
+      return;
+    }
+
+  g_output_stream_write_all_async (a->out, a->buffer, n_read, G_PRIORITY_DEFAULT,
+                                   a->cancellable, block_written_cb, a);
+}
+
+static char *
+dup_etag (SoupMessage *message)
+{
+  const char *etag = soup_message_headers_get_one (soup_message_get_response_headers (message),
+                                                   "ETag");
+
+  if (etag == NULL || strlen (etag) > MAX_ETAG_BYTES || !g_str_is_ascii (etag))
+    return NULL;
+  return g_strdup (etag);
+}
+
+static void
+remember_etag (Attempt    *a,
+               const char *etag)
+{
+  Transfer *t = a->t;
+
+  g_free (t->record->current);
+  t->record->current = g_strdup (a->item->rel);
+  g_free (t->record->current_etag);
+  t->record->current_etag = g_strdup (etag);
+  if (etag != NULL)
+    fsetxattr (a->fd, ETAG_XATTR, etag, strlen (etag), 0);
+  else
+    fremovexattr (a->fd, ETAG_XATTR);
+  queue_save (t->owner);
+}
+
+static void
+file_sent_cb (GObject      *source,
+              GAsyncResult *result,
+              gpointer      user_data)
+{
+  Attempt *a = user_data;
+  Transfer *t = a->t;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *etag = NULL;
+  SoupMessageHeaders *headers;
+  HallwayTransferReply reply;
+  gint64 content_length;
+  gint64 total = -1;
+  guint status;
+
+  a->body = soup_session_send_finish (SOUP_SESSION (source), result, &error);
+  if (!attempt_is_current (a))
+    {
+      attempt_free (a);
+      return;
+    }
+  if (a->body == NULL)
+    {
+      const char *presented = hallway_client_get_presented_id (a->message);
+
+      if (presented != NULL && g_strcmp0 (presented, t->record->peer_id) != 0)
+        {
+          g_clear_error (&error);
+          g_set_error_literal (&error, HALLWAY_ERROR, HALLWAY_ERROR_IDENTITY_MISMATCH,
+                               _("The other computer presents a different identity than "
+                                 "the one it announced; nothing was copied from it"));
+        }
+      attempt_network_error (a, error);
+      return;
+    }
+  if (!hallway_client_check_message (a->message, &error))
+    {
+      transfer_fail (t, error->message);
+      attempt_free (a);
+      return;
+    }
+  attempt_arm_stall (a);
+
+  status = soup_message_get_status (a->message);
+  headers = soup_message_get_response_headers (a->message);
+  etag = dup_etag (a->message);
+  content_length = soup_message_headers_get_encoding (headers) == SOUP_ENCODING_CONTENT_LENGTH
+                     ? soup_message_headers_get_content_length (headers) : -1;
+  reply = hallway_transfer_classify_reply (status, a->offset,
+                                           soup_message_headers_get_one (headers, "Content-Range"),
+                                           content_length, &total);
+
+  if (status != 200 && status != 206 && status != 416)
+    {
+      g_autofree char *message = NULL;
+      g_autoptr(GError) http_error = NULL;
+
+      switch (status)
+        {
+        case SOUP_STATUS_NOT_FOUND:
+          message = g_strdup_printf (_("“%s” is no longer there"), a->item->rel);
+          transfer_fail (t, message);
+          break;
+        case SOUP_STATUS_UNAUTHORIZED:
+        case SOUP_STATUS_FORBIDDEN:
+          message = g_strdup_printf (_("The other computer no longer lets this computer "
+                                       "read “%s”"), a->item->rel);
+          transfer_fail (t, message);
+          break;
+        default:
+          if (status >= 500 || status == 429 || status == 408)
+            {
+              /* Translators: %u is an HTTP status code, %s its reason. */
+              http_error = g_error_new (HALLWAY_ERROR, HALLWAY_ERROR_PEER_GONE,
+                                        _("it answered “%u %s”"), status,
+                                        soup_message_get_reason_phrase (a->message));
+              transfer_network_error (t, http_error);
+            }
+          else
+            {
+              message = g_strdup_printf (_("The other computer refused to send “%s” (%u %s)"),
+                                         a->item->rel, status,
+                                         soup_message_get_reason_phrase (a->message));
+              transfer_fail (t, message);
+            }
+          break;
+        }
+      attempt_free (a);
+      return;
+    }
+
+  switch (reply)
+    {
+    case HALLWAY_TRANSFER_REPLY_APPEND:
+      if (lseek (a->fd, a->offset, SEEK_SET) < 0 || ftruncate (a->fd, a->offset) != 0)
+        {
+          g_autoptr(GError) seek_error = g_error_new_literal (G_IO_ERROR,
+                                                              g_io_error_from_errno (errno),
+                                                              g_strerror (errno));
+          attempt_write_error (a, seek_error);
+          return;
+        }
+      a->expected = total - a->offset;
+      a->file_total = total;
+      break;
+
+    case HALLWAY_TRANSFER_REPLY_RESTART:
+      /* The whole file: the source changed, or there was nothing to resume. */
+      if (lseek (a->fd, 0, SEEK_SET) < 0 || ftruncate (a->fd, 0) != 0)
+        {
+          g_autoptr(GError) seek_error = g_error_new_literal (G_IO_ERROR,
+                                                              g_io_error_from_errno (errno),
+                                                              g_strerror (errno));
+          attempt_write_error (a, seek_error);
+          return;
+        }
+      if (a->offset > 0)
+        log_transfer (t, G_LOG_LEVEL_DEBUG, "the source changed; starting the file over");
+      a->offset = 0;
+      a->expected = total;
+      a->file_total = total;
+      remember_etag (a, etag);
+      break;
+
+    case HALLWAY_TRANSFER_REPLY_COMPLETE:
+      a->expected = 0;
+      a->file_total = total;
+      attempt_complete (a);
+      return;
+
+    case HALLWAY_TRANSFER_REPLY_INVALID:
+    default:
+      {
+        g_autoptr(GError) invalid = NULL;
+
+        /* Start this file over on the next try. */
+        if (ftruncate (a->fd, 0) == 0)
+          remember_etag (a, NULL);
+        invalid = g_error_new_literal (HALLWAY_ERROR, HALLWAY_ERROR_PEER_GONE,
+                                       _("its answer could not be used to continue"));
+        attempt_network_error (a, invalid);
+        return;
+      }
+    }
+
+  t->current_bytes = a->offset;
+  if (a->expected == 0)
+    {
+      attempt_complete (a);
+      return;
+    }
+  a->buffer = g_malloc (HALLWAY_TRANSFER_BLOCK_SIZE);
+  a->out = g_unix_output_stream_new (a->fd, FALSE);
+  attempt_read (a);
+}
+
+/* Opens the part file: the one an earlier attempt left (with the ETag of
+ * the version it holds), or a new one, created exclusively. */
+static int
+open_part (Transfer  *t,
+           FileItem  *item,
+           char     **out_etag,
+           gint64    *out_size,
+           GError   **error)
+{
+  g_autofree char *part_name = hallway_transfer_part_name (item->name);
+  g_autofree char *path = g_build_filename (item->local_dir, part_name, NULL);
+  struct stat st;
+  int fd;
+
+  *out_etag = NULL;
+  *out_size = -1;
+
+  if (g_strcmp0 (t->part_path, path) != 0 && g_hash_table_contains (t->owner->parts, path))
+    {
+      g_set_error (error, HALLWAY_ERROR, HALLWAY_ERROR_PEER_GONE,
+                   _("another transfer is copying “%s” into %s"), item->name, item->local_dir);
+      return -1;
+    }
+
+  fd = open (path, O_RDWR | O_NOFOLLOW | O_CLOEXEC);
+  if (fd >= 0)
+    {
+      char buffer[MAX_ETAG_BYTES + 1];
+      ssize_t len;
+
+      if (fstat (fd, &st) != 0 || !S_ISREG (st.st_mode))
+        {
+          close (fd);
+          g_set_error (error, HALLWAY_ERROR, HALLWAY_ERROR_FAILED,
+                       _("“%s” is in the way in %s"), part_name, item->local_dir);
+          return -1;
+        }
+      *out_size = st.st_size;
+      if (g_strcmp0 (t->record->current, item->rel) == 0 && t->record->current_etag != NULL)
+        *out_etag = g_strdup (t->record->current_etag);
+      else if ((len = fgetxattr (fd, ETAG_XATTR, buffer, MAX_ETAG_BYTES)) > 0)
+        {
+          buffer[len] = '\0';
+          if (g_str_is_ascii (buffer))
+            *out_etag = g_strdup (buffer);
+        }
+    }
+  else if (errno == ENOENT)
+    fd = open (path, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0666);
+
+  if (fd < 0)
+    {
+      int saved_errno = errno;
+
+      g_set_error (error, HALLWAY_ERROR, HALLWAY_ERROR_FAILED,
+                   /* Translators: %1$s is a folder, %2$s the system's reason. */
+                   _("Could not write into %1$s: %2$s"), item->local_dir,
+                   g_strerror (saved_errno));
+      return -1;
+    }
+
+  transfer_set_part_path (t, path);
+  return fd;
+}
+
+static void
+transfer_fetch_file (Transfer *t,
+                     FileItem *item)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *address = NULL;
+  g_autofree char *prefix = NULL;
+  g_autofree char *href = NULL;
+  g_autofree char *etag = NULL;
+  gint64 part_size = -1;
+  guint16 port = 0;
+  Attempt *a;
+  int fd;
+
+  if (!transfer_get_endpoint (t, &address, &port))
+    return;
+
+  fd = open_part (t, item, &etag, &part_size, &error);
+  if (fd < 0)
+    {
+      transfer_network_error (t, error);
+      return;
+    }
+
+  a = g_new0 (Attempt, 1);
+  a->t = transfer_ref (t);
+  a->generation = t->generation;
+  a->item = item;
+  a->fd = fd;
+  a->expected = -1;
+  a->offset = hallway_transfer_resume_offset (part_size, etag);
+  a->cancellable = g_object_ref (t->cancellable);
+  t->current_bytes = a->offset;
+
+  prefix = g_strdup_printf ("/shares/%s", t->record->share_id);
+  href = hallway_path_join_href (prefix, (const char * const *) item->remote, FALSE);
+  a->message = hallway_client_new_message (t->owner->client, SOUP_METHOD_GET, address, port,
+                                           href, t->record->peer_id, &error);
+  if (a->message == NULL)
+    {
+      transfer_fail (t, error->message);
+      attempt_free (a);
+      return;
+    }
+  if (a->offset > 0)
+    {
+      SoupMessageHeaders *headers = soup_message_get_request_headers (a->message);
+      g_autofree char *range = g_strdup_printf ("bytes=%" G_GINT64_FORMAT "-", a->offset);
+
+      soup_message_headers_replace (headers, "Range", range);
+      soup_message_headers_replace (headers, "If-Range", etag);
+      log_transfer (t, G_LOG_LEVEL_DEBUG, "resuming a file from its part file");
+    }
+
+  attempt_arm_stall (a);
+  soup_session_send_async (hallway_client_get_session (t->owner->client), a->message,
+                           G_PRIORITY_DEFAULT, a->cancellable, file_sent_cb, a);
+}
+
+static void
+transfer_next_file (Transfer *t)
+{
+  while (t->next_file < t->files->len)
+    {
+      FileItem *item = g_ptr_array_index (t->files, t->next_file);
+
+      if (!g_hash_table_contains (t->done, item->rel))
+        {
+          transfer_fetch_file (t, item);
+          return;
+        }
+      t->next_file++;
+    }
+
+  transfer_finish (t, "done", NULL);
+}
+
+static void
+transfer_run (Transfer *t)
+{
+  transfer_stop_attempt (t);
+  t->cancellable = g_cancellable_new ();
+  transfer_set_state (t, "running", NULL);
+  t->rate = 0;
+  t->rate_time = 0;
+
+  if (!t->listed)
+    transfer_list_start (t);
+  else
+    {
+      t->next_file = 0;
+      transfer_next_file (t);
+    }
+}
+
+static void
+schedule (HallwayDaemonTransfers *self)
+{
+  guint running = 0;
+
+  if (!self->started)
+    return;
+
+  for (guint i = 0; i < self->transfers->len; i++)
+    {
+      Transfer *t = g_ptr_array_index (self->transfers, i);
+
+      if (g_str_equal (t->state, "running"))
+        running++;
+    }
+
+  for (guint i = 0; i < self->transfers->len && running < HALLWAY_TRANSFERS_MAX_RUNNING; i++)
+    {
+      Transfer *t = g_ptr_array_index (self->transfers, i);
+
+      if (g_str_equal (t->state, "queued"))
+        {
+          running++;
+          transfer_run (t);
+        }
+    }
+}
+
+/* Saving the queue */
+
+static gboolean
+write_queue (const char  *path,
+             const char  *text,
+             gsize        length,
+             GError     **error)
+{
+  g_autofree char *dir = g_path_get_dirname (path);
+
+  if (g_mkdir_with_parents (dir, 0700) != 0)
+    {
+      int saved_errno = errno;
+
+      g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved_errno),
+                   "Could not create %s: %s", dir, g_strerror (saved_errno));
+      return FALSE;
+    }
+  return g_file_set_contents_full (path, text, length,
+                                   G_FILE_SET_CONTENTS_CONSISTENT |
+                                   G_FILE_SET_CONTENTS_ONLY_EXISTING,
+                                   0600, error);
+}
+
+static GPtrArray *
+dup_saved_records (HallwayDaemonTransfers *self)
+{
+  GPtrArray *records = g_ptr_array_new ();
+
+  for (guint i = 0; i < self->transfers->len; i++)
+    {
+      Transfer *t = g_ptr_array_index (self->transfers, i);
+
+      if (!state_is_finished (t->state))
+        g_ptr_array_add (records, t->record);
+    }
+  return records;
+}
+
+typedef struct
+{
+  char  *path;
+  char  *text;
+  gsize  length;
+} SaveData;
+
+static void
+save_data_free (gpointer data)
+{
+  SaveData *d = data;
+
+  g_free (d->path);
+  g_free (d->text);
+  g_free (d);
+}
+
+static void
+save_thread (GTask        *task,
+             gpointer      source_object,
+             gpointer      task_data,
+             GCancellable *cancellable)
+{
+  SaveData *d = task_data;
+  g_autoptr(GError) error = NULL;
+
+  if (!write_queue (d->path, d->text, d->length, &error))
+    g_task_return_error (task, g_steal_pointer (&error));
+  else
+    g_task_return_boolean (task, TRUE);
+}
+
+static void
+saved_cb (GObject      *source,
+          GAsyncResult *result,
+          gpointer      user_data)
+{
+  HallwayDaemonTransfers *self = HALLWAY_DAEMON_TRANSFERS (source);
+  g_autoptr(GError) error = NULL;
+
+  if (!g_task_propagate_boolean (G_TASK (result), &error))
+    g_warning ("Could not save the list of transfers, so they won't continue after a "
+               "restart: %s", error->message);
+
+  self->saving = FALSE;
+  if (self->save_again)
+    {
+      self->save_again = FALSE;
+      queue_save (self);
+    }
+}
+
+/* Saves in a worker thread, one write at a time; changes made meanwhile
+ * are saved right after. */
+static void
+queue_save (HallwayDaemonTransfers *self)
+{
+  g_autoptr(GPtrArray) records = NULL;
+  g_autoptr(GTask) task = NULL;
+  SaveData *d;
+
+  if (self == NULL || self->state_path == NULL)
+    return;
+  if (self->saving)
+    {
+      self->save_again = TRUE;
+      return;
+    }
+
+  records = dup_saved_records (self);
+  d = g_new0 (SaveData, 1);
+  d->path = g_strdup (self->state_path);
+  d->text = hallway_transfer_records_to_json (records, &d->length);
+
+  self->saving = TRUE;
+  task = g_task_new (self, NULL, saved_cb, NULL);
+  g_task_set_source_tag (task, queue_save);
+  g_task_set_task_data (task, d, save_data_free);
+  g_task_run_in_thread (task, save_thread);
+}
+
+/**
+ * hallway_daemon_transfers_save_now:
+ * @self: a #HallwayDaemonTransfers
+ * @error: return location for a #GError
+ *
+ * Saves the queue at once (at shutdown, and in tests).
+ *
+ * Returns: whether it was saved
+ */
+gboolean
+hallway_daemon_transfers_save_now (HallwayDaemonTransfers  *self,
+                                   GError                 **error)
+{
+  g_autoptr(GPtrArray) records = NULL;
+  g_autofree char *text = NULL;
+  gsize length = 0;
+
+  g_return_val_if_fail (HALLWAY_IS_DAEMON_TRANSFERS (self), FALSE);
+
+  records = dup_saved_records (self);
+  text = hallway_transfer_records_to_json (records, &length);
+  return write_queue (self->state_path, text, length, error);
+}
+
+/* Creating transfers */
+
+static gboolean
+handle_cancel_cb (HallwayDBusTransfer1  *iface,
+                  GDBusMethodInvocation *invocation,
+                  Transfer              *t)
+{
+  if (!state_is_finished (t->state))
+    transfer_finish (t, "cancelled", NULL);
+  hallway_dbus_transfer1_complete_cancel (iface, invocation);
+  return TRUE;
+}
+
+static Transfer *
+transfer_add (HallwayDaemonTransfers *self,
+              HallwayTransferRecord  *record)
+{
+  g_autofree char *object_path = NULL;
+  g_autofree char *display_path = NULL;
+  Transfer *t = g_new0 (Transfer, 1);
+
+  g_atomic_ref_count_init (&t->ref_count);
+  t->owner = self;
+  t->record = record;
+  t->state = g_strdup ("queued");
+  g_free (record->state);
+  record->state = g_strdup ("queued");
+  t->done = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  for (guint i = 0; i < record->done->len; i++)
+    g_hash_table_add (t->done, g_strdup (g_ptr_array_index (record->done, i)));
+  t->files = g_ptr_array_new_with_free_func (file_item_free);
+  t->folders = g_queue_new ();
+
+  display_path = *record->path != '\0' ? g_strconcat (record->share_name, "/", record->path, NULL)
+                                       : g_strdup (record->share_name);
+  object_path = g_strdup_printf ("%s/%s", HALLWAY_TRANSFERS_OBJECT_PATH, record->id);
+  t->object = hallway_dbus_object_skeleton_new (object_path);
+  t->iface = hallway_dbus_transfer1_skeleton_new ();
+  hallway_dbus_transfer1_set_id (t->iface, record->id);
+  hallway_dbus_transfer1_set_kind (t->iface, "download");
+  hallway_dbus_transfer1_set_state (t->iface, "queued");
+  hallway_dbus_transfer1_set_peer (t->iface, record->peer_id);
+  hallway_dbus_transfer1_set_peer_name (t->iface, record->peer_name);
+  hallway_dbus_transfer1_set_path (t->iface, display_path);
+  hallway_dbus_transfer1_set_destination (t->iface, record->destination);
+  hallway_dbus_transfer1_set_bytes (t->iface, record->bytes);
+  hallway_dbus_transfer1_set_total (t->iface, record->total);
+  hallway_dbus_transfer1_set_rate (t->iface, 0);
+  hallway_dbus_transfer1_set_eta (t->iface, -1);
+  hallway_dbus_transfer1_set_error (t->iface, "");
+  hallway_dbus_transfer1_set_files (t->iface, record->files);
+  hallway_dbus_transfer1_set_files_done (t->iface, record->files_done);
+  hallway_dbus_object_skeleton_set_transfer1 (t->object, t->iface);
+  g_signal_connect (t->iface, "handle-cancel", G_CALLBACK (handle_cancel_cb), t);
+
+  g_ptr_array_add (self->transfers, t);
+  g_dbus_object_manager_server_export (self->manager, G_DBUS_OBJECT_SKELETON (t->object));
+  return t;
+}
+
+static void
+peer_online_cb (HallwayDaemonPeers     *peers,
+                const char             *id,
+                HallwayDaemonTransfers *self)
+{
+  gboolean any = FALSE;
+
+  /* The neighbour is back: whatever waited for it goes now. */
+  for (guint i = 0; i < self->transfers->len; i++)
+    {
+      Transfer *t = g_ptr_array_index (self->transfers, i);
+
+      if (g_str_equal (t->state, "waiting") && g_str_equal (t->record->peer_id, id))
+        {
+          g_clear_handle_id (&t->retry_id, g_source_remove);
+          t->failures = 0;
+          transfer_set_state (t, "queued", NULL);
+          any = TRUE;
+        }
+    }
+  if (any)
+    schedule (self);
+}
+
+/**
+ * hallway_daemon_transfers_download:
+ * @self: a #HallwayDaemonTransfers
+ * @peer: a neighbour's device id or object path
+ * @share: the name or id of one of its shared folders
+ * @paths: items in that share, "" for the whole share
+ * @destination: an existing local folder (absolute)
+ * @error: return location for a #GError
+ *
+ * Queues one download per path.
+ *
+ * Returns: (transfer full): the object paths of the new transfers
+ */
+GStrv
+hallway_daemon_transfers_download (HallwayDaemonTransfers  *self,
+                                   const char              *peer,
+                                   const char              *share,
+                                   const char * const      *paths,
+                                   const char              *destination,
+                                   GError                 **error)
+{
+  g_autoptr(GStrvBuilder) builder = g_strv_builder_new ();
+  g_autoptr(GPtrArray) normalized = g_ptr_array_new_with_free_func (g_free);
+  g_autofree char *peer_id = NULL;
+  g_autofree char *peer_name = NULL;
+  g_autofree char *share_id = NULL;
+  g_autofree char *share_name = NULL;
+  g_autofree char *canonical = NULL;
+
+  g_return_val_if_fail (HALLWAY_IS_DAEMON_TRANSFERS (self), NULL);
+
+  if (self->peers == NULL ||
+      !hallway_daemon_peers_lookup (self->peers, peer, &peer_id, &peer_name, NULL))
+    {
+      g_set_error (error, HALLWAY_ERROR, HALLWAY_ERROR_NOT_FOUND,
+                   _("No neighbour “%s” is known"), peer);
+      return NULL;
+    }
+  if (g_strcmp0 (hallway_daemon_peers_get_problem (self->peers, peer_id), "") != 0)
+    {
+      g_set_error_literal (error, HALLWAY_ERROR, HALLWAY_ERROR_ACCESS_DENIED,
+                           _("This computer's identity is in doubt; nothing is copied from it "
+                             "until that is settled"));
+      return NULL;
+    }
+  if (!hallway_daemon_peers_find_share (self->peers, peer_id, share, &share_id, &share_name))
+    {
+      g_set_error (error, HALLWAY_ERROR, HALLWAY_ERROR_NOT_FOUND,
+                   _("“%s” shares no folder called “%s” with this computer"), peer_name, share);
+      return NULL;
+    }
+  if (destination == NULL || !g_path_is_absolute (destination) ||
+      !g_file_test (destination, G_FILE_TEST_IS_DIR))
+    {
+      g_set_error (error, HALLWAY_ERROR, HALLWAY_ERROR_INVALID_ARGUMENT,
+                   _("“%s” is not a folder on this computer"), destination);
+      return NULL;
+    }
+  canonical = g_canonicalize_filename (destination, NULL);
+  if (paths == NULL || paths[0] == NULL)
+    {
+      g_set_error_literal (error, HALLWAY_ERROR, HALLWAY_ERROR_INVALID_ARGUMENT,
+                           _("Nothing to copy was given"));
+      return NULL;
+    }
+
+  /* Check every path before queueing any. */
+  for (guint i = 0; paths[i] != NULL; i++)
+    {
+      g_auto(GStrv) components = split_path (paths[i]);
+
+      for (guint j = 0; components[j] != NULL; j++)
+        if (!hallway_path_component_is_valid (components[j], TRUE))
+          {
+            g_set_error (error, HALLWAY_ERROR, HALLWAY_ERROR_INVALID_ARGUMENT,
+                         _("“%s” is not a valid name"), components[j]);
+            return NULL;
+          }
+      g_ptr_array_add (normalized, g_strjoinv ("/", components));
+    }
+
+  for (guint i = 0; i < normalized->len; i++)
+    {
+      HallwayTransferRecord *record = hallway_transfer_record_new ();
+      Transfer *t;
+
+      record->id = g_strdup_printf ("%u", self->next_id++);
+      record->kind = g_strdup ("download");
+      record->state = g_strdup ("queued");
+      record->peer_id = g_strdup (peer_id);
+      record->peer_name = g_strdup (peer_name);
+      record->share_id = g_strdup (share_id);
+      record->share_name = g_strdup (share_name);
+      record->path = g_strdup (g_ptr_array_index (normalized, i));
+      record->destination = g_strdup (canonical);
+      t = transfer_add (self, record);
+      log_transfer (t, G_LOG_LEVEL_DEBUG, "queued");
+      g_strv_builder_add (builder, g_dbus_object_get_object_path (G_DBUS_OBJECT (t->object)));
+    }
+
+  queue_save (self);
+  schedule (self);
+  return g_strv_builder_end (builder);
+}
+
+/**
+ * hallway_daemon_transfers_load:
+ * @self: a #HallwayDaemonTransfers
+ * @error: return location for a #GError
+ *
+ * Reads the saved queue. A damaged file or entry is skipped with a warning
+ * (it is replaced at the next save); only a file that exists and can't be
+ * read at all is an error.
+ *
+ * Returns: whether the saved queue (if any) could be read
+ */
+gboolean
+hallway_daemon_transfers_load (HallwayDaemonTransfers  *self,
+                               GError                 **error)
+{
+  g_autofree char *text = NULL;
+  g_autoptr(GError) local_error = NULL;
+  g_autoptr(GPtrArray) records = NULL;
+  gsize length = 0;
+  guint damaged = 0;
+
+  g_return_val_if_fail (HALLWAY_IS_DAEMON_TRANSFERS (self), FALSE);
+
+  if (!g_file_get_contents (self->state_path, &text, &length, &local_error))
+    {
+      if (g_error_matches (local_error, G_FILE_ERROR, G_FILE_ERROR_NOENT))
+        return TRUE;
+      g_propagate_error (error, g_steal_pointer (&local_error));
+      return FALSE;
+    }
+
+  records = hallway_transfer_records_parse (text, length, &damaged, &local_error);
+  if (records == NULL)
+    {
+      g_warning ("The saved list of transfers is damaged (%s); starting with none",
+                 local_error->message);
+      return TRUE;
+    }
+  for (guint i = 0; i < damaged; i++)
+    g_warning ("Skipping a damaged entry in the saved list of transfers");
+
+  for (guint i = 0; i < records->len; i++)
+    {
+      HallwayTransferRecord *record = g_ptr_array_index (records, i);
+      guint64 id = 0;
+
+      if (!g_ascii_string_to_unsigned (record->id, 10, 1, G_MAXUINT - 1, &id, NULL))
+        {
+          g_warning ("Skipping a damaged entry in the saved list of transfers");
+          continue;
+        }
+      self->next_id = MAX (self->next_id, (guint) id + 1);
+    }
+  for (guint i = 0; i < records->len; i++)
+    {
+      HallwayTransferRecord *record = g_ptr_array_index (records, i);
+      g_autofree char *object_path = NULL;
+      g_autoptr(GDBusObject) existing = NULL;
+
+      if (!g_ascii_string_to_unsigned (record->id, 10, 1, G_MAXUINT - 1, NULL, NULL))
+        continue;
+      object_path = g_strdup_printf ("%s/%s", HALLWAY_TRANSFERS_OBJECT_PATH, record->id);
+      existing = g_dbus_object_manager_get_object (G_DBUS_OBJECT_MANAGER (self->manager),
+                                                   object_path);
+      if (existing != NULL)
+        continue;
+      /* The transfer takes the record over. */
+      g_ptr_array_index (records, i) = NULL;
+      transfer_add (self, record);
+    }
+  return TRUE;
+}
+
+/**
+ * hallway_daemon_transfers_start:
+ * @self: a #HallwayDaemonTransfers
+ *
+ * Starts moving data: the loaded queue continues, new transfers run as
+ * they come.
+ */
+void
+hallway_daemon_transfers_start (HallwayDaemonTransfers *self)
+{
+  g_return_if_fail (HALLWAY_IS_DAEMON_TRANSFERS (self));
+
+  self->started = TRUE;
+  schedule (self);
+}
+
+/**
+ * hallway_daemon_transfers_get_count:
+ * @self: a #HallwayDaemonTransfers
+ *
+ * Returns: how many transfers there are, finished ones included
+ */
+guint
+hallway_daemon_transfers_get_count (HallwayDaemonTransfers *self)
+{
+  g_return_val_if_fail (HALLWAY_IS_DAEMON_TRANSFERS (self), 0);
+
+  return self->transfers->len;
+}
+
+/**
+ * hallway_daemon_transfers_new:
+ * @manager: where to export transfers
+ * @client: (nullable): how to reach neighbours
+ * @peers: (nullable): the neighbours
+ * @state_path: where the queue is saved
+ *
+ * Returns: (transfer full): a transfer engine; call
+ *   hallway_daemon_transfers_load() and hallway_daemon_transfers_start()
+ */
+HallwayDaemonTransfers *
+hallway_daemon_transfers_new (GDBusObjectManagerServer *manager,
+                              HallwayClient            *client,
+                              HallwayDaemonPeers       *peers,
+                              const char               *state_path)
+{
+  HallwayDaemonTransfers *self;
+
+  g_return_val_if_fail (G_IS_DBUS_OBJECT_MANAGER_SERVER (manager), NULL);
+  g_return_val_if_fail (state_path != NULL, NULL);
+
+  self = g_object_new (HALLWAY_TYPE_DAEMON_TRANSFERS, NULL);
+  self->manager = g_object_ref (manager);
+  self->client = client != NULL ? g_object_ref (client) : NULL;
+  self->peers = peers != NULL ? g_object_ref (peers) : NULL;
+  self->state_path = g_strdup (state_path);
+  if (peers != NULL)
+    self->peer_online_id = g_signal_connect (peers, "peer-online",
+                                             G_CALLBACK (peer_online_cb), self);
+  return self;
+}
+
+static void
+hallway_daemon_transfers_dispose (GObject *object)
+{
+  HallwayDaemonTransfers *self = HALLWAY_DAEMON_TRANSFERS (object);
+
+  g_clear_handle_id (&self->progress_id, g_source_remove);
+  if (self->peers != NULL)
+    g_clear_signal_handler (&self->peer_online_id, self->peers);
+
+  /* Running transfers stop where they are: their part files and the saved
+   * queue let them continue at the next start. */
+  for (guint i = 0; self->transfers != NULL && i < self->transfers->len; i++)
+    {
+      Transfer *t = g_ptr_array_index (self->transfers, i);
+
+      transfer_stop_attempt (t);
+      g_clear_handle_id (&t->retry_id, g_source_remove);
+      if (self->manager != NULL)
+        g_dbus_object_manager_server_unexport (self->manager,
+                                               g_dbus_object_get_object_path (G_DBUS_OBJECT (t->object)));
+      t->owner = NULL;
+    }
+  g_clear_pointer (&self->transfers, g_ptr_array_unref);
+  g_clear_pointer (&self->parts, g_hash_table_unref);
+  g_clear_object (&self->manager);
+  g_clear_object (&self->client);
+  g_clear_object (&self->peers);
+
+  G_OBJECT_CLASS (hallway_daemon_transfers_parent_class)->dispose (object);
+}
+
+static void
+hallway_daemon_transfers_finalize (GObject *object)
+{
+  HallwayDaemonTransfers *self = HALLWAY_DAEMON_TRANSFERS (object);
+
+  g_free (self->state_path);
+
+  G_OBJECT_CLASS (hallway_daemon_transfers_parent_class)->finalize (object);
+}
+
+static void
+hallway_daemon_transfers_class_init (HallwayDaemonTransfersClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  object_class->dispose = hallway_daemon_transfers_dispose;
+  object_class->finalize = hallway_daemon_transfers_finalize;
+}
+
+static void
+hallway_daemon_transfers_init (HallwayDaemonTransfers *self)
+{
+  self->transfers = g_ptr_array_new_with_free_func ((GDestroyNotify) transfer_unref);
+  self->next_id = 1;
+  self->parts = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+}

@@ -1,0 +1,111 @@
+/* hallway-transfer.h: the pure parts of copying files from a neighbour
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#pragma once
+
+#include <glib.h>
+
+G_BEGIN_DECLS
+
+/* Longest file name most file systems take, in bytes (NAME_MAX). */
+#define HALLWAY_TRANSFER_NAME_MAX    255
+#define HALLWAY_TRANSFER_PART_SUFFIX ".hallway-part"
+
+/* The saved queue is ours, but it may be damaged: bound what is read. */
+#define HALLWAY_TRANSFER_QUEUE_MAX_BYTES (64 * 1024 * 1024)
+
+G_GNUC_WARN_UNUSED_RESULT
+char     *hallway_transfer_collision_name (const char *name,
+                                           guint       n);
+G_GNUC_WARN_UNUSED_RESULT
+char     *hallway_transfer_part_name      (const char *name);
+
+gint64    hallway_transfer_resume_offset  (gint64      part_size,
+                                           const char *etag);
+
+/**
+ * HallwayTransferReply:
+ * @HALLWAY_TRANSFER_REPLY_APPEND: a 206 continuing exactly where the part
+ *   file ends: append
+ * @HALLWAY_TRANSFER_REPLY_RESTART: the whole file (200; the source changed
+ *   or the request had no range): truncate the part file and write it all
+ * @HALLWAY_TRANSFER_REPLY_COMPLETE: a 416 saying the file is exactly as long
+ *   as the part file: nothing left to fetch
+ * @HALLWAY_TRANSFER_REPLY_INVALID: an answer that can't be used to continue
+ *   (a range elsewhere, an unexpected status): start the file over
+ *
+ * What to do with a neighbour's answer to a (possibly ranged) GET.
+ */
+typedef enum
+{
+  HALLWAY_TRANSFER_REPLY_APPEND,
+  HALLWAY_TRANSFER_REPLY_RESTART,
+  HALLWAY_TRANSFER_REPLY_COMPLETE,
+  HALLWAY_TRANSFER_REPLY_INVALID,
+} HallwayTransferReply;
+
+HallwayTransferReply hallway_transfer_classify_reply (guint       status,
+                                                      gint64      offset,
+                                                      const char *content_range,
+                                                      gint64      content_length,
+                                                      gint64     *out_total);
+
+/**
+ * HallwayTransferRecord:
+ * @id: the transfer's id ("1", "2", …)
+ * @kind: "download"
+ * @state: "queued", "running" or "waiting" (the others are not saved)
+ * @peer_id: the neighbour's device id
+ * @peer_name: its display name when the transfer was asked for
+ * @share_id: the id of the neighbour's shared folder
+ * @share_name: its name
+ * @path: the item in the share, "Reports/2026" ("" for the whole share)
+ * @destination: the local folder it is copied into
+ * @bytes: bytes copied so far
+ * @total: bytes in all
+ * @files: files in all
+ * @files_done: files copied
+ * @current: (nullable): the file being copied, relative to the transfer
+ *   (its part file may hold the start of it)
+ * @current_etag: (nullable): the ETag the neighbour gave for @current
+ * @done: (element-type utf8): files already copied, relative to the transfer
+ *
+ * What is saved of a transfer, so that it survives a restart.
+ */
+typedef struct
+{
+  char      *id;
+  char      *kind;
+  char      *state;
+  char      *peer_id;
+  char      *peer_name;
+  char      *share_id;
+  char      *share_name;
+  char      *path;
+  char      *destination;
+  guint64    bytes;
+  guint64    total;
+  guint      files;
+  guint      files_done;
+  char      *current;
+  char      *current_etag;
+  GPtrArray *done;
+} HallwayTransferRecord;
+
+G_GNUC_WARN_UNUSED_RESULT
+HallwayTransferRecord *hallway_transfer_record_new  (void);
+void                   hallway_transfer_record_free (HallwayTransferRecord *record);
+
+G_GNUC_WARN_UNUSED_RESULT
+char      *hallway_transfer_records_to_json (GPtrArray   *records,
+                                             gsize       *out_length);
+G_GNUC_WARN_UNUSED_RESULT
+GPtrArray *hallway_transfer_records_parse   (const char  *data,
+                                             gsize        length,
+                                             guint       *out_n_damaged,
+                                             GError     **error);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (HallwayTransferRecord, hallway_transfer_record_free)
+
+G_END_DECLS

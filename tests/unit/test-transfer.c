@@ -1,0 +1,366 @@
+/* test-transfer.c: the transfer engine's pure parts and its saved queue
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include "config.h"
+
+#include <glib/gstdio.h>
+
+#include "hallway-daemon-transfers.h"
+#include "hallway-error.h"
+#include "hallway-transfer.h"
+
+static guint damaged_warnings;
+
+static void
+test_collision_names (void)
+{
+  static const struct {
+    const char *name;
+    guint       n;
+    const char *expected;
+  } cases[] = {
+    { "report.pdf", 2, "report (2).pdf" },
+    { "report.pdf", 13, "report (13).pdf" },
+    { "archive.tar.gz", 2, "archive (2).tar.gz" },
+    { "backup.TAR.XZ", 3, "backup (3).TAR.XZ" },
+    { "my.notes.v2.txt", 2, "my.notes.v2 (2).txt" },
+    { "README", 2, "README (2)" },
+    { ".bashrc", 2, ".bashrc (2)" },
+    { ".config.json", 2, ".config (2).json" },
+    { "trailing.", 2, "trailing. (2)" },
+    { "Minutes. Final draft", 2, "Minutes. Final draft (2)" },
+    { "photo.averyveryverylongextension", 2, "photo.averyveryverylongextension (2)" },
+    { "Ünïcødé café.odt", 2, "Ünïcødé café (2).odt" },
+    { "Reports 2026", 2, "Reports 2026 (2)" },
+  };
+  g_autofree char *a_run = g_strnfill (249, 'a');
+  g_autofree char *long_name = NULL;
+  g_autofree char *long_result = NULL;
+  g_autoptr(GString) unicode = g_string_new (NULL);
+  g_autofree char *unicode_result = NULL;
+
+  g_test_summary ("A taken name becomes “name (2).ext”, extensions and dotfiles kept");
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autofree char *result = hallway_transfer_collision_name (cases[i].name, cases[i].n);
+
+      g_assert_cmpstr (result, ==, cases[i].expected);
+    }
+
+  /* Long names stay within NAME_MAX, the extension and number intact. */
+  long_name = g_strconcat ("x", a_run, ".pdf", NULL);
+  g_assert_cmpuint (strlen (long_name), ==, 254);
+  long_result = hallway_transfer_collision_name (long_name, 2);
+  g_assert_cmpuint (strlen (long_result), <=, HALLWAY_TRANSFER_NAME_MAX);
+  g_assert_true (g_str_has_suffix (long_result, "a (2).pdf"));
+
+  /* …and are cut on a character boundary. */
+  for (guint i = 0; i < 120; i++)
+    g_string_append (unicode, "é");
+  g_string_append (unicode, ".txt");
+  unicode_result = hallway_transfer_collision_name (unicode->str, 10);
+  g_assert_cmpuint (strlen (unicode_result), <=, HALLWAY_TRANSFER_NAME_MAX);
+  g_assert_true (g_utf8_validate (unicode_result, -1, NULL));
+  g_assert_true (g_str_has_suffix (unicode_result, "é (10).txt"));
+}
+
+static void
+test_part_names (void)
+{
+  g_autofree char *part = hallway_transfer_part_name ("report.pdf");
+  g_autofree char *dot = hallway_transfer_part_name (".bashrc");
+  g_autofree char *long_name = g_strnfill (255, 'b');
+  g_autofree char *long_part = hallway_transfer_part_name (long_name);
+  g_autofree char *again = hallway_transfer_part_name (long_name);
+
+  g_test_summary ("Part files are hidden, recognisable, fit NAME_MAX and are stable");
+
+  g_assert_cmpstr (part, ==, ".report.pdf.hallway-part");
+  g_assert_cmpstr (dot, ==, "..bashrc.hallway-part");
+  g_assert_cmpuint (strlen (long_part), <=, HALLWAY_TRANSFER_NAME_MAX);
+  g_assert_true (g_str_has_prefix (long_part, ".bbb"));
+  g_assert_true (g_str_has_suffix (long_part, HALLWAY_TRANSFER_PART_SUFFIX));
+  g_assert_cmpstr (long_part, ==, again);
+}
+
+static void
+test_resume_bookkeeping (void)
+{
+  gint64 total = 0;
+
+  g_test_summary ("Where to continue, and what to make of the answer to a ranged GET");
+
+  /* A part file is continued only with a strong ETag for it. */
+  g_assert_cmpint (hallway_transfer_resume_offset (-1, NULL), ==, 0);
+  g_assert_cmpint (hallway_transfer_resume_offset (0, "\"abc\""), ==, 0);
+  g_assert_cmpint (hallway_transfer_resume_offset (4096, NULL), ==, 0);
+  g_assert_cmpint (hallway_transfer_resume_offset (4096, ""), ==, 0);
+  g_assert_cmpint (hallway_transfer_resume_offset (4096, "W/\"abc\""), ==, 0);
+  g_assert_cmpint (hallway_transfer_resume_offset (4096, "\"abc\""), ==, 4096);
+
+  /* A fresh request: 200 with the whole file. */
+  g_assert_cmpint (hallway_transfer_classify_reply (200, 0, NULL, 1000, &total), ==,
+                   HALLWAY_TRANSFER_REPLY_RESTART);
+  g_assert_cmpint (total, ==, 1000);
+
+  /* Resuming, source unchanged: 206 from exactly where the part ends. */
+  g_assert_cmpint (hallway_transfer_classify_reply (206, 400, "bytes 400-999/1000", 600, &total),
+                   ==, HALLWAY_TRANSFER_REPLY_APPEND);
+  g_assert_cmpint (total, ==, 1000);
+
+  /* Resuming, source changed (If-Range failed): 200, start over. */
+  g_assert_cmpint (hallway_transfer_classify_reply (200, 400, NULL, 1200, &total), ==,
+                   HALLWAY_TRANSFER_REPLY_RESTART);
+  g_assert_cmpint (total, ==, 1200);
+
+  /* A range elsewhere, a truncated range, a length that doesn't add up, or
+   * a 206 nobody asked for: never spliced in. */
+  g_assert_cmpint (hallway_transfer_classify_reply (206, 400, "bytes 0-999/1000", 1000, &total),
+                   ==, HALLWAY_TRANSFER_REPLY_INVALID);
+  g_assert_cmpint (hallway_transfer_classify_reply (206, 400, "bytes 400-499/1000", 100, &total),
+                   ==, HALLWAY_TRANSFER_REPLY_INVALID);
+  g_assert_cmpint (hallway_transfer_classify_reply (206, 400, "bytes 400-999/1000", 10, &total),
+                   ==, HALLWAY_TRANSFER_REPLY_INVALID);
+  g_assert_cmpint (hallway_transfer_classify_reply (206, 400, "bytes 400-999/*", 600, &total),
+                   ==, HALLWAY_TRANSFER_REPLY_INVALID);
+  g_assert_cmpint (hallway_transfer_classify_reply (206, 400, NULL, 600, &total), ==,
+                   HALLWAY_TRANSFER_REPLY_INVALID);
+  g_assert_cmpint (hallway_transfer_classify_reply (206, 0, "bytes 0-9/10", 10, &total), ==,
+                   HALLWAY_TRANSFER_REPLY_INVALID);
+
+  /* The part already holds the whole file. */
+  g_assert_cmpint (hallway_transfer_classify_reply (416, 1000, "bytes */1000", 0, &total), ==,
+                   HALLWAY_TRANSFER_REPLY_COMPLETE);
+  g_assert_cmpint (total, ==, 1000);
+  /* A part longer than the file: start over. */
+  g_assert_cmpint (hallway_transfer_classify_reply (416, 1200, "bytes */1000", 0, &total), ==,
+                   HALLWAY_TRANSFER_REPLY_INVALID);
+  g_assert_cmpint (hallway_transfer_classify_reply (416, 1000, "bytes */1x00", 0, &total), ==,
+                   HALLWAY_TRANSFER_REPLY_INVALID);
+  g_assert_cmpint (hallway_transfer_classify_reply (404, 0, NULL, 10, &total), ==,
+                   HALLWAY_TRANSFER_REPLY_INVALID);
+}
+
+static HallwayTransferRecord *
+make_record (const char *id,
+             const char *state)
+{
+  HallwayTransferRecord *r = hallway_transfer_record_new ();
+
+  r->id = g_strdup (id);
+  r->kind = g_strdup ("download");
+  r->state = g_strdup (state);
+  r->peer_id = g_strdup ("0123abcd");
+  r->peer_name = g_strdup ("Alice Martin");
+  r->share_id = g_strdup ("abcdefgh1234");
+  r->share_name = g_strdup ("Projects");
+  r->path = g_strdup ("Reports/2026");
+  r->destination = g_strdup ("/home/bruno/Downloads");
+  r->bytes = 5000000000;
+  r->total = 9000000000;
+  r->files = 12;
+  r->files_done = 2;
+  r->current = g_strdup ("2026/Ünïcødé q1.pdf");
+  r->current_etag = g_strdup ("\"1-2-3-4\"");
+  g_ptr_array_add (r->done, g_strdup ("2026/a.txt"));
+  g_ptr_array_add (r->done, g_strdup ("2026/sub/b.txt"));
+  return r;
+}
+
+static void
+test_records_round_trip (void)
+{
+  g_autoptr(GPtrArray) records = g_ptr_array_new_with_free_func ((GDestroyNotify) hallway_transfer_record_free);
+  g_autoptr(GPtrArray) parsed = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *text = NULL;
+  const HallwayTransferRecord *r;
+  gsize length = 0;
+  guint damaged = 99;
+
+  g_test_summary ("The saved queue reads back exactly as written");
+
+  g_ptr_array_add (records, make_record ("3", "running"));
+  g_ptr_array_add (records, make_record ("7", "waiting"));
+  text = hallway_transfer_records_to_json (records, &length);
+  parsed = hallway_transfer_records_parse (text, length, &damaged, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (damaged, ==, 0);
+  g_assert_cmpuint (parsed->len, ==, 2);
+
+  r = g_ptr_array_index (parsed, 0);
+  g_assert_cmpstr (r->id, ==, "3");
+  g_assert_cmpstr (r->state, ==, "running");
+  g_assert_cmpstr (r->peer_id, ==, "0123abcd");
+  g_assert_cmpstr (r->peer_name, ==, "Alice Martin");
+  g_assert_cmpstr (r->share_id, ==, "abcdefgh1234");
+  g_assert_cmpstr (r->share_name, ==, "Projects");
+  g_assert_cmpstr (r->path, ==, "Reports/2026");
+  g_assert_cmpstr (r->destination, ==, "/home/bruno/Downloads");
+  g_assert_cmpuint (r->bytes, ==, 5000000000);
+  g_assert_cmpuint (r->total, ==, 9000000000);
+  g_assert_cmpuint (r->files, ==, 12);
+  g_assert_cmpuint (r->files_done, ==, 2);
+  g_assert_cmpstr (r->current, ==, "2026/Ünïcødé q1.pdf");
+  g_assert_cmpstr (r->current_etag, ==, "\"1-2-3-4\"");
+  g_assert_cmpuint (r->done->len, ==, 2);
+  g_assert_cmpstr (g_ptr_array_index (r->done, 1), ==, "2026/sub/b.txt");
+  g_assert_cmpstr (((HallwayTransferRecord *) g_ptr_array_index (parsed, 1))->id, ==, "7");
+}
+
+static void
+test_records_damaged (void)
+{
+  static const char *text =
+    "{\"version\": 1, \"transfers\": ["
+    /* good */
+    "{\"id\": \"1\", \"kind\": \"download\", \"state\": \"queued\", \"peer\": \"p\","
+    " \"share\": \"s\", \"path\": \"\", \"destination\": \"/tmp\", \"bytes\": 0,"
+    " \"total\": 0, \"files\": 0, \"files_done\": 0, \"done\": []},"
+    /* finished: never saved, so damaged */
+    "{\"id\": \"2\", \"kind\": \"download\", \"state\": \"done\", \"peer\": \"p\","
+    " \"share\": \"s\", \"path\": \"\", \"destination\": \"/tmp\", \"bytes\": 0,"
+    " \"total\": 0, \"files\": 0, \"files_done\": 0, \"done\": []},"
+    /* relative destination */
+    "{\"id\": \"3\", \"kind\": \"download\", \"state\": \"queued\", \"peer\": \"p\","
+    " \"share\": \"s\", \"path\": \"\", \"destination\": \"tmp\", \"bytes\": 0,"
+    " \"total\": 0, \"files\": 0, \"files_done\": 0, \"done\": []},"
+    /* negative size, wrong types */
+    "{\"id\": \"4\", \"kind\": \"download\", \"state\": \"queued\", \"peer\": \"p\","
+    " \"share\": \"s\", \"path\": \"\", \"destination\": \"/tmp\", \"bytes\": -1,"
+    " \"total\": \"x\", \"files\": 0, \"files_done\": 0, \"done\": [1]},"
+    "42, null, []]}";
+  g_autoptr(GPtrArray) parsed = NULL;
+  g_autoptr(GError) error = NULL;
+  guint damaged = 0;
+
+  g_test_summary ("Damaged entries are skipped and counted; a damaged file is an error");
+
+  parsed = hallway_transfer_records_parse (text, strlen (text), &damaged, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (parsed->len, ==, 1);
+  g_assert_cmpuint (damaged, ==, 6);
+
+  g_clear_pointer (&parsed, g_ptr_array_unref);
+  parsed = hallway_transfer_records_parse ("{\"transfers\": [", 15, NULL, &error);
+  g_assert_null (parsed);
+  g_assert_error (error, HALLWAY_ERROR, HALLWAY_ERROR_INVALID_DATA);
+  g_clear_error (&error);
+  parsed = hallway_transfer_records_parse ("[]", 2, NULL, &error);
+  g_assert_null (parsed);
+  g_assert_error (error, HALLWAY_ERROR, HALLWAY_ERROR_INVALID_DATA);
+}
+
+static void
+test_engine_persistence (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *dir = g_dir_make_tmp ("hallway-transfers-XXXXXX", &error);
+  g_autofree char *path = g_build_filename (dir, "state", "transfers.json", NULL);
+  g_autofree char *state_dir = g_path_get_dirname (path);
+  g_autoptr(GPtrArray) records = g_ptr_array_new_with_free_func ((GDestroyNotify) hallway_transfer_record_free);
+  g_autofree char *text = NULL;
+  g_autofree char *saved = NULL;
+  g_autoptr(GPtrArray) reread = NULL;
+  GStatBuf st;
+
+  g_test_summary ("hallwayd reloads its queue, saves it privately, and shrugs off damage");
+
+  g_assert_no_error (error);
+  g_assert_cmpint (g_mkdir_with_parents (state_dir, 0700), ==, 0);
+
+  /* Nothing saved yet: fine. */
+  {
+    g_autoptr(GDBusObjectManagerServer) manager = g_dbus_object_manager_server_new ("/io/github/hallwaylan/Hallway");
+    g_autoptr(HallwayDaemonTransfers) transfers = hallway_daemon_transfers_new (manager, NULL, NULL, path);
+
+    g_assert_true (hallway_daemon_transfers_load (transfers, &error));
+    g_assert_no_error (error);
+    g_assert_cmpuint (hallway_daemon_transfers_get_count (transfers), ==, 0);
+  }
+
+  /* A saved queue comes back, and is saved again as it was. */
+  g_ptr_array_add (records, make_record ("3", "running"));
+  g_ptr_array_add (records, make_record ("9", "waiting"));
+  text = hallway_transfer_records_to_json (records, NULL);
+  g_assert_true (g_file_set_contents (path, text, -1, NULL));
+  {
+    g_autoptr(GDBusObjectManagerServer) manager = g_dbus_object_manager_server_new ("/io/github/hallwaylan/Hallway");
+    g_autoptr(HallwayDaemonTransfers) transfers = hallway_daemon_transfers_new (manager, NULL, NULL, path);
+    g_autoptr(GDBusObject) object = NULL;
+
+    g_assert_true (hallway_daemon_transfers_load (transfers, &error));
+    g_assert_cmpuint (hallway_daemon_transfers_get_count (transfers), ==, 2);
+    object = g_dbus_object_manager_get_object (G_DBUS_OBJECT_MANAGER (manager),
+                                               HALLWAY_TRANSFERS_OBJECT_PATH "/9");
+    g_assert_nonnull (object);
+    g_assert_cmpint (g_unlink (path), ==, 0);
+    g_assert_true (hallway_daemon_transfers_save_now (transfers, &error));
+    g_assert_no_error (error);
+  }
+  g_assert_cmpint (g_stat (path, &st), ==, 0);
+  g_assert_cmpint (st.st_mode & 0777, ==, 0600);
+  g_assert_true (g_file_get_contents (path, &saved, NULL, NULL));
+  reread = hallway_transfer_records_parse (saved, strlen (saved), NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (reread->len, ==, 2);
+  /* Reloaded transfers start queued; their progress is kept. */
+  g_assert_cmpstr (((HallwayTransferRecord *) g_ptr_array_index (reread, 0))->state, ==, "queued");
+  g_assert_cmpstr (((HallwayTransferRecord *) g_ptr_array_index (reread, 1))->current_etag, ==,
+                   "\"1-2-3-4\"");
+
+  /* A damaged file: a warning, and an empty queue, not a failure. */
+  g_assert_true (g_file_set_contents (path, "{\"transfers\": [ garbage", -1, NULL));
+  {
+    g_autoptr(GDBusObjectManagerServer) manager = g_dbus_object_manager_server_new ("/io/github/hallwaylan/Hallway");
+    g_autoptr(HallwayDaemonTransfers) transfers = hallway_daemon_transfers_new (manager, NULL, NULL, path);
+
+    damaged_warnings = 0;
+    g_assert_true (hallway_daemon_transfers_load (transfers, &error));
+    g_assert_no_error (error);
+    g_assert_cmpuint (damaged_warnings, ==, 1);
+    g_assert_cmpuint (hallway_daemon_transfers_get_count (transfers), ==, 0);
+  }
+
+  g_unlink (path);
+  g_rmdir (state_dir);
+  g_rmdir (dir);
+}
+
+/* g_test_expect_message() does not see structured log messages, so the
+ * expected warnings are counted (and swallowed) by a writer of our own. */
+static GLogWriterOutput
+count_damaged_writer (GLogLevelFlags   level,
+                      const GLogField *fields,
+                      gsize            n_fields,
+                      gpointer         user_data)
+{
+  for (gsize i = 0; i < n_fields; i++)
+    if (g_str_equal (fields[i].key, "MESSAGE") && fields[i].length < 0 &&
+        strstr (fields[i].value, "list of transfers is damaged") != NULL &&
+        (level & G_LOG_LEVEL_WARNING))
+      {
+        damaged_warnings++;
+        return G_LOG_WRITER_HANDLED;
+      }
+  return g_log_writer_default (level, fields, n_fields, user_data);
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  g_log_set_writer_func (count_damaged_writer, NULL, NULL);
+  g_test_init (&argc, &argv, NULL);
+
+  g_test_add_func ("/transfer/collision-names", test_collision_names);
+  g_test_add_func ("/transfer/part-names", test_part_names);
+  g_test_add_func ("/transfer/resume-bookkeeping", test_resume_bookkeeping);
+  g_test_add_func ("/transfer/queue/round-trip", test_records_round_trip);
+  g_test_add_func ("/transfer/queue/damaged-entries", test_records_damaged);
+  g_test_add_func ("/daemon/transfers/persistence", test_engine_persistence);
+
+  return g_test_run ();
+}
