@@ -17,6 +17,9 @@ PACKAGES=(
   iproute2 util-linux nftables python3 curl jq clang libclang-rt-14-dev
   # interop: stock WebDAV clients against our server
   litmus gvfs-backends gvfs-daemons rclone chromium openssl
+  # the window (gui/) and its tests: headless X, AT-SPI, screenshots, data checks
+  libgtk-4-dev libadwaita-1-dev xvfb xauth at-spi2-core python3-dogtail xdotool
+  imagemagick desktop-file-utils appstream fonts-cantarell
 )
 
 # Only for bench/ (the tools people use instead): `install-deps.sh --bench`.

@@ -1,0 +1,149 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#include "config.h"
+
+#include "hallway-application.h"
+
+#include <glib/gi18n.h>
+
+#include "hallway-window.h"
+
+struct _HallwayApplication
+{
+  AdwApplication parent_instance;
+};
+
+G_DEFINE_FINAL_TYPE (HallwayApplication, hallway_application, ADW_TYPE_APPLICATION)
+
+static void
+quit_activated (GSimpleAction *action,
+                GVariant      *parameter,
+                gpointer       user_data)
+{
+  g_application_quit (G_APPLICATION (user_data));
+}
+
+static void
+about_activated (GSimpleAction *action,
+                 GVariant      *parameter,
+                 gpointer       user_data)
+{
+  GtkApplication *app = GTK_APPLICATION (user_data);
+  static const char *developers[] = { "The Hallway authors", NULL };
+
+  adw_show_about_window (gtk_application_get_active_window (app),
+                         "application-name", _("Hallway"),
+                         "application-icon", APP_ID,
+                         "comments", _("Share folders and printers with the people down the hall"),
+                         "version", PACKAGE_VERSION,
+                         "developers", developers,
+                         "license-type", GTK_LICENSE_GPL_3_0,
+                         "website", "https://github.com/hallwaylan/hallway",
+                         /* Translators: put your names here, one per line. */
+                         "translator-credits", _("translator-credits"),
+                         NULL);
+}
+
+static void
+preferences_activated (GSimpleAction *action,
+                       GVariant      *parameter,
+                       gpointer       user_data)
+{
+  GtkApplication *app = GTK_APPLICATION (user_data);
+  GSettingsSchemaSource *source = g_settings_schema_source_get_default ();
+  g_autoptr(GSettingsSchema) schema = NULL;
+  g_autoptr(GSettings) settings = NULL;
+  AdwPreferencesWindow *window;
+  AdwPreferencesPage *page;
+  AdwPreferencesGroup *group;
+  GtkWidget *row;
+
+  if (source != NULL)
+    schema = g_settings_schema_source_lookup (source, APP_ID, TRUE);
+
+  window = ADW_PREFERENCES_WINDOW (adw_preferences_window_new ());
+  adw_preferences_window_set_search_enabled (window, FALSE);
+  gtk_window_set_transient_for (GTK_WINDOW (window), gtk_application_get_active_window (app));
+  gtk_window_set_modal (GTK_WINDOW (window), TRUE);
+  page = ADW_PREFERENCES_PAGE (adw_preferences_page_new ());
+  group = ADW_PREFERENCES_GROUP (adw_preferences_group_new ());
+  adw_preferences_group_set_title (group, _("This computer"));
+  adw_preferences_group_set_description (group,
+                                         _("How your colleagues see you. Leave it empty to use "
+                                           "your name and the computer's name."));
+  row = adw_entry_row_new ();
+  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), _("Display name"));
+  if (schema != NULL && g_settings_schema_has_key (schema, "display-name"))
+    {
+      settings = g_settings_new (APP_ID);
+      g_settings_bind (settings, "display-name", row, "text", G_SETTINGS_BIND_DEFAULT);
+      /* The binding keeps the settings object alive as long as the row. */
+    }
+  else
+    {
+      gtk_widget_set_sensitive (row, FALSE);
+    }
+  adw_preferences_group_add (group, row);
+  adw_preferences_page_add (page, group);
+  adw_preferences_window_add (window, page);
+  gtk_window_present (GTK_WINDOW (window));
+}
+
+static const GActionEntry app_actions[] = {
+  { "quit", quit_activated, NULL, NULL, NULL, { 0 } },
+  { "about", about_activated, NULL, NULL, NULL, { 0 } },
+  { "preferences", preferences_activated, NULL, NULL, NULL, { 0 } },
+};
+
+static void
+hallway_application_startup (GApplication *application)
+{
+  GtkApplication *app = GTK_APPLICATION (application);
+  static const char *quit_accels[] = { "<Control>q", NULL };
+  static const char *preferences_accels[] = { "<Control>comma", NULL };
+  static const char *search_accels[] = { "<Control>f", NULL };
+  static const char *share_accels[] = { "<Control>n", NULL };
+
+  G_APPLICATION_CLASS (hallway_application_parent_class)->startup (application);
+
+  g_action_map_add_action_entries (G_ACTION_MAP (application), app_actions,
+                                   G_N_ELEMENTS (app_actions), application);
+  gtk_application_set_accels_for_action (app, "app.quit", quit_accels);
+  gtk_application_set_accels_for_action (app, "app.preferences", preferences_accels);
+  gtk_application_set_accels_for_action (app, "win.search", search_accels);
+  gtk_application_set_accels_for_action (app, "win.share-folder", share_accels);
+}
+
+static void
+hallway_application_activate (GApplication *application)
+{
+  GtkWindow *window = gtk_application_get_active_window (GTK_APPLICATION (application));
+
+  if (window == NULL)
+    window = GTK_WINDOW (hallway_window_new (ADW_APPLICATION (application),
+                                             g_application_get_dbus_connection (application)));
+  gtk_window_present (window);
+}
+
+static void
+hallway_application_class_init (HallwayApplicationClass *klass)
+{
+  GApplicationClass *app_class = G_APPLICATION_CLASS (klass);
+
+  app_class->startup = hallway_application_startup;
+  app_class->activate = hallway_application_activate;
+}
+
+static void
+hallway_application_init (HallwayApplication *self)
+{
+}
+
+HallwayApplication *
+hallway_application_new (void)
+{
+  return g_object_new (HALLWAY_TYPE_APPLICATION,
+                       "application-id", APP_ID,
+                       "flags", G_APPLICATION_DEFAULT_FLAGS,
+                       "resource-base-path", "/io/github/hallwaylan/Hallway",
+                       NULL);
+}

@@ -1,0 +1,769 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#include "config.h"
+
+#include "hallway-window.h"
+
+#include <glib/gi18n.h>
+
+#include "hallway-my-shares-page.h"
+#include "hallway-peer-page.h"
+#include "hallway-peer-row.h"
+
+struct _HallwayWindow
+{
+  AdwApplicationWindow  parent_instance;
+
+  GDBusConnection      *connection;  /* (owned) (nullable) until the bus is there */
+  GDBusObjectManager   *manager;     /* (owned) (nullable) */
+  HallwayDBusDaemon1   *daemon;      /* (owned) (nullable) */
+  GCancellable         *cancellable; /* (owned) cancelled in dispose */
+  GListStore           *peers;       /* (owned) of HallwayDBusPeer1 */
+  GtkFilterListModel   *filtered;    /* (owned) */
+  GtkCustomFilter      *filter;      /* (owned) */
+  char                 *search;      /* (owned) casefolded, "" for none */
+  char                 *last_toast;  /* (owned) (nullable) */
+  gboolean              starting;    /* a StartServiceByName is under way */
+  gboolean              tried_start;
+
+  AdwToastOverlay      *toast_overlay;
+  AdwLeaflet           *leaflet;
+  GtkWidget            *content;
+  AdwWindowTitle       *content_title;
+  GtkToggleButton      *search_button;
+  GtkSearchBar         *search_bar;
+  GtkSearchEntry       *search_entry;
+  GtkListBox           *this_computer_list;
+  GtkListBoxRow        *this_computer_row;
+  GtkListBox           *peer_list;
+  GtkWidget            *no_peers_label;
+  GtkStack             *stack;
+  AdwStatusPage        *no_service_page;
+  AdwStatusPage        *no_avahi_page;
+  GtkButton            *start_button;
+  HallwayMySharesPage  *my_shares_page;
+  HallwayPeerPage      *peer_page;
+};
+
+G_DEFINE_FINAL_TYPE (HallwayWindow, hallway_window, ADW_TYPE_APPLICATION_WINDOW)
+
+enum {
+  PROP_0,
+  PROP_CONNECTION,
+  N_PROPS
+};
+
+static GParamSpec *properties[N_PROPS];
+
+static gboolean
+daemon_is_running (HallwayWindow *self)
+{
+  g_autofree char *owner = NULL;
+
+  if (self->manager == NULL)
+    return FALSE;
+  owner = g_dbus_object_manager_client_get_name_owner (G_DBUS_OBJECT_MANAGER_CLIENT (self->manager));
+  return owner != NULL;
+}
+
+static void
+update_state (HallwayWindow *self)
+{
+  const char *page;
+  const char *title = NULL;
+  guint n_peers;
+
+  /* Selections change while the window is being torn down. */
+  if (self->peers == NULL || self->stack == NULL)
+    return;
+  n_peers = g_list_model_get_n_items (G_LIST_MODEL (self->peers));
+
+  gtk_widget_set_visible (self->no_peers_label, n_peers == 0 && daemon_is_running (self));
+  gtk_widget_set_visible (GTK_WIDGET (self->peer_list), n_peers > 0);
+
+  if (self->manager == NULL || self->starting)
+    page = "connecting";
+  else if (!daemon_is_running (self))
+    page = "no-service";
+  else if (gtk_list_box_get_selected_row (self->this_computer_list) != NULL)
+    {
+      page = "mine";
+      title = _("This computer");
+    }
+  else if (gtk_list_box_get_selected_row (self->peer_list) != NULL)
+    {
+      HallwayDBusPeer1 *peer = hallway_peer_page_get_peer (self->peer_page);
+
+      page = "peer";
+      title = peer != NULL ? hallway_dbus_peer1_get_name (peer) : NULL;
+    }
+  else
+    {
+      const char *avahi = self->daemon != NULL
+                          ? hallway_dbus_daemon1_get_avahi_state (self->daemon) : NULL;
+
+      if (g_strcmp0 (avahi, "not-running") == 0 || g_strcmp0 (avahi, "failed") == 0)
+        {
+          const char *message = hallway_dbus_daemon1_get_avahi_message (self->daemon);
+          g_autofree char *description = NULL;
+
+          description = g_strdup_printf ("%s%s%s",
+                                         message != NULL && *message != '\0' ? message : "",
+                                         message != NULL && *message != '\0' ? "\n\n" : "",
+                                         _("Hallway finds colleagues through the network "
+                                           "service Avahi. Ask whoever looks after this "
+                                           "computer to turn it on. Meanwhile you can still "
+                                           "share folders from “This computer”."));
+          adw_status_page_set_description (self->no_avahi_page, description);
+          page = "no-avahi";
+        }
+      else if (n_peers == 0)
+        page = "looking";
+      else
+        page = "choose";
+    }
+
+  adw_window_title_set_title (self->content_title, title != NULL ? title : "");
+  gtk_stack_set_visible_child_name (self->stack, page);
+}
+
+/* Peers */
+
+static gboolean
+filter_peer (gpointer item,
+             gpointer user_data)
+{
+  HallwayWindow *self = HALLWAY_WINDOW (user_data);
+  HallwayDBusPeer1 *peer = HALLWAY_DBUS_PEER1 (item);
+  const char *fields[2];
+
+  if (self->search == NULL || *self->search == '\0')
+    return TRUE;
+  fields[0] = hallway_dbus_peer1_get_name (peer);
+  fields[1] = hallway_dbus_peer1_get_host (peer);
+  for (guint i = 0; i < G_N_ELEMENTS (fields); i++)
+    {
+      g_autofree char *folded = NULL;
+
+      if (fields[i] == NULL)
+        continue;
+      folded = g_utf8_casefold (fields[i], -1);
+      if (strstr (folded, self->search) != NULL)
+        return TRUE;
+    }
+  return FALSE;
+}
+
+static GtkWidget *
+create_peer_row (gpointer item,
+                 gpointer user_data)
+{
+  return hallway_peer_row_new (HALLWAY_DBUS_PEER1 (item));
+}
+
+static gboolean
+find_peer (HallwayWindow    *self,
+           HallwayDBusPeer1 *peer,
+           guint            *position)
+{
+  return g_list_store_find (self->peers, peer, position);
+}
+
+static int
+compare_peers (gconstpointer a,
+               gconstpointer b,
+               gpointer      user_data)
+{
+  const char *x = hallway_dbus_peer1_get_name ((HallwayDBusPeer1 *) a);
+  const char *y = hallway_dbus_peer1_get_name ((HallwayDBusPeer1 *) b);
+
+  return g_utf8_collate (x != NULL ? x : "", y != NULL ? y : "");
+}
+
+static void
+peer_name_changed_cb (GObject       *object,
+                      GParamSpec    *pspec,
+                      HallwayWindow *self)
+{
+  /* A new name may stop or start matching the search. */
+  gtk_filter_changed (GTK_FILTER (self->filter), GTK_FILTER_CHANGE_DIFFERENT);
+}
+
+static void
+object_added_cb (GDBusObjectManager *manager,
+                 GDBusObject        *object,
+                 HallwayWindow      *self)
+{
+  g_autoptr(HallwayDBusPeer1) peer = hallway_dbus_object_get_peer1 (HALLWAY_DBUS_OBJECT (object));
+
+  if (peer == NULL || find_peer (self, peer, NULL))
+    return;
+  g_signal_connect_object (peer, "notify::name", G_CALLBACK (peer_name_changed_cb), self, 0);
+  g_signal_connect_object (peer, "notify::host", G_CALLBACK (peer_name_changed_cb), self, 0);
+  g_list_store_insert_sorted (self->peers, peer, compare_peers, NULL);
+  update_state (self);
+}
+
+static void
+object_removed_cb (GDBusObjectManager *manager,
+                   GDBusObject        *object,
+                   HallwayWindow      *self)
+{
+  g_autoptr(HallwayDBusPeer1) peer = hallway_dbus_object_get_peer1 (HALLWAY_DBUS_OBJECT (object));
+  guint position;
+
+  if (peer == NULL || !find_peer (self, peer, &position))
+    return;
+  if (hallway_peer_page_get_peer (self->peer_page) == peer)
+    hallway_peer_page_set_peer (self->peer_page, NULL);
+  g_list_store_remove (self->peers, position);
+  update_state (self);
+}
+
+static void
+load_objects (HallwayWindow *self)
+{
+  GList *objects = g_dbus_object_manager_get_objects (self->manager);
+
+  for (GList *l = objects; l != NULL; l = l->next)
+    object_added_cb (self->manager, l->data, self);
+  g_list_free_full (objects, g_object_unref);
+}
+
+/* Starting the daemon */
+
+static void
+start_done_cb (GObject      *source,
+               GAsyncResult *result,
+               gpointer      user_data)
+{
+  HallwayWindow *self;
+  g_autoptr(GVariant) reply = NULL;
+  g_autoptr(GError) error = NULL;
+
+  reply = g_dbus_connection_call_finish (G_DBUS_CONNECTION (source), result, &error);
+  if (error != NULL && g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return;
+
+  self = HALLWAY_WINDOW (user_data);
+  self->starting = FALSE;
+  gtk_widget_set_sensitive (GTK_WIDGET (self->start_button), TRUE);
+  if (error != NULL)
+    {
+      g_dbus_error_strip_remote_error (error);
+      /* The bus's own words are technical; they go to the log and a tooltip. */
+      g_debug ("Could not start %s: %s", HALLWAY_BUS_NAME, error->message);
+      gtk_widget_set_tooltip_text (GTK_WIDGET (self->no_service_page), error->message);
+      adw_status_page_set_description (self->no_service_page,
+                                       _("It finds your colleagues and shares your folders, "
+                                         "even when this window is closed. It could not be "
+                                         "started: Hallway may not be installed completely. "
+                                         "Ask whoever looks after this computer."));
+    }
+  update_state (self);
+}
+
+static void
+start_daemon (HallwayWindow *self)
+{
+  if (self->connection == NULL || self->starting)
+    return;
+  self->starting = TRUE;
+  self->tried_start = TRUE;
+  gtk_widget_set_sensitive (GTK_WIDGET (self->start_button), FALSE);
+  g_dbus_connection_call (self->connection, "org.freedesktop.DBus", "/org/freedesktop/DBus",
+                          "org.freedesktop.DBus", "StartServiceByName",
+                          g_variant_new ("(su)", HALLWAY_BUS_NAME, 0), G_VARIANT_TYPE ("(u)"),
+                          G_DBUS_CALL_FLAGS_NONE, 30000, self->cancellable,
+                          start_done_cb, self);
+  update_state (self);
+}
+
+static void
+start_clicked_cb (HallwayWindow *self)
+{
+  start_daemon (self);
+}
+
+static void
+name_owner_changed_cb (GObject       *object,
+                       GParamSpec    *pspec,
+                       HallwayWindow *self)
+{
+  update_state (self);
+}
+
+static void
+daemon_changed_cb (GObject       *object,
+                   GParamSpec    *pspec,
+                   HallwayWindow *self)
+{
+  update_state (self);
+}
+
+static void
+daemon_ready_cb (GObject      *source,
+                 GAsyncResult *result,
+                 gpointer      user_data)
+{
+  HallwayWindow *self;
+  g_autoptr(HallwayDBusDaemon1) daemon = NULL;
+  g_autoptr(GError) error = NULL;
+
+  daemon = hallway_dbus_daemon1_proxy_new_finish (result, &error);
+  if (daemon == NULL)
+    {
+      if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        g_warning ("Could not reach Hallway's service: %s; showing it as not running",
+                   error->message);
+      return;
+    }
+
+  self = HALLWAY_WINDOW (user_data);
+  self->daemon = g_steal_pointer (&daemon);
+  g_signal_connect_object (self->daemon, "notify", G_CALLBACK (daemon_changed_cb), self, 0);
+  hallway_peer_page_set_daemon (self->peer_page, self->daemon);
+  if (self->manager != NULL)
+    hallway_my_shares_page_set_daemon (self->my_shares_page, self->daemon, self->manager);
+  update_state (self);
+}
+
+static void
+manager_ready_cb (GObject      *source,
+                  GAsyncResult *result,
+                  gpointer      user_data)
+{
+  HallwayWindow *self;
+  g_autoptr(GDBusObjectManager) manager = NULL;
+  g_autoptr(GError) error = NULL;
+
+  manager = hallway_dbus_object_manager_client_new_finish (result, &error);
+  if (manager == NULL)
+    {
+      if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        g_warning ("Could not reach Hallway's service: %s; showing it as not running",
+                   error->message);
+      return;
+    }
+
+  self = HALLWAY_WINDOW (user_data);
+  self->manager = g_steal_pointer (&manager);
+  g_signal_connect_object (self->manager, "object-added", G_CALLBACK (object_added_cb), self, 0);
+  g_signal_connect_object (self->manager, "object-removed", G_CALLBACK (object_removed_cb), self, 0);
+  g_signal_connect_object (self->manager, "notify::name-owner",
+                           G_CALLBACK (name_owner_changed_cb), self, 0);
+  load_objects (self);
+  if (self->daemon != NULL)
+    hallway_my_shares_page_set_daemon (self->my_shares_page, self->daemon, self->manager);
+
+  /* The service normally starts with the session; if not, start it once. */
+  if (!daemon_is_running (self) && !self->tried_start)
+    start_daemon (self);
+  update_state (self);
+}
+
+static void
+connect_to_daemon (HallwayWindow *self)
+{
+  hallway_dbus_object_manager_client_new (self->connection,
+                                          G_DBUS_OBJECT_MANAGER_CLIENT_FLAGS_DO_NOT_AUTO_START,
+                                          HALLWAY_BUS_NAME, HALLWAY_OBJECT_ROOT,
+                                          self->cancellable, manager_ready_cb, self);
+  hallway_dbus_daemon1_proxy_new (self->connection, G_DBUS_PROXY_FLAGS_DO_NOT_AUTO_START,
+                                  HALLWAY_BUS_NAME, HALLWAY_OBJECT_ROOT,
+                                  self->cancellable, daemon_ready_cb, self);
+}
+
+static void
+bus_ready_cb (GObject      *source,
+              GAsyncResult *result,
+              gpointer      user_data)
+{
+  HallwayWindow *self;
+  g_autoptr(GDBusConnection) connection = NULL;
+  g_autoptr(GError) error = NULL;
+
+  connection = g_bus_get_finish (result, &error);
+  if (connection == NULL)
+    {
+      if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        return;
+      g_warning ("No session bus: %s; showing Hallway's service as not running", error->message);
+      self = HALLWAY_WINDOW (user_data);
+      self->tried_start = TRUE;
+      return;
+    }
+  self = HALLWAY_WINDOW (user_data);
+  self->connection = g_steal_pointer (&connection);
+  connect_to_daemon (self);
+}
+
+/* Sidebar */
+
+static void
+this_computer_selected_cb (HallwayWindow *self,
+                           GtkListBoxRow *row)
+{
+  if (row == NULL)
+    return;
+  gtk_list_box_unselect_all (self->peer_list);
+  adw_leaflet_navigate (self->leaflet, ADW_NAVIGATION_DIRECTION_FORWARD);
+  update_state (self);
+}
+
+static void
+peer_selected_cb (HallwayWindow *self,
+                  GtkListBoxRow *row)
+{
+  if (row == NULL)
+    {
+      update_state (self);
+      return;
+    }
+  gtk_list_box_unselect_all (self->this_computer_list);
+  hallway_peer_page_set_peer (self->peer_page, hallway_peer_row_get_peer (HALLWAY_PEER_ROW (row)));
+  adw_leaflet_navigate (self->leaflet, ADW_NAVIGATION_DIRECTION_FORWARD);
+  update_state (self);
+}
+
+static void
+back_clicked_cb (HallwayWindow *self)
+{
+  adw_leaflet_navigate (self->leaflet, ADW_NAVIGATION_DIRECTION_BACK);
+}
+
+static void
+search_changed_cb (HallwayWindow *self)
+{
+  g_free (self->search);
+  self->search = g_utf8_casefold (gtk_editable_get_text (GTK_EDITABLE (self->search_entry)), -1);
+  gtk_filter_changed (GTK_FILTER (self->filter), GTK_FILTER_CHANGE_DIFFERENT);
+}
+
+static void
+search_action_cb (GtkWidget  *widget,
+                  const char *action_name,
+                  GVariant   *parameter)
+{
+  HallwayWindow *self = HALLWAY_WINDOW (widget);
+
+  gtk_toggle_button_set_active (self->search_button, TRUE);
+  gtk_widget_grab_focus (GTK_WIDGET (self->search_entry));
+}
+
+static void
+share_folder_action_cb (GtkWidget  *widget,
+                        const char *action_name,
+                        GVariant   *parameter)
+{
+  HallwayWindow *self = HALLWAY_WINDOW (widget);
+
+  hallway_window_show_this_computer (self);
+  hallway_my_shares_page_show_share_dialog (self->my_shares_page);
+}
+
+/* GObject */
+
+static void
+hallway_window_constructed (GObject *object)
+{
+  HallwayWindow *self = HALLWAY_WINDOW (object);
+
+  G_OBJECT_CLASS (hallway_window_parent_class)->constructed (object);
+
+  if (self->connection != NULL)
+    connect_to_daemon (self);
+  else
+    g_bus_get (G_BUS_TYPE_SESSION, self->cancellable, bus_ready_cb, self);
+  update_state (self);
+}
+
+static void
+hallway_window_dispose (GObject *object)
+{
+  HallwayWindow *self = HALLWAY_WINDOW (object);
+
+  g_cancellable_cancel (self->cancellable);
+  gtk_widget_dispose_template (GTK_WIDGET (self), HALLWAY_TYPE_WINDOW);
+  g_clear_object (&self->filtered);
+  g_clear_object (&self->filter);
+  g_clear_object (&self->peers);
+  g_clear_object (&self->daemon);
+  g_clear_object (&self->manager);
+  g_clear_object (&self->connection);
+  g_clear_object (&self->cancellable);
+
+  G_OBJECT_CLASS (hallway_window_parent_class)->dispose (object);
+}
+
+static void
+hallway_window_finalize (GObject *object)
+{
+  HallwayWindow *self = HALLWAY_WINDOW (object);
+
+  g_free (self->search);
+  g_free (self->last_toast);
+
+  G_OBJECT_CLASS (hallway_window_parent_class)->finalize (object);
+}
+
+static void
+hallway_window_get_property (GObject    *object,
+                             guint       prop_id,
+                             GValue     *value,
+                             GParamSpec *pspec)
+{
+  HallwayWindow *self = HALLWAY_WINDOW (object);
+
+  switch (prop_id)
+    {
+    case PROP_CONNECTION:
+      g_value_set_object (value, self->connection);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+hallway_window_set_property (GObject      *object,
+                             guint         prop_id,
+                             const GValue *value,
+                             GParamSpec   *pspec)
+{
+  HallwayWindow *self = HALLWAY_WINDOW (object);
+
+  switch (prop_id)
+    {
+    case PROP_CONNECTION:
+      self->connection = g_value_dup_object (value);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+hallway_window_class_init (HallwayWindowClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+
+  object_class->constructed = hallway_window_constructed;
+  object_class->dispose = hallway_window_dispose;
+  object_class->finalize = hallway_window_finalize;
+  object_class->get_property = hallway_window_get_property;
+  object_class->set_property = hallway_window_set_property;
+
+  /**
+   * HallwayWindow:connection:
+   *
+   * The bus where hallwayd is; %NULL for the session bus. Tests pass a private one.
+   */
+  properties[PROP_CONNECTION] =
+    g_param_spec_object ("connection", NULL, NULL,
+                         G_TYPE_DBUS_CONNECTION,
+                         G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
+  g_object_class_install_properties (object_class, N_PROPS, properties);
+
+  g_type_ensure (HALLWAY_TYPE_MY_SHARES_PAGE);
+  g_type_ensure (HALLWAY_TYPE_PEER_PAGE);
+
+  gtk_widget_class_set_template_from_resource (widget_class,
+                                               "/io/github/hallwaylan/Hallway/hallway-window.ui");
+  gtk_widget_class_bind_template_child (widget_class, HallwayWindow, toast_overlay);
+  gtk_widget_class_bind_template_child (widget_class, HallwayWindow, leaflet);
+  gtk_widget_class_bind_template_child (widget_class, HallwayWindow, content);
+  gtk_widget_class_bind_template_child (widget_class, HallwayWindow, content_title);
+  gtk_widget_class_bind_template_child (widget_class, HallwayWindow, search_button);
+  gtk_widget_class_bind_template_child (widget_class, HallwayWindow, search_bar);
+  gtk_widget_class_bind_template_child (widget_class, HallwayWindow, search_entry);
+  gtk_widget_class_bind_template_child (widget_class, HallwayWindow, this_computer_list);
+  gtk_widget_class_bind_template_child (widget_class, HallwayWindow, this_computer_row);
+  gtk_widget_class_bind_template_child (widget_class, HallwayWindow, peer_list);
+  gtk_widget_class_bind_template_child (widget_class, HallwayWindow, no_peers_label);
+  gtk_widget_class_bind_template_child (widget_class, HallwayWindow, stack);
+  gtk_widget_class_bind_template_child (widget_class, HallwayWindow, no_service_page);
+  gtk_widget_class_bind_template_child (widget_class, HallwayWindow, no_avahi_page);
+  gtk_widget_class_bind_template_child (widget_class, HallwayWindow, start_button);
+  gtk_widget_class_bind_template_child (widget_class, HallwayWindow, my_shares_page);
+  gtk_widget_class_bind_template_child (widget_class, HallwayWindow, peer_page);
+  gtk_widget_class_bind_template_callback (widget_class, this_computer_selected_cb);
+  gtk_widget_class_bind_template_callback (widget_class, peer_selected_cb);
+  gtk_widget_class_bind_template_callback (widget_class, back_clicked_cb);
+  gtk_widget_class_bind_template_callback (widget_class, search_changed_cb);
+  gtk_widget_class_bind_template_callback (widget_class, start_clicked_cb);
+
+  gtk_widget_class_install_action (widget_class, "win.search", NULL, search_action_cb);
+  gtk_widget_class_install_action (widget_class, "win.share-folder", NULL, share_folder_action_cb);
+}
+
+static void
+hallway_window_init (HallwayWindow *self)
+{
+  GtkCssProvider *provider;
+
+  gtk_widget_init_template (GTK_WIDGET (self));
+
+  provider = gtk_css_provider_new ();
+  gtk_css_provider_load_from_resource (provider, "/io/github/hallwaylan/Hallway/style.css");
+  gtk_style_context_add_provider_for_display (gdk_display_get_default (),
+                                              GTK_STYLE_PROVIDER (provider),
+                                              GTK_STYLE_PROVIDER_PRIORITY_APPLICATION);
+  g_object_unref (provider);
+
+  self->cancellable = g_cancellable_new ();
+  self->search = g_strdup ("");
+  self->peers = g_list_store_new (HALLWAY_DBUS_TYPE_PEER1);
+  self->filter = gtk_custom_filter_new (filter_peer, self, NULL);
+  self->filtered = gtk_filter_list_model_new (g_object_ref (G_LIST_MODEL (self->peers)),
+                                              g_object_ref (GTK_FILTER (self->filter)));
+  gtk_list_box_bind_model (self->peer_list, G_LIST_MODEL (self->filtered),
+                           create_peer_row, self, NULL);
+  gtk_search_bar_set_key_capture_widget (self->search_bar, GTK_WIDGET (self));
+}
+
+/**
+ * hallway_window_new:
+ * @connection: (nullable): where hallwayd is; %NULL for the session bus
+ */
+HallwayWindow *
+hallway_window_new (AdwApplication  *application,
+                    GDBusConnection *connection)
+{
+  return g_object_new (HALLWAY_TYPE_WINDOW,
+                       "application", application,
+                       "connection", connection,
+                       NULL);
+}
+
+/**
+ * hallway_window_get_peers:
+ *
+ * Returns: (transfer none): all the neighbours, unfiltered
+ */
+GListModel *
+hallway_window_get_peers (HallwayWindow *self)
+{
+  g_return_val_if_fail (HALLWAY_IS_WINDOW (self), NULL);
+  return G_LIST_MODEL (self->peers);
+}
+
+GtkListBox *
+hallway_window_get_peer_list (HallwayWindow *self)
+{
+  g_return_val_if_fail (HALLWAY_IS_WINDOW (self), NULL);
+  return self->peer_list;
+}
+
+const char *
+hallway_window_get_visible_page (HallwayWindow *self)
+{
+  g_return_val_if_fail (HALLWAY_IS_WINDOW (self), NULL);
+  return gtk_stack_get_visible_child_name (self->stack);
+}
+
+/**
+ * hallway_window_get_page:
+ *
+ * Returns: (transfer none) (nullable): the content page called @name
+ */
+GtkWidget *
+hallway_window_get_page (HallwayWindow *self,
+                         const char    *name)
+{
+  g_return_val_if_fail (HALLWAY_IS_WINDOW (self), NULL);
+  return gtk_stack_get_child_by_name (self->stack, name);
+}
+
+/* TRUE once the window knows whether the daemon runs, and has its objects. */
+gboolean
+hallway_window_get_ready (HallwayWindow *self)
+{
+  g_return_val_if_fail (HALLWAY_IS_WINDOW (self), FALSE);
+  if (self->manager == NULL || self->starting)
+    return FALSE;
+  return !daemon_is_running (self) || self->daemon != NULL;
+}
+
+void
+hallway_window_show_this_computer (HallwayWindow *self)
+{
+  g_return_if_fail (HALLWAY_IS_WINDOW (self));
+  gtk_list_box_select_row (self->this_computer_list, self->this_computer_row);
+}
+
+gboolean
+hallway_window_show_peer (HallwayWindow *self,
+                          const char    *name)
+{
+  g_return_val_if_fail (HALLWAY_IS_WINDOW (self), FALSE);
+
+  for (GtkWidget *child = gtk_widget_get_first_child (GTK_WIDGET (self->peer_list));
+       child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      HallwayDBusPeer1 *peer;
+
+      if (!HALLWAY_IS_PEER_ROW (child))
+        continue;
+      peer = hallway_peer_row_get_peer (HALLWAY_PEER_ROW (child));
+      if (g_strcmp0 (hallway_dbus_peer1_get_name (peer), name) == 0)
+        {
+          gtk_list_box_select_row (self->peer_list, GTK_LIST_BOX_ROW (child));
+          return TRUE;
+        }
+    }
+  return FALSE;
+}
+
+void
+hallway_window_set_search (HallwayWindow *self,
+                           const char    *text)
+{
+  g_return_if_fail (HALLWAY_IS_WINDOW (self));
+  gtk_toggle_button_set_active (self->search_button, *text != '\0');
+  gtk_editable_set_text (GTK_EDITABLE (self->search_entry), text);
+  /* search-changed is delayed; apply now so callers see the result. */
+  search_changed_cb (self);
+}
+
+const char *
+hallway_window_get_last_toast (HallwayWindow *self)
+{
+  g_return_val_if_fail (HALLWAY_IS_WINDOW (self), NULL);
+  return self->last_toast;
+}
+
+/**
+ * hallway_window_toast:
+ * @widget: any widget in a Hallway window, or in a dialog on top of one
+ *
+ * Shows @message as a toast in that window.
+ */
+void
+hallway_window_toast (GtkWidget  *widget,
+                      const char *message)
+{
+  GtkRoot *root = gtk_widget_get_root (widget);
+  HallwayWindow *self = NULL;
+
+  if (HALLWAY_IS_WINDOW (root))
+    self = HALLWAY_WINDOW (root);
+  else if (GTK_IS_WINDOW (root) &&
+           HALLWAY_IS_WINDOW (gtk_window_get_transient_for (GTK_WINDOW (root))))
+    self = HALLWAY_WINDOW (gtk_window_get_transient_for (GTK_WINDOW (root)));
+
+  if (self == NULL)
+    {
+      g_message ("%s", message);
+      return;
+    }
+  g_free (self->last_toast);
+  self->last_toast = g_strdup (message);
+  {
+    /* Toast titles are markup. */
+    g_autofree char *escaped = g_markup_escape_text (message, -1);
+
+    adw_toast_overlay_add_toast (self->toast_overlay, adw_toast_new (escaped));
+  }
+}

@@ -1,0 +1,34 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#pragma once
+
+#include <adwaita.h>
+
+#include "hallway-dbus.h"
+
+G_BEGIN_DECLS
+
+#define HALLWAY_BUS_NAME    "io.github.hallwaylan.Hallway.Daemon"
+#define HALLWAY_OBJECT_ROOT "/io/github/hallwaylan/Hallway"
+
+#define HALLWAY_TYPE_WINDOW (hallway_window_get_type ())
+
+G_DECLARE_FINAL_TYPE (HallwayWindow, hallway_window, HALLWAY, WINDOW, AdwApplicationWindow)
+
+HallwayWindow      *hallway_window_new                (AdwApplication  *application,
+                                                       GDBusConnection *connection);
+GListModel         *hallway_window_get_peers          (HallwayWindow   *self);
+GtkListBox         *hallway_window_get_peer_list      (HallwayWindow   *self);
+const char         *hallway_window_get_visible_page   (HallwayWindow   *self);
+GtkWidget          *hallway_window_get_page           (HallwayWindow   *self,
+                                                       const char      *name);
+gboolean            hallway_window_get_ready          (HallwayWindow   *self);
+void                hallway_window_show_this_computer (HallwayWindow   *self);
+gboolean            hallway_window_show_peer          (HallwayWindow   *self,
+                                                       const char      *name);
+void                hallway_window_set_search         (HallwayWindow   *self,
+                                                       const char      *text);
+const char         *hallway_window_get_last_toast     (HallwayWindow   *self);
+void                hallway_window_toast              (GtkWidget       *widget,
+                                                       const char      *message);
+
+G_END_DECLS

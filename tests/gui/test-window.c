@@ -1,0 +1,525 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/*
+ * The window against a real hallwayd. Run through run-headless.sh, and for
+ * the neighbour tests through with-daemons.sh, which sets HALLWAY_TEST_*.
+ * Without HALLWAY_TEST_PEER there is no daemon on the bus: the window must
+ * say so. Each main view is saved as a PNG in $HALLWAY_ARTIFACTS.
+ */
+#include "config.h"
+
+#include <adwaita.h>
+#include <glib/gstdio.h>
+#include <signal.h>
+
+#include "hallway-folder-view.h"
+#include "hallway-my-shares-page.h"
+#include "hallway-peer-page.h"
+#include "hallway-peer-row.h"
+#include "hallway-window.h"
+
+static HallwayWindow *window;
+static GDBusConnection *bus;
+
+typedef gboolean (*Condition) (gpointer data);
+
+static gboolean
+wait_for (Condition condition,
+          gpointer  data,
+          int       seconds)
+{
+  gint64 end = g_get_monotonic_time () + seconds * G_USEC_PER_SEC;
+
+  while (!condition (data))
+    {
+      if (g_get_monotonic_time () > end)
+        return FALSE;
+      g_main_context_iteration (NULL, FALSE);
+      g_usleep (2000);
+    }
+  return TRUE;
+}
+
+static gboolean
+window_ready (gpointer data)
+{
+  return hallway_window_get_ready (window);
+}
+
+static gboolean
+page_is (gpointer data)
+{
+  return g_strcmp0 (hallway_window_get_visible_page (window), data) == 0;
+}
+
+static void
+settle (void)
+{
+  /* Let layout, drawing and property updates run. */
+  for (int i = 0; i < 50; i++)
+    {
+      while (g_main_context_iteration (NULL, FALSE))
+        ;
+      g_usleep (4000);
+    }
+}
+
+static void
+screenshot_widget (GtkWidget  *widget,
+                   const char *name)
+{
+  g_autofree char *dir = NULL;
+  g_autofree char *path = NULL;
+  g_autoptr(GdkPaintable) paintable = NULL;
+  g_autoptr(GdkTexture) texture = NULL;
+  GskRenderNode *node;
+  GtkSnapshot *snapshot;
+  GskRenderer *renderer;
+  int width, height;
+
+  settle ();
+  gtk_test_widget_wait_for_draw (widget);
+  width = gtk_widget_get_width (widget);
+  height = gtk_widget_get_height (widget);
+  g_assert_cmpint (width, >, 0);
+  g_assert_cmpint (height, >, 0);
+
+  if (g_getenv ("HALLWAY_ARTIFACTS") != NULL)
+    dir = g_strdup (g_getenv ("HALLWAY_ARTIFACTS"));
+  else
+    dir = g_build_filename (g_getenv ("HALLWAY_BUILD_DIR") != NULL
+                            ? g_getenv ("HALLWAY_BUILD_DIR") : ".", "artifacts", NULL);
+  g_mkdir_with_parents (dir, 0755);
+  path = g_strdup_printf ("%s/window-%s.png", dir, name);
+
+  renderer = gtk_native_get_renderer (gtk_widget_get_native (widget));
+  paintable = gtk_widget_paintable_new (widget);
+  snapshot = gtk_snapshot_new ();
+  gdk_paintable_snapshot (paintable, GDK_SNAPSHOT (snapshot), width, height);
+  node = gtk_snapshot_free_to_node (snapshot);
+  g_assert_nonnull (node);
+  texture = gsk_renderer_render_texture (renderer, node, &GRAPHENE_RECT_INIT (0, 0, width, height));
+  gsk_render_node_unref (node);
+  g_assert_true (gdk_texture_save_to_png (texture, path));
+  g_test_message ("screenshot: %s", path);
+}
+
+static void
+screenshot (const char *name)
+{
+  screenshot_widget (GTK_WIDGET (window), name);
+}
+
+static const char *
+status_title (const char *page)
+{
+  GtkWidget *child = hallway_window_get_page (window, page);
+
+  g_assert_true (ADW_IS_STATUS_PAGE (child));
+  return adw_status_page_get_title (ADW_STATUS_PAGE (child));
+}
+
+/* Finds a row of a GtkListBox of AdwActionRows by title. */
+static GtkWidget *
+find_action_row (GtkListBox *list,
+                 const char *title)
+{
+  for (GtkWidget *row = gtk_widget_get_first_child (GTK_WIDGET (list));
+       row != NULL;
+       row = gtk_widget_get_next_sibling (row))
+    {
+      if (ADW_IS_PREFERENCES_ROW (row) &&
+          g_strcmp0 (adw_preferences_row_get_title (ADW_PREFERENCES_ROW (row)), title) == 0)
+        return row;
+    }
+  return NULL;
+}
+
+static guint
+count_rows (GtkListBox *list)
+{
+  guint n = 0;
+
+  for (GtkWidget *row = gtk_widget_get_first_child (GTK_WIDGET (list));
+       row != NULL;
+       row = gtk_widget_get_next_sibling (row))
+    if (GTK_IS_LIST_BOX_ROW (row) && gtk_widget_get_child_visible (row))
+      n++;
+  return n;
+}
+
+/* No daemon */
+
+static void
+test_no_daemon (void)
+{
+  g_test_summary ("With no hallwayd on the bus and none to start, the window says so in plain words");
+
+  g_assert_true (wait_for (window_ready, NULL, 20));
+  g_assert_cmpstr (hallway_window_get_visible_page (window), ==, "no-service");
+  g_assert_cmpstr (status_title ("no-service"), ==, "Hallway's service is not running");
+  g_assert_cmpuint (g_list_model_get_n_items (hallway_window_get_peers (window)), ==, 0);
+  screenshot ("no-service");
+}
+
+static gboolean
+page_is_not (gpointer data)
+{
+  return g_strcmp0 (hallway_window_get_visible_page (window), data) != 0 &&
+         hallway_window_get_ready (window);
+}
+
+static guint16
+free_port (void)
+{
+  g_autoptr(GSocket) socket = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM,
+                                            G_SOCKET_PROTOCOL_TCP, NULL);
+  g_autoptr(GInetAddress) loopback = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
+  g_autoptr(GSocketAddress) address = g_inet_socket_address_new (loopback, 0);
+  g_autoptr(GSocketAddress) bound = NULL;
+
+  g_assert_true (g_socket_bind (socket, address, TRUE, NULL));
+  bound = g_socket_get_local_address (socket, NULL);
+  return g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (bound));
+}
+
+static void
+test_daemon_appears (void)
+{
+  const char *build = g_getenv ("HALLWAY_BUILD_DIR");
+  g_autofree char *hallwayd = NULL;
+  g_autofree char *port = NULL;
+  g_autoptr(GSubprocessLauncher) launcher = NULL;
+  g_autoptr(GSubprocess) daemon = NULL;
+  g_autoptr(GError) error = NULL;
+
+  g_test_summary ("When hallwayd starts later, the window notices and shows its state");
+
+  if (build == NULL)
+    {
+      g_test_skip ("HALLWAY_BUILD_DIR is not set");
+      return;
+    }
+  hallwayd = g_build_filename (build, "daemon", "hallwayd", NULL);
+  if (!g_file_test (hallwayd, G_FILE_TEST_IS_EXECUTABLE))
+    {
+      g_test_skip ("hallwayd is not built");
+      return;
+    }
+
+  g_assert_cmpstr (hallway_window_get_visible_page (window), ==, "no-service");
+  port = g_strdup_printf ("%u", free_port ());
+  launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_SILENCE |
+                                        G_SUBPROCESS_FLAGS_STDERR_SILENCE);
+  g_subprocess_launcher_setenv (launcher, "HALLWAY_PORT", port, TRUE);
+  g_subprocess_launcher_setenv (launcher, "HALLWAY_NAME", "Carla Diaz", TRUE);
+  g_subprocess_launcher_unsetenv (launcher, "G_DEBUG");
+  daemon = g_subprocess_launcher_spawn (launcher, &error, hallwayd, NULL);
+  g_assert_no_error (error);
+
+  g_assert_true (wait_for (page_is_not, (gpointer) "no-service", 20));
+  g_assert_true (wait_for (page_is, (gpointer) "no-avahi", 10));
+  hallway_window_show_this_computer (window);
+  g_assert_cmpstr (hallway_window_get_visible_page (window), ==, "mine");
+
+  g_subprocess_send_signal (daemon, SIGTERM);
+  g_subprocess_wait (daemon, NULL, NULL);
+  hallway_window_show_this_computer (window);
+  g_assert_true (wait_for (page_is, (gpointer) "no-service", 10));
+}
+
+/* With daemons */
+
+static void
+test_avahi_state (void)
+{
+  const char *description;
+
+  g_test_summary ("Without Avahi the window says that it can't look for neighbours, and what to do");
+
+  g_assert_true (wait_for (window_ready, NULL, 20));
+  g_assert_true (wait_for (page_is, (gpointer) "no-avahi", 10));
+  g_assert_cmpstr (status_title ("no-avahi"), ==, "Hallway can't look for neighbours");
+  description = adw_status_page_get_description (ADW_STATUS_PAGE (hallway_window_get_page (window, "no-avahi")));
+  g_assert_nonnull (strstr (description, "Ask whoever looks after this computer"));
+  g_assert_cmpuint (g_list_model_get_n_items (hallway_window_get_peers (window)), ==, 0);
+  screenshot ("no-avahi");
+}
+
+static gboolean
+has_peers (gpointer data)
+{
+  return g_list_model_get_n_items (hallway_window_get_peers (window)) == GPOINTER_TO_UINT (data);
+}
+
+static gboolean
+peer_named (gpointer data)
+{
+  g_autoptr(HallwayDBusPeer1) peer = g_list_model_get_item (hallway_window_get_peers (window), 0);
+
+  return peer != NULL && g_strcmp0 (hallway_dbus_peer1_get_name (peer), data) == 0 &&
+         hallway_dbus_peer1_get_online (peer);
+}
+
+static void
+test_neighbour_arrives (void)
+{
+  const char *name = g_getenv ("HALLWAY_TEST_PEER");
+  g_autoptr(HallwayDBusDaemon1) daemon = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *path = NULL;
+  GtkListBox *list = hallway_window_get_peer_list (window);
+  GtkWidget *row;
+
+  g_test_summary ("A neighbour added on the daemon appears in the list, named, with its state");
+
+  daemon = hallway_dbus_daemon1_proxy_new_sync (bus, G_DBUS_PROXY_FLAGS_NONE,
+                                                HALLWAY_BUS_NAME, HALLWAY_OBJECT_ROOT,
+                                                NULL, &error);
+  g_assert_no_error (error);
+  g_dbus_proxy_set_default_timeout (G_DBUS_PROXY (daemon), 30000);
+  hallway_dbus_daemon1_call_add_peer_sync (daemon, g_getenv ("HALLWAY_TEST_PEER_ADDRESS"),
+                                           &path, NULL, &error);
+  g_assert_no_error (error);
+
+  g_assert_true (wait_for (has_peers, GUINT_TO_POINTER (1), 20));
+  g_assert_true (wait_for (peer_named, (gpointer) name, 20));
+  settle ();
+
+  gtk_test_accessible_assert_property (list, GTK_ACCESSIBLE_PROPERTY_LABEL, "Neighbours");
+  row = GTK_WIDGET (gtk_list_box_get_row_at_index (list, 0));
+  g_assert_true (HALLWAY_IS_PEER_ROW (row));
+  gtk_test_accessible_assert_property (row, GTK_ACCESSIBLE_PROPERTY_LABEL, name);
+  /* Nothing chosen yet and still no Avahi: the content says so. */
+  g_assert_cmpstr (hallway_window_get_visible_page (window), ==, "no-avahi");
+
+  /* The search filter, also on Ctrl+F (win.search). */
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.search", NULL));
+  hallway_window_set_search (window, "nobody by that name");
+  settle ();
+  g_assert_cmpuint (count_rows (list), ==, 0);
+  hallway_window_set_search (window, "BRUNO");
+  settle ();
+  g_assert_cmpuint (count_rows (list), ==, 1);
+  screenshot ("search");
+  hallway_window_set_search (window, "");
+  settle ();
+  g_assert_cmpuint (count_rows (list), ==, 1);
+}
+
+static gboolean
+share_listed (gpointer data)
+{
+  HallwayMySharesPage *page = HALLWAY_MY_SHARES_PAGE (hallway_window_get_page (window, "mine"));
+
+  return find_action_row (hallway_my_shares_page_get_list (page), data) != NULL;
+}
+
+static gboolean
+toasted (gpointer data)
+{
+  return hallway_window_get_last_toast (window) != NULL;
+}
+
+static gboolean
+share_gone (gpointer data)
+{
+  return !share_listed (data);
+}
+
+static void
+test_my_shares (void)
+{
+  HallwayMySharesPage *page = HALLWAY_MY_SHARES_PAGE (hallway_window_get_page (window, "mine"));
+  g_autofree char *music = g_build_filename (g_getenv ("HALLWAY_TEST_SHARE_DIR"), "Music", NULL);
+  GtkWidget *row, *button = NULL;
+  GtkWidget *dialog;
+
+  g_test_summary ("This computer lists my shares; sharing and unsharing go through the daemon");
+
+  hallway_window_show_this_computer (window);
+  g_assert_cmpstr (hallway_window_get_visible_page (window), ==, "mine");
+  g_assert_true (wait_for (share_listed, (gpointer) g_getenv ("HALLWAY_TEST_MY_SHARE"), 10));
+  screenshot ("my-shares");
+
+  /* The dialog opens, with the share button off until a folder is chosen. */
+  dialog = hallway_my_shares_page_show_share_dialog (page);
+  g_assert_true (ADW_IS_MESSAGE_DIALOG (dialog));
+  g_assert_false (adw_message_dialog_get_response_enabled (ADW_MESSAGE_DIALOG (dialog), "share"));
+  settle ();
+  adw_message_dialog_response (ADW_MESSAGE_DIALOG (dialog), "cancel");
+  gtk_window_destroy (GTK_WINDOW (dialog));
+
+  g_assert_cmpint (g_mkdir_with_parents (music, 0700), ==, 0);
+  hallway_my_shares_page_add_share (page, music, "Music", "read-write", "everyone", NULL);
+  g_assert_true (wait_for (share_listed, (gpointer) "Music", 10));
+  row = find_action_row (hallway_my_shares_page_get_list (page), "Music");
+  g_assert_cmpstr (adw_action_row_get_subtitle (ADW_ACTION_ROW (row)), ==,
+                   "Everyone can open and change files");
+
+
+  /* The remove button, found by its accessible label's tooltip twin. */
+  for (GtkWidget *w = row; w != NULL; )
+    {
+      if (GTK_IS_BUTTON (w) &&
+          g_strcmp0 (gtk_widget_get_tooltip_text (w), "Stop sharing Music") == 0)
+        {
+          button = w;
+          break;
+        }
+      if (gtk_widget_get_first_child (w) != NULL)
+        w = gtk_widget_get_first_child (w);
+      else
+        {
+          while (w != row && gtk_widget_get_next_sibling (w) == NULL)
+            w = gtk_widget_get_parent (w);
+          w = w == row ? NULL : gtk_widget_get_next_sibling (w);
+        }
+    }
+  g_assert_nonnull (button);
+  gtk_test_accessible_assert_property (button, GTK_ACCESSIBLE_PROPERTY_LABEL, "Stop sharing Music");
+  g_signal_emit_by_name (button, "clicked");
+  g_assert_true (wait_for (share_gone, (gpointer) "Music", 10));
+}
+
+static gboolean
+peer_page_has_folder (gpointer data)
+{
+  HallwayPeerPage *page = HALLWAY_PEER_PAGE (hallway_window_get_page (window, "peer"));
+
+  return find_action_row (hallway_peer_page_get_folders (page), data) != NULL;
+}
+
+static void
+test_peer_page (void)
+{
+  HallwayPeerPage *page = HALLWAY_PEER_PAGE (hallway_window_get_page (window, "peer"));
+  GtkWidget *dialog;
+
+  g_test_summary ("A neighbour's page shows their shared folders and offers to trust them");
+
+  g_assert_true (hallway_window_show_peer (window, g_getenv ("HALLWAY_TEST_PEER")));
+  g_assert_cmpstr (hallway_window_get_visible_page (window), ==, "peer");
+  g_assert_true (wait_for (peer_page_has_folder, (gpointer) g_getenv ("HALLWAY_TEST_PEER_SHARE"), 20));
+  screenshot ("neighbour");
+
+  dialog = hallway_peer_page_show_trust_dialog (page);
+  g_assert_true (ADW_IS_MESSAGE_DIALOG (dialog));
+  g_assert_nonnull (strstr (adw_message_dialog_get_heading (ADW_MESSAGE_DIALOG (dialog)),
+                            g_getenv ("HALLWAY_TEST_PEER")));
+  screenshot_widget (dialog, "trust");
+  adw_message_dialog_response (ADW_MESSAGE_DIALOG (dialog), "cancel");
+  gtk_window_destroy (GTK_WINDOW (dialog));
+}
+
+static gboolean
+folder_listed (gpointer data)
+{
+  HallwayPeerPage *page = HALLWAY_PEER_PAGE (hallway_window_get_page (window, "peer"));
+  HallwayFolderView *view = HALLWAY_FOLDER_VIEW (hallway_peer_page_get_folder_view (page));
+
+  return !hallway_folder_view_get_loading (view) &&
+         g_list_model_get_n_items (hallway_folder_view_get_model (view)) == GPOINTER_TO_UINT (data);
+}
+
+static void
+test_folder_view (void)
+{
+  HallwayPeerPage *page = HALLWAY_PEER_PAGE (hallway_window_get_page (window, "peer"));
+  HallwayFolderView *view = HALLWAY_FOLDER_VIEW (hallway_peer_page_get_folder_view (page));
+  GListModel *model = hallway_folder_view_get_model (view);
+  g_autoptr(HallwayFolderItem) first = NULL;
+  g_autoptr(HallwayFolderItem) second = NULL;
+  g_autoptr(HallwayFolderItem) inner = NULL;
+
+  g_test_summary ("Opening a neighbour's folder lists its files, folders first; folders open");
+
+  hallway_peer_page_open_folder (page, g_getenv ("HALLWAY_TEST_PEER_SHARE"));
+  g_assert_true (wait_for (folder_listed, GUINT_TO_POINTER (3), 20));
+  first = g_list_model_get_item (model, 0);
+  second = g_list_model_get_item (model, 1);
+  g_assert_cmpstr (hallway_folder_item_get_name (first), ==, "2026");
+  g_assert_true (hallway_folder_item_get_is_folder (first));
+  g_assert_cmpstr (hallway_folder_item_get_name (second), ==, "budget.ods");
+  g_assert_cmpint (hallway_folder_item_get_size (second), ==, 200 * 18);
+  g_assert_cmpint (hallway_folder_item_get_modified (second), >, 0);
+  screenshot ("folder");
+
+  hallway_folder_view_open (view, 0);
+  g_assert_cmpstr (hallway_folder_view_get_path (view), ==, "2026");
+  g_assert_true (wait_for (folder_listed, GUINT_TO_POINTER (1), 20));
+  inner = g_list_model_get_item (model, 0);
+  g_assert_cmpstr (hallway_folder_item_get_name (inner), ==, "q1.txt");
+  g_assert_false (hallway_folder_item_get_is_folder (inner));
+
+  /* Back goes up a folder, then out to the neighbour's page. */
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (view), "folder.up", NULL));
+  g_assert_cmpstr (hallway_folder_view_get_path (view), ==, "");
+  g_assert_true (wait_for (folder_listed, GUINT_TO_POINTER (3), 20));
+  g_signal_emit_by_name (view, "closed");
+  g_assert_true (peer_page_has_folder ((gpointer) g_getenv ("HALLWAY_TEST_PEER_SHARE")));
+}
+
+static void
+test_errors (void)
+{
+  HallwayMySharesPage *page = HALLWAY_MY_SHARES_PAGE (hallway_window_get_page (window, "mine"));
+
+  g_test_summary ("Failures show as a toast in plain words, without D-Bus jargon");
+
+  hallway_window_show_this_computer (window);
+  g_assert_null (hallway_window_get_last_toast (window));
+  hallway_my_shares_page_add_share (page, "/nonexistent/hallway-test", "Nope", NULL, NULL, NULL);
+  g_assert_true (wait_for (toasted, NULL, 10));
+  g_test_message ("toast: %s", hallway_window_get_last_toast (window));
+  g_assert_true (g_str_has_prefix (hallway_window_get_last_toast (window),
+                                   "Could not share the folder: "));
+  g_assert_null (strstr (hallway_window_get_last_toast (window), "GDBus"));
+  g_assert_null (strstr (hallway_window_get_last_toast (window), "io.github"));
+  screenshot ("error");
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  g_autoptr(GError) error = NULL;
+  int ret;
+
+  g_setenv ("GTK_A11Y", "test", FALSE);
+  gtk_test_init (&argc, &argv, NULL);
+  adw_init ();
+
+  bus = g_bus_get_sync (G_BUS_TYPE_SESSION, NULL, &error);
+  if (bus == NULL)
+    {
+      g_test_skip_printf ("no session bus: %s", error->message);
+      return g_test_run ();
+    }
+
+  window = hallway_window_new (NULL, bus);
+  g_object_add_weak_pointer (G_OBJECT (window), (gpointer *) &window);
+  gtk_window_present (GTK_WINDOW (window));
+
+  if (g_getenv ("HALLWAY_TEST_PEER") == NULL)
+    {
+      g_test_add_func ("/window/no-daemon", test_no_daemon);
+      g_test_add_func ("/window/daemon-appears", test_daemon_appears);
+    }
+  else
+    {
+      g_test_add_func ("/window/avahi-state", test_avahi_state);
+      g_test_add_func ("/window/neighbour-arrives", test_neighbour_arrives);
+      g_test_add_func ("/window/my-shares", test_my_shares);
+      g_test_add_func ("/window/peer-page", test_peer_page);
+      g_test_add_func ("/window/folder-view", test_folder_view);
+      g_test_add_func ("/window/errors", test_errors);
+    }
+
+  ret = g_test_run ();
+
+  gtk_window_destroy (GTK_WINDOW (window));
+  settle ();
+  g_assert_null (window);
+  g_object_unref (bus);
+  return ret;
+}
