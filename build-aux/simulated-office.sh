@@ -81,6 +81,23 @@ show() {
 }
 
 show
+
+# The window: as Bruno's computer, on this display. A host reaches an X
+# server through /tmp/.X11-unix; a Wayland socket lives in a private /run.
+echo
+if [ -n "${DISPLAY:-}" ] && [ -x "$top/build/gui/hallway" ]; then
+  "$L" exec b -- env DISPLAY="$DISPLAY" ${XAUTHORITY:+XAUTHORITY="$XAUTHORITY"} \
+    GSETTINGS_SCHEMA_DIR="$top/build/data" NO_AT_BRIDGE=1 GTK_A11Y=none \
+    "$top/build/gui/hallway" >"$logs/hallway-b.log" 2>&1 </dev/null &
+  pids+=($!)
+  echo "Opened the Hallway window of Bruno Costa (office-b) on display $DISPLAY."
+elif [ -n "${WAYLAND_DISPLAY:-}" ]; then
+  echo "The simulated computers can't reach a Wayland display; showing the office in this terminal."
+  echo "(Run from an X11 session, or with Xwayland's DISPLAY set, to see the window.)"
+else
+  echo "No display here, so no window: this terminal shows the office instead."
+fi
+
 if [ -t 0 ] && [ -t 1 ]; then
   echo
   echo "Try it yourself in another terminal, for example:"
