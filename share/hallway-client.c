@@ -13,6 +13,7 @@
 #include <json-glib/json-glib.h>
 
 #include "hallway-error.h"
+#include "hallway-json.h"
 #include "hallway-identity.h"
 
 struct _HallwayClient
@@ -357,20 +358,6 @@ return_transport_error (GTask     *task,
                              "Could not reach it: %s", error->message);
 }
 
-/* A string member, or NULL when missing or of another type (hostile input
- * must not reach json-glib's precondition checks). */
-static const char *
-get_string_member (JsonObject *object,
-                   const char *member)
-{
-  JsonNode *node = json_object_get_member (object, member);
-
-  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node) ||
-      json_node_get_value_type (node) != G_TYPE_STRING)
-    return NULL;
-  return json_node_get_string (node);
-}
-
 /* A refusal's JSON {error, message} carries the owner's words; use them. */
 static void
 return_http_error (GTask        *task,
@@ -388,7 +375,7 @@ return_http_error (GTask        *task,
       JSON_NODE_HOLDS_OBJECT (json_parser_get_root (parser)))
     {
       JsonObject *object = json_node_get_object (json_parser_get_root (parser));
-      const char *text = get_string_member (object, "message");
+      const char *text = hallway_json_get_string (object, "message");
 
       if (text != NULL && g_utf8_validate (text, -1, NULL) && strlen (text) < 1024)
         message = g_strdup (text);

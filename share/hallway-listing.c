@@ -13,21 +13,8 @@
 #include <json-glib/json-glib.h>
 
 #include "hallway-error.h"
+#include "hallway-json.h"
 #include "hallway-path.h"
-
-/* A string member, or NULL when missing or of another type (hostile input
- * must not reach json-glib's precondition checks). */
-static const char *
-get_string_member (JsonObject *object,
-                   const char *member)
-{
-  JsonNode *node = json_object_get_member (object, member);
-
-  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node) ||
-      json_node_get_value_type (node) != G_TYPE_STRING)
-    return NULL;
-  return json_node_get_string (node);
-}
 
 void
 hallway_listing_entry_free (HallwayListingEntry *entry)
@@ -56,24 +43,14 @@ hallway_listing_parse (const char  *data,
 {
   g_autoptr(JsonParser) parser = json_parser_new_immutable ();
   g_autoptr(GPtrArray) entries = NULL;
-  g_autoptr(GError) local_error = NULL;
   JsonNode *root;
   JsonArray *array;
 
-  if (length > HALLWAY_LISTING_MAX_BYTES)
-    {
-      g_set_error_literal (error, HALLWAY_ERROR, HALLWAY_ERROR_INVALID_DATA,
-                           "The folder's listing is too large");
-      return NULL;
-    }
-  if (!json_parser_load_from_data (parser, data, length, &local_error))
-    {
-      g_set_error (error, HALLWAY_ERROR, HALLWAY_ERROR_INVALID_DATA,
-                   "The folder's listing is not valid JSON: %s", local_error->message);
-      return NULL;
-    }
-  root = json_parser_get_root (parser);
-  if (root == NULL || !JSON_NODE_HOLDS_ARRAY (root))
+  root = hallway_json_parse (parser, data, length, HALLWAY_LISTING_MAX_BYTES,
+                             "folder's listing", error);
+  if (root == NULL)
+    return NULL;
+  if (!JSON_NODE_HOLDS_ARRAY (root))
     {
       g_set_error_literal (error, HALLWAY_ERROR, HALLWAY_ERROR_INVALID_DATA,
                            "The folder's listing is not a list");
@@ -101,8 +78,8 @@ hallway_listing_parse (const char  *data,
       if (!JSON_NODE_HOLDS_OBJECT (node))
         continue;
       object = json_node_get_object (node);
-      name = get_string_member (object, "name");
-      type = get_string_member (object, "type");
+      name = hallway_json_get_string (object, "name");
+      type = hallway_json_get_string (object, "type");
       if (name == NULL || !hallway_path_component_is_valid (name, TRUE) ||
           (g_strcmp0 (type, "file") != 0 && g_strcmp0 (type, "folder") != 0))
         continue;
@@ -114,7 +91,7 @@ hallway_listing_parse (const char  *data,
       if (node != NULL && JSON_NODE_HOLDS_VALUE (node) &&
           json_node_get_value_type (node) == G_TYPE_INT64)
         entry->size = MAX (0, json_node_get_int (node));
-      modified = get_string_member (object, "modified");
+      modified = hallway_json_get_string (object, "modified");
       if (modified != NULL && strlen (modified) < 64)
         {
           g_autoptr(GDateTime) when = g_date_time_new_from_iso8601 (modified, NULL);

@@ -14,6 +14,7 @@
 #include <json-glib/json-glib.h>
 
 #include "hallway-error.h"
+#include "hallway-json.h"
 #include "hallway-range.h"
 #include "hallway-txt.h"
 
@@ -303,19 +304,6 @@ hallway_transfer_records_to_json (GPtrArray *records,
   return json_generator_to_data (generator, out_length);
 }
 
-/* A string member, or NULL when missing or of another type. */
-static const char *
-get_string (JsonObject *object,
-            const char *member)
-{
-  JsonNode *node = json_object_get_member (object, member);
-
-  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node) ||
-      json_node_get_value_type (node) != G_TYPE_STRING)
-    return NULL;
-  return json_node_get_string (node);
-}
-
 static gboolean
 get_uint (JsonObject *object,
           const char *member,
@@ -354,17 +342,17 @@ parse_record (JsonNode *node)
     return NULL;
   object = json_node_get_object (node);
 
-  r->id = g_strdup (get_string (object, "id"));
-  r->kind = g_strdup (get_string (object, "kind"));
-  r->state = g_strdup (get_string (object, "state"));
-  r->peer_id = g_strdup (get_string (object, "peer"));
-  r->peer_name = g_strdup (get_string (object, "peer_name"));
-  r->share_id = g_strdup (get_string (object, "share"));
-  r->share_name = g_strdup (get_string (object, "share_name"));
-  r->path = g_strdup (get_string (object, "path"));
-  r->destination = g_strdup (get_string (object, "destination"));
-  r->current = g_strdup (get_string (object, "current"));
-  r->current_etag = g_strdup (get_string (object, "current_etag"));
+  r->id = g_strdup (hallway_json_get_string (object, "id"));
+  r->kind = g_strdup (hallway_json_get_string (object, "kind"));
+  r->state = g_strdup (hallway_json_get_string (object, "state"));
+  r->peer_id = g_strdup (hallway_json_get_string (object, "peer"));
+  r->peer_name = g_strdup (hallway_json_get_string (object, "peer_name"));
+  r->share_id = g_strdup (hallway_json_get_string (object, "share"));
+  r->share_name = g_strdup (hallway_json_get_string (object, "share_name"));
+  r->path = g_strdup (hallway_json_get_string (object, "path"));
+  r->destination = g_strdup (hallway_json_get_string (object, "destination"));
+  r->current = g_strdup (hallway_json_get_string (object, "current"));
+  r->current_etag = g_strdup (hallway_json_get_string (object, "current_etag"));
 
   if (r->id == NULL || g_strcmp0 (r->kind, "download") != 0 || !is_saved_state (r->state) ||
       r->peer_id == NULL || r->share_id == NULL || r->path == NULL ||
@@ -418,7 +406,6 @@ hallway_transfer_records_parse (const char  *data,
 {
   g_autoptr(JsonParser) parser = json_parser_new_immutable ();
   g_autoptr(GPtrArray) records = NULL;
-  g_autoptr(GError) local_error = NULL;
   JsonNode *root;
   JsonNode *transfers;
   JsonArray *array;
@@ -427,20 +414,11 @@ hallway_transfer_records_parse (const char  *data,
   if (out_n_damaged != NULL)
     *out_n_damaged = 0;
 
-  if (length > HALLWAY_TRANSFER_QUEUE_MAX_BYTES)
-    {
-      g_set_error_literal (error, HALLWAY_ERROR, HALLWAY_ERROR_INVALID_DATA,
-                           "The list of transfers is too large");
-      return NULL;
-    }
-  if (!json_parser_load_from_data (parser, data, length, &local_error))
-    {
-      g_set_error (error, HALLWAY_ERROR, HALLWAY_ERROR_INVALID_DATA,
-                   "The list of transfers is not valid JSON: %s", local_error->message);
-      return NULL;
-    }
-  root = json_parser_get_root (parser);
-  if (root == NULL || !JSON_NODE_HOLDS_OBJECT (root) ||
+  root = hallway_json_parse (parser, data, length, HALLWAY_TRANSFER_QUEUE_MAX_BYTES,
+                             "list of transfers", error);
+  if (root == NULL)
+    return NULL;
+  if (!JSON_NODE_HOLDS_OBJECT (root) ||
       (transfers = json_object_get_member (json_node_get_object (root), "transfers")) == NULL ||
       !JSON_NODE_HOLDS_ARRAY (transfers))
     {
