@@ -3,8 +3,9 @@
  * SPDX-License-Identifier: GPL-3.0-or-later
  *
  * hallwayd's transfer engine: copies files and whole folders from a
- * neighbour's share, a few transfers at a time, each fetching its files one
- * after the other over a kept-alive connection.
+ * neighbour's share (downloads) or into a neighbour's writable share
+ * (uploads), a few transfers at a time, each moving its files one after
+ * the other over a kept-alive connection.
  *
  * Nothing half-written ever carries a final name. A file is written to
  * ".NAME.hallway-part" beside where it goes, fsync'ed, and renamed into
@@ -20,6 +21,28 @@
  * refused, the disk full) fails it with a plain-words error. The queue is
  * saved under $XDG_STATE_HOME/hallway/transfers.json on every change that
  * matters for resuming, so a killed hallwayd continues by itself.
+ *
+ * A downloaded file that was resumed (pieced together from more than one
+ * answer) is checked end to end before it gets its name: the neighbour
+ * computes the original's SHA-256 (GET …?digest=sha256, with its size and
+ * ETag), the part file is hashed in a worker thread, and a mismatch (or an
+ * original that changed meanwhile) empties the part file and fetches the
+ * file again, at most twice in a row. Files copied in one answer are only
+ * size-checked: TLS already guards each answer. The Transfer1 property
+ * "Verified" counts the files checked this way.
+ *
+ * Uploads walk the local tree in a worker thread, then make each folder
+ * with MKCOL (an existing folder is merged into) and send each file with
+ * PUT and "If-None-Match: *", streamed from disk in large blocks; a 412
+ * means the name is taken there and "NAME (2).ext" is tried, so nothing on
+ * the other side is ever replaced. The server writes a PUT into a part
+ * file of its own that it renames only once the body is complete, and it
+ * takes no partial PUT (Content-Range is refused), so an upload cut off by
+ * a network error or a restart of either side sends that file again from
+ * its first byte; files already sent are remembered in the saved queue and
+ * skipped. A file whose 201 was lost (the connection dropped right after
+ * the server placed it) is sent again and lands as "NAME (2).ext": an
+ * extra copy rather than an overwrite.
  */
 #include "config.h"
 
@@ -29,6 +52,7 @@
 #include <fcntl.h>
 #include <glib/gi18n.h>
 #include <glib/gstdio.h>
+#include <json-glib/json-glib.h>
 #include <gio/gunixoutputstream.h>
 #include <stdio.h>
 #include <sys/stat.h>
@@ -38,6 +62,7 @@
 
 #include "hallway-dbus.h"
 #include "hallway-error.h"
+#include "hallway-json.h"
 #include "hallway-listing.h"
 #include "hallway-path.h"
 #include "hallway-transfer.h"
@@ -46,6 +71,7 @@
 #define MAX_ETAG_BYTES 256
 #define LISTING_TIMEOUT_S 15
 #define MAX_COLLISIONS 10000
+#define DIGEST_TIMEOUT_S 120
 
 typedef struct
 {
@@ -88,6 +114,10 @@ struct _Transfer
   guint64                    rate_bytes;
   gint64                     rate_time;
   double                     rate;
+  gboolean                   upload;       /* kind "upload" */
+  guint                      verified;     /* files checked against the neighbour's SHA-256 */
+  guint                      mismatches;   /* of the current file, in a row */
+  guint                      collision;    /* upload: 1, or n of "name (n)" tried next */
 };
 
 struct _HallwayDaemonTransfers
@@ -111,6 +141,8 @@ struct _HallwayDaemonTransfers
 G_DEFINE_FINAL_TYPE (HallwayDaemonTransfers, hallway_daemon_transfers, G_TYPE_OBJECT)
 
 static void transfer_next_file (Transfer *t);
+static void transfer_fetch_file (Transfer *t,
+                                 FileItem *item);
 static void transfer_list_next (Transfer *t);
 static void schedule (HallwayDaemonTransfers *self);
 static void queue_save (HallwayDaemonTransfers *self);
@@ -830,6 +862,9 @@ typedef struct
   guint          stall_id;
   gboolean       stalled;
   GCancellable  *cancellable;
+  char          *etag;         /* (nullable) the version a resume continued */
+  gboolean       resumed;      /* pieced together from more than one answer */
+  char          *sha256;       /* (nullable) what the neighbour says the file hashes to */
 } Attempt;
 
 static void
@@ -843,6 +878,8 @@ attempt_free (Attempt *a)
   g_clear_object (&a->message);
   g_clear_object (&a->cancellable);
   g_free (a->buffer);
+  g_free (a->etag);
+  g_free (a->sha256);
   transfer_unref (a->t);
   g_free (a);
 }
@@ -918,6 +955,7 @@ typedef struct
   char  *dir;
   char  *name;
   gint64 size;
+  char  *sha256;      /* (nullable) checked before the file is placed */
 } PlaceData;
 
 static void
@@ -930,6 +968,7 @@ place_data_free (gpointer data)
   g_free (d->part_path);
   g_free (d->dir);
   g_free (d->name);
+  g_free (d->sha256);
   g_free (d);
 }
 
@@ -950,6 +989,39 @@ place_file_thread (GTask        *task,
       g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_PARTIAL_INPUT,
                                _("The copy of “%s” has the wrong size"), d->name);
       return;
+    }
+  if (d->sha256 != NULL)
+    {
+      g_autoptr(GChecksum) checksum = g_checksum_new (G_CHECKSUM_SHA256);
+      g_autofree guint8 *buffer = g_malloc (HALLWAY_TRANSFER_BLOCK_SIZE);
+      off_t offset = 0;
+      ssize_t n;
+
+      while ((n = pread (d->fd, buffer, HALLWAY_TRANSFER_BLOCK_SIZE, offset)) != 0)
+        {
+          if (n < 0 && errno == EINTR)
+            continue;
+          if (n < 0)
+            {
+              int saved_errno = errno;
+
+              g_task_return_new_error (task, G_IO_ERROR, g_io_error_from_errno (saved_errno),
+                                       "%s", g_strerror (saved_errno));
+              return;
+            }
+          g_checksum_update (checksum, buffer, n);
+          offset += n;
+        }
+      if (g_ascii_strcasecmp (g_checksum_get_string (checksum), d->sha256) != 0)
+        {
+          /* Start the file over: nothing of this copy can be trusted. */
+          if (ftruncate (d->fd, 0) != 0)
+            g_debug ("Could not empty a part file: %s", g_strerror (errno));
+          fremovexattr (d->fd, ETAG_XATTR);
+          g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
+                                   _("The copy of “%s” does not match the original"), d->name);
+          return;
+        }
     }
   fremovexattr (d->fd, ETAG_XATTR);
   if (fsync (d->fd) != 0)
@@ -1019,11 +1091,37 @@ file_placed_cb (GObject      *source,
       attempt_free (a);
       return;
     }
+  if (final_path == NULL && g_error_matches (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA))
+    {
+      FileItem *item = a->item;
+
+      /* The resumed copy differs from the original: redo the file. */
+      log_transfer (t, G_LOG_LEVEL_MESSAGE, error->message);
+      attempt_free (a);
+      g_clear_pointer (&t->record->current_etag, g_free);
+      if (++t->mismatches > 2)
+        {
+          transfer_fail (t, error->message);
+          return;
+        }
+      t->current_bytes = 0;
+      queue_save (t->owner);
+      if (g_str_equal (t->state, "running"))
+        transfer_fetch_file (t, item);
+      return;
+    }
   if (final_path == NULL)
     {
       attempt_write_error (a, error);
       return;
     }
+  if (a->sha256 != NULL)
+    {
+      t->verified++;
+      hallway_dbus_transfer1_set_verified (t->iface, t->verified);
+      log_transfer (t, G_LOG_LEVEL_DEBUG, "a resumed file matches the original's SHA-256");
+    }
+  t->mismatches = 0;
 
   g_hash_table_add (t->done, g_strdup (a->item->rel));
   g_ptr_array_add (t->record->done, g_strdup (a->item->rel));
@@ -1044,17 +1142,14 @@ file_placed_cb (GObject      *source,
 }
 
 static void
-attempt_complete (Attempt *a)
+attempt_place (Attempt *a)
 {
   Transfer *t = a->t;
   g_autoptr(GTask) task = NULL;
   PlaceData *d;
 
-  g_clear_handle_id (&a->stall_id, g_source_remove);
-  g_clear_object (&a->out);
-  g_clear_object (&a->body);
-
   d = g_new0 (PlaceData, 1);
+  d->sha256 = g_strdup (a->sha256);
   d->fd = a->fd;
   a->fd = -1;
   d->part_path = g_strdup (t->part_path);
@@ -1063,9 +1158,101 @@ attempt_complete (Attempt *a)
   d->size = a->file_total;
 
   task = g_task_new (NULL, NULL, file_placed_cb, a);
-  g_task_set_source_tag (task, attempt_complete);
+  g_task_set_source_tag (task, attempt_place);
   g_task_set_task_data (task, d, place_data_free);
   g_task_run_in_thread (task, place_file_thread);
+}
+
+static void
+digest_fetched_cb (GObject      *source,
+                   GAsyncResult *result,
+                   gpointer      user_data)
+{
+  Attempt *a = user_data;
+  Transfer *t = a->t;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GBytes) body = NULL;
+  g_autoptr(JsonParser) parser = json_parser_new_immutable ();
+  JsonObject *object = NULL;
+  const char *sha256 = NULL;
+  const char *etag = NULL;
+  gint64 size = -1;
+
+  body = hallway_client_fetch_finish (HALLWAY_CLIENT (source), result, NULL, &error);
+  if (!attempt_is_current (a))
+    {
+      attempt_free (a);
+      return;
+    }
+  if (body == NULL)
+    {
+      if (error->domain == HALLWAY_ERROR && error->code != HALLWAY_ERROR_PEER_GONE)
+        {
+          /* An older neighbour that computes no digest: sizes were checked. */
+          log_transfer (t, G_LOG_LEVEL_DEBUG, "no digest to verify a resumed file with");
+          attempt_place (a);
+        }
+      else
+        attempt_network_error (a, error);
+      return;
+    }
+
+  if (json_parser_load_from_data (parser, g_bytes_get_data (body, NULL), g_bytes_get_size (body),
+                                  NULL) &&
+      JSON_NODE_HOLDS_OBJECT (json_parser_get_root (parser)))
+    {
+      object = json_node_get_object (json_parser_get_root (parser));
+      sha256 = hallway_json_get_string (object, "sha256");
+      etag = hallway_json_get_string (object, "etag");
+      if (json_object_has_member (object, "size") &&
+          JSON_NODE_HOLDS_VALUE (json_object_get_member (object, "size")))
+        size = json_object_get_int_member (object, "size");
+    }
+  if (sha256 == NULL || strlen (sha256) != 64)
+    {
+      log_transfer (t, G_LOG_LEVEL_DEBUG, "no digest to verify a resumed file with");
+      attempt_place (a);
+      return;
+    }
+  if (size != a->file_total || (a->etag != NULL && g_strcmp0 (etag, a->etag) != 0))
+    /* The original changed since: this copy is of neither version. */
+    a->sha256 = g_strdup ("changed");
+  else
+    a->sha256 = g_strdup (sha256);
+  attempt_place (a);
+}
+
+/* A file pieced together from several answers is checked against the
+ * neighbour's SHA-256 of the original before it gets its name. */
+static void
+attempt_complete (Attempt *a)
+{
+  Transfer *t = a->t;
+  g_autofree char *address = NULL;
+  g_autofree char *prefix = NULL;
+  g_autofree char *href = NULL;
+  g_autofree char *uri = NULL;
+  guint16 port = 0;
+
+  g_clear_handle_id (&a->stall_id, g_source_remove);
+  g_clear_object (&a->out);
+  g_clear_object (&a->body);
+
+  if (!a->resumed || a->file_total <= 0)
+    {
+      attempt_place (a);
+      return;
+    }
+  if (!transfer_get_endpoint (t, &address, &port))
+    {
+      attempt_free (a);
+      return;
+    }
+  prefix = g_strdup_printf ("/shares/%s", t->record->share_id);
+  href = hallway_path_join_href (prefix, (const char * const *) a->item->remote, FALSE);
+  uri = g_strconcat (href, "?digest=sha256", NULL);
+  hallway_client_fetch_async (t->owner->client, address, port, uri, t->record->peer_id,
+                              4096, DIGEST_TIMEOUT_S, a->cancellable, digest_fetched_cb, a);
 }
 
 static void body_read_cb (GObject      *source,
@@ -1297,6 +1484,7 @@ file_sent_cb (GObject      *source,
         }
       a->expected = total - a->offset;
       a->file_total = total;
+      a->resumed = a->offset > 0;
       break;
 
     case HALLWAY_TRANSFER_REPLY_RESTART:
@@ -1320,6 +1508,7 @@ file_sent_cb (GObject      *source,
     case HALLWAY_TRANSFER_REPLY_COMPLETE:
       a->expected = 0;
       a->file_total = total;
+      a->resumed = a->offset > 0;
       attempt_complete (a);
       return;
 
@@ -1445,6 +1634,7 @@ transfer_fetch_file (Transfer *t,
   a->fd = fd;
   a->expected = -1;
   a->offset = hallway_transfer_resume_offset (part_size, etag);
+  a->etag = g_strdup (etag);
   a->cancellable = g_object_ref (t->cancellable);
   t->current_bytes = a->offset;
 
@@ -1491,6 +1681,461 @@ transfer_next_file (Transfer *t)
   transfer_finish (t, "done", NULL);
 }
 
+/* Uploads: into a neighbour's writable share.
+ *
+ * The local tree is walked in a worker thread; then, one after the other,
+ * each folder is made with MKCOL (an existing one is merged into) and each
+ * file sent with PUT and "If-None-Match: *", so nothing on the other side
+ * is ever replaced: a 412 tries "name (2).ext" and so on. The server writes
+ * a PUT to a part file it renames only when the body is complete, and it
+ * takes no partial PUT, so a file cut off by a network error is sent again
+ * from its start. */
+
+typedef struct
+{
+  char   *root;       /* the local file or folder */
+  char   *remote_dir; /* the folder in the share */
+} WalkData;
+
+static void
+walk_data_free (gpointer data)
+{
+  WalkData *d = data;
+
+  g_free (d->root);
+  g_free (d->remote_dir);
+  g_free (d);
+}
+
+/* Items in the order they are sent: a folder before what it holds.
+ * local_dir is the item's local path; size is -1 for a folder. */
+static gboolean
+walk_local (const char  *path,
+            const char  *rel,
+            GStrv        remote,
+            GPtrArray   *items,
+            GError     **error)
+{
+  g_autofree char *name = g_path_get_basename (path);
+  GStatBuf st;
+  FileItem *item;
+
+  if (g_lstat (path, &st) != 0)
+    {
+      int saved_errno = errno;
+
+      g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved_errno),
+                   /* Translators: %1$s is a file, %2$s the system's reason. */
+                   _("Could not read “%1$s”: %2$s"), path, g_strerror (saved_errno));
+      return FALSE;
+    }
+  if (!S_ISDIR (st.st_mode) && !S_ISREG (st.st_mode))
+    return TRUE;   /* links, sockets, devices: not copied */
+
+  item = g_new0 (FileItem, 1);
+  item->rel = g_strdup (rel);
+  item->remote = strv_append ((const char * const *) remote, name);
+  item->local_dir = g_strdup (path);
+  item->name = g_strdup (name);
+  item->size = S_ISDIR (st.st_mode) ? -1 : st.st_size;
+  g_ptr_array_add (items, item);
+
+  if (S_ISDIR (st.st_mode))
+    {
+      g_autoptr(GDir) dir = g_dir_open (path, 0, error);
+      g_autoptr(GPtrArray) names = g_ptr_array_new_with_free_func (g_free);
+      GStrv child_remote = item->remote;
+      const char *child;
+
+      if (dir == NULL)
+        return FALSE;
+      while ((child = g_dir_read_name (dir)) != NULL)
+        g_ptr_array_add (names, g_strdup (child));
+      g_ptr_array_sort (names, (GCompareFunc) g_strcmp0);
+      for (guint i = 0; i < names->len; i++)
+        {
+          const char *child_name = *(char **) &names->pdata[i];
+          g_autofree char *child_path = g_build_filename (path, child_name, NULL);
+          g_autofree char *child_rel = join_rel (rel, child_name);
+
+          if (g_str_has_suffix (child_name, HALLWAY_TRANSFER_PART_SUFFIX))
+            continue;
+          if (!walk_local (child_path, child_rel, child_remote, items, error))
+            return FALSE;
+        }
+    }
+  return TRUE;
+}
+
+static void
+walk_thread (GTask        *task,
+             gpointer      source_object,
+             gpointer      task_data,
+             GCancellable *cancellable)
+{
+  WalkData *d = task_data;
+  g_autoptr(GPtrArray) items = g_ptr_array_new_with_free_func (file_item_free);
+  g_autoptr(GError) error = NULL;
+  g_autofree char *name = g_path_get_basename (d->root);
+  g_auto(GStrv) remote = split_path (d->remote_dir);
+
+  if (!walk_local (d->root, name, remote, items, &error))
+    g_task_return_error (task, g_steal_pointer (&error));
+  else
+    g_task_return_pointer (task, g_steal_pointer (&items), (GDestroyNotify) g_ptr_array_unref);
+}
+
+typedef struct
+{
+  Transfer *t;           /* (owned) */
+  guint     generation;
+} WalkJob;
+
+static void upload_next (Transfer *t);
+
+static void
+walked_cb (GObject      *source,
+           GAsyncResult *result,
+           gpointer      user_data)
+{
+  WalkJob *job = user_data;
+  g_autoptr(Transfer) t = job->t;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) items = g_task_propagate_pointer (G_TASK (result), &error);
+  guint64 total = 0;
+  guint files = 0;
+  guint files_done = 0;
+
+  if (!transfer_is_current (t, job->generation))
+    {
+      g_free (job);
+      return;
+    }
+  g_free (job);
+  if (items == NULL)
+    {
+      transfer_fail (t, error->message);
+      return;
+    }
+
+  t->done_bytes = 0;
+  for (guint i = 0; i < items->len; i++)
+    {
+      FileItem *item = g_ptr_array_index (items, i);
+
+      if (item->size < 0)
+        continue;
+      files++;
+      total += item->size;
+      if (g_hash_table_contains (t->done, item->rel))
+        {
+          files_done++;
+          t->done_bytes += item->size;
+        }
+    }
+  g_ptr_array_unref (t->files);
+  t->files = g_steal_pointer (&items);
+  t->record->total = total;
+  t->record->files = files;
+  t->record->files_done = files_done;
+  t->listed = TRUE;
+  t->next_file = 0;
+  t->collision = 1;
+  transfer_update_progress (t);
+  queue_save (t->owner);
+  upload_next (t);
+}
+
+static void
+upload_start (Transfer *t)
+{
+  g_autoptr(GTask) task = NULL;
+  WalkData *d = g_new0 (WalkData, 1);
+  WalkJob *job = g_new0 (WalkJob, 1);
+
+  d->root = g_strdup (t->record->destination);
+  d->remote_dir = g_strdup (t->record->path);
+  job->t = transfer_ref (t);
+  job->generation = t->generation;
+  task = g_task_new (NULL, NULL, walked_cb, job);
+  g_task_set_source_tag (task, upload_start);
+  g_task_set_task_data (task, d, walk_data_free);
+  g_task_run_in_thread (task, walk_thread);
+}
+
+typedef struct
+{
+  Transfer     *t;            /* (owned) */
+  guint         generation;
+  FileItem     *item;         /* (unowned): t->files holds it */
+  SoupMessage  *message;
+  GCancellable *cancellable;
+  guint         stall_id;
+  gboolean      stalled;
+  gint64        size;         /* what is sent */
+  gint64        sent;
+} Upload;
+
+static void
+upload_free (Upload *u)
+{
+  g_clear_handle_id (&u->stall_id, g_source_remove);
+  if (u->message != NULL)
+    g_signal_handlers_disconnect_by_data (u->message, u);
+  g_clear_object (&u->message);
+  g_clear_object (&u->cancellable);
+  transfer_unref (u->t);
+  g_free (u);
+}
+
+static gboolean
+upload_stall_cb (gpointer user_data)
+{
+  Upload *u = user_data;
+
+  u->stall_id = 0;
+  u->stalled = TRUE;
+  g_cancellable_cancel (u->cancellable);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+upload_arm_stall (Upload *u)
+{
+  g_clear_handle_id (&u->stall_id, g_source_remove);
+  u->stall_id = g_timeout_add_seconds (HALLWAY_TRANSFER_STALL_S, upload_stall_cb, u);
+}
+
+static void
+wrote_body_data_cb (SoupMessage *message,
+                    guint        chunk_size,
+                    Upload      *u)
+{
+  if (!transfer_is_current (u->t, u->generation))
+    return;
+  u->sent += chunk_size;
+  u->t->current_bytes = MIN (u->sent, u->size);
+  u->t->failures = 0;
+  upload_arm_stall (u);
+}
+
+/* The neighbour's own words for a refusal ({"error", "message"}), if any. */
+static char *
+dup_refusal (SoupMessage *message,
+             GBytes      *body)
+{
+  g_autoptr(JsonParser) parser = json_parser_new_immutable ();
+  gsize length = 0;
+  const char *data = body != NULL ? g_bytes_get_data (body, &length) : NULL;
+
+  if (length > 0 && length <= 64 * 1024 &&
+      json_parser_load_from_data (parser, data, length, NULL) &&
+      JSON_NODE_HOLDS_OBJECT (json_parser_get_root (parser)))
+    {
+      JsonObject *object = json_node_get_object (json_parser_get_root (parser));
+      const char *text = hallway_json_get_string (object, "message");
+
+      if (text != NULL && g_utf8_validate (text, -1, NULL) && strlen (text) < 1024)
+        return g_strdup (text);
+    }
+  /* Translators: %u is an HTTP status code, %s its reason. */
+  return g_strdup_printf (_("It answered “%u %s”"), soup_message_get_status (message),
+                          soup_message_get_reason_phrase (message));
+}
+
+static void
+upload_sent_cb (GObject      *source,
+                GAsyncResult *result,
+                gpointer      user_data)
+{
+  Upload *u = user_data;
+  Transfer *t = u->t;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GBytes) body = NULL;
+  gboolean folder = u->item->size < 0;
+  guint status;
+
+  body = soup_session_send_and_read_finish (SOUP_SESSION (source), result, &error);
+  g_clear_handle_id (&u->stall_id, g_source_remove);
+  if (!transfer_is_current (t, u->generation))
+    {
+      upload_free (u);
+      return;
+    }
+  if (body == NULL)
+    {
+      if (u->stalled)
+        {
+          g_clear_error (&error);
+          error = g_error_new (G_IO_ERROR, G_IO_ERROR_TIMED_OUT, _("no data for %u seconds"),
+                               HALLWAY_TRANSFER_STALL_S);
+        }
+      transfer_network_error (t, error);
+      upload_free (u);
+      return;
+    }
+  if (!hallway_client_check_message (u->message, &error))
+    {
+      transfer_fail (t, error->message);
+      upload_free (u);
+      return;
+    }
+
+  status = soup_message_get_status (u->message);
+  if (status == SOUP_STATUS_CREATED || status == SOUP_STATUS_NO_CONTENT ||
+      status == SOUP_STATUS_OK || (folder && status == SOUP_STATUS_METHOD_NOT_ALLOWED))
+    {
+      /* 405 to MKCOL: the folder is there already; merge into it. */
+      if (!folder)
+        {
+          g_hash_table_add (t->done, g_strdup (u->item->rel));
+          g_ptr_array_add (t->record->done, g_strdup (u->item->rel));
+          t->record->files_done++;
+          t->record->total = t->record->total - u->item->size + u->size;
+          t->done_bytes += u->size;
+          t->current_bytes = 0;
+          transfer_update_progress (t);
+          queue_save (t->owner);
+        }
+      t->next_file++;
+      t->collision = 1;
+      upload_free (u);
+      upload_next (t);
+      return;
+    }
+  if (status == SOUP_STATUS_PRECONDITION_FAILED && !folder && t->collision < MAX_COLLISIONS)
+    {
+      /* The name is taken there: try the next one. */
+      t->collision++;
+      t->current_bytes = 0;
+      upload_free (u);
+      upload_next (t);
+      return;
+    }
+  if (status >= 500 && status != SOUP_STATUS_INSUFFICIENT_STORAGE &&
+      status != SOUP_STATUS_NOT_IMPLEMENTED)
+    {
+      g_autoptr(GError) http_error = g_error_new (HALLWAY_ERROR, HALLWAY_ERROR_PEER_GONE,
+                                                  _("it answered “%u %s”"), status,
+                                                  soup_message_get_reason_phrase (u->message));
+      transfer_network_error (t, http_error);
+      upload_free (u);
+      return;
+    }
+
+  {
+    g_autofree char *why = dup_refusal (u->message, body);
+    g_autofree char *message = NULL;
+
+    if (strchr (u->item->rel, '/') == NULL)
+      message = g_steal_pointer (&why);   /* the transfer's own item: its name is known */
+    else
+      /* Translators: %1$s is a file or folder, %2$s the neighbour's reason. */
+      message = g_strdup_printf (_("Could not copy “%1$s”: %2$s"), u->item->rel, why);
+    transfer_fail (t, message);
+    upload_free (u);
+  }
+}
+
+static void
+upload_item (Transfer *t,
+             FileItem *item)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *address = NULL;
+  g_autofree char *prefix = NULL;
+  g_autofree char *href = NULL;
+  g_auto(GStrv) remote = g_strdupv (item->remote);
+  gboolean folder = item->size < 0;
+  guint16 port = 0;
+  Upload *u;
+
+  if (!transfer_get_endpoint (t, &address, &port))
+    return;
+
+  if (!folder && t->collision > 1)
+    {
+      guint last = g_strv_length (remote) - 1;
+
+      g_free (remote[last]);
+      remote[last] = hallway_transfer_collision_name (item->name, t->collision);
+    }
+
+  u = g_new0 (Upload, 1);
+  u->t = transfer_ref (t);
+  u->generation = t->generation;
+  u->item = item;
+  u->cancellable = g_object_ref (t->cancellable);
+  prefix = g_strdup_printf ("/shares/%s", t->record->share_id);
+  href = hallway_path_join_href (prefix, (const char * const *) remote, folder);
+  u->message = hallway_client_new_message (t->owner->client, folder ? "MKCOL" : SOUP_METHOD_PUT,
+                                           address, port, href, t->record->peer_id, &error);
+  if (u->message == NULL)
+    {
+      transfer_fail (t, error->message);
+      upload_free (u);
+      return;
+    }
+
+  if (!folder)
+    {
+      g_autoptr(GFile) file = g_file_new_for_path (item->local_dir);
+      g_autoptr(GFileInputStream) in = NULL;
+      g_autoptr(GFileInfo) info = NULL;
+      g_autoptr(GInputStream) buffered = NULL;
+
+      in = g_file_read (file, NULL, &error);
+      if (in != NULL)
+        info = g_file_input_stream_query_info (in, G_FILE_ATTRIBUTE_STANDARD_SIZE, NULL, &error);
+      if (info == NULL)
+        {
+          g_autofree char *message = NULL;
+
+          /* Translators: %1$s is a file, %2$s the system's reason. */
+          message = g_strdup_printf (_("Could not read “%1$s”: %2$s"), item->local_dir,
+                                     error->message);
+          transfer_fail (t, message);
+          upload_free (u);
+          return;
+        }
+      u->size = g_file_info_get_size (info);
+      /* Read from disk in large blocks, whatever size libsoup writes in. */
+      buffered = g_buffered_input_stream_new_sized (G_INPUT_STREAM (in),
+                                                    HALLWAY_TRANSFER_BLOCK_SIZE);
+      soup_message_headers_replace (soup_message_get_request_headers (u->message),
+                                    "If-None-Match", "*");
+      soup_message_set_request_body (u->message, "application/octet-stream", buffered,
+                                     u->size);
+      g_signal_connect (u->message, "wrote-body-data", G_CALLBACK (wrote_body_data_cb), u);
+      g_free (t->record->current);
+      t->record->current = g_strdup (item->rel);
+    }
+  t->current_bytes = 0;
+
+  upload_arm_stall (u);
+  soup_session_send_and_read_async (hallway_client_get_session (t->owner->client), u->message,
+                                    G_PRIORITY_DEFAULT, u->cancellable, upload_sent_cb, u);
+}
+
+static void
+upload_next (Transfer *t)
+{
+  while (t->next_file < t->files->len)
+    {
+      FileItem *item = g_ptr_array_index (t->files, t->next_file);
+
+      if (item->size < 0 || !g_hash_table_contains (t->done, item->rel))
+        {
+          upload_item (t, item);
+          return;
+        }
+      t->next_file++;
+    }
+
+  g_clear_pointer (&t->record->current, g_free);
+  transfer_finish (t, "done", NULL);
+}
+
 static void
 transfer_run (Transfer *t)
 {
@@ -1500,6 +2145,12 @@ transfer_run (Transfer *t)
   t->rate = 0;
   t->rate_time = 0;
 
+  if (t->upload)
+    {
+      /* Walked again each time: the local tree may have changed. */
+      upload_start (t);
+      return;
+    }
   if (!t->listed)
     transfer_list_start (t);
   else
@@ -1720,12 +2371,15 @@ transfer_add (HallwayDaemonTransfers *self,
   t->object = hallway_dbus_object_skeleton_new (object_path);
   t->iface = hallway_dbus_transfer1_skeleton_new ();
   hallway_dbus_transfer1_set_id (t->iface, record->id);
-  hallway_dbus_transfer1_set_kind (t->iface, "download");
+  t->upload = g_strcmp0 (record->kind, "upload") == 0;
+  t->collision = 1;
+  hallway_dbus_transfer1_set_kind (t->iface, t->upload ? "upload" : "download");
   hallway_dbus_transfer1_set_state (t->iface, "queued");
   hallway_dbus_transfer1_set_peer (t->iface, record->peer_id);
   hallway_dbus_transfer1_set_peer_name (t->iface, record->peer_name);
-  hallway_dbus_transfer1_set_path (t->iface, display_path);
-  hallway_dbus_transfer1_set_destination (t->iface, record->destination);
+  hallway_dbus_transfer1_set_path (t->iface, t->upload ? record->destination : display_path);
+  hallway_dbus_transfer1_set_destination (t->iface,
+                                          t->upload ? display_path : record->destination);
   hallway_dbus_transfer1_set_bytes (t->iface, record->bytes);
   hallway_dbus_transfer1_set_total (t->iface, record->total);
   hallway_dbus_transfer1_set_rate (t->iface, 0);
@@ -1733,6 +2387,7 @@ transfer_add (HallwayDaemonTransfers *self,
   hallway_dbus_transfer1_set_error (t->iface, "");
   hallway_dbus_transfer1_set_files (t->iface, record->files);
   hallway_dbus_transfer1_set_files_done (t->iface, record->files_done);
+  hallway_dbus_transfer1_set_verified (t->iface, 0);
   hallway_dbus_object_skeleton_set_transfer1 (t->object, t->iface);
   g_signal_connect (t->iface, "handle-cancel", G_CALLBACK (handle_cancel_cb), t);
 
@@ -1860,6 +2515,122 @@ hallway_daemon_transfers_download (HallwayDaemonTransfers  *self,
       record->share_name = g_strdup (share_name);
       record->path = g_strdup (g_ptr_array_index (normalized, i));
       record->destination = g_strdup (canonical);
+      t = transfer_add (self, record);
+      log_transfer (t, G_LOG_LEVEL_DEBUG, "queued");
+      g_strv_builder_add (builder, g_dbus_object_get_object_path (G_DBUS_OBJECT (t->object)));
+    }
+
+  queue_save (self);
+  schedule (self);
+  return g_strv_builder_end (builder);
+}
+
+/**
+ * hallway_daemon_transfers_upload:
+ * @self: a #HallwayDaemonTransfers
+ * @peer: a neighbour's device id or object path
+ * @share: the name or id of one of its shared folders
+ * @remote_dir: the folder in that share to copy into, "" for its top
+ * @local_paths: local files or folders (absolute)
+ * @error: return location for a #GError
+ *
+ * Queues one upload per local path.
+ *
+ * Returns: (transfer full): the object paths of the new transfers
+ */
+GStrv
+hallway_daemon_transfers_upload (HallwayDaemonTransfers  *self,
+                                 const char              *peer,
+                                 const char              *share,
+                                 const char              *remote_dir,
+                                 const char * const      *local_paths,
+                                 GError                 **error)
+{
+  g_autoptr(GStrvBuilder) builder = g_strv_builder_new ();
+  g_autoptr(GPtrArray) locals = g_ptr_array_new_with_free_func (g_free);
+  g_autofree char *peer_id = NULL;
+  g_autofree char *peer_name = NULL;
+  g_autofree char *share_id = NULL;
+  g_autofree char *share_name = NULL;
+  g_autofree char *dir = NULL;
+  g_auto(GStrv) components = NULL;
+
+  g_return_val_if_fail (HALLWAY_IS_DAEMON_TRANSFERS (self), NULL);
+
+  if (self->peers == NULL ||
+      !hallway_daemon_peers_lookup (self->peers, peer, &peer_id, &peer_name, NULL))
+    {
+      g_set_error (error, HALLWAY_ERROR, HALLWAY_ERROR_NOT_FOUND,
+                   _("No neighbour “%s” is known"), peer);
+      return NULL;
+    }
+  if (g_strcmp0 (hallway_daemon_peers_get_problem (self->peers, peer_id), "") != 0)
+    {
+      g_set_error_literal (error, HALLWAY_ERROR, HALLWAY_ERROR_ACCESS_DENIED,
+                           _("This computer's identity is in doubt; nothing is copied to it "
+                             "until that is settled"));
+      return NULL;
+    }
+  if (!hallway_daemon_peers_find_share (self->peers, peer_id, share, &share_id, &share_name))
+    {
+      g_set_error (error, HALLWAY_ERROR, HALLWAY_ERROR_NOT_FOUND,
+                   _("“%s” shares no folder called “%s” with this computer"), peer_name, share);
+      return NULL;
+    }
+  components = split_path (remote_dir != NULL ? remote_dir : "");
+  for (guint j = 0; components[j] != NULL; j++)
+    if (!hallway_path_component_is_valid (components[j], TRUE))
+      {
+        g_set_error (error, HALLWAY_ERROR, HALLWAY_ERROR_INVALID_ARGUMENT,
+                     _("“%s” is not a valid name"), components[j]);
+        return NULL;
+      }
+  dir = g_strjoinv ("/", components);
+  if (local_paths == NULL || local_paths[0] == NULL)
+    {
+      g_set_error_literal (error, HALLWAY_ERROR, HALLWAY_ERROR_INVALID_ARGUMENT,
+                           _("Nothing to copy was given"));
+      return NULL;
+    }
+
+  /* Check every path before queueing any. */
+  for (guint i = 0; local_paths[i] != NULL; i++)
+    {
+      g_autofree char *canonical = NULL;
+      g_autofree char *name = NULL;
+
+      if (!g_path_is_absolute (local_paths[i]) ||
+          !g_file_test (local_paths[i], G_FILE_TEST_EXISTS))
+        {
+          g_set_error (error, HALLWAY_ERROR, HALLWAY_ERROR_INVALID_ARGUMENT,
+                       _("“%s” is not a file or folder on this computer"), local_paths[i]);
+          return NULL;
+        }
+      canonical = g_canonicalize_filename (local_paths[i], NULL);
+      name = g_path_get_basename (canonical);
+      if (!hallway_path_component_is_valid (name, TRUE))
+        {
+          g_set_error (error, HALLWAY_ERROR, HALLWAY_ERROR_INVALID_ARGUMENT,
+                       _("“%s” is not a valid name"), name);
+          return NULL;
+        }
+      g_ptr_array_add (locals, g_steal_pointer (&canonical));
+    }
+
+  for (guint i = 0; i < locals->len; i++)
+    {
+      HallwayTransferRecord *record = hallway_transfer_record_new ();
+      Transfer *t;
+
+      record->id = g_strdup_printf ("%u", self->next_id++);
+      record->kind = g_strdup ("upload");
+      record->state = g_strdup ("queued");
+      record->peer_id = g_strdup (peer_id);
+      record->peer_name = g_strdup (peer_name);
+      record->share_id = g_strdup (share_id);
+      record->share_name = g_strdup (share_name);
+      record->path = g_strdup (dir);
+      record->destination = g_strdup (g_ptr_array_index (locals, i));
       t = transfer_add (self, record);
       log_transfer (t, G_LOG_LEVEL_DEBUG, "queued");
       g_strv_builder_add (builder, g_dbus_object_get_object_path (G_DBUS_OBJECT (t->object)));

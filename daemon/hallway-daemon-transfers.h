@@ -47,5 +47,12 @@ GStrv                   hallway_daemon_transfers_download (HallwayDaemonTransfer
                                                            const char * const       *paths,
                                                            const char               *destination,
                                                            GError                  **error);
+G_GNUC_WARN_UNUSED_RESULT
+GStrv                   hallway_daemon_transfers_upload   (HallwayDaemonTransfers   *self,
+                                                           const char               *peer,
+                                                           const char               *share,
+                                                           const char               *remote_dir,
+                                                           const char * const       *local_paths,
+                                                           GError                  **error);
 
 G_END_DECLS

@@ -1184,6 +1184,209 @@ send_folder (WebdavRequest *req,
     }
 }
 
+/* GET …?digest=sha256: the SHA-256 of a file, so that a client that
+ * resumed a download can check what it pieced together, end to end. The
+ * file is read in a worker thread in large blocks, a few at a time; the
+ * request waits, paused, meanwhile. A file that changes while it is read
+ * is answered with 503, to be asked again. */
+
+#define DIGEST_MAX_RUNNING 2
+#define DIGEST_BLOCK_SIZE  (256 * 1024)
+
+typedef struct
+{
+  SoupServerMessage *msg;     /* (owned) */
+  int                fd;
+  WebdavStat         st;      /* when the request came */
+  gint               gone;    /* (atomic) the client went away meanwhile */
+} DigestJob;
+
+typedef struct
+{
+  char       *hex;
+  WebdavStat  st;             /* after reading */
+  gboolean    changed;
+} DigestResult;
+
+static guint  digests_running;
+static GQueue digests_waiting = G_QUEUE_INIT;
+
+static void digest_start (DigestJob *job);
+
+static void
+digest_job_free (DigestJob *job)
+{
+  g_signal_handlers_disconnect_by_data (job->msg, job);
+  g_clear_object (&job->msg);
+  if (job->fd >= 0)
+    close (job->fd);
+  g_free (job);
+}
+
+static void
+digest_result_free (DigestResult *result)
+{
+  g_free (result->hex);
+  g_free (result);
+}
+
+static void
+digest_msg_gone_cb (SoupServerMessage *msg,
+                    DigestJob         *job)
+{
+  g_atomic_int_set (&job->gone, TRUE);
+}
+
+static void
+digest_thread (GTask        *task,
+               gpointer      source_object,
+               gpointer      task_data,
+               GCancellable *cancellable)
+{
+  DigestJob *job = task_data;
+  g_autoptr(GChecksum) checksum = g_checksum_new (G_CHECKSUM_SHA256);
+  g_autofree guint8 *buffer = g_malloc (DIGEST_BLOCK_SIZE);
+  DigestResult *result = g_new0 (DigestResult, 1);
+  off_t offset = 0;
+
+  for (;;)
+    {
+      ssize_t n = pread (job->fd, buffer, DIGEST_BLOCK_SIZE, offset);
+
+      if (n < 0 && errno == EINTR)
+        continue;
+      if (n < 0)
+        {
+          int saved_errno = errno;
+
+          digest_result_free (result);
+          g_task_return_new_error (task, G_IO_ERROR, g_io_error_from_errno (saved_errno),
+                                   "%s", g_strerror (saved_errno));
+          return;
+        }
+      if (n == 0 || g_atomic_int_get (&job->gone))
+        break;
+      g_checksum_update (checksum, buffer, n);
+      offset += n;
+    }
+
+  result->hex = g_strdup (g_checksum_get_string (checksum));
+  result->changed = !_webdav_stat_fd (job->fd, &result->st) ||
+                    result->st.size != job->st.size || result->st.size != offset ||
+                    result->st.mtime_nsec != job->st.mtime_nsec;
+  g_task_return_pointer (task, result, (GDestroyNotify) digest_result_free);
+}
+
+static void
+digest_done_cb (GObject      *source,
+                GAsyncResult *res,
+                gpointer      user_data)
+{
+  DigestJob *job = g_task_get_task_data (G_TASK (res));
+  g_autoptr(GError) error = NULL;
+  DigestResult *result = g_task_propagate_pointer (G_TASK (res), &error);
+
+  digests_running--;
+  if (!g_atomic_int_get (&job->gone))
+    {
+      if (result == NULL)
+        _webdav_reply_error (job->msg, SOUP_STATUS_INTERNAL_SERVER_ERROR,
+                             _("Could not read the file"));
+      else if (result->changed)
+        {
+          soup_message_headers_replace (soup_server_message_get_response_headers (job->msg),
+                                        "Retry-After", "1");
+          _webdav_reply_error (job->msg, SOUP_STATUS_SERVICE_UNAVAILABLE,
+                               _("The file changed while it was read"));
+        }
+      else
+        {
+          g_autoptr(JsonBuilder) builder = json_builder_new ();
+          g_autoptr(JsonGenerator) generator = json_generator_new ();
+          g_autoptr(JsonNode) root = NULL;
+          g_autofree char *etag = _webdav_etag (&result->st);
+          char *body;
+          gsize length;
+
+          json_builder_begin_object (builder);
+          json_builder_set_member_name (builder, "sha256");
+          json_builder_add_string_value (builder, result->hex);
+          json_builder_set_member_name (builder, "size");
+          json_builder_add_int_value (builder, result->st.size);
+          json_builder_set_member_name (builder, "etag");
+          json_builder_add_string_value (builder, etag);
+          json_builder_end_object (builder);
+          root = json_builder_get_root (builder);
+          json_generator_set_root (generator, root);
+          body = json_generator_to_data (generator, &length);
+          soup_message_headers_replace (soup_server_message_get_response_headers (job->msg),
+                                        "Cache-Control", "no-store");
+          soup_server_message_set_status (job->msg, SOUP_STATUS_OK, NULL);
+          soup_server_message_set_response (job->msg, "application/json", SOUP_MEMORY_TAKE,
+                                            body, length);
+        }
+      soup_server_message_unpause (job->msg);
+    }
+  g_clear_pointer (&result, digest_result_free);
+
+  job = g_queue_pop_head (&digests_waiting);
+  if (job != NULL)
+    digest_start (job);
+}
+
+static void
+digest_start (DigestJob *job)
+{
+  g_autoptr(GTask) task = NULL;
+
+  if (g_atomic_int_get (&job->gone))
+    {
+      digest_job_free (job);
+      job = g_queue_pop_head (&digests_waiting);
+      if (job == NULL)
+        return;
+      digest_start (job);
+      return;
+    }
+  digests_running++;
+  task = g_task_new (NULL, NULL, digest_done_cb, NULL);
+  g_task_set_source_tag (task, digest_start);
+  g_task_set_task_data (task, job, (GDestroyNotify) digest_job_free);
+  g_task_run_in_thread (task, digest_thread);
+}
+
+static gboolean
+wants_digest (WebdavRequest *req)
+{
+  GUri *uri = soup_server_message_get_uri (req->msg);
+  const char *query = uri != NULL ? g_uri_get_query (uri) : NULL;
+  g_autoptr(GHashTable) params = NULL;
+
+  if (query == NULL)
+    return FALSE;
+  params = g_uri_parse_params (query, -1, "&", G_URI_PARAMS_NONE, NULL);
+  return params != NULL && g_strcmp0 (g_hash_table_lookup (params, "digest"), "sha256") == 0;
+}
+
+static void
+send_digest (WebdavRequest    *req,
+             int               fd,
+             const WebdavStat *st)
+{
+  DigestJob *job = g_new0 (DigestJob, 1);
+
+  job->msg = g_object_ref (req->msg);
+  job->fd = fd;
+  job->st = *st;
+  g_signal_connect (job->msg, "finished", G_CALLBACK (digest_msg_gone_cb), job);
+  g_signal_connect (job->msg, "disconnected", G_CALLBACK (digest_msg_gone_cb), job);
+  soup_server_message_pause (job->msg);
+  if (digests_running < DIGEST_MAX_RUNNING)
+    digest_start (job);
+  else
+    g_queue_push_tail (&digests_waiting, job);
+}
+
 static void
 handle_get (WebdavRequest *req,
             gboolean       head)
@@ -1210,6 +1413,8 @@ handle_get (WebdavRequest *req,
 
   if (st.is_dir)
     send_folder (req, fd, head);
+  else if (!head && wants_digest (req))
+    send_digest (req, fd, &st);
   else
     send_file (req, fd, &st, head);
 }

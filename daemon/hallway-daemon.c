@@ -562,6 +562,36 @@ handle_download_cb (HallwayDBusDaemon1    *iface,
 }
 
 static gboolean
+handle_upload_cb (HallwayDBusDaemon1    *iface,
+                  GDBusMethodInvocation *invocation,
+                  const char            *peer,
+                  const char            *share,
+                  const char            *remote_dir,
+                  const char * const    *local_paths,
+                  HallwayDaemon         *self)
+{
+  g_autoptr(GError) error = NULL;
+  g_auto(GStrv) transfers = NULL;
+
+  if (self->transfers == NULL)
+    {
+      g_dbus_method_invocation_return_error (invocation, HALLWAY_ERROR, HALLWAY_ERROR_FAILED,
+                                             "Hallway is still starting");
+      return TRUE;
+    }
+
+  transfers = hallway_daemon_transfers_upload (self->transfers, peer, share, remote_dir,
+                                               local_paths, &error);
+  if (transfers == NULL)
+    {
+      g_dbus_method_invocation_return_gerror (invocation, error);
+      return TRUE;
+    }
+  hallway_dbus_daemon1_complete_upload (iface, invocation, (const char * const *) transfers);
+  return TRUE;
+}
+
+static gboolean
 quit_signal_cb (gpointer user_data)
 {
   HallwayDaemon *self = user_data;
@@ -839,6 +869,7 @@ hallway_daemon_init (HallwayDaemon *self)
   g_signal_connect (self->iface, "handle-add-share", G_CALLBACK (handle_add_share_cb), self);
   g_signal_connect (self->iface, "handle-remove-share", G_CALLBACK (handle_remove_share_cb), self);
   g_signal_connect (self->iface, "handle-download", G_CALLBACK (handle_download_cb), self);
+  g_signal_connect (self->iface, "handle-upload", G_CALLBACK (handle_upload_cb), self);
   self->share_objects = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_object_unref);
   self->webdav_keys = g_ptr_array_new_with_free_func (g_free);
 }

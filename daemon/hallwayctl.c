@@ -1017,6 +1017,8 @@ add_transfer_json (JsonBuilder          *builder,
   json_builder_add_int_value (builder, hallway_dbus_transfer1_get_files (transfer));
   json_builder_set_member_name (builder, "files_done");
   json_builder_add_int_value (builder, hallway_dbus_transfer1_get_files_done (transfer));
+  json_builder_set_member_name (builder, "verified");
+  json_builder_add_int_value (builder, hallway_dbus_transfer1_get_verified (transfer));
   json_builder_end_object (builder);
 }
 
@@ -1249,6 +1251,60 @@ cmd_get (Ctl                *ctl,
   return follow_transfers (ctl, paths);
 }
 
+/* put FILE... PEER/SHARE[/PATH]: the last argument says where. */
+static int
+cmd_put (Ctl                *ctl,
+         const char * const *args,
+         gboolean            wait)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) paths = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr(GPtrArray) locals = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr(HallwayDBusPeer1) peer = NULL;
+  g_auto(GStrv) parts = NULL;
+  g_auto(GStrv) created = NULL;
+  guint n = g_strv_length ((GStrv) args);
+  const char *target;
+
+  if (n < 2)
+    return usage_error ("%s", _("“put” takes FILE… PEER/SHARE[/PATH]"));
+  target = args[n - 1];
+  parts = g_strsplit (target, "/", 3);
+  if (g_strv_length (parts) < 2 || *parts[0] == '\0' || *parts[1] == '\0')
+    return usage_error (_("“%s” does not say where to copy to: use PEER/SHARE[/PATH]"), target);
+
+  for (guint i = 0; i + 1 < n; i++)
+    {
+      g_autofree char *local = g_canonicalize_filename (args[i], NULL);
+
+      if (!g_file_test (local, G_FILE_TEST_EXISTS))
+        return failure (_("“%s” does not exist"), args[i]);
+      g_ptr_array_add (locals, g_steal_pointer (&local));
+    }
+  g_ptr_array_add (locals, NULL);
+
+  peer = ctl_find_peer (ctl, parts[0], &error);
+  if (peer == NULL)
+    return failure ("%s", error->message);
+  if (!hallway_dbus_daemon1_call_upload_sync (ctl->daemon, hallway_dbus_peer1_get_id (peer),
+                                              parts[1], parts[2] != NULL ? parts[2] : "",
+                                              (const char * const *) locals->pdata, &created,
+                                              NULL, &error))
+    return failure (_("Could not copy to “%s”: %s"), target, plain_error_message (error));
+
+  for (guint j = 0; created[j] != NULL; j++)
+    {
+      const char *id = strrchr (created[j], '/');
+
+      g_print ("%s\n", id != NULL ? id + 1 : created[j]);
+      g_ptr_array_add (paths, g_strdup (created[j]));
+    }
+
+  if (!wait)
+    return EXIT_SUCCESS;
+  return follow_transfers (ctl, paths);
+}
+
 static void
 print_transfers (GPtrArray *transfers,
                  gboolean   json,
@@ -1369,6 +1425,8 @@ static const char *help_text =
      "  share list [--json] | share remove NAME\n"
      "  get PEER/SHARE/PATH... [--to DIR] [--wait]\n"
      "                                  copy files or folders here (default: Downloads)\n"
+     "  put FILE... PEER/SHARE[/PATH] [--wait]\n"
+     "                                  copy files or folders into a colleague's share\n"
      "  transfers [--json] [--watch]    copies in progress and finished\n"
      "  cancel ID                       stop a copy; nothing half-copied is left\n");
 
@@ -1485,6 +1543,11 @@ main (int   argc,
       if (argc < 3)
         return usage_error ("%s", _("“get” takes PEER/SHARE/PATH, one or more"));
     }
+  else if (g_str_equal (command, "put"))
+    {
+      if (argc < 4)
+        return usage_error ("%s", _("“put” takes FILE… PEER/SHARE[/PATH]"));
+    }
   else if (g_str_equal (command, "transfers"))
     {
       if (argc != 2)
@@ -1533,6 +1596,8 @@ main (int   argc,
     return cmd_info (&ctl, argv[2], json);
   if (g_str_equal (command, "get"))
     return cmd_get (&ctl, (const char * const *) argv + 2, to, wait_done);
+  if (g_str_equal (command, "put"))
+    return cmd_put (&ctl, (const char * const *) argv + 2, wait_done);
   if (g_str_equal (command, "transfers"))
     return cmd_transfers (&ctl, json, watch);
   if (g_str_equal (command, "cancel"))

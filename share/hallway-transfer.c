@@ -354,7 +354,9 @@ parse_record (JsonNode *node)
   r->current = g_strdup (hallway_json_get_string (object, "current"));
   r->current_etag = g_strdup (hallway_json_get_string (object, "current_etag"));
 
-  if (r->id == NULL || g_strcmp0 (r->kind, "download") != 0 || !is_saved_state (r->state) ||
+  if (r->id == NULL ||
+      (g_strcmp0 (r->kind, "download") != 0 && g_strcmp0 (r->kind, "upload") != 0) ||
+      !is_saved_state (r->state) ||
       r->peer_id == NULL || r->share_id == NULL || r->path == NULL ||
       r->destination == NULL || !g_path_is_absolute (r->destination) ||
       !get_uint (object, "bytes", G_MAXINT64, &r->bytes) ||

@@ -54,14 +54,16 @@ HallwayTransferReply hallway_transfer_classify_reply (guint       status,
 /**
  * HallwayTransferRecord:
  * @id: the transfer's id ("1", "2", …)
- * @kind: "download"
+ * @kind: "download" or "upload"
  * @state: "queued", "running" or "waiting" (the others are not saved)
  * @peer_id: the neighbour's device id
  * @peer_name: its display name when the transfer was asked for
  * @share_id: the id of the neighbour's shared folder
  * @share_name: its name
- * @path: the item in the share, "Reports/2026" ("" for the whole share)
- * @destination: the local folder it is copied into
+ * @path: the item in the share, "Reports/2026" ("" for the whole share);
+ *   for an upload, the folder in the share it is copied into
+ * @destination: the local folder it is copied into; for an upload, the
+ *   local file or folder that is copied
  * @bytes: bytes copied so far
  * @total: bytes in all
  * @files: files in all

@@ -3,9 +3,10 @@
 # Copying from a colleague: b downloads from a's shares with hallwayctl get.
 # A tree of awkward names arrives byte-identical; a large file survives a
 # SIGKILL of the serving hallwayd, of the receiving one, and a cut link,
-# each time continuing where it stopped; a half-copied file is never seen
-# under its real name; nothing is overwritten; cancel and a full disk leave
-# nothing behind.
+# each time continuing where it stopped and checking the pieced-together
+# file against a's SHA-256 (a spoilt part file is caught and the file
+# redone); a half-copied file is never seen under its real name; nothing is
+# overwritten; cancel and a full disk leave nothing behind.
 . "$(dirname "$0")/lib.sh"
 
 lan_up 2
@@ -112,6 +113,7 @@ note "while waiting: $(transfer_field b "$id" error)"
 start_daemon a "Alice Martin" || exit 1
 check "it finishes once a is back" wait_until 60 transfer_is b "$id" state done
 check "the file is byte-identical after a's SIGKILL" cmp "$WORK/big/big.bin" "$WORK/dl-kill-a/big.bin"
+check "the resumed file was verified against a's SHA-256" transfer_is b "$id" verified 1
 check "no part file is left" test ! -e "$WORK/dl-kill-a/.big.bin.hallway-part"
 kill "$WATCHER" 2>/dev/null; wait "$WATCHER" 2>/dev/null
 
@@ -126,12 +128,34 @@ check "a part file holds what arrived ($part_size bytes)" test "$part_size" -gt 
 start_daemon b "Bruno Costa" || exit 1
 check "the restarted hallwayd resumes the saved transfer" wait_until 60 transfer_is b "$id" state done
 check "the file is byte-identical after b's SIGKILL" cmp "$WORK/big/big.bin" "$WORK/dl-kill-b/big.bin"
+check "the resumed file was verified against a's SHA-256 (after b's restart)" \
+  transfer_is b "$id" verified 1
 if grep -q "resuming a file from its part file" "$WORK/hallwayd-b.log"; then
   ok "it continued from the part file rather than starting over"
 else
   not_ok "it continued from the part file rather than starting over"
 fi
 kill "$WATCHER" 2>/dev/null; wait "$WATCHER" 2>/dev/null
+
+# 4b. A resumed copy that differs from the original is caught and redone:
+# b is killed mid-file and the start of its part file spoiled (same size),
+# so the pieced-together file fails the SHA-256 check.
+id=$(start_big "$WORK/dl-spoilt")
+check "the copy gets going" wait_until 30 transfer_mid_file b "$id"
+stop_daemon b KILL
+part="$WORK/dl-spoilt/.big.bin.hallway-part"
+check "a part file holds what arrived" test -s "$part"
+dd if=/dev/zero of="$part" bs=4096 count=16 conv=notrunc status=none
+start_daemon b "Bruno Costa" || exit 1
+check "the spoilt copy still ends done" wait_until 90 transfer_is b "$id" state done
+check "and byte-identical: the mismatch redid the file" \
+  cmp "$WORK/big/big.bin" "$WORK/dl-spoilt/big.bin"
+if grep -q "does not match the original" "$WORK/hallwayd-b.log"; then
+  ok "the mismatch was noticed"
+else
+  not_ok "the mismatch was noticed"
+fi
+check "no part file is left" test ! -e "$part"
 
 # 5. The link is cut mid-file, then restored.
 watch_final "$WORK/dl-cut" big.bin "$BIG_SIZE" & WATCHER=$!

@@ -211,6 +211,52 @@ test_records_round_trip (void)
 }
 
 static void
+test_records_kinds (void)
+{
+  g_autoptr(GPtrArray) records = g_ptr_array_new_with_free_func ((GDestroyNotify) hallway_transfer_record_free);
+  g_autoptr(GPtrArray) parsed = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *text = NULL;
+  HallwayTransferRecord *upload = make_record ("5", "waiting");
+  gsize length = 0;
+  guint damaged = 99;
+  static const char *unknown =
+    "{\"version\": 1, \"transfers\": ["
+    "{\"id\": \"1\", \"kind\": \"teleport\", \"state\": \"queued\", \"peer\": \"p\","
+    " \"share\": \"s\", \"path\": \"\", \"destination\": \"/tmp\", \"bytes\": 0,"
+    " \"total\": 0, \"files\": 0, \"files_done\": 0, \"done\": []}]}";
+
+  g_test_summary ("Uploads are saved and read back like downloads; unknown kinds are skipped");
+
+  g_free (upload->kind);
+  upload->kind = g_strdup ("upload");
+  g_free (upload->path);
+  upload->path = g_strdup ("Inbox/From Bruno");
+  g_free (upload->destination);
+  upload->destination = g_strdup ("/home/bruno/Ünïcødé folder");
+  g_ptr_array_add (records, upload);
+  g_ptr_array_add (records, make_record ("6", "queued"));
+  text = hallway_transfer_records_to_json (records, &length);
+  parsed = hallway_transfer_records_parse (text, length, &damaged, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (damaged, ==, 0);
+  g_assert_cmpuint (parsed->len, ==, 2);
+  g_assert_cmpstr (((HallwayTransferRecord *) g_ptr_array_index (parsed, 0))->kind, ==, "upload");
+  g_assert_cmpstr (((HallwayTransferRecord *) g_ptr_array_index (parsed, 0))->path, ==,
+                   "Inbox/From Bruno");
+  g_assert_cmpstr (((HallwayTransferRecord *) g_ptr_array_index (parsed, 0))->destination, ==,
+                   "/home/bruno/Ünïcødé folder");
+  g_assert_cmpstr (((HallwayTransferRecord *) g_ptr_array_index (parsed, 1))->kind, ==,
+                   "download");
+
+  g_clear_pointer (&parsed, g_ptr_array_unref);
+  parsed = hallway_transfer_records_parse (unknown, strlen (unknown), &damaged, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (parsed->len, ==, 0);
+  g_assert_cmpuint (damaged, ==, 1);
+}
+
+static void
 test_records_damaged (void)
 {
   static const char *text =
@@ -360,6 +406,7 @@ main (int   argc,
   g_test_add_func ("/transfer/resume-bookkeeping", test_resume_bookkeeping);
   g_test_add_func ("/transfer/queue/round-trip", test_records_round_trip);
   g_test_add_func ("/transfer/queue/damaged-entries", test_records_damaged);
+  g_test_add_func ("/transfer/queue/kinds", test_records_kinds);
   g_test_add_func ("/daemon/transfers/persistence", test_engine_persistence);
 
   return g_test_run ();
