@@ -102,6 +102,7 @@ hallway_application_startup (GApplication *application)
   static const char *preferences_accels[] = { "<Control>comma", NULL };
   static const char *search_accels[] = { "<Control>f", NULL };
   static const char *share_accels[] = { "<Control>n", NULL };
+  static const char *download_accels[] = { "<Control>d", NULL };
 
   G_APPLICATION_CLASS (hallway_application_parent_class)->startup (application);
 
@@ -111,6 +112,7 @@ hallway_application_startup (GApplication *application)
   gtk_application_set_accels_for_action (app, "app.preferences", preferences_accels);
   gtk_application_set_accels_for_action (app, "win.search", search_accels);
   gtk_application_set_accels_for_action (app, "win.share-folder", share_accels);
+  gtk_application_set_accels_for_action (app, "win.download", download_accels);
 }
 
 static void

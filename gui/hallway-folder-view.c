@@ -79,6 +79,7 @@ struct _HallwayFolderView
   GtkStack         *stack;
   GtkSpinner       *spinner;
   GtkColumnView    *column_view;
+  GtkWidget        *download_button;
 };
 
 G_DEFINE_FINAL_TYPE (HallwayFolderView, hallway_folder_view, GTK_TYPE_BOX)
@@ -299,6 +300,175 @@ column_view_activated_cb (GtkColumnView     *column_view,
   hallway_folder_view_open (self, position);
 }
 
+/* Downloads */
+
+typedef struct
+{
+  HallwayFolderView *self;    /* (owned) */
+  char              *message; /* (owned) the toast on success */
+  char              *what;    /* (owned) for the error toast */
+} DownloadData;
+
+static void
+download_data_free (DownloadData *data)
+{
+  g_object_unref (data->self);
+  g_free (data->message);
+  g_free (data->what);
+  g_free (data);
+}
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (DownloadData, download_data_free)
+
+static void
+download_done_cb (GObject      *source,
+                  GAsyncResult *result,
+                  gpointer      user_data)
+{
+  g_autoptr(DownloadData) data = user_data;
+  g_auto(GStrv) transfers = NULL;
+  g_autoptr(GError) error = NULL;
+
+  if (!hallway_dbus_daemon1_call_download_finish (HALLWAY_DBUS_DAEMON1 (source), &transfers,
+                                                  result, &error))
+    {
+      g_autofree char *message = NULL;
+
+      g_dbus_error_strip_remote_error (error);
+      g_debug ("Download failed: %s", error->message);
+      /* Translators: the first %s is a file's name (or "3 items"), the second says why. */
+      message = g_strdup_printf (_("Could not download “%s”: %s"), data->what, error->message);
+      hallway_window_toast (GTK_WIDGET (data->self), message);
+      return;
+    }
+  hallway_window_toast_with_button (GTK_WIDGET (data->self), data->message,
+                                    _("Show Transfers"), "win.show-transfers");
+}
+
+/**
+ * hallway_folder_view_download_selection:
+ *
+ * Asks hallwayd to download the selected files and folders into the
+ * window's receiving folder; says so, or why not, in a toast.
+ *
+ * Returns: %TRUE if a download was asked for
+ */
+gboolean
+hallway_folder_view_download_selection (HallwayFolderView *self)
+{
+  GtkSelectionModel *selection;
+  g_autoptr(GtkBitset) selected = NULL;
+  g_autoptr(GPtrArray) paths = NULL;
+  g_autofree char *destination = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GFile) dir = NULL;
+  HallwayDBusDaemon1 *daemon = NULL;
+  GtkRoot *root;
+  DownloadData *data;
+  GtkBitsetIter iter;
+  guint position;
+  guint n;
+
+  g_return_val_if_fail (HALLWAY_IS_FOLDER_VIEW (self), FALSE);
+
+  if (self->peer == NULL || self->share == NULL)
+    return FALSE;
+  selection = gtk_column_view_get_model (self->column_view);
+  selected = gtk_selection_model_get_selection (selection);
+  n = (guint) gtk_bitset_get_size (selected);
+  if (n == 0)
+    return FALSE;
+
+  root = gtk_widget_get_root (GTK_WIDGET (self));
+  if (HALLWAY_IS_WINDOW (root))
+    {
+      daemon = hallway_window_get_daemon (HALLWAY_WINDOW (root));
+      destination = hallway_window_dup_download_dir (HALLWAY_WINDOW (root));
+    }
+  if (daemon == NULL)
+    {
+      hallway_window_toast (GTK_WIDGET (self), _("Hallway's service is not running"));
+      return FALSE;
+    }
+
+  dir = g_file_new_for_path (destination);
+  if (!g_file_make_directory_with_parents (dir, NULL, &error) &&
+      !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_EXISTS))
+    {
+      /* Translators: %s is a folder, e.g. /home/ana/Downloads. */
+      g_autofree char *message = g_strdup_printf (_("Could not make the folder %s for downloads"),
+                                                  destination);
+      g_debug ("%s: %s", destination, error->message);
+      hallway_window_toast (GTK_WIDGET (self), message);
+      return FALSE;
+    }
+
+  paths = g_ptr_array_new_with_free_func (g_free);
+  data = g_new0 (DownloadData, 1);
+  data->self = g_object_ref (self);
+  for (gboolean ok = gtk_bitset_iter_init_first (&iter, selected, &position);
+       ok;
+       ok = gtk_bitset_iter_next (&iter, &position))
+    {
+      g_autoptr(HallwayFolderItem) item = g_list_model_get_item (G_LIST_MODEL (self->sorted), position);
+
+      if (item == NULL)
+        continue;
+      g_ptr_array_add (paths, join_path (self->path, item->name));
+      if (data->what == NULL)
+        data->what = g_strdup (item->name);
+    }
+  g_ptr_array_add (paths, NULL);
+
+  if (n == 1)
+    /* Translators: %s is a file or folder's name. */
+    data->message = g_strdup_printf (_("Downloading “%s”…"), data->what);
+  else
+    {
+      g_free (data->what);
+      data->what = g_strdup_printf (ngettext ("%u item", "%u items", n), n);
+      data->message = g_strdup_printf (ngettext ("Downloading %u item…",
+                                                 "Downloading %u items…", n), n);
+    }
+
+  g_dbus_proxy_set_default_timeout (G_DBUS_PROXY (daemon), 60000);
+  hallway_dbus_daemon1_call_download (daemon,
+                                      g_dbus_proxy_get_object_path (G_DBUS_PROXY (self->peer)),
+                                      self->share,
+                                      (const char * const *) paths->pdata,
+                                      destination, NULL, download_done_cb, data);
+  return TRUE;
+}
+
+static void
+download_clicked_cb (HallwayFolderView *self)
+{
+  hallway_folder_view_download_selection (self);
+}
+
+static void
+selection_changed_cb (GtkSelectionModel *selection,
+                      guint              position,
+                      guint              n_items,
+                      HallwayFolderView *self)
+{
+  g_autoptr(GtkBitset) selected = gtk_selection_model_get_selection (selection);
+
+  gtk_widget_set_sensitive (self->download_button, !gtk_bitset_is_empty (selected));
+}
+
+/**
+ * hallway_folder_view_get_selection:
+ *
+ * Returns: (transfer none): the rows' selection, over the sorted model
+ */
+GtkSelectionModel *
+hallway_folder_view_get_selection (HallwayFolderView *self)
+{
+  g_return_val_if_fail (HALLWAY_IS_FOLDER_VIEW (self), NULL);
+  return gtk_column_view_get_model (self->column_view);
+}
+
 /* Cells */
 
 enum {
@@ -478,6 +648,8 @@ hallway_folder_view_class_init (HallwayFolderViewClass *klass)
   gtk_widget_class_bind_template_child (widget_class, HallwayFolderView, stack);
   gtk_widget_class_bind_template_child (widget_class, HallwayFolderView, spinner);
   gtk_widget_class_bind_template_child (widget_class, HallwayFolderView, column_view);
+  gtk_widget_class_bind_template_child (widget_class, HallwayFolderView, download_button);
+  gtk_widget_class_bind_template_callback (widget_class, download_clicked_cb);
   gtk_widget_class_bind_template_callback (widget_class, column_view_activated_cb);
   gtk_widget_class_bind_template_callback (widget_class, up_clicked_cb);
 
@@ -512,6 +684,7 @@ hallway_folder_view_init (HallwayFolderView *self)
                                           g_object_ref (gtk_column_view_get_sorter (self->column_view)));
   selection = GTK_SELECTION_MODEL (gtk_multi_selection_new (g_object_ref (G_LIST_MODEL (self->sorted))));
   gtk_column_view_set_model (self->column_view, selection);
+  g_signal_connect_object (selection, "selection-changed", G_CALLBACK (selection_changed_cb), self, 0);
   gtk_column_view_sort_by_column (self->column_view, name_column, GTK_SORT_ASCENDING);
 }
 

@@ -30,5 +30,7 @@ gboolean    hallway_folder_view_get_loading  (HallwayFolderView *self);
 GListModel *hallway_folder_view_get_model    (HallwayFolderView *self);
 void        hallway_folder_view_open         (HallwayFolderView *self,
                                               guint              position);
+gboolean    hallway_folder_view_download_selection (HallwayFolderView *self);
+GtkSelectionModel *hallway_folder_view_get_selection (HallwayFolderView *self);
 
 G_END_DECLS

@@ -5,9 +5,11 @@
 
 #include <glib/gi18n.h>
 
+#include "hallway-folder-view.h"
 #include "hallway-my-shares-page.h"
 #include "hallway-peer-page.h"
 #include "hallway-peer-row.h"
+#include "hallway-transfers-page.h"
 
 struct _HallwayWindow
 {
@@ -22,6 +24,8 @@ struct _HallwayWindow
   GtkCustomFilter      *filter;      /* (owned) */
   char                 *search;      /* (owned) casefolded, "" for none */
   char                 *last_toast;  /* (owned) (nullable) */
+  AdwToast             *toast;       /* (unowned) (nullable) the last one, until dismissed */
+  char                 *download_dir; /* (owned) (nullable) NULL for the user's Downloads */
   gboolean              starting;    /* a StartServiceByName is under way */
   gboolean              tried_start;
 
@@ -34,6 +38,7 @@ struct _HallwayWindow
   GtkSearchEntry       *search_entry;
   GtkListBox           *this_computer_list;
   GtkListBoxRow        *this_computer_row;
+  GtkListBoxRow        *transfers_row;
   GtkListBox           *peer_list;
   GtkWidget            *no_peers_label;
   GtkStack             *stack;
@@ -42,6 +47,7 @@ struct _HallwayWindow
   GtkButton            *start_button;
   HallwayMySharesPage  *my_shares_page;
   HallwayPeerPage      *peer_page;
+  HallwayTransfersPage *transfers_page;
 };
 
 G_DEFINE_FINAL_TYPE (HallwayWindow, hallway_window, ADW_TYPE_APPLICATION_WINDOW)
@@ -49,6 +55,7 @@ G_DEFINE_FINAL_TYPE (HallwayWindow, hallway_window, ADW_TYPE_APPLICATION_WINDOW)
 enum {
   PROP_0,
   PROP_CONNECTION,
+  PROP_DOWNLOAD_DIR,
   N_PROPS
 };
 
@@ -84,6 +91,11 @@ update_state (HallwayWindow *self)
     page = "connecting";
   else if (!daemon_is_running (self))
     page = "no-service";
+  else if (gtk_list_box_get_selected_row (self->this_computer_list) == self->transfers_row)
+    {
+      page = "transfers";
+      title = _("Transfers");
+    }
   else if (gtk_list_box_get_selected_row (self->this_computer_list) != NULL)
     {
       page = "mine";
@@ -194,7 +206,10 @@ object_added_cb (GDBusObjectManager *manager,
                  HallwayWindow      *self)
 {
   g_autoptr(HallwayDBusPeer1) peer = hallway_dbus_object_get_peer1 (HALLWAY_DBUS_OBJECT (object));
+  g_autoptr(HallwayDBusTransfer1) transfer = hallway_dbus_object_get_transfer1 (HALLWAY_DBUS_OBJECT (object));
 
+  if (transfer != NULL)
+    hallway_transfers_page_add_transfer (self->transfers_page, transfer);
   if (peer == NULL || find_peer (self, peer, NULL))
     return;
   g_signal_connect_object (peer, "notify::name", G_CALLBACK (peer_name_changed_cb), self, 0);
@@ -209,8 +224,11 @@ object_removed_cb (GDBusObjectManager *manager,
                    HallwayWindow      *self)
 {
   g_autoptr(HallwayDBusPeer1) peer = hallway_dbus_object_get_peer1 (HALLWAY_DBUS_OBJECT (object));
+  g_autoptr(HallwayDBusTransfer1) transfer = hallway_dbus_object_get_transfer1 (HALLWAY_DBUS_OBJECT (object));
   guint position;
 
+  if (transfer != NULL)
+    hallway_transfers_page_remove_transfer (self->transfers_page, transfer);
   if (peer == NULL || !find_peer (self, peer, &position))
     return;
   if (hallway_peer_page_get_peer (self->peer_page) == peer)
@@ -461,6 +479,29 @@ share_folder_action_cb (GtkWidget  *widget,
   hallway_my_shares_page_show_share_dialog (self->my_shares_page);
 }
 
+static void
+download_action_cb (GtkWidget  *widget,
+                    const char *action_name,
+                    GVariant   *parameter)
+{
+  HallwayWindow *self = HALLWAY_WINDOW (widget);
+  HallwayFolderView *view;
+
+  if (g_strcmp0 (gtk_stack_get_visible_child_name (self->stack), "peer") != 0)
+    return;
+  /* Does nothing unless a folder is open with something selected. */
+  view = HALLWAY_FOLDER_VIEW (hallway_peer_page_get_folder_view (self->peer_page));
+  hallway_folder_view_download_selection (view);
+}
+
+static void
+show_transfers_action_cb (GtkWidget  *widget,
+                          const char *action_name,
+                          GVariant   *parameter)
+{
+  hallway_window_show_transfers (HALLWAY_WINDOW (widget));
+}
+
 /* GObject */
 
 static void
@@ -484,6 +525,7 @@ hallway_window_dispose (GObject *object)
 
   g_cancellable_cancel (self->cancellable);
   gtk_widget_dispose_template (GTK_WIDGET (self), HALLWAY_TYPE_WINDOW);
+  self->toast = NULL;
   g_clear_object (&self->filtered);
   g_clear_object (&self->filter);
   g_clear_object (&self->peers);
@@ -502,6 +544,7 @@ hallway_window_finalize (GObject *object)
 
   g_free (self->search);
   g_free (self->last_toast);
+  g_free (self->download_dir);
 
   G_OBJECT_CLASS (hallway_window_parent_class)->finalize (object);
 }
@@ -518,6 +561,9 @@ hallway_window_get_property (GObject    *object,
     {
     case PROP_CONNECTION:
       g_value_set_object (value, self->connection);
+      break;
+    case PROP_DOWNLOAD_DIR:
+      g_value_take_string (value, hallway_window_dup_download_dir (self));
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -536,6 +582,9 @@ hallway_window_set_property (GObject      *object,
     {
     case PROP_CONNECTION:
       self->connection = g_value_dup_object (value);
+      break;
+    case PROP_DOWNLOAD_DIR:
+      hallway_window_set_download_dir (self, g_value_get_string (value));
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -563,10 +612,21 @@ hallway_window_class_init (HallwayWindowClass *klass)
     g_param_spec_object ("connection", NULL, NULL,
                          G_TYPE_DBUS_CONNECTION,
                          G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
+
+  /**
+   * HallwayWindow:download-dir:
+   *
+   * The folder downloads go into; reads as the user's Downloads folder
+   * when unset. Tests set a private one.
+   */
+  properties[PROP_DOWNLOAD_DIR] =
+    g_param_spec_string ("download-dir", NULL, NULL, NULL,
+                         G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
   g_type_ensure (HALLWAY_TYPE_MY_SHARES_PAGE);
   g_type_ensure (HALLWAY_TYPE_PEER_PAGE);
+  g_type_ensure (HALLWAY_TYPE_TRANSFERS_PAGE);
 
   gtk_widget_class_set_template_from_resource (widget_class,
                                                "/io/github/hallwaylan/Hallway/hallway-window.ui");
@@ -579,6 +639,7 @@ hallway_window_class_init (HallwayWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, HallwayWindow, search_entry);
   gtk_widget_class_bind_template_child (widget_class, HallwayWindow, this_computer_list);
   gtk_widget_class_bind_template_child (widget_class, HallwayWindow, this_computer_row);
+  gtk_widget_class_bind_template_child (widget_class, HallwayWindow, transfers_row);
   gtk_widget_class_bind_template_child (widget_class, HallwayWindow, peer_list);
   gtk_widget_class_bind_template_child (widget_class, HallwayWindow, no_peers_label);
   gtk_widget_class_bind_template_child (widget_class, HallwayWindow, stack);
@@ -587,6 +648,7 @@ hallway_window_class_init (HallwayWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, HallwayWindow, start_button);
   gtk_widget_class_bind_template_child (widget_class, HallwayWindow, my_shares_page);
   gtk_widget_class_bind_template_child (widget_class, HallwayWindow, peer_page);
+  gtk_widget_class_bind_template_child (widget_class, HallwayWindow, transfers_page);
   gtk_widget_class_bind_template_callback (widget_class, this_computer_selected_cb);
   gtk_widget_class_bind_template_callback (widget_class, peer_selected_cb);
   gtk_widget_class_bind_template_callback (widget_class, back_clicked_cb);
@@ -595,6 +657,10 @@ hallway_window_class_init (HallwayWindowClass *klass)
 
   gtk_widget_class_install_action (widget_class, "win.search", NULL, search_action_cb);
   gtk_widget_class_install_action (widget_class, "win.share-folder", NULL, share_folder_action_cb);
+  gtk_widget_class_install_action (widget_class, "win.download", NULL, download_action_cb);
+  gtk_widget_class_install_action (widget_class, "win.show-transfers", NULL, show_transfers_action_cb);
+  /* Also without an application (tests); the app sets the same accelerator. */
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_d, GDK_CONTROL_MASK, "win.download", NULL);
 }
 
 static void
@@ -686,6 +752,66 @@ hallway_window_get_ready (HallwayWindow *self)
 }
 
 void
+hallway_window_show_transfers (HallwayWindow *self)
+{
+  g_return_if_fail (HALLWAY_IS_WINDOW (self));
+  gtk_list_box_select_row (self->this_computer_list, self->transfers_row);
+}
+
+/**
+ * hallway_window_get_daemon:
+ *
+ * Returns: (transfer none) (nullable): hallwayd, once reached
+ */
+HallwayDBusDaemon1 *
+hallway_window_get_daemon (HallwayWindow *self)
+{
+  g_return_val_if_fail (HALLWAY_IS_WINDOW (self), NULL);
+  return daemon_is_running (self) ? self->daemon : NULL;
+}
+
+GtkWidget *
+hallway_window_get_transfers_page (HallwayWindow *self)
+{
+  g_return_val_if_fail (HALLWAY_IS_WINDOW (self), NULL);
+  return GTK_WIDGET (self->transfers_page);
+}
+
+/**
+ * hallway_window_dup_download_dir:
+ *
+ * Returns: (transfer full): where downloads go: #HallwayWindow:download-dir,
+ *   else the user's Downloads folder, else ~/Downloads
+ */
+char *
+hallway_window_dup_download_dir (HallwayWindow *self)
+{
+  const char *dir;
+
+  g_return_val_if_fail (HALLWAY_IS_WINDOW (self), NULL);
+
+  if (self->download_dir != NULL)
+    return g_strdup (self->download_dir);
+  dir = g_get_user_special_dir (G_USER_DIRECTORY_DOWNLOAD);
+  if (dir != NULL)
+    return g_strdup (dir);
+  return g_build_filename (g_get_home_dir (), "Downloads", NULL);
+}
+
+void
+hallway_window_set_download_dir (HallwayWindow *self,
+                                 const char    *dir)
+{
+  g_return_if_fail (HALLWAY_IS_WINDOW (self));
+
+  if (g_strcmp0 (self->download_dir, dir) == 0)
+    return;
+  g_free (self->download_dir);
+  self->download_dir = g_strdup (dir);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_DOWNLOAD_DIR]);
+}
+
+void
 hallway_window_show_this_computer (HallwayWindow *self)
 {
   g_return_if_fail (HALLWAY_IS_WINDOW (self));
@@ -744,8 +870,35 @@ void
 hallway_window_toast (GtkWidget  *widget,
                       const char *message)
 {
+  hallway_window_toast_with_button (widget, message, NULL, NULL);
+}
+
+static void
+toast_dismissed_cb (AdwToast      *toast,
+                    HallwayWindow *self)
+{
+  if (self->toast == toast)
+    self->toast = NULL;
+}
+
+/**
+ * hallway_window_toast_with_button:
+ * @widget: any widget in a Hallway window, or in a dialog on top of one
+ * @button_label: (nullable): a label for a button on the toast
+ * @action_name: (nullable): what the button does, such as "win.show-transfers"
+ *
+ * Shows @message as a toast in that window, with a button.
+ */
+void
+hallway_window_toast_with_button (GtkWidget  *widget,
+                                  const char *message,
+                                  const char *button_label,
+                                  const char *action_name)
+{
   GtkRoot *root = gtk_widget_get_root (widget);
   HallwayWindow *self = NULL;
+  g_autofree char *escaped = NULL;
+  AdwToast *toast;
 
   if (HALLWAY_IS_WINDOW (root))
     self = HALLWAY_WINDOW (root);
@@ -760,10 +913,24 @@ hallway_window_toast (GtkWidget  *widget,
     }
   g_free (self->last_toast);
   self->last_toast = g_strdup (message);
-  {
-    /* Toast titles are markup. */
-    g_autofree char *escaped = g_markup_escape_text (message, -1);
 
-    adw_toast_overlay_add_toast (self->toast_overlay, adw_toast_new (escaped));
-  }
+  /* Toast titles are markup. */
+  escaped = g_markup_escape_text (message, -1);
+  toast = adw_toast_new (escaped);
+  if (button_label != NULL && action_name != NULL)
+    {
+      adw_toast_set_button_label (toast, button_label);
+      adw_toast_set_action_name (toast, action_name);
+    }
+  self->toast = toast;
+  g_signal_connect_object (toast, "dismissed", G_CALLBACK (toast_dismissed_cb), self, 0);
+  adw_toast_overlay_add_toast (self->toast_overlay, toast);
+}
+
+/* Whether the last toast still shows (it goes after a few seconds). */
+gboolean
+hallway_window_get_toast_shown (HallwayWindow *self)
+{
+  g_return_val_if_fail (HALLWAY_IS_WINDOW (self), FALSE);
+  return self->toast != NULL;
 }

@@ -23,6 +23,12 @@ GtkWidget          *hallway_window_get_page           (HallwayWindow   *self,
                                                        const char      *name);
 gboolean            hallway_window_get_ready          (HallwayWindow   *self);
 void                hallway_window_show_this_computer (HallwayWindow   *self);
+void                hallway_window_show_transfers     (HallwayWindow   *self);
+GtkWidget          *hallway_window_get_transfers_page (HallwayWindow   *self);
+HallwayDBusDaemon1 *hallway_window_get_daemon         (HallwayWindow   *self);
+char               *hallway_window_dup_download_dir   (HallwayWindow   *self) G_GNUC_WARN_UNUSED_RESULT;
+void                hallway_window_set_download_dir   (HallwayWindow   *self,
+                                                       const char      *dir);
 gboolean            hallway_window_show_peer          (HallwayWindow   *self,
                                                        const char      *name);
 void                hallway_window_set_search         (HallwayWindow   *self,
@@ -30,5 +36,10 @@ void                hallway_window_set_search         (HallwayWindow   *self,
 const char         *hallway_window_get_last_toast     (HallwayWindow   *self);
 void                hallway_window_toast              (GtkWidget       *widget,
                                                        const char      *message);
+void                hallway_window_toast_with_button  (GtkWidget       *widget,
+                                                       const char      *message,
+                                                       const char      *button_label,
+                                                       const char      *action_name);
+gboolean            hallway_window_get_toast_shown    (HallwayWindow   *self);
 
 G_END_DECLS

@@ -11,6 +11,8 @@
 
 #include "hallway-peer-page.h"
 #include "hallway-peer-row.h"
+#include "hallway-transfer-row.h"
+#include "hallway-transfers-page.h"
 
 static void
 settle (void)
@@ -193,6 +195,93 @@ test_peer_page_folders_and_problem (void)
   settle ();
 }
 
+static GtkProgressBar *
+find_progress_bar (GtkWidget *widget)
+{
+  if (GTK_IS_PROGRESS_BAR (widget))
+    return GTK_PROGRESS_BAR (widget);
+  for (GtkWidget *child = gtk_widget_get_first_child (widget);
+       child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      GtkProgressBar *found = find_progress_bar (child);
+
+      if (found != NULL)
+        return found;
+    }
+  return NULL;
+}
+
+static void
+test_transfer_row_states (void)
+{
+  g_autoptr(HallwayDBusTransfer1) transfer = hallway_dbus_transfer1_skeleton_new ();
+  HallwayTransfersPage *page = g_object_new (HALLWAY_TYPE_TRANSFERS_PAGE, NULL);
+  GtkWidget *window = gtk_window_new ();
+  HallwayTransferRow *row;
+  GtkProgressBar *bar;
+
+  g_test_summary ("A transfer row follows its Transfer1: progress, rate and time left, state in plain words");
+
+  gtk_window_set_child (GTK_WINDOW (window), GTK_WIDGET (page));
+  gtk_window_present (GTK_WINDOW (window));
+
+  hallway_dbus_transfer1_set_id (transfer, "3");
+  hallway_dbus_transfer1_set_kind (transfer, "download");
+  hallway_dbus_transfer1_set_peer_name (transfer, "Bruno Costa");
+  hallway_dbus_transfer1_set_path (transfer, "Reports/budget.ods");
+  hallway_dbus_transfer1_set_destination (transfer, "/tmp");
+  hallway_dbus_transfer1_set_state (transfer, "running");
+  hallway_dbus_transfer1_set_total (transfer, 4000000);
+  hallway_dbus_transfer1_set_bytes (transfer, 1000000);
+  hallway_dbus_transfer1_set_rate (transfer, 2100000);
+  hallway_dbus_transfer1_set_eta (transfer, 30);
+  hallway_transfers_page_add_transfer (page, transfer);
+  settle ();
+
+  row = HALLWAY_TRANSFER_ROW (gtk_list_box_get_row_at_index (hallway_transfers_page_get_list (page), 0));
+  g_assert_nonnull (row);
+  gtk_test_accessible_assert_property (row, GTK_ACCESSIBLE_PROPERTY_LABEL, "budget.ods");
+  g_assert_cmpstr (hallway_transfer_row_get_status_text (row), ==, "2.1\u00a0MB/s — about 30 seconds left");
+  g_assert_nonnull (find_label (GTK_WIDGET (row), "From Bruno Costa"));
+  bar = find_progress_bar (GTK_WIDGET (row));
+  g_assert_cmpfloat_with_epsilon (gtk_progress_bar_get_fraction (bar), 0.25, 0.001);
+  g_assert_true (gtk_widget_get_visible (hallway_transfer_row_get_cancel_button (row)));
+  gtk_test_accessible_assert_property (hallway_transfer_row_get_cancel_button (row),
+                                       GTK_ACCESSIBLE_PROPERTY_LABEL, "Cancel");
+  g_assert_false (gtk_widget_get_visible (hallway_transfer_row_get_show_button (row)));
+
+  /* Live: property changes update the row. */
+  hallway_dbus_transfer1_set_bytes (transfer, 3000000);
+  hallway_dbus_transfer1_set_eta (transfer, 150);
+  g_assert_cmpfloat_with_epsilon (gtk_progress_bar_get_fraction (bar), 0.75, 0.001);
+  g_assert_cmpstr (hallway_transfer_row_get_status_text (row), ==, "2.1\u00a0MB/s — about 3 minutes left");
+
+  hallway_dbus_transfer1_set_state (transfer, "waiting");
+  g_assert_cmpstr (hallway_transfer_row_get_status_text (row), ==, "Waiting for Bruno Costa’s computer");
+  g_assert_true (gtk_widget_get_visible (hallway_transfer_row_get_cancel_button (row)));
+
+  hallway_dbus_transfer1_set_error (transfer, "Bruno stopped sharing “Reports”");
+  hallway_dbus_transfer1_set_state (transfer, "failed");
+  g_assert_cmpstr (hallway_transfer_row_get_status_text (row), ==, "Bruno stopped sharing “Reports”");
+  g_assert_false (gtk_widget_get_visible (hallway_transfer_row_get_cancel_button (row)));
+  g_assert_false (gtk_widget_get_visible (hallway_transfer_row_get_show_button (row)));
+
+  hallway_dbus_transfer1_set_state (transfer, "done");
+  g_assert_cmpstr (hallway_transfer_row_get_status_text (row), ==, "Done");
+  g_assert_cmpfloat_with_epsilon (gtk_progress_bar_get_fraction (bar), 1.0, 0.001);
+  g_assert_true (gtk_widget_get_visible (hallway_transfer_row_get_show_button (row)));
+
+  hallway_dbus_transfer1_set_kind (transfer, "upload");
+  g_assert_nonnull (find_label (GTK_WIDGET (row), "To Bruno Costa"));
+  g_assert_false (gtk_widget_get_visible (hallway_transfer_row_get_show_button (row)));
+
+  hallway_transfers_page_remove_transfer (page, transfer);
+  g_assert_cmpuint (g_list_model_get_n_items (hallway_transfers_page_get_transfers (page)), ==, 0);
+  gtk_window_destroy (GTK_WINDOW (window));
+  settle ();
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -203,6 +292,7 @@ main (int   argc,
 
   g_test_add_func ("/peer-row/state", test_peer_row_state);
   g_test_add_func ("/peer-page/folders-and-problem", test_peer_page_folders_and_problem);
+  g_test_add_func ("/transfer-row/states", test_transfer_row_states);
 
   return g_test_run ();
 }

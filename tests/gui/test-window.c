@@ -15,6 +15,8 @@
 #include "hallway-my-shares-page.h"
 #include "hallway-peer-page.h"
 #include "hallway-peer-row.h"
+#include "hallway-transfer-row.h"
+#include "hallway-transfers-page.h"
 #include "hallway-window.h"
 
 static HallwayWindow *window;
@@ -49,6 +51,32 @@ static gboolean
 page_is (gpointer data)
 {
   return g_strcmp0 (hallway_window_get_visible_page (window), data) == 0;
+}
+
+static void
+run_for (int milliseconds)
+{
+  gint64 end = g_get_monotonic_time () + milliseconds * 1000;
+
+  while (g_get_monotonic_time () < end)
+    {
+      g_main_context_iteration (NULL, FALSE);
+      g_usleep (2000);
+    }
+}
+
+static gboolean
+no_toast (gpointer data)
+{
+  return !hallway_window_get_toast_shown (window);
+}
+
+/* Toasts go by themselves after a few seconds; screenshots are clearer without. */
+static void
+wait_for_toast_to_go (void)
+{
+  g_assert_true (wait_for (no_toast, NULL, 20));
+  run_for (500);   /* it fades out */
 }
 
 static void
@@ -459,6 +487,210 @@ test_folder_view (void)
   g_assert_true (peer_page_has_folder ((gpointer) g_getenv ("HALLWAY_TEST_PEER_SHARE")));
 }
 
+static HallwayTransferRow *
+find_transfer_row (const char *path)
+{
+  HallwayTransfersPage *page = HALLWAY_TRANSFERS_PAGE (hallway_window_get_transfers_page (window));
+
+  for (GtkWidget *row = gtk_widget_get_first_child (GTK_WIDGET (hallway_transfers_page_get_list (page)));
+       row != NULL;
+       row = gtk_widget_get_next_sibling (row))
+    {
+      if (HALLWAY_IS_TRANSFER_ROW (row) &&
+          g_strcmp0 (hallway_dbus_transfer1_get_path (hallway_transfer_row_get_transfer (HALLWAY_TRANSFER_ROW (row))),
+                     path) == 0)
+        return HALLWAY_TRANSFER_ROW (row);
+    }
+  return NULL;
+}
+
+static gboolean
+transfer_done (gpointer data)
+{
+  HallwayTransferRow *row = find_transfer_row (data);
+
+  return row != NULL && g_strcmp0 (hallway_transfer_row_get_status_text (row), "Done") == 0;
+}
+
+static gboolean
+toast_is (gpointer data)
+{
+  return g_strcmp0 (hallway_window_get_last_toast (window), data) == 0;
+}
+
+static void
+test_download (void)
+{
+  HallwayPeerPage *page = HALLWAY_PEER_PAGE (hallway_window_get_page (window, "peer"));
+  HallwayFolderView *view = HALLWAY_FOLDER_VIEW (hallway_peer_page_get_folder_view (page));
+  g_autofree char *downloads = g_dir_make_tmp ("hallway-downloads-XXXXXX", NULL);
+  g_autofree char *source = g_build_filename (g_getenv ("HALLWAY_TEST_PEER_SHARE_DIR"), "budget.ods", NULL);
+  g_autofree char *target = NULL;
+  g_autofree char *expected = NULL;
+  g_autofree char *got = NULL;
+  g_autofree char *wanted = NULL;
+  g_autofree char *dir = NULL;
+  gsize expected_len, got_len;
+  HallwayTransferRow *row;
+  HallwayTransfersPage *transfers = HALLWAY_TRANSFERS_PAGE (hallway_window_get_transfers_page (window));
+  g_autoptr(GError) error = NULL;
+
+  g_test_summary ("Download fetches the selected file into the receiving folder; Transfers shows it done");
+
+  g_assert_nonnull (downloads);
+  g_object_set (window, "download-dir", downloads, NULL);
+  g_object_get (window, "download-dir", &dir, NULL);
+  g_assert_cmpstr (dir, ==, downloads);
+
+  /* Nothing yet: the Transfers page says so. */
+  hallway_window_show_transfers (window);
+  g_assert_cmpstr (hallway_window_get_visible_page (window), ==, "transfers");
+  g_assert_cmpuint (g_list_model_get_n_items (hallway_transfers_page_get_transfers (transfers)), ==, 0);
+
+  g_assert_true (hallway_window_show_peer (window, g_getenv ("HALLWAY_TEST_PEER")));
+  hallway_peer_page_open_folder (page, g_getenv ("HALLWAY_TEST_PEER_SHARE"));
+  g_assert_true (wait_for (folder_listed, GUINT_TO_POINTER (3), 20));
+
+  /* Nothing selected: the action does nothing. */
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.download", NULL));
+  settle ();
+  g_assert_cmpuint (g_list_model_get_n_items (hallway_transfers_page_get_transfers (transfers)), ==, 0);
+
+  /* budget.ods is the second row, after the folder 2026. */
+  g_assert_true (gtk_selection_model_select_item (hallway_folder_view_get_selection (view), 1, TRUE));
+  screenshot ("folder-selected");
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.download", NULL));
+  g_assert_true (wait_for (toast_is, (gpointer) "Downloading “budget.ods”…", 20));
+
+  wanted = g_strdup_printf ("%s/budget.ods", g_getenv ("HALLWAY_TEST_PEER_SHARE"));
+  hallway_window_show_transfers (window);
+  g_assert_cmpstr (hallway_window_get_visible_page (window), ==, "transfers");
+  g_assert_true (wait_for (transfer_done, wanted, 30));
+  row = find_transfer_row (wanted);
+  gtk_test_accessible_assert_property (row, GTK_ACCESSIBLE_PROPERTY_LABEL, "budget.ods");
+  g_assert_true (gtk_widget_get_visible (hallway_transfer_row_get_show_button (row)));
+  g_assert_false (gtk_widget_get_visible (hallway_transfer_row_get_cancel_button (row)));
+  gtk_test_accessible_assert_property (hallway_transfer_row_get_cancel_button (row),
+                                       GTK_ACCESSIBLE_PROPERTY_LABEL, "Cancel");
+  g_assert_cmpstr (hallway_dbus_transfer1_get_peer_name (hallway_transfer_row_get_transfer (row)), ==,
+                   g_getenv ("HALLWAY_TEST_PEER"));
+
+  target = g_build_filename (downloads, "budget.ods", NULL);
+  g_assert_true (g_file_get_contents (source, &expected, &expected_len, &error));
+  g_assert_no_error (error);
+  g_assert_true (g_file_get_contents (target, &got, &got_len, &error));
+  g_assert_no_error (error);
+  g_assert_cmpmem (got, got_len, expected, expected_len);
+  wait_for_toast_to_go ();
+  screenshot ("transfers-done");
+
+  g_assert_cmpint (g_remove (target), ==, 0);
+  g_assert_cmpint (g_rmdir (downloads), ==, 0);
+}
+
+static gboolean
+transfer_cancellable (gpointer data)
+{
+  HallwayTransferRow *row = find_transfer_row (data);
+
+  return row != NULL && gtk_widget_get_visible (hallway_transfer_row_get_cancel_button (row));
+}
+
+static gboolean
+transfer_cancelled (gpointer data)
+{
+  HallwayTransferRow *row = find_transfer_row (data);
+
+  return row != NULL && g_strcmp0 (hallway_transfer_row_get_status_text (row), "Cancelled") == 0;
+}
+
+static void
+test_download_cancel (void)
+{
+  HallwayPeerPage *page = HALLWAY_PEER_PAGE (hallway_window_get_page (window, "peer"));
+  HallwayFolderView *view = HALLWAY_FOLDER_VIEW (hallway_peer_page_get_folder_view (page));
+  const char *pid_text = g_getenv ("HALLWAY_TEST_PEER_PID");
+  g_autofree char *downloads = g_dir_make_tmp ("hallway-downloads-XXXXXX", NULL);
+  g_autofree char *wanted = NULL;
+  g_autoptr(GFile) dir = NULL;
+  HallwayTransferRow *row;
+  GPid pid;
+
+  g_test_summary ("While Bruno's computer doesn't answer, the download shows as unfinished and Cancel stops it");
+
+  if (pid_text == NULL)
+    {
+      g_test_skip ("HALLWAY_TEST_PEER_PID is not set");
+      return;
+    }
+  pid = (GPid) g_ascii_strtoll (pid_text, NULL, 10);
+  g_object_set (window, "download-dir", downloads, NULL);
+
+  g_assert_true (hallway_window_show_peer (window, g_getenv ("HALLWAY_TEST_PEER")));
+  hallway_peer_page_open_folder (page, g_getenv ("HALLWAY_TEST_PEER_SHARE"));
+  g_assert_true (wait_for (folder_listed, GUINT_TO_POINTER (3), 20));
+  /* minutes.txt, after 2026 and budget.ods. */
+  g_assert_true (gtk_selection_model_select_item (hallway_folder_view_get_selection (view), 2, TRUE));
+
+  g_assert_cmpint (kill (pid, SIGSTOP), ==, 0);
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.download", NULL));
+  wanted = g_strdup_printf ("%s/minutes.txt", g_getenv ("HALLWAY_TEST_PEER_SHARE"));
+  hallway_window_show_transfers (window);
+  if (!wait_for (transfer_cancellable, wanted, 20))
+    {
+      kill (pid, SIGCONT);
+      g_assert_not_reached ();
+    }
+  row = find_transfer_row (wanted);
+  g_test_message ("while Bruno is stalled: %s", hallway_transfer_row_get_status_text (row));
+  wait_for_toast_to_go ();
+  screenshot ("transfers");
+  g_signal_emit_by_name (hallway_transfer_row_get_cancel_button (row), "clicked");
+  if (!wait_for (transfer_cancelled, wanted, 20))
+    {
+      kill (pid, SIGCONT);
+      g_assert_not_reached ();
+    }
+  g_assert_cmpint (kill (pid, SIGCONT), ==, 0);
+  g_assert_false (gtk_widget_get_visible (hallway_transfer_row_get_cancel_button (row)));
+  g_assert_false (gtk_widget_get_visible (hallway_transfer_row_get_show_button (row)));
+
+  /* Whatever the daemon left behind goes with the folder. */
+  dir = g_file_new_for_path (downloads);
+  {
+    g_autoptr(GFileEnumerator) children = g_file_enumerate_children (dir, G_FILE_ATTRIBUTE_STANDARD_NAME,
+                                                                      G_FILE_QUERY_INFO_NOFOLLOW_SYMLINKS,
+                                                                      NULL, NULL);
+    GFileInfo *info;
+
+    while (children != NULL &&
+           (info = g_file_enumerator_next_file (children, NULL, NULL)) != NULL)
+      {
+        g_autoptr(GFile) child = g_file_get_child (dir, g_file_info_get_name (info));
+
+        g_file_delete (child, NULL, NULL);
+        g_object_unref (info);
+      }
+  }
+  g_file_delete (dir, NULL, NULL);
+}
+
+static void
+test_time_left (void)
+{
+  g_autofree char *unknown = hallway_transfer_describe_time_left (-1);
+  g_autofree char *seconds = hallway_transfer_describe_time_left (30);
+  g_autofree char *minutes = hallway_transfer_describe_time_left (150);
+  g_autofree char *hours = hallway_transfer_describe_time_left (2 * 3600 + 60);
+
+  g_test_summary ("Time left reads as plain words");
+
+  g_assert_null (unknown);
+  g_assert_cmpstr (seconds, ==, "about 30 seconds left");
+  g_assert_cmpstr (minutes, ==, "about 3 minutes left");
+  g_assert_cmpstr (hours, ==, "about 2 hours left");
+}
+
 static void
 test_errors (void)
 {
@@ -504,6 +736,7 @@ main (int   argc,
     {
       g_test_add_func ("/window/no-daemon", test_no_daemon);
       g_test_add_func ("/window/daemon-appears", test_daemon_appears);
+      g_test_add_func ("/window/time-left", test_time_left);
     }
   else
     {
@@ -513,6 +746,8 @@ main (int   argc,
       g_test_add_func ("/window/peer-page", test_peer_page);
       g_test_add_func ("/window/folder-view", test_folder_view);
       g_test_add_func ("/window/errors", test_errors);
+      g_test_add_func ("/window/download", test_download);
+      g_test_add_func ("/window/download-cancel", test_download_cancel);
     }
 
   ret = g_test_run ();

@@ -24,7 +24,8 @@ done
 work=$(mktemp -d "${TMPDIR:-/tmp}/hallway-gui-daemons.XXXXXX") || exit 1
 pids=()
 cleanup() {
-  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null; done
+  # -CONT first: a test may have stopped Bruno (SIGSTOP) and died before resuming him.
+  for pid in "${pids[@]}"; do kill -CONT "$pid" 2>/dev/null; kill "$pid" 2>/dev/null; done
   for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null; done
   if [ -n "${HALLWAY_ARTIFACTS:-}" ]; then
     mkdir -p "$HALLWAY_ARTIFACTS" && cp "$work"/*.log "$HALLWAY_ARTIFACTS/" 2>/dev/null
@@ -78,6 +79,7 @@ echo "minutes" >"$work/bruno-files/Reports/minutes.txt"
 echo "q1" >"$work/bruno-files/Reports/2026/q1.txt"
 
 start_person "Bruno Costa" "$port2" "$bus2" "$work/bruno" || exit 1
+bruno_pid=${pids[${#pids[@]}-1]}
 start_person "Alice Martin" "$port1" "$DBUS_SESSION_BUS_ADDRESS" "$work/alice" || exit 1
 
 DBUS_SESSION_BUS_ADDRESS=$bus2 "$hallwayctl" share add "$work/bruno-files/Reports" \
@@ -89,4 +91,6 @@ export HALLWAY_TEST_PEER="Bruno Costa" HALLWAY_TEST_PEER_SHARE=Reports
 export HALLWAY_TEST_PEER_ADDRESS="127.0.0.1:$port2"
 export HALLWAY_TEST_MY_SHARE=Projects HALLWAY_TEST_MY_NAME="Alice Martin"
 export HALLWAY_TEST_SHARE_DIR="$work/alice-files"
+export HALLWAY_TEST_PEER_SHARE_DIR="$work/bruno-files/Reports"
+export HALLWAY_TEST_PEER_PID=$bruno_pid   # to make Bruno stall (SIGSTOP) mid-download
 "$@"
