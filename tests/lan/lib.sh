@@ -15,9 +15,9 @@ HALLWAYD="$BUILD_DIR/daemon/hallwayd"
 HALLWAYCTL="$BUILD_DIR/daemon/hallwayctl"
 TEST_NAME=$(basename "$0" .sh)
 
-# One prefix and subnet per test script, so a leftover of one test never
-# collides with another.
-export HWLAN_PREFIX=${HWLAN_PREFIX:-hw$(printf '%s' "$TEST_NAME" | cksum | cut -c1-5)}
+# One prefix per test script and run, so neither another test nor the same
+# test running in another checkout at the same time can tear this one down.
+export HWLAN_PREFIX=${HWLAN_PREFIX:-hw$(printf '%s' "$TEST_NAME.$$" | cksum | cut -c1-6)}
 export HWLAN_STATE=${HWLAN_STATE:-/tmp/$HWLAN_PREFIX}
 
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/hallway-$TEST_NAME.XXXXXX")
