@@ -23,7 +23,7 @@ PACKAGES=(
 )
 
 # Only for bench/ (the tools people use instead): `install-deps.sh --bench`.
-BENCH_PACKAGES=(apache2 nginx)
+BENCH_PACKAGES=(apache2 nginx samba smbclient openssh-server openssh-client rsync time)
 if [ "${1:-}" = --bench ]; then
   PACKAGES+=("${BENCH_PACKAGES[@]}")
 fi

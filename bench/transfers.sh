@@ -1,0 +1,478 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-3.0-or-later
+#
+# Hallway's transfer engine beside the tools people copy files with today,
+# in one run on one machine (root only): servers on simulated computer a,
+# clients on b, over the veth link of tests/lan/office-lan.sh.
+#   - one 1 GiB random file and a folder of 10,000 files of 4 KiB, copied
+#     to a tmpfs on b (emptied before every copy) with
+#       hallwayctl get --wait      (hallwayd on a -> hallwayd on b)
+#       smbclient                  (Samba smbd, SMB3, signing only, and
+#                                   --client-protection=encrypt)
+#       scp -c aes128-gcm@openssh.com (OpenSSH sshd; SFTP protocol)
+#       rsync rsync://             (rsync --daemon)
+#       curl over HTTPS from nginx (one connection; URL glob for the folder)
+#   - wall time (MB/s, files/s) and CPU time on both sides: the server's
+#     whole process tree (/proc/PID/stat before and after, children that
+#     exited included), the client command (/usr/bin/time), and for Hallway
+#     the receiving hallwayd on b as well as hallwayctl.
+# The tools take turns (the order rotating each round) so that machine noise
+# hits all of them alike; compare ratios, not absolute numbers, across runs.
+# Targets (issue 4): the 1 GiB copy no slower than plaintext smbclient; the
+# 10,000-file copy at least as many files/s as the rsync daemon.
+#
+# Usage: bench/transfers.sh [--save] [--runs N] [--big-runs N] [--small-runs N]
+#   --save          also write the tables to bench/results/transfers-DATE.md
+#   --runs N        rounds of both copies (default 3)
+#   --big-runs N    rounds of the 1 GiB copy (default 3; 0 skips it)
+#   --small-runs N  rounds of the 10,000-file copy (default 3; 0 skips it)
+# HALLWAY_BUILD_DIR: where hallwayd and hallwayctl are built (default build/).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+top=$PWD
+
+BIG_RUNS=3
+SMALL_RUNS=3
+SAVE=0
+while [ $# -gt 0 ]; do
+  case $1 in
+    --save) SAVE=1 ;;
+    --runs) BIG_RUNS=${2:-}; SMALL_RUNS=${2:-}; shift ;;
+    --big-runs) BIG_RUNS=${2:-}; shift ;;
+    --small-runs) SMALL_RUNS=${2:-}; shift ;;
+    -h | --help) sed -n '4,29p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    *) echo "bench/transfers.sh: unknown argument ‘$1’ (see --help)" >&2; exit 2 ;;
+  esac
+  shift
+done
+[[ $BIG_RUNS =~ ^[0-9]+$ && $SMALL_RUNS =~ ^[0-9]+$ ]] && [ $((BIG_RUNS + SMALL_RUNS)) -gt 0 ] ||
+  { echo "bench/transfers.sh: --runs, --big-runs and --small-runs take numbers ≥ 0 (not both 0)" >&2; exit 2; }
+
+T_START=${EPOCHREALTIME/./}
+BUILD_DIR=${HALLWAY_BUILD_DIR:-$top/build}
+L=$top/tests/lan/office-lan.sh
+hallwayd=$BUILD_DIR/daemon/hallwayd
+ctl=$BUILD_DIR/daemon/hallwayctl
+# A LAN of our own, so that another test's or benchmark's never collides.
+export HWLAN_PREFIX=hwbxfer HWLAN_SUBNET=10.86.0 HWLAN_IPV6=0 GSETTINGS_BACKEND=memory
+
+if [ "$(id -u)" -ne 0 ]; then
+  echo "bench/transfers.sh needs root (simulated computers)"; exit 77
+fi
+for t in smbd:samba smbclient:smbclient pdbedit:samba /usr/sbin/sshd:openssh-server \
+  scp:openssh-client ssh-keygen:openssh-client rsync:rsync nginx:nginx openssl:openssl \
+  curl:curl jq:jq python3:python3 /usr/bin/time:time ip:iproute2 nsenter:util-linux; do
+  command -v "${t%%:*}" >/dev/null ||
+    { echo "bench/transfers.sh: ${t%%:*} is missing (build-aux/install-deps.sh --bench)"; exit 77; }
+done
+[ -x "$hallwayd" ] && [ -x "$ctl" ] ||
+  { echo "bench/transfers.sh: no hallwayd/hallwayctl in $BUILD_DIR (build first)"; exit 1; }
+
+work=$(mktemp -d /tmp/hallway-bench-xfer.XXXXXX)
+chmod 755 "$work"   # nginx's worker runs as nobody and reads the data
+declare -A PID=()
+lan_started=0
+cleanup() {
+  set +e
+  trap '' TERM INT HUP   # finish tearing down even when signalled again
+  for name in "${!PID[@]}"; do kill "${PID[$name]}" 2>/dev/null; done
+  for name in "${!PID[@]}"; do wait "${PID[$name]}" 2>/dev/null; done
+  # Also stops whatever a server left behind in the namespaces and drops
+  # b's tmpfs with its mount namespace.
+  [ "$lan_started" = 1 ] && "$L" down >/dev/null 2>&1
+  rm -rf "$work"
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM HUP
+
+log() { printf '%s\n' "$*" >&2; }
+die() {
+  local f
+  log "bench/transfers.sh: $*"
+  for f in "$work"/*.log "$work"/smb/log.* "$work"/nginx/error.log "$work"/runs/*.out; do
+    [ -s "$f" ] || continue
+    log "--- last lines of ${f#"$work"/}:"
+    grep -v -- '-DEBUG' "$f" | tail -n 6 >&2
+  done
+  exit 1
+}
+
+# wait_until TIMEOUT_S CMD...: poll CMD every 100 ms.
+wait_until() {
+  local deadline=$((${EPOCHREALTIME/./} + $1 * 1000000))
+  shift
+  until "$@" >/dev/null 2>&1; do
+    [ "${EPOCHREALTIME/./}" -lt "$deadline" ] || return 1
+    sleep 0.1
+  done
+}
+
+# --- Data: one 1 GiB random file, 10,000 random files of 4 KiB ----------------------
+BIG_SIZE=$((1024 * 1024 * 1024))
+NSMALL=10000
+SMALL_SIZE=4096
+log "making the data (1 GiB file, 10,000 × 4 KiB files)…"
+mkdir -p "$work/data/small"
+python3 - "$work/data/small" "$NSMALL" "$SMALL_SIZE" <<'EOF'
+import os, sys
+d, n, size = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+for i in range(n):
+    with open(os.path.join(d, f"file-{i:05d}.dat"), "wb") as f:
+        f.write(os.urandom(size))
+EOF
+if [ "$BIG_RUNS" -gt 0 ]; then
+  head -c "$BIG_SIZE" /dev/urandom >"$work/data/big.bin"
+fi
+chmod -R a+rX "$work/data"
+
+# --- The LAN and the servers on a ---------------------------------------------------
+log "starting the simulated LAN…"
+lan_started=1
+"$L" up 2 >"$work/lan.log" 2>&1 || { cat "$work/lan.log" >&2; die "office-lan.sh up failed"; }
+A=$("$L" ip a)
+
+# bg_on HOST NAME CMD...: a daemon in HOST; its pid is CMD's own (exec all the way).
+bg_on() {
+  local host=$1 name=$2
+  shift 2
+  "$L" exec "$host" -- "$@" >"$work/$name.log" 2>&1 </dev/null &
+  PID[$name]=$!
+}
+
+log "starting hallwayd on a and b…"
+bg_on a hallway-a env HALLWAY_NAME=Server GSETTINGS_BACKEND=memory "$hallwayd"
+bg_on b hallway-b env HALLWAY_NAME=Client GSETTINGS_BACKEND=memory "$hallwayd"
+wait_until 20 "$L" exec a -- "$ctl" status || die "hallwayd does not start on a"
+wait_until 20 "$L" exec b -- "$ctl" status || die "hallwayd does not start on b"
+"$L" exec a -- "$ctl" share add "$work/data" --name Bench --access read-only --audience everyone \
+  >/dev/null || die "hallwayctl share add failed"
+
+log "starting smbd (private smb.conf)…"
+mkdir -p "$work"/smb/{private,lock,state,cache,pid,ncalrpc}
+cat >"$work/smb/smb.conf" <<EOF
+[global]
+  netbios name = BENCH-A
+  workgroup = WORKGROUP
+  server role = standalone server
+  interfaces = $A/24
+  bind interfaces only = yes
+  smb ports = 445
+  disable netbios = yes
+  server min protocol = SMB3
+  passdb backend = tdbsam:$work/smb/private/passdb.tdb
+  private dir = $work/smb/private
+  lock directory = $work/smb/lock
+  state directory = $work/smb/state
+  cache directory = $work/smb/cache
+  pid directory = $work/smb/pid
+  ncalrpc dir = $work/smb/ncalrpc
+  log file = $work/smb/log.%m
+  log level = 1
+  load printers = no
+  printing = bsd
+  printcap name = /dev/null
+  disable spoolss = yes
+[bench]
+  path = $work/data
+  read only = yes
+EOF
+# A user share (encryption needs a real session key, which a guest lacks).
+SMB_PW=bench-$$-pw
+printf '%s\n%s\n' "$SMB_PW" "$SMB_PW" |
+  "$L" exec a -- smbpasswd -c "$work/smb/smb.conf" -s -a root >/dev/null 2>&1 ||
+  die "smbpasswd failed"
+# smbd in a process group of its own: when it stops, it signals its whole group.
+bg_on a smbd smbd --foreground --debug-stdout --configfile="$work/smb/smb.conf"
+
+log "starting sshd (private sshd_config)…"
+mkdir -p "$work/ssh"
+ssh-keygen -q -t ed25519 -N '' -f "$work/ssh/host_key"
+ssh-keygen -q -t ed25519 -N '' -f "$work/ssh/client_key"
+cp "$work/ssh/client_key.pub" "$work/ssh/authorized_keys"
+cat >"$work/ssh/sshd_config" <<EOF
+ListenAddress $A:2222
+HostKey $work/ssh/host_key
+PidFile $work/ssh/sshd.pid
+PermitRootLogin prohibit-password
+AuthorizedKeysFile $work/ssh/authorized_keys
+PubkeyAuthentication yes
+PasswordAuthentication no
+KbdInteractiveAuthentication no
+UsePAM no
+StrictModes no
+Subsystem sftp internal-sftp
+EOF
+"$L" exec a -- mkdir -p /run/sshd   # privilege separation dir, in a's own /run
+bg_on a sshd /usr/sbin/sshd -D -e -f "$work/ssh/sshd_config"
+SSH_OPTS=(-F /dev/null -i "$work/ssh/client_key" -P 2222 -o StrictHostKeyChecking=no
+  -o UserKnownHostsFile=/dev/null -o LogLevel=ERROR -o BatchMode=yes -c aes128-gcm@openssh.com)
+
+log "starting the rsync daemon…"
+mkdir -p "$work/rsync"
+cat >"$work/rsync/rsyncd.conf" <<EOF
+use chroot = no
+uid = root
+gid = root
+log file = $work/rsync/rsyncd.log
+pid file = $work/rsync/rsyncd.pid
+[bench]
+  path = $work/data
+  read only = yes
+EOF
+bg_on a rsyncd rsync --daemon --no-detach --config="$work/rsync/rsyncd.conf" --address="$A" --port=8730
+
+log "starting nginx (HTTPS)…"
+mkdir -p "$work/nginx/tmp"
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 2 \
+  -subj "/CN=$A" -keyout "$work/nginx/key.pem" -out "$work/nginx/cert.pem" 2>/dev/null
+cat >"$work/nginx/nginx.conf" <<EOF
+worker_processes 1;
+daemon off;
+pid $work/nginx/nginx.pid;
+error_log $work/nginx/error.log warn;
+events { worker_connections 256; }
+http {
+  access_log off;
+  sendfile on;
+  keepalive_requests 100000;
+  default_type application/octet-stream;
+  client_body_temp_path $work/nginx/tmp/body;
+  proxy_temp_path $work/nginx/tmp/proxy;
+  fastcgi_temp_path $work/nginx/tmp/fastcgi;
+  uwsgi_temp_path $work/nginx/tmp/uwsgi;
+  scgi_temp_path $work/nginx/tmp/scgi;
+  server {
+    listen $A:8443 ssl;
+    ssl_certificate $work/nginx/cert.pem;
+    ssl_certificate_key $work/nginx/key.pem;
+    ssl_protocols TLSv1.3;
+    ssl_conf_command Ciphersuites TLS_AES_256_GCM_SHA384:TLS_AES_128_GCM_SHA256;
+    root $work/data;
+  }
+}
+EOF
+bg_on a nginx nginx -p "$work/nginx" -c "$work/nginx/nginx.conf" -e "$work/nginx/error.log"
+
+# b: a tmpfs in its own mount namespace, which every copy lands in.
+DEST=/run/bench-xfer
+"$L" exec b -- sh -c "mkdir -p $DEST && mount -t tmpfs -o size=2g hwbench-xfer $DEST" ||
+  die "cannot mount a tmpfs on b"
+
+# Everything answers from b before measuring anything.
+"$L" exec b -- "$ctl" peers --wait 1 --timeout 30 >/dev/null || die "b does not see a's hallwayd"
+smb() { "$L" exec b -- smbclient "//$A/bench" -U "root%$SMB_PW" -m SMB3 "$@"; }
+wait_until 20 smb -c 'ls small/file-00000.dat' || die "smbd does not answer"
+wait_until 20 "$L" exec b -- ssh "${SSH_OPTS[@]/-P/-p}" "root@$A" true || die "sshd does not answer"
+wait_until 20 "$L" exec b -- rsync "rsync://$A:8730/bench/small/file-00000.dat" || die "rsyncd does not answer"
+wait_until 20 "$L" exec b -- curl -sfk -o /dev/null "https://$A:8443/small/file-00000.dat" ||
+  die "nginx does not answer"
+for name in "${!PID[@]}"; do
+  kill -0 "${PID[$name]}" 2>/dev/null || die "$name exited (see $work/$name.log)"
+done
+
+# --- Measuring ----------------------------------------------------------------------
+TCK=$(getconf CLK_TCK)
+
+# tree_ticks PID: user+system CPU of PID and all its descendants alive, plus
+# what they have reaped of their children (cutime+cstime), in clock ticks.
+tree_ticks() {
+  local total=0 p line rest
+  local -a f todo=("$1")
+  while [ ${#todo[@]} -gt 0 ]; do
+    p=${todo[0]}
+    todo=("${todo[@]:1}")
+    { read -r line <"/proc/$p/stat"; } 2>/dev/null || continue
+    rest=${line##*) }
+    read -r -a f <<<"$rest"
+    total=$((total + f[11] + f[12] + f[13] + f[14]))
+    todo+=($(pgrep -P "$p" || true))
+  done
+  echo "$total"
+}
+
+# A runner inside b: "rc seconds user-s system-s" of one command.
+cat >"$work/timeit" <<'EOF'
+#!/bin/bash
+out=$1
+shift
+t0=$EPOCHREALTIME
+/usr/bin/time -f '%U %S' -o "$out.time" "$@" >"$out.out" 2>&1
+rc=$?
+t1=$EPOCHREALTIME
+echo "$rc $(awk -v a="$t0" -v b="$t1" 'BEGIN {printf "%.4f", b - a}') $(tail -n 1 "$out.time")" >"$out"
+EOF
+chmod 755 "$work/timeit"
+mkdir -p "$work/runs" "$work/samples"
+S=$work/samples
+
+TOOLS=(hallway smb smb-enc scp rsync curl)
+declare -A SERVER=([hallway]=hallway-a [smb]=smbd [smb-enc]=smbd [scp]=sshd [rsync]=rsyncd [curl]=nginx)
+declare -A LABEL=([hallway]="hallwayctl get <- hallwayd (HTTPS)"
+  [smb]="smbclient <- smbd (SMB3, signing)" [smb-enc]="smbclient --client-protection=encrypt <- smbd"
+  [scp]="scp -c aes128-gcm (SFTP) <- sshd" [rsync]="rsync <- rsync daemon"
+  [curl]="curl <- nginx HTTPS (1 connection)")
+
+# client_cmd TOOL KIND: the copy command run on b, into $DEST.
+client_cmd() {
+  local tool=$1 kind=$2
+  case $tool:$kind in
+    hallway:big) CMD=("$ctl" get Server/Bench/big.bin --to "$DEST" --wait) ;;
+    hallway:small) CMD=("$ctl" get Server/Bench/small --to "$DEST" --wait) ;;
+    smb:big) CMD=(smbclient "//$A/bench" -U "root%$SMB_PW" -m SMB3 -c "get big.bin $DEST/big.bin") ;;
+    smb:small) CMD=(smbclient "//$A/bench" -U "root%$SMB_PW" -m SMB3
+      -c "prompt OFF; recurse ON; lcd $DEST/small; cd small; mget *") ;;
+    smb-enc:big) CMD=(smbclient "//$A/bench" -U "root%$SMB_PW" -m SMB3 --client-protection=encrypt
+      -c "get big.bin $DEST/big.bin") ;;
+    smb-enc:small) CMD=(smbclient "//$A/bench" -U "root%$SMB_PW" -m SMB3 --client-protection=encrypt
+      -c "prompt OFF; recurse ON; lcd $DEST/small; cd small; mget *") ;;
+    scp:big) CMD=(scp -q "${SSH_OPTS[@]}" "root@$A:$work/data/big.bin" "$DEST/big.bin") ;;
+    scp:small) CMD=(scp -q -r "${SSH_OPTS[@]}" "root@$A:$work/data/small" "$DEST/") ;;
+    rsync:big) CMD=(rsync "rsync://$A:8730/bench/big.bin" "$DEST/big.bin") ;;
+    rsync:small) CMD=(rsync -r "rsync://$A:8730/bench/small" "$DEST/") ;;
+    curl:big) CMD=(curl -sfk -o "$DEST/big.bin" "https://$A:8443/big.bin") ;;
+    curl:small) CMD=(curl -sfk --create-dirs -o "$DEST/small/file-#1.dat"
+      "https://$A:8443/small/file-[00000-$(printf '%05d' $((NSMALL - 1)))].dat") ;;
+  esac
+}
+
+# check KIND TOOL: the copy on b is complete (sizes; bytes too on the first round).
+check() {
+  local kind=$1 tool=$2 full=$3 got
+  if [ "$kind" = big ]; then
+    got=$("$L" exec b -- stat -c %s "$DEST/big.bin" 2>/dev/null) || got=missing
+    [ "$got" = "$BIG_SIZE" ] || die "$tool: big.bin on b is $got bytes"
+    if [ "$full" = 1 ]; then
+      "$L" exec b -- cmp -s "$work/data/big.bin" "$DEST/big.bin" || die "$tool: big.bin differs"
+    fi
+  else
+    got=$("$L" exec b -- sh -c "find $DEST/small -type f -size ${SMALL_SIZE}c | wc -l")
+    [ "$got" = "$NSMALL" ] || die "$tool: $got of $NSMALL small files arrived whole"
+    if [ "$full" = 1 ]; then
+      "$L" exec b -- diff -r -q "$work/data/small" "$DEST/small" >/dev/null || die "$tool: small files differ"
+    fi
+  fi
+}
+
+# measure KIND TOOL ROUND: one copy from a to b's tmpfs, emptied first.
+measure() {
+  local kind=$1 tool=$2 round=$3 s0 s1 b0=0 b1=0 rc secs u s out
+  out=$work/runs/$kind-$tool-$round
+  # smbclient's mget needs the local folder; the others create it (Hallway
+  # would otherwise make "small (2)").
+  local mk=
+  [ "$kind:${tool%-enc}" = small:smb ] && mk="mkdir $DEST/small"
+  "$L" exec b -- sh -c "rm -rf $DEST/* $DEST/.[!.]* ${mk:+&& $mk}"
+  client_cmd "$tool" "$kind"
+  s0=$(tree_ticks "${PID[${SERVER[$tool]}]}")
+  [ "$tool" = hallway ] && b0=$(tree_ticks "${PID[hallway-b]}")
+  "$L" exec b -- "$work/timeit" "$out" "${CMD[@]}"
+  sleep 0.3   # let servers reap the children that served this copy
+  s1=$(tree_ticks "${PID[${SERVER[$tool]}]}")
+  [ "$tool" = hallway ] && b1=$(tree_ticks "${PID[hallway-b]}")
+  read -r rc secs u s <"$out"
+  [ "$rc" = 0 ] || { tail -n 5 "$out.out" >&2; die "$tool ($kind): the copy failed (exit $rc)"; }
+  check "$kind" "$tool" "$([ "$round" = 1 ] && echo 1 || echo 0)"
+  echo "$secs" >>"$S/$kind-$tool.secs"
+  awk -v t="$TCK" -v a="$s0" -v b="$s1" 'BEGIN {print (b - a) / t}' >>"$S/$kind-$tool.scpu"
+  awk -v t="$TCK" -v u="$u" -v s="$s" -v a="$b0" -v b="$b1" 'BEGIN {print u + s + (b - a) / t}' \
+    >>"$S/$kind-$tool.ccpu"
+}
+
+rounds() { # KIND N
+  local kind=$1 n=${#TOOLS[@]} round i
+  for round in $(seq 1 "$2"); do
+    log "  $kind, round $round of $2…"
+    for i in $(seq 0 $((n - 1))); do
+      measure "$kind" "${TOOLS[$(((i + round) % n))]}" "$round"
+    done
+  done
+}
+
+if [ "$BIG_RUNS" -gt 0 ]; then
+  log "1 GiB file, $BIG_RUNS rounds…"
+  cat "$work/data/big.bin" >/dev/null   # in the page cache, as for every tool after
+  rounds big "$BIG_RUNS"
+fi
+if [ "$SMALL_RUNS" -gt 0 ]; then
+  log "10,000 × 4 KiB files, $SMALL_RUNS rounds…"
+  rounds small "$SMALL_RUNS"
+fi
+
+# --- Report ---------------------------------------------------------------------------
+median() { sort -g | awk '{v[NR] = $1} END {if (NR) print (NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2)}'; }
+minmax() { sort -g | awk 'NR == 1 {lo = $1} {hi = $1} END {printf "%s-%s", lo, hi}'; }
+fmt() { printf "%.${2:-0}f" "$1"; }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN {if (b > 0) printf "%.2f", a / b; else print "-"}'; }
+# Rates: the median of the per-run rates.
+mbps() { awk -v s="$BIG_SIZE" '{print s / $1 / 1e6}' "$S/big-$1.secs" | median; }
+mbps_range() { awk -v s="$BIG_SIZE" '{printf "%.0f\n", s / $1 / 1e6}' "$S/big-$1.secs" | minmax; }
+fps() { awk -v n="$NSMALL" '{print n / $1}' "$S/small-$1.secs" | median; }
+fps_range() { awk -v n="$NSMALL" '{printf "%.0f\n", n / $1}' "$S/small-$1.secs" | minmax; }
+# CPU: seconds per GiB (each big run moves 1 GiB), ms per 1000 small files.
+cpu_gib() { median <"$S/big-$1.$2"; }
+cpu_kfiles() { awk -v n="$NSMALL" '{print $1 * 1000 * 1000 / n}' "$S/small-$1.$2" | median; }
+
+report() {
+  local commit tool v
+  commit=$(git -C "$top" rev-parse --short HEAD 2>/dev/null || echo unknown)
+  echo "# Transfer benchmark, $(date '+%F %H:%M')"
+  echo
+  echo "Machine: $(nproc) cores, $(uname -r), $(. /etc/os-release && echo "$PRETTY_NAME"); Hallway $commit"
+  echo "(worktree may hold uncommitted changes; binaries from $BUILD_DIR). Servers on simulated"
+  echo "computer a, clients on b, veth link (tests/lan/office-lan.sh); copies land on a tmpfs on b,"
+  echo "emptied before each copy; sources in a's page cache. Tools interleaved, order rotating."
+  echo "$(smbd --version | sed 's/^Version/Samba/'), $(ssh -V 2>&1 | cut -d, -f1),"
+  echo "$(rsync --version | head -n 1 | awk '{print "rsync", $3}'), $(nginx -v 2>&1 | sed 's/^nginx version: //')"
+  echo "(1 worker, sendfile, TLS 1.3 AES-GCM), $(curl --version | head -n 1 | awk '{print "curl", $2}')."
+  echo "CPU: user+system seconds of the server's process tree (children included) and of the"
+  echo "client (for Hallway: hallwayctl plus the receiving hallwayd on b); clock ticks of 1/$TCK s."
+  if [ "$BIG_RUNS" -gt 0 ]; then
+    echo
+    echo "## One 1 GiB random file (medians of $BIG_RUNS; MB/s = 10^6 bytes/s)"
+    echo
+    echo "| tool | MB/s | min-max | CPU s/GiB server | CPU s/GiB client | Hallway/tool MB/s | Hallway/tool CPU server | Hallway/tool CPU client |"
+    echo "|---|---:|---:|---:|---:|---:|---:|---:|"
+    for tool in "${TOOLS[@]}"; do
+      echo "| ${LABEL[$tool]} [$tool] | $(fmt "$(mbps "$tool")") | $(mbps_range "$tool") |" \
+        "$(fmt "$(cpu_gib "$tool" scpu)" 2) | $(fmt "$(cpu_gib "$tool" ccpu)" 2) |" \
+        "$(ratio "$(mbps hallway)" "$(mbps "$tool")") | $(ratio "$(cpu_gib hallway scpu)" "$(cpu_gib "$tool" scpu)") |" \
+        "$(ratio "$(cpu_gib hallway ccpu)" "$(cpu_gib "$tool" ccpu)") |"
+    done
+  fi
+  if [ "$SMALL_RUNS" -gt 0 ]; then
+    echo
+    echo "## 10,000 files of 4 KiB in one folder (medians of $SMALL_RUNS)"
+    echo
+    echo "| tool | files/s | min-max | CPU ms/1000 files server | CPU ms/1000 files client | Hallway/tool files/s | Hallway/tool CPU server | Hallway/tool CPU client |"
+    echo "|---|---:|---:|---:|---:|---:|---:|---:|"
+    for tool in "${TOOLS[@]}"; do
+      echo "| ${LABEL[$tool]} [$tool] | $(fmt "$(fps "$tool")") | $(fps_range "$tool") |" \
+        "$(fmt "$(cpu_kfiles "$tool" scpu)") | $(fmt "$(cpu_kfiles "$tool" ccpu)") |" \
+        "$(ratio "$(fps hallway)" "$(fps "$tool")") | $(ratio "$(cpu_kfiles hallway scpu)" "$(cpu_kfiles "$tool" scpu)") |" \
+        "$(ratio "$(cpu_kfiles hallway ccpu)" "$(cpu_kfiles "$tool" ccpu)") |"
+    done
+  fi
+  echo
+  echo "## Targets (issue 4)"
+  echo
+  if [ "$BIG_RUNS" -gt 0 ]; then
+    v=$(awk -v h="$(mbps hallway)" -v o="$(mbps smb)" 'BEGIN {print (h >= o ? "met" : "not met")}')
+    echo "- 1 GiB copy no slower than plaintext smbclient: **$v** (Hallway $(fmt "$(mbps hallway)") MB/s," \
+      "smbclient $(fmt "$(mbps smb)") MB/s, ratio $(ratio "$(mbps hallway)" "$(mbps smb)"))"
+  fi
+  if [ "$SMALL_RUNS" -gt 0 ]; then
+    v=$(awk -v h="$(fps hallway)" -v o="$(fps rsync)" 'BEGIN {print (h >= o ? "met" : "not met")}')
+    echo "- 10,000 files at least as many files/s as the rsync daemon: **$v** (Hallway $(fmt "$(fps hallway)")" \
+      "files/s, rsync $(fmt "$(fps rsync)") files/s, ratio $(ratio "$(fps hallway)" "$(fps rsync)"))"
+  fi
+}
+
+report | tee "$work/report.md"
+log "(the whole run took $(((${EPOCHREALTIME/./} - T_START) / 1000000)) s)"
+if [ "$SAVE" = 1 ]; then
+  mkdir -p "$top/bench/results"
+  dest=$top/bench/results/transfers-$(date +%F).md
+  cp "$work/report.md" "$dest"
+  log "saved to $dest"
+fi
