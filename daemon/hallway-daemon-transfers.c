@@ -2457,6 +2457,74 @@ peer_online_cb (HallwayDaemonPeers     *peers,
     schedule (self);
 }
 
+/* Who a new transfer is with: a known neighbour whose identity is not in
+ * doubt, and one of the folders it shares with this computer. */
+static gboolean
+resolve_target (HallwayDaemonTransfers  *self,
+                const char              *peer,
+                const char              *share,
+                gboolean                 upload,
+                char                   **out_peer_id,
+                char                   **out_peer_name,
+                char                   **out_share_id,
+                char                   **out_share_name,
+                GError                 **error)
+{
+  if (self->peers == NULL ||
+      !hallway_daemon_peers_lookup (self->peers, peer, out_peer_id, out_peer_name, NULL))
+    {
+      g_set_error (error, HALLWAY_ERROR, HALLWAY_ERROR_NOT_FOUND,
+                   _("No neighbour “%s” is known"), peer);
+      return FALSE;
+    }
+  if (g_strcmp0 (hallway_daemon_peers_get_problem (self->peers, *out_peer_id), "") != 0)
+    {
+      g_set_error_literal (error, HALLWAY_ERROR, HALLWAY_ERROR_ACCESS_DENIED,
+                           upload ? _("This computer's identity is in doubt; nothing is copied to "
+                                      "it until that is settled")
+                                  : _("This computer's identity is in doubt; nothing is copied "
+                                      "from it until that is settled"));
+      return FALSE;
+    }
+  if (!hallway_daemon_peers_find_share (self->peers, *out_peer_id, share, out_share_id,
+                                        out_share_name))
+    {
+      g_set_error (error, HALLWAY_ERROR, HALLWAY_ERROR_NOT_FOUND,
+                   _("“%s” shares no folder called “%s” with this computer"), *out_peer_name,
+                   share);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+/* Queues one transfer; returns its object path. */
+static const char *
+queue_transfer (HallwayDaemonTransfers *self,
+                const char             *kind,
+                const char             *peer_id,
+                const char             *peer_name,
+                const char             *share_id,
+                const char             *share_name,
+                const char             *path,
+                const char             *destination)
+{
+  HallwayTransferRecord *record = hallway_transfer_record_new ();
+  Transfer *t;
+
+  record->id = g_strdup_printf ("%u", self->next_id++);
+  record->kind = g_strdup (kind);
+  record->state = g_strdup ("queued");
+  record->peer_id = g_strdup (peer_id);
+  record->peer_name = g_strdup (peer_name);
+  record->share_id = g_strdup (share_id);
+  record->share_name = g_strdup (share_name);
+  record->path = g_strdup (path);
+  record->destination = g_strdup (destination);
+  t = transfer_add (self, record);
+  log_transfer (t, G_LOG_LEVEL_DEBUG, "queued");
+  return g_dbus_object_get_object_path (G_DBUS_OBJECT (t->object));
+}
+
 /**
  * hallway_daemon_transfers_download:
  * @self: a #HallwayDaemonTransfers
@@ -2488,26 +2556,9 @@ hallway_daemon_transfers_download (HallwayDaemonTransfers  *self,
 
   g_return_val_if_fail (HALLWAY_IS_DAEMON_TRANSFERS (self), NULL);
 
-  if (self->peers == NULL ||
-      !hallway_daemon_peers_lookup (self->peers, peer, &peer_id, &peer_name, NULL))
-    {
-      g_set_error (error, HALLWAY_ERROR, HALLWAY_ERROR_NOT_FOUND,
-                   _("No neighbour “%s” is known"), peer);
-      return NULL;
-    }
-  if (g_strcmp0 (hallway_daemon_peers_get_problem (self->peers, peer_id), "") != 0)
-    {
-      g_set_error_literal (error, HALLWAY_ERROR, HALLWAY_ERROR_ACCESS_DENIED,
-                           _("This computer's identity is in doubt; nothing is copied from it "
-                             "until that is settled"));
-      return NULL;
-    }
-  if (!hallway_daemon_peers_find_share (self->peers, peer_id, share, &share_id, &share_name))
-    {
-      g_set_error (error, HALLWAY_ERROR, HALLWAY_ERROR_NOT_FOUND,
-                   _("“%s” shares no folder called “%s” with this computer"), peer_name, share);
-      return NULL;
-    }
+  if (!resolve_target (self, peer, share, FALSE, &peer_id, &peer_name, &share_id, &share_name,
+                       error))
+    return NULL;
   if (destination == NULL || !g_path_is_absolute (destination) ||
       !g_file_test (destination, G_FILE_TEST_IS_DIR))
     {
@@ -2540,21 +2591,10 @@ hallway_daemon_transfers_download (HallwayDaemonTransfers  *self,
 
   for (guint i = 0; i < normalized->len; i++)
     {
-      HallwayTransferRecord *record = hallway_transfer_record_new ();
-      Transfer *t;
-
-      record->id = g_strdup_printf ("%u", self->next_id++);
-      record->kind = g_strdup ("download");
-      record->state = g_strdup ("queued");
-      record->peer_id = g_strdup (peer_id);
-      record->peer_name = g_strdup (peer_name);
-      record->share_id = g_strdup (share_id);
-      record->share_name = g_strdup (share_name);
-      record->path = g_strdup (g_ptr_array_index (normalized, i));
-      record->destination = g_strdup (canonical);
-      t = transfer_add (self, record);
-      log_transfer (t, G_LOG_LEVEL_DEBUG, "queued");
-      g_strv_builder_add (builder, g_dbus_object_get_object_path (G_DBUS_OBJECT (t->object)));
+      g_strv_builder_add (builder,
+                          queue_transfer (self, "download", peer_id, peer_name, share_id,
+                                          share_name, g_ptr_array_index (normalized, i),
+                                          canonical));
     }
 
   queue_save (self);
@@ -2594,26 +2634,9 @@ hallway_daemon_transfers_upload (HallwayDaemonTransfers  *self,
 
   g_return_val_if_fail (HALLWAY_IS_DAEMON_TRANSFERS (self), NULL);
 
-  if (self->peers == NULL ||
-      !hallway_daemon_peers_lookup (self->peers, peer, &peer_id, &peer_name, NULL))
-    {
-      g_set_error (error, HALLWAY_ERROR, HALLWAY_ERROR_NOT_FOUND,
-                   _("No neighbour “%s” is known"), peer);
-      return NULL;
-    }
-  if (g_strcmp0 (hallway_daemon_peers_get_problem (self->peers, peer_id), "") != 0)
-    {
-      g_set_error_literal (error, HALLWAY_ERROR, HALLWAY_ERROR_ACCESS_DENIED,
-                           _("This computer's identity is in doubt; nothing is copied to it "
-                             "until that is settled"));
-      return NULL;
-    }
-  if (!hallway_daemon_peers_find_share (self->peers, peer_id, share, &share_id, &share_name))
-    {
-      g_set_error (error, HALLWAY_ERROR, HALLWAY_ERROR_NOT_FOUND,
-                   _("“%s” shares no folder called “%s” with this computer"), peer_name, share);
-      return NULL;
-    }
+  if (!resolve_target (self, peer, share, TRUE, &peer_id, &peer_name, &share_id, &share_name,
+                       error))
+    return NULL;
   components = split_path (remote_dir != NULL ? remote_dir : "");
   for (guint j = 0; components[j] != NULL; j++)
     if (!hallway_path_component_is_valid (components[j], TRUE))
@@ -2656,21 +2679,9 @@ hallway_daemon_transfers_upload (HallwayDaemonTransfers  *self,
 
   for (guint i = 0; i < locals->len; i++)
     {
-      HallwayTransferRecord *record = hallway_transfer_record_new ();
-      Transfer *t;
-
-      record->id = g_strdup_printf ("%u", self->next_id++);
-      record->kind = g_strdup ("upload");
-      record->state = g_strdup ("queued");
-      record->peer_id = g_strdup (peer_id);
-      record->peer_name = g_strdup (peer_name);
-      record->share_id = g_strdup (share_id);
-      record->share_name = g_strdup (share_name);
-      record->path = g_strdup (dir);
-      record->destination = g_strdup (g_ptr_array_index (locals, i));
-      t = transfer_add (self, record);
-      log_transfer (t, G_LOG_LEVEL_DEBUG, "queued");
-      g_strv_builder_add (builder, g_dbus_object_get_object_path (G_DBUS_OBJECT (t->object)));
+      g_strv_builder_add (builder,
+                          queue_transfer (self, "upload", peer_id, peer_name, share_id,
+                                          share_name, dir, g_ptr_array_index (locals, i)));
     }
 
   queue_save (self);
