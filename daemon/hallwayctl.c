@@ -147,22 +147,28 @@ ctl_connect (Ctl     *ctl,
   return TRUE;
 }
 
+/* Every object of the daemon's that has @interface_name, as proxies. */
 static GPtrArray *
-ctl_dup_peers (Ctl *ctl)
+ctl_dup_interfaces (Ctl        *ctl,
+                    const char *interface_name)
 {
-  GPtrArray *peers = g_ptr_array_new_with_free_func (g_object_unref);
+  GPtrArray *found = g_ptr_array_new_with_free_func (g_object_unref);
   GList *objects = g_dbus_object_manager_get_objects (ctl->manager);
 
   for (GList *l = objects; l != NULL; l = l->next)
     {
-      HallwayDBusPeer1 *peer = hallway_dbus_object_get_peer1 (HALLWAY_DBUS_OBJECT (l->data));
+      GDBusInterface *iface = g_dbus_object_get_interface (l->data, interface_name);
 
-      if (peer != NULL)
-        g_ptr_array_add (peers, peer);
+      if (iface != NULL)
+        g_ptr_array_add (found, iface);
     }
   g_list_free_full (objects, g_object_unref);
-  return peers;
+  return found;
 }
+
+#define ctl_dup_peers(ctl)     ctl_dup_interfaces (ctl, "io.github.hallwaylan.Hallway.Peer1")
+#define ctl_dup_shares(ctl)    ctl_dup_interfaces (ctl, "io.github.hallwaylan.Hallway.Share1")
+#define ctl_dup_transfers(ctl) ctl_dup_interfaces (ctl, "io.github.hallwaylan.Hallway.Transfer1")
 
 static int
 compare_peers (gconstpointer a,
@@ -337,23 +343,6 @@ ctl_find_peer (Ctl         *ctl,
                  query, names->str);
     return NULL;
   }
-}
-
-static GPtrArray *
-ctl_dup_shares (Ctl *ctl)
-{
-  GPtrArray *shares = g_ptr_array_new_with_free_func (g_object_unref);
-  GList *objects = g_dbus_object_manager_get_objects (ctl->manager);
-
-  for (GList *l = objects; l != NULL; l = l->next)
-    {
-      HallwayDBusShare1 *share = hallway_dbus_object_get_share1 (HALLWAY_DBUS_OBJECT (l->data));
-
-      if (share != NULL)
-        g_ptr_array_add (shares, share);
-    }
-  g_list_free_full (objects, g_object_unref);
-  return shares;
 }
 
 static void
@@ -944,24 +933,6 @@ cmd_ls (Ctl        *ctl,
 }
 
 /* Transfers */
-
-static GPtrArray *
-ctl_dup_transfers (Ctl *ctl)
-{
-  GPtrArray *transfers = g_ptr_array_new_with_free_func (g_object_unref);
-  GList *objects = g_dbus_object_manager_get_objects (ctl->manager);
-
-  for (GList *l = objects; l != NULL; l = l->next)
-    {
-      HallwayDBusTransfer1 *transfer =
-        hallway_dbus_object_get_transfer1 (HALLWAY_DBUS_OBJECT (l->data));
-
-      if (transfer != NULL)
-        g_ptr_array_add (transfers, transfer);
-    }
-  g_list_free_full (objects, g_object_unref);
-  return transfers;
-}
 
 static int
 compare_transfers (gconstpointer a,
