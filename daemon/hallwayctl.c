@@ -15,22 +15,13 @@
 #include <stdio.h>
 #include <unistd.h>
 
-#include "hallway-dbus.h"
+#include "hallwayctl.h"
 #include "hallway-error.h"
 
 #define BUS_NAME    "io.github.hallwaylan.Hallway.Daemon"
 #define OBJECT_PATH "/io/github/hallwaylan/Hallway"
 
-#define EXIT_USAGE 2
-
-typedef struct
-{
-  GDBusConnection    *connection;
-  HallwayDBusDaemon1 *daemon;
-  GDBusObjectManager *manager;
-} Ctl;
-
-static void
+void
 ctl_clear (Ctl *ctl)
 {
   g_clear_object (&ctl->manager);
@@ -38,15 +29,9 @@ ctl_clear (Ctl *ctl)
   g_clear_object (&ctl->connection);
 }
 
-G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (Ctl, ctl_clear)
-
-static int
-usage_error (const char *format,
-             ...) G_GNUC_PRINTF (1, 2);
-
-static int
-usage_error (const char *format,
-             ...)
+int
+ctl_usage_error (const char *format,
+                 ...)
 {
   va_list args;
   g_autofree char *message = NULL;
@@ -56,16 +41,12 @@ usage_error (const char *format,
   va_end (args);
   g_printerr ("hallwayctl: %s\n", message);
   g_printerr ("%s\n", _("Try “hallwayctl --help”."));
-  return EXIT_USAGE;
+  return CTL_EXIT_USAGE;
 }
 
-static int
-failure (const char *format,
-         ...) G_GNUC_PRINTF (1, 2);
-
-static int
-failure (const char *format,
-         ...)
+int
+ctl_failure (const char *format,
+             ...)
 {
   va_list args;
   g_autofree char *message = NULL;
@@ -78,17 +59,17 @@ failure (const char *format,
 }
 
 /* printf's widths count bytes; columns of names need characters. */
-static void
-print_column (const char *text,
-              int         width)
+void
+ctl_print_column (const char *text,
+                  int         width)
 {
   long length = g_utf8_strlen (text, -1);
 
   g_print ("%s%*s", text, length < width ? (int) (width - length) : 1, "");
 }
 
-static const char *
-plain_error_message (GError *error)
+const char *
+ctl_plain_error_message (GError *error)
 {
   /* Drop the "GDBus.Error:io.github…: " prefix a remote error carries. */
   if (g_dbus_error_is_remote_error (error))
@@ -96,7 +77,7 @@ plain_error_message (GError *error)
   return error->message;
 }
 
-static gboolean
+gboolean
 ctl_connect (Ctl     *ctl,
              GError **error)
 {
@@ -147,8 +128,7 @@ ctl_connect (Ctl     *ctl,
   return TRUE;
 }
 
-/* Every object of the daemon's that has @interface_name, as proxies. */
-static GPtrArray *
+GPtrArray *
 ctl_dup_interfaces (Ctl        *ctl,
                     const char *interface_name)
 {
@@ -165,10 +145,6 @@ ctl_dup_interfaces (Ctl        *ctl,
   g_list_free_full (objects, g_object_unref);
   return found;
 }
-
-#define ctl_dup_peers(ctl)     ctl_dup_interfaces (ctl, "io.github.hallwaylan.Hallway.Peer1")
-#define ctl_dup_shares(ctl)    ctl_dup_interfaces (ctl, "io.github.hallwaylan.Hallway.Share1")
-#define ctl_dup_transfers(ctl) ctl_dup_interfaces (ctl, "io.github.hallwaylan.Hallway.Transfer1")
 
 static int
 compare_peers (gconstpointer a,
@@ -267,8 +243,8 @@ add_peer_json (JsonBuilder      *builder,
   json_builder_end_object (builder);
 }
 
-static void
-print_json (JsonBuilder *builder)
+void
+ctl_print_json (JsonBuilder *builder)
 {
   g_autoptr(JsonGenerator) generator = json_generator_new ();
   g_autoptr(JsonNode) root = json_builder_get_root (builder);
@@ -281,7 +257,7 @@ print_json (JsonBuilder *builder)
 }
 
 /* Finds a neighbour by display name, device-id prefix or host name. */
-static HallwayDBusPeer1 *
+HallwayDBusPeer1 *
 ctl_find_peer (Ctl         *ctl,
                const char  *query,
                GError     **error)
@@ -411,7 +387,7 @@ cmd_status (Ctl      *ctl,
       json_builder_begin_array (builder);
       json_builder_end_array (builder);
       json_builder_end_object (builder);
-      print_json (builder);
+      ctl_print_json (builder);
       return EXIT_SUCCESS;
     }
 
@@ -455,7 +431,7 @@ cmd_share_list (Ctl      *ctl,
       g_autoptr(JsonBuilder) builder = json_builder_new ();
 
       add_shares_json (ctl, builder);
-      print_json (builder);
+      ctl_print_json (builder);
       return EXIT_SUCCESS;
     }
 
@@ -470,7 +446,7 @@ cmd_share_list (Ctl      *ctl,
     {
       HallwayDBusShare1 *share = g_ptr_array_index (shares, i);
 
-      print_column (hallway_dbus_share1_get_name (share), 25);
+      ctl_print_column (hallway_dbus_share1_get_name (share), 25);
       g_print ("%-11s %-9s %-10s %s\n",
                hallway_dbus_share1_get_access (share), hallway_dbus_share1_get_audience (share),
                hallway_dbus_share1_get_available (share) ? _("shared") : _("missing"),
@@ -535,10 +511,10 @@ cmd_share_add (Ctl        *ctl,
     {
       password = read_password_file (password_file, &error);
       if (password == NULL)
-        return failure (_("Could not read the password: %s"), error->message);
+        return ctl_failure (_("Could not read the password: %s"), error->message);
     }
   if (g_strcmp0 (audience, "password") == 0 && password == NULL)
-    return usage_error ("%s", _("--audience password needs --password-file FILE (or - for stdin)"));
+    return ctl_usage_error ("%s", _("--audience password needs --password-file FILE (or - for stdin)"));
 
   absolute = g_canonicalize_filename (path, NULL);
   if (name != NULL)
@@ -556,7 +532,7 @@ cmd_share_add (Ctl        *ctl,
     {
       if (password != NULL)
         explicit_bzero (password, strlen (password));
-      return failure (_("Could not share %s: %s"), absolute, plain_error_message (error));
+      return ctl_failure (_("Could not share %s: %s"), absolute, ctl_plain_error_message (error));
     }
   if (password != NULL)
     explicit_bzero (password, strlen (password));
@@ -580,7 +556,7 @@ cmd_share_remove (Ctl        *ctl,
   g_autoptr(GError) error = NULL;
 
   if (!hallway_dbus_daemon1_call_remove_share_sync (ctl->daemon, name, NULL, &error))
-    return failure ("%s", plain_error_message (error));
+    return ctl_failure ("%s", ctl_plain_error_message (error));
   g_print (_("No longer sharing “%s”; the folder itself is untouched.\n"), name);
   return EXIT_SUCCESS;
 }
@@ -595,13 +571,13 @@ cmd_trust (Ctl        *ctl,
   gboolean ok;
 
   if (peer == NULL)
-    return failure ("%s", error->message);
+    return ctl_failure ("%s", error->message);
 
   g_dbus_proxy_set_default_timeout (G_DBUS_PROXY (peer), 30000);
   ok = trusted ? hallway_dbus_peer1_call_trust_sync (peer, NULL, &error)
                : hallway_dbus_peer1_call_untrust_sync (peer, NULL, &error);
   if (!ok)
-    return failure ("%s", plain_error_message (error));
+    return ctl_failure ("%s", ctl_plain_error_message (error));
 
   if (trusted)
     g_print (_("“%s” is now a trusted colleague (verification code %s).\n"),
@@ -682,11 +658,11 @@ cmd_peers (Ctl      *ctl,
   g_autoptr(GPtrArray) peers = NULL;
 
   if (wait_count > 0 && !wait_for_peers (ctl, wait_count, timeout_seconds))
-    return failure (g_dngettext (GETTEXT_PACKAGE,
-                                 "Only %u of the %d neighbour asked for appeared within %d s",
-                                 "Only %u of the %d neighbours asked for appeared within %d s",
-                                 wait_count),
-                    count_usable (ctl), wait_count, timeout_seconds);
+    return ctl_failure (g_dngettext (GETTEXT_PACKAGE,
+                                     "Only %u of the %d neighbour asked for appeared within %d s",
+                                     "Only %u of the %d neighbours asked for appeared within %d s",
+                                     wait_count),
+                        count_usable (ctl), wait_count, timeout_seconds);
 
   peers = ctl_dup_peers (ctl);
   g_ptr_array_sort (peers, compare_peers);
@@ -699,7 +675,7 @@ cmd_peers (Ctl      *ctl,
       for (guint i = 0; i < peers->len; i++)
         add_peer_json (builder, g_ptr_array_index (peers, i));
       json_builder_end_array (builder);
-      print_json (builder);
+      ctl_print_json (builder);
       return EXIT_SUCCESS;
     }
 
@@ -713,20 +689,20 @@ cmd_peers (Ctl      *ctl,
       return EXIT_SUCCESS;
     }
 
-  print_column (_("NAME"), 33);
-  print_column (_("COMPUTER"), 21);
-  print_column (_("STATE"), 17);
-  print_column (_("CODE"), 11);
+  ctl_print_column (_("NAME"), 33);
+  ctl_print_column (_("COMPUTER"), 21);
+  ctl_print_column (_("STATE"), 17);
+  ctl_print_column (_("CODE"), 11);
   g_print ("%s\n", _("ADDRESS"));
   for (guint i = 0; i < peers->len; i++)
     {
       HallwayDBusPeer1 *peer = g_ptr_array_index (peers, i);
       const char * const *addresses = hallway_dbus_peer1_get_addresses (peer);
 
-      print_column (hallway_dbus_peer1_get_name (peer), 33);
-      print_column (hallway_dbus_peer1_get_host (peer), 21);
-      print_column (peer_state (peer), 17);
-      print_column (hallway_dbus_peer1_get_verification_code (peer), 11);
+      ctl_print_column (hallway_dbus_peer1_get_name (peer), 33);
+      ctl_print_column (hallway_dbus_peer1_get_host (peer), 21);
+      ctl_print_column (peer_state (peer), 17);
+      ctl_print_column (hallway_dbus_peer1_get_verification_code (peer), 11);
       g_print ("%s\n", addresses != NULL && addresses[0] != NULL ? addresses[0] : "");
     }
   return EXIT_SUCCESS;
@@ -742,14 +718,14 @@ cmd_info (Ctl        *ctl,
   const char * const *addresses;
 
   if (peer == NULL)
-    return failure ("%s", error->message);
+    return ctl_failure ("%s", error->message);
 
   if (json)
     {
       g_autoptr(JsonBuilder) builder = json_builder_new ();
 
       add_peer_json (builder, peer);
-      print_json (builder);
+      ctl_print_json (builder);
       return EXIT_SUCCESS;
     }
 
@@ -795,7 +771,7 @@ cmd_add_peer (Ctl        *ctl,
   g_autoptr(HallwayDBusPeer1) peer = NULL;
 
   if (!hallway_dbus_daemon1_call_add_peer_sync (ctl->daemon, address, &path, NULL, &error))
-    return failure (_("Could not add “%s”: %s"), address, plain_error_message (error));
+    return ctl_failure (_("Could not add “%s”: %s"), address, ctl_plain_error_message (error));
 
   /* The new object was announced before the reply; let the manager see it. */
   while (g_main_context_iteration (NULL, FALSE))
@@ -830,7 +806,7 @@ cmd_ls (Ctl        *ctl,
   peer_name = slash != NULL ? g_strndup (target, slash - target) : g_strdup (target);
   peer = ctl_find_peer (ctl, peer_name, &error);
   if (peer == NULL)
-    return failure ("%s", error->message);
+    return ctl_failure ("%s", error->message);
 
   if (slash == NULL || slash[1] == '\0')
     {
@@ -862,7 +838,7 @@ cmd_ls (Ctl        *ctl,
                 }
               else
                 {
-                  print_column (name, 33);
+                  ctl_print_column (name, 33);
                   g_print ("%-11s %s\n", access, audience);
                 }
               n++;
@@ -870,7 +846,7 @@ cmd_ls (Ctl        *ctl,
         }
       json_builder_end_array (builder);
       if (json)
-        print_json (builder);
+        ctl_print_json (builder);
       else if (n == 0)
         g_print (_("“%s” shares no folder with this computer.\n"),
                  hallway_dbus_peer1_get_name (peer));
@@ -888,7 +864,7 @@ cmd_ls (Ctl        *ctl,
 
   g_dbus_proxy_set_default_timeout (G_DBUS_PROXY (peer), 60000);
   if (!hallway_dbus_peer1_call_list_folder_sync (peer, share, path, &entries, NULL, &error))
-    return failure (_("Could not list “%s”: %s"), target, plain_error_message (error));
+    return ctl_failure (_("Could not list “%s”: %s"), target, ctl_plain_error_message (error));
 
   if (json)
     {
@@ -913,7 +889,7 @@ cmd_ls (Ctl        *ctl,
           json_builder_end_object (builder);
         }
       json_builder_end_array (builder);
-      print_json (builder);
+      ctl_print_json (builder);
       return EXIT_SUCCESS;
     }
 
@@ -1078,9 +1054,9 @@ tick_cb (gpointer user_data)
 
 /* Follows transfers until they all end, with progress on stderr: one
  * line rewritten in place on a terminal, plain lines otherwise. */
-static int
-follow_transfers (Ctl       *ctl,
-                  GPtrArray *paths)
+int
+ctl_follow_transfers (Ctl       *ctl,
+                      GPtrArray *paths)
 {
   g_autoptr(GPtrArray) transfers = g_ptr_array_new_with_free_func (g_object_unref);
   gboolean tty = isatty (STDERR_FILENO);
@@ -1106,7 +1082,7 @@ follow_transfers (Ctl       *ctl,
           if (transfer == NULL)
             {
               if (g_get_monotonic_time () > deadline)
-                return failure ("%s", _("hallwayd did not show the new transfer"));
+                return ctl_failure ("%s", _("hallwayd did not show the new transfer"));
               g_main_context_iteration (NULL, TRUE);
             }
         }
@@ -1162,8 +1138,8 @@ follow_transfers (Ctl       *ctl,
   return status;
 }
 
-static char *
-default_download_dir (void)
+char *
+ctl_default_download_dir (void)
 {
   const char *dir = g_get_user_special_dir (G_USER_DIRECTORY_DOWNLOAD);
 
@@ -1181,9 +1157,9 @@ cmd_get (Ctl                *ctl,
   g_autoptr(GPtrArray) paths = g_ptr_array_new_with_free_func (g_free);
   g_autofree char *destination = NULL;
 
-  destination = to != NULL ? g_canonicalize_filename (to, NULL) : default_download_dir ();
+  destination = to != NULL ? g_canonicalize_filename (to, NULL) : ctl_default_download_dir ();
   if (g_mkdir_with_parents (destination, 0755) != 0)
-    return failure (_("Could not create the folder “%s”: %s"), destination, g_strerror (errno));
+    return ctl_failure (_("Could not create the folder “%s”: %s"), destination, g_strerror (errno));
 
   for (guint i = 0; targets[i] != NULL; i++)
     {
@@ -1194,11 +1170,11 @@ cmd_get (Ctl                *ctl,
       const char *path_list[2];
 
       if (g_strv_length (parts) < 2 || *parts[0] == '\0' || *parts[1] == '\0')
-        return usage_error (_("“%s” does not say what to copy: use PEER/SHARE/PATH"), targets[i]);
+        return ctl_usage_error (_("“%s” does not say what to copy: use PEER/SHARE/PATH"), targets[i]);
 
       peer = ctl_find_peer (ctl, parts[0], &error);
       if (peer == NULL)
-        return failure ("%s", error->message);
+        return ctl_failure ("%s", error->message);
 
       path_list[0] = parts[2] != NULL ? parts[2] : "";
       path_list[1] = NULL;
@@ -1206,7 +1182,7 @@ cmd_get (Ctl                *ctl,
                                                     hallway_dbus_peer1_get_id (peer), parts[1],
                                                     path_list, destination, &created, NULL,
                                                     &error))
-        return failure (_("Could not copy “%s”: %s"), targets[i], plain_error_message (error));
+        return ctl_failure (_("Could not copy “%s”: %s"), targets[i], ctl_plain_error_message (error));
 
       for (guint j = 0; created[j] != NULL; j++)
         {
@@ -1219,7 +1195,7 @@ cmd_get (Ctl                *ctl,
 
   if (!wait)
     return EXIT_SUCCESS;
-  return follow_transfers (ctl, paths);
+  return ctl_follow_transfers (ctl, paths);
 }
 
 /* put FILE... PEER/SHARE[/PATH]: the last argument says where. */
@@ -1238,30 +1214,30 @@ cmd_put (Ctl                *ctl,
   const char *target;
 
   if (n < 2)
-    return usage_error ("%s", _("“put” takes FILE… PEER/SHARE[/PATH]"));
+    return ctl_usage_error ("%s", _("“put” takes FILE… PEER/SHARE[/PATH]"));
   target = args[n - 1];
   parts = g_strsplit (target, "/", 3);
   if (g_strv_length (parts) < 2 || *parts[0] == '\0' || *parts[1] == '\0')
-    return usage_error (_("“%s” does not say where to copy to: use PEER/SHARE[/PATH]"), target);
+    return ctl_usage_error (_("“%s” does not say where to copy to: use PEER/SHARE[/PATH]"), target);
 
   for (guint i = 0; i + 1 < n; i++)
     {
       g_autofree char *local = g_canonicalize_filename (args[i], NULL);
 
       if (!g_file_test (local, G_FILE_TEST_EXISTS))
-        return failure (_("“%s” does not exist"), args[i]);
+        return ctl_failure (_("“%s” does not exist"), args[i]);
       g_ptr_array_add (locals, g_steal_pointer (&local));
     }
   g_ptr_array_add (locals, NULL);
 
   peer = ctl_find_peer (ctl, parts[0], &error);
   if (peer == NULL)
-    return failure ("%s", error->message);
+    return ctl_failure ("%s", error->message);
   if (!hallway_dbus_daemon1_call_upload_sync (ctl->daemon, hallway_dbus_peer1_get_id (peer),
                                               parts[1], parts[2] != NULL ? parts[2] : "",
                                               (const char * const *) locals->pdata, &created,
                                               NULL, &error))
-    return failure (_("Could not copy to “%s”: %s"), target, plain_error_message (error));
+    return ctl_failure (_("Could not copy to “%s”: %s"), target, ctl_plain_error_message (error));
 
   for (guint j = 0; created[j] != NULL; j++)
     {
@@ -1273,7 +1249,7 @@ cmd_put (Ctl                *ctl,
 
   if (!wait)
     return EXIT_SUCCESS;
-  return follow_transfers (ctl, paths);
+  return ctl_follow_transfers (ctl, paths);
 }
 
 static void
@@ -1376,10 +1352,10 @@ cmd_cancel (Ctl        *ctl,
       if (g_strcmp0 (hallway_dbus_transfer1_get_id (t), id) != 0)
         continue;
       if (!hallway_dbus_transfer1_call_cancel_sync (t, NULL, &error))
-        return failure (_("Could not cancel transfer %s: %s"), id, plain_error_message (error));
+        return ctl_failure (_("Could not cancel transfer %s: %s"), id, ctl_plain_error_message (error));
       return EXIT_SUCCESS;
     }
-  return failure (_("No transfer “%s”; “hallwayctl transfers” lists them"), id);
+  return ctl_failure (_("No transfer “%s”; “hallwayctl transfers” lists them"), id);
 }
 
 static const char *help_text =
@@ -1489,45 +1465,45 @@ main (int   argc,
   g_option_context_set_description (context, _(help_text));
   rewrite_wait_flag (argc, argv);
   if (!g_option_context_parse (context, &argc, &argv, &error))
-    return usage_error ("%s", error->message);
+    return ctl_usage_error ("%s", error->message);
 
   if (argc < 2)
-    return usage_error ("%s", _("No command given"));
+    return ctl_usage_error ("%s", _("No command given"));
   command = argv[1];
   if (wait_count < 0 || timeout_seconds <= 0)
-    return usage_error ("%s", _("--wait and --timeout take positive numbers"));
+    return ctl_usage_error ("%s", _("--wait and --timeout take positive numbers"));
 
   if (g_str_equal (command, "status") || g_str_equal (command, "peers"))
     {
       if (argc != 2)
-        return usage_error (_("“%s” takes no arguments"), command);
+        return ctl_usage_error (_("“%s” takes no arguments"), command);
     }
   else if (g_str_equal (command, "info") || g_str_equal (command, "add-peer") ||
            g_str_equal (command, "trust") || g_str_equal (command, "untrust") ||
            g_str_equal (command, "ls"))
     {
       if (argc != 3)
-        return usage_error (_("“%s” takes exactly one argument"), command);
+        return ctl_usage_error (_("“%s” takes exactly one argument"), command);
     }
   else if (g_str_equal (command, "get"))
     {
       if (argc < 3)
-        return usage_error ("%s", _("“get” takes PEER/SHARE/PATH, one or more"));
+        return ctl_usage_error ("%s", _("“get” takes PEER/SHARE/PATH, one or more"));
     }
   else if (g_str_equal (command, "put"))
     {
       if (argc < 4)
-        return usage_error ("%s", _("“put” takes FILE… PEER/SHARE[/PATH]"));
+        return ctl_usage_error ("%s", _("“put” takes FILE… PEER/SHARE[/PATH]"));
     }
   else if (g_str_equal (command, "transfers"))
     {
       if (argc != 2)
-        return usage_error (_("“%s” takes no arguments"), command);
+        return ctl_usage_error (_("“%s” takes no arguments"), command);
     }
   else if (g_str_equal (command, "cancel"))
     {
       if (argc != 3)
-        return usage_error (_("“%s” takes exactly one argument"), command);
+        return ctl_usage_error (_("“%s” takes exactly one argument"), command);
     }
   else if (g_str_equal (command, "share"))
     {
@@ -1536,28 +1512,28 @@ main (int   argc,
       if (g_str_equal (sub, "list"))
         {
           if (argc != 3)
-            return usage_error ("%s", _("“share list” takes no arguments"));
+            return ctl_usage_error ("%s", _("“share list” takes no arguments"));
         }
       else if (g_str_equal (sub, "add") || g_str_equal (sub, "remove"))
         {
           if (argc != 4)
-            return usage_error (_("“share %s” takes exactly one argument"), sub);
+            return ctl_usage_error (_("“share %s” takes exactly one argument"), sub);
         }
       else
-        return usage_error ("%s", _("Use “share add PATH”, “share list” or “share remove NAME”"));
+        return ctl_usage_error ("%s", _("Use “share add PATH”, “share list” or “share remove NAME”"));
     }
   else
-    return usage_error (_("Unknown command “%s”"), command);
+    return ctl_usage_error (_("Unknown command “%s”"), command);
 
   if ((access != NULL && !g_str_equal (access, "read-only") && !g_str_equal (access, "read-write") &&
        !g_str_equal (access, "drop-box")) ||
       (audience != NULL && !g_str_equal (audience, "everyone") &&
        !g_str_equal (audience, "trusted") && !g_str_equal (audience, "password")))
-    return usage_error ("%s", _("--access takes read-only, read-write or drop-box; --audience "
+    return ctl_usage_error ("%s", _("--access takes read-only, read-write or drop-box; --audience "
                                 "takes everyone, trusted or password"));
 
   if (!ctl_connect (&ctl, &error))
-    return failure ("%s", error->message);
+    return ctl_failure ("%s", error->message);
 
   if (g_str_equal (command, "status"))
     return cmd_status (&ctl, json);

@@ -1,0 +1,68 @@
+/* hallwayctl.h: what the command files of hallwayctl share
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * hallwayctl is one program split by topic: hallwayctl.c parses the
+ * command line and holds the connection to hallwayd and the helpers
+ * below; each topic's commands live in their own hallwayctl-*.c.
+ */
+#pragma once
+
+#include <json-glib/json-glib.h>
+
+#include "hallway-dbus.h"
+
+G_BEGIN_DECLS
+
+#define CTL_EXIT_USAGE 2
+
+typedef struct
+{
+  GDBusConnection    *connection;
+  HallwayDBusDaemon1 *daemon;
+  GDBusObjectManager *manager;
+} Ctl;
+
+void ctl_clear (Ctl *ctl);
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (Ctl, ctl_clear)
+
+gboolean ctl_connect (Ctl     *ctl,
+                      GError **error);
+
+/* Both print "hallwayctl: MESSAGE" on stderr and return the exit status:
+ * 2 for a usage error (with a pointer to --help), 1 for a failure. */
+int ctl_usage_error (const char *format,
+                     ...) G_GNUC_PRINTF (1, 2);
+int ctl_failure (const char *format,
+                 ...) G_GNUC_PRINTF (1, 2);
+
+/* A remote D-Bus error's message without the "GDBus.Error:…" prefix. */
+const char *ctl_plain_error_message (GError *error);
+
+/* Prints @text padded to @width characters (not bytes). */
+void ctl_print_column (const char *text,
+                       int         width);
+void ctl_print_json (JsonBuilder *builder);
+
+/* Every object of the daemon's that has @interface_name, as proxies. */
+GPtrArray *ctl_dup_interfaces (Ctl        *ctl,
+                               const char *interface_name);
+
+#define ctl_dup_peers(ctl)     ctl_dup_interfaces (ctl, "io.github.hallwaylan.Hallway.Peer1")
+#define ctl_dup_shares(ctl)    ctl_dup_interfaces (ctl, "io.github.hallwaylan.Hallway.Share1")
+#define ctl_dup_transfers(ctl) ctl_dup_interfaces (ctl, "io.github.hallwaylan.Hallway.Transfer1")
+
+/* A neighbour by display name, device-id prefix or host name; a plain
+ * error when none or several match. */
+HallwayDBusPeer1 *ctl_find_peer (Ctl         *ctl,
+                                 const char  *query,
+                                 GError     **error);
+
+/* Follows the transfers at the object paths @paths until all end, with
+ * progress on stderr; returns 0 when all are done. */
+int ctl_follow_transfers (Ctl       *ctl,
+                          GPtrArray *paths);
+
+char *ctl_default_download_dir (void);
+
+G_END_DECLS
