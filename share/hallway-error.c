@@ -19,9 +19,10 @@ static const GDBusErrorEntry hallway_error_entries[] = {
   { HALLWAY_ERROR_AMBIGUOUS, "io.github.hallwaylan.Hallway.Error.Ambiguous" },
   { HALLWAY_ERROR_AVAHI, "io.github.hallwaylan.Hallway.Error.Avahi" },
   { HALLWAY_ERROR_INVALID_ARGUMENT, "io.github.hallwaylan.Hallway.Error.InvalidArgument" },
+  { HALLWAY_ERROR_NO_SPACE, "io.github.hallwaylan.Hallway.Error.NoSpace" },
 };
 
-G_STATIC_ASSERT (G_N_ELEMENTS (hallway_error_entries) == HALLWAY_ERROR_INVALID_ARGUMENT + 1);
+G_STATIC_ASSERT (G_N_ELEMENTS (hallway_error_entries) == HALLWAY_ERROR_NO_SPACE + 1);
 
 GQuark
 hallway_error_quark (void)

@@ -20,6 +20,7 @@ G_BEGIN_DECLS
  * @HALLWAY_ERROR_AMBIGUOUS: a name matches more than one neighbour
  * @HALLWAY_ERROR_AVAHI: Avahi (mDNS) is not available
  * @HALLWAY_ERROR_INVALID_ARGUMENT: a request was malformed
+ * @HALLWAY_ERROR_NO_SPACE: there is not enough free space for the files
  *
  * Error codes in the %HALLWAY_ERROR domain. Each maps onto a D-Bus error
  * named `io.github.hallwaylan.Hallway.Error.<Name>`.
@@ -36,6 +37,7 @@ typedef enum
   HALLWAY_ERROR_AMBIGUOUS,
   HALLWAY_ERROR_AVAHI,
   HALLWAY_ERROR_INVALID_ARGUMENT,
+  HALLWAY_ERROR_NO_SPACE,
 } HallwayError;
 
 #define HALLWAY_ERROR (hallway_error_quark ())
