@@ -5,6 +5,8 @@
 
 #include <glib/gi18n.h>
 
+#include "hallway-preferences-window.h"
+#include "hallway-remote-files.h"
 #include "hallway-window.h"
 
 struct _HallwayApplication
@@ -52,39 +54,20 @@ preferences_activated (GSimpleAction *action,
   GSettingsSchemaSource *source = g_settings_schema_source_get_default ();
   g_autoptr(GSettingsSchema) schema = NULL;
   g_autoptr(GSettings) settings = NULL;
-  AdwPreferencesWindow *window;
-  AdwPreferencesPage *page;
-  AdwPreferencesGroup *group;
-  GtkWidget *row;
+  GtkWidget *window;
 
   if (source != NULL)
     schema = g_settings_schema_source_lookup (source, APP_ID, TRUE);
+  if (schema == NULL)
+    {
+      /* Only when Hallway is run from an incomplete installation. */
+      g_warning ("The settings schema %s is not installed", APP_ID);
+      return;
+    }
 
-  window = ADW_PREFERENCES_WINDOW (adw_preferences_window_new ());
-  adw_preferences_window_set_search_enabled (window, FALSE);
+  settings = g_settings_new (APP_ID);
+  window = hallway_preferences_window_new (settings);
   gtk_window_set_transient_for (GTK_WINDOW (window), gtk_application_get_active_window (app));
-  gtk_window_set_modal (GTK_WINDOW (window), TRUE);
-  page = ADW_PREFERENCES_PAGE (adw_preferences_page_new ());
-  group = ADW_PREFERENCES_GROUP (adw_preferences_group_new ());
-  adw_preferences_group_set_title (group, _("This computer"));
-  adw_preferences_group_set_description (group,
-                                         _("How your colleagues see you. Leave it empty to use "
-                                           "your name and the computer's name."));
-  row = adw_entry_row_new ();
-  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), _("Display name"));
-  if (schema != NULL && g_settings_schema_has_key (schema, "display-name"))
-    {
-      settings = g_settings_new (APP_ID);
-      g_settings_bind (settings, "display-name", row, "text", G_SETTINGS_BIND_DEFAULT);
-      /* The binding keeps the settings object alive as long as the row. */
-    }
-  else
-    {
-      gtk_widget_set_sensitive (row, FALSE);
-    }
-  adw_preferences_group_add (group, row);
-  adw_preferences_page_add (page, group);
-  adw_preferences_window_add (window, page);
   gtk_window_present (GTK_WINDOW (window));
 }
 
@@ -113,6 +96,8 @@ hallway_application_startup (GApplication *application)
   gtk_application_set_accels_for_action (app, "win.search", search_accels);
   gtk_application_set_accels_for_action (app, "win.share-folder", share_accels);
   gtk_application_set_accels_for_action (app, "win.download", download_accels);
+
+  hallway_remote_files_clean_cache ();
 }
 
 static void

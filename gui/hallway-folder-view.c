@@ -7,6 +7,7 @@
 #include <glib/gi18n.h>
 #include <string.h>
 
+#include "hallway-remote-files.h"
 #include "hallway-window.h"
 
 /* One entry of a neighbour's folder, as ListFolder returns it. */
@@ -469,6 +470,191 @@ hallway_folder_view_get_selection (HallwayFolderView *self)
   return gtk_column_view_get_model (self->column_view);
 }
 
+/* Dragging files out, dropping files in */
+
+static HallwayDBusDaemon1 *
+get_daemon (HallwayFolderView *self)
+{
+  GtkRoot *root = gtk_widget_get_root (GTK_WIDGET (self));
+
+  return HALLWAY_IS_WINDOW (root) ? hallway_window_get_daemon (HALLWAY_WINDOW (root)) : NULL;
+}
+
+/* What the share lets this computer do: "read-only", "read-write",
+ * "drop-box", or NULL when the neighbour no longer lists it. */
+static const char *
+get_share_access (HallwayFolderView *self)
+{
+  GVariant *folders;
+  GVariantIter iter;
+  const char *id, *name, *access, *audience;
+
+  if (self->peer == NULL || self->share == NULL)
+    return NULL;
+  folders = hallway_dbus_peer1_get_shared_folders (self->peer);
+  if (folders == NULL)
+    return NULL;
+  g_variant_iter_init (&iter, folders);
+  while (g_variant_iter_next (&iter, "(&s&s&s&s)", &id, &name, &access, &audience))
+    if (g_str_equal (id, self->share) || g_str_equal (name, self->share))
+      return access;
+  return NULL;
+}
+
+static GdkContentProvider *
+drag_prepare_cb (GtkDragSource     *source,
+                 double             x,
+                 double             y,
+                 HallwayFolderView *self)
+{
+  GtkWidget *cell = gtk_event_controller_get_widget (GTK_EVENT_CONTROLLER (source));
+  GtkListItem *list_item = g_object_get_data (G_OBJECT (cell), "hallway-list-item");
+  GtkSelectionModel *selection = gtk_column_view_get_model (self->column_view);
+  HallwayDBusDaemon1 *daemon = get_daemon (self);
+  g_autoptr(GPtrArray) paths = g_ptr_array_new_with_free_func (g_free);
+  guint position;
+
+  if (daemon == NULL || list_item == NULL || self->peer == NULL ||
+      (position = gtk_list_item_get_position (list_item)) == GTK_INVALID_LIST_POSITION)
+    return NULL;
+
+  /* A selected row takes the whole selection along, like in Files. */
+  if (gtk_selection_model_is_selected (selection, position))
+    {
+      g_autoptr(GtkBitset) selected = gtk_selection_model_get_selection (selection);
+      GtkBitsetIter iter;
+      guint i;
+
+      for (gboolean ok = gtk_bitset_iter_init_first (&iter, selected, &i);
+           ok;
+           ok = gtk_bitset_iter_next (&iter, &i))
+        {
+          g_autoptr(HallwayFolderItem) item = g_list_model_get_item (G_LIST_MODEL (self->sorted), i);
+
+          if (item != NULL)
+            g_ptr_array_add (paths, join_path (self->path, item->name));
+        }
+    }
+  else
+    {
+      HallwayFolderItem *item = gtk_list_item_get_item (list_item);
+
+      g_ptr_array_add (paths, join_path (self->path, item->name));
+    }
+  g_ptr_array_add (paths, NULL);
+
+  return hallway_remote_files_new (daemon, g_dbus_proxy_get_object_path (G_DBUS_PROXY (self->peer)),
+                                   self->share, (const char * const *) paths->pdata);
+}
+
+static void
+uploaded_cb (GObject      *source,
+             GAsyncResult *result,
+             gpointer      user_data)
+{
+  g_autoptr(HallwayFolderView) self = user_data;
+  g_auto(GStrv) transfers = NULL;
+  g_autoptr(GError) error = NULL;
+
+  if (!hallway_dbus_daemon1_call_upload_finish (HALLWAY_DBUS_DAEMON1 (source), &transfers,
+                                                result, &error))
+    {
+      g_autofree char *message = NULL;
+
+      g_dbus_error_strip_remote_error (error);
+      /* Translators: %s says why. */
+      message = g_strdup_printf (_("Could not copy the files there: %s"), error->message);
+      hallway_window_toast (GTK_WIDGET (self), message);
+      return;
+    }
+  hallway_window_toast_with_button (GTK_WIDGET (self),
+                                    g_dngettext (GETTEXT_PACKAGE, "Copying the file there…",
+                                                 "Copying the files there…",
+                                                 g_strv_length (transfers)),
+                                    _("Show Transfers"), "win.show-transfers");
+}
+
+/**
+ * hallway_folder_view_drop_files:
+ * @files: (element-type GFile): files or folders on this computer
+ *
+ * Copies @files into the folder shown, when the share takes files.
+ *
+ * Returns: whether a copy was asked for
+ */
+gboolean
+hallway_folder_view_drop_files (HallwayFolderView *self,
+                                GSList            *files)
+{
+  HallwayDBusDaemon1 *daemon = get_daemon (self);
+  const char *access = get_share_access (self);
+  g_autoptr(GPtrArray) paths = g_ptr_array_new_with_free_func (g_free);
+
+  g_return_val_if_fail (HALLWAY_IS_FOLDER_VIEW (self), FALSE);
+
+  if (g_strcmp0 (access, "read-write") != 0 && g_strcmp0 (access, "drop-box") != 0)
+    {
+      hallway_window_toast (GTK_WIDGET (self), _("This folder does not take files from you"));
+      return FALSE;
+    }
+  if (daemon == NULL)
+    {
+      hallway_window_toast (GTK_WIDGET (self), _("Hallway's service is not running"));
+      return FALSE;
+    }
+  for (GSList *l = files; l != NULL; l = l->next)
+    {
+      char *path = g_file_get_path (l->data);
+
+      if (path == NULL)
+        {
+          hallway_window_toast (GTK_WIDGET (self), _("Only files on this computer can be copied"));
+          return FALSE;
+        }
+      g_ptr_array_add (paths, path);
+    }
+  if (paths->len == 0)
+    return FALSE;
+  g_ptr_array_add (paths, NULL);
+
+  hallway_dbus_daemon1_call_upload (daemon, g_dbus_proxy_get_object_path (G_DBUS_PROXY (self->peer)),
+                                    self->share, self->path, (const char * const *) paths->pdata,
+                                    NULL, uploaded_cb, g_object_ref (self));
+  return TRUE;
+}
+
+static gboolean
+drop_cb (GtkDropTarget     *target,
+         const GValue      *value,
+         double             x,
+         double             y,
+         HallwayFolderView *self)
+{
+  GSList *files;
+  gboolean ok;
+
+  if (!G_VALUE_HOLDS (value, GDK_TYPE_FILE_LIST))
+    return FALSE;
+  files = gdk_file_list_get_files (g_value_get_boxed (value));
+  ok = files != NULL && hallway_folder_view_drop_files (self, files);
+  g_slist_free (files);
+  return ok;
+}
+
+static GdkDragAction
+drop_enter_cb (GtkDropTarget     *target,
+               double             x,
+               double             y,
+               HallwayFolderView *self)
+{
+  const char *access = get_share_access (self);
+
+  /* Say "no" while hovering over a folder that takes nothing. */
+  if (g_strcmp0 (access, "read-write") == 0 || g_strcmp0 (access, "drop-box") == 0)
+    return GDK_ACTION_COPY;
+  return 0;
+}
+
 /* Cells */
 
 enum {
@@ -490,12 +676,21 @@ cell_setup_cb (GtkSignalListItemFactory *factory,
     {
       GtkWidget *box = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 8);
       GtkWidget *image = gtk_image_new ();
+      GtkDragSource *source = gtk_drag_source_new ();
 
       gtk_label_set_xalign (GTK_LABEL (label), 0);
       gtk_widget_set_hexpand (label, TRUE);
+
       gtk_box_append (GTK_BOX (box), image);
       gtk_box_append (GTK_BOX (box), label);
       gtk_list_item_set_child (list_item, box);
+
+      /* Dragging a name out to the desktop or a file manager copies it. */
+      g_object_set_data (G_OBJECT (box), "hallway-list-item", list_item);
+      gtk_drag_source_set_actions (source, GDK_ACTION_COPY);
+      g_signal_connect_object (source, "prepare", G_CALLBACK (drag_prepare_cb),
+                               g_object_get_data (G_OBJECT (factory), "hallway-folder-view"), 0);
+      gtk_widget_add_controller (box, GTK_EVENT_CONTROLLER (source));
     }
   else
     {
@@ -592,6 +787,8 @@ add_column (HallwayFolderView *self,
   GtkColumnViewColumn *col;
   GtkSorter *sorter;
 
+  g_object_set_data (G_OBJECT (factory), "hallway-folder-view", self);
+
   g_signal_connect (factory, "setup", G_CALLBACK (cell_setup_cb), GINT_TO_POINTER (column));
   g_signal_connect (factory, "bind", G_CALLBACK (cell_bind_cb), GINT_TO_POINTER (column));
   col = gtk_column_view_column_new (title, factory);
@@ -670,6 +867,7 @@ hallway_folder_view_init (HallwayFolderView *self)
 {
   GtkColumnViewColumn *name_column;
   g_autoptr(GtkSelectionModel) selection = NULL;
+  GtkDropTarget *target;
 
   gtk_widget_init_template (GTK_WIDGET (self));
 
@@ -686,6 +884,11 @@ hallway_folder_view_init (HallwayFolderView *self)
   gtk_column_view_set_model (self->column_view, selection);
   g_signal_connect_object (selection, "selection-changed", G_CALLBACK (selection_changed_cb), self, 0);
   gtk_column_view_sort_by_column (self->column_view, name_column, GTK_SORT_ASCENDING);
+
+  target = gtk_drop_target_new (GDK_TYPE_FILE_LIST, GDK_ACTION_COPY);
+  g_signal_connect_object (target, "enter", G_CALLBACK (drop_enter_cb), self, 0);
+  g_signal_connect_object (target, "drop", G_CALLBACK (drop_cb), self, 0);
+  gtk_widget_add_controller (GTK_WIDGET (self), GTK_EVENT_CONTROLLER (target));
 }
 
 GtkWidget *

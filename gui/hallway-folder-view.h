@@ -31,6 +31,8 @@ GListModel *hallway_folder_view_get_model    (HallwayFolderView *self);
 void        hallway_folder_view_open         (HallwayFolderView *self,
                                               guint              position);
 gboolean    hallway_folder_view_download_selection (HallwayFolderView *self);
+gboolean    hallway_folder_view_drop_files          (HallwayFolderView *self,
+                                                     GSList            *files);
 GtkSelectionModel *hallway_folder_view_get_selection (HallwayFolderView *self);
 
 G_END_DECLS

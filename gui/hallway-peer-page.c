@@ -7,6 +7,7 @@
 #include <glib/gi18n.h>
 
 #include "hallway-folder-view.h"
+#include "hallway-send.h"
 #include "hallway-window.h"
 
 struct _HallwayPeerPage
@@ -22,6 +23,7 @@ struct _HallwayPeerPage
   GtkLabel           *name_label;
   GtkLabel           *details_label;
   GtkButton          *trust_button;
+  GtkButton          *send_button;
   GtkWidget          *problem_box;
   GtkLabel           *problem_title;
   GtkLabel           *problem_label;
@@ -134,6 +136,10 @@ update (HallwayPeerPage *self)
   update_folders (self);
   /* The daemon opens nothing of a computer whose identity is in doubt. */
   gtk_widget_set_sensitive (GTK_WIDGET (self->folders), problem == NULL || *problem == '\0');
+  /* Nor sends anything to it. */
+  gtk_widget_set_sensitive (GTK_WIDGET (self->send_button),
+                            online && hallway_dbus_peer1_get_accepts_drops (self->peer) &&
+                            (problem == NULL || *problem == '\0'));
 }
 
 static void
@@ -279,6 +285,22 @@ folder_activated_cb (GtkListBox      *box,
 }
 
 static void
+send_clicked_cb (HallwayPeerPage *self)
+{
+  hallway_send_choose_files (self->daemon, self->peer, GTK_WIDGET (self));
+}
+
+static gboolean
+drop_cb (GtkDropTarget   *target,
+         const GValue    *value,
+         double           x,
+         double           y,
+         HallwayPeerPage *self)
+{
+  return hallway_send_drop (self->daemon, self->peer, value, GTK_WIDGET (self));
+}
+
+static void
 back_clicked_cb (HallwayPeerPage *self)
 {
   hallway_folder_view_set_location (self->folder_view, NULL, NULL, NULL);
@@ -317,6 +339,7 @@ hallway_peer_page_class_init (HallwayPeerPageClass *klass)
   gtk_widget_class_bind_template_child (widget_class, HallwayPeerPage, name_label);
   gtk_widget_class_bind_template_child (widget_class, HallwayPeerPage, details_label);
   gtk_widget_class_bind_template_child (widget_class, HallwayPeerPage, trust_button);
+  gtk_widget_class_bind_template_child (widget_class, HallwayPeerPage, send_button);
   gtk_widget_class_bind_template_child (widget_class, HallwayPeerPage, problem_box);
   gtk_widget_class_bind_template_child (widget_class, HallwayPeerPage, problem_title);
   gtk_widget_class_bind_template_child (widget_class, HallwayPeerPage, problem_label);
@@ -324,6 +347,7 @@ hallway_peer_page_class_init (HallwayPeerPageClass *klass)
   gtk_widget_class_bind_template_child (widget_class, HallwayPeerPage, no_folders_label);
   gtk_widget_class_bind_template_child (widget_class, HallwayPeerPage, folder_view);
   gtk_widget_class_bind_template_callback (widget_class, trust_clicked_cb);
+  gtk_widget_class_bind_template_callback (widget_class, send_clicked_cb);
   gtk_widget_class_bind_template_callback (widget_class, folder_activated_cb);
   gtk_widget_class_bind_template_callback (widget_class, back_clicked_cb);
 }
@@ -331,8 +355,17 @@ hallway_peer_page_class_init (HallwayPeerPageClass *klass)
 static void
 hallway_peer_page_init (HallwayPeerPage *self)
 {
+  GtkDropTarget *target;
+
   gtk_widget_init_template (GTK_WIDGET (self));
   self->cancellable = g_cancellable_new ();
+
+  /* Files dropped on the neighbour's overview are offered to them; a
+   * writable folder view takes its own drops first. */
+  target = hallway_send_drop_target_new ();
+  g_signal_connect (target, "drop", G_CALLBACK (drop_cb), self);
+  gtk_widget_add_controller (gtk_stack_get_child_by_name (self->stack, "overview"),
+                             GTK_EVENT_CONTROLLER (target));
 }
 
 GtkWidget *

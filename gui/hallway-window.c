@@ -7,8 +7,11 @@
 
 #include "hallway-folder-view.h"
 #include "hallway-my-shares-page.h"
+#include "hallway-offer-dialog.h"
 #include "hallway-peer-page.h"
 #include "hallway-peer-row.h"
+#include "hallway-preferences-window.h"
+#include "hallway-send.h"
 #include "hallway-transfers-page.h"
 
 struct _HallwayWindow
@@ -26,6 +29,8 @@ struct _HallwayWindow
   char                 *last_toast;  /* (owned) (nullable) */
   AdwToast             *toast;       /* (unowned) (nullable) the last one, until dismissed */
   char                 *download_dir; /* (owned) (nullable) NULL for the user's Downloads */
+  GQueue                offers;      /* (element-type HallwayDBusOffer1) (owned) waiting to be asked */
+  GtkWidget            *offer_dialog; /* (unowned) (nullable) the one asking now */
   gboolean              starting;    /* a StartServiceByName is under way */
   gboolean              tried_start;
 
@@ -165,11 +170,96 @@ filter_peer (gpointer item,
   return FALSE;
 }
 
+static gboolean
+peer_row_drop_cb (GtkDropTarget *target,
+                  const GValue  *value,
+                  double         x,
+                  double         y,
+                  HallwayWindow *self)
+{
+  GtkWidget *row = gtk_event_controller_get_widget (GTK_EVENT_CONTROLLER (target));
+
+  return hallway_send_drop (self->daemon, hallway_peer_row_get_peer (HALLWAY_PEER_ROW (row)),
+                            value, row);
+}
+
 static GtkWidget *
 create_peer_row (gpointer item,
                  gpointer user_data)
 {
-  return hallway_peer_row_new (HALLWAY_DBUS_PEER1 (item));
+  HallwayWindow *self = user_data;
+  GtkWidget *row = hallway_peer_row_new (HALLWAY_DBUS_PEER1 (item));
+  GtkDropTarget *target = hallway_send_drop_target_new ();
+
+  /* Dropping files on a neighbour offers them to that colleague. */
+  g_signal_connect_object (target, "drop", G_CALLBACK (peer_row_drop_cb), self, 0);
+  gtk_widget_add_controller (row, GTK_EVENT_CONTROLLER (target));
+  return row;
+}
+
+/* Incoming offers: one dialog at a time, in the order they came. */
+
+static void show_next_offer (HallwayWindow *self);
+
+static char *
+dup_receive_folder (void)
+{
+  GSettingsSchemaSource *source = g_settings_schema_source_get_default ();
+  g_autoptr(GSettingsSchema) schema = NULL;
+  g_autoptr(GSettings) settings = NULL;
+  const char *downloads;
+
+  if (source != NULL)
+    schema = g_settings_schema_source_lookup (source, APP_ID, TRUE);
+  if (schema != NULL)
+    {
+      settings = g_settings_new (APP_ID);
+      return hallway_preferences_dup_receive_folder (settings);
+    }
+  downloads = g_get_user_special_dir (G_USER_DIRECTORY_DOWNLOAD);
+  return downloads != NULL ? g_strdup (downloads)
+                           : g_build_filename (g_get_home_dir (), "Downloads", NULL);
+}
+
+/* Any answer, or closing the dialog, lets the next offer be asked. */
+static void
+offer_dialog_done_cb (HallwayWindow *self,
+                      const char    *response,
+                      GtkWidget     *dialog)
+{
+  self->offer_dialog = NULL;
+  show_next_offer (self);
+}
+
+static void
+show_next_offer (HallwayWindow *self)
+{
+  while (self->offer_dialog == NULL && !g_queue_is_empty (&self->offers))
+    {
+      g_autoptr(HallwayDBusOffer1) offer = g_queue_pop_head (&self->offers);
+      g_autofree char *folder = NULL;
+
+      /* Answered elsewhere, or expired, while it waited its turn. */
+      if (g_strcmp0 (hallway_dbus_offer1_get_state (offer), "pending") != 0)
+        continue;
+      folder = dup_receive_folder ();
+      self->offer_dialog = hallway_offer_dialog_new (GTK_WINDOW (self), offer, folder);
+      g_signal_connect_object (self->offer_dialog, "response",
+                               G_CALLBACK (offer_dialog_done_cb), self,
+                               G_CONNECT_SWAPPED | G_CONNECT_AFTER);
+      gtk_window_present (GTK_WINDOW (self->offer_dialog));
+    }
+}
+
+static void
+add_offer (HallwayWindow     *self,
+           HallwayDBusOffer1 *offer)
+{
+  if (g_strcmp0 (hallway_dbus_offer1_get_state (offer), "pending") != 0 ||
+      g_queue_find (&self->offers, offer) != NULL)
+    return;
+  g_queue_push_tail (&self->offers, g_object_ref (offer));
+  show_next_offer (self);
 }
 
 static gboolean
@@ -207,9 +297,12 @@ object_added_cb (GDBusObjectManager *manager,
 {
   g_autoptr(HallwayDBusPeer1) peer = hallway_dbus_object_get_peer1 (HALLWAY_DBUS_OBJECT (object));
   g_autoptr(HallwayDBusTransfer1) transfer = hallway_dbus_object_get_transfer1 (HALLWAY_DBUS_OBJECT (object));
+  g_autoptr(HallwayDBusOffer1) offer = hallway_dbus_object_get_offer1 (HALLWAY_DBUS_OBJECT (object));
 
   if (transfer != NULL)
     hallway_transfers_page_add_transfer (self->transfers_page, transfer);
+  if (offer != NULL)
+    add_offer (self, offer);
   if (peer == NULL || find_peer (self, peer, NULL))
     return;
   g_signal_connect_object (peer, "notify::name", G_CALLBACK (peer_name_changed_cb), self, 0);
@@ -529,6 +622,7 @@ hallway_window_dispose (GObject *object)
   g_clear_object (&self->filtered);
   g_clear_object (&self->filter);
   g_clear_object (&self->peers);
+  g_queue_clear_full (&self->offers, g_object_unref);
   g_clear_object (&self->daemon);
   g_clear_object (&self->manager);
   g_clear_object (&self->connection);
@@ -678,6 +772,7 @@ hallway_window_init (HallwayWindow *self)
   g_object_unref (provider);
 
   self->cancellable = g_cancellable_new ();
+  g_queue_init (&self->offers);
   self->search = g_strdup ("");
   self->peers = g_list_store_new (HALLWAY_DBUS_TYPE_PEER1);
   self->filter = gtk_custom_filter_new (filter_peer, self, NULL);
@@ -933,4 +1028,12 @@ hallway_window_get_toast_shown (HallwayWindow *self)
 {
   g_return_val_if_fail (HALLWAY_IS_WINDOW (self), FALSE);
   return self->toast != NULL;
+}
+
+/* The dialog asking about an incoming offer, if one shows. */
+GtkWidget *
+hallway_window_get_offer_dialog (HallwayWindow *self)
+{
+  g_return_val_if_fail (HALLWAY_IS_WINDOW (self), NULL);
+  return self->offer_dialog;
 }

@@ -9,8 +9,11 @@
 #include <adwaita.h>
 #include <glib/gstdio.h>
 
+#include "hallway-offer-dialog.h"
 #include "hallway-peer-page.h"
 #include "hallway-peer-row.h"
+#include "hallway-preferences-window.h"
+#include "hallway-send.h"
 #include "hallway-transfer-row.h"
 #include "hallway-transfers-page.h"
 
@@ -91,9 +94,19 @@ save_png (GtkWidget  *widget,
   g_mkdir_with_parents (dir, 0755);
   path = g_strdup_printf ("%s/window-%s.png", dir, name);
   paintable = gtk_widget_paintable_new (widget);
-  snapshot = gtk_snapshot_new ();
-  gdk_paintable_snapshot (paintable, GDK_SNAPSHOT (snapshot), width, height);
-  node = gtk_snapshot_free_to_node (snapshot);
+  /* A window just mapped may not have produced its first frame yet. */
+  for (int tries = 0; ; tries++)
+    {
+      snapshot = gtk_snapshot_new ();
+      gdk_paintable_snapshot (paintable, GDK_SNAPSHOT (snapshot), width, height);
+      node = gtk_snapshot_free_to_node (snapshot);
+      if (node != NULL || tries == 100)
+        break;
+      settle ();
+      width = gtk_widget_get_width (widget);
+      height = gtk_widget_get_height (widget);
+    }
+  g_assert_nonnull (node);
   texture = gsk_renderer_render_texture (gtk_native_get_renderer (gtk_widget_get_native (widget)),
                                          node, &GRAPHENE_RECT_INIT (0, 0, width, height));
   gsk_render_node_unref (node);
@@ -282,6 +295,401 @@ test_transfer_row_states (void)
   settle ();
 }
 
+/* Clicks the dialog's button labelled @label, as a person would. */
+static void
+click_button (GtkWidget  *widget,
+              const char *label)
+{
+  GtkWidget *found = NULL;
+  GPtrArray *stack = g_ptr_array_new ();
+
+  g_ptr_array_add (stack, widget);
+  while (found == NULL && stack->len > 0)
+    {
+      GtkWidget *w = g_ptr_array_steal_index (stack, stack->len - 1);
+
+      if (GTK_IS_BUTTON (w) && g_strcmp0 (gtk_button_get_label (GTK_BUTTON (w)), label) == 0)
+        found = w;
+      for (GtkWidget *c = gtk_widget_get_first_child (w); c != NULL; c = gtk_widget_get_next_sibling (c))
+        g_ptr_array_add (stack, c);
+    }
+  g_ptr_array_unref (stack);
+  g_assert_nonnull (found);
+  g_assert_true (gtk_widget_is_sensitive (found));
+  g_signal_emit_by_name (found, "clicked");
+}
+
+static void
+test_preferences (void)
+{
+  g_autoptr(GSettings) settings = g_settings_new (APP_ID);
+  GtkWidget *window = hallway_preferences_window_new (settings);
+  HallwayPreferencesWindow *prefs = HALLWAY_PREFERENCES_WINDOW (window);
+  AdwComboRow *policy = hallway_preferences_window_get_policy_row (prefs);
+  AdwActionRow *folder = hallway_preferences_window_get_folder_row (prefs);
+  const char *downloads = g_get_user_special_dir (G_USER_DIRECTORY_DOWNLOAD);
+  g_autofree char *default_folder = downloads != NULL ? g_strdup (downloads)
+                                    : g_build_filename (g_get_home_dir (), "Downloads", NULL);
+
+  g_test_summary ("Preferences show and change the receiving settings hallwayd reads");
+
+  g_settings_reset (settings, "accept-policy");
+  g_settings_reset (settings, "receive-folder");
+  gtk_window_present (GTK_WINDOW (window));
+  settle ();
+
+  /* Defaults: ask every time, into Downloads. */
+  g_assert_cmpuint (adw_combo_row_get_selected (policy), ==, 0);
+  g_assert_cmpstr (adw_action_row_get_subtitle (folder), ==, default_folder);
+
+  adw_combo_row_set_selected (policy, 1);
+  g_assert_cmpstr (g_settings_get_string (settings, "accept-policy"), ==, "trusted");
+  g_settings_set_string (settings, "accept-policy", "refuse");
+  g_assert_cmpuint (adw_combo_row_get_selected (policy), ==, 2);
+
+  g_settings_set_string (settings, "receive-folder", "/srv/inbox");
+  settle ();
+  g_assert_cmpstr (adw_action_row_get_subtitle (folder), ==, "/srv/inbox");
+  /* A relative folder is not taken: Downloads it is. */
+  g_settings_set_string (settings, "receive-folder", "inbox");
+  settle ();
+  g_assert_cmpstr (adw_action_row_get_subtitle (folder), ==, default_folder);
+
+  save_png (window, "preferences");
+  gtk_window_destroy (GTK_WINDOW (window));
+  settle ();
+}
+
+/* A skeleton exported on the test's session bus and a proxy for it, so
+ * that method calls travel over D-Bus as they do with hallwayd. */
+typedef struct
+{
+  GDBusConnection *connection;
+  guint            n_calls;
+  GVariant        *indexes;
+  char            *folder;
+  gboolean         declined;
+  GStrv            sent;
+  char            *sent_to;
+  int              answered;
+} BusFixture;
+
+static gboolean
+handle_accept_cb (HallwayDBusOffer1     *offer,
+                  GDBusMethodInvocation *invocation,
+                  GVariant              *indexes,
+                  const char            *folder,
+                  BusFixture            *fixture)
+{
+  fixture->n_calls++;
+  g_clear_pointer (&fixture->indexes, g_variant_unref);
+  fixture->indexes = g_variant_ref (indexes);
+  g_free (fixture->folder);
+  fixture->folder = g_strdup (folder);
+  hallway_dbus_offer1_set_state (offer, "accepted");
+  hallway_dbus_offer1_complete_accept (offer, invocation);
+  return TRUE;
+}
+
+static gboolean
+handle_decline_cb (HallwayDBusOffer1     *offer,
+                   GDBusMethodInvocation *invocation,
+                   BusFixture            *fixture)
+{
+  fixture->n_calls++;
+  fixture->declined = TRUE;
+  hallway_dbus_offer1_complete_decline (offer, invocation);
+  return TRUE;
+}
+
+static void
+proxy_ready_cb (GObject      *source,
+                GAsyncResult *result,
+                gpointer      user_data)
+{
+  GAsyncResult **out = user_data;
+
+  *out = g_object_ref (result);
+}
+
+/* The skeleton answers on this thread's main loop, so a proxy for it is
+ * made asynchronously: a synchronous call would wait for itself. */
+static GAsyncResult *
+wait_for_result (GAsyncResult **result)
+{
+  while (*result == NULL)
+    g_main_context_iteration (NULL, TRUE);
+  return *result;
+}
+
+static HallwayDBusOffer1 *
+export_offer (BusFixture         *fixture,
+              HallwayDBusOffer1 **skeleton_out,
+              const char         *path)
+{
+  g_autoptr(GError) error = NULL;
+  HallwayDBusOffer1 *skeleton = hallway_dbus_offer1_skeleton_new ();
+  HallwayDBusOffer1 *proxy;
+  GVariantBuilder files;
+
+  fixture->connection = g_bus_get_sync (G_BUS_TYPE_SESSION, NULL, &error);
+  g_assert_no_error (error);
+
+  g_variant_builder_init (&files, G_VARIANT_TYPE ("a(st)"));
+  g_variant_builder_add (&files, "(st)", "report.pdf", (guint64) 2000000);
+  g_variant_builder_add (&files, "(st)", "<b>not bold</b> & co.txt", (guint64) 12);
+  g_variant_builder_add (&files, "(st)", "Photos/beach.jpg", (guint64) 10000000);
+  hallway_dbus_offer1_set_id (skeleton, "1");
+  hallway_dbus_offer1_set_peer (skeleton, "0123456789abcdef");
+  hallway_dbus_offer1_set_peer_name (skeleton, "Alice Martin");
+  hallway_dbus_offer1_set_files (skeleton, g_variant_builder_end (&files));
+  hallway_dbus_offer1_set_total (skeleton, 12000012);
+  hallway_dbus_offer1_set_state (skeleton, "pending");
+  g_signal_connect (skeleton, "handle-accept", G_CALLBACK (handle_accept_cb), fixture);
+  g_signal_connect (skeleton, "handle-decline", G_CALLBACK (handle_decline_cb), fixture);
+  g_dbus_interface_skeleton_export (G_DBUS_INTERFACE_SKELETON (skeleton), fixture->connection,
+                                    path, &error);
+  g_assert_no_error (error);
+
+  {
+    g_autoptr(GAsyncResult) result = NULL;
+
+    hallway_dbus_offer1_proxy_new (fixture->connection, G_DBUS_PROXY_FLAGS_NONE,
+                                   g_dbus_connection_get_unique_name (fixture->connection),
+                                   path, NULL, proxy_ready_cb, &result);
+    proxy = hallway_dbus_offer1_proxy_new_finish (wait_for_result (&result), &error);
+    g_assert_no_error (error);
+  }
+  *skeleton_out = skeleton;
+  return proxy;
+}
+
+static void
+bus_fixture_clear (BusFixture *fixture)
+{
+  g_clear_pointer (&fixture->indexes, g_variant_unref);
+  g_clear_pointer (&fixture->folder, g_free);
+  g_clear_pointer (&fixture->sent, g_strfreev);
+  g_clear_pointer (&fixture->sent_to, g_free);
+  g_clear_object (&fixture->connection);
+}
+
+static void
+wait_for (gboolean *done)
+{
+  gint64 deadline = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
+
+  while (!*done && g_get_monotonic_time () < deadline)
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_true (*done);
+}
+
+static void
+answered_flag_cb (HallwayOfferDialog *dialog,
+                  gboolean            ok,
+                  gboolean           *flag)
+{
+  *flag = TRUE;
+}
+
+static void
+destroyed_cb (GtkWidget *widget,
+              gboolean  *flag)
+{
+  *flag = TRUE;
+}
+
+static void
+test_offer_dialog_accept_some (void)
+{
+  BusFixture fixture = { 0 };
+  g_autoptr(HallwayDBusOffer1) skeleton = NULL;
+  g_autoptr(HallwayDBusOffer1) offer = export_offer (&fixture, &skeleton, "/test/offers/1");
+  GtkWidget *dialog = hallway_offer_dialog_new (NULL, offer, "/home/bruno/Downloads");
+  gboolean answered = FALSE;
+  gboolean destroyed = FALSE;
+  GtkWidget *extra;
+
+  g_test_summary ("The offer dialog says who sends what, and accepts the files ticked");
+
+  g_object_ref_sink (dialog);
+  g_signal_connect (dialog, "answered", G_CALLBACK (answered_flag_cb), &answered);
+  g_signal_connect (dialog, "destroy", G_CALLBACK (destroyed_cb), &destroyed);
+  gtk_window_present (GTK_WINDOW (dialog));
+  settle ();
+
+  g_assert_cmpstr (adw_message_dialog_get_heading (ADW_MESSAGE_DIALOG (dialog)), ==,
+                   "Alice Martin wants to send you 3 files (12.0\u00a0MB)");
+  g_assert_true (g_str_has_prefix (adw_message_dialog_get_body (ADW_MESSAGE_DIALOG (dialog)),
+                                   "They will be saved in “Downloads”."));
+  /* A name from another computer is text, never markup. */
+  extra = adw_message_dialog_get_extra_child (ADW_MESSAGE_DIALOG (dialog));
+  g_assert_nonnull (extra);
+  save_png (dialog, "offer");
+
+  hallway_offer_dialog_set_file_chosen (HALLWAY_OFFER_DIALOG (dialog), 1, FALSE);
+  click_button (dialog, "_Accept");
+  wait_for (&answered);
+
+  g_assert_cmpuint (fixture.n_calls, ==, 1);
+  g_assert_cmpstr (fixture.folder, ==, "/home/bruno/Downloads");
+  g_assert_cmpuint (g_variant_n_children (fixture.indexes), ==, 2);
+  {
+    guint32 first, second;
+
+    g_variant_get_child (fixture.indexes, 0, "u", &first);
+    g_variant_get_child (fixture.indexes, 1, "u", &second);
+    g_assert_cmpuint (first, ==, 0);
+    g_assert_cmpuint (second, ==, 2);
+  }
+  g_assert_null (hallway_offer_dialog_get_error (HALLWAY_OFFER_DIALOG (dialog)));
+  settle ();
+  g_test_message ("destroyed %d visible %d", destroyed, gtk_widget_get_visible (dialog));
+  g_assert_false (gtk_widget_get_visible (dialog));
+
+  g_object_unref (dialog);
+  g_dbus_interface_skeleton_unexport (G_DBUS_INTERFACE_SKELETON (skeleton));
+  bus_fixture_clear (&fixture);
+}
+
+static void
+test_offer_dialog_decline_and_expire (void)
+{
+  BusFixture fixture = { 0 };
+  g_autoptr(HallwayDBusOffer1) skeleton = NULL;
+  g_autoptr(HallwayDBusOffer1) offer = export_offer (&fixture, &skeleton, "/test/offers/2");
+  GtkWidget *dialog = hallway_offer_dialog_new (NULL, offer, "/tmp");
+  gboolean answered = FALSE;
+  gboolean destroyed = FALSE;
+
+  g_test_summary ("Declining tells hallwayd; an offer that expires closes its dialog by itself");
+
+  g_object_ref_sink (dialog);
+  g_signal_connect (dialog, "answered", G_CALLBACK (answered_flag_cb), &answered);
+  gtk_window_present (GTK_WINDOW (dialog));
+  settle ();
+  click_button (dialog, "_Decline");
+  wait_for (&answered);
+  g_assert_true (fixture.declined);
+  g_assert_null (fixture.indexes);
+  g_object_unref (dialog);
+
+  /* Unticking everything and accepting is a "no", too. */
+  hallway_dbus_offer1_set_state (skeleton, "pending");
+  fixture.declined = FALSE;
+  dialog = hallway_offer_dialog_new (NULL, offer, "/tmp");
+  g_object_ref_sink (dialog);
+  gtk_window_present (GTK_WINDOW (dialog));
+  for (guint i = 0; i < 3; i++)
+    hallway_offer_dialog_set_file_chosen (HALLWAY_OFFER_DIALOG (dialog), i, FALSE);
+  g_assert_false (adw_message_dialog_get_response_enabled (ADW_MESSAGE_DIALOG (dialog), "accept"));
+  g_object_unref (dialog);
+  settle ();
+
+  dialog = hallway_offer_dialog_new (NULL, offer, "/tmp");
+  g_object_ref_sink (dialog);
+  g_signal_connect (dialog, "destroy", G_CALLBACK (destroyed_cb), &destroyed);
+  gtk_window_present (GTK_WINDOW (dialog));
+  settle ();
+  hallway_dbus_offer1_set_state (skeleton, "expired");
+  while (gtk_widget_get_visible (dialog))
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_false (fixture.declined);
+  g_assert_cmpuint (fixture.n_calls, ==, 1);
+
+  g_object_unref (dialog);
+  g_dbus_interface_skeleton_unexport (G_DBUS_INTERFACE_SKELETON (skeleton));
+  bus_fixture_clear (&fixture);
+}
+
+static gboolean
+handle_send_cb (HallwayDBusDaemon1    *daemon,
+                GDBusMethodInvocation *invocation,
+                const char            *peer,
+                const char * const    *paths,
+                BusFixture            *fixture)
+{
+  fixture->n_calls++;
+  g_strfreev (fixture->sent);
+  fixture->sent = g_strdupv ((GStrv) paths);
+  g_free (fixture->sent_to);
+  fixture->sent_to = g_strdup (peer);
+  hallway_dbus_daemon1_complete_send (daemon, invocation, "/test/transfers/1");
+  return TRUE;
+}
+
+static void
+test_send_drop (void)
+{
+  BusFixture fixture = { 0 };
+  g_autoptr(GError) error = NULL;
+  g_autoptr(HallwayDBusDaemon1) skeleton = hallway_dbus_daemon1_skeleton_new ();
+  g_autoptr(HallwayDBusDaemon1) daemon = NULL;
+  g_autoptr(HallwayDBusPeer1) peer = NULL;
+  g_autoptr(GdkContentFormats) formats = NULL;
+  GtkDropTarget *target = hallway_send_drop_target_new ();
+  GtkWidget *label = gtk_label_new ("drop here");
+  GFile *files[] = { g_file_new_for_path ("/tmp/a.txt"), g_file_new_for_path ("/tmp/b c.txt") };
+  GValue value = G_VALUE_INIT;
+  GValue text = G_VALUE_INIT;
+  gboolean handled = FALSE;
+
+  g_test_summary ("Files dropped on a neighbour are offered to them through Daemon1.Send");
+
+  fixture.connection = g_bus_get_sync (G_BUS_TYPE_SESSION, NULL, &error);
+  g_assert_no_error (error);
+  g_signal_connect (skeleton, "handle-send", G_CALLBACK (handle_send_cb), &fixture);
+  g_dbus_interface_skeleton_export (G_DBUS_INTERFACE_SKELETON (skeleton), fixture.connection,
+                                    "/test/daemon", &error);
+  g_assert_no_error (error);
+  {
+    g_autoptr(GAsyncResult) result = NULL;
+
+    hallway_dbus_daemon1_proxy_new (fixture.connection, G_DBUS_PROXY_FLAGS_NONE,
+                                    g_dbus_connection_get_unique_name (fixture.connection),
+                                    "/test/daemon", NULL, proxy_ready_cb, &result);
+    daemon = hallway_dbus_daemon1_proxy_new_finish (wait_for_result (&result), &error);
+    g_assert_no_error (error);
+  }
+  peer = hallway_dbus_peer1_proxy_new_sync (fixture.connection, G_DBUS_PROXY_FLAGS_DO_NOT_LOAD_PROPERTIES,
+                                            g_dbus_connection_get_unique_name (fixture.connection),
+                                            "/test/peers/dana", NULL, &error);
+  g_assert_no_error (error);
+
+  /* What file managers offer is taken. */
+  formats = gdk_content_formats_union_deserialize_mime_types (
+    gdk_content_formats_ref (gtk_drop_target_get_formats (target)));
+  g_assert_true (gdk_content_formats_contain_mime_type (formats, "text/uri-list"));
+
+  g_signal_connect (target, "drop", G_CALLBACK (hallway_send_drop), NULL);
+  g_value_init (&value, GDK_TYPE_FILE_LIST);
+  g_value_take_boxed (&value, gdk_file_list_new_from_array (files, 2));
+  handled = hallway_send_drop (daemon, peer, &value, label);
+  g_assert_true (handled);
+  while (fixture.n_calls == 0)
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_cmpstr (fixture.sent_to, ==, "/test/peers/dana");
+  g_assert_cmpuint (g_strv_length (fixture.sent), ==, 2);
+  g_assert_cmpstr (fixture.sent[0], ==, "/tmp/a.txt");
+  g_assert_cmpstr (fixture.sent[1], ==, "/tmp/b c.txt");
+
+  /* Anything but files is refused. */
+  g_value_init (&text, G_TYPE_STRING);
+  g_value_set_string (&text, "/etc/passwd");
+  g_assert_false (hallway_send_drop (daemon, peer, &text, label));
+  g_assert_cmpuint (fixture.n_calls, ==, 1);
+
+  g_value_unset (&value);
+  g_value_unset (&text);
+  g_object_unref (files[0]);
+  g_object_unref (files[1]);
+  g_object_unref (target);
+  g_object_ref_sink (label);
+  g_object_unref (label);
+  g_dbus_interface_skeleton_unexport (G_DBUS_INTERFACE_SKELETON (skeleton));
+  bus_fixture_clear (&fixture);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -293,6 +701,10 @@ main (int   argc,
   g_test_add_func ("/peer-row/state", test_peer_row_state);
   g_test_add_func ("/peer-page/folders-and-problem", test_peer_page_folders_and_problem);
   g_test_add_func ("/transfer-row/states", test_transfer_row_states);
+  g_test_add_func ("/preferences/receiving", test_preferences);
+  g_test_add_func ("/offer-dialog/accept-some", test_offer_dialog_accept_some);
+  g_test_add_func ("/offer-dialog/decline-and-expire", test_offer_dialog_decline_and_expire);
+  g_test_add_func ("/send/drop", test_send_drop);
 
   return g_test_run ();
 }
