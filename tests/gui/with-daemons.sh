@@ -93,4 +93,7 @@ export HALLWAY_TEST_MY_SHARE=Projects HALLWAY_TEST_MY_NAME="Alice Martin"
 export HALLWAY_TEST_SHARE_DIR="$work/alice-files"
 export HALLWAY_TEST_PEER_SHARE_DIR="$work/bruno-files/Reports"
 export HALLWAY_TEST_PEER_PID=$bruno_pid   # to make Bruno stall (SIGSTOP) mid-download
+export HALLWAY_TEST_PEER_BUS=$bus2        # to act as Bruno: DBUS_SESSION_BUS_ADDRESS=$bus2 hallwayctl …
+export HALLWAY_TEST_MY_ADDRESS="127.0.0.1:$port1"
+export HALLWAY_TEST_WORK=$work
 "$@"
