@@ -18,7 +18,7 @@ PACKAGES=(
   # interop: stock WebDAV clients against our server
   litmus gvfs-backends gvfs-daemons rclone chromium openssl
   # the window (gui/) and its tests: headless X, AT-SPI, screenshots, data checks
-  libgtk-4-dev libadwaita-1-dev xvfb xauth at-spi2-core python3-dogtail xdotool
+  libgtk-4-dev libadwaita-1-dev xvfb xauth weston at-spi2-core python3-dogtail xdotool
   imagemagick desktop-file-utils appstream fonts-cantarell
 )
 

@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-3.0-or-later
 #
-# run-headless.sh [--size WxH] [--keep DIR] -- CMD [ARGS...]
+# run-headless.sh [--backend x11|wayland] [--size WxH] [--keep DIR] -- CMD [ARGS...]
 #
 # Runs CMD in a private graphical session: its own Xvfb (the display number
-# comes from -displayfd, so parallel runs never race for one), its own session
+# comes from -displayfd, so parallel runs never race for one) or, with
+# --backend wayland, its own headless weston (rendering, screenshots and
+# AT-SPI work there; input can't be synthesized), its own session
 # bus (dbus-run-session, so nothing autolaunches a bus that outlives the
 # test), AT-SPI woken up before CMD starts, and XDG dirs in a throwaway
 # directory. Exits with CMD's status; 77 (skip) when a tool is missing.
@@ -13,19 +15,26 @@ set -u
 
 size=1280x800
 keep=
+backend=x11
 while [ $# -gt 0 ]; do
   case $1 in
+    --backend) backend=$2; shift 2 ;;
     --size) size=$2; shift 2 ;;
     --keep) keep=$2; shift 2 ;;
     --) shift; break ;;
-    *) echo "usage: $0 [--size WxH] [--keep DIR] -- CMD [ARGS...]" >&2; exit 2 ;;
+    *) echo "usage: $0 [--backend x11|wayland] [--size WxH] [--keep DIR] -- CMD [ARGS...]" >&2; exit 2 ;;
   esac
 done
 [ $# -gt 0 ] || { echo "run-headless.sh: no command given" >&2; exit 2; }
 
-for tool in Xvfb dbus-run-session dbus-daemon gdbus; do
+case $backend in
+  x11) server=Xvfb ;;
+  wayland) server=weston ;;
+  *) echo "run-headless.sh: --backend takes x11 or wayland" >&2; exit 2 ;;
+esac
+for tool in $server dbus-run-session dbus-daemon gdbus; do
   if ! command -v "$tool" >/dev/null 2>&1; then
-    echo "SKIP: $tool is not installed (apt-get install xvfb dbus-daemon libglib2.0-bin)"
+    echo "SKIP: $tool is not installed (apt-get install xvfb weston dbus-daemon libglib2.0-bin)"
     exit 77
   fi
 done
@@ -55,36 +64,56 @@ trap 'exit 143' TERM
 export XDG_RUNTIME_DIR="$dir/runtime" XDG_CONFIG_HOME="$dir/config" XDG_CACHE_HOME="$dir/cache"
 export XDG_DATA_HOME="$dir/data" XDG_STATE_HOME="$dir/state" HALLWAY_SESSION_DIR="$dir"
 unset SESSION_MANAGER DESKTOP_AUTOSTART_ID WAYLAND_DISPLAY DBUS_SESSION_BUS_ADDRESS
-export GDK_BACKEND=x11
 export GSK_RENDERER="${GSK_RENDERER:-cairo}"
 export GIO_USE_VFS="${GIO_USE_VFS:-local}"
 export GSETTINGS_BACKEND="${GSETTINGS_BACKEND:-memory}"
 
-# The display: Xvfb writes its number to fd 3 once it accepts clients.
-Xvfb -displayfd 3 -screen 0 "${size}x24" -nolisten tcp -noreset \
-  3>"$dir/display" >"$dir/logs/xvfb.log" 2>&1 &
-server_pid=$!
-for _ in $(seq 1 400); do
-  [ -s "$dir/display" ] && break
-  kill -0 "$server_pid" 2>/dev/null || break
-  sleep 0.025
-done
-if [ ! -s "$dir/display" ]; then
-  echo "Xvfb did not start:" >&2
-  cat "$dir/logs/xvfb.log" >&2
-  exit 1
+if [ "$backend" = x11 ]; then
+  export GDK_BACKEND=x11
+  # The display: Xvfb writes its number to fd 3 once it accepts clients.
+  Xvfb -displayfd 3 -screen 0 "${size}x24" -nolisten tcp -noreset \
+    3>"$dir/display" >"$dir/logs/xvfb.log" 2>&1 &
+  server_pid=$!
+  for _ in $(seq 1 400); do
+    [ -s "$dir/display" ] && break
+    kill -0 "$server_pid" 2>/dev/null || break
+    sleep 0.025
+  done
+  if [ ! -s "$dir/display" ]; then
+    echo "Xvfb did not start:" >&2
+    cat "$dir/logs/xvfb.log" >&2
+    exit 1
+  fi
+  export DISPLAY=":$(head -1 "$dir/display")"
+  shot='exec import -window root "$1"'
+else
+  unset DISPLAY
+  export GDK_BACKEND=wayland WAYLAND_DISPLAY=wayland-hallway
+  # --use-pixman: the headless default renders nothing (black shots);
+  # --debug: lets weston-screenshooter work.
+  weston --backend=headless-backend.so --use-pixman --width="${size%x*}" --height="${size#*x}" \
+    --socket="$WAYLAND_DISPLAY" --idle-time=0 --shell=desktop-shell.so --debug \
+    --log="$dir/logs/weston.log" >"$dir/logs/weston.out" 2>&1 &
+  server_pid=$!
+  for _ in $(seq 1 400); do
+    [ -S "$XDG_RUNTIME_DIR/$WAYLAND_DISPLAY" ] && break
+    kill -0 "$server_pid" 2>/dev/null || break
+    sleep 0.025
+  done
+  if [ ! -S "$XDG_RUNTIME_DIR/$WAYLAND_DISPLAY" ]; then
+    echo "weston did not start:" >&2
+    cat "$dir/logs/weston.log" >&2
+    exit 1
+  fi
+  shot='d=$(mktemp -d) && (cd "$d" && weston-screenshooter >/dev/null 2>&1) && mv "$d"/wayland-screenshot-*.png "$1"; s=$?; rm -rf "$d"; exit $s'
 fi
-export DISPLAY=":$(head -1 "$dir/display")"
 
 # Helpers inside the session: a quiet bus daemon and a screenshot command.
 cat >"$dir/bin/dbus-daemon-quiet" <<QUIET
 #!/bin/sh
 exec dbus-daemon "\$@" >>"$dir/logs/dbus.log" 2>&1
 QUIET
-cat >"$dir/bin/gui-screenshot" <<'SHOT'
-#!/bin/sh
-exec import -window root "$1"
-SHOT
+printf '#!/bin/sh\n%s\n' "$shot" >"$dir/bin/gui-screenshot"
 chmod +x "$dir/bin/dbus-daemon-quiet" "$dir/bin/gui-screenshot"
 export PATH="$dir/bin:$PATH"
 
