@@ -78,6 +78,7 @@ save (HallwayDaemonShares  *self,
                                hallway_share_get_password_hash (share));
       g_key_file_set_boolean (keyfile, group, "show-hidden",
                               hallway_share_get_show_hidden (share));
+      g_key_file_set_boolean (keyfile, group, "enabled", hallway_share_get_enabled (share));
     }
 
   if (g_mkdir_with_parents (dir, 0700) != 0)
@@ -150,6 +151,9 @@ hallway_daemon_shares_load (HallwayDaemonShares  *self,
       hallway_share_set_password_hash (share, hash);
       hallway_share_set_show_hidden (share, g_key_file_get_boolean (keyfile, groups[i],
                                                                     "show-hidden", NULL));
+      /* Older files have no "enabled": their shares are on. */
+      hallway_share_set_enabled (share, !g_key_file_has_key (keyfile, groups[i], "enabled", NULL) ||
+                                        g_key_file_get_boolean (keyfile, groups[i], "enabled", NULL));
       g_ptr_array_add (self->shares, share);
     }
 
@@ -157,11 +161,18 @@ hallway_daemon_shares_load (HallwayDaemonShares  *self,
   return TRUE;
 }
 
+/* How many folders are shared right now: those switched off don't count. */
 guint
 hallway_daemon_shares_get_count (HallwayDaemonShares *self)
 {
+  guint n = 0;
+
   g_return_val_if_fail (HALLWAY_IS_DAEMON_SHARES (self), 0);
-  return self->shares->len;
+
+  for (guint i = 0; i < self->shares->len; i++)
+    if (hallway_share_get_enabled (g_ptr_array_index (self->shares, i)))
+      n++;
+  return n;
 }
 
 /**
@@ -395,6 +406,47 @@ hallway_daemon_shares_remove (HallwayDaemonShares  *self,
       return FALSE;
     }
 
+  g_signal_emit (self, signals[SIGNAL_CHANGED], 0);
+  return TRUE;
+}
+
+/**
+ * hallway_daemon_shares_set_enabled:
+ * @self: a #HallwayDaemonShares
+ * @name_or_id: which share
+ * @enabled: whether colleagues may see and open it
+ * @error: return location for a #GError
+ *
+ * Switches sharing of a folder off or back on, keeping its settings.
+ *
+ * Returns: whether the share exists and the change was saved
+ */
+gboolean
+hallway_daemon_shares_set_enabled (HallwayDaemonShares  *self,
+                                   const char           *name_or_id,
+                                   gboolean              enabled,
+                                   GError              **error)
+{
+  HallwayShare *share;
+
+  g_return_val_if_fail (HALLWAY_IS_DAEMON_SHARES (self), FALSE);
+
+  share = hallway_daemon_shares_find (self, name_or_id);
+  if (share == NULL)
+    {
+      g_set_error (error, HALLWAY_ERROR, HALLWAY_ERROR_NOT_FOUND,
+                   _("You don't share a folder called “%s”"), name_or_id);
+      return FALSE;
+    }
+  if (hallway_share_get_enabled (share) == !!enabled)
+    return TRUE;
+
+  hallway_share_set_enabled (share, enabled);
+  if (!save (self, error))
+    {
+      hallway_share_set_enabled (share, !enabled);
+      return FALSE;
+    }
   g_signal_emit (self, signals[SIGNAL_CHANGED], 0);
   return TRUE;
 }

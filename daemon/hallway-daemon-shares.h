@@ -36,6 +36,10 @@ HallwayShare        *hallway_daemon_shares_add      (HallwayDaemonShares  *self,
                                                      HallwayShareAudience  audience,
                                                      const char           *password,
                                                      GError              **error);
+gboolean             hallway_daemon_shares_set_enabled (HallwayDaemonShares  *self,
+                                                     const char           *name_or_id,
+                                                     gboolean              enabled,
+                                                     GError              **error);
 gboolean             hallway_daemon_shares_remove   (HallwayDaemonShares  *self,
                                                      const char           *name_or_id,
                                                      GError              **error);

@@ -652,7 +652,8 @@ webdav_request_init (HallwayDaemonWebdav *self,
   share_id = slash != NULL ? g_strndup (rest, slash - rest) : g_strdup (rest);
   share = hallway_share_id_is_valid (share_id)
     ? hallway_daemon_shares_lookup (self->shares, share_id) : NULL;
-  if (share == NULL)
+  /* A folder switched off is not there for colleagues. */
+  if (share == NULL || !hallway_share_get_enabled (share))
     {
       _webdav_reply_error (msg, SOUP_STATUS_NOT_FOUND, _("There is no such shared folder"));
       return FALSE;

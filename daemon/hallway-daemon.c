@@ -194,7 +194,8 @@ info_for_request_cb (SoupServerMessage *msg,
       HallwayShare *share = g_ptr_array_index (shares, i);
       HallwayShareAudience audience = hallway_share_get_audience (share);
 
-      if (audience == HALLWAY_SHARE_AUDIENCE_TRUSTED && !trusted)
+      if ((audience == HALLWAY_SHARE_AUDIENCE_TRUSTED && !trusted) ||
+          !hallway_share_get_enabled (share))
         continue;
       hallway_info_add_share (info, hallway_share_get_id (share), hallway_share_get_name (share),
                               hallway_share_access_to_string (hallway_share_get_access (share)),
@@ -276,7 +277,7 @@ announce_shares (HallwayDaemon *self)
       g_autofree char *path = NULL;
       const char *txt[3];
 
-      if (audience == HALLWAY_SHARE_AUDIENCE_TRUSTED)
+      if (audience == HALLWAY_SHARE_AUDIENCE_TRUSTED || !hallway_share_get_enabled (share))
         continue;
 
       key = g_strconcat (WEBDAV_KEY_PREFIX, hallway_share_get_id (share), NULL);
@@ -294,6 +295,28 @@ announce_shares (HallwayDaemon *self)
                              hallway_daemon_server_get_port (self->server), txt, NULL);
       g_ptr_array_add (self->webdav_keys, g_steal_pointer (&key));
     }
+}
+
+static gboolean
+handle_set_enabled_cb (HallwayDBusShare1     *iface,
+                       GDBusMethodInvocation *invocation,
+                       gboolean               enabled,
+                       HallwayDaemon         *self)
+{
+  g_autoptr(GError) error = NULL;
+
+  if (!hallway_daemon_shares_set_enabled (self->shares, hallway_dbus_share1_get_id (iface),
+                                          enabled, &error))
+    {
+      g_dbus_method_invocation_return_gerror (invocation, error);
+      return TRUE;
+    }
+  g_log_structured (G_LOG_DOMAIN, G_LOG_LEVEL_MESSAGE,
+                    "HALLWAY_SHARE", hallway_dbus_share1_get_name (iface),
+                    "MESSAGE", "Shared folder ‘%s’ switched %s",
+                    hallway_dbus_share1_get_name (iface), enabled ? "on" : "off");
+  hallway_dbus_share1_complete_set_enabled (iface, invocation);
+  return TRUE;
 }
 
 static void
@@ -322,8 +345,14 @@ export_shares (HallwayDaemon *self)
       g_autoptr(HallwayDBusObjectSkeleton) object = NULL;
       g_autoptr(HallwayDBusShare1) iface = NULL;
 
-      if (g_hash_table_contains (self->share_objects, id))
-        continue;
+      object = g_hash_table_lookup (self->share_objects, id);
+      if (object != NULL)
+        {
+          iface = hallway_dbus_object_get_share1 (HALLWAY_DBUS_OBJECT (object));
+          hallway_dbus_share1_set_enabled (iface, hallway_share_get_enabled (share));
+          object = NULL;
+          continue;
+        }
 
       path = g_strdup_printf ("%s/%s", SHARES_OBJECT_PATH, id);
       url = share_url (self, share);
@@ -337,7 +366,10 @@ export_shares (HallwayDaemon *self)
       hallway_dbus_share1_set_audience (iface,
                                         hallway_share_audience_to_string (hallway_share_get_audience (share)));
       hallway_dbus_share1_set_available (iface, hallway_share_check_available (share, NULL));
+      hallway_dbus_share1_set_enabled (iface, hallway_share_get_enabled (share));
       hallway_dbus_share1_set_url (iface, url);
+      g_signal_connect_object (iface, "handle-set-enabled", G_CALLBACK (handle_set_enabled_cb),
+                               self, 0);
       hallway_dbus_object_skeleton_set_share1 (object, iface);
       g_dbus_object_manager_server_export (self->manager, G_DBUS_OBJECT_SKELETON (object));
       g_hash_table_insert (self->share_objects, g_strdup (id), g_steal_pointer (&object));

@@ -345,6 +345,8 @@ add_shares_json (Ctl         *ctl,
       json_builder_add_string_value (builder, hallway_dbus_share1_get_audience (share));
       json_builder_set_member_name (builder, "available");
       json_builder_add_boolean_value (builder, hallway_dbus_share1_get_available (share));
+      json_builder_set_member_name (builder, "enabled");
+      json_builder_add_boolean_value (builder, hallway_dbus_share1_get_enabled (share));
       json_builder_set_member_name (builder, "url");
       json_builder_add_string_value (builder, hallway_dbus_share1_get_url (share));
       json_builder_end_object (builder);
@@ -449,7 +451,8 @@ cmd_share_list (Ctl      *ctl,
       ctl_print_column (hallway_dbus_share1_get_name (share), 25);
       g_print ("%-11s %-9s %-10s %s\n",
                hallway_dbus_share1_get_access (share), hallway_dbus_share1_get_audience (share),
-               hallway_dbus_share1_get_available (share) ? _("shared") : _("missing"),
+               !hallway_dbus_share1_get_enabled (share) ? _("off")
+               : hallway_dbus_share1_get_available (share) ? _("shared") : _("missing"),
                hallway_dbus_share1_get_path (share));
     }
   return EXIT_SUCCESS;
@@ -559,6 +562,34 @@ cmd_share_remove (Ctl        *ctl,
     return ctl_failure ("%s", ctl_plain_error_message (error));
   g_print (_("No longer sharing “%s”; the folder itself is untouched.\n"), name);
   return EXIT_SUCCESS;
+}
+
+/* share enable NAME | share disable NAME */
+static int
+cmd_share_enable (Ctl        *ctl,
+                  const char *name,
+                  gboolean    enabled)
+{
+  g_autoptr(GPtrArray) shares = ctl_dup_shares (ctl);
+  g_autoptr(GError) error = NULL;
+
+  for (guint i = 0; i < shares->len; i++)
+    {
+      HallwayDBusShare1 *share = g_ptr_array_index (shares, i);
+
+      if (!g_str_equal (hallway_dbus_share1_get_name (share), name) &&
+          !g_str_equal (hallway_dbus_share1_get_id (share), name))
+        continue;
+      if (!hallway_dbus_share1_call_set_enabled_sync (share, enabled, NULL, &error))
+        return ctl_failure ("%s", ctl_plain_error_message (error));
+      if (enabled)
+        g_print (_("Sharing “%s” again.\n"), name);
+      else
+        g_print (_("“%s” is switched off: colleagues no longer see it. "
+                   "“hallwayctl share enable %s” shares it again.\n"), name, name);
+      return EXIT_SUCCESS;
+    }
+  return ctl_failure (_("You don't share a folder called “%s”"), name);
 }
 
 static int
@@ -1370,6 +1401,8 @@ static const char *help_text =
      "  share add PATH [--name NAME] [--access read-only|read-write|drop-box]\n"
      "            [--audience everyone|trusted|password] [--password-file FILE]\n"
      "  share list [--json] | share remove NAME\n"
+     "  share enable NAME | share disable NAME\n"
+     "                                  switch sharing on or off, keeping its settings\n"
      "  get PEER/SHARE/PATH... [--to DIR] [--wait]\n"
      "                                  copy files or folders here (default: Downloads)\n"
      "  put FILE... PEER/SHARE[/PATH] [--wait]\n"
@@ -1514,13 +1547,15 @@ main (int   argc,
           if (argc != 3)
             return ctl_usage_error ("%s", _("“share list” takes no arguments"));
         }
-      else if (g_str_equal (sub, "add") || g_str_equal (sub, "remove"))
+      else if (g_str_equal (sub, "add") || g_str_equal (sub, "remove") ||
+               g_str_equal (sub, "enable") || g_str_equal (sub, "disable"))
         {
           if (argc != 4)
             return ctl_usage_error (_("“share %s” takes exactly one argument"), sub);
         }
       else
-        return ctl_usage_error ("%s", _("Use “share add PATH”, “share list” or “share remove NAME”"));
+        return ctl_usage_error ("%s", _("Use “share add PATH”, “share list”, “share remove NAME”, "
+                                        "“share enable NAME” or “share disable NAME”"));
     }
   else
     return ctl_usage_error (_("Unknown command “%s”"), command);
@@ -1559,6 +1594,8 @@ main (int   argc,
         return cmd_share_list (&ctl, json);
       if (g_str_equal (argv[2], "add"))
         return cmd_share_add (&ctl, argv[3], name, access, audience, password_file);
+      if (g_str_equal (argv[2], "enable") || g_str_equal (argv[2], "disable"))
+        return cmd_share_enable (&ctl, argv[3], g_str_equal (argv[2], "enable"));
       return cmd_share_remove (&ctl, argv[3]);
     }
   return cmd_add_peer (&ctl, argv[2]);

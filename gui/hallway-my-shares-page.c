@@ -93,6 +93,41 @@ remove_clicked_cb (GtkButton           *button,
                                           remove_done_cb, self);
 }
 
+static void update_shares (HallwayMySharesPage *self);
+
+static void
+set_enabled_done_cb (GObject      *source,
+                     GAsyncResult *result,
+                     gpointer      user_data)
+{
+  g_autoptr(GtkWidget) page = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *message = NULL;
+
+  if (hallway_dbus_share1_call_set_enabled_finish (HALLWAY_DBUS_SHARE1 (source), result, &error))
+    return;
+  g_dbus_error_strip_remote_error (error);
+  /* Translators: %s says why. */
+  message = g_strdup_printf (_("Could not switch sharing: %s"), error->message);
+  hallway_window_toast (page, message);
+  /* The switch follows the daemon again on the next update. */
+  update_shares (HALLWAY_MY_SHARES_PAGE (page));
+}
+
+static gboolean
+switch_state_set_cb (GtkSwitch           *toggle,
+                     gboolean             state,
+                     HallwayMySharesPage *self)
+{
+  HallwayDBusShare1 *share = g_object_get_data (G_OBJECT (toggle), "share1");
+
+  if (state != hallway_dbus_share1_get_enabled (share))
+    hallway_dbus_share1_call_set_enabled (share, state, NULL, set_enabled_done_cb,
+                                          g_object_ref (self));
+  /* Not handled: the switch shows the new state at once. */
+  return FALSE;
+}
+
 static int
 compare_names (gconstpointer a,
                gconstpointer b)
@@ -130,12 +165,16 @@ update_shares (HallwayMySharesPage *self)
       const char *name = hallway_dbus_share1_get_name (share);
       GtkWidget *row = adw_action_row_new ();
       GtkWidget *button = gtk_button_new_from_icon_name ("user-trash-symbolic");
+      GtkWidget *toggle = gtk_switch_new ();
       g_autofree char *label = NULL;
+      g_autofree char *toggle_label = NULL;
       g_autofree char *subtitle = NULL;
 
       adw_preferences_row_set_use_markup (ADW_PREFERENCES_ROW (row), FALSE);
       adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), name);
-      if (hallway_dbus_share1_get_available (share))
+      if (!hallway_dbus_share1_get_enabled (share))
+        subtitle = g_strdup (_("Switched off: colleagues don't see it"));
+      else if (hallway_dbus_share1_get_available (share))
         subtitle = g_strdup (describe_share (hallway_dbus_share1_get_access (share),
                                              hallway_dbus_share1_get_audience (share)));
       else
@@ -144,6 +183,16 @@ update_shares (HallwayMySharesPage *self)
       adw_action_row_add_prefix (ADW_ACTION_ROW (row),
                                  gtk_image_new_from_icon_name ("folder-publicshare-symbolic"));
       gtk_widget_set_tooltip_text (row, hallway_dbus_share1_get_path (share));
+
+      gtk_switch_set_active (GTK_SWITCH (toggle), hallway_dbus_share1_get_enabled (share));
+      gtk_widget_set_valign (toggle, GTK_ALIGN_CENTER);
+      /* Translators: %s is the name of a shared folder. */
+      toggle_label = g_strdup_printf (_("Share %s"), name);
+      gtk_accessible_update_property (GTK_ACCESSIBLE (toggle),
+                                      GTK_ACCESSIBLE_PROPERTY_LABEL, toggle_label, -1);
+      g_object_set_data_full (G_OBJECT (toggle), "share1", g_object_ref (share), g_object_unref);
+      g_signal_connect (toggle, "state-set", G_CALLBACK (switch_state_set_cb), self);
+      adw_action_row_add_suffix (ADW_ACTION_ROW (row), toggle);
 
       gtk_widget_set_valign (button, GTK_ALIGN_CENTER);
       gtk_widget_add_css_class (button, "flat");

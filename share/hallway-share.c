@@ -26,6 +26,7 @@ struct _HallwayShare
   HallwayShareAudience  audience;
   char                 *password_hash;
   gboolean              show_hidden;
+  gboolean              enabled;
 };
 
 G_DEFINE_FINAL_TYPE (HallwayShare, hallway_share, G_TYPE_OBJECT)
@@ -252,6 +253,23 @@ hallway_share_set_show_hidden (HallwayShare *self,
   self->show_hidden = !!show_hidden;
 }
 
+/* Whether the person has sharing of this folder switched on: a folder
+ * switched off keeps its settings but is neither announced nor served. */
+gboolean
+hallway_share_get_enabled (HallwayShare *self)
+{
+  g_return_val_if_fail (HALLWAY_IS_SHARE (self), FALSE);
+  return self->enabled;
+}
+
+void
+hallway_share_set_enabled (HallwayShare *self,
+                           gboolean      enabled)
+{
+  g_return_if_fail (HALLWAY_IS_SHARE (self));
+  self->enabled = !!enabled;
+}
+
 gboolean
 hallway_share_is_writable (HallwayShare *self)
 {
@@ -332,4 +350,5 @@ hallway_share_class_init (HallwayShareClass *klass)
 static void
 hallway_share_init (HallwayShare *self)
 {
+  self->enabled = TRUE;
 }

@@ -70,6 +70,9 @@ void                  hallway_share_set_password_hash (HallwayShare         *sel
 gboolean              hallway_share_get_show_hidden   (HallwayShare         *self);
 void                  hallway_share_set_show_hidden   (HallwayShare         *self,
                                                        gboolean              show_hidden);
+gboolean              hallway_share_get_enabled       (HallwayShare         *self);
+void                  hallway_share_set_enabled       (HallwayShare         *self,
+                                                       gboolean              enabled);
 gboolean              hallway_share_is_writable       (HallwayShare         *self);
 
 /* Whether the folder exists now (checked, not cached). */

@@ -354,6 +354,34 @@ share_gone (gpointer data)
   return !share_listed (data);
 }
 
+static GtkWidget *
+find_widget_of_type (GtkWidget *widget,
+                     GType      type)
+{
+  if (G_TYPE_CHECK_INSTANCE_TYPE (widget, type))
+    return widget;
+  for (GtkWidget *child = gtk_widget_get_first_child (widget);
+       child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      GtkWidget *found = find_widget_of_type (child, type);
+
+      if (found != NULL)
+        return found;
+    }
+  return NULL;
+}
+
+/* Whether the "Music" row says @data. */
+static gboolean
+share_subtitle_is (gpointer data)
+{
+  HallwayMySharesPage *page = HALLWAY_MY_SHARES_PAGE (hallway_window_get_page (window, "mine"));
+  GtkWidget *row = find_action_row (hallway_my_shares_page_get_list (page), "Music");
+
+  return row != NULL && g_strcmp0 (adw_action_row_get_subtitle (ADW_ACTION_ROW (row)), data) == 0;
+}
+
 static void
 test_my_shares (void)
 {
@@ -383,6 +411,24 @@ test_my_shares (void)
   row = find_action_row (hallway_my_shares_page_get_list (page), "Music");
   g_assert_cmpstr (adw_action_row_get_subtitle (ADW_ACTION_ROW (row)), ==,
                    "Everyone can open and change files");
+
+  /* Its switch turns sharing off in the daemon, keeping it listed. */
+  {
+    GtkWidget *toggle = find_widget_of_type (row, GTK_TYPE_SWITCH);
+
+    g_assert_nonnull (toggle);
+    gtk_test_accessible_assert_property (toggle, GTK_ACCESSIBLE_PROPERTY_LABEL, "Share Music");
+    g_assert_true (gtk_switch_get_active (GTK_SWITCH (toggle)));
+    gtk_switch_set_active (GTK_SWITCH (toggle), FALSE);
+    g_assert_true (wait_for (share_subtitle_is, (gpointer) "Switched off: colleagues don't see it", 10));
+    screenshot ("my-shares-off");
+    row = find_action_row (hallway_my_shares_page_get_list (page), "Music");
+    toggle = find_widget_of_type (row, GTK_TYPE_SWITCH);
+    g_assert_false (gtk_switch_get_active (GTK_SWITCH (toggle)));
+    gtk_switch_set_active (GTK_SWITCH (toggle), TRUE);
+    g_assert_true (wait_for (share_subtitle_is, (gpointer) "Everyone can open and change files", 10));
+    row = find_action_row (hallway_my_shares_page_get_list (page), "Music");
+  }
 
 
   /* The remove button, found by its accessible label's tooltip twin. */

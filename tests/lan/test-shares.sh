@@ -170,6 +170,19 @@ check "removing a share is seen by neighbours without a restart" \
 expect "its URL is gone" 404 c GET "/shares/$removed_id/hello.txt"
 check "the folder itself is untouched" test -f "$WORK/shares/read-only-everyone/hello.txt"
 
+# Switching a share off hides it everywhere and keeps its settings.
+off_id=$(share_id "read-only password")
+check "a switches a share off" ctl a share disable "read-only password"
+check "it is listed as off, with its settings" \
+  bash -c "ctl a share list --json | jq -e '.[] | select(.name == \"read-only password\") | (.enabled == false and .audience == \"password\")'"
+check "neighbours see one share fewer" wait_until 15 peer_is c "Alice Martin" shares $((before - 2))
+expect "its URL answers 404, even to a trusted colleague" 404 b GET "/shares/$off_id/hello.txt"
+check "it is no longer announced to file managers" \
+  wait_until 15 bash -c "! '$L' exec c -- avahi-browse -rpt _webdavs._tcp 2>/dev/null | grep -q 'read-only.032password'"
+check "a switches it back on" ctl a share enable "read-only password"
+check "neighbours see it again" wait_until 15 peer_is c "Alice Martin" shares $((before - 1))
+expect "and it opens again" 200 b GET "/shares/$off_id/hello.txt"
+
 # A folder that disappears is shown as unavailable, not dropped.
 mv "$WORK/shares/read-write-everyone" "$WORK/shares/moved"
 check "a vanished folder is listed as unavailable" \

@@ -84,6 +84,22 @@ test_add_persist_remove (Fixture       *f,
   g_assert_cmpint (hallway_share_get_access (share), ==, HALLWAY_SHARE_ACCESS_READ_WRITE);
   g_assert_cmpint (hallway_share_get_audience (share), ==, HALLWAY_SHARE_AUDIENCE_PASSWORD);
   g_assert_true (hallway_share_check_available (share, NULL));
+  g_assert_true (hallway_share_get_enabled (share));
+
+  /* Switched off: kept with its settings, not counted, and still off after a reload. */
+  g_assert_true (hallway_daemon_shares_set_enabled (again, "Projects", FALSE, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (hallway_daemon_shares_get_count (again), ==, 0);
+  g_assert_true (hallway_daemon_shares_load (shares, &error));
+  share = hallway_daemon_shares_find (shares, "Projects");
+  g_assert_nonnull (share);
+  g_assert_false (hallway_share_get_enabled (share));
+  g_assert_cmpint (hallway_share_get_audience (share), ==, HALLWAY_SHARE_AUDIENCE_PASSWORD);
+  g_assert_false (hallway_daemon_shares_set_enabled (again, "nothing", TRUE, &error));
+  g_assert_error (error, HALLWAY_ERROR, HALLWAY_ERROR_NOT_FOUND);
+  g_clear_error (&error);
+  g_assert_true (hallway_daemon_shares_set_enabled (again, "Projects", TRUE, &error));
+  g_assert_cmpuint (hallway_daemon_shares_get_count (again), ==, 1);
 
   g_assert_true (hallway_daemon_shares_remove (again, "projects", &error));
   g_assert_cmpuint (hallway_daemon_shares_get_count (again), ==, 0);
