@@ -63,6 +63,7 @@ struct _HallwayDaemon
   HallwayDnssd             *dnssd;
   char                     *name;
   char                     *host;
+  GSettings                *settings;        /* (nullable) watched for a new display name */
   guint                     sigterm_id;
   guint                     sigint_id;
 };
@@ -508,6 +509,33 @@ published_cb (HallwayDnssd  *dnssd,
   update_server_info (self);
 }
 
+/* A new display name is announced at once: neighbours key this computer
+ * by its device id, so for them it is the same colleague, renamed. */
+static void
+display_name_changed_cb (GSettings     *settings,
+                         const char    *key,
+                         HallwayDaemon *self)
+{
+  g_autofree char *name = dup_display_name (self->host);
+  g_auto(GStrv) txt = NULL;
+
+  if (g_strcmp0 (name, self->name) == 0)
+    return;
+  g_free (self->name);
+  self->name = g_steal_pointer (&name);
+  g_message ("Announcing this computer as ‘%s’ from now on", self->name);
+  hallway_dbus_daemon1_set_name (self->iface, self->name);
+  update_server_info (self);
+
+  if (self->dnssd == NULL)
+    return;
+  txt = build_txt (self);
+  hallway_dnssd_publish (self->dnssd, PRESENCE_KEY, self->name, HALLWAY_SERVICE_TYPE,
+                         hallway_daemon_server_get_port (self->server),
+                         (const char * const *) txt, NULL);
+  announce_shares (self);
+}
+
 static void
 service_resolved_cb (HallwayDnssd              *dnssd,
                      const HallwayDnssdService *service,
@@ -797,6 +825,10 @@ hallway_daemon_startup (GApplication *application)
   announce_shares (self);
   hallway_dnssd_browse (self->dnssd, HALLWAY_SERVICE_TYPE);
   hallway_dnssd_start (self->dnssd);
+  self->settings = dup_settings ();
+  if (self->settings != NULL)
+    g_signal_connect (self->settings, "changed::display-name",
+                      G_CALLBACK (display_name_changed_cb), self);
   avahi_state_changed_cb (self->dnssd, NULL, self);
 
   g_message ("Serving ‘%s’ on port %u", self->name,
@@ -812,6 +844,9 @@ hallway_daemon_shutdown (GApplication *application)
   if (self->dnssd != NULL)
     g_signal_handlers_disconnect_by_data (self->dnssd, self);
   g_clear_object (&self->dnssd);
+  if (self->settings != NULL)
+    g_signal_handlers_disconnect_by_data (self->settings, self);
+  g_clear_object (&self->settings);
   g_clear_handle_id (&self->availability_id, g_source_remove);
   if (self->shares != NULL)
     g_signal_handlers_disconnect_by_data (self->shares, self);

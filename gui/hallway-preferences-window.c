@@ -4,8 +4,8 @@
  *
  * Every row is bound to a key of hallwayd's GSettings schema, so a change
  * reaches the daemon without going through D-Bus: hallwayd reads the
- * receiving keys when an offer arrives, and the display name when it
- * starts.
+ * receiving keys when an offer arrives, and announces a new display name
+ * as soon as it changes.
  */
 #include "config.h"
 
@@ -192,8 +192,7 @@ hallway_preferences_window_new (GSettings *settings)
 
   group = add_group (page, _("This computer"),
                      _("How your colleagues see you. Leave it empty to use your name and the "
-                       "computer's name. A new name is announced the next time Hallway's "
-                       "service starts."));
+                       "computer's name."));
   self->name_row = ADW_ENTRY_ROW (adw_entry_row_new ());
   adw_preferences_row_set_title (ADW_PREFERENCES_ROW (self->name_row), _("Display name"));
   g_settings_bind (settings, "display-name", self->name_row, "text", G_SETTINGS_BIND_DEFAULT);

@@ -48,3 +48,19 @@ check "info of an unknown neighbour fails with a plain message" \
   test "$rc" = 1 -a -n "$(grep -F 'No neighbour called' <<<"$out")"
 ctl a frobnicate >/dev/null 2>&1; rc=$?
 check "an unknown command is a usage error (2)" test "$rc" = 2
+
+# A new display name (GSettings display-name, as the Preferences window
+# sets it) is announced at once; neighbours see the same colleague renamed.
+XB=$("$L" xdg b)
+settings_file="$XB/config/glib-2.0/settings/keyfile"
+mkdir -p "$(dirname "$settings_file")"
+printf "[io/github/hallwaylan/Hallway]\ndisplay-name='Bruno C.'\n" >"$settings_file"
+stop_daemon b TERM
+start_daemon b "" GSETTINGS_BACKEND=keyfile || exit 1
+check "b announces the name from its settings" \
+  wait_until 15 bash -c "ctl a peers --json | jq -e --arg i '${ID[b]}' '.[] | select(.id == \$i) | .name == \"Bruno C.\"'"
+printf "[io/github/hallwaylan/Hallway]\ndisplay-name='Bruno Costa (Sales)'\n" >"$settings_file"
+check "b takes a new name without a restart" \
+  wait_until 10 bash -c "ctl b status --json | jq -e '.name == \"Bruno Costa (Sales)\"'"
+check "a sees b renamed, still one neighbour with b's id" \
+  wait_until 15 bash -c "ctl a peers --json | jq -e --arg i '${ID[b]}' '[.[] | select(.id == \$i)] | (length == 1 and .[0].name == \"Bruno Costa (Sales)\")'"
