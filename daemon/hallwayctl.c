@@ -181,33 +181,22 @@ add_peer_json (JsonBuilder      *builder,
   const char * const *addresses = hallway_dbus_peer1_get_addresses (peer);
 
   json_builder_begin_object (builder);
-  json_builder_set_member_name (builder, "id");
-  json_builder_add_string_value (builder, hallway_dbus_peer1_get_id (peer));
-  json_builder_set_member_name (builder, "name");
-  json_builder_add_string_value (builder, hallway_dbus_peer1_get_name (peer));
-  json_builder_set_member_name (builder, "host");
-  json_builder_add_string_value (builder, hallway_dbus_peer1_get_host (peer));
-  json_builder_set_member_name (builder, "verification_code");
-  json_builder_add_string_value (builder, hallway_dbus_peer1_get_verification_code (peer));
-  json_builder_set_member_name (builder, "online");
-  json_builder_add_boolean_value (builder, hallway_dbus_peer1_get_online (peer));
+  ctl_json_string (builder, "id", hallway_dbus_peer1_get_id (peer));
+  ctl_json_string (builder, "name", hallway_dbus_peer1_get_name (peer));
+  ctl_json_string (builder, "host", hallway_dbus_peer1_get_host (peer));
+  ctl_json_string (builder, "verification_code", hallway_dbus_peer1_get_verification_code (peer));
+  ctl_json_bool (builder, "online", hallway_dbus_peer1_get_online (peer));
   json_builder_set_member_name (builder, "addresses");
   json_builder_begin_array (builder);
   for (guint i = 0; addresses != NULL && addresses[i] != NULL; i++)
     json_builder_add_string_value (builder, addresses[i]);
   json_builder_end_array (builder);
-  json_builder_set_member_name (builder, "port");
-  json_builder_add_int_value (builder, hallway_dbus_peer1_get_port (peer));
-  json_builder_set_member_name (builder, "trusted");
-  json_builder_add_boolean_value (builder, hallway_dbus_peer1_get_trusted (peer));
-  json_builder_set_member_name (builder, "problem");
-  json_builder_add_string_value (builder, hallway_dbus_peer1_get_problem (peer));
-  json_builder_set_member_name (builder, "problem_message");
-  json_builder_add_string_value (builder, hallway_dbus_peer1_get_problem_message (peer));
-  json_builder_set_member_name (builder, "shares");
-  json_builder_add_int_value (builder, hallway_dbus_peer1_get_shares (peer));
-  json_builder_set_member_name (builder, "printers");
-  json_builder_add_int_value (builder, hallway_dbus_peer1_get_printers (peer));
+  ctl_json_int (builder, "port", hallway_dbus_peer1_get_port (peer));
+  ctl_json_bool (builder, "trusted", hallway_dbus_peer1_get_trusted (peer));
+  ctl_json_string (builder, "problem", hallway_dbus_peer1_get_problem (peer));
+  ctl_json_string (builder, "problem_message", hallway_dbus_peer1_get_problem_message (peer));
+  ctl_json_int (builder, "shares", hallway_dbus_peer1_get_shares (peer));
+  ctl_json_int (builder, "printers", hallway_dbus_peer1_get_printers (peer));
   json_builder_set_member_name (builder, "shared_folders");
   json_builder_begin_array (builder);
   {
@@ -221,25 +210,18 @@ add_peer_json (JsonBuilder      *builder,
         while (g_variant_iter_next (&iter, "(&s&s&s&s)", &id, &name, &access, &audience))
           {
             json_builder_begin_object (builder);
-            json_builder_set_member_name (builder, "id");
-            json_builder_add_string_value (builder, id);
-            json_builder_set_member_name (builder, "name");
-            json_builder_add_string_value (builder, name);
-            json_builder_set_member_name (builder, "access");
-            json_builder_add_string_value (builder, access);
-            json_builder_set_member_name (builder, "audience");
-            json_builder_add_string_value (builder, audience);
+            ctl_json_string (builder, "id", id);
+            ctl_json_string (builder, "name", name);
+            ctl_json_string (builder, "access", access);
+            ctl_json_string (builder, "audience", audience);
             json_builder_end_object (builder);
           }
       }
   }
   json_builder_end_array (builder);
-  json_builder_set_member_name (builder, "accepts_drops");
-  json_builder_add_boolean_value (builder, hallway_dbus_peer1_get_accepts_drops (peer));
-  json_builder_set_member_name (builder, "source");
-  json_builder_add_string_value (builder, hallway_dbus_peer1_get_source (peer));
-  json_builder_set_member_name (builder, "last_seen");
-  json_builder_add_int_value (builder, hallway_dbus_peer1_get_last_seen (peer));
+  ctl_json_bool (builder, "accepts_drops", hallway_dbus_peer1_get_accepts_drops (peer));
+  ctl_json_string (builder, "source", hallway_dbus_peer1_get_source (peer));
+  ctl_json_int (builder, "last_seen", hallway_dbus_peer1_get_last_seen (peer));
   json_builder_end_object (builder);
 }
 
@@ -254,6 +236,42 @@ ctl_print_json (JsonBuilder *builder)
   json_generator_set_pretty (generator, TRUE);
   text = json_generator_to_data (generator, NULL);
   g_print ("%s\n", text);
+}
+
+void
+ctl_json_string (JsonBuilder *builder,
+                 const char  *member,
+                 const char  *value)
+{
+  json_builder_set_member_name (builder, member);
+  json_builder_add_string_value (builder, value);
+}
+
+void
+ctl_json_int (JsonBuilder *builder,
+              const char  *member,
+              gint64       value)
+{
+  json_builder_set_member_name (builder, member);
+  json_builder_add_int_value (builder, value);
+}
+
+void
+ctl_json_bool (JsonBuilder *builder,
+               const char  *member,
+               gboolean     value)
+{
+  json_builder_set_member_name (builder, member);
+  json_builder_add_boolean_value (builder, value);
+}
+
+void
+ctl_json_double (JsonBuilder *builder,
+                 const char  *member,
+                 double       value)
+{
+  json_builder_set_member_name (builder, member);
+  json_builder_add_double_value (builder, value);
 }
 
 /* Finds a neighbour by display name, device-id prefix or host name. */
@@ -333,22 +351,14 @@ add_shares_json (Ctl         *ctl,
       HallwayDBusShare1 *share = g_ptr_array_index (shares, i);
 
       json_builder_begin_object (builder);
-      json_builder_set_member_name (builder, "id");
-      json_builder_add_string_value (builder, hallway_dbus_share1_get_id (share));
-      json_builder_set_member_name (builder, "name");
-      json_builder_add_string_value (builder, hallway_dbus_share1_get_name (share));
-      json_builder_set_member_name (builder, "path");
-      json_builder_add_string_value (builder, hallway_dbus_share1_get_path (share));
-      json_builder_set_member_name (builder, "access");
-      json_builder_add_string_value (builder, hallway_dbus_share1_get_access (share));
-      json_builder_set_member_name (builder, "audience");
-      json_builder_add_string_value (builder, hallway_dbus_share1_get_audience (share));
-      json_builder_set_member_name (builder, "available");
-      json_builder_add_boolean_value (builder, hallway_dbus_share1_get_available (share));
-      json_builder_set_member_name (builder, "enabled");
-      json_builder_add_boolean_value (builder, hallway_dbus_share1_get_enabled (share));
-      json_builder_set_member_name (builder, "url");
-      json_builder_add_string_value (builder, hallway_dbus_share1_get_url (share));
+      ctl_json_string (builder, "id", hallway_dbus_share1_get_id (share));
+      ctl_json_string (builder, "name", hallway_dbus_share1_get_name (share));
+      ctl_json_string (builder, "path", hallway_dbus_share1_get_path (share));
+      ctl_json_string (builder, "access", hallway_dbus_share1_get_access (share));
+      ctl_json_string (builder, "audience", hallway_dbus_share1_get_audience (share));
+      ctl_json_bool (builder, "available", hallway_dbus_share1_get_available (share));
+      ctl_json_bool (builder, "enabled", hallway_dbus_share1_get_enabled (share));
+      ctl_json_string (builder, "url", hallway_dbus_share1_get_url (share));
       json_builder_end_object (builder);
     }
   json_builder_end_array (builder);
@@ -365,24 +375,15 @@ cmd_status (Ctl      *ctl,
       g_autoptr(JsonBuilder) builder = json_builder_new ();
 
       json_builder_begin_object (builder);
-      json_builder_set_member_name (builder, "name");
-      json_builder_add_string_value (builder, hallway_dbus_daemon1_get_name (d));
-      json_builder_set_member_name (builder, "host");
-      json_builder_add_string_value (builder, hallway_dbus_daemon1_get_host (d));
-      json_builder_set_member_name (builder, "id");
-      json_builder_add_string_value (builder, hallway_dbus_daemon1_get_device_id (d));
-      json_builder_set_member_name (builder, "fingerprint");
-      json_builder_add_string_value (builder, hallway_dbus_daemon1_get_fingerprint (d));
-      json_builder_set_member_name (builder, "verification_code");
-      json_builder_add_string_value (builder, hallway_dbus_daemon1_get_verification_code (d));
-      json_builder_set_member_name (builder, "port");
-      json_builder_add_int_value (builder, hallway_dbus_daemon1_get_port (d));
-      json_builder_set_member_name (builder, "avahi");
-      json_builder_add_string_value (builder, hallway_dbus_daemon1_get_avahi_state (d));
-      json_builder_set_member_name (builder, "avahi_message");
-      json_builder_add_string_value (builder, hallway_dbus_daemon1_get_avahi_message (d));
-      json_builder_set_member_name (builder, "version");
-      json_builder_add_string_value (builder, hallway_dbus_daemon1_get_version (d));
+      ctl_json_string (builder, "name", hallway_dbus_daemon1_get_name (d));
+      ctl_json_string (builder, "host", hallway_dbus_daemon1_get_host (d));
+      ctl_json_string (builder, "id", hallway_dbus_daemon1_get_device_id (d));
+      ctl_json_string (builder, "fingerprint", hallway_dbus_daemon1_get_fingerprint (d));
+      ctl_json_string (builder, "verification_code", hallway_dbus_daemon1_get_verification_code (d));
+      ctl_json_int (builder, "port", hallway_dbus_daemon1_get_port (d));
+      ctl_json_string (builder, "avahi", hallway_dbus_daemon1_get_avahi_state (d));
+      ctl_json_string (builder, "avahi_message", hallway_dbus_daemon1_get_avahi_message (d));
+      ctl_json_string (builder, "version", hallway_dbus_daemon1_get_version (d));
       json_builder_set_member_name (builder, "shares");
       add_shares_json (ctl, builder);
       json_builder_set_member_name (builder, "printers");
@@ -855,16 +856,11 @@ cmd_ls (Ctl        *ctl,
               if (json)
                 {
                   json_builder_begin_object (builder);
-                  json_builder_set_member_name (builder, "name");
-                  json_builder_add_string_value (builder, name);
-                  json_builder_set_member_name (builder, "type");
-                  json_builder_add_string_value (builder, "share");
-                  json_builder_set_member_name (builder, "id");
-                  json_builder_add_string_value (builder, id);
-                  json_builder_set_member_name (builder, "access");
-                  json_builder_add_string_value (builder, access);
-                  json_builder_set_member_name (builder, "audience");
-                  json_builder_add_string_value (builder, audience);
+                  ctl_json_string (builder, "name", name);
+                  ctl_json_string (builder, "type", "share");
+                  ctl_json_string (builder, "id", id);
+                  ctl_json_string (builder, "access", access);
+                  ctl_json_string (builder, "audience", audience);
                   json_builder_end_object (builder);
                 }
               else
@@ -909,14 +905,10 @@ cmd_ls (Ctl        *ctl,
           g_autofree char *iso = when != NULL ? g_date_time_format_iso8601 (when) : NULL;
 
           json_builder_begin_object (builder);
-          json_builder_set_member_name (builder, "name");
-          json_builder_add_string_value (builder, name);
-          json_builder_set_member_name (builder, "type");
-          json_builder_add_string_value (builder, type);
-          json_builder_set_member_name (builder, "size");
-          json_builder_add_int_value (builder, size);
-          json_builder_set_member_name (builder, "modified");
-          json_builder_add_string_value (builder, iso != NULL ? iso : "");
+          ctl_json_string (builder, "name", name);
+          ctl_json_string (builder, "type", type);
+          ctl_json_int (builder, "size", size);
+          ctl_json_string (builder, "modified", iso != NULL ? iso : "");
           json_builder_end_object (builder);
         }
       json_builder_end_array (builder);
@@ -967,36 +959,21 @@ add_transfer_json (JsonBuilder          *builder,
                    HallwayDBusTransfer1 *transfer)
 {
   json_builder_begin_object (builder);
-  json_builder_set_member_name (builder, "id");
-  json_builder_add_string_value (builder, hallway_dbus_transfer1_get_id (transfer));
-  json_builder_set_member_name (builder, "kind");
-  json_builder_add_string_value (builder, hallway_dbus_transfer1_get_kind (transfer));
-  json_builder_set_member_name (builder, "state");
-  json_builder_add_string_value (builder, hallway_dbus_transfer1_get_state (transfer));
-  json_builder_set_member_name (builder, "bytes");
-  json_builder_add_int_value (builder, hallway_dbus_transfer1_get_bytes (transfer));
-  json_builder_set_member_name (builder, "total");
-  json_builder_add_int_value (builder, hallway_dbus_transfer1_get_total (transfer));
-  json_builder_set_member_name (builder, "peer");
-  json_builder_add_string_value (builder, hallway_dbus_transfer1_get_peer (transfer));
-  json_builder_set_member_name (builder, "peer_name");
-  json_builder_add_string_value (builder, hallway_dbus_transfer1_get_peer_name (transfer));
-  json_builder_set_member_name (builder, "path");
-  json_builder_add_string_value (builder, hallway_dbus_transfer1_get_path (transfer));
-  json_builder_set_member_name (builder, "destination");
-  json_builder_add_string_value (builder, hallway_dbus_transfer1_get_destination (transfer));
-  json_builder_set_member_name (builder, "error");
-  json_builder_add_string_value (builder, hallway_dbus_transfer1_get_error (transfer));
-  json_builder_set_member_name (builder, "rate");
-  json_builder_add_double_value (builder, hallway_dbus_transfer1_get_rate (transfer));
-  json_builder_set_member_name (builder, "eta");
-  json_builder_add_int_value (builder, hallway_dbus_transfer1_get_eta (transfer));
-  json_builder_set_member_name (builder, "files");
-  json_builder_add_int_value (builder, hallway_dbus_transfer1_get_files (transfer));
-  json_builder_set_member_name (builder, "files_done");
-  json_builder_add_int_value (builder, hallway_dbus_transfer1_get_files_done (transfer));
-  json_builder_set_member_name (builder, "verified");
-  json_builder_add_int_value (builder, hallway_dbus_transfer1_get_verified (transfer));
+  ctl_json_string (builder, "id", hallway_dbus_transfer1_get_id (transfer));
+  ctl_json_string (builder, "kind", hallway_dbus_transfer1_get_kind (transfer));
+  ctl_json_string (builder, "state", hallway_dbus_transfer1_get_state (transfer));
+  ctl_json_int (builder, "bytes", hallway_dbus_transfer1_get_bytes (transfer));
+  ctl_json_int (builder, "total", hallway_dbus_transfer1_get_total (transfer));
+  ctl_json_string (builder, "peer", hallway_dbus_transfer1_get_peer (transfer));
+  ctl_json_string (builder, "peer_name", hallway_dbus_transfer1_get_peer_name (transfer));
+  ctl_json_string (builder, "path", hallway_dbus_transfer1_get_path (transfer));
+  ctl_json_string (builder, "destination", hallway_dbus_transfer1_get_destination (transfer));
+  ctl_json_string (builder, "error", hallway_dbus_transfer1_get_error (transfer));
+  ctl_json_double (builder, "rate", hallway_dbus_transfer1_get_rate (transfer));
+  ctl_json_int (builder, "eta", hallway_dbus_transfer1_get_eta (transfer));
+  ctl_json_int (builder, "files", hallway_dbus_transfer1_get_files (transfer));
+  ctl_json_int (builder, "files_done", hallway_dbus_transfer1_get_files_done (transfer));
+  ctl_json_int (builder, "verified", hallway_dbus_transfer1_get_verified (transfer));
   json_builder_end_object (builder);
 }
 
