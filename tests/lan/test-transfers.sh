@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-3.0-or-later
 # Copying from a colleague: b downloads from a's shares with hallwayctl get.
-# A tree of awkward names arrives byte-identical; a large file survives a
+# A tree of awkward names arrives byte-identical, in one folder stream; a
+# large file survives a
 # SIGKILL of the serving hallwayd, of the receiving one, and a cut link,
 # each time continuing where it stopped and checking the pieced-together
 # file against a's SHA-256 (a spoilt part file is caught and the file
@@ -63,6 +64,8 @@ else
   not_ok "the tree arrived byte-identical: $(head -c 400 "$WORK/diff.log")"
 fi
 check "the empty folder arrived" test -d "$WORK/dl-tree/Tree/empty folder"
+check "the tree came in one folder stream (GET …?bulk=1)" \
+  grep -q "the folder stream is complete" "$WORK/hallwayd-b.log"
 check "no part file is left" test -z "$(find "$WORK/dl-tree" -name '*.hallway-part')"
 check "the queue file is private (0600)" \
   test "$(stat -c %a "$XB/state/hallway/transfers.json")" = 600
