@@ -43,7 +43,7 @@
 typedef struct
 {
   gatomicrefcount     ref_count;
-  SoupServerMessage  *msg;          /* (owned) main thread only */
+  SoupServerMessage  *msg;          /* (owned) (nullable) main thread only; NULL once gone */
   GMutex              lock;
   GCond               cond;
   GQueue              blocks;       /* GBytes, at most BULK_MAX_QUEUED */
@@ -102,6 +102,9 @@ close_connection_cb (gpointer user_data)
   return G_SOURCE_REMOVE;
 }
 
+static void bulk_msg_gone_cb (SoupServerMessage *msg,
+                              BulkJob           *job);
+
 /* Hands the next block to libsoup, ends the answer, or waits (paused) for
  * the worker. */
 static void
@@ -136,7 +139,10 @@ bulk_push (BulkJob *job)
   else
     /* The promised sizes cannot be kept: leave the stream unfinished, so
      * the client knows it is incomplete. */
-    g_idle_add (close_connection_cb, g_object_ref (job->msg));
+    {
+      g_idle_add (close_connection_cb, g_object_ref (job->msg));
+      bulk_msg_gone_cb (job->msg, job);
+    }
 }
 
 static void
@@ -152,7 +158,7 @@ bulk_resume_cb (gpointer user_data)
   BulkJob *job = user_data;
 
   bulk_push (job);
-  if (!job->gone)
+  if (job->msg != NULL && !job->gone)
     soup_server_message_unpause (job->msg);
   return G_SOURCE_REMOVE;
 }
@@ -166,6 +172,8 @@ bulk_msg_gone_cb (SoupServerMessage *msg,
   g_cond_broadcast (&job->cond);
   g_mutex_unlock (&job->lock);
   g_signal_handlers_disconnect_by_data (msg, job);
+  /* The message holds the job: let go of it, or neither is ever freed. */
+  g_clear_object (&job->msg);
 }
 
 /* Worker thread: producing */

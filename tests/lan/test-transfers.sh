@@ -66,6 +66,7 @@ fi
 check "the empty folder arrived" test -d "$WORK/dl-tree/Tree/empty folder"
 check "the tree came in one folder stream (GET …?bulk=1)" \
   grep -q "the folder stream is complete" "$WORK/hallwayd-b.log"
+note "TLS: $(grep -o 'folder stream over [A-Za-z0-9_-]*' "$WORK/hallwayd-b.log" | head -n 1)"
 check "no part file is left" test -z "$(find "$WORK/dl-tree" -name '*.hallway-part')"
 check "the queue file is private (0600)" \
   test "$(stat -c %a "$XB/state/hallway/transfers.json")" = 600
