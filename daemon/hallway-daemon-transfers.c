@@ -31,6 +31,13 @@
  * size-checked: TLS already guards each answer. The Transfer1 property
  * "Verified" counts the files checked this way.
  *
+ * Files that have no part file yet come in one folder stream
+ * (GET …?bulk=1, hallway-daemon-bulk-receive.c) rather than one request
+ * each: written in worker threads, made durable a batch at a time (one
+ * syncfs(), then the renames, then one fsync per folder) and saved as
+ * done after each batch. A file with a part file, files the stream did
+ * not bring, and neighbours that send no folder streams go one at a time.
+ *
  * Uploads walk the local tree in a worker thread, then make each folder
  * with MKCOL (an existing folder is merged into) and send each file with
  * PUT and "If-None-Match: *", streamed from disk in large blocks; a 412
