@@ -1702,6 +1702,7 @@ typedef struct
   gint64              last_change;
   gboolean            stalled;
   guint               placed;
+  GPtrArray          *claimed;      /* part file paths this stream may create */
 } BulkRun;
 
 static void
@@ -1814,6 +1815,17 @@ bulk_done_cb (GObject      *source,
 
   ok = hallway_bulk_receive_run_finish (run->receive, result, &error);
   g_clear_handle_id (&run->tick_id, g_source_remove);
+  /* The part files it did not create (or placed) are free for others again;
+   * one it left mid-file is claimed as the transfer's current one below. */
+  for (guint i = 0; i < run->claimed->len; i++)
+    {
+      const char *path = g_ptr_array_index (run->claimed, i);
+
+      if (t->owner != NULL && g_hash_table_lookup (t->owner->parts, path) == t &&
+          g_strcmp0 (path, t->part_path) != 0)
+        g_hash_table_remove (t->owner->parts, path);
+    }
+  g_clear_pointer (&run->claimed, g_ptr_array_unref);
   g_cancellable_disconnect (run->parent, run->cancelled_id);
   g_clear_object (&run->parent);
   g_clear_object (&run->cancellable);
@@ -1877,6 +1889,7 @@ transfer_try_bulk (Transfer *t)
   g_autoptr(GError) error = NULL;
   g_autoptr(SoupMessage) message = NULL;
   g_autoptr(HallwayBulkReceive) receive = NULL;
+  g_autoptr(GPtrArray) claimed = NULL;
   g_auto(GStrv) remote = NULL;
   g_autofree char *address = NULL;
   g_autofree char *prefix = NULL;
@@ -1892,6 +1905,7 @@ transfer_try_bulk (Transfer *t)
 
   targets = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
                                    (GDestroyNotify) hallway_bulk_target_free);
+  claimed = g_ptr_array_new_with_free_func (g_free);
   for (guint i = 0; i < t->files->len; i++)
     {
       const FileItem *item = g_ptr_array_index (t->files, i);
@@ -1922,6 +1936,7 @@ transfer_try_bulk (Transfer *t)
       target->name = g_strdup (item->name);
       target->listed_size = item->size;
       g_hash_table_insert (targets, g_strdup (key), target);
+      g_ptr_array_add (claimed, g_steal_pointer (&part_path));
       if (from == NULL || hallway_bulk_name_compare (key, from) < 0)
         from = key;
     }
@@ -1958,6 +1973,12 @@ transfer_try_bulk (Transfer *t)
   run->cancelled_id = g_cancellable_connect (run->parent, G_CALLBACK (bulk_parent_cancelled_cb),
                                              g_object_ref (run->cancellable), g_object_unref);
   run->last_change = g_get_monotonic_time ();
+  /* Like any part file, those the stream writes belong to this transfer
+   * until they are renamed: another transfer copying the same names into
+   * the same folder must not open them meanwhile (see open_part()). */
+  for (guint i = 0; i < claimed->len; i++)
+    g_hash_table_insert (t->owner->parts, g_strdup (g_ptr_array_index (claimed, i)), t);
+  run->claimed = g_steal_pointer (&claimed);
   message_text = g_strdup_printf ("%u files in one folder stream", g_hash_table_size (targets));
   log_transfer (t, G_LOG_LEVEL_DEBUG, message_text);
 
