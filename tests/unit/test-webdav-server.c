@@ -1279,6 +1279,91 @@ test_bulk (Fixture       *f,
   g_assert_cmpuint (status_of (f, "GET", "sub%20dir/?bulk=1"), ==, 403);
 }
 
+static GBytes *
+read_some (GInputStream *stream,
+           gsize         count,
+           GError      **error)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+
+  g_input_stream_read_bytes_async (stream, count, G_PRIORITY_DEFAULT, NULL, result_cb, &result);
+  while (result == NULL)
+    g_main_context_iteration (NULL, TRUE);
+  return g_input_stream_read_bytes_finish (stream, result, error);
+}
+
+static void
+test_bulk_changed (Fixture       *f,
+                   gconstpointer  data)
+{
+  const gsize size = 48 * 1024 * 1024;
+  g_autofree char *contents = g_malloc0 (size);
+  g_autofree char *path = NULL;
+  g_autofree char *uri = NULL;
+  g_autofree char *file = g_build_filename (f->shared, "growing.bin", NULL);
+  g_autoptr(SoupMessage) msg = NULL;
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GInputStream) body = NULL;
+  g_autoptr(HallwayBulkDecoder) decoder = hallway_bulk_decoder_new ();
+  g_autoptr(GError) error = NULL;
+  gboolean ended = FALSE;
+  gboolean failed = FALSE;
+
+  g_test_summary ("A file that shrinks while it is sent in a folder stream ends the stream "
+                  "without its end record, so the copy is never taken as complete");
+
+  add_share (f, HALLWAY_SHARE_ACCESS_READ_ONLY, HALLWAY_SHARE_AUDIENCE_EVERYONE, NULL);
+  write_file (f, "growing.bin", contents, size);
+
+  path = share_path (f, "?bulk=1");
+  uri = g_strdup_printf ("https://127.0.0.1:%u%s", f->port, path);
+  msg = soup_message_new ("GET", uri);
+  g_signal_connect (msg, "accept-certificate", G_CALLBACK (accept_certificate_cb), NULL);
+  soup_session_send_async (f->session, msg, G_PRIORITY_DEFAULT, NULL, result_cb, &result);
+  while (result == NULL)
+    g_main_context_iteration (NULL, TRUE);
+  body = soup_session_send_finish (f->session, result, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (soup_message_get_status (msg), ==, 200);
+
+  /* The first bytes are out: now the file shrinks under the sender, which
+   * has read at most a few MiB ahead. */
+  for (guint round = 0; !ended && !failed; round++)
+    {
+      g_autoptr(GBytes) chunk = read_some (body, round == 0 ? 4096 : 256 * 1024, &error);
+      const guint8 *p;
+      gsize length;
+
+      if (chunk == NULL)
+        break;   /* the connection was closed mid-body */
+      if (round == 0)
+        {
+          g_assert_cmpuint (g_bytes_get_size (chunk), >, 0);
+          g_assert_cmpint (truncate (file, size / 2), ==, 0);
+        }
+      if (g_bytes_get_size (chunk) == 0)
+        break;
+      p = g_bytes_get_data (chunk, &length);
+      for (;;)
+        {
+          gsize used = 0;
+          HallwayBulkEvent event = hallway_bulk_decoder_feed (decoder, p, length, &used, NULL);
+
+          p += used;
+          length -= used;
+          if (event == HALLWAY_BULK_EVENT_END)
+            ended = TRUE;
+          else if (event == HALLWAY_BULK_EVENT_ERROR)
+            failed = TRUE;
+          if (event == HALLWAY_BULK_EVENT_NEED_MORE || failed)
+            break;
+        }
+    }
+  g_test_message ("the stream ended with %s", error != NULL ? error->message : "no error");
+  g_assert_false (ended);
+  g_assert_false (hallway_bulk_decoder_finish (decoder, NULL));
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -1304,6 +1389,7 @@ main (int   argc,
   ADD ("listings", test_listings);
   ADD ("unavailable", test_unavailable);
   ADD ("bulk", test_bulk);
+  ADD ("bulk-changed", test_bulk_changed);
 
 #undef ADD
 
