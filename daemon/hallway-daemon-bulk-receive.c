@@ -3,10 +3,10 @@
  * SPDX-License-Identifier: GPL-3.0-or-later
  *
  * The receiving side of "GET …?bulk=1" (see share/hallway-bulk.c). It runs
- * in a worker thread, with blocking reads and writes: the whole answer is
- * read in 256 KiB blocks with no trip through the main loop per block,
- * and while a block is written to disk the kernel keeps receiving the
- * next one into the socket buffer, so network and disk overlap.
+ * in two worker threads with blocking I/O and no trip through the main
+ * loop per block: one reads and decrypts the answer in 256 KiB blocks, the
+ * other decodes them and writes the files, with up to four blocks between
+ * them, so network and disk overlap.
  *
  * Only files the caller asked for are written (by their name in the
  * stream); everything else is read past. A file is written to its
