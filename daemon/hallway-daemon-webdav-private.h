@@ -104,6 +104,12 @@ void      _webdav_stream_chunked  (SoupServerMessage  *msg,
                                    gpointer            data,
                                    GDestroyNotify      destroy);
 
+/* hallway-daemon-webdav-bulk.c */
+gboolean  _webdav_wants_bulk      (WebdavRequest      *req,
+                                   char              **out_from);
+void      _webdav_send_bulk       (WebdavRequest      *req,
+                                   char               *from);
+
 /* hallway-daemon-webdav-locks.c */
 void      _webdav_locks_init      (HallwayDaemonWebdav *self);
 gboolean  _webdav_if_header_passes (WebdavRequest    *req);

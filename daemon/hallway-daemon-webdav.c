@@ -1394,7 +1394,15 @@ handle_get (WebdavRequest *req,
 {
   g_autoptr(GError) error = NULL;
   WebdavStat st;
+  char *from = NULL;
   int fd;
+
+  if (!head && _webdav_wants_bulk (req, &from))
+    {
+      /* The worker opens what was asked for itself. */
+      _webdav_send_bulk (req, from);
+      return;
+    }
 
   /* O_NONBLOCK: opening a FIFO someone put in the share must not hang. */
   fd = hallway_path_open (req->root_fd, (const char * const *) req->components,

@@ -17,6 +17,7 @@
 #include "hallway-daemon-shares.h"
 #include "hallway-daemon-webdav.h"
 #include "hallway-daemon-webdav-private.h"
+#include "hallway-bulk.h"
 #include "hallway-identity.h"
 #include "hallway-path-private.h"
 #include "hallway-pins.h"
@@ -1148,6 +1149,221 @@ test_unavailable (Fixture       *f,
   g_assert_cmpint (g_mkdir (f->shared, 0700), ==, 0);
 }
 
+/* Decodes a folder stream into "D name" / "F name size" lines; file bytes
+ * are checked against the shared files. */
+static char *
+decode_bulk (Fixture  *f,
+             Response *response)
+{
+  g_autoptr(HallwayBulkDecoder) decoder = hallway_bulk_decoder_new ();
+  g_autoptr(GString) log = g_string_new (NULL);
+  g_autoptr(GString) contents = g_string_new (NULL);
+  g_autoptr(GError) error = NULL;
+  gsize length;
+  const guint8 *p = g_bytes_get_data (response->body, &length);
+
+  g_assert_cmpstr (soup_message_headers_get_content_type (response->headers, NULL), ==,
+                   HALLWAY_BULK_CONTENT_TYPE);
+  for (;;)
+    {
+      gsize used = 0;
+      HallwayBulkEvent event = hallway_bulk_decoder_feed (decoder, p, length, &used, &error);
+      const char *name = hallway_bulk_decoder_get_name (decoder);
+
+      g_assert_no_error (error);
+      p += used;
+      length -= used;
+      if (event == HALLWAY_BULK_EVENT_NEED_MORE)
+        break;
+      if (event == HALLWAY_BULK_EVENT_FOLDER)
+        g_string_append_printf (log, "D %s\n", name);
+      else if (event == HALLWAY_BULK_EVENT_FILE)
+        {
+          g_string_append_printf (log, "F %s %" G_GUINT64_FORMAT "\n", name,
+                                  hallway_bulk_decoder_get_size (decoder));
+          g_assert_nonnull (hallway_bulk_decoder_get_etag (decoder));
+          g_string_truncate (contents, 0);
+        }
+      else if (event == HALLWAY_BULK_EVENT_DATA)
+        g_string_append_len (contents, (const char *) p - used, used);
+      else if (event == HALLWAY_BULK_EVENT_FILE_END)
+        {
+          g_autofree char *path = g_build_filename (f->shared, name, NULL);
+          g_autofree char *expected = NULL;
+          gsize expected_length = 0;
+
+          /* A stream of one file names it after itself. */
+          if (!g_file_test (path, G_FILE_TEST_EXISTS))
+            {
+              g_free (path);
+              path = g_build_filename (f->shared, "sub dir", name, NULL);
+            }
+          g_assert_true (g_file_get_contents (path, &expected, &expected_length, NULL));
+          g_assert_cmpmem (contents->str, contents->len, expected, expected_length);
+        }
+    }
+  g_assert_true (hallway_bulk_decoder_finish (decoder, &error));
+  g_assert_no_error (error);
+  return g_strdup (log->str);
+}
+
+static void
+test_bulk (Fixture       *f,
+           gconstpointer  data)
+{
+  g_autofree char *big = g_malloc (700 * 1024);
+  g_autofree char *path = NULL;
+  g_autofree char *log = NULL;
+  g_autofree char *link_out = g_build_filename (f->shared, "outside", NULL);
+  g_autofree char *link_in = g_build_filename (f->shared, "inside", NULL);
+  g_autofree char *fifo = g_build_filename (f->shared, "fifo", NULL);
+  g_autofree char *deep = g_build_filename (f->shared, "sub dir", "empty folder", NULL);
+  g_autoptr(Response) response = NULL;
+
+  g_test_summary ("GET ?bulk=1 streams a folder: sorted, bytes intact, hidden names, "
+                  "symbolic links and special files left out; from= continues; a file "
+                  "comes as one record; drop boxes and missing paths are refused");
+
+  add_share (f, HALLWAY_SHARE_ACCESS_READ_ONLY, HALLWAY_SHARE_AUDIENCE_EVERYONE, NULL);
+  for (gsize i = 0; i < 700 * 1024; i++)
+    big[i] = (char) (i * 7 + i / 251);
+  write_file (f, "b.txt", "bee\n", -1);
+  write_file (f, "a.txt", "", 0);
+  g_assert_cmpint (g_mkdir_with_parents (deep, 0700), ==, 0);
+  write_file (f, "sub dir/ü café.bin", big, 700 * 1024);
+  write_file (f, "sub dir/.hidden", "secret", -1);
+  write_file (f, "sub dir/.x.hallway-part-1234", "upload", -1);
+  g_assert_cmpint (symlink ("/etc/passwd", link_out), ==, 0);
+  g_assert_cmpint (symlink ("b.txt", link_in), ==, 0);
+  g_assert_cmpint (mkfifo (fifo, 0600), ==, 0);
+
+  path = share_path (f, "?bulk=1");
+  response = request (f, "GET", path);
+  g_assert_cmpuint (response->status, ==, 200);
+  log = decode_bulk (f, response);
+  g_assert_cmpstr (log, ==,
+                   "F a.txt 0\n"
+                   "F b.txt 4\n"
+                   "D sub dir\n"
+                   "D sub dir/empty folder\n"
+                   "F sub dir/ü café.bin 716800\n");
+  g_clear_pointer (&response, response_free);
+  g_clear_pointer (&log, g_free);
+  g_clear_pointer (&path, g_free);
+
+  /* Continuing: only what sorts from there on. */
+  path = share_path (f, "?bulk=1&from=sub%20dir/%C3%BC%20caf%C3%A9.bin");
+  response = request (f, "GET", path);
+  g_assert_cmpuint (response->status, ==, 200);
+  log = decode_bulk (f, response);
+  g_assert_cmpstr (log, ==, "F sub dir/ü café.bin 716800\n");
+  g_clear_pointer (&response, response_free);
+  g_clear_pointer (&log, g_free);
+  g_clear_pointer (&path, g_free);
+
+  /* One file. */
+  path = share_path (f, "sub%20dir/%C3%BC%20caf%C3%A9.bin?bulk=1");
+  response = request (f, "GET", path);
+  g_assert_cmpuint (response->status, ==, 200);
+  log = decode_bulk (f, response);
+  g_assert_cmpstr (log, ==, "F ü café.bin 716800\n");
+  g_clear_pointer (&response, response_free);
+  g_clear_pointer (&path, g_free);
+
+  g_assert_cmpuint (status_of (f, "GET", "nothing/?bulk=1"), ==, 404);
+  g_assert_cmpuint (status_of (f, "GET", "?bulk=1&from=../x"), ==, 400);
+
+  g_assert_true (hallway_daemon_shares_remove (f->shares, f->share_id, NULL));
+  add_share (f, HALLWAY_SHARE_ACCESS_DROP_BOX, HALLWAY_SHARE_AUDIENCE_EVERYONE, NULL);
+  g_assert_cmpuint (status_of (f, "GET", "?bulk=1"), ==, 403);
+  g_assert_cmpuint (status_of (f, "GET", "sub%20dir/?bulk=1"), ==, 403);
+}
+
+static GBytes *
+read_some (GInputStream *stream,
+           gsize         count,
+           GError      **error)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+
+  g_input_stream_read_bytes_async (stream, count, G_PRIORITY_DEFAULT, NULL, result_cb, &result);
+  while (result == NULL)
+    g_main_context_iteration (NULL, TRUE);
+  return g_input_stream_read_bytes_finish (stream, result, error);
+}
+
+static void
+test_bulk_changed (Fixture       *f,
+                   gconstpointer  data)
+{
+  const gsize size = 48 * 1024 * 1024;
+  g_autofree char *contents = g_malloc0 (size);
+  g_autofree char *path = NULL;
+  g_autofree char *uri = NULL;
+  g_autofree char *file = g_build_filename (f->shared, "growing.bin", NULL);
+  g_autoptr(SoupMessage) msg = NULL;
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GInputStream) body = NULL;
+  g_autoptr(HallwayBulkDecoder) decoder = hallway_bulk_decoder_new ();
+  g_autoptr(GError) error = NULL;
+  gboolean ended = FALSE;
+  gboolean failed = FALSE;
+
+  g_test_summary ("A file that shrinks while it is sent in a folder stream ends the stream "
+                  "without its end record, so the copy is never taken as complete");
+
+  add_share (f, HALLWAY_SHARE_ACCESS_READ_ONLY, HALLWAY_SHARE_AUDIENCE_EVERYONE, NULL);
+  write_file (f, "growing.bin", contents, size);
+
+  path = share_path (f, "?bulk=1");
+  uri = g_strdup_printf ("https://127.0.0.1:%u%s", f->port, path);
+  msg = soup_message_new ("GET", uri);
+  g_signal_connect (msg, "accept-certificate", G_CALLBACK (accept_certificate_cb), NULL);
+  soup_session_send_async (f->session, msg, G_PRIORITY_DEFAULT, NULL, result_cb, &result);
+  while (result == NULL)
+    g_main_context_iteration (NULL, TRUE);
+  body = soup_session_send_finish (f->session, result, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (soup_message_get_status (msg), ==, 200);
+
+  /* The first bytes are out: now the file shrinks under the sender, which
+   * has read at most a few MiB ahead. */
+  for (guint round = 0; !ended && !failed; round++)
+    {
+      g_autoptr(GBytes) chunk = read_some (body, round == 0 ? 4096 : 256 * 1024, &error);
+      const guint8 *p;
+      gsize length;
+
+      if (chunk == NULL)
+        break;   /* the connection was closed mid-body */
+      if (round == 0)
+        {
+          g_assert_cmpuint (g_bytes_get_size (chunk), >, 0);
+          g_assert_cmpint (truncate (file, size / 2), ==, 0);
+        }
+      if (g_bytes_get_size (chunk) == 0)
+        break;
+      p = g_bytes_get_data (chunk, &length);
+      for (;;)
+        {
+          gsize used = 0;
+          HallwayBulkEvent event = hallway_bulk_decoder_feed (decoder, p, length, &used, NULL);
+
+          p += used;
+          length -= used;
+          if (event == HALLWAY_BULK_EVENT_END)
+            ended = TRUE;
+          else if (event == HALLWAY_BULK_EVENT_ERROR)
+            failed = TRUE;
+          if (event == HALLWAY_BULK_EVENT_NEED_MORE || failed)
+            break;
+        }
+    }
+  g_test_message ("the stream ended with %s", error != NULL ? error->message : "no error");
+  g_assert_false (ended);
+  g_assert_false (hallway_bulk_decoder_finish (decoder, NULL));
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -1172,6 +1388,8 @@ main (int   argc,
   ADD ("paths", test_paths);
   ADD ("listings", test_listings);
   ADD ("unavailable", test_unavailable);
+  ADD ("bulk", test_bulk);
+  ADD ("bulk-changed", test_bulk_changed);
 
 #undef ADD
 
