@@ -256,6 +256,161 @@ test_records_kinds (void)
   g_assert_cmpuint (damaged, ==, 1);
 }
 
+static HallwayTransferRecord *
+make_send_record (const char *id)
+{
+  HallwayTransferRecord *r = hallway_transfer_record_new ();
+  guint accepted[] = { 0, 2 };
+
+  r->id = g_strdup (id);
+  r->kind = g_strdup ("send");
+  r->state = g_strdup ("offered");
+  r->peer_id = g_strdup ("0123abcd");
+  r->peer_name = g_strdup ("Alice Martin");
+  r->share_id = g_strdup ("");
+  r->share_name = g_strdup ("");
+  r->path = g_strdup ("");
+  r->destination = g_strdup ("/home/bruno/Photos");
+  r->own_name = g_strdup ("Bruno Costa on desk-2");
+  r->offer_id = g_strdup ("0123456789abcdef0123456789abcdef");
+  g_ptr_array_add (r->sources, g_strdup ("/home/bruno/Photos"));
+  g_ptr_array_add (r->sources, g_strdup ("/home/bruno/Ünïcødé notes.txt"));
+  g_ptr_array_add (r->items, hallway_transfer_item_new ("Photos/a b.jpg", "/home/bruno/Photos/a b.jpg",
+                                                        6000000000, 1763800000123456));
+  g_ptr_array_add (r->items, hallway_transfer_item_new ("Photos/empty", "/home/bruno/Photos/empty",
+                                                        0, -5));
+  g_ptr_array_add (r->items, hallway_transfer_item_new ("Ünïcødé notes.txt",
+                                                        "/home/bruno/Ünïcødé notes.txt", 12, 7));
+  g_array_append_vals (r->accepted, accepted, G_N_ELEMENTS (accepted));
+  g_ptr_array_add (r->done, g_strdup ("0"));
+  return r;
+}
+
+static void
+test_records_send (void)
+{
+  g_autoptr(GPtrArray) records = g_ptr_array_new_with_free_func ((GDestroyNotify) hallway_transfer_record_free);
+  g_autoptr(GPtrArray) parsed = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *text = NULL;
+  HallwayTransferRecord *fresh = make_send_record ("9");
+  const HallwayTransferRecord *r;
+  const HallwayTransferItem *item;
+  gsize length = 0;
+  guint damaged = 99;
+
+  g_test_summary ("A send keeps its files, offer id and answer across a restart");
+
+  /* Before the walk and the offer: no items, no id. */
+  g_clear_pointer (&fresh->offer_id, g_free);
+  g_ptr_array_set_size (fresh->items, 0);
+  g_array_set_size (fresh->accepted, 0);
+  g_ptr_array_set_size (fresh->done, 0);
+  g_ptr_array_add (records, make_send_record ("8"));
+  g_ptr_array_add (records, fresh);
+  text = hallway_transfer_records_to_json (records, &length);
+  parsed = hallway_transfer_records_parse (text, length, &damaged, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (damaged, ==, 0);
+  g_assert_cmpuint (parsed->len, ==, 2);
+
+  r = g_ptr_array_index (parsed, 0);
+  g_assert_cmpstr (r->kind, ==, "send");
+  g_assert_cmpstr (r->state, ==, "offered");
+  g_assert_cmpstr (r->own_name, ==, "Bruno Costa on desk-2");
+  g_assert_cmpstr (r->offer_id, ==, "0123456789abcdef0123456789abcdef");
+  g_assert_cmpuint (r->sources->len, ==, 2);
+  g_assert_cmpstr (g_ptr_array_index (r->sources, 1), ==, "/home/bruno/Ünïcødé notes.txt");
+  g_assert_cmpuint (r->items->len, ==, 3);
+  item = g_ptr_array_index (r->items, 0);
+  g_assert_cmpstr (item->path, ==, "Photos/a b.jpg");
+  g_assert_cmpstr (item->local, ==, "/home/bruno/Photos/a b.jpg");
+  g_assert_cmpuint (item->size, ==, 6000000000);
+  g_assert_cmpint (item->mtime, ==, 1763800000123456);
+  item = g_ptr_array_index (r->items, 1);
+  g_assert_cmpuint (item->size, ==, 0);
+  g_assert_cmpint (item->mtime, ==, -5);
+  g_assert_cmpuint (r->accepted->len, ==, 2);
+  g_assert_cmpuint (g_array_index (r->accepted, guint, 1), ==, 2);
+  g_assert_cmpuint (r->done->len, ==, 1);
+  g_assert_cmpstr (g_ptr_array_index (r->done, 0), ==, "0");
+
+  r = g_ptr_array_index (parsed, 1);
+  g_assert_null (r->offer_id);
+  g_assert_cmpuint (r->items->len, ==, 0);
+  g_assert_cmpuint (r->accepted->len, ==, 0);
+  g_assert_cmpuint (r->sources->len, ==, 2);
+}
+
+static void
+test_records_send_damaged (void)
+{
+  static const char *prefix =
+    "{\"version\": 1, \"transfers\": [{\"id\": \"1\", \"kind\": \"send\", \"state\": \"queued\","
+    " \"peer\": \"p\", \"peer_name\": \"Alice\", \"share\": \"\", \"path\": \"\","
+    " \"destination\": \"/tmp/a\", \"bytes\": 0, \"total\": 0, \"files\": 0, \"files_done\": 0,"
+    " \"done\": [], ";
+  static const char *good =
+    "\"offer\": \"0123456789abcdef0123456789abcdef\", \"sources\": [\"/tmp/a\"],"
+    " \"items\": [{\"path\": \"a\", \"local\": \"/tmp/a\", \"size\": 1, \"mtime\": 2}],"
+    " \"accepted\": [0]";
+  static const char *bad[] = {
+    /* an id that would change the request's path */
+    "\"offer\": \"../../api/v1/info\", \"sources\": [\"/tmp/a\"], \"items\": [], \"accepted\": []",
+    "\"offer\": \"0123456789ABCDEF0123456789ABCDEF\", \"sources\": [\"/tmp/a\"], \"items\": [],"
+    " \"accepted\": []",
+    /* nothing to send, or relative sources */
+    "\"sources\": [], \"items\": [], \"accepted\": []",
+    "\"sources\": [\"tmp/a\"], \"items\": [], \"accepted\": []",
+    /* an item read from a relative path, a negative size, no time */
+    "\"sources\": [\"/tmp/a\"], \"items\": [{\"path\": \"a\", \"local\": \"a\", \"size\": 1,"
+    " \"mtime\": 2}], \"accepted\": []",
+    "\"sources\": [\"/tmp/a\"], \"items\": [{\"path\": \"a\", \"local\": \"/tmp/a\", \"size\": -1,"
+    " \"mtime\": 2}], \"accepted\": []",
+    "\"sources\": [\"/tmp/a\"], \"items\": [{\"path\": \"a\", \"local\": \"/tmp/a\", \"size\": 1}],"
+    " \"accepted\": []",
+    /* an accepted index beyond the items */
+    "\"sources\": [\"/tmp/a\"], \"items\": [{\"path\": \"a\", \"local\": \"/tmp/a\", \"size\": 1,"
+    " \"mtime\": 2}], \"accepted\": [1]",
+    "\"sources\": [\"/tmp/a\"], \"items\": [], \"accepted\": [-1]",
+    /* no sources at all */
+    "\"items\": [], \"accepted\": []",
+  };
+
+  g_test_summary ("A damaged send entry is skipped rather than sending the wrong files");
+
+  {
+    g_autofree char *text = g_strconcat (prefix, good, "}]}", NULL);
+    g_autoptr(GPtrArray) parsed = NULL;
+    g_autoptr(GError) error = NULL;
+    guint damaged = 99;
+
+    parsed = hallway_transfer_records_parse (text, strlen (text), &damaged, &error);
+    g_assert_no_error (error);
+    g_assert_cmpuint (parsed->len, ==, 1);
+    g_assert_cmpuint (damaged, ==, 0);
+  }
+
+  for (guint i = 0; i < G_N_ELEMENTS (bad); i++)
+    {
+      g_autofree char *text = g_strconcat (prefix, bad[i], "}]}", NULL);
+      g_autoptr(GPtrArray) parsed = NULL;
+      g_autoptr(GError) error = NULL;
+      guint damaged = 0;
+
+      g_test_message ("case %u", i);
+      parsed = hallway_transfer_records_parse (text, strlen (text), &damaged, &error);
+      g_assert_no_error (error);
+      g_assert_cmpuint (parsed->len, ==, 0);
+      g_assert_cmpuint (damaged, ==, 1);
+    }
+
+  g_assert_true (hallway_transfer_offer_id_is_valid ("0123456789abcdef0123456789abcdef"));
+  g_assert_false (hallway_transfer_offer_id_is_valid ("0123456789abcdef0123456789abcde"));
+  g_assert_false (hallway_transfer_offer_id_is_valid ("0123456789abcdef0123456789abcdeg"));
+  g_assert_false (hallway_transfer_offer_id_is_valid (NULL));
+}
+
 static void
 test_records_damaged (void)
 {
@@ -407,6 +562,8 @@ main (int   argc,
   g_test_add_func ("/transfer/queue/round-trip", test_records_round_trip);
   g_test_add_func ("/transfer/queue/damaged-entries", test_records_damaged);
   g_test_add_func ("/transfer/queue/kinds", test_records_kinds);
+  g_test_add_func ("/transfer/queue/send", test_records_send);
+  g_test_add_func ("/transfer/queue/send-damaged", test_records_send_damaged);
   g_test_add_func ("/daemon/transfers/persistence", test_engine_persistence);
 
   return g_test_run ();
