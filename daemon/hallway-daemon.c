@@ -592,6 +592,34 @@ handle_upload_cb (HallwayDBusDaemon1    *iface,
 }
 
 static gboolean
+handle_send_cb (HallwayDBusDaemon1    *iface,
+                GDBusMethodInvocation *invocation,
+                const char            *peer,
+                const char * const    *local_paths,
+                HallwayDaemon         *self)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *transfer = NULL;
+
+  if (self->transfers == NULL)
+    {
+      g_dbus_method_invocation_return_error (invocation, HALLWAY_ERROR, HALLWAY_ERROR_FAILED,
+                                             "Hallway is still starting");
+      return TRUE;
+    }
+
+  transfer = hallway_daemon_transfers_send (self->transfers, peer, local_paths, self->name,
+                                            &error);
+  if (transfer == NULL)
+    {
+      g_dbus_method_invocation_return_gerror (invocation, error);
+      return TRUE;
+    }
+  hallway_dbus_daemon1_complete_send (iface, invocation, transfer);
+  return TRUE;
+}
+
+static gboolean
 quit_signal_cb (gpointer user_data)
 {
   HallwayDaemon *self = user_data;
@@ -870,6 +898,7 @@ hallway_daemon_init (HallwayDaemon *self)
   g_signal_connect (self->iface, "handle-remove-share", G_CALLBACK (handle_remove_share_cb), self);
   g_signal_connect (self->iface, "handle-download", G_CALLBACK (handle_download_cb), self);
   g_signal_connect (self->iface, "handle-upload", G_CALLBACK (handle_upload_cb), self);
+  g_signal_connect (self->iface, "handle-send", G_CALLBACK (handle_send_cb), self);
   self->share_objects = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_object_unref);
   self->webdav_keys = g_ptr_array_new_with_free_func (g_free);
 }
