@@ -319,6 +319,7 @@ hallway_drop_offer_parse (const char  *data,
   g_autoptr(HallwayDropOffer) offer = NULL;
   g_autoptr(GHashTable) taken = NULL;
   g_autoptr(GHashTable) next_number = NULL;
+  g_autoptr(GError) local_error = NULL;
   JsonNode *root;
   JsonObject *object;
   JsonNode *files_node;
@@ -344,9 +345,16 @@ hallway_drop_offer_parse (const char  *data,
     }
 
   parser = json_parser_new_immutable ();
-  root = hallway_json_parse (parser, data, length, HALLWAY_DROP_MAX_BODY, "offer", error);
+  root = hallway_json_parse (parser, data, length, HALLWAY_DROP_MAX_BODY, "offer", &local_error);
   if (root == NULL)
-    return NULL;
+    {
+      /* json-glib quotes the text it could not read, which may not be
+       * UTF-8; the message goes back to the sender as JSON. */
+      g_autofree char *message = g_utf8_make_valid (local_error->message, -1);
+
+      g_set_error_literal (error, HALLWAY_ERROR, HALLWAY_ERROR_INVALID_DATA, message);
+      return NULL;
+    }
   if (!JSON_NODE_HOLDS_OBJECT (root))
     {
       g_set_error (error, HALLWAY_ERROR, HALLWAY_ERROR_INVALID_DATA,

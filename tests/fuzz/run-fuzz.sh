@@ -3,7 +3,8 @@
 #
 # Usage: tests/fuzz/run-fuzz.sh [SECONDS]
 #
-# Fuzzes the TXT record parser with libFuzzer for SECONDS (default 60) in a
+# Fuzzes the parsers of hostile input (TXT records, paths, ranges, drop
+# offers) with libFuzzer for SECONDS (default 60) in a
 # separate clang build, build-fuzz/ at the top of the tree. New interesting
 # inputs and any crash go to a temporary work directory, which is printed;
 # the seed corpus in the tree is only read. Exits non-zero on a crash.
@@ -18,7 +19,7 @@ esac
 root=$(cd "$(dirname "$0")/../.." && pwd)
 build=build-fuzz
 # Each parser of hostile input gets an equal share of the time.
-targets=(txt path range)
+targets=(txt path range drop)
 per_target=$(( seconds / ${#targets[@]} ))
 [ "$per_target" -ge 1 ] || per_target=1
 
