@@ -147,8 +147,14 @@ G_DEFINE_FINAL_TYPE (HallwayDaemonDrops, hallway_daemon_drops, G_TYPE_OBJECT)
 enum { PROP_0, PROP_ACCEPTS, N_PROPS };
 static GParamSpec *properties[N_PROPS];
 
-static void offer_set_state (Offer *offer, OfferState state, const char *message);
-static void save (HallwayDaemonDrops *self);
+static void     offer_set_state      (Offer *offer, OfferState state, const char *message);
+static void     save                 (HallwayDaemonDrops *self);
+static void     complete_empty_files (Offer *offer);
+static gboolean offer_all_complete   (Offer *offer);
+static int      open_file_dir        (Offer *offer, DropFile *file, int root_fd, gboolean create,
+                                      GError **error);
+static int      open_part            (Offer *offer, DropFile *file, int dir_fd, GError **error);
+static gboolean commit_file          (Offer *offer, DropFile *file, int *fd, GError **error);
 
 /* Settings */
 
@@ -667,7 +673,61 @@ offer_accept (Offer       *offer,
                     "MESSAGE", "Accepted offer %s from ‘%s’: %u of %u files",
                     offer->short_id, offer->peer_name, offer->accepted->len, offer->files->len);
   offer_set_state (offer, STATE_ACCEPTED, NULL);
+  complete_empty_files (offer);
   return TRUE;
+}
+
+/* An empty file needs no bytes from the sender: it is made when the offer
+ * is accepted, so a HEAD (Hallway-Received: 0, its whole size) is true. */
+static gboolean
+complete_empty_file (Offer     *offer,
+                     DropFile  *file,
+                     GError   **error)
+{
+  int root_fd;
+  int dir_fd;
+  int fd;
+
+  if (file->complete || file->size != 0)
+    return TRUE;
+  root_fd = open (offer->folder, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (root_fd < 0)
+    {
+      g_set_error (error, G_IO_ERROR, g_io_error_from_errno (errno), "%s", g_strerror (errno));
+      return FALSE;
+    }
+  dir_fd = open_file_dir (offer, file, root_fd, TRUE, error);
+  close (root_fd);
+  if (dir_fd < 0)
+    return FALSE;
+  fd = open_part (offer, file, dir_fd, error);
+  close (dir_fd);
+  if (fd < 0)
+    return FALSE;
+  if (!commit_file (offer, file, &fd, error))
+    {
+      if (fd >= 0)
+        close (fd);
+      return FALSE;
+    }
+  file->complete = TRUE;
+  return TRUE;
+}
+
+static void
+complete_empty_files (Offer *offer)
+{
+  for (guint i = 0; i < offer->accepted->len; i++)
+    {
+      DropFile *file = g_ptr_array_index (offer->files, g_array_index (offer->accepted, guint, i));
+      g_autoptr(GError) error = NULL;
+
+      if (!complete_empty_file (offer, file, &error))
+        g_warning ("Could not create an empty file of offer %s: %s", offer->short_id,
+                   error->message);
+    }
+  if (offer_all_complete (offer))
+    offer_end (offer, STATE_DONE, NULL);
 }
 
 static gboolean
@@ -775,6 +835,13 @@ notify_offer (Offer *offer)
                                         offer->files->len),
                            offer->peer_name, offer->files->len, size);
   notification = g_notification_new (title);
+  {
+    g_autofree char *folder = dup_receive_folder (offer->self);
+    /* Translators: %s is a folder. */
+    g_autofree char *body = g_strdup_printf (_("If you accept, they are saved in %s."), folder);
+
+    g_notification_set_body (notification, body);
+  }
   g_notification_set_priority (notification, G_NOTIFICATION_PRIORITY_HIGH);
   g_notification_add_button_with_target (notification, _("Decline"), "app.decline-offer", "s",
                                          offer->short_id);
@@ -1049,8 +1116,6 @@ hallway_daemon_drops_save_now (HallwayDaemonDrops  *self,
   return self->state_path == NULL || save_to (self, error);
 }
 
-static int open_file_dir (Offer *offer, DropFile *file, int root_fd, gboolean create,
-                          GError **error);
 
 /* A part file saved before a restart holds what was written then; what it
  * holds now is what counts. */
@@ -1904,6 +1969,18 @@ put_prepare (HallwayDaemonDrops *self,
         }
       start = range_start;
     }
+  if (file->complete && start == file->size &&
+      soup_message_headers_get_encoding (headers) == SOUP_ENCODING_CONTENT_LENGTH &&
+      soup_message_headers_get_content_length (headers) == 0)
+    {
+      /* Nothing left to send (an empty file, made at accept): done. */
+      g_autofree char *json = NULL;
+      gsize length;
+
+      json = hallway_drop_received_to_json (file->size, &length);
+      reply_json (msg, SOUP_STATUS_CREATED, g_steal_pointer (&json), length);
+      return;
+    }
   if (file->complete || (content_range != NULL && start != file->received))
     {
       set_received_header (msg, file->received);
@@ -1976,20 +2053,20 @@ put_prepare (HallwayDaemonDrops *self,
 static gboolean
 commit_file (Offer     *offer,
              DropFile  *file,
-             Writer    *writer,
+             int       *fd,
              GError   **error)
 {
   g_autoptr(GError) local_error = NULL;
   int root_fd;
   int dir_fd;
 
-  if (fsync (writer->fd) != 0)
+  if (fsync (*fd) != 0)
     {
       g_set_error (error, G_IO_ERROR, g_io_error_from_errno (errno), "%s", g_strerror (errno));
       return FALSE;
     }
-  close (writer->fd);
-  writer->fd = -1;
+  close (*fd);
+  *fd = -1;
 
   root_fd = open (offer->folder, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (root_fd < 0)
@@ -2077,7 +2154,7 @@ put_finish (HallwayDaemonDrops *self,
     }
 
   file->writer = NULL;
-  if (!commit_file (offer, file, writer, &error))
+  if (!commit_file (offer, file, &writer->fd, &error))
     {
       if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_NO_SPACE))
         {

@@ -228,10 +228,15 @@ check "a's D-Bus says done too" \
 
 # 6. PUT with bad indexes, ranges and sizes; then resume properly.
 head -c 3000000 /dev/urandom >"$IN/big.bin"
-offer_json 3000001 "big.bin:3000000" "one.txt:1" >"$IN/resume.json"
+offer_json 3000001 "big.bin:3000000" "one.txt:1" "empty.txt:0" >"$IN/resume.json"
 RES=$(body_of "$(post evil "$IN/resume.json")" | jq -r .id)
 ctl a accept "$(short_id)" --to "$RECV/resumed" >/dev/null
-expect "an index past the end" "$(req evil PUT "/$RES/files/2" --data-binary x)" 404
+check "an empty file is there as soon as the offer is accepted" \
+  bash -c "test -f '$RECV/resumed/empty.txt' -a ! -s '$RECV/resumed/empty.txt'"
+req evil HEAD "/$RES/files/2" -I >/dev/null
+check "HEAD says the empty file is whole" grep -qi '^Hallway-Received: 0' "$IN/headers"
+expect "an empty PUT to it is fine" "$(req evil PUT "/$RES/files/2" --data-binary '')" 201
+expect "an index past the end" "$(req evil PUT "/$RES/files/3" --data-binary x)" 404
 expect "an index that is no number" "$(req evil PUT "/$RES/files/-1" --data-binary x)" 404
 expect "more bytes than declared (Content-Length)" \
   "$(req evil PUT "/$RES/files/1" --data-binary xx)" 413
@@ -290,5 +295,5 @@ else
 fi
 check "the receive folder holds only what was accepted" \
   test "$(cd "$RECV" && find . -mindepth 1 | LC_ALL=C sort | tr '\n' ' ')" = \
-  "./bashrc ./etc ./etc (2) ./etc (2)/passwd ./link ./link (2) ./link (2)/evil.txt ./resumed ./resumed/big.bin "
+  "./bashrc ./etc ./etc (2) ./etc (2)/passwd ./link ./link (2) ./link (2)/evil.txt ./resumed ./resumed/big.bin ./resumed/empty.txt "
 check "hallwayd is still up" ctl a status
