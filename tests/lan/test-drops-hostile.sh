@@ -21,15 +21,15 @@ OUTSIDE="$WORK/outside"
 IN="$WORK/in"   # what the test itself writes
 mkdir -p "$RECV" "$OUTSIDE" "$IN"
 
-# a's settings: receive into $RECV, ask. Its Downloads folder is $RECV too,
-# so not even a daemon that misses its settings writes to the real one.
-write_settings() {   # TIMEOUT
+# a's settings: receive into $RECV. Its Downloads folder is $RECV too, so
+# not even a daemon that misses its settings writes to the real one.
+write_settings() {   # TIMEOUT [POLICY]
   mkdir -p "$XA/config/glib-2.0/settings"
   printf 'XDG_DOWNLOAD_DIR="%s"\n' "$RECV" >"$XA/config/user-dirs.dirs"
   cat >"$XA/config/glib-2.0/settings/keyfile" <<EOF
 [io/github/hallwaylan/Hallway]
 receive-folder='$RECV'
-accept-policy='ask'
+accept-policy='${2:-ask}'
 offer-timeout=uint32 $1
 EOF
 }
@@ -284,6 +284,18 @@ start_daemon a "Alice Martin" GSETTINGS_BACKEND=keyfile GSETTINGS_SCHEMA_DIR="$B
 EXP=$(body_of "$(post evil "$IN/small.json")" | jq -r .id)
 check "an unanswered offer expires" \
   wait_until 20 bash -c "[ \"\$(offer_state $EXP)\" = expired ]"
+
+# 9. accept-policy refuse: refused in plain words, and announced.
+info_accepts() {
+  "$L" exec b -- curl -sk --max-time 10 --cert "$IN/evil.pem" --key "$IN/evil.key" \
+    "${URL%/drops}/info" | jq -r '."accepts-drops"'
+}
+check "a says it accepts files" test "$(info_accepts)" = true
+stop_daemon a
+write_settings 600 refuse
+start_daemon a "Alice Martin" GSETTINGS_BACKEND=keyfile GSETTINGS_SCHEMA_DIR="$BUILD_DIR/data" || exit 1
+expect "offers to someone who refuses files" "$(post evil "$IN/small.json")" 403 refused
+check "a says it does not accept files" test "$(info_accepts)" = false
 
 # Nothing outside the receive folder changed, and only expected things
 # appeared inside it.
