@@ -303,7 +303,7 @@ unique_path (GHashTable *taken,
  * Reads an offer: `{"name": "…", "files": [{"path": "…", "size": N}, …],
  * "total": N}`, at most %HALLWAY_DROP_MAX_BODY bytes and
  * %HALLWAY_DROP_MAX_FILES files, sizes whole and not negative, the total
- * their sum. Paths are sanitized (hallway_drop_sanitize_path()) and made
+ * their sum, the names at most %HALLWAY_DROP_MAX_NAME_BYTES in all. Paths are sanitized (hallway_drop_sanitize_path()) and made
  * unique; the sender's name is made safe to show.
  *
  * Errors: %HALLWAY_ERROR_INVALID_DATA, with a plain-words message.
@@ -327,6 +327,7 @@ hallway_drop_offer_parse (const char  *data,
   const char *name;
   guint64 total;
   guint64 sum = 0;
+  gsize name_bytes = 0;
   guint n_files;
 
   g_return_val_if_fail (data != NULL || length == 0, NULL);
@@ -424,6 +425,14 @@ hallway_drop_offer_parse (const char  *data,
       file->size = size;
       g_hash_table_add (taken, file->path);
       g_ptr_array_add (offer->files, file);
+
+      name_bytes += strlen (file->path);
+      if (name_bytes > HALLWAY_DROP_MAX_NAME_BYTES)
+        {
+          g_set_error (error, HALLWAY_ERROR, HALLWAY_ERROR_INVALID_DATA,
+                       _("The names in the offer are too long"));
+          return NULL;
+        }
     }
 
   if (sum != total)

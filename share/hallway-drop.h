@@ -15,6 +15,8 @@ G_BEGIN_DECLS
 #define HALLWAY_DROP_MAX_COMPONENT  255                  /* bytes (NAME_MAX) */
 #define HALLWAY_DROP_MAX_SENDER     128                  /* bytes of display name */
 #define HALLWAY_DROP_MAX_NESTING    8                    /* JSON arrays/objects */
+/* The names are shown over D-Bus as one property: bound it. */
+#define HALLWAY_DROP_MAX_NAME_BYTES (8 * 1024 * 1024)
 #define HALLWAY_DROP_ID_LENGTH      32                   /* lowercase hex */
 
 /**

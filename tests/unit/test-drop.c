@@ -247,6 +247,25 @@ test_offer_limits (void)
   g_assert_error (error, HALLWAY_ERROR, HALLWAY_ERROR_INVALID_DATA);
   g_clear_error (&error);
 
+  /* The names in all are bounded too: they go over D-Bus as one value. */
+  {
+    g_autoptr(GString) invalid = g_string_new ("{\"name\": \"x\", \"files\": [");
+    g_autoptr(HallwayDropOffer) too_long = NULL;
+    g_autofree char *run = g_strnfill (240, 'x');
+
+    for (guint i = 0; i < 9000; i++)
+      g_string_append_printf (invalid, "%s{\"path\": \"%u/%s/%s/%s/%s\", \"size\": 0}",
+                              i > 0 ? "," : "", i, run, run, run, run);
+    g_string_append (invalid, "], \"total\": 0}");
+    g_assert_cmpuint (invalid->len, <, HALLWAY_DROP_MAX_BODY);
+    too_long = hallway_drop_offer_parse (invalid->str, invalid->len, &error);
+    g_assert_null (too_long);
+    g_assert_error (error, HALLWAY_ERROR, HALLWAY_ERROR_INVALID_DATA);
+    g_test_message ("%s", error->message);
+    g_assert_nonnull (strstr (error->message, "too long"));
+    g_clear_error (&error);
+  }
+
   big = g_malloc0 (HALLWAY_DROP_MAX_BODY + 1);
   memset (big, ' ', HALLWAY_DROP_MAX_BODY);
   too_big = hallway_drop_offer_parse (big, HALLWAY_DROP_MAX_BODY + 1, &error);
