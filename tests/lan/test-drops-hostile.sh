@@ -11,15 +11,17 @@
 # the test's own folders are listed before and after. Along the way the
 # good path is checked as a sender would use it: long-poll, accept, resume
 # with Content-Range, a restart of a in the middle of a file, cancel,
-# decline, expiry.
+# decline, free space when accepting and a disk filling up during
+# delivery, expiry, and accept-policy refuse.
 . "$(dirname "$0")/lib.sh"
 
 lan_up 2
 XA=$("$L" xdg a)
 RECV="$WORK/recv"
 OUTSIDE="$WORK/outside"
+SMALL="$WORK/small"   # a 1 MiB disk, mounted on a only
 IN="$WORK/in"   # what the test itself writes
-mkdir -p "$RECV" "$OUTSIDE" "$IN"
+mkdir -p "$RECV" "$OUTSIDE" "$SMALL" "$IN"
 
 # a's settings: receive into $RECV. Its Downloads folder is $RECV too, so
 # not even a daemon that misses its settings writes to the real one.
@@ -277,7 +279,32 @@ check "the part file is removed" test ! -e "$RECV/resumed/.one.txt.hallway-part"
 check "the finished file stays" cmp "$IN/big.bin" "$RECV/resumed/big.bin"
 expect "PUT into a cancelled offer" "$(req evil PUT "/$RES/files/1" --data-binary x)" 410 gone
 
-# 8. Nobody answers: the offer expires (offer-timeout is at least 5 s).
+# 8. Free space: checked when accepting into a small disk, and a disk that
+# fills up during delivery fails the offer without leaving a part file.
+"$L" exec a -- mount -t tmpfs -o size=1m tmpfs "$SMALL" || not_ok "mount a small disk on a"
+offer_json 2000000 "two-megabytes.bin:2000000" >"$IN/two.json"
+NOSPACE=$(body_of "$(post evil "$IN/two.json")" | jq -r .id)
+out=$(ctl a accept "$(short_id)" --to "$SMALL" 2>&1); rc=$?
+note "accept into a small disk: $out"
+check "accepting more than the disk holds fails" test "$rc" = 1
+check "saying there is not enough space" grep -q "Not enough space" <<<"$out"
+answer=$(req evil GET "/$NOSPACE")
+check "the sender is told the offer failed, with why" \
+  test "$(body_of "$answer" | jq -r .state)" = failed -a -n "$(body_of "$answer" | jq -r .message)"
+
+head -c 600000 /dev/urandom >"$IN/fits.bin"
+offer_json 600000 "fits.bin:600000" >"$IN/fits.json"
+FULL=$(body_of "$(post evil "$IN/fits.json")" | jq -r .id)
+check "an offer that fits is accepted into the small disk" ctl a accept "$(short_id)" --to "$SMALL"
+# Someone else fills the disk meanwhile.
+"$L" exec a -- sh -c "head -c 700000 /dev/zero >'$SMALL/other.bin'" 2>/dev/null
+expect "a disk full during delivery" "$(req evil PUT "/$FULL/files/0" --data-binary "@$IN/fits.bin")" 507 no-space
+check "the offer failed" test "$(offer_state "$FULL")" = failed
+check "no part file is left on the small disk" \
+  test "$("$L" exec a -- ls -A "$SMALL")" = other.bin
+"$L" exec a -- umount "$SMALL"
+
+# 9. Nobody answers: the offer expires (offer-timeout is at least 5 s).
 stop_daemon a
 write_settings 5
 start_daemon a "Alice Martin" GSETTINGS_BACKEND=keyfile GSETTINGS_SCHEMA_DIR="$BUILD_DIR/data" || exit 1
@@ -285,7 +312,7 @@ EXP=$(body_of "$(post evil "$IN/small.json")" | jq -r .id)
 check "an unanswered offer expires" \
   wait_until 20 bash -c "[ \"\$(offer_state $EXP)\" = expired ]"
 
-# 9. accept-policy refuse: refused in plain words, and announced.
+# 10. accept-policy refuse: refused in plain words, and announced.
 info_accepts() {
   "$L" exec b -- curl -sk --max-time 10 --cert "$IN/evil.pem" --key "$IN/evil.key" \
     "${URL%/drops}/info" | jq -r '."accepts-drops"'
