@@ -78,6 +78,10 @@ struct _SendJob
   int                    fd;
   gboolean               changed;      /* the file changed on disk while being sent */
   guint64                done_bytes;
+  GHashTable            *done;         /* indexes delivered, + 1 */
+  guint                  position;     /* in record->accepted: those before are delivered */
+  gint64                 poll_started;
+  guint                  delay_id;
 };
 
 static void send_next_file (SendJob *job);
@@ -89,10 +93,12 @@ static void
 job_free (SendJob *job)
 {
   g_clear_handle_id (&job->timeout_id, g_source_remove);
+  g_clear_handle_id (&job->delay_id, g_source_remove);
   if (job->message != NULL)
     g_signal_handlers_disconnect_by_data (job->message, job);
   g_clear_object (&job->message);
   g_clear_object (&job->cancellable);
+  g_clear_pointer (&job->done, g_hash_table_unref);
   g_free (job->buffer);
   if (job->fd >= 0)
     close (job->fd);
@@ -152,8 +158,8 @@ dup_answer_message (GBytes *body)
       json_parser_load_from_data (parser, data, length, NULL) &&
       JSON_NODE_HOLDS_OBJECT (json_parser_get_root (parser)))
     {
-      const char *text = hallway_json_get_string (json_node_get_object (json_parser_get_root (parser)),
-                                                  "message");
+      JsonObject *object = json_node_get_object (json_parser_get_root (parser));
+      const char *text = hallway_json_get_string (object, "message");
 
       if (text != NULL && g_utf8_validate (text, -1, NULL) && strlen (text) < 1024)
         return g_strdup (text);
@@ -360,7 +366,8 @@ job_common_answer (SendJob *job,
       /* It no longer knows the offer (it restarted before anyone
        * answered): offer again. */
       g_log_structured (G_LOG_DOMAIN, G_LOG_LEVEL_MESSAGE, "HALLWAY_PEER", job->record->peer_name,
-                        "MESSAGE", "Transfer %s: ‘%s’ no longer knows the offer; offering again",
+                        "MESSAGE",
+                        "Transfer %s: ‘%s’ no longer knows the offer; offering again",
                         job->record->id, job->record->peer_name);
       g_clear_pointer (&job->record->offer_id, g_free);
       g_array_set_size (job->record->accepted, 0);
@@ -434,16 +441,26 @@ job_unexpected_answer (SendJob *job,
 
 /* The offer's state */
 
+/* A set, not a scan of record->done: a folder may hold 100,000 files. */
 static gboolean
-is_done (HallwayTransferRecord *record,
-         guint                  index)
+is_done (SendJob *job,
+         guint    index)
 {
-  g_autofree char *key = g_strdup_printf ("%u", index);
+  return g_hash_table_contains (job->done, GUINT_TO_POINTER (index + 1));
+}
 
-  for (guint i = 0; i < record->done->len; i++)
-    if (g_str_equal (g_ptr_array_index (record->done, i), key))
-      return TRUE;
-  return FALSE;
+static void
+job_read_done (SendJob *job)
+{
+  g_hash_table_remove_all (job->done);
+  for (guint i = 0; i < job->record->done->len; i++)
+    {
+      guint64 index;
+
+      if (g_ascii_string_to_unsigned (g_ptr_array_index (job->record->done, i), 10, 0,
+                                      G_MAXUINT - 1, &index, NULL))
+        g_hash_table_add (job->done, GUINT_TO_POINTER ((guint) index + 1));
+    }
 }
 
 /* The totals shown: what was offered until they answer, then what they took. */
@@ -454,6 +471,8 @@ job_count (SendJob *job)
   guint64 total = 0;
   guint files_done = 0;
 
+  job_read_done (job);
+  job->position = 0;
   job->done_bytes = 0;
   if (r->accepted->len == 0)
     {
@@ -469,7 +488,7 @@ job_count (SendJob *job)
           const HallwayTransferItem *item = g_ptr_array_index (r->items, index);
 
           total += item->size;
-          if (is_done (r, index))
+          if (is_done (job, index))
             {
               files_done++;
               job->done_bytes += item->size;
@@ -549,6 +568,21 @@ compare_uint (gconstpointer a,
   return x < y ? -1 : x > y;
 }
 
+static gboolean
+poll_delayed_cb (gpointer user_data)
+{
+  SendJob *job = user_data;
+
+  job->delay_id = 0;
+  if (!job_is_current (job))
+    {
+      job_free (job);
+      return G_SOURCE_REMOVE;
+    }
+  send_poll (job, OFFER_WAIT_S);
+  return G_SOURCE_REMOVE;
+}
+
 /* What to do with the offer's state, whoever told it. */
 static void
 job_handle_state (SendJob    *job,
@@ -566,7 +600,13 @@ job_handle_state (SendJob    *job,
           _hallway_daemon_transfer_set_state (t, "offered", NULL);
           _hallway_daemon_transfer_save (t);
         }
-      send_poll (job, OFFER_WAIT_S);
+      /* A long-poll that came back at once (a short wait, or a receiver
+       * that does not wait) is not repeated at once. */
+      if (job->poll_started != 0 &&
+          g_get_monotonic_time () - job->poll_started < G_USEC_PER_SEC)
+        job->delay_id = g_timeout_add_seconds (1, poll_delayed_cb, job);
+      else
+        send_poll (job, OFFER_WAIT_S);
       return;
     }
   if (g_str_equal (state, "accepted"))
@@ -660,6 +700,7 @@ send_poll (SendJob *job,
   g_autofree char *path = drop_path (job, suffix);
   SoupMessage *message = job_new_message (job, SOUP_METHOD_GET, path);
 
+  job->poll_started = wait > 0 ? g_get_monotonic_time () : 0;
   if (message != NULL)
     job_request (job, message, wait + REQUEST_TIMEOUT_S, polled_cb);
 }
@@ -797,6 +838,7 @@ mark_done (SendJob *job)
   const HallwayTransferItem *item = g_ptr_array_index (job->record->items, job->index);
 
   g_ptr_array_add (job->record->done, g_strdup_printf ("%u", job->index));
+  g_hash_table_add (job->done, GUINT_TO_POINTER (job->index + 1));
   job->record->files_done++;
   job->done_bytes += item->size;
   _hallway_daemon_transfer_set_bytes (job->t, job->done_bytes, 0);
@@ -1010,14 +1052,14 @@ send_next_file (SendJob *job)
 {
   HallwayTransferRecord *r = job->record;
 
-  for (guint i = 0; i < r->accepted->len; i++)
+  for (; job->position < r->accepted->len; job->position++)
     {
-      guint index = g_array_index (r->accepted, guint, i);
+      guint index = g_array_index (r->accepted, guint, job->position);
       g_autofree char *suffix = NULL;
       g_autofree char *path = NULL;
       SoupMessage *message;
 
-      if (is_done (r, index))
+      if (is_done (job, index))
         continue;
 
       job->index = index;
@@ -1051,7 +1093,9 @@ walk_thread (GTask        *task,
              GCancellable *cancellable)
 {
   GPtrArray *sources = task_data;
-  g_autoptr(GPtrArray) items = g_ptr_array_new_with_free_func ((GDestroyNotify) hallway_transfer_item_free);
+  g_autoptr(GPtrArray) items = NULL;
+
+  items = g_ptr_array_new_with_free_func ((GDestroyNotify) hallway_transfer_item_free);
 
   for (guint i = 0; i < sources->len; i++)
     {
@@ -1136,6 +1180,7 @@ _hallway_daemon_send_run (HallwayDaemonTransfer *t)
   job->generation = _hallway_daemon_transfer_get_generation (t);
   job->cancellable = g_object_ref (_hallway_daemon_transfer_get_cancellable (t));
   job->fd = -1;
+  job->done = g_hash_table_new (NULL, NULL);
   /* After a restart or an interruption, the first unfinished file may
    * have partly (or wholly) arrived. */
   job->head_needed = TRUE;

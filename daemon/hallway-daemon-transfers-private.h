@@ -37,11 +37,12 @@ gboolean                _hallway_daemon_transfer_get_endpoint   (HallwayDaemonTr
 void                    _hallway_daemon_transfer_set_state      (HallwayDaemonTransfer *t,
                                                                  const char            *state,
                                                                  const char            *error);
-void                    _hallway_daemon_transfer_set_destination (HallwayDaemonTransfer *t,
-                                                                  const char            *destination);
+void                    _hallway_daemon_transfer_set_destination
+                                                               (HallwayDaemonTransfer *t,
+                                                                const char            *destination);
 void                    _hallway_daemon_transfer_set_bytes      (HallwayDaemonTransfer *t,
-                                                                 guint64                done_bytes,
-                                                                 guint64                current_bytes);
+                                                                 guint64                done,
+                                                                 guint64                current);
 void                    _hallway_daemon_transfer_progressed     (HallwayDaemonTransfer *t);
 void                    _hallway_daemon_transfer_finish         (HallwayDaemonTransfer *t,
                                                                  const char            *state,

@@ -275,7 +275,8 @@ make_send_record (const char *id)
   r->offer_id = g_strdup ("0123456789abcdef0123456789abcdef");
   g_ptr_array_add (r->sources, g_strdup ("/home/bruno/Photos"));
   g_ptr_array_add (r->sources, g_strdup ("/home/bruno/Ünïcødé notes.txt"));
-  g_ptr_array_add (r->items, hallway_transfer_item_new ("Photos/a b.jpg", "/home/bruno/Photos/a b.jpg",
+  g_ptr_array_add (r->items, hallway_transfer_item_new ("Photos/a b.jpg",
+                                                        "/home/bruno/Photos/a b.jpg",
                                                         6000000000, 1763800000123456));
   g_ptr_array_add (r->items, hallway_transfer_item_new ("Photos/empty", "/home/bruno/Photos/empty",
                                                         0, -5));
