@@ -5,7 +5,8 @@
 # so the delivery can be caught mid-file, and hallwayd is killed on the
 # sending side, then on the receiving side. Each time the send continues
 # from what had arrived (not from the start), ends byte-identical, and no
-# partial file is ever visible under its real name.
+# partial file is ever visible under its real name. A file edited while it
+# is being sent stops the send rather than arriving as a mix.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/drops-lib.sh"
 
@@ -79,6 +80,19 @@ check "it continued from what a had kept" test "$(resumed_count)" -gt "$before"
 check "it was not stored twice" test ! -e "$RECV/second (2).bin"
 check "no part file is left" no_part_files "$RECV"
 kill "$WATCHER" 2>/dev/null; wait "$WATCHER" 2>/dev/null
+
+# 3. The file changes on disk mid-send: the send stops with a plain
+# message instead of delivering a mix of two versions, and a drops what
+# arrived.
+head -c 100M /dev/urandom >"$WORK/changing.bin"
+id=$(ctl b send "Alice Martin" "$WORK/changing.bin")
+check "the third send gets going" wait_until 60 transfer_mid_file b "$id"
+printf 'a late edit\n' >>"$WORK/changing.bin"
+check "the send fails" wait_until 30 transfer_is b "$id" state failed
+note "changed: $(transfer_field b "$id" error)"
+check "saying the file changed" bash -c "transfer_field b '$id' error | grep -q 'changed'"
+check "nothing of it is kept on a" \
+  wait_until 10 bash -c "test ! -e '$RECV/changing.bin' && no_part_files '$RECV'"
 "$L" exec switch -- tc qdisc del dev veth-a root 2>/dev/null
 
 if [ -s "$WORK/violations" ]; then
