@@ -70,6 +70,7 @@ struct _SendJob
   guint8                *buffer;
   gboolean               head_needed;  /* ask how much of the next file arrived */
   guint                  retries_416;
+  guint                  conflicts;    /* 409s this run: "accepted" yet refused */
   /* The file being delivered. */
   guint                  index;
   gint64                 offset;
@@ -807,6 +808,20 @@ send_offer (SendJob *job)
 
 /* Delivering the accepted files */
 
+/* A 409 means the file is not (or no longer) accepted: ask for the
+ * offer's state. A receiver that says "accepted" yet keeps refusing is
+ * not asked in a loop. */
+static void
+send_poll_after_conflict (SendJob *job)
+{
+  if (job->conflicts++ >= 2)
+    {
+      job_wait_literal (job, _("it does not take the files it accepted"));
+      return;
+    }
+  send_poll (job, 0);
+}
+
 /* Whether the file is still the one offered (@fd open on it). */
 static gboolean
 file_is_unchanged (int                        fd,
@@ -922,7 +937,7 @@ put_answered_cb (SendJob *job,
 
     case SOUP_STATUS_CONFLICT:
       /* Not accepted (any more): the offer's state says what happened. */
-      send_poll (job, 0);
+      send_poll_after_conflict (job);
       return;
 
     default:
@@ -1016,7 +1031,7 @@ head_answered_cb (SendJob *job,
 
   if (status == SOUP_STATUS_CONFLICT)
     {
-      send_poll (job, 0);
+      send_poll_after_conflict (job);
       return;
     }
   if (status != SOUP_STATUS_OK)
