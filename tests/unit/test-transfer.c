@@ -7,6 +7,7 @@
 #include <glib/gstdio.h>
 
 #include "hallway-daemon-transfers.h"
+#include "hallway-dbus.h"
 #include "hallway-error.h"
 #include "hallway-transfer.h"
 
@@ -531,6 +532,92 @@ test_engine_persistence (void)
   g_rmdir (dir);
 }
 
+static void
+test_engine_send (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *dir = g_dir_make_tmp ("hallway-transfers-XXXXXX", &error);
+  g_autofree char *path = g_build_filename (dir, "transfers.json", NULL);
+  g_autoptr(GPtrArray) records = NULL;
+  g_autofree char *text = NULL;
+  g_autofree char *saved = NULL;
+  g_autoptr(GPtrArray) reread = NULL;
+  HallwayTransferRecord *offered;
+  const HallwayTransferRecord *r;
+  const char *no_paths[] = { NULL };
+
+  g_test_summary ("A saved send comes back as a Transfer1 of kind “send” and is saved intact");
+
+  g_assert_no_error (error);
+  records = g_ptr_array_new_with_free_func ((GDestroyNotify) hallway_transfer_record_free);
+  offered = make_send_record ("4");
+  g_array_set_size (offered->accepted, 0);
+  g_ptr_array_set_size (offered->done, 0);
+  g_ptr_array_add (records, offered);
+  g_ptr_array_add (records, make_send_record ("5"));
+  text = hallway_transfer_records_to_json (records, NULL);
+  g_assert_true (g_file_set_contents (path, text, -1, NULL));
+
+  {
+    g_autoptr(GDBusObjectManagerServer) manager = NULL;
+    g_autoptr(HallwayDaemonTransfers) transfers = NULL;
+    g_autoptr(GDBusObject) object = NULL;
+    g_autoptr(GDBusInterface) iface = NULL;
+    g_autofree char *created = NULL;
+    HallwayDBusTransfer1 *transfer;
+
+    manager = g_dbus_object_manager_server_new ("/io/github/hallwaylan/Hallway");
+    transfers = hallway_daemon_transfers_new (manager, NULL, NULL, path);
+    g_assert_true (hallway_daemon_transfers_load (transfers, &error));
+    g_assert_no_error (error);
+    g_assert_cmpuint (hallway_daemon_transfers_get_count (transfers), ==, 2);
+
+    /* Still waiting for an answer: no destination yet. */
+    object = g_dbus_object_manager_get_object (G_DBUS_OBJECT_MANAGER (manager),
+                                               HALLWAY_TRANSFERS_OBJECT_PATH "/4");
+    iface = g_dbus_object_get_interface (object, "io.github.hallwaylan.Hallway.Transfer1");
+    transfer = HALLWAY_DBUS_TRANSFER1 (iface);
+    g_assert_cmpstr (hallway_dbus_transfer1_get_kind (transfer), ==, "send");
+    g_assert_cmpstr (hallway_dbus_transfer1_get_path (transfer), ==, "/home/bruno/Photos");
+    g_assert_cmpstr (hallway_dbus_transfer1_get_destination (transfer), ==, "");
+    g_assert_cmpstr (hallway_dbus_transfer1_get_peer_name (transfer), ==, "Alice Martin");
+    g_clear_object (&iface);
+    g_clear_object (&object);
+
+    /* Accepted: it goes to the colleague. */
+    object = g_dbus_object_manager_get_object (G_DBUS_OBJECT_MANAGER (manager),
+                                               HALLWAY_TRANSFERS_OBJECT_PATH "/5");
+    iface = g_dbus_object_get_interface (object, "io.github.hallwaylan.Hallway.Transfer1");
+    transfer = HALLWAY_DBUS_TRANSFER1 (iface);
+    g_assert_cmpstr (hallway_dbus_transfer1_get_kind (transfer), ==, "send");
+    g_assert_cmpstr (hallway_dbus_transfer1_get_destination (transfer), ==, "Alice Martin");
+
+    /* Without neighbours, nobody can be sent to. */
+    created = hallway_daemon_transfers_send (transfers, "0123abcd", no_paths, "Bruno", &error);
+    g_assert_null (created);
+    g_assert_error (error, HALLWAY_ERROR, HALLWAY_ERROR_NOT_FOUND);
+    g_clear_error (&error);
+
+    g_assert_true (hallway_daemon_transfers_save_now (transfers, &error));
+    g_assert_no_error (error);
+  }
+
+  g_assert_true (g_file_get_contents (path, &saved, NULL, NULL));
+  reread = hallway_transfer_records_parse (saved, strlen (saved), NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (reread->len, ==, 2);
+  r = g_ptr_array_index (reread, 1);
+  g_assert_cmpstr (r->kind, ==, "send");
+  g_assert_cmpstr (r->state, ==, "queued");
+  g_assert_cmpstr (r->offer_id, ==, "0123456789abcdef0123456789abcdef");
+  g_assert_cmpuint (r->items->len, ==, 3);
+  g_assert_cmpuint (r->accepted->len, ==, 2);
+  g_assert_cmpstr (g_ptr_array_index (r->done, 0), ==, "0");
+
+  g_unlink (path);
+  g_rmdir (dir);
+}
+
 /* g_test_expect_message() does not see structured log messages, so the
  * expected warnings are counted (and swallowed) by a writer of our own. */
 static GLogWriterOutput
@@ -566,6 +653,7 @@ main (int   argc,
   g_test_add_func ("/transfer/queue/send", test_records_send);
   g_test_add_func ("/transfer/queue/send-damaged", test_records_send_damaged);
   g_test_add_func ("/daemon/transfers/persistence", test_engine_persistence);
+  g_test_add_func ("/daemon/transfers/send-persistence", test_engine_send);
 
   return g_test_run ();
 }
