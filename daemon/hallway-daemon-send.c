@@ -699,9 +699,11 @@ send_poll (SendJob *job,
 {
   g_autofree char *suffix = g_strdup_printf ("?wait=%u", wait);
   g_autofree char *path = drop_path (job, suffix);
-  SoupMessage *message = job_new_message (job, SOUP_METHOD_GET, path);
+  SoupMessage *message;
 
   job->poll_started = wait > 0 ? g_get_monotonic_time () : 0;
+  /* On failure this frees the job: don't touch it after. */
+  message = job_new_message (job, SOUP_METHOD_GET, path);
   if (message != NULL)
     job_request (job, message, wait + REQUEST_TIMEOUT_S, polled_cb);
 }
