@@ -54,6 +54,7 @@
 #include "config.h"
 
 #include "hallway-daemon-transfers.h"
+#include "hallway-daemon-transfers-private.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -2482,6 +2483,11 @@ transfer_run (Transfer *t)
       upload_start (t);
       return;
     }
+  if (g_str_equal (t->record->kind, "send"))
+    {
+      _hallway_daemon_send_run (t);
+      return;
+    }
   if (!t->listed)
     transfer_list_start (t);
   else
@@ -2703,6 +2709,9 @@ handle_cancel_cb (HallwayDBusTransfer1  *iface,
                   GDBusMethodInvocation *invocation,
                   Transfer              *t)
 {
+  /* A send also tells the colleague, who removes what arrived. */
+  if (!state_is_finished (t->state) && g_str_equal (t->record->kind, "send"))
+    _hallway_daemon_send_cancel (t);
   if (!state_is_finished (t->state))
     transfer_finish (t, "cancelled", NULL);
   hallway_dbus_transfer1_complete_cancel (iface, invocation);
@@ -2744,6 +2753,14 @@ transfer_add (HallwayDaemonTransfers *self,
   hallway_dbus_transfer1_set_path (t->iface, t->upload ? record->destination : display_path);
   hallway_dbus_transfer1_set_destination (t->iface,
                                           t->upload ? display_path : record->destination);
+  if (g_str_equal (record->kind, "send"))
+    {
+      /* Who receives it is only settled once they accept. */
+      hallway_dbus_transfer1_set_kind (t->iface, "send");
+      hallway_dbus_transfer1_set_path (t->iface, record->destination);
+      hallway_dbus_transfer1_set_destination (t->iface,
+                                              record->accepted->len > 0 ? record->peer_name : "");
+    }
   hallway_dbus_transfer1_set_bytes (t->iface, record->bytes);
   hallway_dbus_transfer1_set_total (t->iface, record->total);
   hallway_dbus_transfer1_set_rate (t->iface, 0);
@@ -3218,4 +3235,202 @@ hallway_daemon_transfers_init (HallwayDaemonTransfers *self)
   self->transfers = g_ptr_array_new_with_free_func ((GDestroyNotify) transfer_unref);
   self->next_id = 1;
   self->parts = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+}
+
+/* What hallway-daemon-send.c needs of the engine (see the private header). */
+
+HallwayDaemonTransfer *
+_hallway_daemon_transfer_ref (HallwayDaemonTransfer *t)
+{
+  return transfer_ref (t);
+}
+
+void
+_hallway_daemon_transfer_unref (HallwayDaemonTransfer *t)
+{
+  transfer_unref (t);
+}
+
+HallwayTransferRecord *
+_hallway_daemon_transfer_get_record (HallwayDaemonTransfer *t)
+{
+  return t->record;
+}
+
+HallwayClient *
+_hallway_daemon_transfer_get_client (HallwayDaemonTransfer *t)
+{
+  return t->owner != NULL ? t->owner->client : NULL;
+}
+
+const char *
+_hallway_daemon_transfer_get_state (HallwayDaemonTransfer *t)
+{
+  return t->state;
+}
+
+guint
+_hallway_daemon_transfer_get_generation (HallwayDaemonTransfer *t)
+{
+  return t->generation;
+}
+
+GCancellable *
+_hallway_daemon_transfer_get_cancellable (HallwayDaemonTransfer *t)
+{
+  return t->cancellable;
+}
+
+/* Like transfer_is_current(), but a send waiting for its answer
+ * ("offered") is as alive as a running one. */
+gboolean
+_hallway_daemon_transfer_is_active (HallwayDaemonTransfer *t,
+                                    guint                  generation)
+{
+  return t->owner != NULL && t->generation == generation &&
+         (g_str_equal (t->state, "running") || g_str_equal (t->state, "offered"));
+}
+
+/* Unlike transfer_get_endpoint(), only says why: the caller decides. */
+gboolean
+_hallway_daemon_transfer_get_endpoint (HallwayDaemonTransfer  *t,
+                                       char                  **out_address,
+                                       guint16                *out_port,
+                                       GError               **error)
+{
+  if (t->owner == NULL || t->owner->peers == NULL)
+    {
+      g_set_error_literal (error, HALLWAY_ERROR, HALLWAY_ERROR_PEER_GONE,
+                           _("It is not on the network"));
+      return FALSE;
+    }
+  return hallway_daemon_peers_get_endpoint (t->owner->peers, t->record->peer_id, out_address,
+                                            out_port, error);
+}
+
+void
+_hallway_daemon_transfer_set_state (HallwayDaemonTransfer *t,
+                                    const char            *state,
+                                    const char            *error)
+{
+  transfer_set_state (t, state, error);
+}
+
+void
+_hallway_daemon_transfer_set_destination (HallwayDaemonTransfer *t,
+                                          const char            *destination)
+{
+  hallway_dbus_transfer1_set_destination (t->iface, destination);
+}
+
+void
+_hallway_daemon_transfer_set_bytes (HallwayDaemonTransfer *t,
+                                    guint64                done_bytes,
+                                    guint64                current_bytes)
+{
+  t->done_bytes = done_bytes;
+  t->current_bytes = current_bytes;
+}
+
+/* Data moved: the next network trouble starts the back-off afresh. */
+void
+_hallway_daemon_transfer_progressed (HallwayDaemonTransfer *t)
+{
+  t->failures = 0;
+}
+
+void
+_hallway_daemon_transfer_finish (HallwayDaemonTransfer *t,
+                                 const char            *state,
+                                 const char            *error)
+{
+  transfer_finish (t, state, error);
+}
+
+void
+_hallway_daemon_transfer_network_error (HallwayDaemonTransfer *t,
+                                        const GError          *error)
+{
+  transfer_network_error (t, error);
+}
+
+/* Back in the queue, to run when a slot is free. */
+void
+_hallway_daemon_transfer_requeue (HallwayDaemonTransfer *t)
+{
+  transfer_stop_attempt (t);
+  transfer_set_state (t, "queued", NULL);
+  if (t->owner != NULL)
+    {
+      queue_save (t->owner);
+      schedule (t->owner);
+    }
+}
+
+void
+_hallway_daemon_transfer_save (HallwayDaemonTransfer *t)
+{
+  queue_save (t->owner);
+}
+
+void
+_hallway_daemon_transfer_save_soon (HallwayDaemonTransfer *t)
+{
+  queue_save_soon (t->owner);
+}
+
+void
+_hallway_daemon_walk_item_free (HallwayDaemonWalkItem *item)
+{
+  g_free (item->rel);
+  g_free (item->path);
+  g_free (item);
+}
+
+/* The upload walker, for a send: blocks, so call it in a worker thread. */
+GPtrArray *
+_hallway_daemon_transfers_walk (const char  *root,
+                                GError     **error)
+{
+  g_autoptr(GPtrArray) items = g_ptr_array_new_with_free_func (file_item_free);
+  g_autoptr(GPtrArray) walked = NULL;
+  g_autofree char *name = g_path_get_basename (root);
+  g_auto(GStrv) remote = g_new0 (char *, 1);
+
+  if (!walk_local (root, name, remote, items, error))
+    return NULL;
+  walked = g_ptr_array_new_with_free_func ((GDestroyNotify) _hallway_daemon_walk_item_free);
+  for (guint i = 0; i < items->len; i++)
+    {
+      FileItem *item = g_ptr_array_index (items, i);
+      HallwayDaemonWalkItem *out = g_new0 (HallwayDaemonWalkItem, 1);
+
+      out->rel = g_steal_pointer (&item->rel);
+      out->path = g_steal_pointer (&item->local_dir);
+      out->size = item->size;
+      g_ptr_array_add (walked, out);
+    }
+  return g_steal_pointer (&walked);
+}
+
+HallwayDaemonPeers *
+_hallway_daemon_transfers_get_peers (HallwayDaemonTransfers *self)
+{
+  return self->peers;
+}
+
+/* Queues a transfer made elsewhere; it takes @record over. */
+const char *
+_hallway_daemon_transfers_add (HallwayDaemonTransfers *self,
+                               HallwayTransferRecord  *record)
+{
+  Transfer *t;
+
+  g_free (record->id);
+  record->id = g_strdup_printf ("%u", self->next_id++);
+  t = transfer_add (self, record);
+  log_transfer (t, G_LOG_LEVEL_DEBUG, "queued");
+  queue_save (self);
+  schedule (self);
+  return g_dbus_object_get_object_path (G_DBUS_OBJECT (t->object));
 }

@@ -1,4 +1,4 @@
-/* hallway-daemon-transfers.h: copying files from neighbours, resumably
+/* hallway-daemon-transfers.h: copying files from and to neighbours, resumably
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
@@ -53,6 +53,12 @@ GStrv                   hallway_daemon_transfers_upload   (HallwayDaemonTransfer
                                                            const char               *share,
                                                            const char               *remote_dir,
                                                            const char * const       *local_paths,
+                                                           GError                  **error);
+G_GNUC_WARN_UNUSED_RESULT
+char                   *hallway_daemon_transfers_send     (HallwayDaemonTransfers   *self,
+                                                           const char               *peer,
+                                                           const char * const       *local_paths,
+                                                           const char               *own_name,
                                                            GError                  **error);
 
 G_END_DECLS

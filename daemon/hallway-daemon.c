@@ -17,6 +17,7 @@
 
 #include "hallway-client.h"
 #include "hallway-daemon-access.h"
+#include "hallway-daemon-drops.h"
 #include "hallway-daemon-peers.h"
 #include "hallway-daemon-server.h"
 #include "hallway-daemon-shares.h"
@@ -57,6 +58,7 @@ struct _HallwayDaemon
   HallwayDaemonTransfers   *transfers;
   HallwayDaemonAccess      *access;
   HallwayDaemonWebdav      *webdav;
+  HallwayDaemonDrops       *drops;
   GHashTable               *share_objects;   /* id → HallwayDBusObjectSkeleton */
   GPtrArray                *webdav_keys;     /* announced _webdavs._tcp keys */
   guint                     availability_id;
@@ -153,7 +155,7 @@ build_txt (HallwayDaemon *self)
     .host = self->host,
     .n_shares = n_shares,
     .n_printers = 0,
-    .accepts_drops = FALSE,
+    .accepts_drops = self->drops != NULL && hallway_daemon_drops_get_accepts (self->drops),
   };
 
   return hallway_txt_build (&txt);
@@ -168,6 +170,7 @@ update_server_info (HallwayDaemon *self)
     .host = self->host,
     .version = (char *) PACKAGE_VERSION,
     .port = hallway_daemon_server_get_port (self->server),
+    .accepts_drops = self->drops != NULL && hallway_daemon_drops_get_accepts (self->drops),
   };
 
   hallway_daemon_server_set_info (self->server, &info);
@@ -187,6 +190,7 @@ info_for_request_cb (SoupServerMessage *msg,
   info->host = g_strdup (self->host);
   info->version = g_strdup (PACKAGE_VERSION);
   info->port = hallway_daemon_server_get_port (self->server);
+  info->accepts_drops = self->drops != NULL && hallway_daemon_drops_get_accepts (self->drops);
 
   /* List what the asking computer could open: a share for trusted colleagues
    * is not even named to others. */
@@ -212,6 +216,19 @@ peer_problem_cb (const char *device_id,
   HallwayDaemon *self = user_data;
 
   return self->peers != NULL ? hallway_daemon_peers_get_problem (self->peers, device_id) : NULL;
+}
+
+static void
+drops_accepts_changed_cb (HallwayDaemonDrops *drops,
+                          GParamSpec         *pspec,
+                          HallwayDaemon      *self)
+{
+  g_auto(GStrv) txt = build_txt (self);
+
+  /* Neighbours see at once whether files can be sent here. */
+  update_server_info (self);
+  if (self->dnssd != NULL)
+    hallway_dnssd_update_txt (self->dnssd, PRESENCE_KEY, (const char * const *) txt);
 }
 
 static char *
@@ -652,6 +669,34 @@ handle_upload_cb (HallwayDBusDaemon1    *iface,
 }
 
 static gboolean
+handle_send_cb (HallwayDBusDaemon1    *iface,
+                GDBusMethodInvocation *invocation,
+                const char            *peer,
+                const char * const    *local_paths,
+                HallwayDaemon         *self)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *transfer = NULL;
+
+  if (self->transfers == NULL)
+    {
+      g_dbus_method_invocation_return_error (invocation, HALLWAY_ERROR, HALLWAY_ERROR_FAILED,
+                                             "Hallway is still starting");
+      return TRUE;
+    }
+
+  transfer = hallway_daemon_transfers_send (self->transfers, peer, local_paths, self->name,
+                                            &error);
+  if (transfer == NULL)
+    {
+      g_dbus_method_invocation_return_gerror (invocation, error);
+      return TRUE;
+    }
+  hallway_dbus_daemon1_complete_send (iface, invocation, transfer);
+  return TRUE;
+}
+
+static gboolean
 quit_signal_cb (gpointer user_data)
 {
   HallwayDaemon *self = user_data;
@@ -719,6 +764,7 @@ hallway_daemon_startup (GApplication *application)
   g_autofree char *pins_path = NULL;
   g_autofree char *shares_path = NULL;
   g_autofree char *transfers_path = NULL;
+  g_autofree char *offers_path = NULL;
   g_auto(GStrv) txt = NULL;
 
   G_APPLICATION_CLASS (hallway_daemon_parent_class)->startup (application);
@@ -812,6 +858,19 @@ hallway_daemon_startup (GApplication *application)
     }
   hallway_daemon_transfers_start (self->transfers);
 
+  offers_path = g_build_filename (g_get_user_state_dir (), "hallway", "offers.json", NULL);
+  self->drops = hallway_daemon_drops_new (application, self->manager, self->pins, offers_path);
+  hallway_daemon_drops_set_problem_func (self->drops, peer_problem_cb, self);
+  if (!hallway_daemon_drops_load (self->drops, &error))
+    {
+      /* Don't overwrite offers we could not read: stop, and say why. */
+      fail (self, "Could not read the list of offers being received", error);
+      return;
+    }
+  hallway_daemon_drops_attach (self->drops, hallway_daemon_server_get_soup_server (self->server));
+  g_signal_connect (self->drops, "notify::accepts", G_CALLBACK (drops_accepts_changed_cb), self);
+  update_server_info (self);
+
   self->dnssd = hallway_dnssd_new ();
   g_signal_connect (self->dnssd, "notify::state", G_CALLBACK (avahi_state_changed_cb), self);
   g_signal_connect (self->dnssd, "published", G_CALLBACK (published_cb), self);
@@ -859,6 +918,16 @@ hallway_daemon_shutdown (GApplication *application)
         g_warning ("Could not save the list of transfers: %s", error->message);
     }
   g_clear_object (&self->transfers);
+  if (self->drops != NULL)
+    {
+      g_autoptr(GError) error = NULL;
+
+      /* Accepted offers continue at the next start. */
+      g_signal_handlers_disconnect_by_data (self->drops, self);
+      if (!hallway_daemon_drops_save_now (self->drops, &error))
+        g_warning ("Could not save the offers being received: %s", error->message);
+    }
+  g_clear_object (&self->drops);
   g_clear_object (&self->webdav);
   g_clear_object (&self->peers);
   g_clear_object (&self->server);
@@ -882,6 +951,7 @@ hallway_daemon_dispose (GObject *object)
 
   g_clear_object (&self->dnssd);
   g_clear_object (&self->transfers);
+  g_clear_object (&self->drops);
   g_clear_object (&self->webdav);
   g_clear_object (&self->peers);
   g_clear_object (&self->server);
@@ -937,6 +1007,7 @@ hallway_daemon_init (HallwayDaemon *self)
   g_signal_connect (self->iface, "handle-remove-share", G_CALLBACK (handle_remove_share_cb), self);
   g_signal_connect (self->iface, "handle-download", G_CALLBACK (handle_download_cb), self);
   g_signal_connect (self->iface, "handle-upload", G_CALLBACK (handle_upload_cb), self);
+  g_signal_connect (self->iface, "handle-send", G_CALLBACK (handle_send_cb), self);
   self->share_objects = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_object_unref);
   self->webdav_keys = g_ptr_array_new_with_free_func (g_free);
 }

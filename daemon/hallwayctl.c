@@ -1402,6 +1402,10 @@ static const char *help_text =
      "                                  copy files or folders here (default: Downloads)\n"
      "  put FILE... PEER/SHARE[/PATH] [--wait]\n"
      "                                  copy files or folders into a colleague's share\n"
+     "  send PEER FILE... [--wait]      offer files or folders to a colleague\n"
+     "  offers [--json]                 files colleagues want to send you\n"
+     "  accept ID [--to DIR]            accept an offer (default: Downloads)\n"
+     "  decline ID                      decline an offer\n"
      "  transfers [--json] [--watch]    copies in progress and finished\n"
      "  cancel ID                       stop a copy; nothing half-copied is left\n");
 
@@ -1474,7 +1478,7 @@ main (int   argc,
     { "access", 0, 0, G_OPTION_ARG_STRING, &access, N_("share add: read-only, read-write or drop-box"), "MODE" },
     { "audience", 0, 0, G_OPTION_ARG_STRING, &audience, N_("share add: everyone, trusted or password"), "WHO" },
     { "password-file", 0, 0, G_OPTION_ARG_FILENAME, &password_file, N_("share add: read the password from FILE (- for stdin)"), "FILE" },
-    { "to", 0, 0, G_OPTION_ARG_FILENAME, &to, N_("get: the folder to copy into"), "DIR" },
+    { "to", 0, 0, G_OPTION_ARG_FILENAME, &to, N_("get, accept: the folder to copy into"), "DIR" },
     { "watch", 0, 0, G_OPTION_ARG_NONE, &watch, N_("transfers: follow until all have ended"), NULL },
     { "wait-done", 0, G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_NONE, &wait_done, NULL, NULL },
     { NULL }
@@ -1523,10 +1527,20 @@ main (int   argc,
       if (argc < 4)
         return ctl_usage_error ("%s", _("“put” takes FILE… PEER/SHARE[/PATH]"));
     }
-  else if (g_str_equal (command, "transfers"))
+  else if (g_str_equal (command, "transfers") || g_str_equal (command, "offers"))
     {
       if (argc != 2)
         return ctl_usage_error (_("“%s” takes no arguments"), command);
+    }
+  else if (g_str_equal (command, "send"))
+    {
+      if (argc < 4)
+        return ctl_usage_error ("%s", _("“send” takes PEER FILE…"));
+    }
+  else if (g_str_equal (command, "accept") || g_str_equal (command, "decline"))
+    {
+      if (argc != 3)
+        return ctl_usage_error (_("“%s” takes exactly one argument"), command);
     }
   else if (g_str_equal (command, "cancel"))
     {
@@ -1579,6 +1593,14 @@ main (int   argc,
     return cmd_transfers (&ctl, json, watch);
   if (g_str_equal (command, "cancel"))
     return cmd_cancel (&ctl, argv[2]);
+  if (g_str_equal (command, "send"))
+    return ctl_cmd_send (&ctl, argv[2], (const char * const *) argv + 3, wait_done);
+  if (g_str_equal (command, "offers"))
+    return ctl_cmd_offers (&ctl, json);
+  if (g_str_equal (command, "accept"))
+    return ctl_cmd_accept (&ctl, argv[2], to);
+  if (g_str_equal (command, "decline"))
+    return ctl_cmd_decline (&ctl, argv[2]);
   if (g_str_equal (command, "ls"))
     return cmd_ls (&ctl, argv[2], json);
   if (g_str_equal (command, "trust") || g_str_equal (command, "untrust"))

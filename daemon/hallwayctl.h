@@ -79,4 +79,17 @@ int ctl_follow_transfers (Ctl       *ctl,
 
 char *ctl_default_download_dir (void);
 
+/* hallwayctl-drops.c */
+int ctl_cmd_send    (Ctl                *ctl,
+                     const char         *peer_query,
+                     const char * const *files,
+                     gboolean            wait);
+int ctl_cmd_offers  (Ctl                *ctl,
+                     gboolean            json);
+int ctl_cmd_accept  (Ctl                *ctl,
+                     const char         *id,
+                     const char         *to);
+int ctl_cmd_decline (Ctl                *ctl,
+                     const char         *id);
+
 G_END_DECLS

@@ -194,6 +194,63 @@ hallway_transfer_classify_reply (guint       status,
 }
 
 /**
+ * hallway_transfer_item_new:
+ * @path: the item's path in the offer
+ * @local: the local file (absolute)
+ * @size: its size
+ * @mtime: its modification time, in microseconds since the epoch
+ *
+ * Returns: (transfer full): a new item
+ */
+HallwayTransferItem *
+hallway_transfer_item_new (const char *path,
+                           const char *local,
+                           guint64     size,
+                           gint64      mtime)
+{
+  HallwayTransferItem *item;
+
+  g_return_val_if_fail (path != NULL && local != NULL, NULL);
+
+  item = g_new0 (HallwayTransferItem, 1);
+  item->path = g_strdup (path);
+  item->local = g_strdup (local);
+  item->size = size;
+  item->mtime = mtime;
+  return item;
+}
+
+void
+hallway_transfer_item_free (HallwayTransferItem *item)
+{
+  if (item == NULL)
+    return;
+  g_free (item->path);
+  g_free (item->local);
+  g_free (item);
+}
+
+/**
+ * hallway_transfer_offer_id_is_valid:
+ * @id: (nullable): an id a colleague gave an offer
+ *
+ * The id goes into request paths, so only the protocol's form is taken:
+ * %HALLWAY_TRANSFER_OFFER_ID_LENGTH lowercase hex digits.
+ *
+ * Returns: whether @id has that form
+ */
+gboolean
+hallway_transfer_offer_id_is_valid (const char *id)
+{
+  if (id == NULL || strlen (id) != HALLWAY_TRANSFER_OFFER_ID_LENGTH)
+    return FALSE;
+  for (const char *p = id; *p != '\0'; p++)
+    if (!g_ascii_isdigit (*p) && !(*p >= 'a' && *p <= 'f'))
+      return FALSE;
+  return TRUE;
+}
+
+/**
  * hallway_transfer_record_new:
  *
  * Returns: (transfer full): an empty record
@@ -204,6 +261,9 @@ hallway_transfer_record_new (void)
   HallwayTransferRecord *record = g_new0 (HallwayTransferRecord, 1);
 
   record->done = g_ptr_array_new_with_free_func (g_free);
+  record->sources = g_ptr_array_new_with_free_func (g_free);
+  record->items = g_ptr_array_new_with_free_func ((GDestroyNotify) hallway_transfer_item_free);
+  record->accepted = g_array_new (FALSE, FALSE, sizeof (guint));
   return record;
 }
 
@@ -224,6 +284,11 @@ hallway_transfer_record_free (HallwayTransferRecord *record)
   g_free (record->current);
   g_free (record->current_etag);
   g_clear_pointer (&record->done, g_ptr_array_unref);
+  g_free (record->own_name);
+  g_free (record->offer_id);
+  g_clear_pointer (&record->sources, g_ptr_array_unref);
+  g_clear_pointer (&record->items, g_ptr_array_unref);
+  g_clear_pointer (&record->accepted, g_array_unref);
   g_free (record);
 }
 
@@ -246,6 +311,39 @@ add_int (JsonBuilder *builder,
 {
   json_builder_set_member_name (builder, name);
   json_builder_add_int_value (builder, value);
+}
+
+/* What only a send has: its sources, the files offered and the answer. */
+static void
+add_send (JsonBuilder                 *builder,
+          const HallwayTransferRecord *r)
+{
+  add_string (builder, "own_name", r->own_name);
+  add_string (builder, "offer", r->offer_id);
+  json_builder_set_member_name (builder, "sources");
+  json_builder_begin_array (builder);
+  for (guint i = 0; i < r->sources->len; i++)
+    json_builder_add_string_value (builder, g_ptr_array_index (r->sources, i));
+  json_builder_end_array (builder);
+  json_builder_set_member_name (builder, "items");
+  json_builder_begin_array (builder);
+  for (guint i = 0; i < r->items->len; i++)
+    {
+      const HallwayTransferItem *item = g_ptr_array_index (r->items, i);
+
+      json_builder_begin_object (builder);
+      add_string (builder, "path", item->path);
+      add_string (builder, "local", item->local);
+      add_int (builder, "size", MIN (item->size, (guint64) G_MAXINT64));
+      add_int (builder, "mtime", item->mtime);
+      json_builder_end_object (builder);
+    }
+  json_builder_end_array (builder);
+  json_builder_set_member_name (builder, "accepted");
+  json_builder_begin_array (builder);
+  for (guint i = 0; i < r->accepted->len; i++)
+    json_builder_add_int_value (builder, g_array_index (r->accepted, guint, i));
+  json_builder_end_array (builder);
 }
 
 /**
@@ -294,6 +392,8 @@ hallway_transfer_records_to_json (GPtrArray *records,
       for (guint j = 0; r->done != NULL && j < r->done->len; j++)
         json_builder_add_string_value (builder, g_ptr_array_index (r->done, j));
       json_builder_end_array (builder);
+      if (g_strcmp0 (r->kind, "send") == 0)
+        add_send (builder, r);
       json_builder_end_object (builder);
     }
   json_builder_end_array (builder);
@@ -327,7 +427,106 @@ static gboolean
 is_saved_state (const char *state)
 {
   return g_strcmp0 (state, "queued") == 0 || g_strcmp0 (state, "running") == 0 ||
-         g_strcmp0 (state, "waiting") == 0;
+         g_strcmp0 (state, "waiting") == 0 || g_strcmp0 (state, "offered") == 0;
+}
+
+static gboolean
+is_kind (const char *kind)
+{
+  return g_strcmp0 (kind, "download") == 0 || g_strcmp0 (kind, "upload") == 0 ||
+         g_strcmp0 (kind, "send") == 0;
+}
+
+static gboolean
+get_string_array (JsonObject *object,
+                  const char *member,
+                  GPtrArray  *out)
+{
+  JsonNode *node = json_object_get_member (object, member);
+  JsonArray *array;
+
+  if (node == NULL || !JSON_NODE_HOLDS_ARRAY (node))
+    return FALSE;
+  array = json_node_get_array (node);
+  for (guint i = 0; i < json_array_get_length (array); i++)
+    {
+      JsonNode *item = json_array_get_element (array, i);
+
+      if (!JSON_NODE_HOLDS_VALUE (item) || json_node_get_value_type (item) != G_TYPE_STRING)
+        return FALSE;
+      g_ptr_array_add (out, g_strdup (json_node_get_string (item)));
+    }
+  return TRUE;
+}
+
+/* A send's own members; anything inconsistent makes the entry unusable
+ * rather than sending the wrong files. */
+static gboolean
+parse_send (JsonObject            *object,
+            HallwayTransferRecord *r)
+{
+  JsonNode *node;
+  JsonArray *array;
+
+  r->own_name = g_strdup (hallway_json_get_string (object, "own_name"));
+  r->offer_id = g_strdup (hallway_json_get_string (object, "offer"));
+  if (r->offer_id != NULL && !hallway_transfer_offer_id_is_valid (r->offer_id))
+    return FALSE;
+
+  if (!get_string_array (object, "sources", r->sources) || r->sources->len == 0)
+    return FALSE;
+  for (guint i = 0; i < r->sources->len; i++)
+    if (!g_path_is_absolute (g_ptr_array_index (r->sources, i)))
+      return FALSE;
+
+  node = json_object_get_member (object, "items");
+  if (node == NULL || !JSON_NODE_HOLDS_ARRAY (node))
+    return FALSE;
+  array = json_node_get_array (node);
+  for (guint i = 0; i < json_array_get_length (array); i++)
+    {
+      JsonNode *element = json_array_get_element (array, i);
+      JsonObject *item;
+      const char *path;
+      const char *local;
+      guint64 size = 0;
+      JsonNode *mtime;
+
+      if (!JSON_NODE_HOLDS_OBJECT (element))
+        return FALSE;
+      item = json_node_get_object (element);
+      path = hallway_json_get_string (item, "path");
+      local = hallway_json_get_string (item, "local");
+      mtime = json_object_get_member (item, "mtime");
+      if (path == NULL || *path == '\0' || local == NULL || !g_path_is_absolute (local) ||
+          !get_uint (item, "size", G_MAXINT64, &size) ||
+          mtime == NULL || !JSON_NODE_HOLDS_VALUE (mtime) ||
+          json_node_get_value_type (mtime) != G_TYPE_INT64)
+        return FALSE;
+      g_ptr_array_add (r->items,
+                       hallway_transfer_item_new (path, local, size, json_node_get_int (mtime)));
+    }
+
+  node = json_object_get_member (object, "accepted");
+  if (node == NULL || !JSON_NODE_HOLDS_ARRAY (node))
+    return FALSE;
+  array = json_node_get_array (node);
+  for (guint i = 0; i < json_array_get_length (array); i++)
+    {
+      JsonNode *element = json_array_get_element (array, i);
+      gint64 index;
+      guint value;
+
+      if (!JSON_NODE_HOLDS_VALUE (element) ||
+          json_node_get_value_type (element) != G_TYPE_INT64)
+        return FALSE;
+      index = json_node_get_int (element);
+      if (index < 0 || index >= r->items->len)
+        return FALSE;
+      value = index;
+      g_array_append_val (r->accepted, value);
+    }
+  return TRUE;
 }
 
 static HallwayTransferRecord *
@@ -355,7 +554,7 @@ parse_record (JsonNode *node)
   r->current_etag = g_strdup (hallway_json_get_string (object, "current_etag"));
 
   if (r->id == NULL ||
-      (g_strcmp0 (r->kind, "download") != 0 && g_strcmp0 (r->kind, "upload") != 0) ||
+      !is_kind (r->kind) ||
       !is_saved_state (r->state) ||
       r->peer_id == NULL || r->share_id == NULL || r->path == NULL ||
       r->destination == NULL || !g_path_is_absolute (r->destination) ||
@@ -382,6 +581,9 @@ parse_record (JsonNode *node)
         return NULL;
       g_ptr_array_add (r->done, g_strdup (json_node_get_string (item)));
     }
+
+  if (g_str_equal (r->kind, "send") && !parse_send (object, r))
+    return NULL;
 
   return g_steal_pointer (&r);
 }

@@ -51,11 +51,42 @@ HallwayTransferReply hallway_transfer_classify_reply (guint       status,
                                                       gint64      content_length,
                                                       gint64     *out_total);
 
+/* A drop offer's id: 32 lowercase hex digits. */
+#define HALLWAY_TRANSFER_OFFER_ID_LENGTH 32
+
+/**
+ * HallwayTransferItem:
+ * @path: its path in the offer, relative, "/" between folders
+ * @local: the file on this computer (absolute)
+ * @size: its size when it was offered
+ * @mtime: its modification time then, in microseconds since the epoch
+ *
+ * One file of a send: what was offered, and where it is read from. The
+ * size and time tell a file changed since from one that did not.
+ */
+typedef struct
+{
+  char    *path;
+  char    *local;
+  guint64  size;
+  gint64   mtime;
+} HallwayTransferItem;
+
+G_GNUC_WARN_UNUSED_RESULT
+HallwayTransferItem *hallway_transfer_item_new  (const char *path,
+                                                 const char *local,
+                                                 guint64     size,
+                                                 gint64      mtime);
+void                 hallway_transfer_item_free (HallwayTransferItem *item);
+
+gboolean  hallway_transfer_offer_id_is_valid (const char *id);
+
 /**
  * HallwayTransferRecord:
  * @id: the transfer's id ("1", "2", …)
- * @kind: "download" or "upload"
- * @state: "queued", "running" or "waiting" (the others are not saved)
+ * @kind: "download", "upload" or "send"
+ * @state: "queued", "offered", "running" or "waiting" (the others are not
+ *   saved)
  * @peer_id: the neighbour's device id
  * @peer_name: its display name when the transfer was asked for
  * @share_id: the id of the neighbour's shared folder
@@ -71,9 +102,19 @@ HallwayTransferReply hallway_transfer_classify_reply (guint       status,
  * @current: (nullable): the file being copied, relative to the transfer
  *   (its part file may hold the start of it)
  * @current_etag: (nullable): the ETag the neighbour gave for @current
- * @done: (element-type utf8): files already copied, relative to the transfer
+ * @done: (element-type utf8): files already copied, relative to the transfer;
+ *   for a send, the indexes (in decimal) of the items delivered
+ * @own_name: (nullable): a send's: the name this computer offers under
+ * @offer_id: (nullable): a send's: the id the colleague gave the offer
+ * @sources: (element-type utf8): a send's: the local files and folders
+ * @items: (element-type HallwayTransferItem): a send's: the files offered
+ *   (empty until the sources have been walked)
+ * @accepted: (element-type guint): a send's: the indexes into @items the
+ *   colleague accepted
  *
- * What is saved of a transfer, so that it survives a restart.
+ * What is saved of a transfer, so that it survives a restart. For a send,
+ * @destination is the first local file or folder, @share_id, @share_name
+ * and @path are empty.
  */
 typedef struct
 {
@@ -93,6 +134,11 @@ typedef struct
   char      *current;
   char      *current_etag;
   GPtrArray *done;
+  char      *own_name;
+  char      *offer_id;
+  GPtrArray *sources;
+  GPtrArray *items;
+  GArray    *accepted;
 } HallwayTransferRecord;
 
 G_GNUC_WARN_UNUSED_RESULT
@@ -109,5 +155,6 @@ GPtrArray *hallway_transfer_records_parse   (const char  *data,
                                              GError     **error);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (HallwayTransferRecord, hallway_transfer_record_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (HallwayTransferItem, hallway_transfer_item_free)
 
 G_END_DECLS

@@ -7,6 +7,7 @@
 #include <glib/gstdio.h>
 
 #include "hallway-daemon-transfers.h"
+#include "hallway-dbus.h"
 #include "hallway-error.h"
 #include "hallway-transfer.h"
 
@@ -256,6 +257,162 @@ test_records_kinds (void)
   g_assert_cmpuint (damaged, ==, 1);
 }
 
+static HallwayTransferRecord *
+make_send_record (const char *id)
+{
+  HallwayTransferRecord *r = hallway_transfer_record_new ();
+  guint accepted[] = { 0, 2 };
+
+  r->id = g_strdup (id);
+  r->kind = g_strdup ("send");
+  r->state = g_strdup ("offered");
+  r->peer_id = g_strdup ("0123abcd");
+  r->peer_name = g_strdup ("Alice Martin");
+  r->share_id = g_strdup ("");
+  r->share_name = g_strdup ("");
+  r->path = g_strdup ("");
+  r->destination = g_strdup ("/home/bruno/Photos");
+  r->own_name = g_strdup ("Bruno Costa on desk-2");
+  r->offer_id = g_strdup ("0123456789abcdef0123456789abcdef");
+  g_ptr_array_add (r->sources, g_strdup ("/home/bruno/Photos"));
+  g_ptr_array_add (r->sources, g_strdup ("/home/bruno/Ünïcødé notes.txt"));
+  g_ptr_array_add (r->items, hallway_transfer_item_new ("Photos/a b.jpg",
+                                                        "/home/bruno/Photos/a b.jpg",
+                                                        6000000000, 1763800000123456));
+  g_ptr_array_add (r->items, hallway_transfer_item_new ("Photos/empty", "/home/bruno/Photos/empty",
+                                                        0, -5));
+  g_ptr_array_add (r->items, hallway_transfer_item_new ("Ünïcødé notes.txt",
+                                                        "/home/bruno/Ünïcødé notes.txt", 12, 7));
+  g_array_append_vals (r->accepted, accepted, G_N_ELEMENTS (accepted));
+  g_ptr_array_add (r->done, g_strdup ("0"));
+  return r;
+}
+
+static void
+test_records_send (void)
+{
+  g_autoptr(GPtrArray) records = g_ptr_array_new_with_free_func ((GDestroyNotify) hallway_transfer_record_free);
+  g_autoptr(GPtrArray) parsed = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *text = NULL;
+  HallwayTransferRecord *fresh = make_send_record ("9");
+  const HallwayTransferRecord *r;
+  const HallwayTransferItem *item;
+  gsize length = 0;
+  guint damaged = 99;
+
+  g_test_summary ("A send keeps its files, offer id and answer across a restart");
+
+  /* Before the walk and the offer: no items, no id. */
+  g_clear_pointer (&fresh->offer_id, g_free);
+  g_ptr_array_set_size (fresh->items, 0);
+  g_array_set_size (fresh->accepted, 0);
+  g_ptr_array_set_size (fresh->done, 0);
+  g_ptr_array_add (records, make_send_record ("8"));
+  g_ptr_array_add (records, fresh);
+  text = hallway_transfer_records_to_json (records, &length);
+  parsed = hallway_transfer_records_parse (text, length, &damaged, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (damaged, ==, 0);
+  g_assert_cmpuint (parsed->len, ==, 2);
+
+  r = g_ptr_array_index (parsed, 0);
+  g_assert_cmpstr (r->kind, ==, "send");
+  g_assert_cmpstr (r->state, ==, "offered");
+  g_assert_cmpstr (r->own_name, ==, "Bruno Costa on desk-2");
+  g_assert_cmpstr (r->offer_id, ==, "0123456789abcdef0123456789abcdef");
+  g_assert_cmpuint (r->sources->len, ==, 2);
+  g_assert_cmpstr (g_ptr_array_index (r->sources, 1), ==, "/home/bruno/Ünïcødé notes.txt");
+  g_assert_cmpuint (r->items->len, ==, 3);
+  item = g_ptr_array_index (r->items, 0);
+  g_assert_cmpstr (item->path, ==, "Photos/a b.jpg");
+  g_assert_cmpstr (item->local, ==, "/home/bruno/Photos/a b.jpg");
+  g_assert_cmpuint (item->size, ==, 6000000000);
+  g_assert_cmpint (item->mtime, ==, 1763800000123456);
+  item = g_ptr_array_index (r->items, 1);
+  g_assert_cmpuint (item->size, ==, 0);
+  g_assert_cmpint (item->mtime, ==, -5);
+  g_assert_cmpuint (r->accepted->len, ==, 2);
+  g_assert_cmpuint (g_array_index (r->accepted, guint, 1), ==, 2);
+  g_assert_cmpuint (r->done->len, ==, 1);
+  g_assert_cmpstr (g_ptr_array_index (r->done, 0), ==, "0");
+
+  r = g_ptr_array_index (parsed, 1);
+  g_assert_null (r->offer_id);
+  g_assert_cmpuint (r->items->len, ==, 0);
+  g_assert_cmpuint (r->accepted->len, ==, 0);
+  g_assert_cmpuint (r->sources->len, ==, 2);
+}
+
+static void
+test_records_send_damaged (void)
+{
+  static const char *prefix =
+    "{\"version\": 1, \"transfers\": [{\"id\": \"1\", \"kind\": \"send\", \"state\": \"queued\","
+    " \"peer\": \"p\", \"peer_name\": \"Alice\", \"share\": \"\", \"path\": \"\","
+    " \"destination\": \"/tmp/a\", \"bytes\": 0, \"total\": 0, \"files\": 0, \"files_done\": 0,"
+    " \"done\": [], ";
+  static const char *good =
+    "\"offer\": \"0123456789abcdef0123456789abcdef\", \"sources\": [\"/tmp/a\"],"
+    " \"items\": [{\"path\": \"a\", \"local\": \"/tmp/a\", \"size\": 1, \"mtime\": 2}],"
+    " \"accepted\": [0]";
+  static const char *bad[] = {
+    /* an id that would change the request's path */
+    "\"offer\": \"../../api/v1/info\", \"sources\": [\"/tmp/a\"], \"items\": [], \"accepted\": []",
+    "\"offer\": \"0123456789ABCDEF0123456789ABCDEF\", \"sources\": [\"/tmp/a\"], \"items\": [],"
+    " \"accepted\": []",
+    /* nothing to send, or relative sources */
+    "\"sources\": [], \"items\": [], \"accepted\": []",
+    "\"sources\": [\"tmp/a\"], \"items\": [], \"accepted\": []",
+    /* an item read from a relative path, a negative size, no time */
+    "\"sources\": [\"/tmp/a\"], \"items\": [{\"path\": \"a\", \"local\": \"a\", \"size\": 1,"
+    " \"mtime\": 2}], \"accepted\": []",
+    "\"sources\": [\"/tmp/a\"], \"items\": [{\"path\": \"a\", \"local\": \"/tmp/a\", \"size\": -1,"
+    " \"mtime\": 2}], \"accepted\": []",
+    "\"sources\": [\"/tmp/a\"], \"items\": [{\"path\": \"a\", \"local\": \"/tmp/a\", \"size\": 1}],"
+    " \"accepted\": []",
+    /* an accepted index beyond the items */
+    "\"sources\": [\"/tmp/a\"], \"items\": [{\"path\": \"a\", \"local\": \"/tmp/a\", \"size\": 1,"
+    " \"mtime\": 2}], \"accepted\": [1]",
+    "\"sources\": [\"/tmp/a\"], \"items\": [], \"accepted\": [-1]",
+    /* no sources at all */
+    "\"items\": [], \"accepted\": []",
+  };
+
+  g_test_summary ("A damaged send entry is skipped rather than sending the wrong files");
+
+  {
+    g_autofree char *text = g_strconcat (prefix, good, "}]}", NULL);
+    g_autoptr(GPtrArray) parsed = NULL;
+    g_autoptr(GError) error = NULL;
+    guint damaged = 99;
+
+    parsed = hallway_transfer_records_parse (text, strlen (text), &damaged, &error);
+    g_assert_no_error (error);
+    g_assert_cmpuint (parsed->len, ==, 1);
+    g_assert_cmpuint (damaged, ==, 0);
+  }
+
+  for (guint i = 0; i < G_N_ELEMENTS (bad); i++)
+    {
+      g_autofree char *text = g_strconcat (prefix, bad[i], "}]}", NULL);
+      g_autoptr(GPtrArray) parsed = NULL;
+      g_autoptr(GError) error = NULL;
+      guint damaged = 0;
+
+      g_test_message ("case %u", i);
+      parsed = hallway_transfer_records_parse (text, strlen (text), &damaged, &error);
+      g_assert_no_error (error);
+      g_assert_cmpuint (parsed->len, ==, 0);
+      g_assert_cmpuint (damaged, ==, 1);
+    }
+
+  g_assert_true (hallway_transfer_offer_id_is_valid ("0123456789abcdef0123456789abcdef"));
+  g_assert_false (hallway_transfer_offer_id_is_valid ("0123456789abcdef0123456789abcde"));
+  g_assert_false (hallway_transfer_offer_id_is_valid ("0123456789abcdef0123456789abcdeg"));
+  g_assert_false (hallway_transfer_offer_id_is_valid (NULL));
+}
+
 static void
 test_records_damaged (void)
 {
@@ -375,6 +532,92 @@ test_engine_persistence (void)
   g_rmdir (dir);
 }
 
+static void
+test_engine_send (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *dir = g_dir_make_tmp ("hallway-transfers-XXXXXX", &error);
+  g_autofree char *path = g_build_filename (dir, "transfers.json", NULL);
+  g_autoptr(GPtrArray) records = NULL;
+  g_autofree char *text = NULL;
+  g_autofree char *saved = NULL;
+  g_autoptr(GPtrArray) reread = NULL;
+  HallwayTransferRecord *offered;
+  const HallwayTransferRecord *r;
+  const char *no_paths[] = { NULL };
+
+  g_test_summary ("A saved send comes back as a Transfer1 of kind “send” and is saved intact");
+
+  g_assert_no_error (error);
+  records = g_ptr_array_new_with_free_func ((GDestroyNotify) hallway_transfer_record_free);
+  offered = make_send_record ("4");
+  g_array_set_size (offered->accepted, 0);
+  g_ptr_array_set_size (offered->done, 0);
+  g_ptr_array_add (records, offered);
+  g_ptr_array_add (records, make_send_record ("5"));
+  text = hallway_transfer_records_to_json (records, NULL);
+  g_assert_true (g_file_set_contents (path, text, -1, NULL));
+
+  {
+    g_autoptr(GDBusObjectManagerServer) manager = NULL;
+    g_autoptr(HallwayDaemonTransfers) transfers = NULL;
+    g_autoptr(GDBusObject) object = NULL;
+    g_autoptr(GDBusInterface) iface = NULL;
+    g_autofree char *created = NULL;
+    HallwayDBusTransfer1 *transfer;
+
+    manager = g_dbus_object_manager_server_new ("/io/github/hallwaylan/Hallway");
+    transfers = hallway_daemon_transfers_new (manager, NULL, NULL, path);
+    g_assert_true (hallway_daemon_transfers_load (transfers, &error));
+    g_assert_no_error (error);
+    g_assert_cmpuint (hallway_daemon_transfers_get_count (transfers), ==, 2);
+
+    /* Still waiting for an answer: no destination yet. */
+    object = g_dbus_object_manager_get_object (G_DBUS_OBJECT_MANAGER (manager),
+                                               HALLWAY_TRANSFERS_OBJECT_PATH "/4");
+    iface = g_dbus_object_get_interface (object, "io.github.hallwaylan.Hallway.Transfer1");
+    transfer = HALLWAY_DBUS_TRANSFER1 (iface);
+    g_assert_cmpstr (hallway_dbus_transfer1_get_kind (transfer), ==, "send");
+    g_assert_cmpstr (hallway_dbus_transfer1_get_path (transfer), ==, "/home/bruno/Photos");
+    g_assert_cmpstr (hallway_dbus_transfer1_get_destination (transfer), ==, "");
+    g_assert_cmpstr (hallway_dbus_transfer1_get_peer_name (transfer), ==, "Alice Martin");
+    g_clear_object (&iface);
+    g_clear_object (&object);
+
+    /* Accepted: it goes to the colleague. */
+    object = g_dbus_object_manager_get_object (G_DBUS_OBJECT_MANAGER (manager),
+                                               HALLWAY_TRANSFERS_OBJECT_PATH "/5");
+    iface = g_dbus_object_get_interface (object, "io.github.hallwaylan.Hallway.Transfer1");
+    transfer = HALLWAY_DBUS_TRANSFER1 (iface);
+    g_assert_cmpstr (hallway_dbus_transfer1_get_kind (transfer), ==, "send");
+    g_assert_cmpstr (hallway_dbus_transfer1_get_destination (transfer), ==, "Alice Martin");
+
+    /* Without neighbours, nobody can be sent to. */
+    created = hallway_daemon_transfers_send (transfers, "0123abcd", no_paths, "Bruno", &error);
+    g_assert_null (created);
+    g_assert_error (error, HALLWAY_ERROR, HALLWAY_ERROR_NOT_FOUND);
+    g_clear_error (&error);
+
+    g_assert_true (hallway_daemon_transfers_save_now (transfers, &error));
+    g_assert_no_error (error);
+  }
+
+  g_assert_true (g_file_get_contents (path, &saved, NULL, NULL));
+  reread = hallway_transfer_records_parse (saved, strlen (saved), NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (reread->len, ==, 2);
+  r = g_ptr_array_index (reread, 1);
+  g_assert_cmpstr (r->kind, ==, "send");
+  g_assert_cmpstr (r->state, ==, "queued");
+  g_assert_cmpstr (r->offer_id, ==, "0123456789abcdef0123456789abcdef");
+  g_assert_cmpuint (r->items->len, ==, 3);
+  g_assert_cmpuint (r->accepted->len, ==, 2);
+  g_assert_cmpstr (g_ptr_array_index (r->done, 0), ==, "0");
+
+  g_unlink (path);
+  g_rmdir (dir);
+}
+
 /* g_test_expect_message() does not see structured log messages, so the
  * expected warnings are counted (and swallowed) by a writer of our own. */
 static GLogWriterOutput
@@ -407,7 +650,10 @@ main (int   argc,
   g_test_add_func ("/transfer/queue/round-trip", test_records_round_trip);
   g_test_add_func ("/transfer/queue/damaged-entries", test_records_damaged);
   g_test_add_func ("/transfer/queue/kinds", test_records_kinds);
+  g_test_add_func ("/transfer/queue/send", test_records_send);
+  g_test_add_func ("/transfer/queue/send-damaged", test_records_send_damaged);
   g_test_add_func ("/daemon/transfers/persistence", test_engine_persistence);
+  g_test_add_func ("/daemon/transfers/send-persistence", test_engine_send);
 
   return g_test_run ();
 }

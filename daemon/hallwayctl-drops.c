@@ -1,0 +1,219 @@
+/* hallwayctl-drops.c: sending files to a colleague, and answering offers
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ *   hallwayctl send PEER FILE... [--wait]
+ *   hallwayctl offers [--json]
+ *   hallwayctl accept ID [--to DIR]
+ *   hallwayctl decline ID
+ */
+#include "config.h"
+
+#include <stdlib.h>
+
+#include <glib/gi18n.h>
+
+#include "hallwayctl.h"
+
+#define ctl_dup_offers(ctl) ctl_dup_interfaces (ctl, "io.github.hallwaylan.Hallway.Offer1")
+
+int
+ctl_cmd_send (Ctl                *ctl,
+              const char         *peer_query,
+              const char * const *files,
+              gboolean            wait)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(HallwayDBusPeer1) peer = NULL;
+  g_autoptr(GPtrArray) locals = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr(GPtrArray) paths = g_ptr_array_new_with_free_func (g_free);
+  g_autofree char *transfer = NULL;
+  const char *id;
+
+  for (guint i = 0; files[i] != NULL; i++)
+    {
+      g_autofree char *path = g_canonicalize_filename (files[i], NULL);
+
+      if (!g_file_test (path, G_FILE_TEST_EXISTS))
+        return ctl_failure (_("“%s” does not exist"), files[i]);
+      g_ptr_array_add (locals, g_steal_pointer (&path));
+    }
+  g_ptr_array_add (locals, NULL);
+
+  peer = ctl_find_peer (ctl, peer_query, &error);
+  if (peer == NULL)
+    return ctl_failure ("%s", error->message);
+
+  if (!hallway_dbus_daemon1_call_send_sync (ctl->daemon, hallway_dbus_peer1_get_id (peer),
+                                            (const char * const *) locals->pdata, &transfer,
+                                            NULL, &error))
+    return ctl_failure (_("Could not send to %s: %s"), hallway_dbus_peer1_get_name (peer),
+                        ctl_plain_error_message (error));
+
+  id = strrchr (transfer, '/');
+  g_print ("%s\n", id != NULL ? id + 1 : transfer);
+  if (!wait)
+    return EXIT_SUCCESS;
+  g_ptr_array_add (paths, g_steal_pointer (&transfer));
+  return ctl_follow_transfers (ctl, paths);
+}
+
+static int
+compare_offers (gconstpointer a,
+                gconstpointer b)
+{
+  const char *ia = hallway_dbus_offer1_get_id (*(HallwayDBusOffer1 **) a);
+  const char *ib = hallway_dbus_offer1_get_id (*(HallwayDBusOffer1 **) b);
+  guint64 na = g_ascii_strtoull (ia != NULL ? ia : "0", NULL, 10);
+  guint64 nb = g_ascii_strtoull (ib != NULL ? ib : "0", NULL, 10);
+
+  return na < nb ? -1 : na > nb;
+}
+
+static void
+print_offers_json (GPtrArray *offers)
+{
+  g_autoptr(JsonBuilder) builder = json_builder_new ();
+
+  json_builder_begin_array (builder);
+  for (guint i = 0; i < offers->len; i++)
+    {
+      HallwayDBusOffer1 *offer = g_ptr_array_index (offers, i);
+      GVariant *files = hallway_dbus_offer1_get_files (offer);
+      GVariantIter iter;
+      const char *name;
+      guint64 size;
+
+      json_builder_begin_object (builder);
+      json_builder_set_member_name (builder, "id");
+      json_builder_add_string_value (builder, hallway_dbus_offer1_get_id (offer));
+      json_builder_set_member_name (builder, "peer");
+      json_builder_add_string_value (builder, hallway_dbus_offer1_get_peer (offer));
+      json_builder_set_member_name (builder, "peer_name");
+      json_builder_add_string_value (builder, hallway_dbus_offer1_get_peer_name (offer));
+      json_builder_set_member_name (builder, "trusted");
+      json_builder_add_boolean_value (builder, hallway_dbus_offer1_get_trusted (offer));
+      json_builder_set_member_name (builder, "files");
+      json_builder_begin_array (builder);
+      if (files != NULL)
+        {
+          g_variant_iter_init (&iter, files);
+          while (g_variant_iter_next (&iter, "(&st)", &name, &size))
+            {
+              json_builder_begin_object (builder);
+              json_builder_set_member_name (builder, "name");
+              json_builder_add_string_value (builder, name);
+              json_builder_set_member_name (builder, "size");
+              json_builder_add_int_value (builder, size);
+              json_builder_end_object (builder);
+            }
+        }
+      json_builder_end_array (builder);
+      json_builder_set_member_name (builder, "total");
+      json_builder_add_int_value (builder, hallway_dbus_offer1_get_total (offer));
+      json_builder_set_member_name (builder, "state");
+      json_builder_add_string_value (builder, hallway_dbus_offer1_get_state (offer));
+      json_builder_set_member_name (builder, "expires");
+      json_builder_add_int_value (builder, hallway_dbus_offer1_get_expires (offer));
+      json_builder_set_member_name (builder, "folder");
+      json_builder_add_string_value (builder, hallway_dbus_offer1_get_folder (offer));
+      json_builder_set_member_name (builder, "bytes");
+      json_builder_add_int_value (builder, hallway_dbus_offer1_get_bytes (offer));
+      json_builder_set_member_name (builder, "error");
+      json_builder_add_string_value (builder, hallway_dbus_offer1_get_error (offer));
+      json_builder_end_object (builder);
+    }
+  json_builder_end_array (builder);
+  ctl_print_json (builder);
+}
+
+int
+ctl_cmd_offers (Ctl      *ctl,
+                gboolean  json)
+{
+  g_autoptr(GPtrArray) offers = ctl_dup_offers (ctl);
+
+  g_ptr_array_sort (offers, compare_offers);
+  if (json)
+    {
+      print_offers_json (offers);
+      return EXIT_SUCCESS;
+    }
+
+  if (offers->len == 0)
+    {
+      g_print ("%s\n", _("No offers"));
+      return EXIT_SUCCESS;
+    }
+  for (guint i = 0; i < offers->len; i++)
+    {
+      HallwayDBusOffer1 *offer = g_ptr_array_index (offers, i);
+      GVariant *files = hallway_dbus_offer1_get_files (offer);
+      guint n_files = files != NULL ? g_variant_n_children (files) : 0;
+      g_autofree char *size = g_format_size (hallway_dbus_offer1_get_total (offer));
+      g_autofree char *what = NULL;
+      const char *error = hallway_dbus_offer1_get_error (offer);
+
+      /* Translators: %u is a number of files, %s their size ("12.0 MB"). */
+      what = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%u file, %s", "%u files, %s", n_files),
+                              n_files, size);
+      ctl_print_column (hallway_dbus_offer1_get_id (offer), 5);
+      ctl_print_column (hallway_dbus_offer1_get_state (offer), 10);
+      ctl_print_column (hallway_dbus_offer1_get_peer_name (offer), 24);
+      g_print ("%s", what);
+      if (error != NULL && *error != '\0')
+        g_print (" — %s", error);
+      g_print ("\n");
+    }
+  return EXIT_SUCCESS;
+}
+
+static HallwayDBusOffer1 *
+find_offer (Ctl        *ctl,
+            const char *id)
+{
+  g_autoptr(GPtrArray) offers = ctl_dup_offers (ctl);
+
+  for (guint i = 0; i < offers->len; i++)
+    {
+      HallwayDBusOffer1 *offer = g_ptr_array_index (offers, i);
+
+      if (g_strcmp0 (hallway_dbus_offer1_get_id (offer), id) == 0)
+        return g_object_ref (offer);
+    }
+  return NULL;
+}
+
+int
+ctl_cmd_accept (Ctl        *ctl,
+                const char *id,
+                const char *to)
+{
+  g_autoptr(HallwayDBusOffer1) offer = find_offer (ctl, id);
+  g_autoptr(GError) error = NULL;
+  g_autofree char *folder = NULL;
+  guint32 none[1] = { 0 };
+  GVariant *files;
+
+  if (offer == NULL)
+    return ctl_failure (_("No offer “%s”; “hallwayctl offers” lists them"), id);
+  folder = to != NULL ? g_canonicalize_filename (to, NULL) : g_strdup ("");
+  files = g_variant_new_fixed_array (G_VARIANT_TYPE_UINT32, none, 0, sizeof (guint32));
+  if (!hallway_dbus_offer1_call_accept_sync (offer, files, folder, NULL, &error))
+    return ctl_failure (_("Could not accept offer %s: %s"), id, ctl_plain_error_message (error));
+  return EXIT_SUCCESS;
+}
+
+int
+ctl_cmd_decline (Ctl        *ctl,
+                 const char *id)
+{
+  g_autoptr(HallwayDBusOffer1) offer = find_offer (ctl, id);
+  g_autoptr(GError) error = NULL;
+
+  if (offer == NULL)
+    return ctl_failure (_("No offer “%s”; “hallwayctl offers” lists them"), id);
+  if (!hallway_dbus_offer1_call_decline_sync (offer, NULL, &error))
+    return ctl_failure (_("Could not decline offer %s: %s"), id, ctl_plain_error_message (error));
+  return EXIT_SUCCESS;
+}
