@@ -189,9 +189,12 @@ if check("the window asks about the offer", dialog is not None,
     check("the question names the sender", dialog.name.startswith(peer + " wants to send you 1 file"),
           dialog.name)
     subprocess.run(["gui-screenshot", os.path.join(out, "e2e-offer.png")])
-    accept = wait_for(lambda: dialog.findChild(GenericPredicate(name="Accept", roleName="push button"),
-                                               retry=False))
-    if check('it has an "Accept" button', accept is not None):
+    # GTK 4.8 names a mnemonic button "_Accept Accept"; the dialog holds
+    # a horizontal and a vertical set of its buttons, either will do.
+    accept = wait_for(lambda: dialog.findChild(
+        lambda n: n.roleName == "push button" and (n.name or "").endswith("Accept"), retry=False))
+    if check('it has an "Accept" button', accept is not None,
+             "; ".join("%s %r" % (n.roleName, n.name) for n in dialog.findChildren(lambda n: True))):
         accept.doActionNamed("click")
         arrived = os.path.join(home, "Downloads", "from bruno.txt")
         wait_for(lambda: os.path.exists(arrived), 30)
