@@ -85,14 +85,10 @@ print_offers_json (GPtrArray *offers)
       guint64 size;
 
       json_builder_begin_object (builder);
-      json_builder_set_member_name (builder, "id");
-      json_builder_add_string_value (builder, hallway_dbus_offer1_get_id (offer));
-      json_builder_set_member_name (builder, "peer");
-      json_builder_add_string_value (builder, hallway_dbus_offer1_get_peer (offer));
-      json_builder_set_member_name (builder, "peer_name");
-      json_builder_add_string_value (builder, hallway_dbus_offer1_get_peer_name (offer));
-      json_builder_set_member_name (builder, "trusted");
-      json_builder_add_boolean_value (builder, hallway_dbus_offer1_get_trusted (offer));
+      ctl_json_string (builder, "id", hallway_dbus_offer1_get_id (offer));
+      ctl_json_string (builder, "peer", hallway_dbus_offer1_get_peer (offer));
+      ctl_json_string (builder, "peer_name", hallway_dbus_offer1_get_peer_name (offer));
+      ctl_json_bool (builder, "trusted", hallway_dbus_offer1_get_trusted (offer));
       json_builder_set_member_name (builder, "files");
       json_builder_begin_array (builder);
       if (files != NULL)
@@ -101,26 +97,18 @@ print_offers_json (GPtrArray *offers)
           while (g_variant_iter_next (&iter, "(&st)", &name, &size))
             {
               json_builder_begin_object (builder);
-              json_builder_set_member_name (builder, "name");
-              json_builder_add_string_value (builder, name);
-              json_builder_set_member_name (builder, "size");
-              json_builder_add_int_value (builder, size);
+              ctl_json_string (builder, "name", name);
+              ctl_json_int (builder, "size", size);
               json_builder_end_object (builder);
             }
         }
       json_builder_end_array (builder);
-      json_builder_set_member_name (builder, "total");
-      json_builder_add_int_value (builder, hallway_dbus_offer1_get_total (offer));
-      json_builder_set_member_name (builder, "state");
-      json_builder_add_string_value (builder, hallway_dbus_offer1_get_state (offer));
-      json_builder_set_member_name (builder, "expires");
-      json_builder_add_int_value (builder, hallway_dbus_offer1_get_expires (offer));
-      json_builder_set_member_name (builder, "folder");
-      json_builder_add_string_value (builder, hallway_dbus_offer1_get_folder (offer));
-      json_builder_set_member_name (builder, "bytes");
-      json_builder_add_int_value (builder, hallway_dbus_offer1_get_bytes (offer));
-      json_builder_set_member_name (builder, "error");
-      json_builder_add_string_value (builder, hallway_dbus_offer1_get_error (offer));
+      ctl_json_int (builder, "total", hallway_dbus_offer1_get_total (offer));
+      ctl_json_string (builder, "state", hallway_dbus_offer1_get_state (offer));
+      ctl_json_int (builder, "expires", hallway_dbus_offer1_get_expires (offer));
+      ctl_json_string (builder, "folder", hallway_dbus_offer1_get_folder (offer));
+      ctl_json_int (builder, "bytes", hallway_dbus_offer1_get_bytes (offer));
+      ctl_json_string (builder, "error", hallway_dbus_offer1_get_error (offer));
       json_builder_end_object (builder);
     }
   json_builder_end_array (builder);
