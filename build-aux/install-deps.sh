@@ -10,7 +10,7 @@ PACKAGES=(
   # build
   gcc libc6-dev meson ninja-build pkg-config gettext
   libglib2.0-dev libglib2.0-bin libsoup-3.0-dev libgnutls28-dev libjson-glib-dev
-  libavahi-client-dev libavahi-glib-dev
+  libavahi-client-dev libavahi-glib-dev libcups2-dev
   # run: TLS for GIO, mDNS, the session bus
   glib-networking avahi-daemon avahi-utils dbus dbus-daemon
   # tests: simulated office computers, JSON checks, fuzzing
