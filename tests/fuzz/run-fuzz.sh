@@ -18,7 +18,7 @@ esac
 root=$(cd "$(dirname "$0")/../.." && pwd)
 build=build-fuzz
 # Each parser of hostile input gets an equal share of the time.
-targets=(txt path range)
+targets=(txt path range ipp)
 per_target=$(( seconds / ${#targets[@]} ))
 [ "$per_target" -ge 1 ] || per_target=1
 
