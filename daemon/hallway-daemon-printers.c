@@ -801,6 +801,21 @@ identify_cb (GInetAddress  *address,
   g_list_free_full (objects, g_object_unref);
 }
 
+/* A neighbour that is forgotten takes its printers with it. */
+static void
+object_removed_cb (GDBusObjectManager    *manager,
+                   GDBusObject           *object,
+                   HallwayDaemonPrinters *self)
+{
+  g_autoptr(HallwayDBusPeer1) peer = NULL;
+
+  if (!HALLWAY_DBUS_IS_OBJECT (object))
+    return;
+  peer = hallway_dbus_object_get_peer1 (HALLWAY_DBUS_OBJECT (object));
+  if (peer != NULL)
+    remove_remote (self, hallway_dbus_peer1_get_id (peer), NULL);
+}
+
 /**
  * hallway_daemon_printers_new:
  * @manager: where Printer1 objects are exported
@@ -821,6 +836,7 @@ hallway_daemon_printers_new (GDBusObjectManagerServer *manager,
   self->ipp = g_object_ref (ipp);
   self->config_path = g_strdup (config_path);
   hallway_daemon_ipp_set_identify_func (ipp, identify_cb, self);
+  g_signal_connect (manager, "object-removed", G_CALLBACK (object_removed_cb), self);
   return self;
 }
 
@@ -833,6 +849,8 @@ hallway_daemon_printers_dispose (GObject *object)
 
   g_cancellable_cancel (self->cancellable);
   g_clear_handle_id (&self->poll_id, g_source_remove);
+  if (self->manager != NULL)
+    g_signal_handlers_disconnect_by_data (self->manager, self);
   if (self->local != NULL)
     g_hash_table_remove_all (self->local);
   if (self->remote != NULL)

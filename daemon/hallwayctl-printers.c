@@ -114,6 +114,53 @@ ctl_cmd_printers (Ctl      *ctl,
   return EXIT_SUCCESS;
 }
 
+static GPtrArray *
+dup_shared_printers (Ctl *ctl)
+{
+  g_autoptr(GPtrArray) printers = ctl_dup_printers (ctl);
+  GPtrArray *shared = g_ptr_array_new_with_free_func (g_object_unref);
+
+  g_ptr_array_sort (printers, compare_printers);
+  for (guint i = 0; i < printers->len; i++)
+    {
+      HallwayDBusPrinter1 *printer = g_ptr_array_index (printers, i);
+
+      if (hallway_dbus_printer1_get_local (printer) && hallway_dbus_printer1_get_shared (printer))
+        g_ptr_array_add (shared, g_object_ref (printer));
+    }
+  return shared;
+}
+
+/* For "status --json": the names of the printers this computer shares. */
+void
+ctl_add_shared_printers_json (Ctl         *ctl,
+                              JsonBuilder *builder)
+{
+  g_autoptr(GPtrArray) shared = dup_shared_printers (ctl);
+
+  json_builder_begin_array (builder);
+  for (guint i = 0; i < shared->len; i++)
+    json_builder_add_string_value (builder,
+                                   hallway_dbus_printer1_get_name (g_ptr_array_index (shared, i)));
+  json_builder_end_array (builder);
+}
+
+void
+ctl_print_shared_printers (Ctl *ctl)
+{
+  g_autoptr(GPtrArray) shared = dup_shared_printers (ctl);
+
+  if (shared->len == 0)
+    g_print (_("Shared printers:   none\n"));
+  for (guint i = 0; i < shared->len; i++)
+    {
+      HallwayDBusPrinter1 *printer = g_ptr_array_index (shared, i);
+
+      g_print ("%s“%s” (%s)\n", i == 0 ? _("Shared printers:   ") : "                   ",
+               hallway_dbus_printer1_get_name (printer), hallway_dbus_printer1_get_uri (printer));
+    }
+}
+
 int
 ctl_cmd_printer_share (Ctl        *ctl,
                        const char *queue,

@@ -384,8 +384,7 @@ cmd_status (Ctl      *ctl,
       json_builder_set_member_name (builder, "shares");
       add_shares_json (ctl, builder);
       json_builder_set_member_name (builder, "printers");
-      json_builder_begin_array (builder);
-      json_builder_end_array (builder);
+      ctl_add_shared_printers_json (ctl, builder);
       json_builder_end_object (builder);
       ctl_print_json (builder);
       return EXIT_SUCCESS;
@@ -416,7 +415,7 @@ cmd_status (Ctl      *ctl,
                  hallway_dbus_share1_get_available (share) ? "" : _(" — not available"));
       }
   }
-  g_print (_("Shared printers:   none\n"));
+  ctl_print_shared_printers (ctl);
   return EXIT_SUCCESS;
 }
 

@@ -72,6 +72,9 @@ int ctl_cmd_printers      (Ctl        *ctl,
 int ctl_cmd_printer_share (Ctl        *ctl,
                            const char *queue,
                            gboolean    share);
+void ctl_add_shared_printers_json (Ctl         *ctl,
+                                   JsonBuilder *builder);
+void ctl_print_shared_printers    (Ctl         *ctl);
 int ctl_cmd_print         (Ctl        *ctl,
                            const char *target,
                            const char *file,

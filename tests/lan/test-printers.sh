@@ -256,7 +256,23 @@ check "print to an unknown printer is a plain failure" bash -c \
   "ctl b print 'Alice Martin/nope' '$WORK/page.pdf'; [ \$? = 1 ]"
 check "print without PEER/ is a usage error" bash -c "ctl b print office '$WORK/page.pdf'; [ \$? = 2 ]"
 
-# 9. Unsharing withdraws the announcement and the gateway's printer.
+# 9. The announcement follows the queue's state, and outlives an
+# avahi-daemon restart (a's own avahi lists it only once re-registered).
+txt_state_is() {   # HOST STATE
+  browse "$1" _ipp._tcp | grep '"rp=ipp/print/office"' | grep -q "\"printer-state=$2\""
+}
+export -f txt_state_is
+on a cupsdisable office
+check "a stopped queue is re-announced (printer-state=5)" wait_until 20 txt_state_is b 5
+check "b sees it stopped" wait_until 30 bash -c \
+  "ctl b printers --json | jq -e '.[] | select(.local == false and .name == \"office\") | .state == \"stopped\"'"
+on a cupsenable office
+check "and idle again (printer-state=3)" wait_until 20 txt_state_is b 3
+"$L" avahi a restart >/dev/null 2>&1
+check "the printer is announced again after avahi-daemon restarts" wait_until 20 announced a
+check "b resolves it again" wait_until 20 announced b
+
+# 10. Unsharing withdraws the announcement and the gateway's printer.
 check "hallwayctl printer unshare office" ctl a printer unshare office
 check "c no longer sees the announcement" wait_until 20 not_announced c
 check "the gateway no longer serves it" bash -c \
