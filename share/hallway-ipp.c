@@ -233,7 +233,10 @@ hallway_ipp_rewrite_request (ipp_t                  *request,
           pending_separator = TRUE;
           continue;
         }
-      if (is_identity_attribute (name))
+      /* Only the operation group may name the printer or a job, and only
+       * as rewritten above: cupsd takes the first it finds anywhere. */
+      if (is_identity_attribute (name) || g_str_equal (name, "printer-uri") ||
+          g_str_equal (name, "job-uri") || g_str_equal (name, "job-id"))
         continue;
       if (pending_separator)
         ippAddSeparator (forward);
@@ -266,10 +269,13 @@ rewrite_uri (const char           *uri,
   int port;
   int job_id;
 
+  /* A URI that can't be understood is not passed on as it is: it might
+   * name this computer. */
   if (httpSeparateURI (HTTP_URI_CODING_ALL, uri, scheme, sizeof scheme, userpass,
                        sizeof userpass, host, sizeof host, &port, resource,
-                       sizeof resource) < HTTP_URI_STATUS_OK ||
-      !is_loopback_host (host))
+                       sizeof resource) < HTTP_URI_STATUS_OK)
+    return g_strdup (view->web_uri);
+  if (!is_loopback_host (host))
     return g_strdup (uri);
 
   if (!g_str_has_prefix (scheme, "ipp"))
@@ -315,18 +321,25 @@ copy_group (ipp_t                *out,
 
   if (group_tag == IPP_TAG_JOB)
     {
-      int job_id = 0;
+      gboolean has_id = FALSE;
 
+      /* Each colleague sees only the jobs it sent itself: a group is kept
+       * when every job id in it is one of those. */
       for (guint i = 0; i < group->len; i++)
         {
           ipp_attribute_t *attr = g_ptr_array_index (group, i);
 
-          if (g_strcmp0 (ippGetName (attr), "job-id") == 0 &&
-              ippGetValueTag (attr) == IPP_TAG_INTEGER)
-            job_id = ippGetInteger (attr, 0);
+          if (g_strcmp0 (ippGetName (attr), "job-id") != 0)
+            continue;
+          if (ippGetValueTag (attr) != IPP_TAG_INTEGER)
+            return;
+          for (int v = 0; v < ippGetCount (attr); v++)
+            if (owned == NULL || ippGetInteger (attr, v) <= 0 ||
+                !owned (ippGetInteger (attr, v), user_data))
+              return;
+          has_id = TRUE;
         }
-      /* Each colleague sees only the jobs it sent itself. */
-      if (owned == NULL || job_id <= 0 || !owned (job_id, user_data))
+      if (!has_id)
         return;
     }
 
