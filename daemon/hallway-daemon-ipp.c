@@ -39,6 +39,8 @@
  * the client gets the answer; beyond it the connection is closed. */
 #define MAX_DRAIN_BYTES (1024 * 1024)
 #define MAX_REQUESTS_PER_CONNECTION 1000
+/* How long an idle kept-alive connection may hold a worker. */
+#define KEEP_ALIVE_S 5
 
 typedef struct
 {
@@ -255,6 +257,15 @@ send_http (http_t        *http,
     return FALSE;
   httpFlushWrite (http);
   return TRUE;
+}
+
+/* Answers with a bare HTTP status and ends the connection. */
+static gboolean
+fail_http (http_t        *http,
+           http_status_t  status)
+{
+  send_http (http, status, NULL, NULL);
+  return FALSE;
 }
 
 static gboolean
@@ -509,11 +520,11 @@ serve_ipp (Conn       *conn,
   if (id != NULL)
     queue = dup_queue (conn->shared, id);
   if (queue == NULL)
-    return send_http (conn->http, HTTP_STATUS_NOT_FOUND, NULL, NULL) && FALSE;
+    return fail_http (conn->http, HTTP_STATUS_NOT_FOUND);
   if (type == NULL || g_ascii_strncasecmp (type, "application/ipp", 15) != 0)
-    return send_http (conn->http, HTTP_STATUS_BAD_REQUEST, NULL, NULL) && FALSE;
+    return fail_http (conn->http, HTTP_STATUS_BAD_REQUEST);
   if (encoding != NULL && *encoding != '\0' && g_ascii_strcasecmp (encoding, "identity") != 0)
-    return send_http (conn->http, HTTP_STATUS_UNSUPPORTED_MEDIATYPE, NULL, NULL) && FALSE;
+    return fail_http (conn->http, HTTP_STATUS_UNSUPPORTED_MEDIATYPE);
 
   if (httpGetExpect (conn->http) == HTTP_STATUS_CONTINUE &&
       httpWriteResponse (conn->http, HTTP_STATUS_CONTINUE) < 0)
@@ -522,7 +533,7 @@ serve_ipp (Conn       *conn,
   request = ippNew ();
   while ((state = ippReadIO (&reader, limited_read_cb, 1, NULL, request)) != IPP_STATE_DATA)
     if (state == IPP_STATE_ERROR)
-      return send_http (conn->http, HTTP_STATUS_BAD_REQUEST, NULL, NULL) && FALSE;
+      return fail_http (conn->http, HTTP_STATUS_BAD_REQUEST);
 
   host = dup_client_host (conn->http);
   printer_uri = g_strdup_printf ("ipp://%s" RESOURCE_PREFIX "%s", host, id);
@@ -594,12 +605,12 @@ serve_request (Conn *conn,
   if (method == HTTP_STATE_WAITING || method == HTTP_STATE_ERROR)
     return FALSE;
   if (method == HTTP_STATE_UNKNOWN_METHOD || method == HTTP_STATE_UNKNOWN_VERSION)
-    return send_http (conn->http, HTTP_STATUS_BAD_REQUEST, NULL, NULL) && FALSE;
+    return fail_http (conn->http, HTTP_STATUS_BAD_REQUEST);
 
   while ((status = httpUpdate (conn->http)) == HTTP_STATUS_CONTINUE)
     ;
   if (status != HTTP_STATUS_OK)
-    return send_http (conn->http, HTTP_STATUS_BAD_REQUEST, NULL, NULL) && FALSE;
+    return fail_http (conn->http, HTTP_STATUS_BAD_REQUEST);
 
   if (method == HTTP_STATE_GET && g_str_equal (resource, "/"))
     {
@@ -608,7 +619,7 @@ serve_request (Conn *conn,
       return send_http (conn->http, HTTP_STATUS_OK, "text/html; charset=utf-8", page);
     }
   if (method != HTTP_STATE_POST)
-    return send_http (conn->http, HTTP_STATUS_FORBIDDEN, NULL, NULL) && FALSE;
+    return fail_http (conn->http, HTTP_STATUS_FORBIDDEN);
 
   return serve_ipp (conn, resource, buffer);
 }
@@ -626,7 +637,7 @@ serve_connection_cb (gpointer data,
 
   for (guint i = 0; i < MAX_REQUESTS_PER_CONNECTION; i++)
     {
-      if (!httpWait (conn->http, HALLWAY_IPP_TIMEOUT_S * 1000))
+      if (!httpWait (conn->http, (i == 0 ? HALLWAY_IPP_TIMEOUT_S : KEEP_ALIVE_S) * 1000))
         break;
       if (!serve_request (conn, buffer))
         break;

@@ -708,19 +708,16 @@ hallway_dnssd_get_message (HallwayDnssd *self)
  * replaced by the next alternative ("Alice #2"), reported by ::published.
  * Publishing an existing @key replaces it.
  */
-void
-hallway_dnssd_publish (HallwayDnssd       *self,
-                       const char         *key,
-                       const char         *name,
-                       const char         *type,
-                       guint16             port,
-                       const char * const *txt,
-                       const char * const *subtypes)
+static Entry *
+add_entry (HallwayDnssd       *self,
+           const char         *key,
+           const char         *name,
+           const char         *type,
+           guint16             port,
+           const char * const *txt,
+           const char * const *subtypes)
 {
   Entry *entry;
-
-  g_return_if_fail (HALLWAY_IS_DNSSD (self));
-  g_return_if_fail (key != NULL && name != NULL && type != NULL);
 
   g_hash_table_remove (self->entries, key);
 
@@ -734,8 +731,22 @@ hallway_dnssd_publish (HallwayDnssd       *self,
   entry->txt = g_strdupv ((char **) txt);
   entry->subtypes = g_strdupv ((char **) subtypes);
   g_hash_table_insert (self->entries, entry->key, entry);
+  return entry;
+}
 
-  entry_register (entry);
+void
+hallway_dnssd_publish (HallwayDnssd       *self,
+                       const char         *key,
+                       const char         *name,
+                       const char         *type,
+                       guint16             port,
+                       const char * const *txt,
+                       const char * const *subtypes)
+{
+  g_return_if_fail (HALLWAY_IS_DNSSD (self));
+  g_return_if_fail (key != NULL && name != NULL && type != NULL);
+
+  entry_register (add_entry (self, key, name, type, port, txt, subtypes));
 }
 
 /**
@@ -771,15 +782,9 @@ hallway_dnssd_publish_printer (HallwayDnssd       *self,
 
   if (universal)
     subtypes[2] = "_universal._sub._ipp._tcp";
-  hallway_dnssd_publish (self, key, name, "_ipp._tcp", port, txt, subtypes);
-  entry = g_hash_table_lookup (self->entries, key);
+  entry = add_entry (self, key, name, "_ipp._tcp", port, txt, subtypes);
   entry->reserved_type = g_strdup ("_printer._tcp");
-  /* Registered once more, now with the reservation, when Avahi runs. */
-  if (entry->group != NULL)
-    {
-      avahi_entry_group_reset (entry->group);
-      entry_register (entry);
-    }
+  entry_register (entry);
 }
 
 /**
