@@ -349,6 +349,7 @@ dup_client_host (http_t *http)
   socklen_t length = sizeof storage;
   g_autoptr(GSocketAddress) address = NULL;
   g_autofree char *text = NULL;
+  GInetAddress *inet;
   gboolean valid = host != NULL && *host != '\0' && strlen (host) <= 255;
 
   for (const char *p = host; valid && *p != '\0'; p++)
@@ -361,7 +362,8 @@ dup_client_host (http_t *http)
       (address = g_socket_address_new_from_native (&storage, length)) == NULL ||
       !G_IS_INET_SOCKET_ADDRESS (address))
     return g_strdup ("localhost");
-  text = g_inet_address_to_string (g_inet_socket_address_get_address (G_INET_SOCKET_ADDRESS (address)));
+  inet = g_inet_socket_address_get_address (G_INET_SOCKET_ADDRESS (address));
+  text = g_inet_address_to_string (inet);
   if (strchr (text, ':') != NULL)
     return g_strdup_printf ("[%s]:%u", text,
                             g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (address)));

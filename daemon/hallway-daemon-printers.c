@@ -103,8 +103,11 @@ local_printer_free (gpointer data)
   if (self->ipp != NULL)
     hallway_daemon_ipp_remove_printer (self->ipp, printer->id);
   if (printer->object != NULL && self->manager != NULL)
-    g_dbus_object_manager_server_unexport (self->manager,
-                                           g_dbus_object_get_object_path (G_DBUS_OBJECT (printer->object)));
+    {
+      GDBusObject *object = G_DBUS_OBJECT (printer->object);
+
+      g_dbus_object_manager_server_unexport (self->manager, g_dbus_object_get_object_path (object));
+    }
   g_clear_object (&printer->object);
   g_clear_object (&printer->iface);
   g_clear_pointer (&printer->attrs, ippDelete);
@@ -526,7 +529,8 @@ queues_listed_cb (GObject      *source,
         ippCopyAttribute (printer->attrs, attr, 0);
       update_local (self, printer);
       if (is_new)
-        g_dbus_object_manager_server_export (self->manager, G_DBUS_OBJECT_SKELETON (printer->object));
+        g_dbus_object_manager_server_export (self->manager,
+                                             G_DBUS_OBJECT_SKELETON (printer->object));
     }
 
   /* A queue deleted in CUPS: no longer listed nor served, but a shared one
@@ -739,7 +743,8 @@ hallway_daemon_printers_set_peer_printers (HallwayDaemonPrinters *self,
       hallway_dbus_printer1_set_description (iface, printer->description != NULL &&
                                              *printer->description != '\0' ?
                                              printer->description : printer->name);
-      hallway_dbus_printer1_set_location (iface, printer->location != NULL ? printer->location : "");
+      hallway_dbus_printer1_set_location (iface,
+                                          printer->location != NULL ? printer->location : "");
       hallway_dbus_printer1_set_make_and_model (iface, printer->make_and_model != NULL ?
                                                 printer->make_and_model : "");
       hallway_dbus_printer1_set_state (iface, printer->state != NULL ? printer->state : "unknown");
@@ -769,9 +774,10 @@ identify_cb (GInetAddress  *address,
 
   for (GList *l = objects; l != NULL && *out_key == NULL; l = l->next)
     {
-      g_autoptr(HallwayDBusPeer1) peer = hallway_dbus_object_get_peer1 (HALLWAY_DBUS_OBJECT (l->data));
+      g_autoptr(HallwayDBusPeer1) peer = NULL;
       const char * const *addresses;
 
+      peer = hallway_dbus_object_get_peer1 (HALLWAY_DBUS_OBJECT (l->data));
       if (peer == NULL || (addresses = hallway_dbus_peer1_get_addresses (peer)) == NULL)
         continue;
       for (guint i = 0; addresses[i] != NULL; i++)

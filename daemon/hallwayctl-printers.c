@@ -78,7 +78,8 @@ ctl_cmd_printers (Ctl      *ctl,
           for (gsize s = 0; s < G_N_ELEMENTS (strings); s++)
             {
               json_builder_set_member_name (builder, strings[s].key);
-              json_builder_add_string_value (builder, strings[s].value != NULL ? strings[s].value : "");
+              json_builder_add_string_value (builder,
+                                             strings[s].value != NULL ? strings[s].value : "");
             }
           json_builder_set_member_name (builder, "local");
           json_builder_add_boolean_value (builder, hallway_dbus_printer1_get_local (printer));
@@ -109,7 +110,10 @@ ctl_cmd_printers (Ctl      *ctl,
       ctl_print_column (local ? _("this computer") :
                         peer != NULL ? hallway_dbus_peer1_get_name (peer) : _("a neighbour"), 25);
       ctl_print_column (hallway_dbus_printer1_get_state (printer), 12);
-      g_print ("%s\n", !local ? "-" : hallway_dbus_printer1_get_shared (printer) ? _("yes") : _("no"));
+      if (!local)
+        g_print ("-\n");
+      else
+        g_print ("%s\n", hallway_dbus_printer1_get_shared (printer) ? _("yes") : _("no"));
     }
   return EXIT_SUCCESS;
 }
@@ -227,7 +231,8 @@ find_remote_printer (Ctl         *ctl,
         const char *description = hallway_dbus_printer1_get_description (printer);
         gboolean match;
 
-        if (g_strcmp0 (hallway_dbus_printer1_get_peer (printer), hallway_dbus_peer1_get_id (peer)) != 0)
+        if (g_strcmp0 (hallway_dbus_printer1_get_peer (printer),
+                       hallway_dbus_peer1_get_id (peer)) != 0)
           continue;
         /* Exact names first, then regardless of case. */
         if (pass == 0)
@@ -325,7 +330,8 @@ wait_for_job (http_t     *http,
         }
       if (state == IPP_JSTATE_CANCELED || state == IPP_JSTATE_ABORTED)
         return ctl_failure (_("Job %d was %s"), job_id,
-                            state == IPP_JSTATE_CANCELED ? _("cancelled") : _("stopped by an error"));
+                            state == IPP_JSTATE_CANCELED ? _("cancelled")
+                                                         : _("stopped by an error"));
       g_usleep (WAIT_POLL_MS * 1000);
     }
 }

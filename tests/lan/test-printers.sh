@@ -280,3 +280,28 @@ check "the gateway no longer serves it" bash -c \
 check "b no longer lists it" wait_until 30 bash -c \
   "ctl b printers --json | jq -e 'map(select(.local == false)) | length == 0'"
 check "sharing an unknown queue is a plain failure" bash -c "ctl a printer share nope; [ \$? = 1 ]"
+
+# 11. One computer holds at most 4 connections to the gateway; a fifth is
+# closed at once, and other computers are still served meanwhile.
+GW="/dev/tcp/$("$L" ip a)/$(sed -E 's|.*:([0-9]+)/.*|\1|' <<<"$URI")"
+cat >"$WORK/conns.sh" <<EOF
+exec 3<>$GW 4<>$GW 5<>$GW 6<>$GW
+exec 7<>$GW
+# EOF on the fifth within 3 s: the gateway closed it.
+timeout 3 cat <&7 >/dev/null || exit 1
+# The four others are still open: nothing to read, no EOF.
+timeout 1 cat <&3 >/dev/null; [ \$? = 124 ] || exit 2
+touch "$WORK/conns.held"
+# Hold them while another computer asks.
+for i in \$(seq 100); do [ -e "$WORK/conns.done" ] && exit 0; sleep 0.1; done
+exit 3
+EOF
+"$L" exec c -- bash "$WORK/conns.sh" &
+CONNS=$!
+if wait_until 10 test -e "$WORK/conns.held"; then
+  check "the gateway still serves b meanwhile" \
+    test "$("$L" exec b -- curl -s -o /dev/null -w '%{http_code}' --max-time 5 "$WEB/")" = 200
+fi
+touch "$WORK/conns.done"
+wait "$CONNS"
+check "a fifth connection from one computer is closed at once" test "$?" = 0

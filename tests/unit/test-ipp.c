@@ -170,7 +170,8 @@ test_job_ids (void)
     g_assert_true (info.job_operation);
     g_assert_cmpint (info.job_id, ==, 42);
     g_assert_cmpint (count_named (forward, "job-uri"), ==, 0);
-    g_assert_cmpint (ippGetInteger (ippFindAttribute (forward, "job-id", IPP_TAG_INTEGER), 0), ==, 42);
+    g_assert_cmpint (ippGetInteger (ippFindAttribute (forward, "job-id", IPP_TAG_INTEGER), 0),
+                     ==, 42);
     g_assert_cmpstr (get_string (forward, "printer-uri"), ==, "ipp://localhost/printers/office");
   }
 
@@ -271,7 +272,9 @@ test_printer_attributes (void)
   g_autoptr(ipp_t) request = new_request (IPP_OP_GET_PRINTER_ATTRIBUTES);
   g_autoptr(ipp_t) response = ippNewResponse (request);
   g_autoptr(ipp_t) out = NULL;
-  const char * const uris[] = { "ipp://localhost/printers/office", "ipps://localhost/printers/office" };
+  const char * const uris[] = {
+    "ipp://localhost/printers/office", "ipps://localhost/printers/office"
+  };
   const char * const security[] = { "none", "tls" };
   ipp_attribute_t *attr;
 
@@ -342,9 +345,11 @@ test_txt (void)
   g_assert_true (g_strv_contains ((const char * const *) txt, "rp=ipp/print/office"));
   g_assert_true (g_strv_contains ((const char * const *) txt, "ty=Generic PDF Printer"));
   g_assert_true (g_strv_contains ((const char * const *) txt, "product=(Generic PDF Printer)"));
-  g_assert_true (g_strv_contains ((const char * const *) txt, "pdl=application/pdf,image/urf,image/jpeg"));
+  g_assert_true (g_strv_contains ((const char * const *) txt,
+                                 "pdl=application/pdf,image/urf,image/jpeg"));
   g_assert_true (g_strv_contains ((const char * const *) txt, "URF=V1.4,CP1,W8"));
-  g_assert_true (g_strv_contains ((const char * const *) txt, "UUID=0b1c5a6e-1111-4222-8333-444455556666"));
+  g_assert_true (g_strv_contains ((const char * const *) txt,
+                                 "UUID=0b1c5a6e-1111-4222-8333-444455556666"));
   g_assert_true (g_strv_contains ((const char * const *) txt, "Color=T"));
   g_assert_true (g_strv_contains ((const char * const *) txt, "Duplex=T"));
   g_assert_true (g_strv_contains ((const char * const *) txt, "adminurl=" WEB_URI));
