@@ -486,13 +486,14 @@ queues_listed_cb (GObject      *source,
                   GAsyncResult *result,
                   gpointer      user_data)
 {
-  HallwayDaemonPrinters *self = HALLWAY_DAEMON_PRINTERS (source);
+  HallwayDaemonPrinters *self = user_data;
   g_autoptr(GError) error = NULL;
   g_autoptr(GPtrArray) queues = NULL;
   g_autoptr(GHashTable) seen = g_hash_table_new (g_str_hash, g_str_equal);
   GHashTableIter iter;
   gpointer key, value;
 
+  /* Cancelled when @self was disposed: it must not be touched then. */
   queues = g_task_propagate_pointer (G_TASK (result), &error);
   if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
     return;
@@ -566,7 +567,9 @@ poll_cb (gpointer user_data)
   if (self->polling)
     return G_SOURCE_CONTINUE;
   self->polling = TRUE;
-  task = g_task_new (self, self->cancellable, queues_listed_cb, NULL);
+  /* Not holding @self: hallwayd may stop while cupsd is being asked, and
+   * the printers must then go (and their announcements with them) at once. */
+  task = g_task_new (NULL, self->cancellable, queues_listed_cb, self);
   g_task_set_source_tag (task, poll_cb);
   g_task_run_in_thread (task, list_queues_thread);
   return G_SOURCE_CONTINUE;
