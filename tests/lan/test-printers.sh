@@ -228,6 +228,26 @@ check "jobs carry b's name in a's CUPS, not what b claimed" bash -c \
 check "c's jobs carry its guest name" bash -c "on a lpstat -W all -o office | grep -q 'guest-'"
 on a cancel "$OWN_JOB" >/dev/null 2>&1
 
+# c may cancel its own jobs, and create at most 30 a minute (one already).
+created=0
+last=""
+for i in $(seq 35); do
+  if "$L" exec c -- ipptool -tv "$URI" "$HERE/create-job-only.test" >"$WORK/rate.log" 2>&1; then
+    created=$((created + 1))
+    last=$(grep -o 'job-id (integer) = [0-9]*' "$WORK/rate.log" | head -n 1 | grep -o '[0-9]*$')
+  else
+    break
+  fi
+done
+note "c created $created more jobs before being refused"
+check "a computer creates at most 30 jobs a minute" test "$created" -ge 20 -a "$created" -le 29
+check "beyond that Create-Job is refused as busy" \
+  "$L" exec c -- ipptool -t "$URI" "$HERE/create-job-busy.test"
+check "c cancels its own job" \
+  "$L" exec c -- ipptool -t -d job="${last:-0}" "$URI" "$HERE/cancel-own-job.test"
+check "which is cancelled in a's CUPS" bash -c \
+  "on a lpstat -W completed -o office | grep -q 'office-${last:-0} '"
+
 # 7. lp on b, to the DNS-SD printer: b's CUPS makes a temporary queue
 # (no lpadmin) and the job's bytes arrive in a's queue output. -o raw
 # keeps them byte for byte.
