@@ -50,6 +50,7 @@ typedef struct
   GHashTable *conns;      /* address → count (GUINT_TO_POINTER) */
   guint       n_conns;
   GHashTable *rates;      /* peer key → RateWindow */
+  guint64     max_document;
 } Shared;
 
 typedef struct
@@ -105,6 +106,7 @@ shared_new (void)
                                         (GDestroyNotify) g_hash_table_unref);
   shared->conns = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   shared->rates = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  shared->max_document = HALLWAY_IPP_MAX_DOCUMENT_BYTES;
   return shared;
 }
 
@@ -218,6 +220,17 @@ dup_queue (Shared     *shared,
   queue = g_strdup (g_hash_table_lookup (shared->printers, id));
   g_mutex_unlock (&shared->lock);
   return queue;
+}
+
+static guint64
+get_max_document (Shared *shared)
+{
+  guint64 max;
+
+  g_mutex_lock (&shared->lock);
+  max = shared->max_document;
+  g_mutex_unlock (&shared->lock);
+  return max;
 }
 
 static int
@@ -404,9 +417,10 @@ forward (Conn                        *conn,
   g_autofree char *resource = g_strdup_printf ("/printers/%s", queue);
   http_t *upstream;
   ipp_t *response = NULL;
+  guint64 max_document = get_max_document (conn->shared);
   http_status_t status;
   ipp_state_t state;
-  gsize total = 0;
+  guint64 total = 0;
   ssize_t n;
 
   *out_status = IPP_STATUS_ERROR_SERVICE_UNAVAILABLE;
@@ -443,7 +457,7 @@ forward (Conn                        *conn,
       while ((n = httpRead2 (conn->http, buffer, BUFFER_SIZE)) > 0)
         {
           total += n;
-          if (total > HALLWAY_IPP_MAX_DOCUMENT_BYTES)
+          if (total > max_document)
             {
               /* Closing mid-request makes cupsd abort the job. */
               httpClose (upstream);
@@ -527,6 +541,18 @@ serve_ipp (Conn       *conn,
     return fail_http (conn->http, HTTP_STATUS_BAD_REQUEST);
   if (encoding != NULL && *encoding != '\0' && g_ascii_strcasecmp (encoding, "identity") != 0)
     return fail_http (conn->http, HTTP_STATUS_UNSUPPORTED_MEDIATYPE);
+
+  /* A document announced as too large is refused before it is sent (the
+   * client waits for "100 Continue" first); one sent in chunks is stopped
+   * when it gets there, in forward(). */
+  if (httpGetLength2 (conn->http) >
+      (off_t) (get_max_document (conn->shared) + HALLWAY_IPP_MAX_ATTRIBUTE_BYTES))
+    {
+      answer = hallway_ipp_new_error (NULL, IPP_STATUS_ERROR_REQUEST_ENTITY,
+                                      "The document is too large for a shared printer");
+      send_ipp (conn->http, answer);
+      return FALSE;
+    }
 
   if (httpGetExpect (conn->http) == HTTP_STATUS_CONTINUE &&
       httpWriteResponse (conn->http, HTTP_STATUS_CONTINUE) < 0)
@@ -838,6 +864,22 @@ hallway_daemon_ipp_set_identify_func (HallwayDaemonIpp             *self,
 
   self->identify = func;
   self->identify_data = user_data;
+}
+
+/**
+ * hallway_daemon_ipp_set_max_document_size:
+ * @self: a #HallwayDaemonIpp
+ * @max_bytes: the largest document a colleague may print
+ */
+void
+hallway_daemon_ipp_set_max_document_size (HallwayDaemonIpp *self,
+                                          guint64           max_bytes)
+{
+  g_return_if_fail (HALLWAY_IS_DAEMON_IPP (self));
+
+  g_mutex_lock (&self->shared->lock);
+  self->shared->max_document = max_bytes;
+  g_mutex_unlock (&self->shared->lock);
 }
 
 /**

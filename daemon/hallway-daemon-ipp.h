@@ -8,8 +8,9 @@
 
 G_BEGIN_DECLS
 
-/* Limits on what colleagues can make the gateway do. */
-#define HALLWAY_IPP_MAX_DOCUMENT_BYTES  (512 * 1024 * 1024)
+/* Limits on what colleagues can make the gateway do. The largest document
+ * is a setting (max-print-size); this is its default. */
+#define HALLWAY_IPP_MAX_DOCUMENT_BYTES  (G_GUINT64_CONSTANT (512) * 1024 * 1024)
 #define HALLWAY_IPP_MAX_WORKERS         8
 #define HALLWAY_IPP_MAX_CONNECTIONS     32
 #define HALLWAY_IPP_MAX_CONNS_PER_PEER  4
@@ -46,6 +47,8 @@ guint16           hallway_daemon_ipp_get_port     (HallwayDaemonIpp             
 void              hallway_daemon_ipp_set_identify_func (HallwayDaemonIpp         *self,
                                                    HallwayDaemonIppIdentifyFunc   func,
                                                    gpointer                       user_data);
+void              hallway_daemon_ipp_set_max_document_size (HallwayDaemonIpp   *self,
+                                                   guint64                        max_bytes);
 void              hallway_daemon_ipp_add_printer  (HallwayDaemonIpp              *self,
                                                    const char                    *id,
                                                    const char                    *queue);

@@ -796,6 +796,13 @@ hallway_daemon_startup (GApplication *application)
       g_warning ("%s; printers can't be shared", error->message);
       g_clear_error (&error);
     }
+  {
+    g_autoptr(GSettings) settings = dup_settings ();
+
+    if (settings != NULL)
+      hallway_daemon_ipp_set_max_document_size (self->ipp,
+                                                g_settings_get_uint64 (settings, "max-print-size"));
+  }
   printers_path = g_build_filename (g_get_user_config_dir (), "hallway", "printers.ini", NULL);
   self->printers = hallway_daemon_printers_new (self->manager, self->ipp, printers_path);
   if (!hallway_daemon_printers_load (self->printers, &error))

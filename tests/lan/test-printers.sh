@@ -325,3 +325,23 @@ fi
 touch "$WORK/conns.done"
 wait "$CONNS"
 check "a fifth connection from one computer is closed at once" test "$?" = 0
+
+# 12. The largest document is the owner's setting (GSettings max-print-size).
+XA=$("$L" exec a -- sh -c 'echo $XDG_CONFIG_HOME')
+mkdir -p "$XA/glib-2.0/settings"
+printf '[io/github/hallwaylan/Hallway]\nmax-print-size=uint64 1048576\n' \
+  >"$XA/glib-2.0/settings/keyfile"
+stop_daemon a TERM
+start_daemon a "Alice Martin" CUPS_SERVER="$WORK/cups-a/cups.sock" GSETTINGS_BACKEND=keyfile \
+  GSETTINGS_SCHEMA_DIR="$BUILD_DIR/data" || exit 1
+check "a shares office again after a restart" ctl a printer share office
+check "the gateway serves it again" wait_until 20 \
+  "$L" exec c -- ipptool -t "$URI" "$TESTS/get-printer-attributes.test"
+head -c 2M /dev/urandom >"$WORK/two-mib.bin"
+chmod 0644 "$WORK/two-mib.bin"
+"$L" exec c -- ipptool -tv -f "$WORK/two-mib.bin" "$URI" "$TESTS/print-job.test" >"$WORK/too-large.log" 2>&1
+note "over the limit: $(grep -iE 'status|large|fail|error' "$WORK/too-large.log" | head -n 4 | tr -s ' \n' ' ')"
+check "a document over the owner's limit is refused" grep -q 'too large' "$WORK/too-large.log"
+rm -f "$OUT"
+check "one under it prints" "$L" exec c -- ipptool -t -f "$WORK/page.pdf" "$URI" "$TESTS/print-job.test"
+check "and reaches a's queue" wait_until 60 test -s "$OUT"
