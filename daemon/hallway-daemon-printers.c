@@ -42,6 +42,7 @@ typedef struct
   HallwayDBusObjectSkeleton *object;
   HallwayDBusPrinter1       *iface;
   GStrv                      txt;     /* as announced, or NULL */
+  char                      *instance; /* the name asked for, as announced */
   gboolean                   universal;
 } LocalPrinter;
 
@@ -112,6 +113,7 @@ local_printer_free (gpointer data)
   g_clear_object (&printer->iface);
   g_clear_pointer (&printer->attrs, ippDelete);
   g_strfreev (printer->txt);
+  g_free (printer->instance);
   g_free (printer->queue);
   g_free (printer->id);
   g_free (printer);
@@ -251,6 +253,7 @@ announce (HallwayDaemonPrinters *self,
       if (printer->txt != NULL && self->dnssd != NULL)
         hallway_dnssd_unpublish (self->dnssd, key);
       g_clear_pointer (&printer->txt, g_strfreev);
+      g_clear_pointer (&printer->instance, g_free);
       return;
     }
 
@@ -258,8 +261,16 @@ announce (HallwayDaemonPrinters *self,
   admin_url = g_strdup_printf ("http://%s.local:%u/", self->host,
                                hallway_daemon_ipp_get_port (self->ipp));
   txt = hallway_ipp_build_txt (printer->attrs, rp, admin_url, &universal);
+  description = dup_attr (printer, "printer-info");
+  /* Translators: the name of a shared printer on the network, as seen in
+   * print dialogs: "Office printer @ Alice Martin on reception-pc". %1$s is
+   * the printer's description, %2$s the person's display name. */
+  instance = g_strdup_printf (_("%1$s @ %2$s"), *description != '\0' ? description : printer->queue,
+                              self->owner_name);
+  name = hallway_utf8_truncate (instance, MAX_INSTANCE_NAME);
 
-  if (printer->txt != NULL && universal == printer->universal)
+  if (printer->txt != NULL && universal == printer->universal &&
+      g_strcmp0 (name, printer->instance) == 0)
     {
       /* Only the TXT changed (state, location): update it in place. */
       if (!g_strv_equal ((const char * const *) txt, (const char * const *) printer->txt))
@@ -271,17 +282,13 @@ announce (HallwayDaemonPrinters *self,
       return;
     }
 
-  description = dup_attr (printer, "printer-info");
-  /* Translators: the name of a shared printer on the network, as seen in
-   * print dialogs: "Office printer @ Alice Martin on reception-pc". %1$s is
-   * the printer's description, %2$s the person's display name. */
-  instance = g_strdup_printf (_("%1$s @ %2$s"), *description != '\0' ? description : printer->queue,
-                              self->owner_name);
-  name = hallway_utf8_truncate (instance, MAX_INSTANCE_NAME);
+  /* New, renamed, or with other subtypes: announced afresh. */
   hallway_dnssd_publish_printer (self->dnssd, key, name, hallway_daemon_ipp_get_port (self->ipp),
                                  (const char * const *) txt, universal);
   g_strfreev (printer->txt);
   printer->txt = g_steal_pointer (&txt);
+  g_free (printer->instance);
+  printer->instance = g_steal_pointer (&name);
   printer->universal = universal;
 }
 

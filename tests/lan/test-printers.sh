@@ -291,6 +291,15 @@ check "and idle again (printer-state=3)" wait_until 20 txt_state_is b 3
 "$L" avahi a restart >/dev/null 2>&1
 check "the printer is announced again after avahi-daemon restarts" wait_until 20 announced a
 check "b resolves it again" wait_until 20 announced b
+named() {   # HOST ESCAPED-NAME: a's printer is announced under that name
+  browse "$1" _ipp._tcp | grep '"rp=ipp/print/office"' | grep -qF "$2"
+}
+export -f named
+on a lpadmin -p office -D "Front desk printer"
+check "a renamed queue is announced under its new name" wait_until 20 \
+  named b 'Front\032desk\032printer\032\064\032Alice\032Martin'
+on a lpadmin -p office -D "Office printer"
+check "and back" wait_until 20 named b "$NAME_ESC"
 
 # 10. Unsharing withdraws the announcement and the gateway's printer.
 check "hallwayctl printer unshare office" ctl a printer unshare office
