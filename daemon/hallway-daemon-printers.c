@@ -625,6 +625,9 @@ hallway_daemon_printers_get_shared_count (HallwayDaemonPrinters *self)
 
   g_return_val_if_fail (HALLWAY_IS_DAEMON_PRINTERS (self), 0);
 
+  /* Without the gateway nobody can print on them. */
+  if (hallway_daemon_ipp_get_port (self->ipp) == 0)
+    return 0;
   g_hash_table_iter_init (&iter, self->local);
   while (g_hash_table_iter_next (&iter, &key, NULL))
     if (g_hash_table_contains (self->shared, key))
@@ -648,6 +651,8 @@ hallway_daemon_printers_add_to_info (HallwayDaemonPrinters *self,
 
   g_return_if_fail (HALLWAY_IS_DAEMON_PRINTERS (self));
 
+  if (hallway_daemon_ipp_get_port (self->ipp) == 0)
+    return;
   g_hash_table_iter_init (&iter, self->local);
   while (g_hash_table_iter_next (&iter, NULL, &value))
     {
