@@ -98,7 +98,8 @@ export WORK
 export -f on
 
 browse() {   # HOST TYPE: resolved services, parseable
-  "$L" exec "$1" -- avahi-browse -rpt "$2" 2>/dev/null | grep '^='
+  # -r can wait forever on a service that vanished mid-resolve.
+  "$L" exec "$1" -- timeout 10 avahi-browse -rpt "$2" 2>/dev/null | grep '^='
 }
 # avahi-browse -p writes names with decimal escapes.
 NAME_ESC='Office\032printer\032\064\032Alice\032Martin'
@@ -107,7 +108,7 @@ announced() {   # HOST: a's printer is announced, resolved with its TXT
   browse "$1" _ipp._tcp | grep -q '"rp=ipp/print/office"'
 }
 not_announced() {
-  ! "$L" exec "$1" -- avahi-browse -pt _ipp._tcp 2>/dev/null | grep -qF "$NAME_ESC"
+  ! "$L" exec "$1" -- timeout 10 avahi-browse -pt _ipp._tcp 2>/dev/null | grep -qF "$NAME_ESC"
 }
 export -f browse announced not_announced
 
@@ -161,17 +162,17 @@ check "TXT has no printer-type" bash -c "! grep -q 'printer-type=' <<<'$REC'"
 check "TXT has no TLS" bash -c "! grep -q '\"TLS=' <<<'$REC'"
 check "the name says whose printer it is" grep -qF "$NAME_ESC" <<<"$REC"
 check "subtype _print (IPP Everywhere)" \
-  bash -c "\"$L\" exec b -- avahi-browse -pt _print._sub._ipp._tcp | grep -qF \"\$NAME_ESC\""
+  bash -c "\"$L\" exec b -- timeout 10 avahi-browse -pt _print._sub._ipp._tcp | grep -qF \"\$NAME_ESC\""
 check "subtype _hallway" \
-  bash -c "\"$L\" exec b -- avahi-browse -pt _hallway._sub._ipp._tcp | grep -qF \"\$NAME_ESC\""
+  bash -c "\"$L\" exec b -- timeout 10 avahi-browse -pt _hallway._sub._ipp._tcp | grep -qF \"\$NAME_ESC\""
 check "_printer._tcp on port 0 holds the name" \
   bash -c "browse b _printer._tcp | grep -F \"\$NAME_ESC\" | cut -d';' -f9 | grep -qx 0"
 if grep -q '"URF=' <<<"$REC"; then
   check "subtype _universal, as the queue takes URF" \
-    bash -c "\"$L\" exec b -- avahi-browse -pt _universal._sub._ipp._tcp | grep -qF \"\$NAME_ESC\""
+    bash -c "\"$L\" exec b -- timeout 10 avahi-browse -pt _universal._sub._ipp._tcp | grep -qF \"\$NAME_ESC\""
 else
   check "no _universal subtype without URF" \
-    bash -c "! \"$L\" exec b -- avahi-browse -pt _universal._sub._ipp._tcp | grep -qF \"\$NAME_ESC\""
+    bash -c "! \"$L\" exec b -- timeout 10 avahi-browse -pt _universal._sub._ipp._tcp | grep -qF \"\$NAME_ESC\""
 fi
 check "a's TXT counts one printer" bash -c \
   "browse b _hallway._tcp | grep -F 'Alice\\032Martin' | grep -q '\"printers=1\"'"
