@@ -10,11 +10,13 @@ PACKAGES=(
   # build
   gcc libc6-dev meson ninja-build pkg-config gettext
   libglib2.0-dev libglib2.0-bin libsoup-3.0-dev libgnutls28-dev libjson-glib-dev
-  libavahi-client-dev libavahi-glib-dev
+  libavahi-client-dev libavahi-glib-dev libcups2-dev
   # run: TLS for GIO, mDNS, the session bus
   glib-networking avahi-daemon avahi-utils dbus dbus-daemon
   # tests: simulated office computers, JSON checks, fuzzing
   iproute2 util-linux nftables python3 curl jq clang libclang-rt-14-dev
+  # tests: a real cupsd with a file-backed queue on simulated computers
+  cups-daemon cups-client cups-ipp-utils cups-filters ghostscript
   # interop: stock WebDAV clients against our server
   litmus gvfs-backends gvfs-daemons rclone chromium openssl
   # the window (gui/) and its tests: headless X, AT-SPI, screenshots, data checks

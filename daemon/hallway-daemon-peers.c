@@ -70,6 +70,7 @@ G_DEFINE_FINAL_TYPE (HallwayDaemonPeers, hallway_daemon_peers, G_TYPE_OBJECT)
 enum
 {
   SIGNAL_PEER_ONLINE,
+  SIGNAL_PEER_INFO,
   N_SIGNALS
 };
 
@@ -309,6 +310,7 @@ peer_apply_info (Peer              *peer,
   hallway_dbus_peer1_set_printers (peer->iface, info->n_printers);
   hallway_dbus_peer1_set_accepts_drops (peer->iface, info->accepts_drops);
   hallway_dbus_peer1_set_last_seen (peer->iface, g_get_real_time ());
+  g_signal_emit (peer->owner, signals[SIGNAL_PEER_INFO], 0, peer->id, info);
 
   /* A computer that now answers with another identity under the host name
    * of a trusted colleague: a reinstall, or someone taking its place. Only a
@@ -1189,6 +1191,16 @@ hallway_daemon_peers_class_init (HallwayDaemonPeersClass *klass)
   signals[SIGNAL_PEER_ONLINE] =
     g_signal_new ("peer-online", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
                   NULL, NULL, NULL, G_TYPE_NONE, 1, G_TYPE_STRING);
+
+  /**
+   * HallwayDaemonPeers::peer-info:
+   * @self: the registry
+   * @id: the device id of a neighbour
+   * @info: (type gpointer): the HallwayInfo it just answered with
+   */
+  signals[SIGNAL_PEER_INFO] =
+    g_signal_new ("peer-info", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
+                  NULL, NULL, NULL, G_TYPE_NONE, 2, G_TYPE_STRING, G_TYPE_POINTER);
 }
 
 static void

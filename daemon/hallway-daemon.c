@@ -18,7 +18,9 @@
 #include "hallway-client.h"
 #include "hallway-daemon-access.h"
 #include "hallway-daemon-drops.h"
+#include "hallway-daemon-ipp.h"
 #include "hallway-daemon-peers.h"
+#include "hallway-daemon-printers.h"
 #include "hallway-daemon-server.h"
 #include "hallway-daemon-shares.h"
 #include "hallway-daemon-transfers.h"
@@ -59,6 +61,8 @@ struct _HallwayDaemon
   HallwayDaemonAccess      *access;
   HallwayDaemonWebdav      *webdav;
   HallwayDaemonDrops       *drops;
+  HallwayDaemonIpp         *ipp;
+  HallwayDaemonPrinters    *printers;
   GHashTable               *share_objects;   /* id → HallwayDBusObjectSkeleton */
   GPtrArray                *webdav_keys;     /* announced _webdavs._tcp keys */
   guint                     availability_id;
@@ -154,7 +158,8 @@ build_txt (HallwayDaemon *self)
     .fingerprint = (char *) hallway_identity_get_fingerprint (self->identity),
     .host = self->host,
     .n_shares = n_shares,
-    .n_printers = 0,
+    .n_printers = self->printers != NULL ?
+                  hallway_daemon_printers_get_shared_count (self->printers) : 0,
     .accepts_drops = self->drops != NULL && hallway_daemon_drops_get_accepts (self->drops),
   };
 
@@ -206,6 +211,8 @@ info_for_request_cb (SoupServerMessage *msg,
                               hallway_share_access_to_string (hallway_share_get_access (share)),
                               hallway_share_audience_to_string (audience));
     }
+  if (self->printers != NULL)
+    hallway_daemon_printers_add_to_info (self->printers, info);
   return info;
 }
 
@@ -407,6 +414,33 @@ shares_changed_cb (HallwayDaemonShares *shares,
   txt = build_txt (self);
   hallway_dnssd_update_txt (self->dnssd, PRESENCE_KEY, (const char * const *) txt);
   announce_shares (self);
+}
+
+static void
+printers_changed_cb (HallwayDaemonPrinters *printers,
+                     HallwayDaemon         *self)
+{
+  g_auto(GStrv) txt = NULL;
+
+  if (self->dnssd == NULL)
+    return;
+  txt = build_txt (self);
+  hallway_dnssd_update_txt (self->dnssd, PRESENCE_KEY, (const char * const *) txt);
+}
+
+static void
+peer_info_cb (HallwayDaemonPeers *peers,
+              const char         *id,
+              gpointer            info,
+              HallwayDaemon      *self)
+{
+  g_autofree char *address = NULL;
+  guint16 port;
+
+  if (self->printers == NULL)
+    return;
+  hallway_daemon_peers_get_endpoint (peers, id, &address, &port, NULL);
+  hallway_daemon_printers_set_peer_printers (self->printers, id, address, info);
 }
 
 static gboolean
@@ -765,6 +799,7 @@ hallway_daemon_startup (GApplication *application)
   g_autofree char *shares_path = NULL;
   g_autofree char *transfers_path = NULL;
   g_autofree char *offers_path = NULL;
+  g_autofree char *printers_path = NULL;
   g_auto(GStrv) txt = NULL;
 
   G_APPLICATION_CLASS (hallway_daemon_parent_class)->startup (application);
@@ -870,6 +905,32 @@ hallway_daemon_startup (GApplication *application)
   hallway_daemon_drops_attach (self->drops, hallway_daemon_server_get_soup_server (self->server));
   g_signal_connect (self->drops, "notify::accepts", G_CALLBACK (drops_accepts_changed_cb), self);
   update_server_info (self);
+  /* The printer gateway: plain HTTP next to the HTTPS port. Without it
+   * Hallway still works, only without printer sharing. */
+  self->ipp = hallway_daemon_ipp_new ();
+  if (!hallway_daemon_ipp_listen (self->ipp, hallway_daemon_server_get_port (self->server) + 1,
+                                  &error))
+    {
+      g_warning ("%s; printers can't be shared", error->message);
+      g_clear_error (&error);
+    }
+  {
+    g_autoptr(GSettings) settings = dup_settings ();
+
+    if (settings != NULL)
+      hallway_daemon_ipp_set_max_document_size (self->ipp,
+                                                g_settings_get_uint64 (settings, "max-print-size"));
+  }
+  printers_path = g_build_filename (g_get_user_config_dir (), "hallway", "printers.ini", NULL);
+  self->printers = hallway_daemon_printers_new (self->manager, self->ipp, printers_path);
+  if (!hallway_daemon_printers_load (self->printers, &error))
+    {
+      /* Don't overwrite a list we could not read: stop, and say why. */
+      fail (self, "Could not read the shared printers", error);
+      return;
+    }
+  g_signal_connect (self->printers, "changed", G_CALLBACK (printers_changed_cb), self);
+  g_signal_connect (self->peers, "peer-info", G_CALLBACK (peer_info_cb), self);
 
   self->dnssd = hallway_dnssd_new ();
   g_signal_connect (self->dnssd, "notify::state", G_CALLBACK (avahi_state_changed_cb), self);
@@ -889,6 +950,7 @@ hallway_daemon_startup (GApplication *application)
     g_signal_connect (self->settings, "changed::display-name",
                       G_CALLBACK (display_name_changed_cb), self);
   avahi_state_changed_cb (self->dnssd, NULL, self);
+  hallway_daemon_printers_start (self->printers, self->dnssd, self->name, self->host);
 
   g_message ("Serving ‘%s’ on port %u", self->name,
              hallway_daemon_server_get_port (self->server));
@@ -909,6 +971,12 @@ hallway_daemon_shutdown (GApplication *application)
   g_clear_handle_id (&self->availability_id, g_source_remove);
   if (self->shares != NULL)
     g_signal_handlers_disconnect_by_data (self->shares, self);
+  if (self->printers != NULL)
+    g_signal_handlers_disconnect_by_data (self->printers, self);
+  if (self->peers != NULL)
+    g_signal_handlers_disconnect_by_data (self->peers, self);
+  g_clear_object (&self->printers);
+  g_clear_object (&self->ipp);
   if (self->transfers != NULL)
     {
       g_autoptr(GError) error = NULL;
@@ -950,6 +1018,8 @@ hallway_daemon_dispose (GObject *object)
   HallwayDaemon *self = HALLWAY_DAEMON (object);
 
   g_clear_object (&self->dnssd);
+  g_clear_object (&self->printers);
+  g_clear_object (&self->ipp);
   g_clear_object (&self->transfers);
   g_clear_object (&self->drops);
   g_clear_object (&self->webdav);

@@ -387,8 +387,7 @@ cmd_status (Ctl      *ctl,
       json_builder_set_member_name (builder, "shares");
       add_shares_json (ctl, builder);
       json_builder_set_member_name (builder, "printers");
-      json_builder_begin_array (builder);
-      json_builder_end_array (builder);
+      ctl_add_shared_printers_json (ctl, builder);
       json_builder_end_object (builder);
       ctl_print_json (builder);
       return EXIT_SUCCESS;
@@ -419,7 +418,7 @@ cmd_status (Ctl      *ctl,
                  hallway_dbus_share1_get_available (share) ? "" : _(" — not available"));
       }
   }
-  g_print (_("Shared printers:   none\n"));
+  ctl_print_shared_printers (ctl);
   return EXIT_SUCCESS;
 }
 
@@ -1407,7 +1406,11 @@ static const char *help_text =
      "  accept ID [--to DIR]            accept an offer (default: Downloads)\n"
      "  decline ID                      decline an offer\n"
      "  transfers [--json] [--watch]    copies in progress and finished\n"
-     "  cancel ID                       stop a copy; nothing half-copied is left\n");
+     "  cancel ID                       stop a copy; nothing half-copied is left\n"
+     "  printers [--json]               my printers (shared or not) and the neighbours'\n"
+     "  printer share QUEUE | printer unshare QUEUE\n"
+     "                                  let colleagues print on one of my CUPS printers\n"
+     "  print PEER/PRINTER FILE [--wait] print on a colleague's printer\n");
 
 static gboolean
 is_transfer_command (const char *command)
@@ -1527,6 +1530,27 @@ main (int   argc,
       if (argc < 4)
         return ctl_usage_error ("%s", _("“put” takes FILE… PEER/SHARE[/PATH]"));
     }
+  else if (g_str_equal (command, "printers"))
+    {
+      if (argc != 2)
+        return ctl_usage_error (_("“%s” takes no arguments"), command);
+    }
+  else if (g_str_equal (command, "printer"))
+    {
+      const char *sub = argc > 2 ? argv[2] : "";
+
+      if (!g_str_equal (sub, "share") && !g_str_equal (sub, "unshare"))
+        return ctl_usage_error ("%s", _("Use “printer share QUEUE” or “printer unshare QUEUE”"));
+      if (argc != 4)
+        return ctl_usage_error (_("“printer %s” takes exactly one argument"), sub);
+    }
+  else if (g_str_equal (command, "print"))
+    {
+      if (argc != 4)
+        return ctl_usage_error ("%s", _("“print” takes PEER/PRINTER FILE"));
+      if (strchr (argv[2], '/') == NULL)
+        return ctl_usage_error (_("“%s” does not say which printer: use PEER/PRINTER"), argv[2]);
+    }
   else if (g_str_equal (command, "transfers") || g_str_equal (command, "offers"))
     {
       if (argc != 2)
@@ -1589,6 +1613,12 @@ main (int   argc,
     return cmd_get (&ctl, (const char * const *) argv + 2, to, wait_done);
   if (g_str_equal (command, "put"))
     return cmd_put (&ctl, (const char * const *) argv + 2, wait_done);
+  if (g_str_equal (command, "printers"))
+    return ctl_cmd_printers (&ctl, json);
+  if (g_str_equal (command, "printer"))
+    return ctl_cmd_printer_share (&ctl, argv[3], g_str_equal (argv[2], "share"));
+  if (g_str_equal (command, "print"))
+    return ctl_cmd_print (&ctl, argv[2], argv[3], wait_done);
   if (g_str_equal (command, "transfers"))
     return cmd_transfers (&ctl, json, watch);
   if (g_str_equal (command, "cancel"))

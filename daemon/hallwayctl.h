@@ -65,6 +65,7 @@ GPtrArray *ctl_dup_interfaces (Ctl        *ctl,
 #define ctl_dup_peers(ctl)     ctl_dup_interfaces (ctl, "io.github.hallwaylan.Hallway.Peer1")
 #define ctl_dup_shares(ctl)    ctl_dup_interfaces (ctl, "io.github.hallwaylan.Hallway.Share1")
 #define ctl_dup_transfers(ctl) ctl_dup_interfaces (ctl, "io.github.hallwaylan.Hallway.Transfer1")
+#define ctl_dup_printers(ctl)  ctl_dup_interfaces (ctl, "io.github.hallwaylan.Hallway.Printer1")
 
 /* A neighbour by display name, device-id prefix or host name; a plain
  * error when none or several match. */
@@ -91,5 +92,19 @@ int ctl_cmd_accept  (Ctl                *ctl,
                      const char         *to);
 int ctl_cmd_decline (Ctl                *ctl,
                      const char         *id);
+
+/* hallwayctl-printers.c */
+int ctl_cmd_printers      (Ctl        *ctl,
+                           gboolean    json);
+int ctl_cmd_printer_share (Ctl        *ctl,
+                           const char *queue,
+                           gboolean    share);
+void ctl_add_shared_printers_json (Ctl         *ctl,
+                                   JsonBuilder *builder);
+void ctl_print_shared_printers    (Ctl         *ctl);
+int ctl_cmd_print         (Ctl        *ctl,
+                           const char *target,
+                           const char *file,
+                           gboolean    wait);
 
 G_END_DECLS

@@ -37,6 +37,7 @@ typedef struct
   guint16           port;
   GStrv             txt;
   GStrv             subtypes;
+  char             *reserved_type; /* (nullable) announced on port 0, same name */
   AvahiEntryGroup  *group;     /* (owned) (nullable) */
   gboolean          established;
 } Entry;
@@ -192,6 +193,7 @@ entry_free (gpointer data)
   g_free (entry->type);
   g_strfreev (entry->txt);
   g_strfreev (entry->subtypes);
+  g_free (entry->reserved_type);
   g_free (entry);
 }
 
@@ -298,10 +300,18 @@ entry_register (Entry *entry)
    * through the group's COLLISION state; rename until one is free. */
   for (guint tries = 0; tries < 100; tries++)
     {
+      if (!avahi_entry_group_is_empty (entry->group))
+        avahi_entry_group_reset (entry->group);
       ret = avahi_entry_group_add_service_strlst (entry->group,
                                                   AVAHI_IF_UNSPEC, AVAHI_PROTO_UNSPEC, 0,
                                                   entry->name, entry->type,
                                                   NULL, NULL, entry->port, txt);
+      /* Port 0 says "no such service here" and defends the name (printers
+       * reserve _printer._tcp, the LPD type, this way). */
+      if (ret == AVAHI_OK && entry->reserved_type != NULL)
+        ret = avahi_entry_group_add_service (entry->group, AVAHI_IF_UNSPEC, AVAHI_PROTO_UNSPEC,
+                                             0, entry->name, entry->reserved_type, NULL, NULL,
+                                             0, NULL);
       if (ret != AVAHI_ERR_COLLISION)
         break;
       entry_rename (entry);
@@ -698,19 +708,16 @@ hallway_dnssd_get_message (HallwayDnssd *self)
  * replaced by the next alternative ("Alice #2"), reported by ::published.
  * Publishing an existing @key replaces it.
  */
-void
-hallway_dnssd_publish (HallwayDnssd       *self,
-                       const char         *key,
-                       const char         *name,
-                       const char         *type,
-                       guint16             port,
-                       const char * const *txt,
-                       const char * const *subtypes)
+static Entry *
+add_entry (HallwayDnssd       *self,
+           const char         *key,
+           const char         *name,
+           const char         *type,
+           guint16             port,
+           const char * const *txt,
+           const char * const *subtypes)
 {
   Entry *entry;
-
-  g_return_if_fail (HALLWAY_IS_DNSSD (self));
-  g_return_if_fail (key != NULL && name != NULL && type != NULL);
 
   g_hash_table_remove (self->entries, key);
 
@@ -724,7 +731,59 @@ hallway_dnssd_publish (HallwayDnssd       *self,
   entry->txt = g_strdupv ((char **) txt);
   entry->subtypes = g_strdupv ((char **) subtypes);
   g_hash_table_insert (self->entries, entry->key, entry);
+  return entry;
+}
 
+void
+hallway_dnssd_publish (HallwayDnssd       *self,
+                       const char         *key,
+                       const char         *name,
+                       const char         *type,
+                       guint16             port,
+                       const char * const *txt,
+                       const char * const *subtypes)
+{
+  g_return_if_fail (HALLWAY_IS_DNSSD (self));
+  g_return_if_fail (key != NULL && name != NULL && type != NULL);
+
+  entry_register (add_entry (self, key, name, type, port, txt, subtypes));
+}
+
+/**
+ * hallway_dnssd_publish_printer:
+ * @self: a #HallwayDnssd
+ * @key: the caller's name for this registration
+ * @name: instance name (at most 63 bytes of UTF-8), "Office printer @ Alice"
+ * @port: the printer gateway's TCP port
+ * @txt: TXT strings per the Bonjour Printing specification
+ * @universal: whether the printer takes Apple raster (URF)
+ *
+ * Announces a shared printer as a plain IPP Everywhere printer: `_ipp._tcp`
+ * with the subtypes `_print` (IPP Everywhere), `_universal` (AirPrint, only
+ * with @universal) and `_hallway` (so Hallway can tell its own), plus
+ * `_printer._tcp` on port 0 to hold the name, all in one entry group.
+ * Like hallway_dnssd_publish(), it survives avahi-daemon restarts and
+ * renames on collisions; hallway_dnssd_update_txt() and
+ * hallway_dnssd_unpublish() work on @key.
+ */
+void
+hallway_dnssd_publish_printer (HallwayDnssd       *self,
+                               const char         *key,
+                               const char         *name,
+                               guint16             port,
+                               const char * const *txt,
+                               gboolean            universal)
+{
+  const char *subtypes[4] = { "_print._sub._ipp._tcp", "_hallway._sub._ipp._tcp", NULL, NULL };
+  Entry *entry;
+
+  g_return_if_fail (HALLWAY_IS_DNSSD (self));
+  g_return_if_fail (key != NULL && name != NULL);
+
+  if (universal)
+    subtypes[2] = "_universal._sub._ipp._tcp";
+  entry = add_entry (self, key, name, "_ipp._tcp", port, txt, subtypes);
+  entry->reserved_type = g_strdup ("_printer._tcp");
   entry_register (entry);
 }
 

@@ -68,6 +68,12 @@ void               hallway_dnssd_publish         (HallwayDnssd        *self,
                                                   guint16              port,
                                                   const char * const  *txt,
                                                   const char * const  *subtypes);
+void               hallway_dnssd_publish_printer (HallwayDnssd        *self,
+                                                  const char          *key,
+                                                  const char          *name,
+                                                  guint16              port,
+                                                  const char * const  *txt,
+                                                  gboolean             universal);
 void               hallway_dnssd_update_txt      (HallwayDnssd        *self,
                                                   const char          *key,
                                                   const char * const  *txt);

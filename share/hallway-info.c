@@ -22,7 +22,65 @@ hallway_info_free (HallwayInfo *info)
   g_free (info->host);
   g_free (info->version);
   g_clear_pointer (&info->shares, g_ptr_array_unref);
+  g_clear_pointer (&info->printers, g_ptr_array_unref);
   g_free (info);
+}
+
+void
+hallway_info_printer_free (HallwayInfoPrinter *printer)
+{
+  g_free (printer->id);
+  g_free (printer->name);
+  g_free (printer->description);
+  g_free (printer->location);
+  g_free (printer->make_and_model);
+  g_free (printer->state);
+  g_free (printer->uuid);
+  g_free (printer);
+}
+
+/**
+ * hallway_info_printer_id_is_valid:
+ * @id: (nullable): a shared printer's id
+ *
+ * Returns: whether @id can be a path segment of /ipp/print/<id>
+ */
+gboolean
+hallway_info_printer_id_is_valid (const char *id)
+{
+  gsize length = id != NULL ? strlen (id) : 0;
+
+  if (length == 0 || length > 64 || id[0] == '.')
+    return FALSE;
+  for (gsize i = 0; i < length; i++)
+    if (!g_ascii_isalnum (id[i]) && id[i] != '_' && id[i] != '-' && id[i] != '.')
+      return FALSE;
+  return TRUE;
+}
+
+/**
+ * hallway_info_add_printer:
+ * @info: a description being built
+ * @printer: a shared printer (copied)
+ */
+void
+hallway_info_add_printer (HallwayInfo              *info,
+                          const HallwayInfoPrinter *printer)
+{
+  HallwayInfoPrinter *copy = g_new0 (HallwayInfoPrinter, 1);
+
+  if (info->printers == NULL)
+    info->printers = g_ptr_array_new_with_free_func ((GDestroyNotify) hallway_info_printer_free);
+  copy->id = g_strdup (printer->id);
+  copy->name = g_strdup (printer->name);
+  copy->description = g_strdup (printer->description);
+  copy->location = g_strdup (printer->location);
+  copy->make_and_model = g_strdup (printer->make_and_model);
+  copy->state = g_strdup (printer->state);
+  copy->uuid = g_strdup (printer->uuid);
+  copy->port = printer->port;
+  g_ptr_array_add (info->printers, copy);
+  info->n_printers = info->printers->len;
 }
 
 void
@@ -106,6 +164,29 @@ hallway_info_to_json (const HallwayInfo *info)
   json_builder_end_array (builder);
   json_builder_set_member_name (builder, "printers");
   json_builder_begin_array (builder);
+  for (guint i = 0; info->printers != NULL && i < info->printers->len; i++)
+    {
+      const HallwayInfoPrinter *printer = g_ptr_array_index (info->printers, i);
+      const struct { const char *key; const char *value; } members[] = {
+        { "id", printer->id },
+        { "name", printer->name },
+        { "description", printer->description },
+        { "location", printer->location },
+        { "make-and-model", printer->make_and_model },
+        { "state", printer->state },
+        { "uuid", printer->uuid },
+      };
+
+      json_builder_begin_object (builder);
+      for (gsize m = 0; m < G_N_ELEMENTS (members); m++)
+        {
+          json_builder_set_member_name (builder, members[m].key);
+          json_builder_add_string_value (builder, members[m].value != NULL ? members[m].value : "");
+        }
+      json_builder_set_member_name (builder, "port");
+      json_builder_add_int_value (builder, printer->port);
+      json_builder_end_object (builder);
+    }
   json_builder_end_array (builder);
   json_builder_set_member_name (builder, "accepts-drops");
   json_builder_add_boolean_value (builder, info->accepts_drops);
@@ -220,6 +301,55 @@ parse_shares (HallwayInfo  *info,
   return TRUE;
 }
 
+static void
+parse_printers (HallwayInfo *info,
+                JsonObject  *object)
+{
+  JsonNode *node = json_object_get_member (object, "printers");
+  JsonArray *array;
+
+  if (node == NULL || !JSON_NODE_HOLDS_ARRAY (node))
+    return;
+
+  array = json_node_get_array (node);
+  for (guint i = 0; i < json_array_get_length (array) && i < HALLWAY_INFO_MAX_PRINTERS; i++)
+    {
+      JsonNode *element = json_array_get_element (array, i);
+      JsonObject *member;
+      JsonNode *port;
+      HallwayInfoPrinter printer = { 0 };
+
+      if (!JSON_NODE_HOLDS_OBJECT (element))
+        continue;
+      member = json_node_get_object (element);
+      printer.id = dup_string_member (member, "id", 64, FALSE, NULL);
+      printer.name = dup_string_member (member, "name", 128, FALSE, NULL);
+      printer.description = dup_string_member (member, "description", HALLWAY_INFO_MAX_NAME, FALSE, NULL);
+      printer.location = dup_string_member (member, "location", HALLWAY_INFO_MAX_NAME, FALSE, NULL);
+      printer.make_and_model = dup_string_member (member, "make-and-model", HALLWAY_INFO_MAX_NAME,
+                                                  FALSE, NULL);
+      printer.state = dup_string_member (member, "state", 16, FALSE, NULL);
+      printer.uuid = dup_string_member (member, "uuid", 64, FALSE, NULL);
+      port = json_object_get_member (member, "port");
+      if (port != NULL && JSON_NODE_HOLDS_VALUE (port) &&
+          json_node_get_value_type (port) == G_TYPE_INT64 &&
+          json_node_get_int (port) > 0 && json_node_get_int (port) <= G_MAXUINT16)
+        printer.port = json_node_get_int (port);
+
+      /* One bad entry is skipped, not the whole neighbour. */
+      if (hallway_info_printer_id_is_valid (printer.id) && printer.name != NULL &&
+          printer.port != 0)
+        hallway_info_add_printer (info, &printer);
+      g_free (printer.id);
+      g_free (printer.name);
+      g_free (printer.description);
+      g_free (printer.location);
+      g_free (printer.make_and_model);
+      g_free (printer.state);
+      g_free (printer.uuid);
+    }
+}
+
 /**
  * hallway_info_parse:
  * @data: a neighbour's /api/v1/info answer (untrusted)
@@ -305,6 +435,7 @@ hallway_info_parse (const char  *data,
 
   if (!parse_shares (info, object, error))
     return NULL;
+  parse_printers (info, object);
   info->n_printers = count_array_member (object, "printers");
 
   return g_steal_pointer (&info);

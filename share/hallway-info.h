@@ -13,6 +13,7 @@ G_BEGIN_DECLS
 #define HALLWAY_INFO_MAX_NAME  256
 
 #define HALLWAY_INFO_MAX_SHARES 256
+#define HALLWAY_INFO_MAX_PRINTERS 64
 
 typedef struct
 {
@@ -21,6 +22,20 @@ typedef struct
   char *access;     /* "read-only", "read-write", "drop-box" */
   char *audience;   /* "everyone", "trusted", "password" */
 } HallwayInfoShare;
+
+/* A printer the neighbour shares, served by its printer gateway on @port at
+ * /ipp/print/<id>. */
+typedef struct
+{
+  char  *id;
+  char  *name;            /* the CUPS queue */
+  char  *description;
+  char  *location;
+  char  *make_and_model;
+  char  *state;           /* "idle", "processing", "stopped" */
+  char  *uuid;
+  guint  port;
+} HallwayInfoPrinter;
 
 typedef struct
 {
@@ -33,6 +48,7 @@ typedef struct
   guint     n_printers;
   gboolean  accepts_drops;
   GPtrArray *shares;   /* (element-type HallwayInfoShare) (nullable) */
+  GPtrArray *printers; /* (element-type HallwayInfoPrinter) (nullable) */
 } HallwayInfo;
 
 void         hallway_info_free   (HallwayInfo   *info);
@@ -42,6 +58,11 @@ void         hallway_info_add_share  (HallwayInfo  *info,
                                       const char   *name,
                                       const char   *access,
                                       const char   *audience);
+
+void         hallway_info_printer_free (HallwayInfoPrinter *printer);
+void         hallway_info_add_printer  (HallwayInfo        *info,
+                                        const HallwayInfoPrinter *printer);
+gboolean     hallway_info_printer_id_is_valid (const char *id);
 
 G_GNUC_WARN_UNUSED_RESULT
 char        *hallway_info_to_json (const HallwayInfo *info);

@@ -1,0 +1,962 @@
+/* hallway-daemon-ipp.c
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * The printer gateway: a plain-HTTP listener (DESIGN §4) that serves IPP
+ * only, for the printers this person shares, at /ipp/print/<id>. Each
+ * request is checked and rewritten (share/hallway-ipp.c) and forwarded to
+ * the local cupsd with "Host: localhost", which is the only Host cupsd
+ * accepts from a loopback peer.
+ *
+ * Who is asking: the listener is plain HTTP, so there is no certificate to
+ * tell. A connection is identified by its source address: an address a
+ * known neighbour was seen at stands for that neighbour (its jobs carry its
+ * display name), any other allowed address is a guest keyed by the address
+ * itself ("guest-10.0.0.7"). Job ownership is kept here, per key, for the
+ * jobs created through the gateway: a colleague sees, and may cancel, only
+ * those. Sources outside the local network (not private, link-local or
+ * loopback) are refused.
+ *
+ * cupsd is never waited for on the main loop: each connection is served in
+ * a bounded pool of worker threads, each with its own connection to cupsd.
+ * Workers share only the locked tables in Shared.
+ */
+#include "config.h"
+
+#include "hallway-daemon-ipp.h"
+
+#include <errno.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <cups/cups.h>
+
+#include "hallway-error.h"
+#include "hallway-ipp.h"
+
+#define RESOURCE_PREFIX "/ipp/print/"
+#define BUFFER_SIZE     (256 * 1024)
+/* Refused requests' document data is read and dropped up to this much, so
+ * the client gets the answer; beyond it the connection is closed. */
+#define MAX_DRAIN_BYTES (1024 * 1024)
+#define MAX_REQUESTS_PER_CONNECTION 1000
+/* How long an idle kept-alive connection may hold a worker. */
+#define KEEP_ALIVE_S 5
+
+typedef struct
+{
+  GMutex      lock;
+  GHashTable *printers;   /* id → queue */
+  GHashTable *jobs;       /* peer key → GHashTable (job ids) */
+  GHashTable *conns;      /* address → count (GUINT_TO_POINTER) */
+  guint       n_conns;
+  GHashTable *rates;      /* peer key → RateWindow */
+  guint64     max_document;
+} Shared;
+
+typedef struct
+{
+  gint64 start;   /* monotonic µs */
+  guint  count;
+} RateWindow;
+
+typedef struct
+{
+  Shared *shared;
+  http_t *http;
+  char   *key;
+  char   *user;
+  char   *address;
+} Conn;
+
+struct _HallwayDaemonIpp
+{
+  GObject                       parent_instance;
+
+  Shared                       *shared;    /* (owned) */
+  GSocket                      *socket;    /* (owned) (nullable) */
+  GSource                      *source;    /* (owned) (nullable) */
+  GThreadPool                  *pool;
+  guint16                       port;
+  HallwayDaemonIppIdentifyFunc  identify;
+  gpointer                      identify_data;
+};
+
+G_DEFINE_FINAL_TYPE (HallwayDaemonIpp, hallway_daemon_ipp, G_TYPE_OBJECT)
+
+static void
+shared_clear (gpointer data)
+{
+  Shared *shared = data;
+
+  g_mutex_clear (&shared->lock);
+  g_hash_table_unref (shared->printers);
+  g_hash_table_unref (shared->jobs);
+  g_hash_table_unref (shared->conns);
+  g_hash_table_unref (shared->rates);
+}
+
+static Shared *
+shared_new (void)
+{
+  Shared *shared = g_atomic_rc_box_new0 (Shared);
+
+  g_mutex_init (&shared->lock);
+  shared->printers = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  shared->jobs = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
+                                        (GDestroyNotify) g_hash_table_unref);
+  shared->conns = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  shared->rates = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  shared->max_document = HALLWAY_IPP_MAX_DOCUMENT_BYTES;
+  return shared;
+}
+
+static void
+shared_unref (Shared *shared)
+{
+  g_atomic_rc_box_release_full (shared, shared_clear);
+}
+
+static void
+conn_free (Conn *conn)
+{
+  guint count;
+
+  g_mutex_lock (&conn->shared->lock);
+  count = GPOINTER_TO_UINT (g_hash_table_lookup (conn->shared->conns, conn->address));
+  if (count <= 1)
+    g_hash_table_remove (conn->shared->conns, conn->address);
+  else
+    g_hash_table_insert (conn->shared->conns, g_strdup (conn->address),
+                         GUINT_TO_POINTER (count - 1));
+  conn->shared->n_conns--;
+  g_mutex_unlock (&conn->shared->lock);
+
+  httpClose (conn->http);
+  shared_unref (conn->shared);
+  g_free (conn->key);
+  g_free (conn->user);
+  g_free (conn->address);
+  g_free (conn);
+}
+
+static gboolean
+job_is_owned_cb (int      job_id,
+                 gpointer user_data)
+{
+  Conn *conn = user_data;
+  GHashTable *jobs;
+  gboolean owned;
+
+  g_mutex_lock (&conn->shared->lock);
+  jobs = g_hash_table_lookup (conn->shared->jobs, conn->key);
+  owned = jobs != NULL && g_hash_table_contains (jobs, GINT_TO_POINTER (job_id));
+  g_mutex_unlock (&conn->shared->lock);
+  return owned;
+}
+
+static void
+remember_job (Conn *conn,
+              int   job_id)
+{
+  GHashTable *jobs;
+
+  g_mutex_lock (&conn->shared->lock);
+  jobs = g_hash_table_lookup (conn->shared->jobs, conn->key);
+  if (jobs == NULL)
+    {
+      jobs = g_hash_table_new (NULL, NULL);
+      g_hash_table_insert (conn->shared->jobs, g_strdup (conn->key), jobs);
+    }
+  /* Bounded: the oldest (smallest) job id is forgotten first. */
+  if (g_hash_table_size (jobs) >= HALLWAY_IPP_MAX_JOBS_REMEMBERED)
+    {
+      GHashTableIter iter;
+      gpointer key;
+      int oldest = G_MAXINT;
+
+      g_hash_table_iter_init (&iter, jobs);
+      while (g_hash_table_iter_next (&iter, &key, NULL))
+        oldest = MIN (oldest, GPOINTER_TO_INT (key));
+      g_hash_table_remove (jobs, GINT_TO_POINTER (oldest));
+    }
+  g_hash_table_add (jobs, GINT_TO_POINTER (job_id));
+  g_mutex_unlock (&conn->shared->lock);
+}
+
+/* Whether the peer may create one more job now. */
+static gboolean
+take_job_slot (Conn *conn)
+{
+  gint64 now = g_get_monotonic_time ();
+  RateWindow *window;
+  gboolean allowed;
+
+  g_mutex_lock (&conn->shared->lock);
+  window = g_hash_table_lookup (conn->shared->rates, conn->key);
+  if (window == NULL)
+    {
+      window = g_new0 (RateWindow, 1);
+      g_hash_table_insert (conn->shared->rates, g_strdup (conn->key), window);
+    }
+  if (now - window->start > 60 * G_USEC_PER_SEC)
+    {
+      window->start = now;
+      window->count = 0;
+    }
+  allowed = window->count < HALLWAY_IPP_MAX_JOBS_PER_MINUTE;
+  if (allowed)
+    window->count++;
+  g_mutex_unlock (&conn->shared->lock);
+  return allowed;
+}
+
+static char *
+dup_queue (Shared     *shared,
+           const char *id)
+{
+  char *queue;
+
+  g_mutex_lock (&shared->lock);
+  queue = g_strdup (g_hash_table_lookup (shared->printers, id));
+  g_mutex_unlock (&shared->lock);
+  return queue;
+}
+
+static guint64
+get_max_document (Shared *shared)
+{
+  guint64 max;
+
+  g_mutex_lock (&shared->lock);
+  max = shared->max_document;
+  g_mutex_unlock (&shared->lock);
+  return max;
+}
+
+static int
+timeout_cb (http_t *http,
+            void   *user_data)
+{
+  /* Give up on a silent peer or cupsd rather than hold a worker. */
+  return 0;
+}
+
+static const char *
+no_password_cb (const char *prompt,
+                http_t     *http,
+                const char *method,
+                const char *resource,
+                void       *user_data)
+{
+  /* Never authenticate on a colleague's behalf. */
+  return NULL;
+}
+
+static gboolean
+send_http (http_t        *http,
+           http_status_t  status,
+           const char    *type,
+           const char    *body)
+{
+  gsize length = body != NULL ? strlen (body) : 0;
+
+  httpClearFields (http);
+  if (type != NULL)
+    httpSetField (http, HTTP_FIELD_CONTENT_TYPE, type);
+  httpSetLength (http, length);
+  if (httpWriteResponse (http, status) < 0)
+    return FALSE;
+  if (length > 0 && httpWrite2 (http, body, length) < 0)
+    return FALSE;
+  httpFlushWrite (http);
+  return TRUE;
+}
+
+/* Answers with a bare HTTP status and ends the connection. */
+static gboolean
+fail_http (http_t        *http,
+           http_status_t  status)
+{
+  send_http (http, status, NULL, NULL);
+  return FALSE;
+}
+
+static gboolean
+send_ipp (http_t *http,
+          ipp_t  *response)
+{
+  ipp_state_t state;
+
+  httpClearFields (http);
+  httpSetField (http, HTTP_FIELD_CONTENT_TYPE, "application/ipp");
+  httpSetLength (http, ippLength (response));
+  if (httpWriteResponse (http, HTTP_STATUS_OK) < 0)
+    return FALSE;
+  ippSetState (response, IPP_STATE_IDLE);
+  while ((state = ippWrite (http, response)) != IPP_STATE_DATA)
+    if (state == IPP_STATE_ERROR)
+      return FALSE;
+  httpFlushWrite (http);
+  return TRUE;
+}
+
+/* Reads what is left of a request body, so the answer can be read; FALSE
+ * when there is too much (the connection must then be closed). */
+static gboolean
+drain (http_t *http,
+       char   *buffer)
+{
+  gsize total = 0;
+  ssize_t n;
+
+  while ((n = httpRead2 (http, buffer, BUFFER_SIZE)) > 0)
+    {
+      total += n;
+      if (total > MAX_DRAIN_BYTES)
+        return FALSE;
+    }
+  return n == 0;
+}
+
+static gboolean
+refuse (http_t       *http,
+        ipp_t        *request,
+        ipp_status_t  status,
+        const char   *message,
+        char         *buffer)
+{
+  g_autoptr(ipp_t) response = hallway_ipp_new_error (request, status, message);
+
+  return drain (http, buffer) && send_ipp (http, response);
+}
+
+typedef struct
+{
+  http_t *http;
+  gsize   count;
+} LimitedReader;
+
+static ssize_t
+limited_read_cb (void        *data,
+                 ipp_uchar_t *buffer,
+                 size_t       length)
+{
+  LimitedReader *reader = data;
+  ssize_t n;
+
+  if (reader->count + length > HALLWAY_IPP_MAX_ATTRIBUTE_BYTES)
+    return -1;
+  n = httpRead2 (reader->http, (char *) buffer, length);
+  if (n > 0)
+    reader->count += n;
+  return n;
+}
+
+/* The Host the colleague used, for the URIs in answers, when it is a
+ * plausible host[:port]; else the address it reached us at. */
+static char *
+dup_client_host (http_t *http)
+{
+  const char *host = httpGetField (http, HTTP_FIELD_HOST);
+  struct sockaddr_storage storage;
+  socklen_t length = sizeof storage;
+  g_autoptr(GSocketAddress) address = NULL;
+  g_autofree char *text = NULL;
+  GInetAddress *inet;
+  gboolean valid = host != NULL && *host != '\0' && strlen (host) <= 255;
+
+  for (const char *p = host; valid && *p != '\0'; p++)
+    if (!g_ascii_isalnum (*p) && strchr (".-:[]%_", *p) == NULL)
+      valid = FALSE;
+  if (valid)
+    return g_strdup (host);
+
+  if (getsockname (httpGetFd (http), (struct sockaddr *) &storage, &length) != 0 ||
+      (address = g_socket_address_new_from_native (&storage, length)) == NULL ||
+      !G_IS_INET_SOCKET_ADDRESS (address))
+    return g_strdup ("localhost");
+  inet = g_inet_socket_address_get_address (G_INET_SOCKET_ADDRESS (address));
+  text = g_inet_address_to_string (inet);
+  if (strchr (text, ':') != NULL)
+    return g_strdup_printf ("[%s]:%u", text,
+                            g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (address)));
+  return g_strdup_printf ("%s:%u", text,
+                          g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (address)));
+}
+
+/* Splits "/ipp/print/<id>[/jobs/<n>]" into the printer id. */
+static char *
+printer_id_from_resource (const char *resource)
+{
+  const char *start, *end;
+
+  if (!g_str_has_prefix (resource, RESOURCE_PREFIX))
+    return NULL;
+  start = resource + strlen (RESOURCE_PREFIX);
+  end = strchr (start, '/');
+  if (end == NULL)
+    end = start + strlen (start);
+  else if (!g_str_has_prefix (end, "/jobs/"))
+    return NULL;
+  if (end == start || end - start > 128)
+    return NULL;
+  return g_strndup (start, end - start);
+}
+
+/* Forwards one checked request to cupsd, streaming the document, and
+ * returns cupsd's answer, or NULL with @out_status saying what to answer. */
+static ipp_t *
+forward (Conn                        *conn,
+         const char                  *queue,
+         ipp_t                       *request,
+         const HallwayIppRequestInfo *info,
+         char                        *buffer,
+         ipp_status_t                *out_status,
+         const char                 **out_message)
+{
+  g_autofree char *resource = g_strdup_printf ("/printers/%s", queue);
+  http_t *upstream;
+  ipp_t *response = NULL;
+  guint64 max_document = get_max_document (conn->shared);
+  http_status_t status;
+  ipp_state_t state;
+  guint64 total = 0;
+  ssize_t n;
+
+  *out_status = IPP_STATUS_ERROR_SERVICE_UNAVAILABLE;
+  *out_message = "The printer's computer can't reach its print service";
+
+  upstream = httpConnect2 (cupsServer (), ippPort (), NULL, AF_UNSPEC,
+                           HTTP_ENCRYPTION_IF_REQUESTED, 1, HALLWAY_IPP_TIMEOUT_S * 1000, NULL);
+  if (upstream == NULL)
+    return NULL;
+  httpSetTimeout (upstream, HALLWAY_IPP_TIMEOUT_S, timeout_cb, NULL);
+
+  httpClearFields (upstream);
+  /* cupsd accepts nothing else from a loopback peer (client.c, valid_host). */
+  httpSetField (upstream, HTTP_FIELD_HOST, "localhost");
+  httpSetField (upstream, HTTP_FIELD_CONTENT_TYPE, "application/ipp");
+  httpSetLength (upstream, info->has_document ? 0 : ippLength (request));
+  if (httpPost (upstream, resource) != 0)
+    {
+      httpClose (upstream);
+      return NULL;
+    }
+
+  ippSetState (request, IPP_STATE_IDLE);
+  while ((state = ippWrite (upstream, request)) != IPP_STATE_DATA)
+    if (state == IPP_STATE_ERROR)
+      {
+        httpClose (upstream);
+        return NULL;
+      }
+
+  if (info->has_document)
+    {
+      /* Streamed as it arrives; never held whole in memory. */
+      while ((n = httpRead2 (conn->http, buffer, BUFFER_SIZE)) > 0)
+        {
+          total += n;
+          if (total > max_document)
+            {
+              /* Closing mid-request makes cupsd abort the job. */
+              httpClose (upstream);
+              *out_status = IPP_STATUS_ERROR_REQUEST_ENTITY;
+              *out_message = "The document is too large for a shared printer";
+              return NULL;
+            }
+          if (httpWrite2 (upstream, buffer, n) < 0)
+            {
+              httpClose (upstream);
+              return NULL;
+            }
+        }
+      if (n < 0)
+        {
+          httpClose (upstream);
+          *out_status = IPP_STATUS_ERROR_BAD_REQUEST;
+          *out_message = "The document did not arrive whole";
+          return NULL;
+        }
+      httpWrite2 (upstream, "", 0);
+    }
+
+  while ((status = httpUpdate (upstream)) == HTTP_STATUS_CONTINUE)
+    ;
+
+  if (status == HTTP_STATUS_OK)
+    {
+      response = ippNew ();
+      while ((state = ippRead (upstream, response)) != IPP_STATE_DATA)
+        if (state == IPP_STATE_ERROR)
+          {
+            g_clear_pointer (&response, ippDelete);
+            break;
+          }
+    }
+  else if (status == HTTP_STATUS_UNAUTHORIZED || status == HTTP_STATUS_FORBIDDEN)
+    {
+      /* cupsd wants a password: never offer that to the network. */
+      *out_status = IPP_STATUS_ERROR_FORBIDDEN;
+      *out_message = "Not allowed on a shared printer";
+    }
+  else
+    {
+      g_debug ("cupsd answered HTTP %d for %s", status, ippOpString (info->operation));
+      *out_status = IPP_STATUS_ERROR_INTERNAL;
+      *out_message = "The printer's computer could not handle the request";
+    }
+  httpClose (upstream);
+  return response;
+}
+
+static gboolean
+serve_ipp (Conn       *conn,
+           const char *resource,
+           char       *buffer)
+{
+  g_autofree char *id = printer_id_from_resource (resource);
+  g_autofree char *queue = NULL;
+  g_autofree char *host = NULL;
+  g_autofree char *printer_uri = NULL;
+  g_autofree char *web_uri = NULL;
+  const char *type = httpGetField (conn->http, HTTP_FIELD_CONTENT_TYPE);
+  const char *encoding = httpGetField (conn->http, HTTP_FIELD_CONTENT_ENCODING);
+  HallwayIppRequestInfo info;
+  LimitedReader reader = { conn->http, 0 };
+  g_autoptr(ipp_t) request = NULL;
+  g_autoptr(ipp_t) forwarded = NULL;
+  g_autoptr(ipp_t) response = NULL;
+  g_autoptr(ipp_t) answer = NULL;
+  ipp_status_t status;
+  const char *message;
+  ipp_state_t state;
+  HallwayIppView view;
+
+  if (id != NULL)
+    queue = dup_queue (conn->shared, id);
+  if (queue == NULL)
+    return fail_http (conn->http, HTTP_STATUS_NOT_FOUND);
+  if (type == NULL || g_ascii_strncasecmp (type, "application/ipp", 15) != 0)
+    return fail_http (conn->http, HTTP_STATUS_BAD_REQUEST);
+  if (encoding != NULL && *encoding != '\0' && g_ascii_strcasecmp (encoding, "identity") != 0)
+    return fail_http (conn->http, HTTP_STATUS_UNSUPPORTED_MEDIATYPE);
+
+  /* A document announced as too large is refused before it is sent (the
+   * client waits for "100 Continue" first); one sent in chunks is stopped
+   * when it gets there, in forward(). */
+  if (httpGetLength2 (conn->http) >
+      (off_t) (get_max_document (conn->shared) + HALLWAY_IPP_MAX_ATTRIBUTE_BYTES))
+    {
+      answer = hallway_ipp_new_error (NULL, IPP_STATUS_ERROR_REQUEST_ENTITY,
+                                      "The document is too large for a shared printer");
+      send_ipp (conn->http, answer);
+      return FALSE;
+    }
+
+  if (httpGetExpect (conn->http) == HTTP_STATUS_CONTINUE &&
+      httpWriteResponse (conn->http, HTTP_STATUS_CONTINUE) < 0)
+    return FALSE;
+
+  request = ippNew ();
+  while ((state = ippReadIO (&reader, limited_read_cb, 1, NULL, request)) != IPP_STATE_DATA)
+    if (state == IPP_STATE_ERROR)
+      return fail_http (conn->http, HTTP_STATUS_BAD_REQUEST);
+
+  host = dup_client_host (conn->http);
+  printer_uri = g_strdup_printf ("ipp://%s" RESOURCE_PREFIX "%s", host, id);
+  web_uri = g_strdup_printf ("http://%s/", host);
+  view.queue = queue;
+  view.printer_uri = printer_uri;
+  view.web_uri = web_uri;
+
+  forwarded = hallway_ipp_rewrite_request (request, queue, conn->user, &info, &status, &message);
+  if (forwarded == NULL)
+    {
+      g_debug ("Refused %s from %s: %s", ippOpString (ippGetOperation (request)), conn->address,
+               message);
+      return refuse (conn->http, request, status, message, buffer);
+    }
+  if (info.job_operation && !job_is_owned_cb (info.job_id, conn))
+    return refuse (conn->http, request, IPP_STATUS_ERROR_FORBIDDEN,
+                   "This job was not sent from your computer", buffer);
+  if (info.creates_job && !take_job_slot (conn))
+    return refuse (conn->http, request, IPP_STATUS_ERROR_BUSY,
+                   "Too many jobs from your computer; try again in a minute", buffer);
+  if (!info.has_document && !drain (conn->http, buffer))
+    return FALSE;
+
+  response = forward (conn, queue, forwarded, &info, buffer, &status, &message);
+  if (response == NULL)
+    {
+      /* Whatever is left of a document can't be told from the next request. */
+      answer = hallway_ipp_new_error (request, status, message);
+      return send_ipp (conn->http, answer) && !info.has_document;
+    }
+
+  if (info.creates_job && hallway_ipp_get_job_id (response) > 0)
+    {
+      remember_job (conn, hallway_ipp_get_job_id (response));
+      g_log_structured (G_LOG_DOMAIN, G_LOG_LEVEL_MESSAGE,
+                        "HALLWAY_PEER", conn->user,
+                        "MESSAGE", "Job %d on ‘%s’ from ‘%s’", hallway_ipp_get_job_id (response),
+                        queue, conn->user);
+    }
+  answer = hallway_ipp_rewrite_response (response, &view, job_is_owned_cb, conn);
+  return send_ipp (conn->http, answer);
+}
+
+static char *
+status_page (Shared *shared)
+{
+  guint n;
+
+  g_mutex_lock (&shared->lock);
+  n = g_hash_table_size (shared->printers);
+  g_mutex_unlock (&shared->lock);
+  return g_strdup_printf ("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
+                          "<title>Hallway printers</title></head><body><h1>Hallway printers</h1>"
+                          "<p>This computer shares %u printer(s) with its colleagues. "
+                          "Print to them from your print dialog.</p></body></html>\n", n);
+}
+
+/* One request; FALSE when the connection must end. */
+static gboolean
+serve_request (Conn *conn,
+               char *buffer)
+{
+  char resource[1024];
+  http_state_t method;
+  http_status_t status;
+
+  method = httpReadRequest (conn->http, resource, sizeof resource);
+  if (method == HTTP_STATE_WAITING || method == HTTP_STATE_ERROR)
+    return FALSE;
+  if (method == HTTP_STATE_UNKNOWN_METHOD || method == HTTP_STATE_UNKNOWN_VERSION)
+    return fail_http (conn->http, HTTP_STATUS_BAD_REQUEST);
+
+  while ((status = httpUpdate (conn->http)) == HTTP_STATUS_CONTINUE)
+    ;
+  if (status != HTTP_STATUS_OK)
+    return fail_http (conn->http, HTTP_STATUS_BAD_REQUEST);
+
+  if (method == HTTP_STATE_GET && g_str_equal (resource, "/"))
+    {
+      g_autofree char *page = status_page (conn->shared);
+
+      return send_http (conn->http, HTTP_STATUS_OK, "text/html; charset=utf-8", page);
+    }
+  if (method != HTTP_STATE_POST)
+    return fail_http (conn->http, HTTP_STATUS_FORBIDDEN);
+
+  return serve_ipp (conn, resource, buffer);
+}
+
+static void
+serve_connection_cb (gpointer data,
+                     gpointer user_data)
+{
+  Conn *conn = data;
+  g_autofree char *buffer = g_malloc (BUFFER_SIZE);
+
+  /* libcups keeps these per thread. */
+  cupsSetPasswordCB2 (no_password_cb, NULL);
+  httpSetTimeout (conn->http, HALLWAY_IPP_TIMEOUT_S, timeout_cb, NULL);
+
+  for (guint i = 0; i < MAX_REQUESTS_PER_CONNECTION; i++)
+    {
+      if (!httpWait (conn->http, (i == 0 ? HALLWAY_IPP_TIMEOUT_S : KEEP_ALIVE_S) * 1000))
+        break;
+      if (!serve_request (conn, buffer))
+        break;
+      if (!httpGetKeepAlive (conn->http))
+        break;
+    }
+  conn_free (conn);
+}
+
+static GInetAddress *
+dup_peer_address (http_t *http)
+{
+  struct sockaddr_storage storage;
+  socklen_t length = sizeof storage;
+  g_autoptr(GSocketAddress) address = NULL;
+  GInetAddress *inet;
+  const guint8 *bytes;
+  static const guint8 v4_mapped[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff };
+
+  if (getpeername (httpGetFd (http), (struct sockaddr *) &storage, &length) != 0 ||
+      (address = g_socket_address_new_from_native (&storage, length)) == NULL ||
+      !G_IS_INET_SOCKET_ADDRESS (address))
+    return NULL;
+  inet = g_inet_socket_address_get_address (G_INET_SOCKET_ADDRESS (address));
+  bytes = g_inet_address_to_bytes (inet);
+  if (g_inet_address_get_family (inet) == G_SOCKET_FAMILY_IPV6 &&
+      memcmp (bytes, v4_mapped, sizeof v4_mapped) == 0)
+    return g_inet_address_new_from_bytes (bytes + 12, G_SOCKET_FAMILY_IPV4);
+  return g_object_ref (inet);
+}
+
+/* Only computers on the local network may print. */
+static gboolean
+is_local_network (GInetAddress *address)
+{
+  const guint8 *bytes = g_inet_address_to_bytes (address);
+
+  if (g_inet_address_get_is_loopback (address) || g_inet_address_get_is_link_local (address) ||
+      g_inet_address_get_is_site_local (address))
+    return TRUE;
+  /* IPv6 unique local addresses, fc00::/7. */
+  return g_inet_address_get_family (address) == G_SOCKET_FAMILY_IPV6 &&
+         (bytes[0] & 0xfe) == 0xfc;
+}
+
+static gboolean
+incoming_cb (GSocket      *socket,
+             GIOCondition  condition,
+             gpointer      user_data)
+{
+  HallwayDaemonIpp *self = user_data;
+  g_autoptr(GInetAddress) address = NULL;
+  g_autofree char *text = NULL;
+  Conn *conn;
+  http_t *http;
+  guint count;
+
+  http = httpAcceptConnection (g_socket_get_fd (socket), 1);
+  if (http == NULL)
+    return G_SOURCE_CONTINUE;
+
+  address = dup_peer_address (http);
+  if (address == NULL || !is_local_network (address))
+    {
+      g_debug ("Refusing a printing connection from outside the local network");
+      httpClose (http);
+      return G_SOURCE_CONTINUE;
+    }
+  text = g_inet_address_to_string (address);
+
+  g_mutex_lock (&self->shared->lock);
+  count = GPOINTER_TO_UINT (g_hash_table_lookup (self->shared->conns, text));
+  if (count >= HALLWAY_IPP_MAX_CONNS_PER_PEER ||
+      self->shared->n_conns >= HALLWAY_IPP_MAX_CONNECTIONS)
+    {
+      g_mutex_unlock (&self->shared->lock);
+      g_debug ("Too many printing connections from %s, refusing one", text);
+      httpClose (http);
+      return G_SOURCE_CONTINUE;
+    }
+  g_hash_table_insert (self->shared->conns, g_strdup (text), GUINT_TO_POINTER (count + 1));
+  self->shared->n_conns++;
+  g_mutex_unlock (&self->shared->lock);
+
+  conn = g_new0 (Conn, 1);
+  conn->shared = g_atomic_rc_box_acquire (self->shared);
+  conn->http = http;
+  conn->address = g_steal_pointer (&text);
+  if (self->identify != NULL)
+    self->identify (address, &conn->key, &conn->user, self->identify_data);
+  if (conn->key == NULL || conn->user == NULL)
+    {
+      g_free (conn->key);
+      g_free (conn->user);
+      conn->key = g_strconcat ("address:", conn->address, NULL);
+      conn->user = g_strconcat ("guest-", conn->address, NULL);
+    }
+
+  g_thread_pool_push (self->pool, conn, NULL);
+  return G_SOURCE_CONTINUE;
+}
+
+static GSocket *
+listen_on (GSocketFamily   family,
+           guint16         port,
+           GError        **error)
+{
+  g_autoptr(GSocket) socket = NULL;
+  g_autoptr(GInetAddress) any = NULL;
+  g_autoptr(GSocketAddress) address = NULL;
+
+  socket = g_socket_new (family, G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP, error);
+  if (socket == NULL)
+    return NULL;
+  /* One socket for both IPv4 and IPv6 colleagues. */
+  if (family == G_SOCKET_FAMILY_IPV6)
+    g_socket_set_option (socket, IPPROTO_IPV6, IPV6_V6ONLY, 0, NULL);
+  any = g_inet_address_new_any (family);
+  address = g_inet_socket_address_new (any, port);
+  if (!g_socket_bind (socket, address, TRUE, error))
+    return NULL;
+  g_socket_set_listen_backlog (socket, 16);
+  if (!g_socket_listen (socket, error))
+    return NULL;
+  g_socket_set_blocking (socket, FALSE);
+  return g_steal_pointer (&socket);
+}
+
+/**
+ * hallway_daemon_ipp_listen:
+ * @self: a #HallwayDaemonIpp
+ * @first_port: the port to try first; the next ones are tried when it is taken
+ * @error: return location for a #GError
+ *
+ * Returns: whether the gateway listens
+ */
+gboolean
+hallway_daemon_ipp_listen (HallwayDaemonIpp  *self,
+                           guint16            first_port,
+                           GError           **error)
+{
+  g_autoptr(GError) local_error = NULL;
+
+  g_return_val_if_fail (HALLWAY_IS_DAEMON_IPP (self), FALSE);
+  g_return_val_if_fail (self->socket == NULL, FALSE);
+
+  for (guint i = 0; i < HALLWAY_IPP_PORT_TRIES && first_port + i <= G_MAXUINT16; i++)
+    {
+      guint16 port = first_port + i;
+
+      g_clear_error (&local_error);
+      self->socket = listen_on (G_SOCKET_FAMILY_IPV6, port, &local_error);
+      /* A computer without IPv6. */
+      if (self->socket == NULL &&
+          !g_error_matches (local_error, G_IO_ERROR, G_IO_ERROR_ADDRESS_IN_USE))
+        {
+          g_clear_error (&local_error);
+          self->socket = listen_on (G_SOCKET_FAMILY_IPV4, port, &local_error);
+        }
+      if (self->socket != NULL)
+        {
+          self->port = port;
+          break;
+        }
+      if (!g_error_matches (local_error, G_IO_ERROR, G_IO_ERROR_ADDRESS_IN_USE))
+        break;
+    }
+
+  if (self->socket == NULL)
+    {
+      g_set_error (error, HALLWAY_ERROR, HALLWAY_ERROR_FAILED,
+                   "Could not listen for printing on port %u or the next ones: %s",
+                   first_port, local_error->message);
+      return FALSE;
+    }
+
+  self->source = g_socket_create_source (self->socket, G_IO_IN, NULL);
+  g_source_set_callback (self->source, G_SOURCE_FUNC (incoming_cb), self, NULL);
+  g_source_attach (self->source, g_main_context_get_thread_default ());
+  return TRUE;
+}
+
+guint16
+hallway_daemon_ipp_get_port (HallwayDaemonIpp *self)
+{
+  g_return_val_if_fail (HALLWAY_IS_DAEMON_IPP (self), 0);
+  return self->port;
+}
+
+void
+hallway_daemon_ipp_set_identify_func (HallwayDaemonIpp             *self,
+                                      HallwayDaemonIppIdentifyFunc  func,
+                                      gpointer                      user_data)
+{
+  g_return_if_fail (HALLWAY_IS_DAEMON_IPP (self));
+
+  self->identify = func;
+  self->identify_data = user_data;
+}
+
+/**
+ * hallway_daemon_ipp_set_max_document_size:
+ * @self: a #HallwayDaemonIpp
+ * @max_bytes: the largest document a colleague may print
+ */
+void
+hallway_daemon_ipp_set_max_document_size (HallwayDaemonIpp *self,
+                                          guint64           max_bytes)
+{
+  g_return_if_fail (HALLWAY_IS_DAEMON_IPP (self));
+
+  g_mutex_lock (&self->shared->lock);
+  self->shared->max_document = max_bytes;
+  g_mutex_unlock (&self->shared->lock);
+}
+
+/**
+ * hallway_daemon_ipp_add_printer:
+ * @self: a #HallwayDaemonIpp
+ * @id: the printer's id in /ipp/print/<id>
+ * @queue: the local CUPS queue behind it
+ */
+void
+hallway_daemon_ipp_add_printer (HallwayDaemonIpp *self,
+                                const char       *id,
+                                const char       *queue)
+{
+  g_return_if_fail (HALLWAY_IS_DAEMON_IPP (self));
+
+  g_mutex_lock (&self->shared->lock);
+  g_hash_table_insert (self->shared->printers, g_strdup (id), g_strdup (queue));
+  g_mutex_unlock (&self->shared->lock);
+}
+
+void
+hallway_daemon_ipp_remove_printer (HallwayDaemonIpp *self,
+                                   const char       *id)
+{
+  g_return_if_fail (HALLWAY_IS_DAEMON_IPP (self));
+
+  g_mutex_lock (&self->shared->lock);
+  g_hash_table_remove (self->shared->printers, id);
+  g_mutex_unlock (&self->shared->lock);
+}
+
+HallwayDaemonIpp *
+hallway_daemon_ipp_new (void)
+{
+  return g_object_new (HALLWAY_TYPE_DAEMON_IPP, NULL);
+}
+
+static void
+hallway_daemon_ipp_dispose (GObject *object)
+{
+  HallwayDaemonIpp *self = HALLWAY_DAEMON_IPP (object);
+
+  if (self->source != NULL)
+    g_source_destroy (self->source);
+  g_clear_pointer (&self->source, g_source_unref);
+  if (self->socket != NULL)
+    g_socket_close (self->socket, NULL);
+  g_clear_object (&self->socket);
+
+  G_OBJECT_CLASS (hallway_daemon_ipp_parent_class)->dispose (object);
+}
+
+static void
+hallway_daemon_ipp_finalize (GObject *object)
+{
+  HallwayDaemonIpp *self = HALLWAY_DAEMON_IPP (object);
+
+  /* Requests under way finish on their own; they hold the shared tables. */
+  g_thread_pool_free (self->pool, FALSE, FALSE);
+  shared_unref (self->shared);
+
+  G_OBJECT_CLASS (hallway_daemon_ipp_parent_class)->finalize (object);
+}
+
+static void
+hallway_daemon_ipp_class_init (HallwayDaemonIppClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  object_class->dispose = hallway_daemon_ipp_dispose;
+  object_class->finalize = hallway_daemon_ipp_finalize;
+}
+
+static void
+hallway_daemon_ipp_init (HallwayDaemonIpp *self)
+{
+  self->shared = shared_new ();
+  self->pool = g_thread_pool_new (serve_connection_cb, NULL, HALLWAY_IPP_MAX_WORKERS, FALSE,
+                                  NULL);
+}

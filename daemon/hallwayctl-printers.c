@@ -1,0 +1,421 @@
+/* hallwayctl-printers.c: printers, printer share|unshare, print
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * Printing on a colleague's printer goes through this computer's own CUPS,
+ * exactly like `lp -d`: CUPS finds the printer's DNS-SD announcement and
+ * makes a temporary driverless queue for it, which needs no administrator.
+ */
+#include "config.h"
+
+#include <glib/gi18n.h>
+#include <cups/cups.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "hallwayctl.h"
+
+#define FIND_DEST_TIMEOUT_MS 20000
+#define WAIT_POLL_MS 500
+
+static HallwayDBusPeer1 *
+lookup_peer (GPtrArray  *peers,
+             const char *id)
+{
+  for (guint i = 0; i < peers->len; i++)
+    if (g_strcmp0 (hallway_dbus_peer1_get_id (g_ptr_array_index (peers, i)), id) == 0)
+      return g_ptr_array_index (peers, i);
+  return NULL;
+}
+
+static int
+compare_printers (gconstpointer a,
+                  gconstpointer b)
+{
+  HallwayDBusPrinter1 *x = *(HallwayDBusPrinter1 **) a;
+  HallwayDBusPrinter1 *y = *(HallwayDBusPrinter1 **) b;
+
+  /* Mine first, then each neighbour's. */
+  if (hallway_dbus_printer1_get_local (x) != hallway_dbus_printer1_get_local (y))
+    return hallway_dbus_printer1_get_local (x) ? -1 : 1;
+  return g_strcmp0 (hallway_dbus_printer1_get_id (x), hallway_dbus_printer1_get_id (y));
+}
+
+int
+ctl_cmd_printers (Ctl      *ctl,
+                  gboolean  json)
+{
+  g_autoptr(GPtrArray) printers = ctl_dup_printers (ctl);
+  g_autoptr(GPtrArray) peers = ctl_dup_peers (ctl);
+
+  g_ptr_array_sort (printers, compare_printers);
+
+  if (json)
+    {
+      g_autoptr(JsonBuilder) builder = json_builder_new ();
+
+      json_builder_begin_array (builder);
+      for (guint i = 0; i < printers->len; i++)
+        {
+          HallwayDBusPrinter1 *printer = g_ptr_array_index (printers, i);
+          HallwayDBusPeer1 *peer = lookup_peer (peers, hallway_dbus_printer1_get_peer (printer));
+          const struct { const char *key; const char *value; } strings[] = {
+            { "id", hallway_dbus_printer1_get_id (printer) },
+            { "name", hallway_dbus_printer1_get_name (printer) },
+            { "description", hallway_dbus_printer1_get_description (printer) },
+            { "location", hallway_dbus_printer1_get_location (printer) },
+            { "make_and_model", hallway_dbus_printer1_get_make_and_model (printer) },
+            { "peer", hallway_dbus_printer1_get_peer (printer) },
+            { "peer_name", peer != NULL ? hallway_dbus_peer1_get_name (peer) : "" },
+            { "state", hallway_dbus_printer1_get_state (printer) },
+            { "uri", hallway_dbus_printer1_get_uri (printer) },
+            { "uuid", hallway_dbus_printer1_get_uuid (printer) },
+          };
+
+          json_builder_begin_object (builder);
+          for (gsize s = 0; s < G_N_ELEMENTS (strings); s++)
+            {
+              json_builder_set_member_name (builder, strings[s].key);
+              json_builder_add_string_value (builder,
+                                             strings[s].value != NULL ? strings[s].value : "");
+            }
+          json_builder_set_member_name (builder, "local");
+          json_builder_add_boolean_value (builder, hallway_dbus_printer1_get_local (printer));
+          json_builder_set_member_name (builder, "shared");
+          json_builder_add_boolean_value (builder, hallway_dbus_printer1_get_shared (printer));
+          json_builder_end_object (builder);
+        }
+      json_builder_end_array (builder);
+      ctl_print_json (builder);
+      return EXIT_SUCCESS;
+    }
+
+  if (printers->len == 0)
+    {
+      g_print (_("No printers: this computer has none in CUPS, and no neighbour shares one.\n"));
+      return EXIT_SUCCESS;
+    }
+  g_print ("%-20s %-28s %-24s %-11s %s\n", _("NAME"), _("DESCRIPTION"), _("OWNER"), _("STATE"),
+           _("SHARED"));
+  for (guint i = 0; i < printers->len; i++)
+    {
+      HallwayDBusPrinter1 *printer = g_ptr_array_index (printers, i);
+      HallwayDBusPeer1 *peer = lookup_peer (peers, hallway_dbus_printer1_get_peer (printer));
+      gboolean local = hallway_dbus_printer1_get_local (printer);
+
+      ctl_print_column (hallway_dbus_printer1_get_name (printer), 21);
+      ctl_print_column (hallway_dbus_printer1_get_description (printer), 29);
+      ctl_print_column (local ? _("this computer") :
+                        peer != NULL ? hallway_dbus_peer1_get_name (peer) : _("a neighbour"), 25);
+      ctl_print_column (hallway_dbus_printer1_get_state (printer), 12);
+      if (!local)
+        g_print ("-\n");
+      else
+        g_print ("%s\n", hallway_dbus_printer1_get_shared (printer) ? _("yes") : _("no"));
+    }
+  return EXIT_SUCCESS;
+}
+
+static GPtrArray *
+dup_shared_printers (Ctl *ctl)
+{
+  g_autoptr(GPtrArray) printers = ctl_dup_printers (ctl);
+  GPtrArray *shared = g_ptr_array_new_with_free_func (g_object_unref);
+
+  g_ptr_array_sort (printers, compare_printers);
+  for (guint i = 0; i < printers->len; i++)
+    {
+      HallwayDBusPrinter1 *printer = g_ptr_array_index (printers, i);
+
+      if (hallway_dbus_printer1_get_local (printer) && hallway_dbus_printer1_get_shared (printer))
+        g_ptr_array_add (shared, g_object_ref (printer));
+    }
+  return shared;
+}
+
+/* For "status --json": the names of the printers this computer shares. */
+void
+ctl_add_shared_printers_json (Ctl         *ctl,
+                              JsonBuilder *builder)
+{
+  g_autoptr(GPtrArray) shared = dup_shared_printers (ctl);
+
+  json_builder_begin_array (builder);
+  for (guint i = 0; i < shared->len; i++)
+    json_builder_add_string_value (builder,
+                                   hallway_dbus_printer1_get_name (g_ptr_array_index (shared, i)));
+  json_builder_end_array (builder);
+}
+
+void
+ctl_print_shared_printers (Ctl *ctl)
+{
+  g_autoptr(GPtrArray) shared = dup_shared_printers (ctl);
+
+  if (shared->len == 0)
+    g_print (_("Shared printers:   none\n"));
+  for (guint i = 0; i < shared->len; i++)
+    {
+      HallwayDBusPrinter1 *printer = g_ptr_array_index (shared, i);
+
+      g_print ("%s“%s” (%s)\n", i == 0 ? _("Shared printers:   ") : "                   ",
+               hallway_dbus_printer1_get_name (printer), hallway_dbus_printer1_get_uri (printer));
+    }
+}
+
+int
+ctl_cmd_printer_share (Ctl        *ctl,
+                       const char *queue,
+                       gboolean    share)
+{
+  g_autoptr(GPtrArray) printers = ctl_dup_printers (ctl);
+  g_autoptr(GError) error = NULL;
+
+  for (guint i = 0; i < printers->len; i++)
+    {
+      HallwayDBusPrinter1 *printer = g_ptr_array_index (printers, i);
+      gboolean ok;
+
+      if (!hallway_dbus_printer1_get_local (printer) ||
+          g_strcmp0 (hallway_dbus_printer1_get_name (printer), queue) != 0)
+        continue;
+      if (share)
+        ok = hallway_dbus_printer1_call_share_sync (printer, NULL, &error);
+      else
+        ok = hallway_dbus_printer1_call_unshare_sync (printer, NULL, &error);
+      if (!ok)
+        return ctl_failure (share ? _("Could not share printer “%s”: %s")
+                                  : _("Could not stop sharing printer “%s”: %s"),
+                            queue, ctl_plain_error_message (error));
+      if (share)
+        g_print (_("Printer “%s” is shared: colleagues can print on it at %s\n"), queue,
+                 hallway_dbus_printer1_get_uri (printer));
+      else
+        g_print (_("Printer “%s” is no longer shared\n"), queue);
+      return EXIT_SUCCESS;
+    }
+  return ctl_failure (_("No printer “%s” on this computer; “hallwayctl printers” lists them"),
+                      queue);
+}
+
+static HallwayDBusPrinter1 *
+find_remote_printer (Ctl         *ctl,
+                     const char  *target,
+                     GError     **error)
+{
+  g_autoptr(GPtrArray) printers = ctl_dup_printers (ctl);
+  g_autoptr(HallwayDBusPeer1) peer = NULL;
+  g_autofree char *peer_query = NULL;
+  const char *slash = strchr (target, '/');
+  const char *query;
+
+  if (slash == NULL || slash == target || slash[1] == '\0')
+    {
+      g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+                   _("“%s” does not say which printer: use PEER/PRINTER"), target);
+      return NULL;
+    }
+  peer_query = g_strndup (target, slash - target);
+  query = slash + 1;
+  peer = ctl_find_peer (ctl, peer_query, error);
+  if (peer == NULL)
+    return NULL;
+
+  for (guint pass = 0; pass < 2; pass++)
+    for (guint i = 0; i < printers->len; i++)
+      {
+        HallwayDBusPrinter1 *printer = g_ptr_array_index (printers, i);
+        const char *name = hallway_dbus_printer1_get_name (printer);
+        const char *description = hallway_dbus_printer1_get_description (printer);
+        gboolean match;
+
+        if (g_strcmp0 (hallway_dbus_printer1_get_peer (printer),
+                       hallway_dbus_peer1_get_id (peer)) != 0)
+          continue;
+        /* Exact names first, then regardless of case. */
+        if (pass == 0)
+          match = g_strcmp0 (name, query) == 0 || g_strcmp0 (description, query) == 0;
+        else
+          match = (name != NULL && g_ascii_strcasecmp (name, query) == 0) ||
+                  (description != NULL && g_utf8_collate (description, query) == 0);
+        if (match)
+          return g_object_ref (printer);
+      }
+
+  g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_FAILED,
+               _("%s shares no printer “%s”; “hallwayctl printers” lists them"),
+               hallway_dbus_peer1_get_name (peer), query);
+  return NULL;
+}
+
+typedef struct
+{
+  const char *uuid;
+  const char *instance;
+  char       *name;
+} FindDest;
+
+static int
+dest_found_cb (void        *user_data,
+               unsigned     flags,
+               cups_dest_t *dest)
+{
+  FindDest *find = user_data;
+  const char *device_uri = cupsGetOption ("device-uri", dest->num_options, dest->options);
+  const char *uuid = cupsGetOption ("printer-uuid", dest->num_options, dest->options);
+  const char *info = cupsGetOption ("printer-info", dest->num_options, dest->options);
+  g_autofree char *needle = NULL;
+
+  if (flags & CUPS_DEST_FLAGS_REMOVED)
+    return 1;
+  /* The announcement's UUID, which CUPS keeps in the device URI of the
+   * temporary queue, or else the announced name. */
+  if (*find->uuid != '\0')
+    needle = g_strconcat ("uuid=", find->uuid, NULL);
+  if ((needle != NULL && device_uri != NULL && strcasestr (device_uri, needle) != NULL) ||
+      (*find->uuid != '\0' && uuid != NULL && strcasestr (uuid, find->uuid) != NULL) ||
+      (info != NULL && g_str_equal (info, find->instance)))
+    {
+      find->name = g_strdup (dest->name);
+      return 0;
+    }
+  return 1;
+}
+
+/* The CUPS destination for a colleague's printer: its DNS-SD announcement,
+ * or the temporary queue CUPS made for it already. */
+static char *
+find_dest (HallwayDBusPrinter1 *printer,
+           const char          *peer_name)
+{
+  g_autofree char *instance = g_strdup_printf ("%s @ %s",
+                                               hallway_dbus_printer1_get_description (printer),
+                                               peer_name);
+  FindDest find = { hallway_dbus_printer1_get_uuid (printer), instance, NULL };
+
+  cupsEnumDests (CUPS_DEST_FLAGS_NONE, FIND_DEST_TIMEOUT_MS, NULL, 0, 0, dest_found_cb, &find);
+  return find.name;
+}
+
+static int
+wait_for_job (http_t     *http,
+              const char *dest,
+              int         job_id)
+{
+  /* CUPS' temporary queue keeps the job until the colleague's printer has
+   * it, so its end is the job's end. */
+  for (;;)
+    {
+      cups_job_t *jobs = NULL;
+      int n = cupsGetJobs2 (http, &jobs, dest, 0, CUPS_WHICHJOBS_ALL);
+      ipp_jstate_t state = IPP_JSTATE_PENDING;
+      gboolean found = FALSE;
+
+      for (int i = 0; i < n; i++)
+        if (jobs[i].id == job_id)
+          {
+            state = jobs[i].state;
+            found = TRUE;
+          }
+      cupsFreeJobs (n, jobs);
+
+      if (!found && n < 0)
+        return ctl_failure (_("Lost track of job %d: %s"), job_id, cupsLastErrorString ());
+      if (state == IPP_JSTATE_COMPLETED)
+        {
+          g_print (_("Job %d printed\n"), job_id);
+          return EXIT_SUCCESS;
+        }
+      if (state == IPP_JSTATE_CANCELED || state == IPP_JSTATE_ABORTED)
+        return ctl_failure (_("Job %d was %s"), job_id,
+                            state == IPP_JSTATE_CANCELED ? _("cancelled")
+                                                         : _("stopped by an error"));
+      g_usleep (WAIT_POLL_MS * 1000);
+    }
+}
+
+int
+ctl_cmd_print (Ctl        *ctl,
+               const char *target,
+               const char *file,
+               gboolean    wait)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(HallwayDBusPrinter1) printer = NULL;
+  g_autoptr(HallwayDBusPeer1) peer = NULL;
+  g_autofree char *dest = NULL;
+  g_autofree char *title = NULL;
+  g_autofree char *buffer = NULL;
+  ipp_status_t status;
+  http_t *http;
+  ssize_t n;
+  int job_id;
+  int fd;
+  int result;
+
+  printer = find_remote_printer (ctl, target, &error);
+  if (printer == NULL)
+    return ctl_failure ("%s", ctl_plain_error_message (error));
+  peer = ctl_find_peer (ctl, hallway_dbus_printer1_get_peer (printer), NULL);
+
+  fd = open (file, O_RDONLY | O_CLOEXEC);
+  if (fd < 0)
+    return ctl_failure (_("Could not read “%s”: %s"), file, g_strerror (errno));
+
+  dest = find_dest (printer, peer != NULL ? hallway_dbus_peer1_get_name (peer) : "");
+  if (dest == NULL)
+    {
+      close (fd);
+      return ctl_failure (_("This computer's print service (CUPS) does not see “%s” on the "
+                            "network; is CUPS running here?"),
+                          hallway_dbus_printer1_get_description (printer));
+    }
+
+  /* A connection of our own: cupsEnumDests() may have closed the default one. */
+  http = httpConnect2 (cupsServer (), ippPort (), NULL, AF_UNSPEC, cupsEncryption (), 1, 30000,
+                       NULL);
+  if (http == NULL)
+    {
+      close (fd);
+      return ctl_failure ("%s", _("This computer's print service (CUPS) is not running"));
+    }
+
+  title = g_path_get_basename (file);
+  job_id = cupsCreateJob (http, dest, title, 0, NULL);
+  if (job_id <= 0)
+    {
+      close (fd);
+      httpClose (http);
+      return ctl_failure (_("Could not start printing on “%s”: %s"),
+                          hallway_dbus_printer1_get_description (printer), cupsLastErrorString ());
+    }
+
+  if (cupsStartDocument (http, dest, job_id, title, CUPS_FORMAT_AUTO, 1) != HTTP_STATUS_CONTINUE)
+    {
+      close (fd);
+      cupsCancelJob2 (http, dest, job_id, 0);
+      httpClose (http);
+      return ctl_failure (_("Could not send “%s”: %s"), file, cupsLastErrorString ());
+    }
+  buffer = g_malloc (256 * 1024);
+  while ((n = read (fd, buffer, 256 * 1024)) > 0)
+    if (cupsWriteRequestData (http, buffer, n) != HTTP_STATUS_CONTINUE)
+      break;
+  close (fd);
+  status = cupsFinishDocument (http, dest);
+  if (n != 0 || status > IPP_STATUS_OK_CONFLICTING)
+    {
+      cupsCancelJob2 (http, dest, job_id, 0);
+      httpClose (http);
+      return ctl_failure (_("Could not send “%s”: %s"), file,
+                          n != 0 ? g_strerror (errno) : cupsLastErrorString ());
+    }
+
+  g_print (_("Job %d sent to “%s” (%s)\n"), job_id, hallway_dbus_printer1_get_description (printer),
+           dest);
+  result = wait ? wait_for_job (http, dest, job_id) : EXIT_SUCCESS;
+  httpClose (http);
+  return result;
+}
