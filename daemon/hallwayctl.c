@@ -1156,6 +1156,10 @@ ctl_follow_transfers (Ctl       *ctl,
       if (g_strcmp0 (state, "cancelled") == 0)
         g_printerr (_("hallwayctl: Copying “%s” was cancelled\n"),
                     hallway_dbus_transfer1_get_path (t));
+      else if (g_strcmp0 (hallway_dbus_transfer1_get_kind (t), "send") == 0)
+        /* Translators: %1$s is a file or folder, %2$s why (“Alice declined.”). */
+        g_printerr (_("hallwayctl: Could not send “%1$s”: %2$s\n"),
+                    hallway_dbus_transfer1_get_path (t), hallway_dbus_transfer1_get_error (t));
       else
         g_printerr (_("hallwayctl: Could not copy “%s”: %s\n"),
                     hallway_dbus_transfer1_get_path (t), hallway_dbus_transfer1_get_error (t));

@@ -93,6 +93,18 @@ note "changed: $(transfer_field b "$id" error)"
 check "saying the file changed" bash -c "transfer_field b '$id' error | grep -q 'changed'"
 check "nothing of it is kept on a" \
   wait_until 10 bash -c "test ! -e '$RECV/changing.bin' && no_part_files '$RECV'"
+
+# 4. The sender cancels mid-file: a is told and keeps nothing of it.
+id=$(ctl b send "Alice Martin" "$WORK/first.bin")
+check "a fourth send gets going" wait_until 60 transfer_mid_file b "$id"
+check "a part file holds what arrived" wait_until 20 part_has_data first.bin
+check "b cancels" ctl b cancel "$id"
+check "b's send is cancelled" wait_until 10 transfer_is b "$id" state cancelled
+check "a removes what arrived" wait_until 20 no_part_files "$RECV"
+check "and shows the offer cancelled" \
+  wait_until 10 bash -c "ctl a offers --json | jq -e 'last | .state == \"cancelled\"'"
+check "the earlier copy is untouched" cmp "$WORK/first.bin" "$RECV/first.bin"
+check "no second copy was made" test ! -e "$RECV/first (2).bin"
 "$L" exec switch -- tc qdisc del dev veth-a root 2>/dev/null
 
 if [ -s "$WORK/violations" ]; then

@@ -6,7 +6,8 @@
 # byte-identical; a declined or expired offer writes nothing; two senders
 # at once both arrive; an offer larger than a's disk is refused in plain
 # words; a trusted colleague's files arrive unasked while an untrusted one
-# is still asked. Resuming after a SIGKILL is test-drops-resume.sh.
+# is still asked; a restart of either side while an offer waits loses
+# nothing. Resuming mid-file after a SIGKILL is test-drops-resume.sh.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/drops-lib.sh"
 
@@ -110,8 +111,26 @@ check "b cancels" ctl b cancel "$id"
 check "b's send is cancelled" wait_until 10 transfer_is b "$id" state cancelled
 check "a's offer is cancelled too" wait_until 10 offer_is a "$offer" state cancelled
 
-# 6. Expiry and free space: a's receive folder on a small disk, a short
-# offer-timeout.
+# 6. The sender restarts while its offer waits: it still waits for the
+# same answer, and delivers once a accepts.
+head -c 300K /dev/urandom >"$WORK/patient.bin"
+id=$(ctl b send "Alice Martin" "$WORK/patient.bin")
+check "a is asked" wait_until 20 has_pending_offer a "Bruno Costa"
+offer=$(pending_offer a "Bruno Costa")
+stop_daemon b KILL
+start_daemon b "Bruno Costa" || exit 1
+check "the restarted sender waits for the answer again" wait_until 30 transfer_is b "$id" state offered
+check "a was asked only once" test "$(ctl a offers --json | jq '[.[] | select(.state == "pending")] | length')" = 1
+check "a accepts" ctl a accept "$offer"
+check "b's send ends done" wait_until 30 transfer_is b "$id" state done
+check "the file arrived" cmp "$WORK/patient.bin" "$RECV/patient.bin"
+
+# 7. Expiry and free space: a's receive folder on a small disk, a short
+# offer-timeout. An offer still waiting when a restarts is forgotten
+# there, so b offers it again.
+head -c 300K /dev/urandom >"$WORK/forgotten.bin"
+id=$(ctl b send "Alice Martin" "$WORK/forgotten.bin")
+check "a is asked" wait_until 20 has_pending_offer a "Bruno Costa"
 SMALL="$WORK/small"
 mkdir -p "$SMALL"
 "$L" exec a -- mount -t tmpfs -o size=8m tmpfs "$SMALL" || not_ok "mount a small disk on a"
@@ -119,6 +138,12 @@ stop_daemon a TERM
 set_receiver a "receive-folder='$SMALL'" "offer-timeout=uint32 5"
 start_daemon a "Alice Martin" GSETTINGS_BACKEND=keyfile || exit 1
 check "b sees a again" wait_until 30 peer_is b "Alice Martin" online true
+check "the restarted a is asked again about the forgotten offer" \
+  wait_until 30 has_pending_offer a "Bruno Costa"
+check "a accepts it" ctl a accept "$(pending_offer a "Bruno Costa")"
+check "b's send ends done" wait_until 30 transfer_is b "$id" state done
+check "the file arrived" "$L" exec a -- cmp "$WORK/forgotten.bin" "$SMALL/forgotten.bin"
+"$L" exec a -- rm -f "$SMALL/forgotten.bin"
 head -c 20M /dev/urandom >"$WORK/big.bin"
 out=$(ctl b send "Alice Martin" "$WORK/big.bin" --wait 2>&1); rc=$?
 note "too big: $(tail -n 1 <<<"$out")"
@@ -137,7 +162,7 @@ check "saying “Alice Martin did not answer in time.”" \
   transfer_is b "$id" error "Alice Martin did not answer in time."
 check "nothing was written for an expired offer" test -z "$("$L" exec a -- ls -A "$SMALL")"
 
-# 7. Auto-accept: a accepts by itself from trusted colleagues only.
+# 8. Auto-accept: a accepts by itself from trusted colleagues only.
 stop_daemon a TERM
 "$L" exec a -- umount "$SMALL"
 set_receiver a "receive-folder='$RECV'" "accept-policy='trusted'" "offer-timeout=uint32 60"
