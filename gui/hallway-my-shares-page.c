@@ -6,6 +6,7 @@
 #include <adwaita.h>
 #include <glib/gi18n.h>
 
+#include "hallway-printer-row.h"
 #include "hallway-window.h"
 
 struct _HallwayMySharesPage
@@ -22,6 +23,8 @@ struct _HallwayMySharesPage
   GtkLabel           *code_label;
   GtkListBox         *list;
   GtkWidget          *empty_label;
+  GtkWidget          *printers_group;
+  GtkListBox         *printers_list;
 };
 
 G_DEFINE_FINAL_TYPE (HallwayMySharesPage, hallway_my_shares_page, GTK_TYPE_BOX)
@@ -214,12 +217,54 @@ update_shares (HallwayMySharesPage *self)
   gtk_widget_set_visible (self->empty_label, shares->len == 0);
 }
 
+static int
+compare_printers (gconstpointer a,
+                  gconstpointer b)
+{
+  HallwayDBusPrinter1 *x = *(HallwayDBusPrinter1 **) a, *y = *(HallwayDBusPrinter1 **) b;
+
+  return g_utf8_collate (hallway_dbus_printer1_get_description (x),
+                         hallway_dbus_printer1_get_description (y));
+}
+
+/* This computer's printers, each with its "Share" switch. */
+static void
+update_printers (HallwayMySharesPage *self)
+{
+  g_autoptr(GPtrArray) printers = g_ptr_array_new_with_free_func (g_object_unref);
+  GList *objects = NULL;
+  GtkWidget *child;
+
+  while ((child = gtk_widget_get_first_child (GTK_WIDGET (self->printers_list))) != NULL)
+    gtk_list_box_remove (self->printers_list, child);
+
+  if (self->manager != NULL)
+    objects = g_dbus_object_manager_get_objects (self->manager);
+  for (GList *l = objects; l != NULL; l = l->next)
+    {
+      HallwayDBusPrinter1 *printer = hallway_dbus_object_get_printer1 (HALLWAY_DBUS_OBJECT (l->data));
+
+      if (printer != NULL && hallway_dbus_printer1_get_local (printer))
+        g_ptr_array_add (printers, printer);
+      else
+        g_clear_object (&printer);
+    }
+  g_list_free_full (objects, g_object_unref);
+  g_ptr_array_sort (printers, compare_printers);
+
+  for (guint i = 0; i < printers->len; i++)
+    gtk_list_box_append (self->printers_list,
+                         hallway_printer_row_new (g_ptr_array_index (printers, i), NULL));
+  gtk_widget_set_visible (self->printers_group, printers->len > 0);
+}
+
 static void
 objects_changed_cb (GDBusObjectManager  *manager,
                     GDBusObject         *object,
                     HallwayMySharesPage *self)
 {
   update_shares (self);
+  update_printers (self);
 }
 
 static void
@@ -490,6 +535,8 @@ hallway_my_shares_page_class_init (HallwayMySharesPageClass *klass)
   gtk_widget_class_bind_template_child (widget_class, HallwayMySharesPage, code_label);
   gtk_widget_class_bind_template_child (widget_class, HallwayMySharesPage, list);
   gtk_widget_class_bind_template_child (widget_class, HallwayMySharesPage, empty_label);
+  gtk_widget_class_bind_template_child (widget_class, HallwayMySharesPage, printers_group);
+  gtk_widget_class_bind_template_child (widget_class, HallwayMySharesPage, printers_list);
 }
 
 static void
@@ -533,7 +580,15 @@ hallway_my_shares_page_set_daemon (HallwayMySharesPage *self,
     {
       update_identity (self);
       update_shares (self);
+      update_printers (self);
     }
+}
+
+GtkListBox *
+hallway_my_shares_page_get_printers (HallwayMySharesPage *self)
+{
+  g_return_val_if_fail (HALLWAY_IS_MY_SHARES_PAGE (self), NULL);
+  return self->printers_list;
 }
 
 GtkListBox *

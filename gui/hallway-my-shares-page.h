@@ -16,6 +16,7 @@ void        hallway_my_shares_page_set_daemon        (HallwayMySharesPage *self,
                                                       HallwayDBusDaemon1  *daemon,
                                                       GDBusObjectManager  *manager);
 GtkListBox *hallway_my_shares_page_get_list          (HallwayMySharesPage *self);
+GtkListBox *hallway_my_shares_page_get_printers      (HallwayMySharesPage *self);
 GtkWidget  *hallway_my_shares_page_show_share_dialog (HallwayMySharesPage *self);
 void        hallway_my_shares_page_add_share         (HallwayMySharesPage *self,
                                                       const char          *path,

@@ -7,6 +7,7 @@
 #include <glib/gi18n.h>
 
 #include "hallway-folder-view.h"
+#include "hallway-printer-row.h"
 #include "hallway-send.h"
 #include "hallway-window.h"
 
@@ -16,6 +17,7 @@ struct _HallwayPeerPage
 
   HallwayDBusPeer1   *peer;         /* (owned) (nullable) */
   HallwayDBusDaemon1 *daemon;       /* (owned) (nullable) */
+  GDBusObjectManager *manager;      /* (owned) (nullable) for the neighbour's printers */
   GCancellable       *cancellable;  /* (owned) cancelled in dispose and on a new peer */
 
   GtkStack           *stack;
@@ -29,6 +31,8 @@ struct _HallwayPeerPage
   GtkLabel           *problem_label;
   GtkListBox         *folders;
   GtkWidget          *no_folders_label;
+  GtkWidget          *printers_heading;
+  GtkListBox         *printers;
   HallwayFolderView  *folder_view;
 };
 
@@ -86,6 +90,48 @@ update_folders (HallwayPeerPage *self)
   gtk_widget_set_visible (self->no_folders_label, n == 0);
 }
 
+/* The neighbour's printers, from the daemon's Printer1 objects. */
+static void
+update_printers (HallwayPeerPage *self)
+{
+  GList *objects = NULL;
+  GtkWidget *child;
+  guint n = 0;
+
+  while ((child = gtk_widget_get_first_child (GTK_WIDGET (self->printers))) != NULL)
+    gtk_list_box_remove (self->printers, child);
+
+  if (self->manager != NULL && self->peer != NULL)
+    objects = g_dbus_object_manager_get_objects (self->manager);
+  for (GList *l = objects; l != NULL; l = l->next)
+    {
+      g_autoptr(HallwayDBusPrinter1) printer =
+        hallway_dbus_object_get_printer1 (HALLWAY_DBUS_OBJECT (l->data));
+
+      if (printer == NULL || hallway_dbus_printer1_get_local (printer) ||
+          g_strcmp0 (hallway_dbus_printer1_get_peer (printer),
+                     hallway_dbus_peer1_get_id (self->peer)) != 0)
+        continue;
+      gtk_list_box_append (self->printers,
+                           hallway_printer_row_new (printer, hallway_dbus_peer1_get_name (self->peer)));
+      n++;
+    }
+  g_list_free_full (objects, g_object_unref);
+  gtk_widget_set_visible (GTK_WIDGET (self->printers), n > 0);
+  gtk_widget_set_visible (self->printers_heading, n > 0);
+}
+
+static void
+printer_objects_changed_cb (GDBusObjectManager *manager,
+                            GDBusObject        *object,
+                            HallwayPeerPage    *self)
+{
+  g_autoptr(HallwayDBusPrinter1) printer = hallway_dbus_object_get_printer1 (HALLWAY_DBUS_OBJECT (object));
+
+  if (printer != NULL)
+    update_printers (self);
+}
+
 static void
 update (HallwayPeerPage *self)
 {
@@ -134,6 +180,7 @@ update (HallwayPeerPage *self)
     }
 
   update_folders (self);
+  update_printers (self);
   /* The daemon opens nothing of a computer whose identity is in doubt. */
   gtk_widget_set_sensitive (GTK_WIDGET (self->folders), problem == NULL || *problem == '\0');
   /* Nor sends anything to it. */
@@ -318,6 +365,9 @@ hallway_peer_page_dispose (GObject *object)
     g_signal_handlers_disconnect_by_data (self->peer, self);
   g_clear_object (&self->peer);
   g_clear_object (&self->daemon);
+  if (self->manager != NULL)
+    g_signal_handlers_disconnect_by_data (self->manager, self);
+  g_clear_object (&self->manager);
   gtk_widget_dispose_template (GTK_WIDGET (self), HALLWAY_TYPE_PEER_PAGE);
 
   G_OBJECT_CLASS (hallway_peer_page_parent_class)->dispose (object);
@@ -345,6 +395,8 @@ hallway_peer_page_class_init (HallwayPeerPageClass *klass)
   gtk_widget_class_bind_template_child (widget_class, HallwayPeerPage, problem_label);
   gtk_widget_class_bind_template_child (widget_class, HallwayPeerPage, folders);
   gtk_widget_class_bind_template_child (widget_class, HallwayPeerPage, no_folders_label);
+  gtk_widget_class_bind_template_child (widget_class, HallwayPeerPage, printers_heading);
+  gtk_widget_class_bind_template_child (widget_class, HallwayPeerPage, printers);
   gtk_widget_class_bind_template_child (widget_class, HallwayPeerPage, folder_view);
   gtk_widget_class_bind_template_callback (widget_class, trust_clicked_cb);
   gtk_widget_class_bind_template_callback (widget_class, send_clicked_cb);
@@ -404,6 +456,31 @@ hallway_peer_page_set_daemon (HallwayPeerPage    *self,
 {
   g_return_if_fail (HALLWAY_IS_PEER_PAGE (self));
   g_set_object (&self->daemon, daemon);
+}
+
+/* Where the neighbours' printers come from. */
+void
+hallway_peer_page_set_manager (HallwayPeerPage    *self,
+                               GDBusObjectManager *manager)
+{
+  g_return_if_fail (HALLWAY_IS_PEER_PAGE (self));
+
+  if (self->manager != NULL)
+    g_signal_handlers_disconnect_by_data (self->manager, self);
+  g_set_object (&self->manager, manager);
+  if (manager != NULL)
+    {
+      g_signal_connect (manager, "object-added", G_CALLBACK (printer_objects_changed_cb), self);
+      g_signal_connect (manager, "object-removed", G_CALLBACK (printer_objects_changed_cb), self);
+    }
+  update_printers (self);
+}
+
+GtkListBox *
+hallway_peer_page_get_printers (HallwayPeerPage *self)
+{
+  g_return_val_if_fail (HALLWAY_IS_PEER_PAGE (self), NULL);
+  return self->printers;
 }
 
 GtkListBox *

@@ -17,7 +17,10 @@ void              hallway_peer_page_set_peer    (HallwayPeerPage    *self,
 HallwayDBusPeer1 *hallway_peer_page_get_peer    (HallwayPeerPage    *self);
 void              hallway_peer_page_set_daemon  (HallwayPeerPage    *self,
                                                  HallwayDBusDaemon1 *daemon);
+void              hallway_peer_page_set_manager (HallwayPeerPage    *self,
+                                                 GDBusObjectManager *manager);
 GtkListBox       *hallway_peer_page_get_folders (HallwayPeerPage    *self);
+GtkListBox       *hallway_peer_page_get_printers (HallwayPeerPage   *self);
 void              hallway_peer_page_open_folder (HallwayPeerPage    *self,
                                                  const char         *share);
 GtkWidget        *hallway_peer_page_get_folder_view (HallwayPeerPage *self);

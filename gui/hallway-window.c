@@ -458,6 +458,7 @@ manager_ready_cb (GObject      *source,
 
   self = HALLWAY_WINDOW (user_data);
   self->manager = g_steal_pointer (&manager);
+  hallway_peer_page_set_manager (self->peer_page, self->manager);
   g_signal_connect_object (self->manager, "object-added", G_CALLBACK (object_added_cb), self, 0);
   g_signal_connect_object (self->manager, "object-removed", G_CALLBACK (object_removed_cb), self, 0);
   g_signal_connect_object (self->manager, "notify::name-owner",

@@ -13,6 +13,7 @@
 #include "hallway-peer-page.h"
 #include "hallway-peer-row.h"
 #include "hallway-preferences-window.h"
+#include "hallway-printer-row.h"
 #include "hallway-send.h"
 #include "hallway-transfer-row.h"
 #include "hallway-transfers-page.h"
@@ -690,6 +691,114 @@ test_send_drop (void)
   bus_fixture_clear (&fixture);
 }
 
+static gboolean
+handle_share_cb (HallwayDBusPrinter1   *printer,
+                 GDBusMethodInvocation *invocation,
+                 BusFixture            *fixture)
+{
+  fixture->n_calls++;
+  hallway_dbus_printer1_set_shared (printer, TRUE);
+  hallway_dbus_printer1_set_uri (printer, "ipp://office-a.local:53536/ipp/print/office");
+  hallway_dbus_printer1_complete_share (printer, invocation);
+  return TRUE;
+}
+
+static gboolean
+handle_unshare_cb (HallwayDBusPrinter1   *printer,
+                   GDBusMethodInvocation *invocation,
+                   BusFixture            *fixture)
+{
+  fixture->n_calls++;
+  hallway_dbus_printer1_set_shared (printer, FALSE);
+  hallway_dbus_printer1_complete_unshare (printer, invocation);
+  return TRUE;
+}
+
+static void
+test_printer_rows (void)
+{
+  BusFixture fixture = { 0 };
+  g_autoptr(GError) error = NULL;
+  g_autoptr(HallwayDBusPrinter1) mine = hallway_dbus_printer1_skeleton_new ();
+  g_autoptr(HallwayDBusPrinter1) theirs = hallway_dbus_printer1_skeleton_new ();
+  g_autoptr(HallwayDBusPrinter1) proxy = NULL;
+  g_autoptr(GAsyncResult) result = NULL;
+  GtkWidget *list = gtk_list_box_new ();
+  GtkWidget *window = gtk_window_new ();
+  GtkWidget *mine_row, *their_row, *toggle;
+
+  g_test_summary ("A printer of mine has a Share switch that goes through the daemon; a "
+                  "neighbour's has Print and Use as Default");
+
+  fixture.connection = g_bus_get_sync (G_BUS_TYPE_SESSION, NULL, &error);
+  g_assert_no_error (error);
+  hallway_dbus_printer1_set_id (mine, "office");
+  hallway_dbus_printer1_set_name (mine, "office");
+  hallway_dbus_printer1_set_description (mine, "Office printer");
+  hallway_dbus_printer1_set_location (mine, "By the window");
+  hallway_dbus_printer1_set_state (mine, "idle");
+  hallway_dbus_printer1_set_local (mine, TRUE);
+  hallway_dbus_printer1_set_shared (mine, FALSE);
+  g_signal_connect (mine, "handle-share", G_CALLBACK (handle_share_cb), &fixture);
+  g_signal_connect (mine, "handle-unshare", G_CALLBACK (handle_unshare_cb), &fixture);
+  g_dbus_interface_skeleton_export (G_DBUS_INTERFACE_SKELETON (mine), fixture.connection,
+                                    "/test/printers/office", &error);
+  g_assert_no_error (error);
+  hallway_dbus_printer1_proxy_new (fixture.connection, G_DBUS_PROXY_FLAGS_NONE,
+                                   g_dbus_connection_get_unique_name (fixture.connection),
+                                   "/test/printers/office", NULL, proxy_ready_cb, &result);
+  proxy = hallway_dbus_printer1_proxy_new_finish (wait_for_result (&result), &error);
+  g_assert_no_error (error);
+
+  hallway_dbus_printer1_set_id (theirs, "0123456789abcdef/laser");
+  hallway_dbus_printer1_set_description (theirs, "<b>Laser</b> & co");
+  hallway_dbus_printer1_set_state (theirs, "processing");
+  hallway_dbus_printer1_set_local (theirs, FALSE);
+  hallway_dbus_printer1_set_shared (theirs, TRUE);
+  hallway_dbus_printer1_set_peer (theirs, "0123456789abcdef");
+
+  mine_row = hallway_printer_row_new (proxy, NULL);
+  their_row = hallway_printer_row_new (theirs, "Dana Weber");
+  gtk_list_box_append (GTK_LIST_BOX (list), mine_row);
+  gtk_list_box_append (GTK_LIST_BOX (list), their_row);
+  gtk_window_set_child (GTK_WINDOW (window), list);
+  gtk_window_present (GTK_WINDOW (window));
+  settle ();
+
+  g_assert_cmpstr (adw_preferences_row_get_title (ADW_PREFERENCES_ROW (mine_row)), ==, "Office printer");
+  g_assert_cmpstr (adw_action_row_get_subtitle (ADW_ACTION_ROW (mine_row)), ==, "Ready · By the window");
+  toggle = hallway_printer_row_get_share_switch (HALLWAY_PRINTER_ROW (mine_row));
+  g_assert_nonnull (toggle);
+  gtk_test_accessible_assert_property (toggle, GTK_ACCESSIBLE_PROPERTY_LABEL, "Share Office printer");
+  g_assert_false (gtk_switch_get_active (GTK_SWITCH (toggle)));
+
+  gtk_switch_set_active (GTK_SWITCH (toggle), TRUE);
+  while (!hallway_dbus_printer1_get_shared (proxy))
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_cmpuint (fixture.n_calls, ==, 1);
+  settle ();
+  g_assert_cmpstr (adw_action_row_get_subtitle (ADW_ACTION_ROW (mine_row)), ==,
+                   "Ready · By the window · Shared");
+  gtk_switch_set_active (GTK_SWITCH (toggle), FALSE);
+  while (hallway_dbus_printer1_get_shared (proxy))
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_cmpuint (fixture.n_calls, ==, 2);
+
+  /* A neighbour's: no switch, its name shown as text, never markup. */
+  g_assert_null (hallway_printer_row_get_share_switch (HALLWAY_PRINTER_ROW (their_row)));
+  g_assert_cmpstr (adw_preferences_row_get_title (ADW_PREFERENCES_ROW (their_row)), ==, "<b>Laser</b> & co");
+  g_assert_false (adw_preferences_row_get_use_markup (ADW_PREFERENCES_ROW (their_row)));
+  g_assert_cmpstr (adw_action_row_get_subtitle (ADW_ACTION_ROW (their_row)), ==, "Printing");
+  hallway_dbus_printer1_set_state (theirs, "stopped");
+  g_assert_cmpstr (adw_action_row_get_subtitle (ADW_ACTION_ROW (their_row)), ==, "Stopped");
+  save_png (window, "printers");
+
+  gtk_window_destroy (GTK_WINDOW (window));
+  settle ();
+  g_dbus_interface_skeleton_unexport (G_DBUS_INTERFACE_SKELETON (mine));
+  bus_fixture_clear (&fixture);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -705,6 +814,7 @@ main (int   argc,
   g_test_add_func ("/offer-dialog/accept-some", test_offer_dialog_accept_some);
   g_test_add_func ("/offer-dialog/decline-and-expire", test_offer_dialog_decline_and_expire);
   g_test_add_func ("/send/drop", test_send_drop);
+  g_test_add_func ("/printer-row/mine-and-theirs", test_printer_rows);
 
   return g_test_run ();
 }
