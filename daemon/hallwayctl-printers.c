@@ -15,9 +15,9 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "hallway-print.h"
 #include "hallwayctl.h"
 
-#define FIND_DEST_TIMEOUT_MS 20000
 #define WAIT_POLL_MS 500
 
 static HallwayDBusPeer1 *
@@ -250,40 +250,6 @@ find_remote_printer (Ctl         *ctl,
   return NULL;
 }
 
-typedef struct
-{
-  const char *uuid;
-  const char *instance;
-  char       *name;
-} FindDest;
-
-static int
-dest_found_cb (void        *user_data,
-               unsigned     flags,
-               cups_dest_t *dest)
-{
-  FindDest *find = user_data;
-  const char *device_uri = cupsGetOption ("device-uri", dest->num_options, dest->options);
-  const char *uuid = cupsGetOption ("printer-uuid", dest->num_options, dest->options);
-  const char *info = cupsGetOption ("printer-info", dest->num_options, dest->options);
-  g_autofree char *needle = NULL;
-
-  if (flags & CUPS_DEST_FLAGS_REMOVED)
-    return 1;
-  /* The announcement's UUID, which CUPS keeps in the device URI of the
-   * temporary queue, or else the announced name. */
-  if (*find->uuid != '\0')
-    needle = g_strconcat ("uuid=", find->uuid, NULL);
-  if ((needle != NULL && device_uri != NULL && strcasestr (device_uri, needle) != NULL) ||
-      (*find->uuid != '\0' && uuid != NULL && strcasestr (uuid, find->uuid) != NULL) ||
-      (info != NULL && g_str_equal (info, find->instance)))
-    {
-      find->name = g_strdup (dest->name);
-      return 0;
-    }
-  return 1;
-}
-
 /* The CUPS destination for a colleague's printer: its DNS-SD announcement,
  * or the temporary queue CUPS made for it already. */
 static char *
@@ -293,10 +259,9 @@ find_dest (HallwayDBusPrinter1 *printer,
   g_autofree char *instance = g_strdup_printf ("%s @ %s",
                                                hallway_dbus_printer1_get_description (printer),
                                                peer_name);
-  FindDest find = { hallway_dbus_printer1_get_uuid (printer), instance, NULL };
 
-  cupsEnumDests (CUPS_DEST_FLAGS_NONE, FIND_DEST_TIMEOUT_MS, NULL, 0, 0, dest_found_cb, &find);
-  return find.name;
+  return hallway_print_find_destination (hallway_dbus_printer1_get_uuid (printer), instance,
+                                         HALLWAY_PRINT_FIND_TIMEOUT_MS);
 }
 
 static int
@@ -336,6 +301,31 @@ wait_for_job (http_t     *http,
     }
 }
 
+/* printer default PEER/PRINTER: the person's own default, no administrator. */
+int
+ctl_cmd_printer_default (Ctl        *ctl,
+                         const char *target)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(HallwayDBusPrinter1) printer = find_remote_printer (ctl, target, &error);
+  g_autoptr(HallwayDBusPeer1) peer = NULL;
+  g_autofree char *dest = NULL;
+
+  if (printer == NULL)
+    return ctl_failure ("%s", ctl_plain_error_message (error));
+  peer = ctl_find_peer (ctl, hallway_dbus_printer1_get_peer (printer), NULL);
+  dest = find_dest (printer, peer != NULL ? hallway_dbus_peer1_get_name (peer) : "");
+  if (dest == NULL)
+    return ctl_failure (_("This computer's print service (CUPS) does not see “%s” on the "
+                          "network; is CUPS running here?"),
+                        hallway_dbus_printer1_get_description (printer));
+  if (!hallway_print_set_default (dest, &error))
+    return ctl_failure ("%s", error->message);
+  g_print (_("“%s” is now your default printer (%s)\n"),
+           hallway_dbus_printer1_get_description (printer), dest);
+  return EXIT_SUCCESS;
+}
+
 int
 ctl_cmd_print (Ctl        *ctl,
                const char *target,
@@ -346,13 +336,8 @@ ctl_cmd_print (Ctl        *ctl,
   g_autoptr(HallwayDBusPrinter1) printer = NULL;
   g_autoptr(HallwayDBusPeer1) peer = NULL;
   g_autofree char *dest = NULL;
-  g_autofree char *title = NULL;
-  g_autofree char *buffer = NULL;
-  ipp_status_t status;
   http_t *http;
-  ssize_t n;
   int job_id;
-  int fd;
   int result;
 
   printer = find_remote_printer (ctl, target, &error);
@@ -360,57 +345,24 @@ ctl_cmd_print (Ctl        *ctl,
     return ctl_failure ("%s", ctl_plain_error_message (error));
   peer = ctl_find_peer (ctl, hallway_dbus_printer1_get_peer (printer), NULL);
 
-  fd = open (file, O_RDONLY | O_CLOEXEC);
-  if (fd < 0)
-    return ctl_failure (_("Could not read “%s”: %s"), file, g_strerror (errno));
+  if (!g_file_test (file, G_FILE_TEST_IS_REGULAR))
+    return ctl_failure (_("Could not read “%s”: it is not a file"), file);
 
   dest = find_dest (printer, peer != NULL ? hallway_dbus_peer1_get_name (peer) : "");
   if (dest == NULL)
-    {
-      close (fd);
-      return ctl_failure (_("This computer's print service (CUPS) does not see “%s” on the "
-                            "network; is CUPS running here?"),
-                          hallway_dbus_printer1_get_description (printer));
-    }
+    return ctl_failure (_("This computer's print service (CUPS) does not see “%s” on the "
+                          "network; is CUPS running here?"),
+                        hallway_dbus_printer1_get_description (printer));
 
-  /* A connection of our own: cupsEnumDests() may have closed the default one. */
-  http = httpConnect2 (cupsServer (), ippPort (), NULL, AF_UNSPEC, cupsEncryption (), 1, 30000,
-                       NULL);
+  http = hallway_print_connect (&error);
   if (http == NULL)
-    {
-      close (fd);
-      return ctl_failure ("%s", _("This computer's print service (CUPS) is not running"));
-    }
-
-  title = g_path_get_basename (file);
-  job_id = cupsCreateJob (http, dest, title, 0, NULL);
+    return ctl_failure ("%s", error->message);
+  job_id = hallway_print_file (http, dest, file, &error);
   if (job_id <= 0)
     {
-      close (fd);
       httpClose (http);
-      return ctl_failure (_("Could not start printing on “%s”: %s"),
-                          hallway_dbus_printer1_get_description (printer), cupsLastErrorString ());
-    }
-
-  if (cupsStartDocument (http, dest, job_id, title, CUPS_FORMAT_AUTO, 1) != HTTP_STATUS_CONTINUE)
-    {
-      close (fd);
-      cupsCancelJob2 (http, dest, job_id, 0);
-      httpClose (http);
-      return ctl_failure (_("Could not send “%s”: %s"), file, cupsLastErrorString ());
-    }
-  buffer = g_malloc (256 * 1024);
-  while ((n = read (fd, buffer, 256 * 1024)) > 0)
-    if (cupsWriteRequestData (http, buffer, n) != HTTP_STATUS_CONTINUE)
-      break;
-  close (fd);
-  status = cupsFinishDocument (http, dest);
-  if (n != 0 || status > IPP_STATUS_OK_CONFLICTING)
-    {
-      cupsCancelJob2 (http, dest, job_id, 0);
-      httpClose (http);
-      return ctl_failure (_("Could not send “%s”: %s"), file,
-                          n != 0 ? g_strerror (errno) : cupsLastErrorString ());
+      return ctl_failure (_("Could not print on “%s”: %s"),
+                          hallway_dbus_printer1_get_description (printer), error->message);
     }
 
   g_print (_("Job %d sent to “%s” (%s)\n"), job_id, hallway_dbus_printer1_get_description (printer),

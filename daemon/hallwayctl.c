@@ -1414,6 +1414,7 @@ static const char *help_text =
      "  printers [--json]               my printers (shared or not) and the neighbours'\n"
      "  printer share QUEUE | printer unshare QUEUE\n"
      "                                  let colleagues print on one of my CUPS printers\n"
+     "  printer default PEER/PRINTER    make a colleague's printer my default\n"
      "  print PEER/PRINTER FILE [--wait] print on a colleague's printer\n");
 
 static gboolean
@@ -1543,8 +1544,10 @@ main (int   argc,
     {
       const char *sub = argc > 2 ? argv[2] : "";
 
-      if (!g_str_equal (sub, "share") && !g_str_equal (sub, "unshare"))
-        return ctl_usage_error ("%s", _("Use “printer share QUEUE” or “printer unshare QUEUE”"));
+      if (!g_str_equal (sub, "share") && !g_str_equal (sub, "unshare") &&
+          !g_str_equal (sub, "default"))
+        return ctl_usage_error ("%s", _("Use “printer share QUEUE”, “printer unshare QUEUE” or "
+                                        "“printer default PEER/PRINTER”"));
       if (argc != 4)
         return ctl_usage_error (_("“printer %s” takes exactly one argument"), sub);
     }
@@ -1619,6 +1622,8 @@ main (int   argc,
     return cmd_put (&ctl, (const char * const *) argv + 2, wait_done);
   if (g_str_equal (command, "printers"))
     return ctl_cmd_printers (&ctl, json);
+  if (g_str_equal (command, "printer") && g_str_equal (argv[2], "default"))
+    return ctl_cmd_printer_default (&ctl, argv[3]);
   if (g_str_equal (command, "printer"))
     return ctl_cmd_printer_share (&ctl, argv[3], g_str_equal (argv[2], "share"));
   if (g_str_equal (command, "print"))

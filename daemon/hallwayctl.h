@@ -102,6 +102,8 @@ int ctl_cmd_printer_share (Ctl        *ctl,
 void ctl_add_shared_printers_json (Ctl         *ctl,
                                    JsonBuilder *builder);
 void ctl_print_shared_printers    (Ctl         *ctl);
+int ctl_cmd_printer_default (Ctl        *ctl,
+                             const char *target);
 int ctl_cmd_print         (Ctl        *ctl,
                            const char *target,
                            const char *file,

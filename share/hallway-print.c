@@ -24,7 +24,6 @@
 #include "hallway-error.h"
 
 #define PRINT_BLOCK_SIZE        (256 * 1024)
-#define FIND_DEST_TIMEOUT_MS    5000
 
 typedef struct
 {
@@ -80,7 +79,28 @@ hallway_print_find_destination (const char *uuid,
 }
 
 /**
+ * hallway_print_connect:
+ *
+ * A connection to this computer's CUPS of the caller's own: after
+ * cupsEnumDests() the default one may be closed.
+ *
+ * Returns: (nullable): the connection, for httpClose()
+ */
+http_t *
+hallway_print_connect (GError **error)
+{
+  http_t *http = httpConnect2 (cupsServer (), ippPort (), NULL, AF_UNSPEC, cupsEncryption (),
+                               1, 30000, NULL);
+
+  if (http == NULL)
+    g_set_error_literal (error, HALLWAY_ERROR, HALLWAY_ERROR_FAILED,
+                         _("This computer's print service (CUPS) is not running"));
+  return http;
+}
+
+/**
  * hallway_print_file:
+ * @http: a connection to this computer's CUPS
  * @destination: a CUPS destination
  * @path: the file to print; CUPS works out its format
  *
@@ -89,7 +109,8 @@ hallway_print_find_destination (const char *uuid,
  * Returns: the CUPS job id, or 0 with @error set
  */
 int
-hallway_print_file (const char  *destination,
+hallway_print_file (http_t      *http,
+                    const char  *destination,
                     const char  *path,
                     GError     **error)
 {
@@ -110,7 +131,7 @@ hallway_print_file (const char  *destination,
       return 0;
     }
 
-  job_id = cupsCreateJob (CUPS_HTTP_DEFAULT, destination, title, 0, NULL);
+  job_id = cupsCreateJob (http, destination, title, 0, NULL);
   if (job_id <= 0)
     {
       close (fd);
@@ -118,11 +139,11 @@ hallway_print_file (const char  *destination,
                    _("The printer did not take the job: %s"), cupsLastErrorString ());
       return 0;
     }
-  if (cupsStartDocument (CUPS_HTTP_DEFAULT, destination, job_id, title, CUPS_FORMAT_AUTO, 1) !=
+  if (cupsStartDocument (http, destination, job_id, title, CUPS_FORMAT_AUTO, 1) !=
       HTTP_STATUS_CONTINUE)
     {
       close (fd);
-      cupsCancelJob2 (CUPS_HTTP_DEFAULT, destination, job_id, 0);
+      cupsCancelJob2 (http, destination, job_id, 0);
       g_set_error (error, HALLWAY_ERROR, HALLWAY_ERROR_FAILED,
                    _("Could not send “%s” to the printer: %s"), title, cupsLastErrorString ());
       return 0;
@@ -130,13 +151,13 @@ hallway_print_file (const char  *destination,
 
   buffer = g_malloc (PRINT_BLOCK_SIZE);
   while ((n = read (fd, buffer, PRINT_BLOCK_SIZE)) > 0 || (n < 0 && errno == EINTR))
-    if (n > 0 && cupsWriteRequestData (CUPS_HTTP_DEFAULT, buffer, n) != HTTP_STATUS_CONTINUE)
+    if (n > 0 && cupsWriteRequestData (http, buffer, n) != HTTP_STATUS_CONTINUE)
       break;
   close (fd);
-  status = cupsFinishDocument (CUPS_HTTP_DEFAULT, destination);
+  status = cupsFinishDocument (http, destination);
   if (n != 0 || status > IPP_STATUS_OK_CONFLICTING)
     {
-      cupsCancelJob2 (CUPS_HTTP_DEFAULT, destination, job_id, 0);
+      cupsCancelJob2 (http, destination, job_id, 0);
       g_set_error (error, HALLWAY_ERROR, HALLWAY_ERROR_FAILED,
                    _("Could not send “%s” to the printer: %s"), title,
                    n != 0 ? g_strerror (errno) : cupsLastErrorString ());
@@ -156,9 +177,15 @@ gboolean
 hallway_print_set_default (const char  *destination,
                            GError     **error)
 {
+  http_t *http = hallway_print_connect (error);
   cups_dest_t *dests = NULL;
-  int n = cupsGetDests2 (CUPS_HTTP_DEFAULT, &dests);
-  cups_dest_t *dest = cupsGetDest (destination, NULL, n, dests);
+  cups_dest_t *dest;
+  int n;
+
+  if (http == NULL)
+    return FALSE;
+  n = cupsGetDests2 (http, &dests);
+  dest = cupsGetDest (destination, NULL, n, dests);
 
   /* A temporary queue CUPS has not listed yet is added to the list. */
   if (dest == NULL)
@@ -169,20 +196,23 @@ hallway_print_set_default (const char  *destination,
   if (dest == NULL)
     {
       cupsFreeDests (n, dests);
+      httpClose (http);
       g_set_error (error, HALLWAY_ERROR, HALLWAY_ERROR_NOT_FOUND,
                    _("The printer is not known to this computer's print service"));
       return FALSE;
     }
   for (int i = 0; i < n; i++)
     dests[i].is_default = &dests[i] == dest;
-  if (cupsSetDests2 (CUPS_HTTP_DEFAULT, n, dests) != 0)
+  if (cupsSetDests2 (http, n, dests) != 0)
     {
       cupsFreeDests (n, dests);
+      httpClose (http);
       g_set_error (error, HALLWAY_ERROR, HALLWAY_ERROR_FAILED,
                    _("Could not save the default printer: %s"), cupsLastErrorString ());
       return FALSE;
     }
   cupsFreeDests (n, dests);
+  httpClose (http);
   return TRUE;
 }
 
@@ -214,7 +244,8 @@ print_thread (GTask        *task,
   g_autofree char *destination = NULL;
   GError *error = NULL;
 
-  destination = hallway_print_find_destination (job->uuid, job->instance, FIND_DEST_TIMEOUT_MS);
+  destination = hallway_print_find_destination (job->uuid, job->instance,
+                                                HALLWAY_PRINT_FIND_TIMEOUT_MS);
   if (destination == NULL)
     {
       g_task_return_new_error (task, HALLWAY_ERROR, HALLWAY_ERROR_NOT_FOUND,
@@ -225,8 +256,11 @@ print_thread (GTask        *task,
 
   if (job->path != NULL)
     {
-      int job_id = hallway_print_file (destination, job->path, &error);
+      http_t *http = hallway_print_connect (&error);
+      int job_id = http != NULL ? hallway_print_file (http, destination, job->path, &error) : 0;
 
+      if (http != NULL)
+        httpClose (http);
       if (job_id <= 0)
         g_task_return_error (task, error);
       else

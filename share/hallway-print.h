@@ -4,14 +4,20 @@
  */
 #pragma once
 
+#include <cups/cups.h>
 #include <gio/gio.h>
 
 G_BEGIN_DECLS
 
+/* How long to look for a printer on the network: CUPS may have to browse. */
+#define HALLWAY_PRINT_FIND_TIMEOUT_MS 20000
+
 char     *hallway_print_find_destination (const char          *uuid,
                                           const char          *instance,
                                           int                  timeout_ms);
-int       hallway_print_file             (const char          *destination,
+http_t   *hallway_print_connect          (GError             **error);
+int       hallway_print_file             (http_t              *http,
+                                          const char          *destination,
                                           const char          *path,
                                           GError             **error);
 gboolean  hallway_print_set_default      (const char          *destination,

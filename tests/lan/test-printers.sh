@@ -277,6 +277,17 @@ check "print to an unknown printer is a plain failure" bash -c \
   "ctl b print 'Alice Martin/nope' '$WORK/page.pdf'; [ \$? = 1 ]"
 check "print without PEER/ is a usage error" bash -c "ctl b print office '$WORK/page.pdf'; [ \$? = 2 ]"
 
+# "Use as my default" (the window's button): the person's own lpoptions,
+# no lpadmin. As root CUPS keeps them in its server root, so b gets a
+# private one and a private home: nothing of this machine's is touched.
+mkdir -p "$WORK/options-b" "$WORK/home-b"
+as_person_b() {
+  on b env HOME="$WORK/home-b" CUPS_SERVERROOT="$WORK/options-b" "$@"
+}
+export -f as_person_b
+check "b makes a's printer its default" as_person_b "$HALLWAYCTL" printer default "Alice Martin/office"
+check "b's CUPS now defaults to it (lpstat -d)" bash -c "as_person_b lpstat -d | grep -qi 'office_printer'"
+
 # 9. The announcement follows the queue's state, and outlives an
 # avahi-daemon restart (a's own avahi lists it only once re-registered).
 txt_state_is() {   # HOST STATE
