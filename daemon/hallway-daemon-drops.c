@@ -140,6 +140,14 @@ struct _HallwayDaemonDrops
   GHashTable               *by_short;   /* short id → Offer (unowned) */
   guint                     next_short;
   gboolean                  accepts;
+
+  /* offers.json is written in a worker thread, the latest state winning:
+   * a save asked for while one runs is done once it ends. */
+  gboolean                  saving;
+  gboolean                  save_again;
+  GMutex                    save_lock;
+  guint64                   save_generation;     /* of the last state built */
+  guint64                   saved_generation;    /* (protected by save_lock) */
 };
 
 G_DEFINE_FINAL_TYPE (HallwayDaemonDrops, hallway_daemon_drops, G_TYPE_OBJECT)
@@ -1060,18 +1068,15 @@ build_offer (JsonBuilder *builder,
   json_builder_end_object (builder);
 }
 
-static gboolean
-save_to (HallwayDaemonDrops  *self,
-         GError             **error)
+static char *
+build_state (HallwayDaemonDrops *self,
+             gsize              *length)
 {
   g_autoptr(JsonBuilder) builder = json_builder_new_immutable ();
   g_autoptr(JsonGenerator) generator = json_generator_new ();
   g_autoptr(JsonNode) root = NULL;
-  g_autofree char *dir = NULL;
-  g_autofree char *data = NULL;
   GHashTableIter iter;
   gpointer value;
-  gsize length;
 
   json_builder_begin_array (builder);
   g_hash_table_iter_init (&iter, self->offers);
@@ -1081,9 +1086,23 @@ save_to (HallwayDaemonDrops  *self,
   json_builder_end_array (builder);
   root = json_builder_get_root (builder);
   json_generator_set_root (generator, root);
-  data = json_generator_to_data (generator, &length);
+  return json_generator_to_data (generator, length);
+}
 
-  dir = g_path_get_dirname (self->state_path);
+/* Writes one state; an older one than what is on disk is dropped. Safe
+ * from any thread. */
+static gboolean
+write_state (HallwayDaemonDrops  *self,
+             const char          *data,
+             gsize                length,
+             guint64              generation,
+             GError             **error)
+{
+  g_autofree char *dir = g_path_get_dirname (self->state_path);
+  g_autoptr(GMutexLocker) locker = g_mutex_locker_new (&self->save_lock);
+
+  if (generation <= self->saved_generation)
+    return TRUE;
   if (g_mkdir_with_parents (dir, 0700) != 0)
     {
       int saved_errno = errno;
@@ -1092,30 +1111,101 @@ save_to (HallwayDaemonDrops  *self,
                    "Could not create %s: %s", dir, g_strerror (saved_errno));
       return FALSE;
     }
-  return g_file_set_contents_full (self->state_path, data, length,
-                                   G_FILE_SET_CONTENTS_CONSISTENT, 0600, error);
+  if (!g_file_set_contents_full (self->state_path, data, length,
+                                 G_FILE_SET_CONTENTS_CONSISTENT, 0600, error))
+    return FALSE;
+  self->saved_generation = generation;
+  return TRUE;
+}
+
+typedef struct
+{
+  char    *data;
+  gsize    length;
+  guint64  generation;
+} SaveJob;
+
+static void
+save_job_free (SaveJob *job)
+{
+  g_free (job->data);
+  g_free (job);
 }
 
 static void
+save_thread (GTask        *task,
+             gpointer      source_object,
+             gpointer      task_data,
+             GCancellable *cancellable)
+{
+  SaveJob *job = task_data;
+  GError *error = NULL;
+
+  if (write_state (source_object, job->data, job->length, job->generation, &error))
+    g_task_return_boolean (task, TRUE);
+  else
+    g_task_return_error (task, error);
+}
+
+static void
+saved_cb (GObject      *source,
+          GAsyncResult *result,
+          gpointer      user_data)
+{
+  HallwayDaemonDrops *self = HALLWAY_DAEMON_DROPS (source);
+  g_autoptr(GError) error = NULL;
+
+  if (!g_task_propagate_boolean (G_TASK (result), &error))
+    g_warning ("Could not save the offers being received: %s", error->message);
+  self->saving = FALSE;
+  if (self->save_again)
+    {
+      self->save_again = FALSE;
+      save (self);
+    }
+}
+
+/* Saves the accepted offers without holding up the main loop: a file
+ * finished costs no fsync of its own, many finished during one write are
+ * saved together by the next. */
+static void
 save (HallwayDaemonDrops *self)
 {
-  g_autoptr(GError) error = NULL;
+  g_autoptr(GTask) task = NULL;
+  SaveJob *job;
 
   if (self->state_path == NULL)
     return;
-  if (!save_to (self, &error))
-    g_warning ("Could not save the offers being received: %s", error->message);
+  if (self->saving)
+    {
+      self->save_again = TRUE;
+      return;
+    }
+  job = g_new0 (SaveJob, 1);
+  job->data = build_state (self, &job->length);
+  job->generation = ++self->save_generation;
+  self->saving = TRUE;
+  task = g_task_new (self, NULL, saved_cb, NULL);
+  g_task_set_source_tag (task, save);
+  g_task_set_task_data (task, job, (GDestroyNotify) save_job_free);
+  g_task_run_in_thread (task, save_thread);
 }
 
+/* Saves now, in this thread (at shutdown): newer than any save under way. */
 gboolean
 hallway_daemon_drops_save_now (HallwayDaemonDrops  *self,
                                GError             **error)
 {
+  g_autofree char *data = NULL;
+  gsize length;
+
   g_return_val_if_fail (HALLWAY_IS_DAEMON_DROPS (self), FALSE);
 
-  return self->state_path == NULL || save_to (self, error);
+  if (self->state_path == NULL)
+    return TRUE;
+  data = build_state (self, &length);
+  return write_state (self, data, length, ++self->save_generation, error);
 }
-
 
 /* A part file saved before a restart holds what was written then; what it
  * holds now is what counts. */
@@ -2435,6 +2525,7 @@ hallway_daemon_drops_finalize (GObject *object)
   g_clear_pointer (&self->by_short, g_hash_table_unref);
   g_clear_pointer (&self->offers, g_hash_table_unref);
   g_free (self->state_path);
+  g_mutex_clear (&self->save_lock);
 
   G_OBJECT_CLASS (hallway_daemon_drops_parent_class)->finalize (object);
 }
@@ -2459,4 +2550,5 @@ hallway_daemon_drops_init (HallwayDaemonDrops *self)
 {
   self->offers = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, (GDestroyNotify) offer_free);
   self->by_short = g_hash_table_new (g_str_hash, g_str_equal);
+  g_mutex_init (&self->save_lock);
 }
