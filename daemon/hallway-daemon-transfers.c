@@ -151,6 +151,11 @@ struct _HallwayDaemonTransfers
   gboolean                  saving;
   gboolean                  save_again;
   guint                     save_timeout_id;
+  /* A save in a worker thread may end after a later one (the shutdown
+   * save): the newer state always wins. */
+  GMutex                    save_lock;
+  guint64                   save_generation;   /* of the last state built */
+  guint64                   saved_generation;  /* (protected by save_lock) */
   GHashTable               *parts;        /* part file path → Transfer writing it */
 };
 
@@ -2566,10 +2571,30 @@ dup_saved_records (HallwayDaemonTransfers *self)
 
 typedef struct
 {
-  char  *path;
-  char  *text;
-  gsize  length;
+  char    *path;
+  char    *text;
+  gsize    length;
+  guint64  generation;
 } SaveData;
+
+/* Writes one state of the queue unless a newer one is on disk already.
+ * Safe from any thread. */
+static gboolean
+write_queue_generation (HallwayDaemonTransfers  *self,
+                        const char              *text,
+                        gsize                    length,
+                        guint64                  generation,
+                        GError                 **error)
+{
+  g_autoptr(GMutexLocker) locker = g_mutex_locker_new (&self->save_lock);
+
+  if (generation <= self->saved_generation)
+    return TRUE;
+  if (!write_queue (self->state_path, text, length, error))
+    return FALSE;
+  self->saved_generation = generation;
+  return TRUE;
+}
 
 static void
 save_data_free (gpointer data)
@@ -2590,7 +2615,7 @@ save_thread (GTask        *task,
   SaveData *d = task_data;
   g_autoptr(GError) error = NULL;
 
-  if (!write_queue (d->path, d->text, d->length, &error))
+  if (!write_queue_generation (source_object, d->text, d->length, d->generation, &error))
     g_task_return_error (task, g_steal_pointer (&error));
   else
     g_task_return_boolean (task, TRUE);
@@ -2635,6 +2660,7 @@ queue_save_now (HallwayDaemonTransfers *self)
   d = g_new0 (SaveData, 1);
   d->path = g_strdup (self->state_path);
   d->text = hallway_transfer_records_to_json (records, &d->length);
+  d->generation = ++self->save_generation;
 
   self->saving = TRUE;
   task = g_task_new (self, NULL, saved_cb, NULL);
@@ -2699,7 +2725,7 @@ hallway_daemon_transfers_save_now (HallwayDaemonTransfers  *self,
 
   records = dup_saved_records (self);
   text = hallway_transfer_records_to_json (records, &length);
-  return write_queue (self->state_path, text, length, error);
+  return write_queue_generation (self, text, length, ++self->save_generation, error);
 }
 
 /* Creating transfers */
@@ -3216,6 +3242,7 @@ hallway_daemon_transfers_finalize (GObject *object)
   HallwayDaemonTransfers *self = HALLWAY_DAEMON_TRANSFERS (object);
 
   g_free (self->state_path);
+  g_mutex_clear (&self->save_lock);
 
   G_OBJECT_CLASS (hallway_daemon_transfers_parent_class)->finalize (object);
 }
@@ -3235,6 +3262,7 @@ hallway_daemon_transfers_init (HallwayDaemonTransfers *self)
   self->transfers = g_ptr_array_new_with_free_func ((GDestroyNotify) transfer_unref);
   self->next_id = 1;
   self->parts = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  g_mutex_init (&self->save_lock);
 }
 
 /* What hallway-daemon-send.c needs of the engine (see the private header). */
