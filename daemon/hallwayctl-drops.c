@@ -25,20 +25,12 @@ ctl_cmd_send (Ctl                *ctl,
 {
   g_autoptr(GError) error = NULL;
   g_autoptr(HallwayDBusPeer1) peer = NULL;
-  g_autoptr(GPtrArray) locals = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr(GPtrArray) locals = ctl_dup_local_paths (files, g_strv_length ((GStrv) files));
   g_autoptr(GPtrArray) paths = g_ptr_array_new_with_free_func (g_free);
   g_autofree char *transfer = NULL;
-  const char *id;
 
-  for (guint i = 0; files[i] != NULL; i++)
-    {
-      g_autofree char *path = g_canonicalize_filename (files[i], NULL);
-
-      if (!g_file_test (path, G_FILE_TEST_EXISTS))
-        return ctl_failure (_("“%s” does not exist"), files[i]);
-      g_ptr_array_add (locals, g_steal_pointer (&path));
-    }
-  g_ptr_array_add (locals, NULL);
+  if (locals == NULL)
+    return EXIT_FAILURE;
 
   peer = ctl_find_peer (ctl, peer_query, &error);
   if (peer == NULL)
@@ -50,11 +42,9 @@ ctl_cmd_send (Ctl                *ctl,
     return ctl_failure (_("Could not send to %s: %s"), hallway_dbus_peer1_get_name (peer),
                         ctl_plain_error_message (error));
 
-  id = strrchr (transfer, '/');
-  g_print ("%s\n", id != NULL ? id + 1 : transfer);
+  ctl_take_transfer (paths, transfer);
   if (!wait)
     return EXIT_SUCCESS;
-  g_ptr_array_add (paths, g_steal_pointer (&transfer));
   return ctl_follow_transfers (ctl, paths);
 }
 

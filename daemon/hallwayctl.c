@@ -1214,17 +1214,43 @@ cmd_get (Ctl                *ctl,
         return ctl_failure (_("Could not copy “%s”: %s"), targets[i], ctl_plain_error_message (error));
 
       for (guint j = 0; created[j] != NULL; j++)
-        {
-          const char *id = strrchr (created[j], '/');
-
-          g_print ("%s\n", id != NULL ? id + 1 : created[j]);
-          g_ptr_array_add (paths, g_strdup (created[j]));
-        }
+        ctl_take_transfer (paths, created[j]);
     }
 
   if (!wait)
     return EXIT_SUCCESS;
   return ctl_follow_transfers (ctl, paths);
+}
+
+GPtrArray *
+ctl_dup_local_paths (const char * const *args,
+                     guint               n_args)
+{
+  g_autoptr(GPtrArray) locals = g_ptr_array_new_with_free_func (g_free);
+
+  for (guint i = 0; i < n_args; i++)
+    {
+      g_autofree char *local = g_canonicalize_filename (args[i], NULL);
+
+      if (!g_file_test (local, G_FILE_TEST_EXISTS))
+        {
+          ctl_failure (_("“%s” does not exist"), args[i]);
+          return NULL;
+        }
+      g_ptr_array_add (locals, g_steal_pointer (&local));
+    }
+  g_ptr_array_add (locals, NULL);
+  return g_steal_pointer (&locals);
+}
+
+void
+ctl_take_transfer (GPtrArray  *paths,
+                   const char *object_path)
+{
+  const char *id = strrchr (object_path, '/');
+
+  g_print ("%s\n", id != NULL ? id + 1 : object_path);
+  g_ptr_array_add (paths, g_strdup (object_path));
 }
 
 /* put FILE... PEER/SHARE[/PATH]: the last argument says where. */
@@ -1235,7 +1261,7 @@ cmd_put (Ctl                *ctl,
 {
   g_autoptr(GError) error = NULL;
   g_autoptr(GPtrArray) paths = g_ptr_array_new_with_free_func (g_free);
-  g_autoptr(GPtrArray) locals = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr(GPtrArray) locals = NULL;
   g_autoptr(HallwayDBusPeer1) peer = NULL;
   g_auto(GStrv) parts = NULL;
   g_auto(GStrv) created = NULL;
@@ -1249,15 +1275,9 @@ cmd_put (Ctl                *ctl,
   if (g_strv_length (parts) < 2 || *parts[0] == '\0' || *parts[1] == '\0')
     return ctl_usage_error (_("“%s” does not say where to copy to: use PEER/SHARE[/PATH]"), target);
 
-  for (guint i = 0; i + 1 < n; i++)
-    {
-      g_autofree char *local = g_canonicalize_filename (args[i], NULL);
-
-      if (!g_file_test (local, G_FILE_TEST_EXISTS))
-        return ctl_failure (_("“%s” does not exist"), args[i]);
-      g_ptr_array_add (locals, g_steal_pointer (&local));
-    }
-  g_ptr_array_add (locals, NULL);
+  locals = ctl_dup_local_paths (args, n - 1);
+  if (locals == NULL)
+    return EXIT_FAILURE;
 
   peer = ctl_find_peer (ctl, parts[0], &error);
   if (peer == NULL)
@@ -1269,12 +1289,7 @@ cmd_put (Ctl                *ctl,
     return ctl_failure (_("Could not copy to “%s”: %s"), target, ctl_plain_error_message (error));
 
   for (guint j = 0; created[j] != NULL; j++)
-    {
-      const char *id = strrchr (created[j], '/');
-
-      g_print ("%s\n", id != NULL ? id + 1 : created[j]);
-      g_ptr_array_add (paths, g_strdup (created[j]));
-    }
+    ctl_take_transfer (paths, created[j]);
 
   if (!wait)
     return EXIT_SUCCESS;

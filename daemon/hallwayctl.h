@@ -80,6 +80,16 @@ int ctl_follow_transfers (Ctl       *ctl,
 
 char *ctl_default_download_dir (void);
 
+/* @args as absolute paths, NULL-terminated; NULL (with a message printed)
+ * when one does not exist. */
+GPtrArray *ctl_dup_local_paths (const char * const *args,
+                                guint               n_args);
+
+/* Prints the short id of the new transfer at @object_path and keeps the
+ * path in @paths, for ctl_follow_transfers(). */
+void ctl_take_transfer (GPtrArray  *paths,
+                        const char *object_path);
+
 /* hallwayctl-drops.c */
 int ctl_cmd_send    (Ctl                *ctl,
                      const char         *peer_query,
