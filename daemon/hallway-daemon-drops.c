@@ -2270,24 +2270,6 @@ put_finish (HallwayDaemonDrops *self,
 }
 
 static void
-post_got_chunk_cb (SoupServerMessage *msg,
-                   GBytes            *chunk,
-                   gpointer           user_data)
-{
-  SoupMessageBody *body = soup_server_message_get_request_body (msg);
-
-  if (body->length > HALLWAY_DROP_MAX_BODY && soup_server_message_get_status (msg) == 0)
-    {
-      soup_message_body_set_accumulate (body, FALSE);
-      soup_message_body_truncate (body);
-      soup_message_headers_replace (soup_server_message_get_response_headers (msg),
-                                    "Connection", "close");
-      reply_error (msg, SOUP_STATUS_REQUEST_ENTITY_TOO_LARGE, "too-large",
-                   _("The offer is too large"));
-    }
-}
-
-static void
 early_handler (SoupServer        *server,
                SoupServerMessage *msg,
                const char        *path,
@@ -2296,7 +2278,6 @@ early_handler (SoupServer        *server,
 {
   HallwayDaemonDrops *self = user_data;
   const char *method = soup_server_message_get_method (msg);
-  SoupMessageHeaders *headers = soup_server_message_get_request_headers (msg);
   SoupMessageBody *body = soup_server_message_get_request_body (msg);
 
   if (method == SOUP_METHOD_PUT)
@@ -2306,17 +2287,7 @@ early_handler (SoupServer        *server,
     }
   if (method == SOUP_METHOD_POST && g_str_equal (path, API_PREFIX))
     {
-      if (soup_message_headers_get_encoding (headers) == SOUP_ENCODING_CONTENT_LENGTH &&
-          soup_message_headers_get_content_length (headers) > HALLWAY_DROP_MAX_BODY)
-        {
-          soup_message_body_set_accumulate (body, FALSE);
-          soup_message_headers_replace (soup_server_message_get_response_headers (msg),
-                                        "Connection", "close");
-          reply_error (msg, SOUP_STATUS_REQUEST_ENTITY_TOO_LARGE, "too-large",
-                       _("The offer is too large"));
-          return;
-        }
-      g_signal_connect (msg, "got-chunk", G_CALLBACK (post_got_chunk_cb), NULL);
+      hallway_daemon_server_limit_body (msg, HALLWAY_DROP_MAX_BODY, _("The offer is too large"));
       return;
     }
   /* Nothing else reads its body: don't keep it in memory. */

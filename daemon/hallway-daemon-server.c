@@ -62,6 +62,69 @@ hallway_daemon_server_reply_error (SoupServerMessage *msg,
   soup_server_message_set_response (msg, "application/json", SOUP_MEMORY_TAKE, body, length);
 }
 
+typedef struct
+{
+  gsize  max;
+  char  *message;
+} BodyLimit;
+
+static void
+body_limit_free (gpointer data,
+                 GClosure *closure)
+{
+  BodyLimit *limit = data;
+
+  g_free (limit->message);
+  g_free (limit);
+}
+
+static void
+refuse_body (SoupServerMessage *msg,
+             const char        *message)
+{
+  SoupMessageBody *body = soup_server_message_get_request_body (msg);
+
+  soup_message_body_set_accumulate (body, FALSE);
+  soup_message_body_truncate (body);
+  soup_message_headers_replace (soup_server_message_get_response_headers (msg),
+                                "Connection", "close");
+  hallway_daemon_server_reply_error (msg, SOUP_STATUS_REQUEST_ENTITY_TOO_LARGE, "too-large",
+                                     message);
+}
+
+static void
+limit_got_chunk_cb (SoupServerMessage *msg,
+                    GBytes            *chunk,
+                    BodyLimit         *limit)
+{
+  if ((gsize) soup_server_message_get_request_body (msg)->length > limit->max &&
+      soup_server_message_get_status (msg) == 0)
+    refuse_body (msg, limit->message);
+}
+
+void
+hallway_daemon_server_limit_body (SoupServerMessage *msg,
+                                  gsize              max,
+                                  const char        *message)
+{
+  SoupMessageHeaders *headers = soup_server_message_get_request_headers (msg);
+  BodyLimit *limit;
+
+  /* Refused at once when its length says so; otherwise as it arrives
+   * (chunked bodies say nothing beforehand). */
+  if (soup_message_headers_get_encoding (headers) == SOUP_ENCODING_CONTENT_LENGTH &&
+      soup_message_headers_get_content_length (headers) > (goffset) max)
+    {
+      refuse_body (msg, message);
+      return;
+    }
+  limit = g_new0 (BodyLimit, 1);
+  limit->max = max;
+  limit->message = g_strdup (message);
+  g_signal_connect_data (msg, "got-chunk", G_CALLBACK (limit_got_chunk_cb), limit,
+                         body_limit_free, 0);
+}
+
 static void
 info_handler (SoupServer        *server,
               SoupServerMessage *msg,

@@ -42,4 +42,11 @@ void                 hallway_daemon_server_reply_error (SoupServerMessage   *msg
                                                         const char          *error,
                                                         const char          *message);
 
+/* Keeps the request body of @msg (from a "got-headers" or early handler)
+ * in memory up to @max bytes: a larger one, announced or arriving, is
+ * answered 413 with @message and its connection closed. */
+void                 hallway_daemon_server_limit_body  (SoupServerMessage   *msg,
+                                                        gsize                max,
+                                                        const char          *message);
+
 G_END_DECLS

@@ -1814,24 +1814,6 @@ body_is_xml_method (const char *method)
 }
 
 static void
-xml_got_chunk_cb (SoupServerMessage *msg,
-                  GBytes            *chunk,
-                  gpointer           user_data)
-{
-  SoupMessageBody *body = soup_server_message_get_request_body (msg);
-
-  if (body->length > HALLWAY_WEBDAV_XML_MAX_BODY && soup_server_message_get_status (msg) == 0)
-    {
-      soup_message_body_set_accumulate (body, FALSE);
-      soup_message_body_truncate (body);
-      soup_message_headers_replace (soup_server_message_get_response_headers (msg),
-                                    "Connection", "close");
-      _webdav_reply_error (msg, SOUP_STATUS_REQUEST_ENTITY_TOO_LARGE,
-                           _("The request body is too large"));
-    }
-}
-
-static void
 early_handler (SoupServer        *server,
                SoupServerMessage *msg,
                const char        *path,
@@ -1840,7 +1822,6 @@ early_handler (SoupServer        *server,
 {
   HallwayDaemonWebdav *self = user_data;
   const char *method = soup_server_message_get_method (msg);
-  SoupMessageHeaders *headers = soup_server_message_get_request_headers (msg);
   SoupMessageBody *body = soup_server_message_get_request_body (msg);
 
   if (g_strcmp0 (method, "PUT") == 0)
@@ -1853,17 +1834,8 @@ early_handler (SoupServer        *server,
 
   if (body_is_xml_method (method))
     {
-      if (soup_message_headers_get_encoding (headers) == SOUP_ENCODING_CONTENT_LENGTH &&
-          soup_message_headers_get_content_length (headers) > HALLWAY_WEBDAV_XML_MAX_BODY)
-        {
-          soup_message_body_set_accumulate (body, FALSE);
-          soup_message_headers_replace (soup_server_message_get_response_headers (msg),
-                                        "Connection", "close");
-          _webdav_reply_error (msg, SOUP_STATUS_REQUEST_ENTITY_TOO_LARGE,
-                               _("The request body is too large"));
-          return;
-        }
-      g_signal_connect (msg, "got-chunk", G_CALLBACK (xml_got_chunk_cb), NULL);
+      hallway_daemon_server_limit_body (msg, HALLWAY_WEBDAV_XML_MAX_BODY,
+                                        _("The request body is too large"));
       return;
     }
 

@@ -115,6 +115,9 @@ printf '{"name": "x", "total": 1, "files": %s}' "$(head -c 100000 /dev/zero | tr
 expect "deeply nested JSON" "$(post evil "$IN/deep.json")" 400 invalid
 head -c $((17 * 1024 * 1024)) /dev/zero | tr '\0' ' ' >"$IN/huge.json"
 expect "a body over 16 MiB" "$(post evil "$IN/huge.json")" 413
+expect "a body over 16 MiB that does not say its length (chunked)" \
+  "$(req evil POST "" -H 'Content-Type: application/json' -H 'Transfer-Encoding: chunked' \
+       --data-binary "@$IN/huge.json")" 413 too-large
 # (Written by hand: jq would turn the number into a float.)
 printf '{"name": "x", "total": 1000000000000000000, "files": [{"path": "disk.img", "size": 1000000000000000000}]}' \
   >"$IN/disk.json"
