@@ -869,6 +869,50 @@ transfer_list_start (Transfer *t)
   transfer_fetch_listing (t, (const char * const *) remote, NULL);
 }
 
+/* A watch on one exchange with a neighbour: when nothing moved for
+ * HALLWAY_TRANSFER_STALL_S it cancels the exchange and marks it stalled,
+ * which is then handled as a network error (wait, and try again). Armed
+ * again whenever data moves. */
+typedef struct
+{
+  guint         id;
+  gboolean      stalled;
+  GCancellable *cancellable;   /* (unowned) the exchange's */
+} Stall;
+
+static gboolean
+stall_fired_cb (gpointer user_data)
+{
+  Stall *stall = user_data;
+
+  stall->id = 0;
+  stall->stalled = TRUE;
+  g_cancellable_cancel (stall->cancellable);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+stall_arm (Stall        *stall,
+           GCancellable *cancellable)
+{
+  g_clear_handle_id (&stall->id, g_source_remove);
+  stall->cancellable = cancellable;
+  stall->id = g_timeout_add_seconds (HALLWAY_TRANSFER_STALL_S, stall_fired_cb, stall);
+}
+
+static void
+stall_disarm (Stall *stall)
+{
+  g_clear_handle_id (&stall->id, g_source_remove);
+}
+
+static GError *
+stall_error_new (void)
+{
+  return g_error_new (G_IO_ERROR, G_IO_ERROR_TIMED_OUT, _("no data for %u seconds"),
+                      HALLWAY_TRANSFER_STALL_S);
+}
+
 /* Fetching one file */
 
 typedef struct
@@ -885,8 +929,7 @@ typedef struct
   gint64         expected;     /* bytes this answer carries, -1 unknown */
   gint64         file_total;
   guint8        *buffer;
-  guint          stall_id;
-  gboolean       stalled;
+  Stall          stall;
   GCancellable  *cancellable;
   char          *etag;         /* (nullable) the version a resume continued */
   gboolean       resumed;      /* pieced together from more than one answer */
@@ -896,7 +939,7 @@ typedef struct
 static void
 attempt_free (Attempt *a)
 {
-  g_clear_handle_id (&a->stall_id, g_source_remove);
+  stall_disarm (&a->stall);
   g_clear_object (&a->body);
   g_clear_object (&a->out);
   if (a->fd >= 0)
@@ -916,24 +959,6 @@ attempt_is_current (Attempt *a)
   return transfer_is_current (a->t, a->generation);
 }
 
-static gboolean
-stall_cb (gpointer user_data)
-{
-  Attempt *a = user_data;
-
-  a->stall_id = 0;
-  a->stalled = TRUE;
-  g_cancellable_cancel (a->cancellable);
-  return G_SOURCE_REMOVE;
-}
-
-static void
-attempt_arm_stall (Attempt *a)
-{
-  g_clear_handle_id (&a->stall_id, g_source_remove);
-  a->stall_id = g_timeout_add_seconds (HALLWAY_TRANSFER_STALL_S, stall_cb, a);
-}
-
 /* A network error while fetching: decides between waiting and failing. */
 static void
 attempt_network_error (Attempt *a,
@@ -941,11 +966,9 @@ attempt_network_error (Attempt *a,
 {
   Transfer *t = a->t;
 
-  if (a->stalled)
+  if (a->stall.stalled)
     {
-      g_autoptr(GError) stalled = g_error_new (G_IO_ERROR, G_IO_ERROR_TIMED_OUT,
-                                               _("no data for %u seconds"),
-                                               HALLWAY_TRANSFER_STALL_S);
+      g_autoptr(GError) stalled = stall_error_new ();
       transfer_network_error (t, stalled);
     }
   else
@@ -1260,7 +1283,7 @@ attempt_complete (Attempt *a)
   g_autofree char *uri = NULL;
   guint16 port = 0;
 
-  g_clear_handle_id (&a->stall_id, g_source_remove);
+  stall_disarm (&a->stall);
   g_clear_object (&a->out);
   g_clear_object (&a->body);
 
@@ -1310,7 +1333,7 @@ block_written_cb (GObject      *source,
     }
   if (!ok)
     {
-      if (a->stalled)
+      if (a->stall.stalled)
         attempt_network_error (a, error);
       else
         attempt_write_error (a, error);
@@ -1349,7 +1372,7 @@ body_read_cb (GObject      *source,
       attempt_network_error (a, error);
       return;
     }
-  attempt_arm_stall (a);
+  stall_arm (&a->stall, a->cancellable);
 
   if (a->expected >= 0 && a->written + (gint64) n_read > a->expected)
     {
@@ -1447,7 +1470,7 @@ file_sent_cb (GObject      *source,
       attempt_free (a);
       return;
     }
-  attempt_arm_stall (a);
+  stall_arm (&a->stall, a->cancellable);
 
   status = soup_message_get_status (a->message);
   headers = soup_message_get_response_headers (a->message);
@@ -1684,7 +1707,7 @@ transfer_fetch_file (Transfer *t,
       log_transfer (t, G_LOG_LEVEL_DEBUG, "resuming a file from its part file");
     }
 
-  attempt_arm_stall (a);
+  stall_arm (&a->stall, a->cancellable);
   soup_session_send_async (hallway_client_get_session (t->owner->client), a->message,
                            G_PRIORITY_DEFAULT, a->cancellable, file_sent_cb, a);
 }
@@ -1859,9 +1882,7 @@ bulk_done_cb (GObject      *source,
     }
   else if (run->stalled)
     {
-      g_autoptr(GError) stalled = g_error_new (G_IO_ERROR, G_IO_ERROR_TIMED_OUT,
-                                               _("no data for %u seconds"),
-                                               HALLWAY_TRANSFER_STALL_S);
+      g_autoptr(GError) stalled = stall_error_new ();
       transfer_network_error (t, stalled);
     }
   else if (error_is_transient (error) && run->placed > 0)
@@ -2207,8 +2228,7 @@ typedef struct
   FileItem     *item;         /* (unowned): t->files holds it */
   SoupMessage  *message;
   GCancellable *cancellable;
-  guint         stall_id;
-  gboolean      stalled;
+  Stall         stall;
   gint64        size;         /* what is sent */
   gint64        sent;
 } Upload;
@@ -2216,31 +2236,13 @@ typedef struct
 static void
 upload_free (Upload *u)
 {
-  g_clear_handle_id (&u->stall_id, g_source_remove);
+  stall_disarm (&u->stall);
   if (u->message != NULL)
     g_signal_handlers_disconnect_by_data (u->message, u);
   g_clear_object (&u->message);
   g_clear_object (&u->cancellable);
   transfer_unref (u->t);
   g_free (u);
-}
-
-static gboolean
-upload_stall_cb (gpointer user_data)
-{
-  Upload *u = user_data;
-
-  u->stall_id = 0;
-  u->stalled = TRUE;
-  g_cancellable_cancel (u->cancellable);
-  return G_SOURCE_REMOVE;
-}
-
-static void
-upload_arm_stall (Upload *u)
-{
-  g_clear_handle_id (&u->stall_id, g_source_remove);
-  u->stall_id = g_timeout_add_seconds (HALLWAY_TRANSFER_STALL_S, upload_stall_cb, u);
 }
 
 static void
@@ -2253,7 +2255,7 @@ wrote_body_data_cb (SoupMessage *message,
   u->sent += chunk_size;
   u->t->current_bytes = MIN (u->sent, u->size);
   u->t->failures = 0;
-  upload_arm_stall (u);
+  stall_arm (&u->stall, u->cancellable);
 }
 
 /* The neighbour's own words for a refusal ({"error", "message"}), if any. */
@@ -2293,7 +2295,7 @@ upload_sent_cb (GObject      *source,
   guint status;
 
   body = soup_session_send_and_read_finish (SOUP_SESSION (source), result, &error);
-  g_clear_handle_id (&u->stall_id, g_source_remove);
+  stall_disarm (&u->stall);
   if (!transfer_is_current (t, u->generation))
     {
       upload_free (u);
@@ -2301,11 +2303,10 @@ upload_sent_cb (GObject      *source,
     }
   if (body == NULL)
     {
-      if (u->stalled)
+      if (u->stall.stalled)
         {
           g_clear_error (&error);
-          error = g_error_new (G_IO_ERROR, G_IO_ERROR_TIMED_OUT, _("no data for %u seconds"),
-                               HALLWAY_TRANSFER_STALL_S);
+          error = stall_error_new ();
         }
       transfer_network_error (t, error);
       upload_free (u);
@@ -2449,7 +2450,7 @@ upload_item (Transfer *t,
     }
   t->current_bytes = 0;
 
-  upload_arm_stall (u);
+  stall_arm (&u->stall, u->cancellable);
   soup_session_send_and_read_async (hallway_client_get_session (t->owner->client), u->message,
                                     G_PRIORITY_DEFAULT, u->cancellable, upload_sent_cb, u);
 }
