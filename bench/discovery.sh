@@ -15,7 +15,7 @@ top=$PWD
 RUNS=${RUNS:-10}
 BUILD_DIR=${HALLWAY_BUILD_DIR:-$top/build}
 L=$top/tests/lan/office-lan.sh
-ctl=$BUILD_DIR/daemon/hallwayctl
+ctl=$BUILD_DIR/ctl/hallwayctl
 hallwayd=$BUILD_DIR/daemon/hallwayd
 export HWLAN_PREFIX=hwbench HWLAN_SUBNET=10.79.0 GSETTINGS_BACKEND=memory
 

@@ -41,7 +41,7 @@ done
 BUILD_DIR=${HALLWAY_BUILD_DIR:-$top/build}
 L=$top/tests/lan/office-lan.sh
 hallwayd=$BUILD_DIR/daemon/hallwayd
-ctl=$BUILD_DIR/daemon/hallwayctl
+ctl=$BUILD_DIR/ctl/hallwayctl
 # A LAN of our own, so that another test's or benchmark's never collides.
 export HWLAN_PREFIX=hwbdav HWLAN_SUBNET=10.84.0 HWLAN_IPV6=0 GSETTINGS_BACKEND=memory
 

@@ -11,7 +11,7 @@ cd "$(dirname "$0")/.."
 top=$PWD
 
 L=$top/tests/lan/office-lan.sh
-ctl=$top/build/daemon/hallwayctl
+ctl=$top/build/ctl/hallwayctl
 export HWLAN_PREFIX=hwdemo HWLAN_SUBNET=10.78.0
 export GSETTINGS_BACKEND=memory
 

@@ -22,7 +22,7 @@ if ! /usr/bin/python3 -c 'import dogtail, pyatspi, gi; gi.require_version("Gtk",
   exit 77
 fi
 
-ctl=$build/daemon/hallwayctl
+ctl=$build/ctl/hallwayctl
 # Each computer knows the other (there is no Avahi here).
 "$ctl" add-peer "$HALLWAY_TEST_PEER_ADDRESS" >/dev/null || exit 1
 DBUS_SESSION_BUS_ADDRESS=$HALLWAY_TEST_PEER_BUS "$ctl" add-peer "$HALLWAY_TEST_MY_ADDRESS" >/dev/null || exit 1

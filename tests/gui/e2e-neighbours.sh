@@ -14,7 +14,7 @@ if ! /usr/bin/python3 -c 'import dogtail, pyatspi' 2>/dev/null; then
 fi
 
 # Bruno becomes a neighbour of this computer (there is no Avahi here).
-"$build/daemon/hallwayctl" add-peer "$HALLWAY_TEST_PEER_ADDRESS" >/dev/null || exit 1
+"$build/ctl/hallwayctl" add-peer "$HALLWAY_TEST_PEER_ADDRESS" >/dev/null || exit 1
 
 # AT-SPI on, and no fatal warnings: AT-SPI clients may ask for screen
 # coordinates, which GTK 4.8 warns about (gui-testing.md §3).

@@ -15,7 +15,7 @@ build=$1
 shift
 [ "${1:-}" = -- ] && shift
 hallwayd=$build/daemon/hallwayd
-hallwayctl=$build/daemon/hallwayctl
+hallwayctl=$build/ctl/hallwayctl
 for f in "$hallwayd" "$hallwayctl"; do
   [ -x "$f" ] || { echo "SKIP: $f is not built"; exit 77; }
 done

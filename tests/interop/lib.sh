@@ -18,7 +18,7 @@ INTEROP_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 TOP_DIR=$(cd "$INTEROP_DIR/../.." && pwd)
 BUILD_DIR=${HALLWAY_BUILD_DIR:-$TOP_DIR/build}
 HALLWAYD=$BUILD_DIR/daemon/hallwayd
-HALLWAYCTL=$BUILD_DIR/daemon/hallwayctl
+HALLWAYCTL=$BUILD_DIR/ctl/hallwayctl
 L=$TOP_DIR/tests/lan/office-lan.sh
 TEST_NAME=$(basename "$0" .sh)
 # Screenshots and other things worth keeping after a run.

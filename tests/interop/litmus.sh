@@ -18,7 +18,7 @@ set -u
 
 build_dir=${1:-${HALLWAY_BUILD_DIR:-build}}
 hallwayd=$build_dir/daemon/hallwayd
-hallwayctl=$build_dir/daemon/hallwayctl
+hallwayctl=$build_dir/ctl/hallwayctl
 suites=${LITMUS_SUITES:-"basic copymove props locks http"}
 
 if ! command -v litmus >/dev/null 2>&1; then

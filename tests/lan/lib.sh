@@ -12,7 +12,7 @@ LAN_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 L="$LAN_DIR/office-lan.sh"
 BUILD_DIR=${HALLWAY_BUILD_DIR:-$(cd "$LAN_DIR/../.." && pwd)/build}
 HALLWAYD="$BUILD_DIR/daemon/hallwayd"
-HALLWAYCTL="$BUILD_DIR/daemon/hallwayctl"
+HALLWAYCTL="$BUILD_DIR/ctl/hallwayctl"
 TEST_NAME=$(basename "$0" .sh)
 
 # One prefix per test script and run, so neither another test nor the same
