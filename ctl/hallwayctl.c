@@ -16,10 +16,8 @@
 #include <unistd.h>
 
 #include "hallwayctl.h"
+#include "hallway-constants.h"
 #include "hallway-error.h"
-
-#define BUS_NAME    "io.github.hallwaylan.Hallway.Daemon"
-#define OBJECT_PATH "/io/github/hallwaylan/Hallway"
 
 void
 ctl_clear (Ctl *ctl)
@@ -95,10 +93,11 @@ ctl_connect (Ctl     *ctl,
 
   /* Asking the manager for its objects starts hallwayd by D-Bus activation
    * when it is installed and not yet running. */
-  ctl->manager = hallway_dbus_object_manager_client_new_sync (ctl->connection,
-                                                              G_DBUS_OBJECT_MANAGER_CLIENT_FLAGS_NONE,
-                                                              BUS_NAME, OBJECT_PATH, NULL,
-                                                              &local_error);
+  ctl->manager =
+    hallway_dbus_object_manager_client_new_sync (ctl->connection,
+                                                 G_DBUS_OBJECT_MANAGER_CLIENT_FLAGS_NONE,
+                                                 HALLWAY_DAEMON_BUS_NAME,
+                                                 HALLWAY_DAEMON_OBJECT_PATH, NULL, &local_error);
   if (ctl->manager == NULL)
     {
       g_set_error (error, HALLWAY_ERROR, HALLWAY_ERROR_FAILED,
@@ -117,7 +116,9 @@ ctl_connect (Ctl     *ctl,
 
   ctl->daemon = hallway_dbus_daemon1_proxy_new_sync (ctl->connection,
                                                      G_DBUS_PROXY_FLAGS_NONE,
-                                                     BUS_NAME, OBJECT_PATH, NULL, &local_error);
+                                                     HALLWAY_DAEMON_BUS_NAME,
+                                                     HALLWAY_DAEMON_OBJECT_PATH, NULL,
+                                                     &local_error);
   if (ctl->daemon == NULL)
     {
       g_set_error (error, HALLWAY_ERROR, HALLWAY_ERROR_FAILED,

@@ -30,11 +30,11 @@
 #include <sys/socket.h>
 #include <cups/cups.h>
 
+#include "hallway-constants.h"
 #include "hallway-error.h"
 #include "hallway-ipp.h"
 
 #define RESOURCE_PREFIX "/ipp/print/"
-#define BUFFER_SIZE     (256 * 1024)
 /* Refused requests' document data is read and dropped up to this much, so
  * the client gets the answer; beyond it the connection is closed. */
 #define MAX_DRAIN_BYTES (1024 * 1024)
@@ -309,7 +309,7 @@ drain (http_t *http,
   gsize total = 0;
   ssize_t n;
 
-  while ((n = httpRead2 (http, buffer, BUFFER_SIZE)) > 0)
+  while ((n = httpRead2 (http, buffer, HALLWAY_BLOCK_SIZE)) > 0)
     {
       total += n;
       if (total > MAX_DRAIN_BYTES)
@@ -454,7 +454,7 @@ forward (Conn                        *conn,
   if (info->has_document)
     {
       /* Streamed as it arrives; never held whole in memory. */
-      while ((n = httpRead2 (conn->http, buffer, BUFFER_SIZE)) > 0)
+      while ((n = httpRead2 (conn->http, buffer, HALLWAY_BLOCK_SIZE)) > 0)
         {
           total += n;
           if (total > max_document)
@@ -657,7 +657,7 @@ serve_connection_cb (gpointer data,
                      gpointer user_data)
 {
   Conn *conn = data;
-  g_autofree char *buffer = g_malloc (BUFFER_SIZE);
+  g_autofree char *buffer = g_malloc (HALLWAY_BLOCK_SIZE);
 
   /* libcups keeps these per thread. */
   cupsSetPasswordCB2 (no_password_cb, NULL);

@@ -6,10 +6,9 @@
 
 #include <gio/gio.h>
 
-G_BEGIN_DECLS
+#include "hallway-constants.h"
 
-#define HALLWAY_DAEMON_BUS_NAME    "io.github.hallwaylan.Hallway.Daemon"
-#define HALLWAY_DAEMON_OBJECT_PATH "/io/github/hallwaylan/Hallway"
+G_BEGIN_DECLS
 
 #define HALLWAY_TYPE_DAEMON (hallway_daemon_get_type ())
 G_DECLARE_FINAL_TYPE (HallwayDaemon, hallway_daemon, HALLWAY, DAEMON, GApplication)

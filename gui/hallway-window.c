@@ -362,7 +362,7 @@ start_done_cb (GObject      *source,
     {
       g_dbus_error_strip_remote_error (error);
       /* The bus's own words are technical; they go to the log and a tooltip. */
-      g_debug ("Could not start %s: %s", HALLWAY_BUS_NAME, error->message);
+      g_debug ("Could not start %s: %s", HALLWAY_DAEMON_BUS_NAME, error->message);
       gtk_widget_set_tooltip_text (GTK_WIDGET (self->no_service_page), error->message);
       adw_status_page_set_description (self->no_service_page,
                                        _("It finds your colleagues and shares your folders, "
@@ -383,7 +383,7 @@ start_daemon (HallwayWindow *self)
   gtk_widget_set_sensitive (GTK_WIDGET (self->start_button), FALSE);
   g_dbus_connection_call (self->connection, "org.freedesktop.DBus", "/org/freedesktop/DBus",
                           "org.freedesktop.DBus", "StartServiceByName",
-                          g_variant_new ("(su)", HALLWAY_BUS_NAME, 0), G_VARIANT_TYPE ("(u)"),
+                          g_variant_new ("(su)", HALLWAY_DAEMON_BUS_NAME, 0), G_VARIANT_TYPE ("(u)"),
                           G_DBUS_CALL_FLAGS_NONE, 30000, self->cancellable,
                           start_done_cb, self);
   update_state (self);
@@ -478,10 +478,10 @@ connect_to_daemon (HallwayWindow *self)
 {
   hallway_dbus_object_manager_client_new (self->connection,
                                           G_DBUS_OBJECT_MANAGER_CLIENT_FLAGS_DO_NOT_AUTO_START,
-                                          HALLWAY_BUS_NAME, HALLWAY_OBJECT_ROOT,
+                                          HALLWAY_DAEMON_BUS_NAME, HALLWAY_DAEMON_OBJECT_PATH,
                                           self->cancellable, manager_ready_cb, self);
   hallway_dbus_daemon1_proxy_new (self->connection, G_DBUS_PROXY_FLAGS_DO_NOT_AUTO_START,
-                                  HALLWAY_BUS_NAME, HALLWAY_OBJECT_ROOT,
+                                  HALLWAY_DAEMON_BUS_NAME, HALLWAY_DAEMON_OBJECT_PATH,
                                   self->cancellable, daemon_ready_cb, self);
 }
 

@@ -3,12 +3,10 @@
 
 #include <adwaita.h>
 
+#include "hallway-constants.h"
 #include "hallway-dbus.h"
 
 G_BEGIN_DECLS
-
-#define HALLWAY_BUS_NAME    "io.github.hallwaylan.Hallway.Daemon"
-#define HALLWAY_OBJECT_ROOT "/io/github/hallwaylan/Hallway"
 
 #define HALLWAY_TYPE_WINDOW (hallway_window_get_type ())
 

@@ -21,9 +21,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "hallway-constants.h"
 #include "hallway-error.h"
-
-#define PRINT_BLOCK_SIZE        (256 * 1024)
 
 typedef struct
 {
@@ -149,8 +148,8 @@ hallway_print_file (http_t      *http,
       return 0;
     }
 
-  buffer = g_malloc (PRINT_BLOCK_SIZE);
-  while ((n = read (fd, buffer, PRINT_BLOCK_SIZE)) > 0 || (n < 0 && errno == EINTR))
+  buffer = g_malloc (HALLWAY_BLOCK_SIZE);
+  while ((n = read (fd, buffer, HALLWAY_BLOCK_SIZE)) > 0 || (n < 0 && errno == EINTR))
     if (n > 0 && cupsWriteRequestData (http, buffer, n) != HTTP_STATUS_CONTINUE)
       break;
   close (fd);

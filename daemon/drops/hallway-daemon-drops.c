@@ -31,6 +31,7 @@
 #include <glib/gstdio.h>
 #include <json-glib/json-glib.h>
 
+#include "hallway-constants.h"
 #include "hallway-daemon-server.h"
 #include "hallway-dbus.h"
 #include "hallway-drop.h"
@@ -41,7 +42,6 @@
 #include "hallway-transfer.h"
 
 #define API_PREFIX        "/api/v1/drops"
-#define BLOCK_SIZE        (256 * 1024)
 #define MAX_COLLISIONS    9999
 #define GUI_BUS_NAME      "io.github.hallwaylan.Hallway"
 #define GUI_OBJECT_PATH   "/io/github/hallwaylan/Hallway"
@@ -1988,7 +1988,7 @@ writer_got_chunk_cb (SoupServerMessage *msg,
 
   /* libsoup hands over 8 KiB at a time; write in larger blocks. */
   g_byte_array_append (writer->buffer, data, size);
-  if (writer->buffer->len >= BLOCK_SIZE)
+  if (writer->buffer->len >= HALLWAY_BLOCK_SIZE)
     writer_flush (writer);
 }
 
@@ -2131,7 +2131,7 @@ put_prepare (HallwayDaemonDrops *self,
   writer->fd = fd;
   writer->start = start;
   writer->written = start;
-  writer->buffer = g_byte_array_sized_new (BLOCK_SIZE + 16384);
+  writer->buffer = g_byte_array_sized_new (HALLWAY_BLOCK_SIZE + 16384);
   file->writer = writer;
   g_object_set_data_full (G_OBJECT (msg), "hallway-drop-writer", writer,
                           (GDestroyNotify) writer_free);

@@ -647,7 +647,7 @@ consume_block (HallwayBulkReceive  *self,
 typedef struct
 {
   guint8 *data;
-  gsize   length;   /* < HALLWAY_TRANSFER_BLOCK_SIZE: the last one */
+  gsize   length;   /* < HALLWAY_BLOCK_SIZE: the last one */
   GError *error;    /* (nullable) reading failed: the last one */
 } Block;
 
@@ -670,7 +670,7 @@ write_thread (gpointer data)
   for (;;)
     {
       Block *block = g_async_queue_pop (pipe->full);
-      gboolean last = block->error != NULL || block->length < HALLWAY_TRANSFER_BLOCK_SIZE;
+      gboolean last = block->error != NULL || block->length < HALLWAY_BLOCK_SIZE;
 
       if (!failed && block->error != NULL)
         {
@@ -750,7 +750,7 @@ receive (HallwayBulkReceive  *self,
                    : 0;
   for (guint i = 0; i < N_BLOCKS; i++)
     {
-      blocks[i].data = g_malloc (HALLWAY_TRANSFER_BLOCK_SIZE);
+      blocks[i].data = g_malloc (HALLWAY_BLOCK_SIZE);
       blocks[i].length = 0;
       blocks[i].error = NULL;
       g_async_queue_push (pipe.empty, &blocks[i]);
@@ -762,7 +762,7 @@ receive (HallwayBulkReceive  *self,
       Block *block = g_async_queue_pop (pipe.empty);
 
       block->length = 0;
-      if (!g_input_stream_read_all (body, block->data, HALLWAY_TRANSFER_BLOCK_SIZE,
+      if (!g_input_stream_read_all (body, block->data, HALLWAY_BLOCK_SIZE,
                                     &block->length, pipe.stop, &block->error))
         {
           g_async_queue_push (pipe.full, block);
@@ -770,7 +770,7 @@ receive (HallwayBulkReceive  *self,
         }
       add_counter (&self->received, block->length);
       g_async_queue_push (pipe.full, block);
-      if (block->length < HALLWAY_TRANSFER_BLOCK_SIZE)
+      if (block->length < HALLWAY_BLOCK_SIZE)
         break;
     }
 

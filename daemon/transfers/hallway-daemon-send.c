@@ -1016,7 +1016,7 @@ send_put (SendJob *job)
   /* Read from disk in large blocks, whatever size libsoup writes in; the
    * descriptor stays ours, to check the file as it goes. */
   raw = g_unix_input_stream_new (fd, FALSE);
-  buffered = g_buffered_input_stream_new_sized (raw, HALLWAY_TRANSFER_BLOCK_SIZE);
+  buffered = g_buffered_input_stream_new_sized (raw, HALLWAY_BLOCK_SIZE);
   soup_message_set_request_body (message, "application/octet-stream", buffered, job->length);
   g_signal_connect (message, "wrote-body-data", G_CALLBACK (wrote_body_data_cb), job);
   _hallway_daemon_transfer_set_bytes (job->t, job->done_bytes, job->offset);

@@ -1042,11 +1042,11 @@ place_file_thread (GTask        *task,
   if (d->sha256 != NULL)
     {
       g_autoptr(GChecksum) checksum = g_checksum_new (G_CHECKSUM_SHA256);
-      g_autofree guint8 *buffer = g_malloc (HALLWAY_TRANSFER_BLOCK_SIZE);
+      g_autofree guint8 *buffer = g_malloc (HALLWAY_BLOCK_SIZE);
       off_t offset = 0;
       ssize_t n;
 
-      while ((n = pread (d->fd, buffer, HALLWAY_TRANSFER_BLOCK_SIZE, offset)) != 0)
+      while ((n = pread (d->fd, buffer, HALLWAY_BLOCK_SIZE, offset)) != 0)
         {
           if (n < 0 && errno == EINTR)
             continue;
@@ -1311,7 +1311,7 @@ static void body_read_cb (GObject      *source,
 static void
 attempt_read (Attempt *a)
 {
-  g_input_stream_read_all_async (a->body, a->buffer, HALLWAY_TRANSFER_BLOCK_SIZE,
+  g_input_stream_read_all_async (a->body, a->buffer, HALLWAY_BLOCK_SIZE,
                                  G_PRIORITY_DEFAULT, a->cancellable, body_read_cb, a);
 }
 
@@ -1582,7 +1582,7 @@ file_sent_cb (GObject      *source,
       attempt_complete (a);
       return;
     }
-  a->buffer = g_malloc (HALLWAY_TRANSFER_BLOCK_SIZE);
+  a->buffer = g_malloc (HALLWAY_BLOCK_SIZE);
   a->out = g_unix_output_stream_new (a->fd, FALSE);
   attempt_read (a);
 }
@@ -2439,7 +2439,7 @@ upload_item (Transfer *t,
       u->size = g_file_info_get_size (info);
       /* Read from disk in large blocks, whatever size libsoup writes in. */
       buffered = g_buffered_input_stream_new_sized (G_INPUT_STREAM (in),
-                                                    HALLWAY_TRANSFER_BLOCK_SIZE);
+                                                    HALLWAY_BLOCK_SIZE);
       soup_message_headers_replace (soup_message_get_request_headers (u->message),
                                     "If-None-Match", "*");
       soup_message_set_request_body (u->message, "application/octet-stream", buffered,

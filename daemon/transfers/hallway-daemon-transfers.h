@@ -7,6 +7,7 @@
 #include <gio/gio.h>
 
 #include "hallway-client.h"
+#include "hallway-constants.h"
 #include "hallway-daemon-peers.h"
 
 G_BEGIN_DECLS
@@ -15,8 +16,6 @@ G_BEGIN_DECLS
 
 /* At most this many transfers move data at once; the others queue. */
 #define HALLWAY_TRANSFERS_MAX_RUNNING    4
-/* Body reads and file writes go in blocks this large (notes/perf-baselines.md). */
-#define HALLWAY_TRANSFER_BLOCK_SIZE      (256 * 1024)
 /* A request that moves no data for this long is given up and retried. */
 #define HALLWAY_TRANSFER_STALL_S         8
 /* Retries wait 1 s, 2 s, 4 s … up to this. */

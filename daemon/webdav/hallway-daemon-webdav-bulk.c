@@ -197,7 +197,7 @@ bulk_flush (BulkJob *job)
     g_queue_push_tail (&job->blocks, g_byte_array_free_to_bytes (job->out));
   else
     g_byte_array_unref (job->out);
-  job->out = g_byte_array_sized_new (HALLWAY_WEBDAV_BLOCK_SIZE + 8192);
+  job->out = g_byte_array_sized_new (HALLWAY_BLOCK_SIZE + 8192);
   wake = job->waiting && !gone;
   job->waiting = FALSE;
   g_mutex_unlock (&job->lock);
@@ -251,8 +251,8 @@ bulk_send_file (BulkJob    *job,
 
   while (offset < before.st_size)
     {
-      gsize room = HALLWAY_WEBDAV_BLOCK_SIZE > job->out->len
-                     ? HALLWAY_WEBDAV_BLOCK_SIZE - job->out->len : 0;
+      gsize room = HALLWAY_BLOCK_SIZE > job->out->len
+                     ? HALLWAY_BLOCK_SIZE - job->out->len : 0;
       gsize want;
       gsize old_len;
       ssize_t n;
@@ -539,7 +539,7 @@ _webdav_send_bulk (WebdavRequest *req,
   job->components = g_strdupv (req->components);
   job->allow_hidden = req->allow_hidden;
   job->from = from;
-  job->out = g_byte_array_sized_new (HALLWAY_WEBDAV_BLOCK_SIZE + 8192);
+  job->out = g_byte_array_sized_new (HALLWAY_BLOCK_SIZE + 8192);
   if (job->root_fd < 0)
     {
       _webdav_reply_errno (req->msg, errno, _("Could not read the folder"));

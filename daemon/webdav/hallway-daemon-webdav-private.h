@@ -6,14 +6,13 @@
 
 #include <sys/types.h>
 
+#include "hallway-constants.h"
 #include "hallway-daemon-webdav.h"
 #include "hallway-webdav-xml.h"
 
 G_BEGIN_DECLS
 
 #define HALLWAY_WEBDAV_PART_INFIX ".hallway-part-"
-/* Blocks in which file data is read and written (notes/perf-baselines.md). */
-#define HALLWAY_WEBDAV_BLOCK_SIZE (256 * 1024)
 
 typedef struct _WebdavLock WebdavLock;
 

@@ -259,7 +259,7 @@ copy_data (int  src_fd,
   /* In-kernel copy first (reflinks on file systems that have them). */
   for (;;)
     {
-      ssize_t n = copy_file_range (src_fd, NULL, dst_fd, NULL, HALLWAY_WEBDAV_BLOCK_SIZE * 16, 0);
+      ssize_t n = copy_file_range (src_fd, NULL, dst_fd, NULL, HALLWAY_BLOCK_SIZE * 16, 0);
 
       if (n == 0)
         return TRUE;
@@ -275,10 +275,10 @@ copy_data (int  src_fd,
       break;
     }
 
-  block = g_malloc (HALLWAY_WEBDAV_BLOCK_SIZE);
+  block = g_malloc (HALLWAY_BLOCK_SIZE);
   for (;;)
     {
-      ssize_t n = read (src_fd, block, HALLWAY_WEBDAV_BLOCK_SIZE);
+      ssize_t n = read (src_fd, block, HALLWAY_BLOCK_SIZE);
       ssize_t done = 0;
 
       if (n < 0 && errno == EINTR)

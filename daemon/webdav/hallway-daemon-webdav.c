@@ -761,7 +761,7 @@ file_stream_push (FileStream *stream)
       return;
     }
 
-  want = (gsize) MIN (stream->remaining, HALLWAY_WEBDAV_BLOCK_SIZE);
+  want = (gsize) MIN (stream->remaining, HALLWAY_BLOCK_SIZE);
   block = g_malloc (want);
   while (got < want)
     {
@@ -1192,7 +1192,6 @@ send_folder (WebdavRequest *req,
  * is answered with 503, to be asked again. */
 
 #define DIGEST_MAX_RUNNING 2
-#define DIGEST_BLOCK_SIZE  (256 * 1024)
 
 typedef struct
 {
@@ -1246,13 +1245,13 @@ digest_thread (GTask        *task,
 {
   DigestJob *job = task_data;
   g_autoptr(GChecksum) checksum = g_checksum_new (G_CHECKSUM_SHA256);
-  g_autofree guint8 *buffer = g_malloc (DIGEST_BLOCK_SIZE);
+  g_autofree guint8 *buffer = g_malloc (HALLWAY_BLOCK_SIZE);
   DigestResult *result = g_new0 (DigestResult, 1);
   off_t offset = 0;
 
   for (;;)
     {
-      ssize_t n = pread (job->fd, buffer, DIGEST_BLOCK_SIZE, offset);
+      ssize_t n = pread (job->fd, buffer, HALLWAY_BLOCK_SIZE, offset);
 
       if (n < 0 && errno == EINTR)
         continue;
@@ -1541,7 +1540,7 @@ put_got_chunk_cb (SoupServerMessage *msg,
 
   /* libsoup hands over 8 KiB at a time; write in larger blocks. */
   g_byte_array_append (put->buffer, data, size);
-  if (put->buffer->len >= HALLWAY_WEBDAV_BLOCK_SIZE)
+  if (put->buffer->len >= HALLWAY_BLOCK_SIZE)
     put_flush (put);
 }
 
@@ -1683,7 +1682,7 @@ put_prepare (HallwayDaemonWebdav *self,
       return;
     }
 
-  put->buffer = g_byte_array_sized_new (HALLWAY_WEBDAV_BLOCK_SIZE + 8192);
+  put->buffer = g_byte_array_sized_new (HALLWAY_BLOCK_SIZE + 8192);
   soup_message_body_set_accumulate (soup_server_message_get_request_body (msg), FALSE);
   g_object_set_data_full (G_OBJECT (msg), "hallway-webdav-put", put,
                           (GDestroyNotify) put_state_free);

@@ -301,7 +301,7 @@ test_neighbour_arrives (void)
   g_test_summary ("A neighbour added on the daemon appears in the list, named, with its state");
 
   daemon = hallway_dbus_daemon1_proxy_new_sync (bus, G_DBUS_PROXY_FLAGS_NONE,
-                                                HALLWAY_BUS_NAME, HALLWAY_OBJECT_ROOT,
+                                                HALLWAY_DAEMON_BUS_NAME, HALLWAY_DAEMON_OBJECT_PATH,
                                                 NULL, &error);
   g_assert_no_error (error);
   g_dbus_proxy_set_default_timeout (G_DBUS_PROXY (daemon), 30000);

@@ -744,7 +744,7 @@ static void
 test_large_file (Fixture       *f,
                  gconstpointer  data)
 {
-  gsize size = 3 * HALLWAY_WEBDAV_BLOCK_SIZE + 12345;
+  gsize size = 3 * HALLWAY_BLOCK_SIZE + 12345;
   g_autofree char *contents = g_malloc (size);
   g_autofree char *path = NULL;
   g_autoptr(Response) response = NULL;
