@@ -31,6 +31,7 @@
 #include "hallway-error.h"
 #include "hallway-identity.h"
 #include "hallway-pins.h"
+#include "hallway-settings.h"
 #include "hallway-txt.h"
 
 #define HALLWAY_SERVICE_TYPE   "_hallway._tcp"
@@ -76,19 +77,6 @@ struct _HallwayDaemon
 
 G_DEFINE_FINAL_TYPE (HallwayDaemon, hallway_daemon, G_TYPE_APPLICATION)
 
-static GSettings *
-dup_settings (void)
-{
-  GSettingsSchemaSource *source = g_settings_schema_source_get_default ();
-  g_autoptr(GSettingsSchema) schema = NULL;
-
-  /* Without the schema installed (a build tree, a container) the defaults
-   * apply; GSettings would abort instead of failing. */
-  if (source != NULL)
-    schema = g_settings_schema_source_lookup (source, APP_ID, TRUE);
-  return schema != NULL ? g_settings_new (APP_ID) : NULL;
-}
-
 static char *
 dup_display_name (const char *host)
 {
@@ -98,7 +86,7 @@ dup_display_name (const char *host)
   g_autoptr(GSettings) settings = NULL;
   const char *real_name;
 
-  if ((name == NULL || *name == '\0') && (settings = dup_settings ()) != NULL)
+  if ((name == NULL || *name == '\0') && (settings = hallway_dup_settings ()) != NULL)
     {
       from_settings = g_settings_get_string (settings, "display-name");
       name = from_settings;
@@ -122,7 +110,7 @@ dup_display_name (const char *host)
 static void
 apply_settings (HallwayDaemon *self)
 {
-  g_autoptr(GSettings) settings = dup_settings ();
+  g_autoptr(GSettings) settings = hallway_dup_settings ();
 
   if (settings == NULL)
     return;
@@ -915,7 +903,7 @@ hallway_daemon_startup (GApplication *application)
       g_clear_error (&error);
     }
   {
-    g_autoptr(GSettings) settings = dup_settings ();
+    g_autoptr(GSettings) settings = hallway_dup_settings ();
 
     if (settings != NULL)
       hallway_daemon_ipp_set_max_document_size (self->ipp,
@@ -945,7 +933,7 @@ hallway_daemon_startup (GApplication *application)
   announce_shares (self);
   hallway_dnssd_browse (self->dnssd, HALLWAY_SERVICE_TYPE);
   hallway_dnssd_start (self->dnssd);
-  self->settings = dup_settings ();
+  self->settings = hallway_dup_settings ();
   if (self->settings != NULL)
     g_signal_connect (self->settings, "changed::display-name",
                       G_CALLBACK (display_name_changed_cb), self);

@@ -39,6 +39,7 @@
 #include "hallway-json.h"
 #include "hallway-path.h"
 #include "hallway-range.h"
+#include "hallway-settings.h"
 #include "hallway-transfer.h"
 
 #define API_PREFIX        "/api/v1/drops"
@@ -165,17 +166,6 @@ static int      open_part            (Offer *offer, DropFile *file, int dir_fd, 
 static gboolean commit_file          (Offer *offer, DropFile *file, int *fd, GError **error);
 
 /* Settings */
-
-static GSettings *
-dup_settings (void)
-{
-  GSettingsSchemaSource *source = g_settings_schema_source_get_default ();
-  g_autoptr(GSettingsSchema) schema = NULL;
-
-  if (source != NULL)
-    schema = g_settings_schema_source_lookup (source, APP_ID, TRUE);
-  return schema != NULL ? g_settings_new (APP_ID) : NULL;
-}
 
 static char *
 dup_policy (HallwayDaemonDrops *self)
@@ -2383,7 +2373,7 @@ hallway_daemon_drops_new (GApplication             *app,
   self->manager = g_object_ref (manager);
   self->pins = g_object_ref (pins);
   self->state_path = g_strdup (state_path);
-  self->settings = dup_settings ();
+  self->settings = hallway_dup_settings ();
   if (self->settings != NULL)
     g_signal_connect (self->settings, "changed::accept-policy", G_CALLBACK (policy_changed_cb),
                       self);
