@@ -18,6 +18,7 @@
 #include "hallwayctl.h"
 #include "hallway-constants.h"
 #include "hallway-error.h"
+#include "hallway-settings.h"
 
 void
 ctl_clear (Ctl *ctl)
@@ -1168,16 +1169,6 @@ ctl_follow_transfers (Ctl       *ctl,
   return status;
 }
 
-char *
-ctl_default_download_dir (void)
-{
-  const char *dir = g_get_user_special_dir (G_USER_DIRECTORY_DOWNLOAD);
-
-  if (dir != NULL)
-    return g_strdup (dir);
-  return g_build_filename (g_get_home_dir (), "Downloads", NULL);
-}
-
 static int
 cmd_get (Ctl                *ctl,
          const char * const *targets,
@@ -1187,7 +1178,7 @@ cmd_get (Ctl                *ctl,
   g_autoptr(GPtrArray) paths = g_ptr_array_new_with_free_func (g_free);
   g_autofree char *destination = NULL;
 
-  destination = to != NULL ? g_canonicalize_filename (to, NULL) : ctl_default_download_dir ();
+  destination = to != NULL ? g_canonicalize_filename (to, NULL) : hallway_dup_downloads_folder ();
   if (g_mkdir_with_parents (destination, 0755) != 0)
     return ctl_failure (_("Could not create the folder “%s”: %s"), destination, g_strerror (errno));
 

@@ -78,8 +78,6 @@ HallwayDBusPeer1 *ctl_find_peer (Ctl         *ctl,
 int ctl_follow_transfers (Ctl       *ctl,
                           GPtrArray *paths);
 
-char *ctl_default_download_dir (void);
-
 /* @args as absolute paths, NULL-terminated; NULL (with a message printed)
  * when one does not exist. */
 GPtrArray *ctl_dup_local_paths (const char * const *args,

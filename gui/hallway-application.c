@@ -7,6 +7,7 @@
 
 #include "hallway-preferences-window.h"
 #include "hallway-remote-files.h"
+#include "hallway-settings.h"
 #include "hallway-window.h"
 
 struct _HallwayApplication
@@ -51,21 +52,16 @@ preferences_activated (GSimpleAction *action,
                        gpointer       user_data)
 {
   GtkApplication *app = GTK_APPLICATION (user_data);
-  GSettingsSchemaSource *source = g_settings_schema_source_get_default ();
-  g_autoptr(GSettingsSchema) schema = NULL;
-  g_autoptr(GSettings) settings = NULL;
+  g_autoptr(GSettings) settings = hallway_dup_settings ();
   GtkWidget *window;
 
-  if (source != NULL)
-    schema = g_settings_schema_source_lookup (source, APP_ID, TRUE);
-  if (schema == NULL)
+  if (settings == NULL)
     {
       /* Only when Hallway is run from an incomplete installation. */
       g_warning ("The settings schema %s is not installed", APP_ID);
       return;
     }
 
-  settings = g_settings_new (APP_ID);
   window = hallway_preferences_window_new (settings);
   gtk_window_set_transient_for (GTK_WINDOW (window), gtk_application_get_active_window (app));
   gtk_window_present (GTK_WINDOW (window));

@@ -13,6 +13,8 @@
 
 #include <glib/gi18n.h>
 
+#include "hallway-settings.h"
+
 struct _HallwayPreferencesWindow
 {
   AdwPreferencesWindow parent_instance;
@@ -30,30 +32,10 @@ G_DEFINE_FINAL_TYPE (HallwayPreferencesWindow, hallway_preferences_window, ADW_T
 /* The accept-policy choices, in the order the combo row shows them. */
 static const char * const policies[] = { "ask", "trusted", "refuse" };
 
-static char *
-dup_default_receive_folder (void)
-{
-  const char *dir = g_get_user_special_dir (G_USER_DIRECTORY_DOWNLOAD);
-
-  if (dir != NULL)
-    return g_strdup (dir);
-  return g_build_filename (g_get_home_dir (), "Downloads", NULL);
-}
-
-char *
-hallway_preferences_dup_receive_folder (GSettings *settings)
-{
-  g_autofree char *folder = g_settings_get_string (settings, "receive-folder");
-
-  if (*folder == '\0' || !g_path_is_absolute (folder))
-    return dup_default_receive_folder ();
-  return g_steal_pointer (&folder);
-}
-
 static void
 update_folder_row (HallwayPreferencesWindow *self)
 {
-  g_autofree char *folder = hallway_preferences_dup_receive_folder (self->settings);
+  g_autofree char *folder = hallway_dup_receive_folder (self->settings);
   g_autofree char *display = g_filename_display_name (folder);
 
   adw_action_row_set_subtitle (self->folder_row, display);
@@ -106,7 +88,7 @@ chooser_response_cb (GtkNativeDialog          *dialog,
 static void
 choose_folder_cb (HallwayPreferencesWindow *self)
 {
-  g_autofree char *current = hallway_preferences_dup_receive_folder (self->settings);
+  g_autofree char *current = hallway_dup_receive_folder (self->settings);
   g_autoptr(GFile) folder = g_file_new_for_path (current);
 
   g_clear_object (&self->chooser);

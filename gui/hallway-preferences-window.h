@@ -14,7 +14,4 @@ GtkWidget    *hallway_preferences_window_new            (GSettings              
 AdwComboRow  *hallway_preferences_window_get_policy_row (HallwayPreferencesWindow *self);
 AdwActionRow *hallway_preferences_window_get_folder_row (HallwayPreferencesWindow *self);
 
-/* The receive-folder setting, or the Downloads folder when it is empty. */
-char         *hallway_preferences_dup_receive_folder    (GSettings                *settings) G_GNUC_WARN_UNUSED_RESULT;
-
 G_END_DECLS

@@ -12,6 +12,7 @@
 #include "hallway-peer-row.h"
 #include "hallway-preferences-window.h"
 #include "hallway-send.h"
+#include "hallway-settings.h"
 #include "hallway-transfers-page.h"
 
 struct _HallwayWindow
@@ -204,21 +205,9 @@ static void show_next_offer (HallwayWindow *self);
 static char *
 dup_receive_folder (void)
 {
-  GSettingsSchemaSource *source = g_settings_schema_source_get_default ();
-  g_autoptr(GSettingsSchema) schema = NULL;
-  g_autoptr(GSettings) settings = NULL;
-  const char *downloads;
+  g_autoptr(GSettings) settings = hallway_dup_settings ();
 
-  if (source != NULL)
-    schema = g_settings_schema_source_lookup (source, APP_ID, TRUE);
-  if (schema != NULL)
-    {
-      settings = g_settings_new (APP_ID);
-      return hallway_preferences_dup_receive_folder (settings);
-    }
-  downloads = g_get_user_special_dir (G_USER_DIRECTORY_DOWNLOAD);
-  return downloads != NULL ? g_strdup (downloads)
-                           : g_build_filename (g_get_home_dir (), "Downloads", NULL);
+  return hallway_dup_receive_folder (settings);
 }
 
 /* Any answer, or closing the dialog, lets the next offer be asked. */
@@ -882,16 +871,11 @@ hallway_window_get_transfers_page (HallwayWindow *self)
 char *
 hallway_window_dup_download_dir (HallwayWindow *self)
 {
-  const char *dir;
-
   g_return_val_if_fail (HALLWAY_IS_WINDOW (self), NULL);
 
   if (self->download_dir != NULL)
     return g_strdup (self->download_dir);
-  dir = g_get_user_special_dir (G_USER_DIRECTORY_DOWNLOAD);
-  if (dir != NULL)
-    return g_strdup (dir);
-  return g_build_filename (g_get_home_dir (), "Downloads", NULL);
+  return hallway_dup_downloads_folder ();
 }
 
 void

@@ -9,6 +9,10 @@
 G_BEGIN_DECLS
 
 G_GNUC_WARN_UNUSED_RESULT
-GSettings *hallway_dup_settings (void);
+GSettings *hallway_dup_settings         (void);
+G_GNUC_WARN_UNUSED_RESULT
+char      *hallway_dup_downloads_folder (void);
+G_GNUC_WARN_UNUSED_RESULT
+char      *hallway_dup_receive_folder   (GSettings *settings);
 
 G_END_DECLS

@@ -183,17 +183,7 @@ get_timeout (HallwayDaemonDrops *self)
 static char *
 dup_receive_folder (HallwayDaemonDrops *self)
 {
-  g_autofree char *folder = NULL;
-  const char *downloads;
-
-  if (self->settings != NULL)
-    folder = g_settings_get_string (self->settings, "receive-folder");
-  if (folder != NULL && g_path_is_absolute (folder))
-    return g_steal_pointer (&folder);
-  downloads = g_get_user_special_dir (G_USER_DIRECTORY_DOWNLOAD);
-  if (downloads != NULL)
-    return g_strdup (downloads);
-  return g_build_filename (g_get_home_dir (), "Downloads", NULL);
+  return hallway_dup_receive_folder (self->settings);
 }
 
 static void
