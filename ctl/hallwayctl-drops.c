@@ -75,30 +75,29 @@ print_offers_json (GPtrArray *offers)
       guint64 size;
 
       json_builder_begin_object (builder);
-      ctl_json_string (builder, "id", hallway_dbus_offer1_get_id (offer));
-      ctl_json_string (builder, "peer", hallway_dbus_offer1_get_peer (offer));
-      ctl_json_string (builder, "peer_name", hallway_dbus_offer1_get_peer_name (offer));
-      ctl_json_bool (builder, "trusted", hallway_dbus_offer1_get_trusted (offer));
-      json_builder_set_member_name (builder, "files");
-      json_builder_begin_array (builder);
+      hallway_json_add_string (builder, "id", hallway_dbus_offer1_get_id (offer));
+      hallway_json_add_string (builder, "peer", hallway_dbus_offer1_get_peer (offer));
+      hallway_json_add_string (builder, "peer_name", hallway_dbus_offer1_get_peer_name (offer));
+      hallway_json_add_bool (builder, "trusted", hallway_dbus_offer1_get_trusted (offer));
+      hallway_json_begin_array_member (builder, "files");
       if (files != NULL)
         {
           g_variant_iter_init (&iter, files);
           while (g_variant_iter_next (&iter, "(&st)", &name, &size))
             {
               json_builder_begin_object (builder);
-              ctl_json_string (builder, "name", name);
-              ctl_json_int (builder, "size", size);
+              hallway_json_add_string (builder, "name", name);
+              hallway_json_add_int (builder, "size", size);
               json_builder_end_object (builder);
             }
         }
       json_builder_end_array (builder);
-      ctl_json_int (builder, "total", hallway_dbus_offer1_get_total (offer));
-      ctl_json_string (builder, "state", hallway_dbus_offer1_get_state (offer));
-      ctl_json_int (builder, "expires", hallway_dbus_offer1_get_expires (offer));
-      ctl_json_string (builder, "folder", hallway_dbus_offer1_get_folder (offer));
-      ctl_json_int (builder, "bytes", hallway_dbus_offer1_get_bytes (offer));
-      ctl_json_string (builder, "error", hallway_dbus_offer1_get_error (offer));
+      hallway_json_add_int (builder, "total", hallway_dbus_offer1_get_total (offer));
+      hallway_json_add_string (builder, "state", hallway_dbus_offer1_get_state (offer));
+      hallway_json_add_int (builder, "expires", hallway_dbus_offer1_get_expires (offer));
+      hallway_json_add_string (builder, "folder", hallway_dbus_offer1_get_folder (offer));
+      hallway_json_add_int (builder, "bytes", hallway_dbus_offer1_get_bytes (offer));
+      hallway_json_add_string (builder, "error", hallway_dbus_offer1_get_error (offer));
       json_builder_end_object (builder);
     }
   json_builder_end_array (builder);

@@ -77,14 +77,11 @@ ctl_cmd_printers (Ctl      *ctl,
           json_builder_begin_object (builder);
           for (gsize s = 0; s < G_N_ELEMENTS (strings); s++)
             {
-              json_builder_set_member_name (builder, strings[s].key);
-              json_builder_add_string_value (builder,
-                                             strings[s].value != NULL ? strings[s].value : "");
+              hallway_json_add_string (builder, strings[s].key,
+                                       strings[s].value != NULL ? strings[s].value : "");
             }
-          json_builder_set_member_name (builder, "local");
-          json_builder_add_boolean_value (builder, hallway_dbus_printer1_get_local (printer));
-          json_builder_set_member_name (builder, "shared");
-          json_builder_add_boolean_value (builder, hallway_dbus_printer1_get_shared (printer));
+          hallway_json_add_bool (builder, "local", hallway_dbus_printer1_get_local (printer));
+          hallway_json_add_bool (builder, "shared", hallway_dbus_printer1_get_shared (printer));
           json_builder_end_object (builder);
         }
       json_builder_end_array (builder);

@@ -18,6 +18,7 @@
 #include "hallwayctl.h"
 #include "hallway-constants.h"
 #include "hallway-error.h"
+#include "hallway-json.h"
 #include "hallway-settings.h"
 
 void
@@ -183,24 +184,22 @@ add_peer_json (JsonBuilder      *builder,
   const char * const *addresses = hallway_dbus_peer1_get_addresses (peer);
 
   json_builder_begin_object (builder);
-  ctl_json_string (builder, "id", hallway_dbus_peer1_get_id (peer));
-  ctl_json_string (builder, "name", hallway_dbus_peer1_get_name (peer));
-  ctl_json_string (builder, "host", hallway_dbus_peer1_get_host (peer));
-  ctl_json_string (builder, "verification_code", hallway_dbus_peer1_get_verification_code (peer));
-  ctl_json_bool (builder, "online", hallway_dbus_peer1_get_online (peer));
-  json_builder_set_member_name (builder, "addresses");
-  json_builder_begin_array (builder);
+  hallway_json_add_string (builder, "id", hallway_dbus_peer1_get_id (peer));
+  hallway_json_add_string (builder, "name", hallway_dbus_peer1_get_name (peer));
+  hallway_json_add_string (builder, "host", hallway_dbus_peer1_get_host (peer));
+  hallway_json_add_string (builder, "verification_code", hallway_dbus_peer1_get_verification_code (peer));
+  hallway_json_add_bool (builder, "online", hallway_dbus_peer1_get_online (peer));
+  hallway_json_begin_array_member (builder, "addresses");
   for (guint i = 0; addresses != NULL && addresses[i] != NULL; i++)
     json_builder_add_string_value (builder, addresses[i]);
   json_builder_end_array (builder);
-  ctl_json_int (builder, "port", hallway_dbus_peer1_get_port (peer));
-  ctl_json_bool (builder, "trusted", hallway_dbus_peer1_get_trusted (peer));
-  ctl_json_string (builder, "problem", hallway_dbus_peer1_get_problem (peer));
-  ctl_json_string (builder, "problem_message", hallway_dbus_peer1_get_problem_message (peer));
-  ctl_json_int (builder, "shares", hallway_dbus_peer1_get_shares (peer));
-  ctl_json_int (builder, "printers", hallway_dbus_peer1_get_printers (peer));
-  json_builder_set_member_name (builder, "shared_folders");
-  json_builder_begin_array (builder);
+  hallway_json_add_int (builder, "port", hallway_dbus_peer1_get_port (peer));
+  hallway_json_add_bool (builder, "trusted", hallway_dbus_peer1_get_trusted (peer));
+  hallway_json_add_string (builder, "problem", hallway_dbus_peer1_get_problem (peer));
+  hallway_json_add_string (builder, "problem_message", hallway_dbus_peer1_get_problem_message (peer));
+  hallway_json_add_int (builder, "shares", hallway_dbus_peer1_get_shares (peer));
+  hallway_json_add_int (builder, "printers", hallway_dbus_peer1_get_printers (peer));
+  hallway_json_begin_array_member (builder, "shared_folders");
   {
     GVariant *folders = hallway_dbus_peer1_get_shared_folders (peer);
     GVariantIter iter;
@@ -212,68 +211,27 @@ add_peer_json (JsonBuilder      *builder,
         while (g_variant_iter_next (&iter, "(&s&s&s&s)", &id, &name, &access, &audience))
           {
             json_builder_begin_object (builder);
-            ctl_json_string (builder, "id", id);
-            ctl_json_string (builder, "name", name);
-            ctl_json_string (builder, "access", access);
-            ctl_json_string (builder, "audience", audience);
+            hallway_json_add_string (builder, "id", id);
+            hallway_json_add_string (builder, "name", name);
+            hallway_json_add_string (builder, "access", access);
+            hallway_json_add_string (builder, "audience", audience);
             json_builder_end_object (builder);
           }
       }
   }
   json_builder_end_array (builder);
-  ctl_json_bool (builder, "accepts_drops", hallway_dbus_peer1_get_accepts_drops (peer));
-  ctl_json_string (builder, "source", hallway_dbus_peer1_get_source (peer));
-  ctl_json_int (builder, "last_seen", hallway_dbus_peer1_get_last_seen (peer));
+  hallway_json_add_bool (builder, "accepts_drops", hallway_dbus_peer1_get_accepts_drops (peer));
+  hallway_json_add_string (builder, "source", hallway_dbus_peer1_get_source (peer));
+  hallway_json_add_int (builder, "last_seen", hallway_dbus_peer1_get_last_seen (peer));
   json_builder_end_object (builder);
 }
 
 void
 ctl_print_json (JsonBuilder *builder)
 {
-  g_autoptr(JsonGenerator) generator = json_generator_new ();
-  g_autoptr(JsonNode) root = json_builder_get_root (builder);
-  g_autofree char *text = NULL;
+  g_autofree char *text = hallway_json_to_data (builder, TRUE, NULL);
 
-  json_generator_set_root (generator, root);
-  json_generator_set_pretty (generator, TRUE);
-  text = json_generator_to_data (generator, NULL);
   g_print ("%s\n", text);
-}
-
-void
-ctl_json_string (JsonBuilder *builder,
-                 const char  *member,
-                 const char  *value)
-{
-  json_builder_set_member_name (builder, member);
-  json_builder_add_string_value (builder, value);
-}
-
-void
-ctl_json_int (JsonBuilder *builder,
-              const char  *member,
-              gint64       value)
-{
-  json_builder_set_member_name (builder, member);
-  json_builder_add_int_value (builder, value);
-}
-
-void
-ctl_json_bool (JsonBuilder *builder,
-               const char  *member,
-               gboolean     value)
-{
-  json_builder_set_member_name (builder, member);
-  json_builder_add_boolean_value (builder, value);
-}
-
-void
-ctl_json_double (JsonBuilder *builder,
-                 const char  *member,
-                 double       value)
-{
-  json_builder_set_member_name (builder, member);
-  json_builder_add_double_value (builder, value);
 }
 
 /* Finds a neighbour by display name, device-id prefix or host name. */
@@ -353,14 +311,14 @@ add_shares_json (Ctl         *ctl,
       HallwayDBusShare1 *share = g_ptr_array_index (shares, i);
 
       json_builder_begin_object (builder);
-      ctl_json_string (builder, "id", hallway_dbus_share1_get_id (share));
-      ctl_json_string (builder, "name", hallway_dbus_share1_get_name (share));
-      ctl_json_string (builder, "path", hallway_dbus_share1_get_path (share));
-      ctl_json_string (builder, "access", hallway_dbus_share1_get_access (share));
-      ctl_json_string (builder, "audience", hallway_dbus_share1_get_audience (share));
-      ctl_json_bool (builder, "available", hallway_dbus_share1_get_available (share));
-      ctl_json_bool (builder, "enabled", hallway_dbus_share1_get_enabled (share));
-      ctl_json_string (builder, "url", hallway_dbus_share1_get_url (share));
+      hallway_json_add_string (builder, "id", hallway_dbus_share1_get_id (share));
+      hallway_json_add_string (builder, "name", hallway_dbus_share1_get_name (share));
+      hallway_json_add_string (builder, "path", hallway_dbus_share1_get_path (share));
+      hallway_json_add_string (builder, "access", hallway_dbus_share1_get_access (share));
+      hallway_json_add_string (builder, "audience", hallway_dbus_share1_get_audience (share));
+      hallway_json_add_bool (builder, "available", hallway_dbus_share1_get_available (share));
+      hallway_json_add_bool (builder, "enabled", hallway_dbus_share1_get_enabled (share));
+      hallway_json_add_string (builder, "url", hallway_dbus_share1_get_url (share));
       json_builder_end_object (builder);
     }
   json_builder_end_array (builder);
@@ -377,15 +335,15 @@ cmd_status (Ctl      *ctl,
       g_autoptr(JsonBuilder) builder = json_builder_new ();
 
       json_builder_begin_object (builder);
-      ctl_json_string (builder, "name", hallway_dbus_daemon1_get_name (d));
-      ctl_json_string (builder, "host", hallway_dbus_daemon1_get_host (d));
-      ctl_json_string (builder, "id", hallway_dbus_daemon1_get_device_id (d));
-      ctl_json_string (builder, "fingerprint", hallway_dbus_daemon1_get_fingerprint (d));
-      ctl_json_string (builder, "verification_code", hallway_dbus_daemon1_get_verification_code (d));
-      ctl_json_int (builder, "port", hallway_dbus_daemon1_get_port (d));
-      ctl_json_string (builder, "avahi", hallway_dbus_daemon1_get_avahi_state (d));
-      ctl_json_string (builder, "avahi_message", hallway_dbus_daemon1_get_avahi_message (d));
-      ctl_json_string (builder, "version", hallway_dbus_daemon1_get_version (d));
+      hallway_json_add_string (builder, "name", hallway_dbus_daemon1_get_name (d));
+      hallway_json_add_string (builder, "host", hallway_dbus_daemon1_get_host (d));
+      hallway_json_add_string (builder, "id", hallway_dbus_daemon1_get_device_id (d));
+      hallway_json_add_string (builder, "fingerprint", hallway_dbus_daemon1_get_fingerprint (d));
+      hallway_json_add_string (builder, "verification_code", hallway_dbus_daemon1_get_verification_code (d));
+      hallway_json_add_int (builder, "port", hallway_dbus_daemon1_get_port (d));
+      hallway_json_add_string (builder, "avahi", hallway_dbus_daemon1_get_avahi_state (d));
+      hallway_json_add_string (builder, "avahi_message", hallway_dbus_daemon1_get_avahi_message (d));
+      hallway_json_add_string (builder, "version", hallway_dbus_daemon1_get_version (d));
       json_builder_set_member_name (builder, "shares");
       add_shares_json (ctl, builder);
       json_builder_set_member_name (builder, "printers");
@@ -857,11 +815,11 @@ cmd_ls (Ctl        *ctl,
               if (json)
                 {
                   json_builder_begin_object (builder);
-                  ctl_json_string (builder, "name", name);
-                  ctl_json_string (builder, "type", "share");
-                  ctl_json_string (builder, "id", id);
-                  ctl_json_string (builder, "access", access);
-                  ctl_json_string (builder, "audience", audience);
+                  hallway_json_add_string (builder, "name", name);
+                  hallway_json_add_string (builder, "type", "share");
+                  hallway_json_add_string (builder, "id", id);
+                  hallway_json_add_string (builder, "access", access);
+                  hallway_json_add_string (builder, "audience", audience);
                   json_builder_end_object (builder);
                 }
               else
@@ -906,10 +864,10 @@ cmd_ls (Ctl        *ctl,
           g_autofree char *iso = when != NULL ? g_date_time_format_iso8601 (when) : NULL;
 
           json_builder_begin_object (builder);
-          ctl_json_string (builder, "name", name);
-          ctl_json_string (builder, "type", type);
-          ctl_json_int (builder, "size", size);
-          ctl_json_string (builder, "modified", iso != NULL ? iso : "");
+          hallway_json_add_string (builder, "name", name);
+          hallway_json_add_string (builder, "type", type);
+          hallway_json_add_int (builder, "size", size);
+          hallway_json_add_string (builder, "modified", iso != NULL ? iso : "");
           json_builder_end_object (builder);
         }
       json_builder_end_array (builder);
@@ -960,21 +918,21 @@ add_transfer_json (JsonBuilder          *builder,
                    HallwayDBusTransfer1 *transfer)
 {
   json_builder_begin_object (builder);
-  ctl_json_string (builder, "id", hallway_dbus_transfer1_get_id (transfer));
-  ctl_json_string (builder, "kind", hallway_dbus_transfer1_get_kind (transfer));
-  ctl_json_string (builder, "state", hallway_dbus_transfer1_get_state (transfer));
-  ctl_json_int (builder, "bytes", hallway_dbus_transfer1_get_bytes (transfer));
-  ctl_json_int (builder, "total", hallway_dbus_transfer1_get_total (transfer));
-  ctl_json_string (builder, "peer", hallway_dbus_transfer1_get_peer (transfer));
-  ctl_json_string (builder, "peer_name", hallway_dbus_transfer1_get_peer_name (transfer));
-  ctl_json_string (builder, "path", hallway_dbus_transfer1_get_path (transfer));
-  ctl_json_string (builder, "destination", hallway_dbus_transfer1_get_destination (transfer));
-  ctl_json_string (builder, "error", hallway_dbus_transfer1_get_error (transfer));
-  ctl_json_double (builder, "rate", hallway_dbus_transfer1_get_rate (transfer));
-  ctl_json_int (builder, "eta", hallway_dbus_transfer1_get_eta (transfer));
-  ctl_json_int (builder, "files", hallway_dbus_transfer1_get_files (transfer));
-  ctl_json_int (builder, "files_done", hallway_dbus_transfer1_get_files_done (transfer));
-  ctl_json_int (builder, "verified", hallway_dbus_transfer1_get_verified (transfer));
+  hallway_json_add_string (builder, "id", hallway_dbus_transfer1_get_id (transfer));
+  hallway_json_add_string (builder, "kind", hallway_dbus_transfer1_get_kind (transfer));
+  hallway_json_add_string (builder, "state", hallway_dbus_transfer1_get_state (transfer));
+  hallway_json_add_int (builder, "bytes", hallway_dbus_transfer1_get_bytes (transfer));
+  hallway_json_add_int (builder, "total", hallway_dbus_transfer1_get_total (transfer));
+  hallway_json_add_string (builder, "peer", hallway_dbus_transfer1_get_peer (transfer));
+  hallway_json_add_string (builder, "peer_name", hallway_dbus_transfer1_get_peer_name (transfer));
+  hallway_json_add_string (builder, "path", hallway_dbus_transfer1_get_path (transfer));
+  hallway_json_add_string (builder, "destination", hallway_dbus_transfer1_get_destination (transfer));
+  hallway_json_add_string (builder, "error", hallway_dbus_transfer1_get_error (transfer));
+  hallway_json_add_double (builder, "rate", hallway_dbus_transfer1_get_rate (transfer));
+  hallway_json_add_int (builder, "eta", hallway_dbus_transfer1_get_eta (transfer));
+  hallway_json_add_int (builder, "files", hallway_dbus_transfer1_get_files (transfer));
+  hallway_json_add_int (builder, "files_done", hallway_dbus_transfer1_get_files_done (transfer));
+  hallway_json_add_int (builder, "verified", hallway_dbus_transfer1_get_verified (transfer));
   json_builder_end_object (builder);
 }
 
@@ -1296,18 +1254,13 @@ print_transfers (GPtrArray *transfers,
   if (json)
     {
       g_autoptr(JsonBuilder) builder = json_builder_new ();
-      g_autoptr(JsonGenerator) generator = json_generator_new ();
-      g_autoptr(JsonNode) root = NULL;
       g_autofree char *text = NULL;
 
       json_builder_begin_array (builder);
       for (guint i = 0; i < transfers->len; i++)
         add_transfer_json (builder, g_ptr_array_index (transfers, i));
       json_builder_end_array (builder);
-      root = json_builder_get_root (builder);
-      json_generator_set_root (generator, root);
-      json_generator_set_pretty (generator, !compact);
-      text = json_generator_to_data (generator, NULL);
+      text = hallway_json_to_data (builder, !compact, NULL);
       g_print ("%s\n", text);
       return;
     }

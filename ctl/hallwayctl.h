@@ -11,6 +11,7 @@
 #include <json-glib/json-glib.h>
 
 #include "hallway-dbus.h"
+#include "hallway-json.h"
 
 G_BEGIN_DECLS
 
@@ -43,20 +44,6 @@ const char *ctl_plain_error_message (GError *error);
 void ctl_print_column (const char *text,
                        int         width);
 void ctl_print_json (JsonBuilder *builder);
-
-/* One member of the JSON object being built. */
-void ctl_json_string (JsonBuilder *builder,
-                      const char  *member,
-                      const char  *value);
-void ctl_json_int    (JsonBuilder *builder,
-                      const char  *member,
-                      gint64       value);
-void ctl_json_bool   (JsonBuilder *builder,
-                      const char  *member,
-                      gboolean     value);
-void ctl_json_double (JsonBuilder *builder,
-                      const char  *member,
-                      double       value);
 
 /* Every object of the daemon's that has @interface_name, as proxies. */
 GPtrArray *ctl_dup_interfaces (Ctl        *ctl,

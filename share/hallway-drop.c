@@ -472,17 +472,6 @@ hallway_drop_id_is_valid (const char *id)
   return id[HALLWAY_DROP_ID_LENGTH] == '\0';
 }
 
-static char *
-generate (JsonBuilder *builder,
-          gsize       *out_length)
-{
-  g_autoptr(JsonGenerator) generator = json_generator_new ();
-  g_autoptr(JsonNode) root = json_builder_get_root (builder);
-
-  json_generator_set_root (generator, root);
-  return json_generator_to_data (generator, out_length);
-}
-
 /**
  * hallway_drop_status_to_json:
  * @id: the offer's id
@@ -508,21 +497,16 @@ hallway_drop_status_to_json (const char *id,
   g_return_val_if_fail (id != NULL && state != NULL, NULL);
 
   json_builder_begin_object (builder);
-  json_builder_set_member_name (builder, "id");
-  json_builder_add_string_value (builder, id);
-  json_builder_set_member_name (builder, "state");
-  json_builder_add_string_value (builder, state);
-  json_builder_set_member_name (builder, "accepted");
-  json_builder_begin_array (builder);
+  hallway_json_add_string (builder, "id", id);
+  hallway_json_add_string (builder, "state", state);
+  hallway_json_begin_array_member (builder, "accepted");
   for (guint i = 0; accepted != NULL && i < accepted->len; i++)
     json_builder_add_int_value (builder, g_array_index (accepted, guint, i));
   json_builder_end_array (builder);
-  json_builder_set_member_name (builder, "expires");
-  json_builder_add_int_value (builder, expires);
-  json_builder_set_member_name (builder, "message");
-  json_builder_add_string_value (builder, message != NULL ? message : "");
+  hallway_json_add_int (builder, "expires", expires);
+  hallway_json_add_string (builder, "message", message != NULL ? message : "");
   json_builder_end_object (builder);
-  return generate (builder, out_length);
+  return hallway_json_to_data (builder, FALSE, out_length);
 }
 
 /**
@@ -539,8 +523,7 @@ hallway_drop_received_to_json (guint64  received,
   g_autoptr(JsonBuilder) builder = json_builder_new_immutable ();
 
   json_builder_begin_object (builder);
-  json_builder_set_member_name (builder, "received");
-  json_builder_add_int_value (builder, received);
+  hallway_json_add_int (builder, "received", received);
   json_builder_end_object (builder);
-  return generate (builder, out_length);
+  return hallway_json_to_data (builder, FALSE, out_length);
 }

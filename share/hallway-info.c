@@ -10,6 +10,7 @@
 
 #include "hallway-error.h"
 #include "hallway-identity.h"
+#include "hallway-json.h"
 #include "hallway-share.h"
 
 void
@@ -130,40 +131,27 @@ char *
 hallway_info_to_json (const HallwayInfo *info)
 {
   g_autoptr(JsonBuilder) builder = json_builder_new ();
-  g_autoptr(JsonGenerator) generator = json_generator_new ();
-  g_autoptr(JsonNode) root = NULL;
 
   json_builder_begin_object (builder);
-  json_builder_set_member_name (builder, "id");
-  json_builder_add_string_value (builder, info->device_id);
-  json_builder_set_member_name (builder, "name");
-  json_builder_add_string_value (builder, info->name);
-  json_builder_set_member_name (builder, "host");
-  json_builder_add_string_value (builder, info->host);
-  json_builder_set_member_name (builder, "version");
-  json_builder_add_string_value (builder, info->version);
-  json_builder_set_member_name (builder, "port");
-  json_builder_add_int_value (builder, info->port);
-  json_builder_set_member_name (builder, "shares");
-  json_builder_begin_array (builder);
+  hallway_json_add_string (builder, "id", info->device_id);
+  hallway_json_add_string (builder, "name", info->name);
+  hallway_json_add_string (builder, "host", info->host);
+  hallway_json_add_string (builder, "version", info->version);
+  hallway_json_add_int (builder, "port", info->port);
+  hallway_json_begin_array_member (builder, "shares");
   for (guint i = 0; info->shares != NULL && i < info->shares->len; i++)
     {
       const HallwayInfoShare *share = g_ptr_array_index (info->shares, i);
 
       json_builder_begin_object (builder);
-      json_builder_set_member_name (builder, "id");
-      json_builder_add_string_value (builder, share->id);
-      json_builder_set_member_name (builder, "name");
-      json_builder_add_string_value (builder, share->name);
-      json_builder_set_member_name (builder, "access");
-      json_builder_add_string_value (builder, share->access);
-      json_builder_set_member_name (builder, "audience");
-      json_builder_add_string_value (builder, share->audience);
+      hallway_json_add_string (builder, "id", share->id);
+      hallway_json_add_string (builder, "name", share->name);
+      hallway_json_add_string (builder, "access", share->access);
+      hallway_json_add_string (builder, "audience", share->audience);
       json_builder_end_object (builder);
     }
   json_builder_end_array (builder);
-  json_builder_set_member_name (builder, "printers");
-  json_builder_begin_array (builder);
+  hallway_json_begin_array_member (builder, "printers");
   for (guint i = 0; info->printers != NULL && i < info->printers->len; i++)
     {
       const HallwayInfoPrinter *printer = g_ptr_array_index (info->printers, i);
@@ -180,21 +168,17 @@ hallway_info_to_json (const HallwayInfo *info)
       json_builder_begin_object (builder);
       for (gsize m = 0; m < G_N_ELEMENTS (members); m++)
         {
-          json_builder_set_member_name (builder, members[m].key);
-          json_builder_add_string_value (builder, members[m].value != NULL ? members[m].value : "");
+          hallway_json_add_string (builder, members[m].key,
+                                   members[m].value != NULL ? members[m].value : "");
         }
-      json_builder_set_member_name (builder, "port");
-      json_builder_add_int_value (builder, printer->port);
+      hallway_json_add_int (builder, "port", printer->port);
       json_builder_end_object (builder);
     }
   json_builder_end_array (builder);
-  json_builder_set_member_name (builder, "accepts-drops");
-  json_builder_add_boolean_value (builder, info->accepts_drops);
+  hallway_json_add_bool (builder, "accepts-drops", info->accepts_drops);
   json_builder_end_object (builder);
 
-  root = json_builder_get_root (builder);
-  json_generator_set_root (generator, root);
-  return json_generator_to_data (generator, NULL);
+  return hallway_json_to_data (builder, FALSE, NULL);
 }
 
 static char *

@@ -4,7 +4,8 @@
  *
  * JSON from elsewhere is hostile input: bounded before it is parsed, and
  * read with type checks of our own, so a wrong type never reaches
- * json-glib's precondition checks (which would log criticals).
+ * json-glib's precondition checks (which would log criticals). What
+ * Hallway writes is built one member per call with the helpers below.
  */
 #include "config.h"
 
@@ -69,4 +70,82 @@ hallway_json_get_string (JsonObject *object,
       json_node_get_value_type (node) != G_TYPE_STRING)
     return NULL;
   return json_node_get_string (node);
+}
+
+/**
+ * hallway_json_add_string:
+ * @builder: a #JsonBuilder inside an object
+ * @member: the member's name
+ * @value: (nullable): its value; %NULL is written as null
+ */
+void
+hallway_json_add_string (JsonBuilder *builder,
+                         const char  *member,
+                         const char  *value)
+{
+  json_builder_set_member_name (builder, member);
+  if (value != NULL)
+    json_builder_add_string_value (builder, value);
+  else
+    json_builder_add_null_value (builder);
+}
+
+void
+hallway_json_add_int (JsonBuilder *builder,
+                      const char  *member,
+                      gint64       value)
+{
+  json_builder_set_member_name (builder, member);
+  json_builder_add_int_value (builder, value);
+}
+
+void
+hallway_json_add_bool (JsonBuilder *builder,
+                       const char  *member,
+                       gboolean     value)
+{
+  json_builder_set_member_name (builder, member);
+  json_builder_add_boolean_value (builder, value);
+}
+
+void
+hallway_json_add_double (JsonBuilder *builder,
+                         const char  *member,
+                         double       value)
+{
+  json_builder_set_member_name (builder, member);
+  json_builder_add_double_value (builder, value);
+}
+
+/* Starts the array that is the value of @member; end it with
+ * json_builder_end_array(). */
+void
+hallway_json_begin_array_member (JsonBuilder *builder,
+                                 const char  *member)
+{
+  json_builder_set_member_name (builder, member);
+  json_builder_begin_array (builder);
+}
+
+/**
+ * hallway_json_to_data:
+ * @builder: a #JsonBuilder whose outermost value is complete
+ * @pretty: indent it for people
+ * @out_length: (out) (optional): the length of the text
+ *
+ * Returns: (transfer full): the JSON text
+ */
+char *
+hallway_json_to_data (JsonBuilder *builder,
+                      gboolean     pretty,
+                      gsize       *out_length)
+{
+  g_autoptr(JsonGenerator) generator = json_generator_new ();
+  g_autoptr(JsonNode) root = json_builder_get_root (builder);
+
+  g_return_val_if_fail (root != NULL, NULL);
+
+  json_generator_set_root (generator, root);
+  json_generator_set_pretty (generator, pretty);
+  return json_generator_to_data (generator, out_length);
 }

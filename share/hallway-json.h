@@ -1,4 +1,5 @@
-/* hallway-json.h: reading JSON that a neighbour (or a damaged file) wrote
+/* hallway-json.h: reading JSON that a neighbour (or a damaged file) wrote,
+ * and building what Hallway writes
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
@@ -16,5 +17,26 @@ JsonNode   *hallway_json_parse      (JsonParser  *parser,
                                      GError     **error);
 const char *hallway_json_get_string (JsonObject  *object,
                                      const char  *member);
+
+/* One member of the object being built. */
+void        hallway_json_add_string (JsonBuilder *builder,
+                                     const char  *member,
+                                     const char  *value);
+void        hallway_json_add_int    (JsonBuilder *builder,
+                                     const char  *member,
+                                     gint64       value);
+void        hallway_json_add_bool   (JsonBuilder *builder,
+                                     const char  *member,
+                                     gboolean     value);
+void        hallway_json_add_double (JsonBuilder *builder,
+                                     const char  *member,
+                                     double       value);
+void        hallway_json_begin_array_member (JsonBuilder *builder,
+                                             const char  *member);
+
+G_GNUC_WARN_UNUSED_RESULT
+char       *hallway_json_to_data    (JsonBuilder *builder,
+                                     gboolean     pretty,
+                                     gsize       *out_length);
 
 G_END_DECLS

@@ -292,55 +292,31 @@ hallway_transfer_record_free (HallwayTransferRecord *record)
   g_free (record);
 }
 
-static void
-add_string (JsonBuilder *builder,
-            const char  *name,
-            const char  *value)
-{
-  json_builder_set_member_name (builder, name);
-  if (value != NULL)
-    json_builder_add_string_value (builder, value);
-  else
-    json_builder_add_null_value (builder);
-}
-
-static void
-add_int (JsonBuilder *builder,
-         const char  *name,
-         gint64       value)
-{
-  json_builder_set_member_name (builder, name);
-  json_builder_add_int_value (builder, value);
-}
-
 /* What only a send has: its sources, the files offered and the answer. */
 static void
 add_send (JsonBuilder                 *builder,
           const HallwayTransferRecord *r)
 {
-  add_string (builder, "own_name", r->own_name);
-  add_string (builder, "offer", r->offer_id);
-  json_builder_set_member_name (builder, "sources");
-  json_builder_begin_array (builder);
+  hallway_json_add_string (builder, "own_name", r->own_name);
+  hallway_json_add_string (builder, "offer", r->offer_id);
+  hallway_json_begin_array_member (builder, "sources");
   for (guint i = 0; i < r->sources->len; i++)
     json_builder_add_string_value (builder, g_ptr_array_index (r->sources, i));
   json_builder_end_array (builder);
-  json_builder_set_member_name (builder, "items");
-  json_builder_begin_array (builder);
+  hallway_json_begin_array_member (builder, "items");
   for (guint i = 0; i < r->items->len; i++)
     {
       const HallwayTransferItem *item = g_ptr_array_index (r->items, i);
 
       json_builder_begin_object (builder);
-      add_string (builder, "path", item->path);
-      add_string (builder, "local", item->local);
-      add_int (builder, "size", MIN (item->size, (guint64) G_MAXINT64));
-      add_int (builder, "mtime", item->mtime);
+      hallway_json_add_string (builder, "path", item->path);
+      hallway_json_add_string (builder, "local", item->local);
+      hallway_json_add_int (builder, "size", MIN (item->size, (guint64) G_MAXINT64));
+      hallway_json_add_int (builder, "mtime", item->mtime);
       json_builder_end_object (builder);
     }
   json_builder_end_array (builder);
-  json_builder_set_member_name (builder, "accepted");
-  json_builder_begin_array (builder);
+  hallway_json_begin_array_member (builder, "accepted");
   for (guint i = 0; i < r->accepted->len; i++)
     json_builder_add_int_value (builder, g_array_index (r->accepted, guint, i));
   json_builder_end_array (builder);
@@ -358,37 +334,33 @@ hallway_transfer_records_to_json (GPtrArray *records,
                                   gsize     *out_length)
 {
   g_autoptr(JsonBuilder) builder = json_builder_new ();
-  g_autoptr(JsonGenerator) generator = json_generator_new ();
-  g_autoptr(JsonNode) root = NULL;
 
   g_return_val_if_fail (records != NULL, NULL);
 
   json_builder_begin_object (builder);
-  add_int (builder, "version", 1);
-  json_builder_set_member_name (builder, "transfers");
-  json_builder_begin_array (builder);
+  hallway_json_add_int (builder, "version", 1);
+  hallway_json_begin_array_member (builder, "transfers");
   for (guint i = 0; i < records->len; i++)
     {
       const HallwayTransferRecord *r = g_ptr_array_index (records, i);
 
       json_builder_begin_object (builder);
-      add_string (builder, "id", r->id);
-      add_string (builder, "kind", r->kind);
-      add_string (builder, "state", r->state);
-      add_string (builder, "peer", r->peer_id);
-      add_string (builder, "peer_name", r->peer_name);
-      add_string (builder, "share", r->share_id);
-      add_string (builder, "share_name", r->share_name);
-      add_string (builder, "path", r->path);
-      add_string (builder, "destination", r->destination);
-      add_int (builder, "bytes", MIN (r->bytes, (guint64) G_MAXINT64));
-      add_int (builder, "total", MIN (r->total, (guint64) G_MAXINT64));
-      add_int (builder, "files", r->files);
-      add_int (builder, "files_done", r->files_done);
-      add_string (builder, "current", r->current);
-      add_string (builder, "current_etag", r->current_etag);
-      json_builder_set_member_name (builder, "done");
-      json_builder_begin_array (builder);
+      hallway_json_add_string (builder, "id", r->id);
+      hallway_json_add_string (builder, "kind", r->kind);
+      hallway_json_add_string (builder, "state", r->state);
+      hallway_json_add_string (builder, "peer", r->peer_id);
+      hallway_json_add_string (builder, "peer_name", r->peer_name);
+      hallway_json_add_string (builder, "share", r->share_id);
+      hallway_json_add_string (builder, "share_name", r->share_name);
+      hallway_json_add_string (builder, "path", r->path);
+      hallway_json_add_string (builder, "destination", r->destination);
+      hallway_json_add_int (builder, "bytes", MIN (r->bytes, (guint64) G_MAXINT64));
+      hallway_json_add_int (builder, "total", MIN (r->total, (guint64) G_MAXINT64));
+      hallway_json_add_int (builder, "files", r->files);
+      hallway_json_add_int (builder, "files_done", r->files_done);
+      hallway_json_add_string (builder, "current", r->current);
+      hallway_json_add_string (builder, "current_etag", r->current_etag);
+      hallway_json_begin_array_member (builder, "done");
       for (guint j = 0; r->done != NULL && j < r->done->len; j++)
         json_builder_add_string_value (builder, g_ptr_array_index (r->done, j));
       json_builder_end_array (builder);
@@ -399,9 +371,7 @@ hallway_transfer_records_to_json (GPtrArray *records,
   json_builder_end_array (builder);
   json_builder_end_object (builder);
 
-  root = json_builder_get_root (builder);
-  json_generator_set_root (generator, root);
-  return json_generator_to_data (generator, out_length);
+  return hallway_json_to_data (builder, FALSE, out_length);
 }
 
 static gboolean

@@ -1007,40 +1007,28 @@ build_offer (JsonBuilder *builder,
              Offer       *offer)
 {
   json_builder_begin_object (builder);
-  json_builder_set_member_name (builder, "id");
-  json_builder_add_string_value (builder, offer->id);
-  json_builder_set_member_name (builder, "peer");
-  json_builder_add_string_value (builder, offer->peer_id);
-  json_builder_set_member_name (builder, "peer_name");
-  json_builder_add_string_value (builder, offer->peer_name);
-  json_builder_set_member_name (builder, "trusted");
-  json_builder_add_boolean_value (builder, offer->trusted);
-  json_builder_set_member_name (builder, "folder");
-  json_builder_add_string_value (builder, offer->folder);
-  json_builder_set_member_name (builder, "files");
-  json_builder_begin_array (builder);
+  hallway_json_add_string (builder, "id", offer->id);
+  hallway_json_add_string (builder, "peer", offer->peer_id);
+  hallway_json_add_string (builder, "peer_name", offer->peer_name);
+  hallway_json_add_bool (builder, "trusted", offer->trusted);
+  hallway_json_add_string (builder, "folder", offer->folder);
+  hallway_json_begin_array_member (builder, "files");
   for (guint i = 0; i < offer->files->len; i++)
     {
       DropFile *file = g_ptr_array_index (offer->files, i);
 
       json_builder_begin_object (builder);
-      json_builder_set_member_name (builder, "path");
-      json_builder_add_string_value (builder, file->path);
-      json_builder_set_member_name (builder, "size");
-      json_builder_add_int_value (builder, file->size);
-      json_builder_set_member_name (builder, "accepted");
-      json_builder_add_boolean_value (builder, file->accepted);
-      json_builder_set_member_name (builder, "complete");
-      json_builder_add_boolean_value (builder, file->complete);
+      hallway_json_add_string (builder, "path", file->path);
+      hallway_json_add_int (builder, "size", file->size);
+      hallway_json_add_bool (builder, "accepted", file->accepted);
+      hallway_json_add_bool (builder, "complete", file->complete);
       if (file->dir != NULL)
         {
-          json_builder_set_member_name (builder, "dir");
-          json_builder_add_string_value (builder, file->dir);
+          hallway_json_add_string (builder, "dir", file->dir);
         }
       if (file->part != NULL)
         {
-          json_builder_set_member_name (builder, "part");
-          json_builder_add_string_value (builder, file->part);
+          hallway_json_add_string (builder, "part", file->part);
         }
       json_builder_end_object (builder);
     }
@@ -1053,8 +1041,6 @@ build_state (HallwayDaemonDrops *self,
              gsize              *length)
 {
   g_autoptr(JsonBuilder) builder = json_builder_new_immutable ();
-  g_autoptr(JsonGenerator) generator = json_generator_new ();
-  g_autoptr(JsonNode) root = NULL;
   GHashTableIter iter;
   gpointer value;
 
@@ -1064,9 +1050,7 @@ build_state (HallwayDaemonDrops *self,
     if (((Offer *) value)->state == STATE_ACCEPTED)
       build_offer (builder, value);
   json_builder_end_array (builder);
-  root = json_builder_get_root (builder);
-  json_generator_set_root (generator, root);
-  return json_generator_to_data (generator, length);
+  return hallway_json_to_data (builder, FALSE, length);
 }
 
 /* Writes one state; an older one than what is on disk is dropped. Safe

@@ -754,35 +754,26 @@ offer_to_json (HallwayTransferRecord *record,
                gsize                 *out_length)
 {
   g_autoptr(JsonBuilder) builder = json_builder_new ();
-  g_autoptr(JsonGenerator) generator = json_generator_new ();
-  g_autoptr(JsonNode) root = NULL;
   guint64 total = 0;
 
   json_builder_begin_object (builder);
-  json_builder_set_member_name (builder, "name");
-  json_builder_add_string_value (builder, record->own_name != NULL ? record->own_name : "");
-  json_builder_set_member_name (builder, "files");
-  json_builder_begin_array (builder);
+  hallway_json_add_string (builder, "name", record->own_name != NULL ? record->own_name : "");
+  hallway_json_begin_array_member (builder, "files");
   for (guint i = 0; i < record->items->len; i++)
     {
       const HallwayTransferItem *item = g_ptr_array_index (record->items, i);
 
       json_builder_begin_object (builder);
-      json_builder_set_member_name (builder, "path");
-      json_builder_add_string_value (builder, item->path);
-      json_builder_set_member_name (builder, "size");
-      json_builder_add_int_value (builder, item->size);
+      hallway_json_add_string (builder, "path", item->path);
+      hallway_json_add_int (builder, "size", item->size);
       json_builder_end_object (builder);
       total += item->size;
     }
   json_builder_end_array (builder);
-  json_builder_set_member_name (builder, "total");
-  json_builder_add_int_value (builder, total);
+  hallway_json_add_int (builder, "total", total);
   json_builder_end_object (builder);
 
-  root = json_builder_get_root (builder);
-  json_generator_set_root (generator, root);
-  return json_generator_to_data (generator, out_length);
+  return hallway_json_to_data (builder, FALSE, out_length);
 }
 
 static void

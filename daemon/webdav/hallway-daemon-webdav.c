@@ -46,6 +46,7 @@
 
 #include "hallway-daemon-server.h"
 #include "hallway-error.h"
+#include "hallway-json.h"
 #include "hallway-path.h"
 #include "hallway-range.h"
 
@@ -1115,8 +1116,6 @@ build_json_listing (GPtrArray *entries,
                     gsize     *out_length)
 {
   g_autoptr(JsonBuilder) builder = json_builder_new ();
-  g_autoptr(JsonGenerator) generator = json_generator_new ();
-  g_autoptr(JsonNode) root = NULL;
 
   json_builder_begin_array (builder);
   for (guint i = 0; i < entries->len; i++)
@@ -1126,21 +1125,15 @@ build_json_listing (GPtrArray *entries,
       g_autofree char *iso = g_date_time_format_iso8601 (modified);
 
       json_builder_begin_object (builder);
-      json_builder_set_member_name (builder, "name");
-      json_builder_add_string_value (builder, entry->name);
-      json_builder_set_member_name (builder, "type");
-      json_builder_add_string_value (builder, entry->st.is_dir ? "folder" : "file");
-      json_builder_set_member_name (builder, "size");
-      json_builder_add_int_value (builder, entry->st.size);
-      json_builder_set_member_name (builder, "modified");
-      json_builder_add_string_value (builder, iso);
+      hallway_json_add_string (builder, "name", entry->name);
+      hallway_json_add_string (builder, "type", entry->st.is_dir ? "folder" : "file");
+      hallway_json_add_int (builder, "size", entry->st.size);
+      hallway_json_add_string (builder, "modified", iso);
       json_builder_end_object (builder);
     }
   json_builder_end_array (builder);
 
-  root = json_builder_get_root (builder);
-  json_generator_set_root (generator, root);
-  return json_generator_to_data (generator, out_length);
+  return hallway_json_to_data (builder, FALSE, out_length);
 }
 
 static void
@@ -1302,23 +1295,16 @@ digest_done_cb (GObject      *source,
       else
         {
           g_autoptr(JsonBuilder) builder = json_builder_new ();
-          g_autoptr(JsonGenerator) generator = json_generator_new ();
-          g_autoptr(JsonNode) root = NULL;
           g_autofree char *etag = _webdav_etag (&result->st);
           char *body;
           gsize length;
 
           json_builder_begin_object (builder);
-          json_builder_set_member_name (builder, "sha256");
-          json_builder_add_string_value (builder, result->hex);
-          json_builder_set_member_name (builder, "size");
-          json_builder_add_int_value (builder, result->st.size);
-          json_builder_set_member_name (builder, "etag");
-          json_builder_add_string_value (builder, etag);
+          hallway_json_add_string (builder, "sha256", result->hex);
+          hallway_json_add_int (builder, "size", result->st.size);
+          hallway_json_add_string (builder, "etag", etag);
           json_builder_end_object (builder);
-          root = json_builder_get_root (builder);
-          json_generator_set_root (generator, root);
-          body = json_generator_to_data (generator, &length);
+          body = hallway_json_to_data (builder, FALSE, &length);
           soup_message_headers_replace (soup_server_message_get_response_headers (job->msg),
                                         "Cache-Control", "no-store");
           soup_server_message_set_status (job->msg, SOUP_STATUS_OK, NULL);
