@@ -35,6 +35,7 @@
 #include <unistd.h>
 
 #include "hallway-dbus.h"
+#include "hallway-deadline.h"
 #include "hallway-error.h"
 #include "hallway-json.h"
 #include "hallway-path.h"
@@ -65,8 +66,7 @@ struct _SendJob
   GCancellable          *cancellable;  /* (owned) the run's */
   SoupMessage           *message;      /* the request in flight */
   AnswerFunc             answered;
-  guint                  timeout_id;
-  gboolean               timed_out;
+  HallwayDeadline        deadline;     /* the request in flight's */
   guint8                *buffer;
   gboolean               head_needed;  /* ask how much of the next file arrived */
   guint                  retries_416;
@@ -93,7 +93,7 @@ static void send_poll (SendJob *job,
 static void
 job_free (SendJob *job)
 {
-  g_clear_handle_id (&job->timeout_id, g_source_remove);
+  hallway_deadline_disarm (&job->deadline);
   g_clear_handle_id (&job->delay_id, g_source_remove);
   if (job->message != NULL)
     g_signal_handlers_disconnect_by_data (job->message, job);
@@ -170,26 +170,6 @@ dup_answer_message (GBytes *body)
 
 /* Requests: one at a time per run, with a bounded answer. */
 
-static gboolean
-job_timeout_cb (gpointer user_data)
-{
-  SendJob *job = user_data;
-
-  job->timeout_id = 0;
-  job->timed_out = TRUE;
-  g_cancellable_cancel (job->cancellable);
-  return G_SOURCE_REMOVE;
-}
-
-static void
-job_arm_timeout (SendJob *job,
-                 guint    seconds)
-{
-  g_clear_handle_id (&job->timeout_id, g_source_remove);
-  job->timed_out = FALSE;
-  job->timeout_id = g_timeout_add_seconds (seconds, job_timeout_cb, job);
-}
-
 static void job_fail_changed (SendJob                   *job,
                               const HallwayTransferItem *item);
 
@@ -212,7 +192,7 @@ job_transport_error (SendJob *job,
                        "announced; nothing was sent to it"));
       return;
     }
-  if (job->timed_out)
+  if (hallway_deadline_expired (&job->deadline))
     plain = g_error_new (G_IO_ERROR, G_IO_ERROR_TIMED_OUT,
                          job->fd >= 0 ? _("no data for %u seconds")
                                       : _("no answer within %u seconds"),
@@ -243,7 +223,7 @@ job_read_cb (GObject      *source,
       job_free (job);
       return;
     }
-  g_clear_handle_id (&job->timeout_id, g_source_remove);
+  hallway_deadline_disarm (&job->deadline);
   if (n_read > MAX_ANSWER_BYTES)
     {
       job_wait_literal (job, _("its answer was too large"));
@@ -284,7 +264,7 @@ job_sent_cb (GObject      *source,
       /* The body went out; now only the answer is awaited. */
       close (job->fd);
       job->fd = -1;
-      job_arm_timeout (job, REQUEST_TIMEOUT_S);
+      hallway_deadline_arm (&job->deadline, job->cancellable, REQUEST_TIMEOUT_S);
     }
   g_free (job->buffer);
   job->buffer = g_malloc (MAX_ANSWER_BYTES + 1);
@@ -338,7 +318,7 @@ job_request (SendJob     *job,
   g_clear_object (&job->message);
   job->message = message;
   job->answered = answered;
-  job_arm_timeout (job, timeout_s);
+  hallway_deadline_arm (&job->deadline, job->cancellable, timeout_s);
   soup_session_send_async (hallway_client_get_session (client), message, G_PRIORITY_DEFAULT,
                            job->cancellable, job_sent_cb, job);
 }
@@ -867,7 +847,7 @@ wrote_body_data_cb (SoupMessage *message,
   _hallway_daemon_transfer_set_bytes (job->t, job->done_bytes,
                                       job->offset + MIN (job->sent, job->length));
   _hallway_daemon_transfer_progressed (job->t);
-  job_arm_timeout (job, HALLWAY_TRANSFER_STALL_S);
+  hallway_deadline_arm (&job->deadline, job->cancellable, HALLWAY_TRANSFER_STALL_S);
   /* A file changed while it is read would arrive as a mix of two
    * versions: stop sending it at once. */
   if (!job->changed && !file_is_unchanged (job->fd, item))

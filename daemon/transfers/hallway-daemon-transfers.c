@@ -71,6 +71,7 @@
 #include "hallway-bulk.h"
 #include "hallway-daemon-bulk-receive.h"
 #include "hallway-dbus.h"
+#include "hallway-deadline.h"
 #include "hallway-error.h"
 #include "hallway-json.h"
 #include "hallway-listing.h"
@@ -869,43 +870,10 @@ transfer_list_start (Transfer *t)
   transfer_fetch_listing (t, (const char * const *) remote, NULL);
 }
 
-/* A watch on one exchange with a neighbour: when nothing moved for
- * HALLWAY_TRANSFER_STALL_S it cancels the exchange and marks it stalled,
- * which is then handled as a network error (wait, and try again). Armed
- * again whenever data moves. */
-typedef struct
-{
-  guint         id;
-  gboolean      stalled;
-  GCancellable *cancellable;   /* (unowned) the exchange's */
-} Stall;
-
-static gboolean
-stall_fired_cb (gpointer user_data)
-{
-  Stall *stall = user_data;
-
-  stall->id = 0;
-  stall->stalled = TRUE;
-  g_cancellable_cancel (stall->cancellable);
-  return G_SOURCE_REMOVE;
-}
-
-static void
-stall_arm (Stall        *stall,
-           GCancellable *cancellable)
-{
-  g_clear_handle_id (&stall->id, g_source_remove);
-  stall->cancellable = cancellable;
-  stall->id = g_timeout_add_seconds (HALLWAY_TRANSFER_STALL_S, stall_fired_cb, stall);
-}
-
-static void
-stall_disarm (Stall *stall)
-{
-  g_clear_handle_id (&stall->id, g_source_remove);
-}
-
+/* Each exchange with a neighbour is watched by a deadline, armed again
+ * whenever data moves: when nothing moved for HALLWAY_TRANSFER_STALL_S it
+ * cancels the exchange, which is then handled as a network error (wait,
+ * and try again) with this error. */
 static GError *
 stall_error_new (void)
 {
@@ -929,7 +897,7 @@ typedef struct
   gint64         expected;     /* bytes this answer carries, -1 unknown */
   gint64         file_total;
   guint8        *buffer;
-  Stall          stall;
+  HallwayDeadline stall;
   GCancellable  *cancellable;
   char          *etag;         /* (nullable) the version a resume continued */
   gboolean       resumed;      /* pieced together from more than one answer */
@@ -939,7 +907,7 @@ typedef struct
 static void
 attempt_free (Attempt *a)
 {
-  stall_disarm (&a->stall);
+  hallway_deadline_disarm (&a->stall);
   g_clear_object (&a->body);
   g_clear_object (&a->out);
   if (a->fd >= 0)
@@ -966,7 +934,7 @@ attempt_network_error (Attempt *a,
 {
   Transfer *t = a->t;
 
-  if (a->stall.stalled)
+  if (hallway_deadline_expired (&a->stall))
     {
       g_autoptr(GError) stalled = stall_error_new ();
       transfer_network_error (t, stalled);
@@ -1283,7 +1251,7 @@ attempt_complete (Attempt *a)
   g_autofree char *uri = NULL;
   guint16 port = 0;
 
-  stall_disarm (&a->stall);
+  hallway_deadline_disarm (&a->stall);
   g_clear_object (&a->out);
   g_clear_object (&a->body);
 
@@ -1333,7 +1301,7 @@ block_written_cb (GObject      *source,
     }
   if (!ok)
     {
-      if (a->stall.stalled)
+      if (hallway_deadline_expired (&a->stall))
         attempt_network_error (a, error);
       else
         attempt_write_error (a, error);
@@ -1372,7 +1340,7 @@ body_read_cb (GObject      *source,
       attempt_network_error (a, error);
       return;
     }
-  stall_arm (&a->stall, a->cancellable);
+  hallway_deadline_arm (&a->stall, a->cancellable, HALLWAY_TRANSFER_STALL_S);
 
   if (a->expected >= 0 && a->written + (gint64) n_read > a->expected)
     {
@@ -1470,7 +1438,7 @@ file_sent_cb (GObject      *source,
       attempt_free (a);
       return;
     }
-  stall_arm (&a->stall, a->cancellable);
+  hallway_deadline_arm (&a->stall, a->cancellable, HALLWAY_TRANSFER_STALL_S);
 
   status = soup_message_get_status (a->message);
   headers = soup_message_get_response_headers (a->message);
@@ -1707,7 +1675,7 @@ transfer_fetch_file (Transfer *t,
       log_transfer (t, G_LOG_LEVEL_DEBUG, "resuming a file from its part file");
     }
 
-  stall_arm (&a->stall, a->cancellable);
+  hallway_deadline_arm (&a->stall, a->cancellable, HALLWAY_TRANSFER_STALL_S);
   soup_session_send_async (hallway_client_get_session (t->owner->client), a->message,
                            G_PRIORITY_DEFAULT, a->cancellable, file_sent_cb, a);
 }
@@ -2228,7 +2196,7 @@ typedef struct
   FileItem     *item;         /* (unowned): t->files holds it */
   SoupMessage  *message;
   GCancellable *cancellable;
-  Stall         stall;
+  HallwayDeadline stall;
   gint64        size;         /* what is sent */
   gint64        sent;
 } Upload;
@@ -2236,7 +2204,7 @@ typedef struct
 static void
 upload_free (Upload *u)
 {
-  stall_disarm (&u->stall);
+  hallway_deadline_disarm (&u->stall);
   if (u->message != NULL)
     g_signal_handlers_disconnect_by_data (u->message, u);
   g_clear_object (&u->message);
@@ -2255,7 +2223,7 @@ wrote_body_data_cb (SoupMessage *message,
   u->sent += chunk_size;
   u->t->current_bytes = MIN (u->sent, u->size);
   u->t->failures = 0;
-  stall_arm (&u->stall, u->cancellable);
+  hallway_deadline_arm (&u->stall, u->cancellable, HALLWAY_TRANSFER_STALL_S);
 }
 
 /* The neighbour's own words for a refusal ({"error", "message"}), if any. */
@@ -2295,7 +2263,7 @@ upload_sent_cb (GObject      *source,
   guint status;
 
   body = soup_session_send_and_read_finish (SOUP_SESSION (source), result, &error);
-  stall_disarm (&u->stall);
+  hallway_deadline_disarm (&u->stall);
   if (!transfer_is_current (t, u->generation))
     {
       upload_free (u);
@@ -2303,7 +2271,7 @@ upload_sent_cb (GObject      *source,
     }
   if (body == NULL)
     {
-      if (u->stall.stalled)
+      if (hallway_deadline_expired (&u->stall))
         {
           g_clear_error (&error);
           error = stall_error_new ();
@@ -2450,7 +2418,7 @@ upload_item (Transfer *t,
     }
   t->current_bytes = 0;
 
-  stall_arm (&u->stall, u->cancellable);
+  hallway_deadline_arm (&u->stall, u->cancellable, HALLWAY_TRANSFER_STALL_S);
   soup_session_send_and_read_async (hallway_client_get_session (t->owner->client), u->message,
                                     G_PRIORITY_DEFAULT, u->cancellable, upload_sent_cb, u);
 }
