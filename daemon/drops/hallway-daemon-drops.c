@@ -40,6 +40,7 @@
 #include "hallway-path.h"
 #include "hallway-range.h"
 #include "hallway-settings.h"
+#include "hallway-state-file.h"
 #include "hallway-transfer.h"
 
 #define API_PREFIX        "/api/v1/drops"
@@ -141,14 +142,7 @@ struct _HallwayDaemonDrops
   GHashTable               *by_short;   /* short id → Offer (unowned) */
   guint                     next_short;
   gboolean                  accepts;
-
-  /* offers.json is written in a worker thread, the latest state winning:
-   * a save asked for while one runs is done once it ends. */
-  gboolean                  saving;
-  gboolean                  save_again;
-  GMutex                    save_lock;
-  guint64                   save_generation;     /* of the last state built */
-  guint64                   saved_generation;    /* (protected by save_lock) */
+  HallwayStateFile         *state_file; /* (nullable) the offers being received */
 };
 
 G_DEFINE_FINAL_TYPE (HallwayDaemonDrops, hallway_daemon_drops, G_TYPE_OBJECT)
@@ -1037,9 +1031,10 @@ build_offer (JsonBuilder *builder,
 }
 
 static char *
-build_state (HallwayDaemonDrops *self,
-             gsize              *length)
+build_state (gpointer  user_data,
+             gsize    *length)
 {
+  HallwayDaemonDrops *self = user_data;
   g_autoptr(JsonBuilder) builder = json_builder_new_immutable ();
   GHashTableIter iter;
   gpointer value;
@@ -1053,80 +1048,11 @@ build_state (HallwayDaemonDrops *self,
   return hallway_json_to_data (builder, FALSE, length);
 }
 
-/* Writes one state; an older one than what is on disk is dropped. Safe
- * from any thread. */
-static gboolean
-write_state (HallwayDaemonDrops  *self,
-             const char          *data,
-             gsize                length,
-             guint64              generation,
-             GError             **error)
-{
-  g_autofree char *dir = g_path_get_dirname (self->state_path);
-  g_autoptr(GMutexLocker) locker = g_mutex_locker_new (&self->save_lock);
-
-  if (generation <= self->saved_generation)
-    return TRUE;
-  if (g_mkdir_with_parents (dir, 0700) != 0)
-    {
-      int saved_errno = errno;
-
-      g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved_errno),
-                   "Could not create %s: %s", dir, g_strerror (saved_errno));
-      return FALSE;
-    }
-  if (!g_file_set_contents_full (self->state_path, data, length,
-                                 G_FILE_SET_CONTENTS_CONSISTENT, 0600, error))
-    return FALSE;
-  self->saved_generation = generation;
-  return TRUE;
-}
-
-typedef struct
-{
-  char    *data;
-  gsize    length;
-  guint64  generation;
-} SaveJob;
-
 static void
-save_job_free (SaveJob *job)
+save_failed_cb (HallwayStateFile *state_file,
+                const GError     *error)
 {
-  g_free (job->data);
-  g_free (job);
-}
-
-static void
-save_thread (GTask        *task,
-             gpointer      source_object,
-             gpointer      task_data,
-             GCancellable *cancellable)
-{
-  SaveJob *job = task_data;
-  GError *error = NULL;
-
-  if (write_state (source_object, job->data, job->length, job->generation, &error))
-    g_task_return_boolean (task, TRUE);
-  else
-    g_task_return_error (task, error);
-}
-
-static void
-saved_cb (GObject      *source,
-          GAsyncResult *result,
-          gpointer      user_data)
-{
-  HallwayDaemonDrops *self = HALLWAY_DAEMON_DROPS (source);
-  g_autoptr(GError) error = NULL;
-
-  if (!g_task_propagate_boolean (G_TASK (result), &error))
-    g_warning ("Could not save the offers being received: %s", error->message);
-  self->saving = FALSE;
-  if (self->save_again)
-    {
-      self->save_again = FALSE;
-      save (self);
-    }
+  g_warning ("Could not save the offers being received: %s", error->message);
 }
 
 /* Saves the accepted offers without holding up the main loop: a file
@@ -1135,24 +1061,8 @@ saved_cb (GObject      *source,
 static void
 save (HallwayDaemonDrops *self)
 {
-  g_autoptr(GTask) task = NULL;
-  SaveJob *job;
-
-  if (self->state_path == NULL)
-    return;
-  if (self->saving)
-    {
-      self->save_again = TRUE;
-      return;
-    }
-  job = g_new0 (SaveJob, 1);
-  job->data = build_state (self, &job->length);
-  job->generation = ++self->save_generation;
-  self->saving = TRUE;
-  task = g_task_new (self, NULL, saved_cb, NULL);
-  g_task_set_source_tag (task, save);
-  g_task_set_task_data (task, job, (GDestroyNotify) save_job_free);
-  g_task_run_in_thread (task, save_thread);
+  if (self->state_file != NULL)
+    hallway_state_file_save (self->state_file);
 }
 
 /* Saves now, in this thread (at shutdown): newer than any save under way. */
@@ -1160,15 +1070,11 @@ gboolean
 hallway_daemon_drops_save_now (HallwayDaemonDrops  *self,
                                GError             **error)
 {
-  g_autofree char *data = NULL;
-  gsize length;
-
   g_return_val_if_fail (HALLWAY_IS_DAEMON_DROPS (self), FALSE);
 
-  if (self->state_path == NULL)
+  if (self->state_file == NULL)
     return TRUE;
-  data = build_state (self, &length);
-  return write_state (self, data, length, ++self->save_generation, error);
+  return hallway_state_file_save_now (self->state_file, error);
 }
 
 /* A part file saved before a restart holds what was written then; what it
@@ -2347,6 +2253,11 @@ hallway_daemon_drops_new (GApplication             *app,
   self->manager = g_object_ref (manager);
   self->pins = g_object_ref (pins);
   self->state_path = g_strdup (state_path);
+  if (state_path != NULL)
+    {
+      self->state_file = hallway_state_file_new (state_path, build_state, self);
+      g_signal_connect (self->state_file, "failed", G_CALLBACK (save_failed_cb), NULL);
+    }
   self->settings = hallway_dup_settings ();
   if (self->settings != NULL)
     g_signal_connect (self->settings, "changed::accept-policy", G_CALLBACK (policy_changed_cb),
@@ -2427,6 +2338,15 @@ hallway_daemon_drops_dispose (GObject *object)
 {
   HallwayDaemonDrops *self = HALLWAY_DAEMON_DROPS (object);
 
+  /* Before the offers go: a save still waiting is of them. */
+  if (self->state_file != NULL)
+    {
+      g_autoptr(GError) error = NULL;
+
+      if (!hallway_state_file_close (self->state_file, &error))
+        g_warning ("Could not save the offers being received: %s", error->message);
+      g_clear_object (&self->state_file);
+    }
   if (self->server != NULL)
     {
       soup_server_remove_handler (self->server, API_PREFIX);
@@ -2460,7 +2380,6 @@ hallway_daemon_drops_finalize (GObject *object)
   g_clear_pointer (&self->by_short, g_hash_table_unref);
   g_clear_pointer (&self->offers, g_hash_table_unref);
   g_free (self->state_path);
-  g_mutex_clear (&self->save_lock);
 
   G_OBJECT_CLASS (hallway_daemon_drops_parent_class)->finalize (object);
 }
@@ -2485,5 +2404,4 @@ hallway_daemon_drops_init (HallwayDaemonDrops *self)
 {
   self->offers = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, (GDestroyNotify) offer_free);
   self->by_short = g_hash_table_new (g_str_hash, g_str_equal);
-  g_mutex_init (&self->save_lock);
 }

@@ -76,6 +76,7 @@
 #include "hallway-json.h"
 #include "hallway-listing.h"
 #include "hallway-path.h"
+#include "hallway-state-file.h"
 #include "hallway-transfer.h"
 
 #define ETAG_XATTR "user.hallway.etag"
@@ -149,14 +150,7 @@ struct _HallwayDaemonTransfers
   guint                     progress_id;
   gulong                    peer_online_id;
   gboolean                  started;
-  gboolean                  saving;
-  gboolean                  save_again;
-  guint                     save_timeout_id;
-  /* A save in a worker thread may end after a later one (the shutdown
-   * save): the newer state always wins. */
-  GMutex                    save_lock;
-  guint64                   save_generation;   /* of the last state built */
-  guint64                   saved_generation;  /* (protected by save_lock) */
+  HallwayStateFile         *state_file;   /* the saved queue */
   GHashTable               *parts;        /* part file path → Transfer writing it */
 };
 
@@ -169,7 +163,6 @@ static void transfer_list_next (Transfer *t);
 static gboolean transfer_try_bulk (Transfer *t);
 static void schedule (HallwayDaemonTransfers *self);
 static void queue_save (HallwayDaemonTransfers *self);
-static void queue_save_now (HallwayDaemonTransfers *self);
 static void queue_save_soon (HallwayDaemonTransfers *self);
 
 static void
@@ -2501,28 +2494,6 @@ schedule (HallwayDaemonTransfers *self)
 
 /* Saving the queue */
 
-static gboolean
-write_queue (const char  *path,
-             const char  *text,
-             gsize        length,
-             GError     **error)
-{
-  g_autofree char *dir = g_path_get_dirname (path);
-
-  if (g_mkdir_with_parents (dir, 0700) != 0)
-    {
-      int saved_errno = errno;
-
-      g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved_errno),
-                   "Could not create %s: %s", dir, g_strerror (saved_errno));
-      return FALSE;
-    }
-  return g_file_set_contents_full (path, text, length,
-                                   G_FILE_SET_CONTENTS_CONSISTENT |
-                                   G_FILE_SET_CONTENTS_ONLY_EXISTING,
-                                   0600, error);
-}
-
 static GPtrArray *
 dup_saved_records (HallwayDaemonTransfers *self)
 {
@@ -2538,114 +2509,21 @@ dup_saved_records (HallwayDaemonTransfers *self)
   return records;
 }
 
-typedef struct
+static char *
+build_queue (gpointer  user_data,
+             gsize    *out_length)
 {
-  char    *path;
-  char    *text;
-  gsize    length;
-  guint64  generation;
-} SaveData;
+  g_autoptr(GPtrArray) records = dup_saved_records (user_data);
 
-/* Writes one state of the queue unless a newer one is on disk already.
- * Safe from any thread. */
-static gboolean
-write_queue_generation (HallwayDaemonTransfers  *self,
-                        const char              *text,
-                        gsize                    length,
-                        guint64                  generation,
-                        GError                 **error)
-{
-  g_autoptr(GMutexLocker) locker = g_mutex_locker_new (&self->save_lock);
-
-  if (generation <= self->saved_generation)
-    return TRUE;
-  if (!write_queue (self->state_path, text, length, error))
-    return FALSE;
-  self->saved_generation = generation;
-  return TRUE;
+  return hallway_transfer_records_to_json (records, out_length);
 }
 
 static void
-save_data_free (gpointer data)
+queue_save_failed_cb (HallwayStateFile *state_file,
+                      const GError     *error)
 {
-  SaveData *d = data;
-
-  g_free (d->path);
-  g_free (d->text);
-  g_free (d);
-}
-
-static void
-save_thread (GTask        *task,
-             gpointer      source_object,
-             gpointer      task_data,
-             GCancellable *cancellable)
-{
-  SaveData *d = task_data;
-  g_autoptr(GError) error = NULL;
-
-  if (!write_queue_generation (source_object, d->text, d->length, d->generation, &error))
-    g_task_return_error (task, g_steal_pointer (&error));
-  else
-    g_task_return_boolean (task, TRUE);
-}
-
-static void
-saved_cb (GObject      *source,
-          GAsyncResult *result,
-          gpointer      user_data)
-{
-  HallwayDaemonTransfers *self = HALLWAY_DAEMON_TRANSFERS (source);
-  g_autoptr(GError) error = NULL;
-
-  if (!g_task_propagate_boolean (G_TASK (result), &error))
-    g_warning ("Could not save the list of transfers, so they won't continue after a "
-               "restart: %s", error->message);
-
-  self->saving = FALSE;
-  if (self->save_again)
-    {
-      self->save_again = FALSE;
-      queue_save_now (self);
-    }
-}
-
-/* Saves in a worker thread, one write at a time; changes made meanwhile
- * are saved right after. */
-static void
-queue_save_now (HallwayDaemonTransfers *self)
-{
-  g_autoptr(GPtrArray) records = NULL;
-  g_autoptr(GTask) task = NULL;
-  SaveData *d;
-
-  if (self->saving)
-    {
-      self->save_again = TRUE;
-      return;
-    }
-
-  records = dup_saved_records (self);
-  d = g_new0 (SaveData, 1);
-  d->path = g_strdup (self->state_path);
-  d->text = hallway_transfer_records_to_json (records, &d->length);
-  d->generation = ++self->save_generation;
-
-  self->saving = TRUE;
-  task = g_task_new (self, NULL, saved_cb, NULL);
-  g_task_set_source_tag (task, queue_save);
-  g_task_set_task_data (task, d, save_data_free);
-  g_task_run_in_thread (task, save_thread);
-}
-
-static gboolean
-save_timeout_cb (gpointer user_data)
-{
-  HallwayDaemonTransfers *self = user_data;
-
-  self->save_timeout_id = 0;
-  queue_save_now (self);
-  return G_SOURCE_REMOVE;
+  g_warning ("Could not save the list of transfers, so they won't continue after a "
+             "restart: %s", error->message);
 }
 
 /* Building the saved queue costs time in proportion to everything it
@@ -2656,10 +2534,8 @@ save_timeout_cb (gpointer user_data)
 static void
 queue_save_soon (HallwayDaemonTransfers *self)
 {
-  if (self == NULL || self->state_path == NULL)
-    return;
-  if (self->save_timeout_id == 0)
-    self->save_timeout_id = g_timeout_add (SAVE_DELAY_MS, save_timeout_cb, self);
+  if (self != NULL && self->state_file != NULL)
+    hallway_state_file_save_later (self->state_file, SAVE_DELAY_MS);
 }
 
 /* Anything that changes what resuming needs (a new transfer, its state, the
@@ -2667,10 +2543,8 @@ queue_save_soon (HallwayDaemonTransfers *self)
 static void
 queue_save (HallwayDaemonTransfers *self)
 {
-  if (self == NULL || self->state_path == NULL)
-    return;
-  g_clear_handle_id (&self->save_timeout_id, g_source_remove);
-  queue_save_now (self);
+  if (self != NULL && self->state_file != NULL)
+    hallway_state_file_save (self->state_file);
 }
 
 /**
@@ -2686,15 +2560,9 @@ gboolean
 hallway_daemon_transfers_save_now (HallwayDaemonTransfers  *self,
                                    GError                 **error)
 {
-  g_autoptr(GPtrArray) records = NULL;
-  g_autofree char *text = NULL;
-  gsize length = 0;
-
   g_return_val_if_fail (HALLWAY_IS_DAEMON_TRANSFERS (self), FALSE);
 
-  records = dup_saved_records (self);
-  text = hallway_transfer_records_to_json (records, &length);
-  return write_queue_generation (self, text, length, ++self->save_generation, error);
+  return hallway_state_file_save_now (self->state_file, error);
 }
 
 /* Creating transfers */
@@ -3157,6 +3025,8 @@ hallway_daemon_transfers_new (GDBusObjectManagerServer *manager,
   self->client = client != NULL ? g_object_ref (client) : NULL;
   self->peers = peers != NULL ? g_object_ref (peers) : NULL;
   self->state_path = g_strdup (state_path);
+  self->state_file = hallway_state_file_new (state_path, build_queue, self);
+  g_signal_connect (self->state_file, "failed", G_CALLBACK (queue_save_failed_cb), NULL);
   if (peers != NULL)
     self->peer_online_id = g_signal_connect (peers, "peer-online",
                                              G_CALLBACK (peer_online_cb), self);
@@ -3173,14 +3043,14 @@ hallway_daemon_transfers_dispose (GObject *object)
     g_clear_signal_handler (&self->peer_online_id, self->peers);
 
   /* Changes still waiting to be saved are written before stopping. */
-  if (self->save_timeout_id != 0)
+  if (self->state_file != NULL)
     {
       g_autoptr(GError) error = NULL;
 
-      g_clear_handle_id (&self->save_timeout_id, g_source_remove);
-      if (self->state_path != NULL && !hallway_daemon_transfers_save_now (self, &error))
+      if (!hallway_state_file_close (self->state_file, &error))
         g_warning ("Could not save the list of transfers, so they won't continue after a "
                    "restart: %s", error->message);
+      g_clear_object (&self->state_file);
     }
 
   /* Running transfers stop where they are: their part files and the saved
@@ -3211,7 +3081,6 @@ hallway_daemon_transfers_finalize (GObject *object)
   HallwayDaemonTransfers *self = HALLWAY_DAEMON_TRANSFERS (object);
 
   g_free (self->state_path);
-  g_mutex_clear (&self->save_lock);
 
   G_OBJECT_CLASS (hallway_daemon_transfers_parent_class)->finalize (object);
 }
@@ -3231,7 +3100,6 @@ hallway_daemon_transfers_init (HallwayDaemonTransfers *self)
   self->transfers = g_ptr_array_new_with_free_func ((GDestroyNotify) transfer_unref);
   self->next_id = 1;
   self->parts = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
-  g_mutex_init (&self->save_lock);
 }
 
 /* What hallway-daemon-send.c needs of the engine (see the private header). */
