@@ -11,6 +11,8 @@ G_BEGIN_DECLS
 /* Longest file name most file systems take, in bytes (NAME_MAX). */
 #define HALLWAY_TRANSFER_NAME_MAX    255
 #define HALLWAY_TRANSFER_PART_SUFFIX ".hallway-part"
+/* Most numbered names tried when a name is taken: "report (9999).pdf". */
+#define HALLWAY_TRANSFER_MAX_NAMES   9999
 
 /* The saved queue is ours, but it may be damaged: bound what is read. */
 #define HALLWAY_TRANSFER_QUEUE_MAX_BYTES (64 * 1024 * 1024)

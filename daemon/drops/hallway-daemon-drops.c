@@ -37,6 +37,7 @@
 #include "hallway-drop.h"
 #include "hallway-error.h"
 #include "hallway-json.h"
+#include "hallway-part-file.h"
 #include "hallway-path.h"
 #include "hallway-range.h"
 #include "hallway-settings.h"
@@ -44,7 +45,6 @@
 #include "hallway-transfer.h"
 
 #define API_PREFIX        "/api/v1/drops"
-#define MAX_COLLISIONS    9999
 #define GUI_BUS_NAME      "io.github.hallwaylan.Hallway"
 #define GUI_OBJECT_PATH   "/io/github/hallwaylan/Hallway"
 #define BYTES_INTERVAL_US (G_USEC_PER_SEC / 10)
@@ -118,10 +118,8 @@ struct _Writer
   SoupServerMessage  *msg;
   char               *offer_id;
   guint               index;
-  int                 fd;
+  HallwayPartWriter  *part;
   guint64             start;
-  guint64             written;    /* bytes in the part file */
-  GByteArray         *buffer;
   guint               status;     /* an error answered while receiving */
   gboolean            superseded;
 };
@@ -157,7 +155,8 @@ static gboolean offer_all_complete   (Offer *offer);
 static int      open_file_dir        (Offer *offer, DropFile *file, int root_fd, gboolean create,
                                       GError **error);
 static int      open_part            (Offer *offer, DropFile *file, int dir_fd, GError **error);
-static gboolean commit_file          (Offer *offer, DropFile *file, int *fd, GError **error);
+static gboolean commit_file          (Offer *offer, DropFile *file, HallwayPartWriter *part,
+                                      GError **error);
 
 /* Settings */
 
@@ -666,6 +665,7 @@ complete_empty_file (Offer     *offer,
                      DropFile  *file,
                      GError   **error)
 {
+  g_autoptr(HallwayPartWriter) part = NULL;
   int root_fd;
   int dir_fd;
   int fd;
@@ -686,12 +686,9 @@ complete_empty_file (Offer     *offer,
   close (dir_fd);
   if (fd < 0)
     return FALSE;
-  if (!commit_file (offer, file, &fd, error))
-    {
-      if (fd >= 0)
-        close (fd);
-      return FALSE;
-    }
+  part = hallway_part_writer_new (fd, 0);
+  if (!commit_file (offer, file, part, error))
+    return FALSE;
   file->complete = TRUE;
   return TRUE;
 }
@@ -1594,7 +1591,7 @@ open_file_dir (Offer     *offer,
     {
       int next = -1;
 
-      for (guint n = 1; next < 0 && n <= MAX_COLLISIONS; n++)
+      for (guint n = 1; next < 0 && n <= HALLWAY_TRANSFER_MAX_NAMES; n++)
         {
           g_autofree char *name = n == 1 ? g_strdup (wanted[i])
                                          : hallway_transfer_collision_name (wanted[i], n);
@@ -1689,7 +1686,7 @@ open_part (Offer     *offer,
 
   /* Another offer may be receiving the same name here: each part file is
    * created, never taken over. */
-  for (guint n = 1; n <= MAX_COLLISIONS; n++)
+  for (guint n = 1; n <= HALLWAY_TRANSFER_MAX_NAMES; n++)
     {
       g_autofree char *name = n == 1 ? g_strdup (file_name (file))
                                      : hallway_transfer_collision_name (file_name (file), n);
@@ -1728,9 +1725,7 @@ offer_all_complete (Offer *offer)
 static void
 writer_free (Writer *writer)
 {
-  if (writer->fd >= 0)
-    close (writer->fd);
-  g_clear_pointer (&writer->buffer, g_byte_array_unref);
+  g_clear_pointer (&writer->part, hallway_part_writer_free);
   g_free (writer->offer_id);
   g_free (writer);
 }
@@ -1778,9 +1773,7 @@ writer_no_space (Writer *writer)
 
   writer_fail (writer, SOUP_STATUS_INSUFFICIENT_STORAGE, "no-space",
                _("This computer ran out of space for these files"));
-  if (writer->fd >= 0)
-    close (writer->fd);
-  writer->fd = -1;
+  hallway_part_writer_close (writer->part);
   if (file != NULL)
     {
       file->writer = NULL;
@@ -1788,42 +1781,33 @@ writer_no_space (Writer *writer)
     }
 }
 
+/* After a write: what the file holds counts as received, also when the
+ * disk filled up midway. */
 static gboolean
-writer_flush (Writer *writer)
+writer_wrote (Writer *writer,
+              int     errsv)
 {
-  const guint8 *p = writer->buffer->data;
-  gsize length = writer->buffer->len;
   Offer *offer = NULL;
   DropFile *file;
 
-  while (length > 0 && writer->fd >= 0)
-    {
-      ssize_t n = write (writer->fd, p, length);
-
-      if (n < 0 && errno == EINTR)
-        continue;
-      if (n < 0)
-        {
-          if (errno == ENOSPC || errno == EDQUOT)
-            writer_no_space (writer);
-          else
-            writer_fail (writer, SOUP_STATUS_INTERNAL_SERVER_ERROR, "failed",
-                         _("Could not save the file"));
-          return FALSE;
-        }
-      p += n;
-      length -= n;
-      writer->written += n;
-    }
-  g_byte_array_set_size (writer->buffer, 0);
-
+  if (errsv == ENOSPC || errsv == EDQUOT)
+    writer_no_space (writer);
+  else if (errsv != 0)
+    writer_fail (writer, SOUP_STATUS_INTERNAL_SERVER_ERROR, "failed",
+                 _("Could not save the file"));
   file = writer_file (writer, &offer);
   if (file != NULL)
     {
-      file->received = writer->written;
+      file->received = hallway_part_writer_get_size (writer->part);
       offer_update_bytes (offer, FALSE);
     }
-  return TRUE;
+  return errsv == 0;
+}
+
+static gboolean
+writer_flush (Writer *writer)
+{
+  return writer_wrote (writer, hallway_part_writer_flush (writer->part));
 }
 
 static void
@@ -1836,7 +1820,7 @@ writer_got_chunk_cb (SoupServerMessage *msg,
   gsize size;
   gconstpointer data = g_bytes_get_data (chunk, &size);
 
-  if (writer->status != 0 || writer->fd < 0)
+  if (writer->status != 0)
     return;
   file = writer_file (writer, NULL);
   if (file == NULL)
@@ -1844,22 +1828,18 @@ writer_got_chunk_cb (SoupServerMessage *msg,
       writer_fail (writer, SOUP_STATUS_GONE, "gone", _("The offer has ended"));
       return;
     }
-  if (size > file->size - writer->written - writer->buffer->len)
+  if (size > file->size - hallway_part_writer_get_size (writer->part) -
+             hallway_part_writer_get_buffered (writer->part))
     {
       /* More than declared: nothing of this request is kept. */
       writer_fail (writer, SOUP_STATUS_REQUEST_ENTITY_TOO_LARGE, "too-large",
                    _("More bytes than the offer said"));
-      g_byte_array_set_size (writer->buffer, 0);
-      if (ftruncate (writer->fd, writer->start) == 0)
-        writer->written = writer->start;
-      file->received = writer->written;
+      hallway_part_writer_truncate (writer->part, writer->start);
+      file->received = hallway_part_writer_get_size (writer->part);
       return;
     }
 
-  /* libsoup hands over 8 KiB at a time; write in larger blocks. */
-  g_byte_array_append (writer->buffer, data, size);
-  if (writer->buffer->len >= HALLWAY_BLOCK_SIZE)
-    writer_flush (writer);
+  writer_wrote (writer, hallway_part_writer_append (writer->part, data, size));
 }
 
 static void
@@ -1870,7 +1850,7 @@ writer_finished_cb (SoupServerMessage *msg,
   DropFile *file;
 
   /* An interrupted body is kept as far as it came, to be continued. */
-  if (writer->status == 0 && writer->buffer->len > 0)
+  if (writer->status == 0 && hallway_part_writer_get_buffered (writer->part) > 0)
     writer_flush (writer);
   file = writer_file (writer, NULL);
   if (file != NULL)
@@ -1998,10 +1978,8 @@ put_prepare (HallwayDaemonDrops *self,
   writer->msg = msg;
   writer->offer_id = g_strdup (offer->id);
   writer->index = index;
-  writer->fd = fd;
+  writer->part = hallway_part_writer_new (fd, start);
   writer->start = start;
-  writer->written = start;
-  writer->buffer = g_byte_array_sized_new (HALLWAY_BLOCK_SIZE + 16384);
   file->writer = writer;
   g_object_set_data_full (G_OBJECT (msg), "hallway-drop-writer", writer,
                           (GDestroyNotify) writer_free);
@@ -2009,24 +1987,25 @@ put_prepare (HallwayDaemonDrops *self,
   g_signal_connect (msg, "finished", G_CALLBACK (writer_finished_cb), writer);
 }
 
-/* The part file is complete: make it the real file, under a free name. */
+/* The part file is complete: make it the real file, under a free name.
+ * @part is closed whatever happens. */
 static gboolean
-commit_file (Offer     *offer,
-             DropFile  *file,
-             int       *fd,
-             GError   **error)
+commit_file (Offer              *offer,
+             DropFile           *file,
+             HallwayPartWriter  *part,
+             GError            **error)
 {
   g_autoptr(GError) local_error = NULL;
+  g_autofree char *final = NULL;
+  int errsv = hallway_part_writer_finish (part);
   int root_fd;
   int dir_fd;
 
-  if (fsync (*fd) != 0)
+  if (errsv != 0)
     {
-      g_set_error (error, G_IO_ERROR, g_io_error_from_errno (errno), "%s", g_strerror (errno));
+      g_set_error (error, G_IO_ERROR, g_io_error_from_errno (errsv), "%s", g_strerror (errsv));
       return FALSE;
     }
-  close (*fd);
-  *fd = -1;
 
   root_fd = open (offer->folder, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (root_fd < 0)
@@ -2042,37 +2021,18 @@ commit_file (Offer     *offer,
       return FALSE;
     }
 
-  for (guint n = 1; n <= MAX_COLLISIONS; n++)
-    {
-      g_autofree char *name = n == 1 ? g_strdup (file_name (file))
-                                     : hallway_transfer_collision_name (file_name (file), n);
-
-      if (renameat2 (dir_fd, file->part, dir_fd, name, RENAME_NOREPLACE) == 0)
-        {
-          fsync (dir_fd);
-          close (dir_fd);
-          file->final = g_steal_pointer (&name);
-          g_clear_pointer (&file->part, g_free);
-          return TRUE;
-        }
-      if (errno == EINVAL || errno == ENOSYS)
-        {
-          /* No RENAME_NOREPLACE here: link() never replaces either. */
-          if (linkat (dir_fd, file->part, dir_fd, name, 0) == 0)
-            {
-              unlinkat (dir_fd, file->part, 0);
-              close (dir_fd);
-              file->final = g_steal_pointer (&name);
-              g_clear_pointer (&file->part, g_free);
-              return TRUE;
-            }
-        }
-      if (errno != EEXIST)
-        break;
-    }
-  g_set_error (error, G_IO_ERROR, g_io_error_from_errno (errno), "%s", g_strerror (errno));
+  errsv = hallway_part_file_place (dir_fd, file->part, file_name (file), &final);
+  if (errsv == 0)
+    fsync (dir_fd);
   close (dir_fd);
-  return FALSE;
+  if (errsv != 0)
+    {
+      g_set_error (error, G_IO_ERROR, g_io_error_from_errno (errsv), "%s", g_strerror (errsv));
+      return FALSE;
+    }
+  file->final = g_steal_pointer (&final);
+  g_clear_pointer (&file->part, g_free);
+  return TRUE;
 }
 
 static void
@@ -2094,7 +2054,7 @@ put_finish (HallwayDaemonDrops *self,
                    _("The file could not be received"));
       return;
     }
-  if (writer->buffer->len > 0 && !writer_flush (writer))
+  if (hallway_part_writer_get_buffered (writer->part) > 0 && !writer_flush (writer))
     return;
   file = writer_file (writer, &offer);
   if (file == NULL)
@@ -2103,7 +2063,7 @@ put_finish (HallwayDaemonDrops *self,
       return;
     }
 
-  file->received = writer->written;
+  file->received = hallway_part_writer_get_size (writer->part);
   if (file->received < file->size)
     {
       file->writer = NULL;
@@ -2114,7 +2074,7 @@ put_finish (HallwayDaemonDrops *self,
     }
 
   file->writer = NULL;
-  if (!commit_file (offer, file, &writer->fd, &error))
+  if (!commit_file (offer, file, writer->part, &error))
     {
       if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_NO_SPACE))
         {

@@ -46,13 +46,13 @@
 #include "hallway-client.h"
 #include "hallway-daemon-transfers.h"
 #include "hallway-error.h"
+#include "hallway-part-file.h"
 #include "hallway-transfer.h"
 
 #define ETAG_XATTR     "user.hallway.etag"
 #define BATCH_FILES    1024
 #define BATCH_BYTES    (64 * 1024 * 1024)
 #define BIG_FILE       (4 * 1024 * 1024)
-#define MAX_COLLISIONS 10000
 
 typedef struct
 {
@@ -282,34 +282,10 @@ set_write_error (GError            **error,
                  _("Could not write “%1$s”: %2$s"), target->name, g_strerror (errsv));
 }
 
-/* Renames a complete, synced part file into place without replacing
- * anything. Returns the errno, 0 on success. */
-static int
-place_one (const Pending *p)
+static void
+close_dir (gpointer data)
 {
-  HallwayBulkTarget *target = p->target;
-
-  for (guint n = 1; n <= MAX_COLLISIONS; n++)
-    {
-      g_autofree char *candidate = n == 1 ? g_strdup (target->name)
-                                          : hallway_transfer_collision_name (target->name, n);
-      g_autofree char *final = g_build_filename (target->local_dir, candidate, NULL);
-
-      if (renameat2 (AT_FDCWD, p->part_path, AT_FDCWD, final, RENAME_NOREPLACE) == 0)
-        return 0;
-      if (errno == EINVAL || errno == ENOSYS)
-        {
-          /* No RENAME_NOREPLACE here: link() never replaces either. */
-          if (link (p->part_path, final) == 0)
-            {
-              g_unlink (p->part_path);
-              return 0;
-            }
-        }
-      if (errno != EEXIST)
-        return errno;
-    }
-  return EEXIST;
+  close (GPOINTER_TO_INT (data));
 }
 
 /* Part files of the batch onto disk, then under their names, then the
@@ -318,31 +294,29 @@ static gboolean
 place_batch (HallwayBulkReceive  *self,
              GError             **error)
 {
-  g_autoptr(GHashTable) dirs = g_hash_table_new (g_str_hash, g_str_equal);
+  /* local folder → its descriptor */
+  g_autoptr(GHashTable) dirs = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, close_dir);
   g_autoptr(GArray) synced = g_array_new (FALSE, FALSE, sizeof (dev_t));
   g_autoptr(GPtrArray) placed = g_ptr_array_new_with_free_func ((GDestroyNotify) placed_free);
   GHashTableIter iter;
   gpointer key;
+  gpointer value;
   guint i;
 
   if (self->batch->len == 0)
     return TRUE;
 
+  /* One syncfs() per file system the batch went to (nearly always one). */
   for (i = 0; i < self->batch->len; i++)
     {
       Pending *p = g_ptr_array_index (self->batch, i);
-
-      g_hash_table_add (dirs, p->target->local_dir);
-    }
-
-  /* One syncfs() per file system the batch went to (nearly always one). */
-  g_hash_table_iter_init (&iter, dirs);
-  while (g_hash_table_iter_next (&iter, &key, NULL))
-    {
       gboolean seen = FALSE;
       struct stat st;
-      int fd = open (key, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+      int fd;
 
+      if (g_hash_table_contains (dirs, p->target->local_dir))
+        continue;
+      fd = open (p->target->local_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
       if (fd >= 0 && fstat (fd, &st) == 0)
         {
           for (guint j = 0; j < synced->len && !seen; j++)
@@ -353,27 +327,27 @@ place_batch (HallwayBulkReceive  *self,
       if (fd < 0 || (!seen && syncfs (fd) != 0))
         {
           int errsv = errno;
-          Pending *p = g_ptr_array_index (self->batch, 0);
 
           if (fd >= 0)
             close (fd);
           set_write_error (error, p->target, errsv);
           return FALSE;
         }
-      close (fd);
+      g_hash_table_insert (dirs, p->target->local_dir, GINT_TO_POINTER (fd));
     }
 
   for (i = 0; i < self->batch->len; i++)
     {
       Pending *p = g_ptr_array_index (self->batch, i);
+      int dir_fd = GPOINTER_TO_INT (g_hash_table_lookup (dirs, p->target->local_dir));
+      g_autofree char *part_name = g_path_get_basename (p->part_path);
       HallwayBulkPlaced *done;
-      int errsv = place_one (p);
+      int errsv = hallway_part_file_place (dir_fd, part_name, p->target->name, NULL);
 
       if (errsv != 0)
         {
-          g_ptr_array_remove_range (self->batch, 0, i);
           set_write_error (error, p->target, errsv);
-          goto report;
+          break;
         }
       done = g_new0 (HallwayBulkPlaced, 1);
       done->rel = g_strdup (p->target->rel);
@@ -381,20 +355,12 @@ place_batch (HallwayBulkReceive  *self,
       done->size = p->size;
       g_ptr_array_add (placed, done);
     }
-  g_ptr_array_set_size (self->batch, 0);
+  /* Those placed are done; the rest stay for discard_batch(). */
+  g_ptr_array_remove_range (self->batch, 0, i);
 
-report:
   g_hash_table_iter_init (&iter, dirs);
-  while (g_hash_table_iter_next (&iter, &key, NULL))
-    {
-      int fd = open (key, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-
-      if (fd >= 0)
-        {
-          fsync (fd);
-          close (fd);
-        }
-    }
+  while (g_hash_table_iter_next (&iter, &key, &value))
+    fsync (GPOINTER_TO_INT (value));
   set_counter (&self->pending_bytes, 0);
   self->batch_bytes = 0;
 
@@ -490,22 +456,17 @@ write_data (HallwayBulkReceive  *self,
             gsize                length,
             GError             **error)
 {
+  gsize written = 0;
+  int errsv;
+
   if (self->fd < 0)
     return TRUE;
-  while (length > 0)
+  errsv = hallway_write_all (self->fd, data, length, &written);
+  add_counter (&self->pending_bytes, written);
+  if (errsv != 0)
     {
-      ssize_t n = write (self->fd, data, length);
-
-      if (n < 0 && errno == EINTR)
-        continue;
-      if (n < 0)
-        {
-          set_write_error (error, self->target, errno);
-          return FALSE;
-        }
-      data += n;
-      length -= n;
-      add_counter (&self->pending_bytes, n);
+      set_write_error (error, self->target, errsv);
+      return FALSE;
     }
   return TRUE;
 }

@@ -75,6 +75,7 @@
 #include "hallway-error.h"
 #include "hallway-json.h"
 #include "hallway-listing.h"
+#include "hallway-part-file.h"
 #include "hallway-path.h"
 #include "hallway-state-file.h"
 #include "hallway-transfer.h"
@@ -83,7 +84,6 @@
 #define SAVE_DELAY_MS 250
 #define MAX_ETAG_BYTES 256
 #define LISTING_TIMEOUT_S 15
-#define MAX_COLLISIONS 10000
 #define DIGEST_TIMEOUT_S 120
 
 typedef struct
@@ -497,7 +497,7 @@ ensure_local_folder (const char  *parent,
                      const char  *name,
                      GError     **error)
 {
-  for (guint n = 1; n <= MAX_COLLISIONS; n++)
+  for (guint n = 1; n <= HALLWAY_TRANSFER_MAX_NAMES; n++)
     {
       g_autofree char *candidate = n == 1 ? g_strdup (name)
                                           : hallway_transfer_collision_name (name, n);
@@ -991,8 +991,10 @@ place_file_thread (GTask        *task,
                    GCancellable *cancellable)
 {
   PlaceData *d = task_data;
+  g_autofree char *final_name = NULL;
   struct stat st;
   int dir_fd;
+  int errsv;
 
   if (fstat (d->fd, &st) != 0 || st.st_size != d->size)
     {
@@ -1045,45 +1047,26 @@ place_file_thread (GTask        *task,
   close (d->fd);
   d->fd = -1;
 
-  for (guint n = 1; n <= MAX_COLLISIONS; n++)
+  dir_fd = open (d->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (dir_fd < 0)
+    errsv = errno;
+  else
     {
-      g_autofree char *candidate = n == 1 ? g_strdup (d->name)
-                                          : hallway_transfer_collision_name (d->name, n);
-      g_autofree char *target = g_build_filename (d->dir, candidate, NULL);
+      g_autofree char *part_name = g_path_get_basename (d->part_path);
 
-      if (renameat2 (AT_FDCWD, d->part_path, AT_FDCWD, target, RENAME_NOREPLACE) == 0)
-        {
-          dir_fd = open (d->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-          if (dir_fd >= 0)
-            {
-              fsync (dir_fd);
-              close (dir_fd);
-            }
-          g_task_return_pointer (task, g_steal_pointer (&target), g_free);
-          return;
-        }
-      if (errno == EINVAL || errno == ENOSYS)
-        {
-          /* No RENAME_NOREPLACE here: link() never replaces either. */
-          if (link (d->part_path, target) == 0)
-            {
-              g_unlink (d->part_path);
-              g_task_return_pointer (task, g_steal_pointer (&target), g_free);
-              return;
-            }
-        }
-      if (errno != EEXIST)
-        {
-          int saved_errno = errno;
-
-          g_task_return_new_error (task, G_IO_ERROR, g_io_error_from_errno (saved_errno),
-                                   "%s", g_strerror (saved_errno));
-          return;
-        }
+      errsv = hallway_part_file_place (dir_fd, part_name, d->name, &final_name);
+      if (errsv == 0)
+        fsync (dir_fd);
+      close (dir_fd);
     }
-
-  g_task_return_new_error (task, HALLWAY_ERROR, HALLWAY_ERROR_FAILED,
-                           _("Too many items called “%s” in “%s”"), d->name, d->dir);
+  if (errsv == EEXIST)
+    g_task_return_new_error (task, HALLWAY_ERROR, HALLWAY_ERROR_FAILED,
+                             _("Too many items called “%s” in “%s”"), d->name, d->dir);
+  else if (errsv != 0)
+    g_task_return_new_error (task, G_IO_ERROR, g_io_error_from_errno (errsv),
+                             "%s", g_strerror (errsv));
+  else
+    g_task_return_pointer (task, g_build_filename (d->dir, final_name, NULL), g_free);
 }
 
 static void
@@ -2302,7 +2285,7 @@ upload_sent_cb (GObject      *source,
       upload_next (t);
       return;
     }
-  if (status == SOUP_STATUS_PRECONDITION_FAILED && !folder && t->collision < MAX_COLLISIONS)
+  if (status == SOUP_STATUS_PRECONDITION_FAILED && !folder && t->collision < HALLWAY_TRANSFER_MAX_NAMES)
     {
       /* The name is taken there: try the next one. */
       t->collision++;

@@ -47,6 +47,7 @@
 #include "hallway-daemon-server.h"
 #include "hallway-error.h"
 #include "hallway-json.h"
+#include "hallway-part-file.h"
 #include "hallway-path.h"
 #include "hallway-range.h"
 
@@ -1421,10 +1422,9 @@ typedef struct
   HallwayDaemonWebdav *self;
   WebdavRequest        req;
   int                  parent_fd;
-  int                  fd;
+  HallwayPartWriter   *part;          /* (nullable) until the part file is made */
   char                *name;
   char                *part_name;
-  GByteArray          *buffer;
   guint64              received;
   gboolean             existed;
   gboolean             create_only;   /* If-None-Match: * */
@@ -1434,9 +1434,7 @@ typedef struct
 static void
 put_discard (PutState *put)
 {
-  if (put->fd >= 0)
-    close (put->fd);
-  put->fd = -1;
+  g_clear_pointer (&put->part, hallway_part_writer_free);
   if (!put->done && put->part_name != NULL && put->parent_fd >= 0)
     unlinkat (put->parent_fd, put->part_name, 0);
   put->done = TRUE;
@@ -1450,30 +1448,8 @@ put_state_free (PutState *put)
     close (put->parent_fd);
   g_free (put->name);
   g_free (put->part_name);
-  g_clear_pointer (&put->buffer, g_byte_array_unref);
   webdav_request_clear (&put->req);
   g_free (put);
-}
-
-static gboolean
-write_all (int         fd,
-           const void *data,
-           gsize       length)
-{
-  const char *p = data;
-
-  while (length > 0)
-    {
-      ssize_t n = write (fd, p, length);
-
-      if (n < 0 && errno == EINTR)
-        continue;
-      if (n < 0)
-        return FALSE;
-      p += n;
-      length -= n;
-    }
-  return TRUE;
 }
 
 static void
@@ -1491,20 +1467,6 @@ put_fail (PutState *put,
     _webdav_reply_errno (msg, errsv, _("Could not save the file"));
 }
 
-static gboolean
-put_flush (PutState *put)
-{
-  if (put->buffer->len == 0)
-    return TRUE;
-  if (!write_all (put->fd, put->buffer->data, put->buffer->len))
-    {
-      put_fail (put, errno);
-      return FALSE;
-    }
-  g_byte_array_set_size (put->buffer, 0);
-  return TRUE;
-}
-
 static void
 put_got_chunk_cb (SoupServerMessage *msg,
                   GBytes            *chunk,
@@ -1513,6 +1475,7 @@ put_got_chunk_cb (SoupServerMessage *msg,
   PutState *put = user_data;
   gsize size;
   gconstpointer data = g_bytes_get_data (chunk, &size);
+  int errsv;
 
   if (put->done)
     return;
@@ -1523,11 +1486,9 @@ put_got_chunk_cb (SoupServerMessage *msg,
       put_fail (put, EFBIG);
       return;
     }
-
-  /* libsoup hands over 8 KiB at a time; write in larger blocks. */
-  g_byte_array_append (put->buffer, data, size);
-  if (put->buffer->len >= HALLWAY_BLOCK_SIZE)
-    put_flush (put);
+  errsv = hallway_part_writer_append (put->part, data, size);
+  if (errsv != 0)
+    put_fail (put, errsv);
 }
 
 static void
@@ -1560,10 +1521,10 @@ put_prepare (HallwayDaemonWebdav *self,
   const char *name = NULL;
   WebdavStat st;
   goffset length;
+  int fd = -1;
 
   put->self = self;
   put->parent_fd = -1;
-  put->fd = -1;
 
   if (!webdav_request_init (self, msg, path, req))
     {
@@ -1649,16 +1610,16 @@ put_prepare (HallwayDaemonWebdav *self,
         }
     }
 
-  for (guint tries = 0; put->fd < 0 && tries < 8; tries++)
+  for (guint tries = 0; fd < 0 && tries < 8; tries++)
     {
       g_free (put->part_name);
       put->part_name = part_name_new (name);
-      put->fd = openat (put->parent_fd, put->part_name,
-                        O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0666);
-      if (put->fd < 0 && errno != EEXIST)
+      fd = openat (put->parent_fd, put->part_name,
+                   O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0666);
+      if (fd < 0 && errno != EEXIST)
         break;
     }
-  if (put->fd < 0)
+  if (fd < 0)
     {
       int errsv = errno;
 
@@ -1668,25 +1629,12 @@ put_prepare (HallwayDaemonWebdav *self,
       return;
     }
 
-  put->buffer = g_byte_array_sized_new (HALLWAY_BLOCK_SIZE + 8192);
+  put->part = hallway_part_writer_new (fd, 0);
   soup_message_body_set_accumulate (soup_server_message_get_request_body (msg), FALSE);
   g_object_set_data_full (G_OBJECT (msg), "hallway-webdav-put", put,
                           (GDestroyNotify) put_state_free);
   g_signal_connect (msg, "got-chunk", G_CALLBACK (put_got_chunk_cb), put);
   g_signal_connect (msg, "finished", G_CALLBACK (put_finished_cb), put);
-}
-
-/* "report.pdf" → "report (2).pdf"; "archive.tar.gz" keeps ".tar.gz" whole
- * only as far as the last dot, like most file managers. */
-static char *
-numbered_name (const char *name,
-               guint       n)
-{
-  const char *dot = strrchr (name, '.');
-
-  if (dot == NULL || dot == name)
-    return g_strdup_printf ("%s (%u)", name, n);
-  return g_strdup_printf ("%.*s (%u)%s", (int) (dot - name), name, n, dot);
 }
 
 static void
@@ -1696,40 +1644,25 @@ put_commit (PutState *put)
   SoupServerMessage *msg = req->msg;
   gboolean replaced = FALSE;
 
+  int errsv;
+
   if (put->done)
     return;
-  if (!put_flush (put))
-    return;
-  if (fsync (put->fd) < 0)
+  errsv = hallway_part_writer_finish (put->part);
+  if (errsv != 0)
     {
-      put_fail (put, errno);
+      put_fail (put, errsv);
       return;
     }
-  close (put->fd);
-  put->fd = -1;
 
   if (hallway_share_get_access (req->share) == HALLWAY_SHARE_ACCESS_DROP_BOX)
     {
       /* Never overwrite, never tell: a taken name gets a number. */
-      g_autofree char *target = g_strdup (put->name);
-
-      for (guint n = 2;; n++)
+      errsv = hallway_part_file_place (put->parent_fd, put->part_name, put->name, NULL);
+      if (errsv != 0)
         {
-          if (renameat2 (put->parent_fd, put->part_name, put->parent_fd, target,
-                         RENAME_NOREPLACE) == 0)
-            break;
-          if (errno != EEXIST || n > 9999)
-            {
-              put_fail (put, errno);
-              return;
-            }
-          g_free (target);
-          target = numbered_name (put->name, n);
-          if (strlen (target) > 255)
-            {
-              put_fail (put, ENAMETOOLONG);
-              return;
-            }
+          put_fail (put, errsv);
+          return;
         }
       put->done = TRUE;
       reply_empty (msg, SOUP_STATUS_CREATED);
@@ -1741,8 +1674,7 @@ put_commit (PutState *put)
       if (renameat2 (put->parent_fd, put->part_name, put->parent_fd, put->name,
                      RENAME_NOREPLACE) < 0)
         {
-          int errsv = errno;
-
+          errsv = errno;
           put_discard (put);
           if (errsv == EEXIST)
             _webdav_reply_error (msg, SOUP_STATUS_PRECONDITION_FAILED, _("The file already exists"));
@@ -1772,8 +1704,7 @@ put_commit (PutState *put)
         }
       if (renameat (put->parent_fd, put->part_name, put->parent_fd, put->name) < 0)
         {
-          int errsv = errno;
-
+          errsv = errno;
           put_discard (put);
           if (errsv == EISDIR)
             _webdav_reply_error (msg, SOUP_STATUS_METHOD_NOT_ALLOWED,
