@@ -72,6 +72,7 @@
 #include "hallway-daemon-bulk-receive.h"
 #include "hallway-dbus.h"
 #include "hallway-deadline.h"
+#include "hallway-digest.h"
 #include "hallway-error.h"
 #include "hallway-json.h"
 #include "hallway-listing.h"
@@ -1004,27 +1005,15 @@ place_file_thread (GTask        *task,
     }
   if (d->sha256 != NULL)
     {
-      g_autoptr(GChecksum) checksum = g_checksum_new (G_CHECKSUM_SHA256);
-      g_autofree guint8 *buffer = g_malloc (HALLWAY_BLOCK_SIZE);
-      off_t offset = 0;
-      ssize_t n;
+      g_autoptr(GError) error = NULL;
+      g_autofree char *sha256 = hallway_digest_sha256_fd (d->fd, NULL, NULL, &error);
 
-      while ((n = pread (d->fd, buffer, HALLWAY_BLOCK_SIZE, offset)) != 0)
+      if (sha256 == NULL)
         {
-          if (n < 0 && errno == EINTR)
-            continue;
-          if (n < 0)
-            {
-              int saved_errno = errno;
-
-              g_task_return_new_error (task, G_IO_ERROR, g_io_error_from_errno (saved_errno),
-                                       "%s", g_strerror (saved_errno));
-              return;
-            }
-          g_checksum_update (checksum, buffer, n);
-          offset += n;
+          g_task_return_error (task, g_steal_pointer (&error));
+          return;
         }
-      if (g_ascii_strcasecmp (g_checksum_get_string (checksum), d->sha256) != 0)
+      if (g_ascii_strcasecmp (sha256, d->sha256) != 0)
         {
           /* Start the file over: nothing of this copy can be trusted. */
           if (ftruncate (d->fd, 0) != 0)

@@ -45,6 +45,7 @@
 #include <json-glib/json-glib.h>
 
 #include "hallway-daemon-server.h"
+#include "hallway-digest.h"
 #include "hallway-error.h"
 #include "hallway-json.h"
 #include "hallway-part-file.h"
@@ -1238,35 +1239,19 @@ digest_thread (GTask        *task,
                GCancellable *cancellable)
 {
   DigestJob *job = task_data;
-  g_autoptr(GChecksum) checksum = g_checksum_new (G_CHECKSUM_SHA256);
-  g_autofree guint8 *buffer = g_malloc (HALLWAY_BLOCK_SIZE);
+  g_autoptr(GError) error = NULL;
   DigestResult *result = g_new0 (DigestResult, 1);
-  off_t offset = 0;
+  goffset length = 0;
 
-  for (;;)
+  result->hex = hallway_digest_sha256_fd (job->fd, &length, &job->gone, &error);
+  if (result->hex == NULL)
     {
-      ssize_t n = pread (job->fd, buffer, HALLWAY_BLOCK_SIZE, offset);
-
-      if (n < 0 && errno == EINTR)
-        continue;
-      if (n < 0)
-        {
-          int saved_errno = errno;
-
-          digest_result_free (result);
-          g_task_return_new_error (task, G_IO_ERROR, g_io_error_from_errno (saved_errno),
-                                   "%s", g_strerror (saved_errno));
-          return;
-        }
-      if (n == 0 || g_atomic_int_get (&job->gone))
-        break;
-      g_checksum_update (checksum, buffer, n);
-      offset += n;
+      digest_result_free (result);
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
     }
-
-  result->hex = g_strdup (g_checksum_get_string (checksum));
   result->changed = !_webdav_stat_fd (job->fd, &result->st) ||
-                    result->st.size != job->st.size || result->st.size != offset ||
+                    result->st.size != job->st.size || result->st.size != length ||
                     result->st.mtime_nsec != job->st.mtime_nsec;
   g_task_return_pointer (task, result, (GDestroyNotify) digest_result_free);
 }
