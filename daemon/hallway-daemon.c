@@ -25,7 +25,6 @@
 #include "hallway-daemon-shares.h"
 #include "hallway-daemon-transfers.h"
 #include "hallway-daemon-webdav.h"
-#include "hallway-daemon-webdav-private.h"
 #include "hallway-dbus.h"
 #include "hallway-dnssd.h"
 #include "hallway-error.h"
@@ -114,11 +113,8 @@ apply_settings (HallwayDaemon *self)
 
   if (settings == NULL)
     return;
-  _hallway_daemon_webdav_set_limits (self->webdav,
-                                     g_settings_get_uint64 (settings, "max-upload-size"),
-                                     HALLWAY_WEBDAV_MAX_ENTRIES,
-                                     HALLWAY_WEBDAV_MAX_CONNS_PER_ADDRESS,
-                                     HALLWAY_WEBDAV_MAX_CONNS);
+  hallway_daemon_webdav_set_max_body (self->webdav,
+                                      g_settings_get_uint64 (settings, "max-upload-size"));
 }
 
 static guint16

@@ -68,7 +68,17 @@ typedef struct
   gint64   btime;                         /* seconds; 0 when unknown */
 } WebdavStat;
 
-/* hallway-daemon-webdav.c */
+/* Every share's URLs start with this, then its id. */
+#define HALLWAY_WEBDAV_SHARES_PREFIX "/shares/"
+
+/* The methods each access mode allows (the Allow header). */
+#define HALLWAY_WEBDAV_ALLOW_READ_ONLY  "OPTIONS, GET, HEAD, PROPFIND"
+#define HALLWAY_WEBDAV_ALLOW_READ_WRITE "OPTIONS, GET, HEAD, PUT, DELETE, MKCOL, COPY, MOVE, " \
+                                        "PROPFIND, PROPPATCH, LOCK, UNLOCK"
+#define HALLWAY_WEBDAV_ALLOW_DROP_BOX   "OPTIONS, PUT, MKCOL, PROPFIND"
+
+/* hallway-daemon-webdav-reply.c: how every handler answers */
+const char *_webdav_allow_for_access (HallwayShareAccess  access);
 void      _webdav_reply_error     (SoupServerMessage  *msg,
                                    guint               status,
                                    const char         *message);
@@ -80,12 +90,29 @@ void      _webdav_reply_errno     (SoupServerMessage  *msg,
 void      _webdav_reply_xml_error (SoupServerMessage  *msg,
                                    guint               status,
                                    const char         *precondition);
+void      _webdav_reply_empty     (SoupServerMessage  *msg,
+                                   guint               status);
+void      _webdav_reply_forbidden_method (WebdavRequest *req);
+void      _webdav_stream_chunked  (SoupServerMessage  *msg,
+                                   GBytes           *(*produce) (gpointer data),
+                                   gpointer            data,
+                                   GDestroyNotify      destroy);
+
+/* hallway-daemon-webdav-request.c: accepting a request, items and names */
+gboolean  _webdav_request_init    (HallwayDaemonWebdav *self,
+                                   SoupServerMessage   *msg,
+                                   const char          *path,
+                                   WebdavRequest       *req);
+void      _webdav_request_clear   (WebdavRequest      *req);
+gboolean  _webdav_is_share_root   (WebdavRequest      *req);
+gboolean  _webdav_is_part_name    (const char         *name);
 gboolean  _webdav_stat_fd         (int                 fd,
                                    WebdavStat         *out);
 gboolean  _webdav_stat_at         (int                 dirfd,
                                    const char         *name,
                                    WebdavStat         *out);
 char     *_webdav_etag            (const WebdavStat   *st);
+char     *_webdav_http_date       (gint64              seconds);
 char     *_webdav_href            (WebdavRequest      *req,
                                    const char * const *components,
                                    gboolean            is_folder);
@@ -98,10 +125,28 @@ GStrv     _webdav_parse_destination (WebdavRequest    *req,
                                      char            **out_message);
 gboolean  _webdav_check_validators (WebdavRequest     *req,
                                     const WebdavStat  *st);
-void      _webdav_stream_chunked  (SoupServerMessage  *msg,
-                                   GBytes           *(*produce) (gpointer data),
-                                   gpointer            data,
-                                   GDestroyNotify      destroy);
+
+/* hallway-daemon-webdav-connections.c */
+void      _webdav_connections_init   (HallwayDaemonWebdav *self);
+void      _webdav_connections_attach (HallwayDaemonWebdav *self,
+                                      SoupServer          *server);
+void      _webdav_connections_detach (HallwayDaemonWebdav *self,
+                                      SoupServer          *server);
+void      _webdav_connections_clear  (HallwayDaemonWebdav *self);
+
+/* hallway-daemon-webdav-get.c and -listing.c */
+void      _webdav_handle_get      (WebdavRequest      *req,
+                                   gboolean            head);
+void      _webdav_send_folder     (WebdavRequest      *req,
+                                   int                 fd,
+                                   gboolean            head);
+
+/* hallway-daemon-webdav-put.c */
+void      _webdav_put_prepare     (HallwayDaemonWebdav *self,
+                                   SoupServerMessage   *msg,
+                                   const char          *path);
+WebdavRequest *_webdav_put_get_request (SoupServerMessage *msg);
+void      _webdav_put_commit      (WebdavRequest      *req);
 
 /* hallway-daemon-webdav-bulk.c */
 gboolean  _webdav_wants_bulk      (WebdavRequest      *req,

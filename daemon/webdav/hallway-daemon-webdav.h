@@ -29,5 +29,7 @@ HallwayDaemonWebdav *hallway_daemon_webdav_new    (HallwayDaemonShares *shares,
                                                    HallwayDaemonAccess *access);
 void                 hallway_daemon_webdav_attach (HallwayDaemonWebdav *self,
                                                    SoupServer          *server);
+void                 hallway_daemon_webdav_set_max_body (HallwayDaemonWebdav *self,
+                                                         guint64              max_body);
 
 G_END_DECLS
