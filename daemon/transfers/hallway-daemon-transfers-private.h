@@ -61,7 +61,7 @@ HallwayDaemonPeers     *_hallway_daemon_transfers_get_peers     (HallwayDaemonTr
 const char             *_hallway_daemon_transfers_add           (HallwayDaemonTransfers *self,
                                                                  HallwayTransferRecord  *record);
 
-/* hallway-daemon-send.c */
+/* hallway-daemon-transfers-send.c */
 void                    _hallway_daemon_send_run                (HallwayDaemonTransfer *t);
 void                    _hallway_daemon_send_cancel             (HallwayDaemonTransfer *t);
 

@@ -3074,7 +3074,7 @@ hallway_daemon_transfers_init (HallwayDaemonTransfers *self)
   self->parts = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
 }
 
-/* What hallway-daemon-send.c needs of the engine (see the private header). */
+/* What hallway-daemon-transfers-send.c needs of the engine (see the private header). */
 
 HallwayDaemonTransfer *
 _hallway_daemon_transfer_ref (HallwayDaemonTransfer *t)

@@ -1,4 +1,4 @@
-/* hallway-daemon-send.c
+/* hallway-daemon-transfers-send.c
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  *
