@@ -60,7 +60,7 @@ typedef void (*AnswerFunc) (SendJob *job,
  * is done. Callbacks of an older run find themselves stale and stop. */
 struct _SendJob
 {
-  HallwayDaemonTransfer *t;            /* (owned) */
+  Transfer              *t;            /* (owned) */
   HallwayTransferRecord *record;       /* (unowned) t's */
   guint                  generation;
   GCancellable          *cancellable;  /* (owned) the run's */
@@ -85,10 +85,28 @@ struct _SendJob
   guint                  delay_id;
 };
 
-static void send_next_file (SendJob *job);
-static void send_offer (SendJob *job);
-static void send_poll (SendJob *job,
-                       guint    wait);
+static void send_next_file (SendJob  *job);
+static void send_offer     (SendJob  *job);
+static void send_poll      (SendJob  *job,
+                            guint     wait);
+static void send_cancel    (Transfer *t);
+
+static HallwayClient *
+get_client (Transfer *t)
+{
+  return t->owner != NULL ? t->owner->client : NULL;
+}
+
+/* What the progress shows: bytes of files delivered, and of the one
+ * being sent. */
+static void
+set_bytes (Transfer *t,
+           guint64   done_bytes,
+           guint64   current_bytes)
+{
+  t->done_bytes = done_bytes;
+  t->current_bytes = current_bytes;
+}
 
 static void
 job_free (SendJob *job)
@@ -103,14 +121,14 @@ job_free (SendJob *job)
   g_free (job->buffer);
   if (job->fd >= 0)
     close (job->fd);
-  _hallway_daemon_transfer_unref (job->t);
+  _transfer_unref (job->t);
   g_free (job);
 }
 
 static gboolean
 job_is_current (SendJob *job)
 {
-  return _hallway_daemon_transfer_is_active (job->t, job->generation);
+  return _transfer_is_active (job->t, job->generation);
 }
 
 static const char *
@@ -125,7 +143,7 @@ static void
 job_fail (SendJob    *job,
           const char *message)
 {
-  _hallway_daemon_transfer_finish (job->t, "failed", message);
+  _transfer_finish (job->t, "failed", message);
   job_free (job);
 }
 
@@ -134,7 +152,7 @@ static void
 job_wait (SendJob      *job,
           const GError *error)
 {
-  _hallway_daemon_transfer_network_error (job->t, error);
+  _transfer_network_error (job->t, error);
   job_free (job);
 }
 
@@ -279,12 +297,12 @@ job_new_message (SendJob    *job,
 {
   g_autoptr(GError) error = NULL;
   g_autofree char *address = NULL;
-  HallwayClient *client = _hallway_daemon_transfer_get_client (job->t);
+  HallwayClient *client = get_client (job->t);
   guint16 port = 0;
   SoupMessage *message;
 
   if (client == NULL ||
-      !_hallway_daemon_transfer_get_endpoint (job->t, &address, &port, &error))
+      !_transfer_find_endpoint (job->t, &address, &port, &error))
     {
       if (error == NULL)
         error = g_error_new_literal (HALLWAY_ERROR, HALLWAY_ERROR_PEER_GONE,
@@ -311,7 +329,7 @@ job_request (SendJob     *job,
              guint        timeout_s,
              AnswerFunc   answered)
 {
-  HallwayClient *client = _hallway_daemon_transfer_get_client (job->t);
+  HallwayClient *client = get_client (job->t);
 
   if (job->message != NULL)
     g_signal_handlers_disconnect_by_data (job->message, job);
@@ -354,8 +372,8 @@ job_common_answer (SendJob *job,
       g_array_set_size (job->record->accepted, 0);
       g_ptr_array_set_size (job->record->done, 0);
       job->record->files_done = 0;
-      _hallway_daemon_transfer_set_destination (job->t, "");
-      _hallway_daemon_transfer_save (job->t);
+      hallway_dbus_transfer1_set_destination (job->t->iface, "");
+      _transfers_save (job->t->owner);
       send_offer (job);
       return TRUE;
 
@@ -479,7 +497,7 @@ job_count (SendJob *job)
     }
   r->total = total;
   r->files_done = files_done;
-  _hallway_daemon_transfer_set_bytes (job->t, job->done_bytes, 0);
+  set_bytes (job->t, job->done_bytes, 0);
 }
 
 /* Reads {"id", "state", "accepted", "expires", "message"}. */
@@ -571,15 +589,15 @@ job_handle_state (SendJob    *job,
                   GArray     *accepted,
                   const char *their_message)
 {
-  HallwayDaemonTransfer *t = job->t;
+  Transfer *t = job->t;
   g_autofree char *message = NULL;
 
   if (g_str_equal (state, "pending"))
     {
-      if (!g_str_equal (_hallway_daemon_transfer_get_state (t), "offered"))
+      if (!g_str_equal (t->state, "offered"))
         {
-          _hallway_daemon_transfer_set_state (t, "offered", NULL);
-          _hallway_daemon_transfer_save (t);
+          _transfer_set_state (t, "offered", NULL);
+          _transfers_save (t->owner);
         }
       /* A long-poll that came back at once (a short wait, or a receiver
        * that does not wait) is not repeated at once. */
@@ -604,14 +622,14 @@ job_handle_state (SendJob    *job,
         {
           g_array_set_size (job->record->accepted, 0);
           g_array_append_vals (job->record->accepted, accepted->data, accepted->len);
-          _hallway_daemon_transfer_save (t);
+          _transfers_save (t->owner);
         }
-      _hallway_daemon_transfer_set_destination (t, job->record->peer_name);
+      hallway_dbus_transfer1_set_destination (t->iface, job->record->peer_name);
       job_count (job);
-      if (g_str_equal (_hallway_daemon_transfer_get_state (t), "offered"))
+      if (g_str_equal (t->state, "offered"))
         {
           /* Delivering takes a slot like any transfer: queue for one. */
-          _hallway_daemon_transfer_requeue (t);
+          _transfer_requeue (t);
           job_free (job);
           return;
         }
@@ -622,8 +640,8 @@ job_handle_state (SendJob    *job,
     {
       job_count (job);
       job->record->files_done = job->record->files;
-      _hallway_daemon_transfer_set_bytes (t, job->record->total, 0);
-      _hallway_daemon_transfer_finish (t, "done", NULL);
+      set_bytes (t, job->record->total, 0);
+      _transfer_finish (t, "done", NULL);
       job_free (job);
       return;
     }
@@ -668,7 +686,7 @@ polled_cb (SendJob *job,
       job_wait_literal (job, _("its answer could not be used to continue"));
       return;
     }
-  _hallway_daemon_transfer_progressed (job->t);
+  job->t->failures = 0;
   job_handle_state (job, state, accepted, message);
 }
 
@@ -721,8 +739,8 @@ offered_cb (SendJob *job,
   job->record->offer_id = g_steal_pointer (&id);
   g_array_set_size (job->record->accepted, 0);
   g_ptr_array_set_size (job->record->done, 0);
-  _hallway_daemon_transfer_progressed (job->t);
-  _hallway_daemon_transfer_save (job->t);
+  job->t->failures = 0;
+  _transfers_save (job->t->owner);
   g_log_structured (G_LOG_DOMAIN, G_LOG_LEVEL_DEBUG, "HALLWAY_PEER", job->record->peer_name,
                     "MESSAGE", "Transfer %s: offered to ‘%s’, %s", job->record->id,
                     job->record->peer_name, state);
@@ -813,7 +831,7 @@ job_fail_changed (SendJob                   *job,
   g_autofree char *message = NULL;
 
   /* What arrived of it is of an older version: have the colleague drop it. */
-  _hallway_daemon_send_cancel (job->t);
+  send_cancel (job->t);
   /* Translators: %s is a file. */
   message = g_strdup_printf (_("“%s” changed or was removed since it was offered; send it "
                                "again"), item->path);
@@ -829,8 +847,8 @@ mark_done (SendJob *job)
   g_hash_table_add (job->done, GUINT_TO_POINTER (job->index + 1));
   job->record->files_done++;
   job->done_bytes += item->size;
-  _hallway_daemon_transfer_set_bytes (job->t, job->done_bytes, 0);
-  _hallway_daemon_transfer_save_soon (job->t);
+  set_bytes (job->t, job->done_bytes, 0);
+  _transfers_save_soon (job->t->owner);
 }
 
 static void
@@ -844,9 +862,9 @@ wrote_body_data_cb (SoupMessage *message,
     return;
   item = g_ptr_array_index (job->record->items, job->index);
   job->sent += chunk_size;
-  _hallway_daemon_transfer_set_bytes (job->t, job->done_bytes,
-                                      job->offset + MIN (job->sent, job->length));
-  _hallway_daemon_transfer_progressed (job->t);
+  set_bytes (job->t, job->done_bytes,
+             job->offset + MIN (job->sent, job->length));
+  job->t->failures = 0;
   hallway_deadline_arm (&job->deadline, job->cancellable, HALLWAY_TRANSFER_STALL_S);
   /* A file changed while it is read would arrive as a mix of two
    * versions: stop sending it at once. */
@@ -990,7 +1008,7 @@ send_put (SendJob *job)
   buffered = g_buffered_input_stream_new_sized (raw, HALLWAY_BLOCK_SIZE);
   soup_message_set_request_body (message, "application/octet-stream", buffered, job->length);
   g_signal_connect (message, "wrote-body-data", G_CALLBACK (wrote_body_data_cb), job);
-  _hallway_daemon_transfer_set_bytes (job->t, job->done_bytes, job->offset);
+  set_bytes (job->t, job->done_bytes, job->offset);
   job_request (job, message, HALLWAY_TRANSFER_STALL_S, put_answered_cb);
 }
 
@@ -1067,8 +1085,8 @@ send_next_file (SendJob *job)
     }
 
   /* Every accepted file is there; the colleague's side says "done". */
-  _hallway_daemon_transfer_set_bytes (job->t, job->done_bytes, 0);
-  _hallway_daemon_transfer_finish (job->t, "done", NULL);
+  set_bytes (job->t, job->done_bytes, 0);
+  _transfer_finish (job->t, "done", NULL);
   job_free (job);
 }
 
@@ -1088,8 +1106,7 @@ walk_thread (GTask        *task,
   for (guint i = 0; i < sources->len; i++)
     {
       g_autoptr(GError) error = NULL;
-      g_autoptr(GPtrArray) walked = _hallway_daemon_transfers_walk (g_ptr_array_index (sources, i),
-                                                                    &error);
+      g_autoptr(GPtrArray) walked = _transfer_walk (g_ptr_array_index (sources, i), &error);
 
       if (walked == NULL)
         {
@@ -1098,12 +1115,12 @@ walk_thread (GTask        *task,
         }
       for (guint j = 0; j < walked->len; j++)
         {
-          const HallwayDaemonWalkItem *w = g_ptr_array_index (walked, j);
+          const FileItem *w = g_ptr_array_index (walked, j);
           struct stat st;
 
           if (w->size < 0)
             continue;   /* folders: their files carry their paths */
-          if (lstat (w->path, &st) != 0 || !S_ISREG (st.st_mode))
+          if (lstat (w->local_dir, &st) != 0 || !S_ISREG (st.st_mode))
             continue;   /* gone or replaced since the walk */
           if (items->len >= MAX_OFFER_FILES)
             {
@@ -1113,7 +1130,7 @@ walk_thread (GTask        *task,
               return;
             }
           g_ptr_array_add (items,
-                           hallway_transfer_item_new (w->rel, w->path, st.st_size,
+                           hallway_transfer_item_new (w->rel, w->local_dir, st.st_size,
                                                       (gint64) st.st_mtim.tv_sec * G_USEC_PER_SEC +
                                                       st.st_mtim.tv_nsec / 1000));
         }
@@ -1146,27 +1163,24 @@ walked_cb (GObject      *source,
       return;
     }
   g_ptr_array_extend_and_steal (job->record->items, g_steal_pointer (&items));
-  _hallway_daemon_transfer_save (job->t);
+  _transfers_save (job->t->owner);
   send_offer (job);
 }
 
-/**
- * _hallway_daemon_send_run:
- * @t: a transfer of kind "send", just set running
- *
- * Takes the send where it is: walks and offers it, asks for the answer, or
- * delivers what was accepted.
- */
-void
-_hallway_daemon_send_run (HallwayDaemonTransfer *t)
+/* The send kind */
+
+/* Takes a send just set running where it is: walks and offers it, asks
+ * for the answer, or delivers what was accepted. */
+static void
+send_run (Transfer *t)
 {
-  HallwayTransferRecord *record = _hallway_daemon_transfer_get_record (t);
+  HallwayTransferRecord *record = t->record;
   SendJob *job = g_new0 (SendJob, 1);
 
-  job->t = _hallway_daemon_transfer_ref (t);
+  job->t = _transfer_ref (t);
   job->record = record;
-  job->generation = _hallway_daemon_transfer_get_generation (t);
-  job->cancellable = g_object_ref (_hallway_daemon_transfer_get_cancellable (t));
+  job->generation = t->generation;
+  job->cancellable = g_object_ref (t->cancellable);
   job->fd = -1;
   job->done = g_hash_table_new (NULL, NULL);
   /* After a restart or an interruption, the first unfinished file may
@@ -1180,7 +1194,7 @@ _hallway_daemon_send_run (HallwayDaemonTransfer *t)
 
       for (guint i = 0; i < record->sources->len; i++)
         g_ptr_array_add (sources, g_strdup (g_ptr_array_index (record->sources, i)));
-      g_task_set_source_tag (task, _hallway_daemon_send_run);
+      g_task_set_source_tag (task, send_run);
       g_task_set_task_data (task, sources, (GDestroyNotify) g_ptr_array_unref);
       g_task_run_in_thread (task, walk_thread);
       return;
@@ -1208,19 +1222,14 @@ deleted_cb (GObject      *source,
     g_debug ("Cancelled an offer: %u", soup_message_get_status (message));
 }
 
-/**
- * _hallway_daemon_send_cancel:
- * @t: a transfer of kind "send"
- *
- * Tells the colleague the send is cancelled (DELETE), so it stops asking
+/* Tells the colleague the send is cancelled (DELETE), so it stops asking
  * and drops what arrived. Best effort: an unreachable colleague's offer
- * expires, or fails the next time the sender is heard of.
- */
-void
-_hallway_daemon_send_cancel (HallwayDaemonTransfer *t)
+ * expires, or fails the next time the sender is heard of. */
+static void
+send_cancel (Transfer *t)
 {
-  HallwayTransferRecord *record = _hallway_daemon_transfer_get_record (t);
-  HallwayClient *client = _hallway_daemon_transfer_get_client (t);
+  HallwayTransferRecord *record = t->record;
+  HallwayClient *client = get_client (t);
   g_autoptr(GError) error = NULL;
   g_autofree char *address = NULL;
   g_autofree char *path = NULL;
@@ -1228,7 +1237,7 @@ _hallway_daemon_send_cancel (HallwayDaemonTransfer *t)
   SoupMessage *message;
 
   if (record->offer_id == NULL || client == NULL ||
-      !_hallway_daemon_transfer_get_endpoint (t, &address, &port, &error))
+      !_transfer_find_endpoint (t, &address, &port, &error))
     return;
   path = g_strconcat ("/api/v1/drops/", record->offer_id, NULL);
   message = hallway_client_new_message (client, SOUP_METHOD_DELETE, address, port, path,
@@ -1238,6 +1247,28 @@ _hallway_daemon_send_cancel (HallwayDaemonTransfer *t)
   soup_session_send_and_read_async (hallway_client_get_session (client), message,
                                     G_PRIORITY_DEFAULT, NULL, deleted_cb, message);
 }
+
+/* Local files, to a colleague: who receives them is only settled once
+ * they accept. */
+static void
+send_describe (Transfer  *t,
+               char     **out_path,
+               char     **out_destination)
+{
+  const HallwayTransferRecord *record = t->record;
+
+  *out_path = g_strdup (record->destination);
+  *out_destination = g_strdup (record->accepted->len > 0 ? record->peer_name : "");
+}
+
+const TransferKind _transfer_kind_send = {
+  .name = "send",
+  .identity_in_doubt = N_("This computer's identity is in doubt; nothing is sent to it until "
+                          "that is settled"),
+  .run = send_run,
+  .cancel = send_cancel,
+  .describe = send_describe,
+};
 
 /**
  * hallway_daemon_transfers_send:
@@ -1259,67 +1290,29 @@ hallway_daemon_transfers_send (HallwayDaemonTransfers  *self,
                                GError                 **error)
 {
   g_autoptr(HallwayTransferRecord) record = NULL;
+  g_autoptr(GPtrArray) sources = NULL;
   g_autofree char *peer_id = NULL;
   g_autofree char *name = NULL;
-  HallwayDaemonPeers *peers;
+  const char *path;
 
   g_return_val_if_fail (HALLWAY_IS_DAEMON_TRANSFERS (self), NULL);
 
-  peers = _hallway_daemon_transfers_get_peers (self);
-  if (peers == NULL || peer == NULL ||
-      !hallway_daemon_peers_lookup (peers, peer, &peer_id, &name, NULL))
-    {
-      g_set_error (error, HALLWAY_ERROR, HALLWAY_ERROR_NOT_FOUND,
-                   _("No neighbour “%s” is known"), peer);
-      return NULL;
-    }
-  if (g_strcmp0 (hallway_daemon_peers_get_problem (peers, peer_id), "") != 0)
-    {
-      g_set_error_literal (error, HALLWAY_ERROR, HALLWAY_ERROR_ACCESS_DENIED,
-                           _("This computer's identity is in doubt; nothing is sent to it "
-                             "until that is settled"));
-      return NULL;
-    }
+  if (!_transfers_find_peer (self, peer, &_transfer_kind_send, &peer_id, &name, error))
+    return NULL;
   if (local_paths == NULL || local_paths[0] == NULL)
     {
       g_set_error_literal (error, HALLWAY_ERROR, HALLWAY_ERROR_INVALID_ARGUMENT,
                            _("Nothing to send was given"));
       return NULL;
     }
+  /* Check every path before queueing anything. */
+  sources = _transfers_check_local_paths (local_paths, error);
+  if (sources == NULL)
+    return NULL;
 
   record = hallway_transfer_record_new ();
-  /* Check every path before queueing anything. */
-  for (guint i = 0; local_paths[i] != NULL; i++)
-    {
-      g_autofree char *canonical = NULL;
-      g_autofree char *base = NULL;
-      GStatBuf st;
-
-      if (!g_path_is_absolute (local_paths[i]) || g_lstat (local_paths[i], &st) != 0)
-        {
-          g_set_error (error, HALLWAY_ERROR, HALLWAY_ERROR_NOT_FOUND,
-                       _("“%s” is not a file or folder on this computer"), local_paths[i]);
-          return NULL;
-        }
-      if (!S_ISREG (st.st_mode) && !S_ISDIR (st.st_mode))
-        {
-          g_set_error (error, HALLWAY_ERROR, HALLWAY_ERROR_INVALID_ARGUMENT,
-                       _("“%s” is not a file or folder"), local_paths[i]);
-          return NULL;
-        }
-      canonical = g_canonicalize_filename (local_paths[i], NULL);
-      base = g_path_get_basename (canonical);
-      if (!hallway_path_component_is_valid (base, TRUE))
-        {
-          g_set_error (error, HALLWAY_ERROR, HALLWAY_ERROR_INVALID_ARGUMENT,
-                       _("“%s” is not a valid name"), base);
-          return NULL;
-        }
-      g_ptr_array_add (record->sources, g_steal_pointer (&canonical));
-    }
-
-  record->kind = g_strdup ("send");
-  record->state = g_strdup ("queued");
+  g_ptr_array_extend_and_steal (record->sources, g_steal_pointer (&sources));
+  record->kind = g_strdup (_transfer_kind_send.name);
   record->peer_id = g_steal_pointer (&peer_id);
   record->peer_name = g_steal_pointer (&name);
   record->share_id = g_strdup ("");
@@ -1327,5 +1320,8 @@ hallway_daemon_transfers_send (HallwayDaemonTransfers  *self,
   record->path = g_strdup ("");
   record->destination = g_strdup (g_ptr_array_index (record->sources, 0));
   record->own_name = g_strdup (own_name != NULL ? own_name : "");
-  return g_strdup (_hallway_daemon_transfers_add (self, g_steal_pointer (&record)));
+  path = _transfers_add (self, g_steal_pointer (&record));
+  _transfers_save (self);
+  _transfers_schedule (self);
+  return g_strdup (path);
 }
