@@ -18,14 +18,13 @@
 #define ctl_dup_offers(ctl) ctl_dup_interfaces (ctl, "io.github.hallwaylan.Hallway.Offer1")
 
 int
-ctl_cmd_send (Ctl                *ctl,
-              const char         *peer_query,
-              const char * const *files,
-              gboolean            wait)
+ctl_cmd_send (Ctl           *ctl,
+              const CtlArgs *args)
 {
+  const char *peer_query = args->argv[0];
   g_autoptr(GError) error = NULL;
   g_autoptr(HallwayDBusPeer1) peer = NULL;
-  g_autoptr(GPtrArray) locals = ctl_dup_local_paths (files, g_strv_length ((GStrv) files));
+  g_autoptr(GPtrArray) locals = ctl_dup_local_paths (args->argv + 1, args->argc - 1);
   g_autoptr(GPtrArray) paths = g_ptr_array_new_with_free_func (g_free);
   g_autofree char *transfer = NULL;
 
@@ -43,7 +42,7 @@ ctl_cmd_send (Ctl                *ctl,
                         ctl_plain_error_message (error));
 
   ctl_take_transfer (paths, transfer);
-  if (!wait)
+  if (!args->wait)
     return EXIT_SUCCESS;
   return ctl_follow_transfers (ctl, paths);
 }
@@ -105,13 +104,13 @@ print_offers_json (GPtrArray *offers)
 }
 
 int
-ctl_cmd_offers (Ctl      *ctl,
-                gboolean  json)
+ctl_cmd_offers (Ctl           *ctl,
+                const CtlArgs *args)
 {
   g_autoptr(GPtrArray) offers = ctl_dup_offers (ctl);
 
   g_ptr_array_sort (offers, compare_offers);
-  if (json)
+  if (args->json)
     {
       print_offers_json (offers);
       return EXIT_SUCCESS;
@@ -162,10 +161,11 @@ find_offer (Ctl        *ctl,
 }
 
 int
-ctl_cmd_accept (Ctl        *ctl,
-                const char *id,
-                const char *to)
+ctl_cmd_accept (Ctl           *ctl,
+                const CtlArgs *args)
 {
+  const char *id = args->argv[0];
+  const char *to = args->to;
   g_autoptr(HallwayDBusOffer1) offer = find_offer (ctl, id);
   g_autoptr(GError) error = NULL;
   g_autofree char *folder = NULL;
@@ -182,9 +182,10 @@ ctl_cmd_accept (Ctl        *ctl,
 }
 
 int
-ctl_cmd_decline (Ctl        *ctl,
-                 const char *id)
+ctl_cmd_decline (Ctl           *ctl,
+                 const CtlArgs *args)
 {
+  const char *id = args->argv[0];
   g_autoptr(HallwayDBusOffer1) offer = find_offer (ctl, id);
   g_autoptr(GError) error = NULL;
 

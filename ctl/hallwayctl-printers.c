@@ -44,15 +44,15 @@ compare_printers (gconstpointer a,
 }
 
 int
-ctl_cmd_printers (Ctl      *ctl,
-                  gboolean  json)
+ctl_cmd_printers (Ctl           *ctl,
+                  const CtlArgs *args)
 {
   g_autoptr(GPtrArray) printers = ctl_dup_printers (ctl);
   g_autoptr(GPtrArray) peers = ctl_dup_peers (ctl);
 
   g_ptr_array_sort (printers, compare_printers);
 
-  if (json)
+  if (args->json)
     {
       g_autoptr(JsonBuilder) builder = json_builder_new ();
 
@@ -162,10 +162,10 @@ ctl_print_shared_printers (Ctl *ctl)
     }
 }
 
-int
-ctl_cmd_printer_share (Ctl        *ctl,
-                       const char *queue,
-                       gboolean    share)
+static int
+set_shared (Ctl        *ctl,
+            const char *queue,
+            gboolean    share)
 {
   g_autoptr(GPtrArray) printers = ctl_dup_printers (ctl);
   g_autoptr(GError) error = NULL;
@@ -195,6 +195,20 @@ ctl_cmd_printer_share (Ctl        *ctl,
     }
   return ctl_failure (_("No printer “%s” on this computer; “hallwayctl printers” lists them"),
                       queue);
+}
+
+int
+ctl_cmd_printer_share (Ctl           *ctl,
+                       const CtlArgs *args)
+{
+  return set_shared (ctl, args->argv[0], TRUE);
+}
+
+int
+ctl_cmd_printer_unshare (Ctl           *ctl,
+                         const CtlArgs *args)
+{
+  return set_shared (ctl, args->argv[0], FALSE);
 }
 
 static HallwayDBusPrinter1 *
@@ -300,9 +314,10 @@ wait_for_job (http_t     *http,
 
 /* printer default PEER/PRINTER: the person's own default, no administrator. */
 int
-ctl_cmd_printer_default (Ctl        *ctl,
-                         const char *target)
+ctl_cmd_printer_default (Ctl           *ctl,
+                         const CtlArgs *args)
 {
+  const char *target = args->argv[0];
   g_autoptr(GError) error = NULL;
   g_autoptr(HallwayDBusPrinter1) printer = find_remote_printer (ctl, target, &error);
   g_autoptr(HallwayDBusPeer1) peer = NULL;
@@ -324,11 +339,12 @@ ctl_cmd_printer_default (Ctl        *ctl,
 }
 
 int
-ctl_cmd_print (Ctl        *ctl,
-               const char *target,
-               const char *file,
-               gboolean    wait)
+ctl_cmd_print (Ctl           *ctl,
+               const CtlArgs *args)
 {
+  const char *target = args->argv[0];
+  const char *file = args->argv[1];
+  gboolean wait = args->wait;
   g_autoptr(GError) error = NULL;
   g_autoptr(HallwayDBusPrinter1) printer = NULL;
   g_autoptr(HallwayDBusPeer1) peer = NULL;
@@ -367,4 +383,14 @@ ctl_cmd_print (Ctl        *ctl,
   result = wait ? wait_for_job (http, dest, job_id) : EXIT_SUCCESS;
   httpClose (http);
   return result;
+}
+
+/* Before connecting: the printer is named with its owner. */
+int
+ctl_check_print (const CtlArgs *args)
+{
+  if (strchr (args->argv[0], '/') == NULL)
+    return ctl_usage_error (_("“%s” does not say which printer: use PEER/PRINTER"),
+                            args->argv[0]);
+  return EXIT_SUCCESS;
 }

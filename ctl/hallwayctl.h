@@ -2,9 +2,10 @@
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  *
- * hallwayctl is one program split by topic: hallwayctl.c parses the
- * command line and holds the connection to hallwayd and the helpers
- * below; each topic's commands live in their own hallwayctl-*.c.
+ * hallwayctl is one program split by topic: hallwayctl.c has main() and
+ * the table of commands, hallwayctl-common.c the connection to hallwayd
+ * and the helpers below, and each topic's commands live in their own
+ * hallwayctl-*.c.
  */
 #pragma once
 
@@ -26,6 +27,72 @@ typedef struct
 
 void ctl_clear (Ctl *ctl);
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (Ctl, ctl_clear)
+
+/* The options, and the command's own arguments (after its name). */
+typedef struct
+{
+  const char * const *argv;
+  int                 argc;
+  gboolean            json;
+  int                 wait_count;       /* peers --wait N */
+  int                 timeout_seconds;
+  const char         *name;
+  const char         *access;
+  const char         *audience;
+  const char         *password_file;
+  const char         *to;
+  gboolean            watch;
+  gboolean            wait;             /* a transfer's --wait: until it ends */
+} CtlArgs;
+
+/* What runs a command, and what checks its arguments before hallwayd is
+ * asked: both return the exit status. */
+typedef int CtlRunFunc   (Ctl           *ctl,
+                          const CtlArgs *args);
+typedef int CtlCheckFunc (const CtlArgs *args);
+
+/* The options a command takes, for its usage. */
+typedef enum
+{
+  CTL_OPTION_JSON          = 1 << 0,
+  CTL_OPTION_WAIT_COUNT    = 1 << 1,
+  CTL_OPTION_TIMEOUT       = 1 << 2,
+  CTL_OPTION_NAME          = 1 << 3,
+  CTL_OPTION_ACCESS        = 1 << 4,
+  CTL_OPTION_AUDIENCE      = 1 << 5,
+  CTL_OPTION_PASSWORD_FILE = 1 << 6,
+  CTL_OPTION_TO            = 1 << 7,
+  CTL_OPTION_WATCH         = 1 << 8,
+  CTL_OPTION_WAIT          = 1 << 9,
+} CtlOptions;
+
+/**
+ * CtlCommand:
+ * @name: what is typed: "status", "share add"
+ * @args: its arguments as the usage shows them: "PEER FILE..."
+ * @min_args: how many it needs
+ * @max_args: how many it takes, -1 for any number
+ * @options: the options it takes
+ * @summary: what it does, in a few words (N_())
+ * @check: (nullable): checks the arguments before hallwayd is asked;
+ *   returns an exit status
+ * @run: does it; returns the exit status
+ *
+ * One command of hallwayctl. The table of them in hallwayctl.c is the
+ * only place command names and usages are written: the help, the
+ * per-command --help, the man page and the shell completion come from it.
+ */
+typedef struct
+{
+  const char   *name;
+  const char   *args;
+  int           min_args;
+  int           max_args;
+  CtlOptions    options;
+  const char   *summary;
+  CtlCheckFunc *check;
+  CtlRunFunc   *run;
+} CtlCommand;
 
 gboolean ctl_connect (Ctl     *ctl,
                       GError **error);
@@ -64,6 +131,9 @@ HallwayDBusPeer1 *ctl_find_peer (Ctl         *ctl,
  * progress on stderr; returns 0 when all are done. */
 int ctl_follow_transfers (Ctl       *ctl,
                           GPtrArray *paths);
+gboolean ctl_transfer_is_finished (HallwayDBusTransfer1 *transfer);
+/* A timeout callback that sets the gboolean at @user_data. */
+gboolean ctl_tick_cb (gpointer user_data);
 
 /* @args as absolute paths, NULL-terminated; NULL (with a message printed)
  * when one does not exist. */
@@ -75,33 +145,48 @@ GPtrArray *ctl_dup_local_paths (const char * const *args,
 void ctl_take_transfer (GPtrArray  *paths,
                         const char *object_path);
 
+/* The commands, by topic. */
+
+/* hallwayctl-peers.c */
+CtlRunFunc   ctl_cmd_status;
+CtlRunFunc   ctl_cmd_peers;
+CtlRunFunc   ctl_cmd_info;
+CtlRunFunc   ctl_cmd_add_peer;
+CtlRunFunc   ctl_cmd_trust;
+CtlRunFunc   ctl_cmd_untrust;
+CtlRunFunc   ctl_cmd_ls;
+
+/* hallwayctl-shares.c */
+CtlCheckFunc ctl_check_share_add;
+CtlRunFunc   ctl_cmd_share_add;
+CtlRunFunc   ctl_cmd_share_list;
+CtlRunFunc   ctl_cmd_share_remove;
+CtlRunFunc   ctl_cmd_share_enable;
+CtlRunFunc   ctl_cmd_share_disable;
+void ctl_add_shares_json (Ctl         *ctl,
+                          JsonBuilder *builder);
+
+/* hallwayctl-transfers.c */
+CtlRunFunc   ctl_cmd_get;
+CtlRunFunc   ctl_cmd_put;
+CtlRunFunc   ctl_cmd_transfers;
+CtlRunFunc   ctl_cmd_cancel;
+
 /* hallwayctl-drops.c */
-int ctl_cmd_send    (Ctl                *ctl,
-                     const char         *peer_query,
-                     const char * const *files,
-                     gboolean            wait);
-int ctl_cmd_offers  (Ctl                *ctl,
-                     gboolean            json);
-int ctl_cmd_accept  (Ctl                *ctl,
-                     const char         *id,
-                     const char         *to);
-int ctl_cmd_decline (Ctl                *ctl,
-                     const char         *id);
+CtlRunFunc   ctl_cmd_send;
+CtlRunFunc   ctl_cmd_offers;
+CtlRunFunc   ctl_cmd_accept;
+CtlRunFunc   ctl_cmd_decline;
 
 /* hallwayctl-printers.c */
-int ctl_cmd_printers      (Ctl        *ctl,
-                           gboolean    json);
-int ctl_cmd_printer_share (Ctl        *ctl,
-                           const char *queue,
-                           gboolean    share);
+CtlCheckFunc ctl_check_print;
+CtlRunFunc   ctl_cmd_printers;
+CtlRunFunc   ctl_cmd_printer_share;
+CtlRunFunc   ctl_cmd_printer_unshare;
+CtlRunFunc   ctl_cmd_printer_default;
+CtlRunFunc   ctl_cmd_print;
 void ctl_add_shared_printers_json (Ctl         *ctl,
                                    JsonBuilder *builder);
 void ctl_print_shared_printers    (Ctl         *ctl);
-int ctl_cmd_printer_default (Ctl        *ctl,
-                             const char *target);
-int ctl_cmd_print         (Ctl        *ctl,
-                           const char *target,
-                           const char *file,
-                           gboolean    wait);
 
 G_END_DECLS
