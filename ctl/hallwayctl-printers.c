@@ -1,24 +1,22 @@
-/* hallwayctl-printers.c: printers, printer share|unshare, print
+/* hallwayctl-printers.c: printers, printer share|unshare|default, print
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  *
  * Printing on a colleague's printer goes through this computer's own CUPS,
  * exactly like `lp -d`: CUPS finds the printer's DNS-SD announcement and
  * makes a temporary driverless queue for it, which needs no administrator.
+ * hallwayd does that (Printer1.Print); hallwayctl only asks it.
  */
 #include "config.h"
 
 #include <glib/gi18n.h>
-#include <cups/cups.h>
-#include <errno.h>
-#include <fcntl.h>
 #include <string.h>
-#include <unistd.h>
 
-#include "hallway-print.h"
 #include "hallwayctl.h"
 
 #define WAIT_POLL_MS 500
+/* Finding a neighbour's printer may take CUPS a while of browsing. */
+#define PRINT_TIMEOUT_MS (120 * 1000)
 
 static HallwayDBusPeer1 *
 lookup_peer (GPtrArray  *peers,
@@ -261,53 +259,28 @@ find_remote_printer (Ctl         *ctl,
   return NULL;
 }
 
-/* The CUPS destination for a colleague's printer: its DNS-SD announcement,
- * or the temporary queue CUPS made for it already. */
-static char *
-find_dest (HallwayDBusPrinter1 *printer,
-           const char          *peer_name)
-{
-  g_autofree char *instance = g_strdup_printf ("%s @ %s",
-                                               hallway_dbus_printer1_get_description (printer),
-                                               peer_name);
-
-  return hallway_print_find_destination (hallway_dbus_printer1_get_uuid (printer), instance,
-                                         HALLWAY_PRINT_FIND_TIMEOUT_MS);
-}
-
 static int
-wait_for_job (http_t     *http,
-              const char *dest,
-              int         job_id)
+wait_for_job (HallwayDBusPrinter1 *printer,
+              guint                job)
 {
   /* CUPS' temporary queue keeps the job until the colleague's printer has
    * it, so its end is the job's end. */
   for (;;)
     {
-      cups_job_t *jobs = NULL;
-      int n = cupsGetJobs2 (http, &jobs, dest, 0, CUPS_WHICHJOBS_ALL);
-      ipp_jstate_t state = IPP_JSTATE_PENDING;
-      gboolean found = FALSE;
+      g_autoptr(GError) error = NULL;
+      g_autofree char *state = NULL;
 
-      for (int i = 0; i < n; i++)
-        if (jobs[i].id == job_id)
-          {
-            state = jobs[i].state;
-            found = TRUE;
-          }
-      cupsFreeJobs (n, jobs);
-
-      if (!found && n < 0)
-        return ctl_failure (_("Lost track of job %d: %s"), job_id, cupsLastErrorString ());
-      if (state == IPP_JSTATE_COMPLETED)
+      if (!hallway_dbus_printer1_call_get_job_state_sync (printer, job, &state, NULL, &error))
+        return ctl_failure (_("Lost track of job %u: %s"), job, ctl_plain_error_message (error));
+      if (g_str_equal (state, "completed"))
         {
-          g_print (_("Job %d printed\n"), job_id);
+          g_print (_("Job %u printed\n"), job);
           return EXIT_SUCCESS;
         }
-      if (state == IPP_JSTATE_CANCELED || state == IPP_JSTATE_ABORTED)
-        return ctl_failure (_("Job %d was %s"), job_id,
-                            state == IPP_JSTATE_CANCELED ? _("cancelled")
-                                                         : _("stopped by an error"));
+      if (g_str_equal (state, "cancelled"))
+        return ctl_failure (_("Job %u was cancelled"), job);
+      if (g_str_equal (state, "aborted"))
+        return ctl_failure (_("Job %u was stopped by an error"), job);
       g_usleep (WAIT_POLL_MS * 1000);
     }
 }
@@ -317,24 +290,18 @@ int
 ctl_cmd_printer_default (Ctl           *ctl,
                          const CtlArgs *args)
 {
-  const char *target = args->argv[0];
   g_autoptr(GError) error = NULL;
-  g_autoptr(HallwayDBusPrinter1) printer = find_remote_printer (ctl, target, &error);
-  g_autoptr(HallwayDBusPeer1) peer = NULL;
-  g_autofree char *dest = NULL;
+  g_autoptr(HallwayDBusPrinter1) printer = find_remote_printer (ctl, args->argv[0], &error);
 
   if (printer == NULL)
     return ctl_failure ("%s", ctl_plain_error_message (error));
-  peer = ctl_find_peer (ctl, hallway_dbus_printer1_get_peer (printer), NULL);
-  dest = find_dest (printer, peer != NULL ? hallway_dbus_peer1_get_name (peer) : "");
-  if (dest == NULL)
-    return ctl_failure (_("This computer's print service (CUPS) does not see “%s” on the "
-                          "network; is CUPS running here?"),
-                        hallway_dbus_printer1_get_description (printer));
-  if (!hallway_print_set_default (dest, &error))
-    return ctl_failure ("%s", error->message);
-  g_print (_("“%s” is now your default printer (%s)\n"),
-           hallway_dbus_printer1_get_description (printer), dest);
+  g_dbus_proxy_set_default_timeout (G_DBUS_PROXY (printer), PRINT_TIMEOUT_MS);
+  if (!hallway_dbus_printer1_call_set_default_sync (printer, NULL, &error))
+    return ctl_failure (_("Could not make “%s” your default printer: %s"),
+                        hallway_dbus_printer1_get_description (printer),
+                        ctl_plain_error_message (error));
+  g_print (_("“%s” is now your default printer\n"),
+           hallway_dbus_printer1_get_description (printer));
   return EXIT_SUCCESS;
 }
 
@@ -342,47 +309,25 @@ int
 ctl_cmd_print (Ctl           *ctl,
                const CtlArgs *args)
 {
-  const char *target = args->argv[0];
-  const char *file = args->argv[1];
-  gboolean wait = args->wait;
   g_autoptr(GError) error = NULL;
   g_autoptr(HallwayDBusPrinter1) printer = NULL;
-  g_autoptr(HallwayDBusPeer1) peer = NULL;
-  g_autofree char *dest = NULL;
-  http_t *http;
-  int job_id;
-  int result;
+  g_autofree char *file = g_canonicalize_filename (args->argv[1], NULL);
+  guint job = 0;
 
-  printer = find_remote_printer (ctl, target, &error);
+  printer = find_remote_printer (ctl, args->argv[0], &error);
   if (printer == NULL)
     return ctl_failure ("%s", ctl_plain_error_message (error));
-  peer = ctl_find_peer (ctl, hallway_dbus_printer1_get_peer (printer), NULL);
-
   if (!g_file_test (file, G_FILE_TEST_IS_REGULAR))
-    return ctl_failure (_("Could not read “%s”: it is not a file"), file);
+    return ctl_failure (_("Could not read “%s”: it is not a file"), args->argv[1]);
 
-  dest = find_dest (printer, peer != NULL ? hallway_dbus_peer1_get_name (peer) : "");
-  if (dest == NULL)
-    return ctl_failure (_("This computer's print service (CUPS) does not see “%s” on the "
-                          "network; is CUPS running here?"),
-                        hallway_dbus_printer1_get_description (printer));
+  g_dbus_proxy_set_default_timeout (G_DBUS_PROXY (printer), PRINT_TIMEOUT_MS);
+  if (!hallway_dbus_printer1_call_print_sync (printer, file, "", &job, NULL, &error))
+    return ctl_failure (_("Could not print on “%s”: %s"),
+                        hallway_dbus_printer1_get_description (printer),
+                        ctl_plain_error_message (error));
 
-  http = hallway_print_connect (&error);
-  if (http == NULL)
-    return ctl_failure ("%s", error->message);
-  job_id = hallway_print_file (http, dest, file, &error);
-  if (job_id <= 0)
-    {
-      httpClose (http);
-      return ctl_failure (_("Could not print on “%s”: %s"),
-                          hallway_dbus_printer1_get_description (printer), error->message);
-    }
-
-  g_print (_("Job %d sent to “%s” (%s)\n"), job_id, hallway_dbus_printer1_get_description (printer),
-           dest);
-  result = wait ? wait_for_job (http, dest, job_id) : EXIT_SUCCESS;
-  httpClose (http);
-  return result;
+  g_print (_("Job %u sent to “%s”\n"), job, hallway_dbus_printer1_get_description (printer));
+  return args->wait ? wait_for_job (printer, job) : EXIT_SUCCESS;
 }
 
 /* Before connecting: the printer is named with its owner. */

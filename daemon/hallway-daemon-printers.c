@@ -23,6 +23,7 @@
 #include <glib/gi18n.h>
 #include <cups/cups.h>
 
+#include "hallway-daemon-print.h"
 #include "hallway-dbus.h"
 #include "hallway-error.h"
 #include "hallway-ipp.h"
@@ -396,6 +397,163 @@ handle_remote_cb (HallwayDBusPrinter1   *iface,
   return TRUE;
 }
 
+/* Printing, on any printer: through this computer's CUPS, in worker
+ * threads (hallway-daemon-print.c). */
+
+/* How a neighbour's printer is announced, to find it in CUPS by name
+ * when its UUID does not do. */
+#define INSTANCE_KEY "hallway-instance"
+
+typedef struct
+{
+  HallwayDBusPrinter1   *iface;       /* (owned) */
+  GDBusMethodInvocation *invocation;  /* (owned) */
+} Call;
+
+static Call *
+call_new (HallwayDBusPrinter1   *iface,
+          GDBusMethodInvocation *invocation)
+{
+  Call *call = g_new0 (Call, 1);
+
+  call->iface = g_object_ref (iface);
+  call->invocation = g_object_ref (invocation);
+  return call;
+}
+
+/* Answering the call hands the invocation over; one not answered is
+ * dropped here. */
+static void
+call_free (Call *call)
+{
+  g_clear_object (&call->iface);
+  g_clear_object (&call->invocation);
+  g_free (call);
+}
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (Call, call_free)
+
+/* A printer of this computer is its queue; a neighbour's, what CUPS
+ * finds of its announcement. */
+static void
+get_target (HallwayDBusPrinter1      *iface,
+            LocalPrinter             *local,
+            HallwayDaemonPrintTarget *out)
+{
+  memset (out, 0, sizeof *out);
+  if (local != NULL)
+    out->queue = local->queue;
+  else
+    {
+      out->uuid = hallway_dbus_printer1_get_uuid (iface);
+      out->instance = g_object_get_data (G_OBJECT (iface), INSTANCE_KEY);
+    }
+}
+
+static void
+printed_cb (GObject      *source,
+            GAsyncResult *result,
+            gpointer      user_data)
+{
+  g_autoptr(Call) call = user_data;
+  g_autoptr(GError) error = NULL;
+  guint job = hallway_daemon_print_file_finish (result, &error);
+
+  if (job == 0)
+    {
+      g_dbus_method_invocation_return_gerror (g_steal_pointer (&call->invocation), error);
+      return;
+    }
+  g_debug ("Printer ‘%s’ took job %u", hallway_dbus_printer1_get_id (call->iface), job);
+  hallway_dbus_printer1_complete_print (call->iface, g_steal_pointer (&call->invocation), job);
+}
+
+static gboolean
+handle_print_cb (HallwayDBusPrinter1   *iface,
+                 GDBusMethodInvocation *invocation,
+                 const char            *path,
+                 const char            *title,
+                 LocalPrinter          *local)
+{
+  HallwayDaemonPrintTarget target;
+
+  if (!g_path_is_absolute (path) || !g_file_test (path, G_FILE_TEST_IS_REGULAR))
+    {
+      g_dbus_method_invocation_return_error (invocation, HALLWAY_ERROR,
+                                             HALLWAY_ERROR_INVALID_ARGUMENT,
+                                             _("“%s” is not a file on this computer"), path);
+      return TRUE;
+    }
+  get_target (iface, local, &target);
+  hallway_daemon_print_file_async (&target, path, title, printed_cb, call_new (iface, invocation));
+  return TRUE;
+}
+
+static void
+default_set_cb (GObject      *source,
+                GAsyncResult *result,
+                gpointer      user_data)
+{
+  g_autoptr(Call) call = user_data;
+  g_autoptr(GError) error = NULL;
+
+  if (!hallway_daemon_print_set_default_finish (result, &error))
+    {
+      g_dbus_method_invocation_return_gerror (g_steal_pointer (&call->invocation), error);
+      return;
+    }
+  g_message ("Printer ‘%s’ is now the default", hallway_dbus_printer1_get_id (call->iface));
+  hallway_dbus_printer1_complete_set_default (call->iface, g_steal_pointer (&call->invocation));
+}
+
+static gboolean
+handle_set_default_cb (HallwayDBusPrinter1   *iface,
+                       GDBusMethodInvocation *invocation,
+                       LocalPrinter          *local)
+{
+  HallwayDaemonPrintTarget target;
+
+  get_target (iface, local, &target);
+  hallway_daemon_print_set_default_async (&target, default_set_cb, call_new (iface, invocation));
+  return TRUE;
+}
+
+static void
+job_state_cb (GObject      *source,
+              GAsyncResult *result,
+              gpointer      user_data)
+{
+  g_autoptr(Call) call = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *state = hallway_daemon_print_get_job_state_finish (result, &error);
+
+  if (state == NULL)
+    g_dbus_method_invocation_return_gerror (g_steal_pointer (&call->invocation), error);
+  else
+    hallway_dbus_printer1_complete_get_job_state (call->iface,
+                                                  g_steal_pointer (&call->invocation), state);
+}
+
+static gboolean
+handle_get_job_state_cb (HallwayDBusPrinter1   *iface,
+                         GDBusMethodInvocation *invocation,
+                         guint                  job,
+                         gpointer               user_data)
+{
+  hallway_daemon_print_get_job_state_async (job, job_state_cb, call_new (iface, invocation));
+  return TRUE;
+}
+
+/* What every printer's object answers, local or a neighbour's. */
+static void
+connect_printing (HallwayDBusPrinter1 *iface,
+                  LocalPrinter        *local)
+{
+  g_signal_connect (iface, "handle-print", G_CALLBACK (handle_print_cb), local);
+  g_signal_connect (iface, "handle-set-default", G_CALLBACK (handle_set_default_cb), local);
+  g_signal_connect (iface, "handle-get-job-state", G_CALLBACK (handle_get_job_state_cb), NULL);
+}
+
 static LocalPrinter *
 local_printer_new (HallwayDaemonPrinters *self,
                    const char            *queue)
@@ -411,6 +569,7 @@ local_printer_new (HallwayDaemonPrinters *self,
   printer->iface = hallway_dbus_printer1_skeleton_new ();
   g_signal_connect (printer->iface, "handle-share", G_CALLBACK (handle_share_cb), printer);
   g_signal_connect (printer->iface, "handle-unshare", G_CALLBACK (handle_share_cb), printer);
+  connect_printing (printer->iface, printer);
   hallway_dbus_object_skeleton_set_printer1 (printer->object, printer->iface);
   return printer;
 }
@@ -746,6 +905,7 @@ hallway_daemon_printers_set_peer_printers (HallwayDaemonPrinters *self,
           iface = hallway_dbus_printer1_skeleton_new ();
           g_signal_connect (iface, "handle-share", G_CALLBACK (handle_remote_cb), NULL);
           g_signal_connect (iface, "handle-unshare", G_CALLBACK (handle_remote_cb), NULL);
+          connect_printing (iface, NULL);
           hallway_dbus_object_skeleton_set_printer1 (object, iface);
           g_hash_table_insert (self->remote, g_strdup (key), object);
           g_dbus_object_manager_server_export (self->manager, G_DBUS_OBJECT_SKELETON (object));
@@ -768,6 +928,13 @@ hallway_daemon_printers_set_peer_printers (HallwayDaemonPrinters *self,
       hallway_dbus_printer1_set_peer (iface, peer_id);
       hallway_dbus_printer1_set_uri (iface, uri);
       hallway_dbus_printer1_set_uuid (iface, printer->uuid != NULL ? printer->uuid : "");
+      /* As its owner announces it (see announce()), should CUPS not know
+       * it by its UUID. */
+      g_object_set_data_full (G_OBJECT (iface), INSTANCE_KEY,
+                              g_strdup_printf ("%s @ %s",
+                                               hallway_dbus_printer1_get_description (iface),
+                                               info->name != NULL ? info->name : ""),
+                              g_free);
       g_hash_table_add (keep, g_steal_pointer (&key));
     }
 

@@ -5,6 +5,8 @@
  * A printer of this computer has a "Share" switch; a neighbour's has
  * "Print…" (a file, through this computer's CUPS to their printer) and
  * "Use as Default". Printing never needs an administrator on either side.
+ * hallwayd does both (Printer1.Print, SetDefault): the window talks to
+ * nothing but hallwayd.
  */
 #include "config.h"
 
@@ -12,8 +14,10 @@
 
 #include <glib/gi18n.h>
 
-#include "hallway-print.h"
 #include "hallway-window.h"
+
+/* Finding a neighbour's printer may take CUPS a while of browsing. */
+#define PRINT_TIMEOUT_MS (120 * 1000)
 
 struct _HallwayPrinterRow
 {
@@ -72,13 +76,6 @@ update (HallwayPrinterRow *self)
       hallway_dbus_printer1_get_shared (self->printer))
     gtk_switch_set_active (GTK_SWITCH (self->share_switch),
                            hallway_dbus_printer1_get_shared (self->printer));
-}
-
-static char *
-dup_instance (HallwayPrinterRow *self)
-{
-  /* How the owner announces it: "Office printer @ Alice Martin". */
-  return g_strdup_printf ("%s @ %s", printer_title (self->printer), self->peer_name);
 }
 
 /* Sharing mine */
@@ -145,13 +142,17 @@ printed_cb (GObject      *source,
   g_autoptr(HallwayPrinterRow) self = user_data;
   g_autoptr(GError) error = NULL;
   g_autofree char *message = NULL;
-  int job_id = hallway_print_file_finish (result, &error);
+  guint job = 0;
+
+  if (!hallway_dbus_printer1_call_print_finish (HALLWAY_DBUS_PRINTER1 (source), &job, result,
+                                                &error) &&
+      g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return;
 
   gtk_widget_set_sensitive (self->print_button, TRUE);
-  if (job_id <= 0)
+  if (error != NULL)
     {
-      if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-        return;
+      g_dbus_error_strip_remote_error (error);
       /* Translators: the first %s is a printer, the second says why. */
       message = g_strdup_printf (_("Could not print on %s: %s"), printer_title (self->printer),
                                  error->message);
@@ -172,15 +173,12 @@ void
 hallway_printer_row_print_file (HallwayPrinterRow *self,
                                 const char        *path)
 {
-  g_autofree char *instance = NULL;
-
   g_return_if_fail (HALLWAY_IS_PRINTER_ROW (self));
   g_return_if_fail (self->print_button != NULL);
 
-  instance = dup_instance (self);
   gtk_widget_set_sensitive (self->print_button, FALSE);
-  hallway_print_file_async (hallway_dbus_printer1_get_uuid (self->printer), instance, path,
-                            self->cancellable, printed_cb, g_object_ref (self));
+  hallway_dbus_printer1_call_print (self->printer, path, "", self->cancellable, printed_cb,
+                                    g_object_ref (self));
 }
 
 static void
@@ -224,11 +222,15 @@ default_set_cb (GObject      *source,
   g_autoptr(GError) error = NULL;
   g_autofree char *message = NULL;
 
+  if (!hallway_dbus_printer1_call_set_default_finish (HALLWAY_DBUS_PRINTER1 (source), result,
+                                                      &error) &&
+      g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return;
+
   gtk_widget_set_sensitive (self->default_button, TRUE);
-  if (!hallway_print_set_default_finish (result, &error))
+  if (error != NULL)
     {
-      if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-        return;
+      g_dbus_error_strip_remote_error (error);
       /* Translators: %s says why. */
       message = g_strdup_printf (_("Could not make it your default printer: %s"), error->message);
     }
@@ -241,11 +243,9 @@ default_set_cb (GObject      *source,
 static void
 default_clicked_cb (HallwayPrinterRow *self)
 {
-  g_autofree char *instance = dup_instance (self);
-
   gtk_widget_set_sensitive (self->default_button, FALSE);
-  hallway_print_set_default_async (hallway_dbus_printer1_get_uuid (self->printer), instance,
-                                   self->cancellable, default_set_cb, g_object_ref (self));
+  hallway_dbus_printer1_call_set_default (self->printer, self->cancellable, default_set_cb,
+                                          g_object_ref (self));
 }
 
 /* GObject */
@@ -357,6 +357,8 @@ hallway_printer_row_new (HallwayDBusPrinter1 *printer,
       print_label = g_strdup_printf (_("Print a file on %s"), title);
       self->print_button = add_button (self, _("_Print…"), print_label,
                                        G_CALLBACK (print_clicked_cb));
+      if (G_IS_DBUS_PROXY (printer))
+        g_dbus_proxy_set_default_timeout (G_DBUS_PROXY (printer), PRINT_TIMEOUT_MS);
     }
 
   g_signal_connect_swapped (printer, "notify", G_CALLBACK (update), self);

@@ -373,6 +373,7 @@ typedef struct
   GStrv            sent;
   char            *sent_to;
   int              answered;
+  char            *printed;
 } BusFixture;
 
 static gboolean
@@ -472,6 +473,7 @@ bus_fixture_clear (BusFixture *fixture)
   g_clear_pointer (&fixture->folder, g_free);
   g_clear_pointer (&fixture->sent, g_strfreev);
   g_clear_pointer (&fixture->sent_to, g_free);
+  g_clear_pointer (&fixture->printed, g_free);
   g_clear_object (&fixture->connection);
 }
 
@@ -714,6 +716,20 @@ handle_unshare_cb (HallwayDBusPrinter1   *printer,
   return TRUE;
 }
 
+static gboolean
+handle_print_cb (HallwayDBusPrinter1   *printer,
+                 GDBusMethodInvocation *invocation,
+                 const char            *path,
+                 const char            *title,
+                 BusFixture            *fixture)
+{
+  fixture->n_calls++;
+  g_free (fixture->printed);
+  fixture->printed = g_strdup (path);
+  hallway_dbus_printer1_complete_print (printer, invocation, 42);
+  return TRUE;
+}
+
 static void
 test_printer_rows (void)
 {
@@ -722,10 +738,12 @@ test_printer_rows (void)
   g_autoptr(HallwayDBusPrinter1) mine = hallway_dbus_printer1_skeleton_new ();
   g_autoptr(HallwayDBusPrinter1) theirs = hallway_dbus_printer1_skeleton_new ();
   g_autoptr(HallwayDBusPrinter1) proxy = NULL;
+  g_autoptr(HallwayDBusPrinter1) their_proxy = NULL;
   g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GAsyncResult) their_result = NULL;
   GtkWidget *list = gtk_list_box_new ();
   GtkWidget *window = gtk_window_new ();
-  GtkWidget *mine_row, *their_row, *toggle;
+  GtkWidget *mine_row, *their_row, *print_row, *toggle;
 
   g_test_summary ("A printer of mine has a Share switch that goes through the daemon; a "
                   "neighbour's has Print and Use as Default");
@@ -793,8 +811,33 @@ test_printer_rows (void)
   g_assert_cmpstr (adw_action_row_get_subtitle (ADW_ACTION_ROW (their_row)), ==, "Stopped");
   save_png (window, "printers");
 
+  /* Printing on it is asked of hallwayd (Printer1.Print): the window talks
+   * to no CUPS of its own. */
+  g_signal_connect (theirs, "handle-print", G_CALLBACK (handle_print_cb), &fixture);
+  g_dbus_interface_skeleton_export (G_DBUS_INTERFACE_SKELETON (theirs), fixture.connection,
+                                    "/test/printers/laser", &error);
+  g_assert_no_error (error);
+  hallway_dbus_printer1_proxy_new (fixture.connection, G_DBUS_PROXY_FLAGS_NONE,
+                                   g_dbus_connection_get_unique_name (fixture.connection),
+                                   "/test/printers/laser", NULL, proxy_ready_cb, &their_result);
+  their_proxy = hallway_dbus_printer1_proxy_new_finish (wait_for_result (&their_result), &error);
+  g_assert_no_error (error);
+  print_row = hallway_printer_row_new (their_proxy, "Dana Weber");
+  gtk_list_box_append (GTK_LIST_BOX (list), print_row);
+  settle ();
+  hallway_printer_row_print_file (HALLWAY_PRINTER_ROW (print_row), "/srv/reports/q1.pdf");
+  {
+    gint64 deadline = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
+
+    while (fixture.printed == NULL && g_get_monotonic_time () < deadline)
+      g_main_context_iteration (NULL, FALSE);
+  }
+  g_assert_cmpstr (fixture.printed, ==, "/srv/reports/q1.pdf");
+  g_assert_cmpuint (fixture.n_calls, ==, 3);
+
   gtk_window_destroy (GTK_WINDOW (window));
   settle ();
+  g_dbus_interface_skeleton_unexport (G_DBUS_INTERFACE_SKELETON (theirs));
   g_dbus_interface_skeleton_unexport (G_DBUS_INTERFACE_SKELETON (mine));
   bus_fixture_clear (&fixture);
 }

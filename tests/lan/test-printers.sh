@@ -115,8 +115,13 @@ export -f browse announced not_announced
 lan_up 3
 start_cupsd a || exit 1
 start_cupsd b || exit 1
+# hallwayd prints for its person; as root CUPS keeps a person's own options
+# (the default printer) in its server root, so b's hallwayd gets a private
+# one: nothing of this machine's is touched.
+mkdir -p "$WORK/options-b"
 start_daemon a "Alice Martin" CUPS_SERVER="$WORK/cups-a/cups.sock" || exit 1
-start_daemon b "Bruno Costa" CUPS_SERVER="$WORK/cups-b/cups.sock" || exit 1
+start_daemon b "Bruno Costa" CUPS_SERVER="$WORK/cups-b/cups.sock" \
+  CUPS_SERVERROOT="$WORK/options-b" || exit 1
 check "b sees a" ctl b peers --wait 1 --timeout 20
 check "a sees b" ctl a peers --wait 1 --timeout 20
 
@@ -277,16 +282,11 @@ check "print to an unknown printer is a plain failure" bash -c \
   "ctl b print 'Alice Martin/nope' '$WORK/page.pdf'; [ \$? = 1 ]"
 check "print without PEER/ is a usage error" bash -c "ctl b print office '$WORK/page.pdf'; [ \$? = 2 ]"
 
-# "Use as my default" (the window's button): the person's own lpoptions,
-# no lpadmin. As root CUPS keeps them in its server root, so b gets a
-# private one and a private home: nothing of this machine's is touched.
-mkdir -p "$WORK/options-b" "$WORK/home-b"
-as_person_b() {
-  on b env HOME="$WORK/home-b" CUPS_SERVERROOT="$WORK/options-b" "$@"
-}
-export -f as_person_b
-check "b makes a's printer its default" as_person_b "$HALLWAYCTL" printer default "Alice Martin/office"
-check "b's CUPS now defaults to it (lpstat -d)" bash -c "as_person_b lpstat -d | grep -qi 'office_printer'"
+# "Use as my default" (the window's button): hallwayd writes the person's
+# own lpoptions, no lpadmin (in b's private server root, see above).
+check "b makes a's printer its default" ctl b printer default "Alice Martin/office"
+check "b's CUPS now defaults to it (lpstat -d)" bash -c \
+  "on b env CUPS_SERVERROOT='$WORK/options-b' lpstat -d | grep -qi 'office_printer'"
 
 # 9. The announcement follows the queue's state, and outlives an
 # avahi-daemon restart (a's own avahi lists it only once re-registered).
