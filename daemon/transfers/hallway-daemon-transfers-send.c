@@ -9,7 +9,8 @@
  * answer. Once they accept (all or some of the files), it goes back in the
  * queue for a slot like any other transfer and delivers each accepted file
  * with PUT, streamed from disk in large blocks, continuing with
- * Content-Range from what a HEAD says arrived.
+ * Content-Range from what a HEAD says arrived (that half is in
+ * hallway-daemon-transfers-send-deliver.c).
  *
  * Everything needed to continue is in the saved queue: the files offered
  * (with the size and time each had), the offer's id, the accepted indexes
@@ -23,7 +24,7 @@
 #include "config.h"
 
 #include "hallway-daemon-transfers.h"
-#include "hallway-daemon-transfers-private.h"
+#include "hallway-daemon-transfers-send-private.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -35,61 +36,19 @@
 #include <unistd.h>
 
 #include "hallway-dbus.h"
-#include "hallway-deadline.h"
 #include "hallway-error.h"
 #include "hallway-json.h"
 #include "hallway-path.h"
 
 /* How long one long-poll waits for the colleague (the protocol allows 60). */
 #define OFFER_WAIT_S        25
-/* Beyond that, how long an answer may take. */
-#define REQUEST_TIMEOUT_S   20
 /* Answers are small JSON documents: bound what is read. */
 #define MAX_ANSWER_BYTES    (64 * 1024)
 /* The protocol's limits on an offer. */
 #define MAX_OFFER_FILES     100000
 #define MAX_OFFER_BYTES     (16 * 1024 * 1024)
-#define MAX_RECEIVED_DIGITS 19
 
-typedef struct _SendJob SendJob;
-typedef void (*AnswerFunc) (SendJob *job,
-                            guint    status,
-                            GBytes  *body);
-
-/* One run of a send, from its start (or restart) until it waits, fails or
- * is done. Callbacks of an older run find themselves stale and stop. */
-struct _SendJob
-{
-  Transfer              *t;            /* (owned) */
-  HallwayTransferRecord *record;       /* (unowned) t's */
-  guint                  generation;
-  GCancellable          *cancellable;  /* (owned) the run's */
-  SoupMessage           *message;      /* the request in flight */
-  AnswerFunc             answered;
-  HallwayDeadline        deadline;     /* the request in flight's */
-  guint8                *buffer;
-  gboolean               head_needed;  /* ask how much of the next file arrived */
-  guint                  retries_416;
-  guint                  conflicts;    /* 409s this run: "accepted" yet refused */
-  /* The file being delivered. */
-  guint                  index;
-  gint64                 offset;
-  gint64                 length;
-  gint64                 sent;
-  int                    fd;
-  gboolean               changed;      /* the file changed on disk while being sent */
-  guint64                done_bytes;
-  GHashTable            *done;         /* indexes delivered, + 1 */
-  guint                  position;     /* in record->accepted: those before are delivered */
-  gint64                 poll_started;
-  guint                  delay_id;
-};
-
-static void send_next_file (SendJob  *job);
-static void send_offer     (SendJob  *job);
-static void send_poll      (SendJob  *job,
-                            guint     wait);
-static void send_cancel    (Transfer *t);
+static void send_offer (SendJob *job);
 
 static HallwayClient *
 get_client (Transfer *t)
@@ -99,17 +58,17 @@ get_client (Transfer *t)
 
 /* What the progress shows: bytes of files delivered, and of the one
  * being sent. */
-static void
-set_bytes (Transfer *t,
-           guint64   done_bytes,
-           guint64   current_bytes)
+void
+_send_set_bytes (Transfer *t,
+                 guint64   done_bytes,
+                 guint64   current_bytes)
 {
   t->done_bytes = done_bytes;
   t->current_bytes = current_bytes;
 }
 
-static void
-job_free (SendJob *job)
+void
+_send_job_free (SendJob *job)
 {
   hallway_deadline_disarm (&job->deadline);
   g_clear_handle_id (&job->delay_id, g_source_remove);
@@ -125,26 +84,26 @@ job_free (SendJob *job)
   g_free (job);
 }
 
-static gboolean
-job_is_current (SendJob *job)
+gboolean
+_send_job_is_current (SendJob *job)
 {
   return _transfer_is_active (job->t, job->generation);
 }
 
-static const char *
-peer_name (SendJob *job)
+const char *
+_send_peer_name (SendJob *job)
 {
   return job->record->peer_name != NULL && *job->record->peer_name != '\0'
            ? job->record->peer_name : _("The colleague");
 }
 
 /* Ends the run with a failure in plain words. */
-static void
-job_fail (SendJob    *job,
-          const char *message)
+void
+_send_job_fail (SendJob    *job,
+                const char *message)
 {
   _transfer_finish (job->t, "failed", message);
-  job_free (job);
+  _send_job_free (job);
 }
 
 /* Ends the run: the colleague can't be reached now; the engine retries. */
@@ -153,12 +112,12 @@ job_wait (SendJob      *job,
           const GError *error)
 {
   _transfer_network_error (job->t, error);
-  job_free (job);
+  _send_job_free (job);
 }
 
-static void
-job_wait_literal (SendJob    *job,
-                  const char *why)
+void
+_send_job_wait_literal (SendJob    *job,
+                        const char *why)
 {
   g_autoptr(GError) error = g_error_new_literal (HALLWAY_ERROR, HALLWAY_ERROR_PEER_GONE, why);
 
@@ -188,9 +147,6 @@ dup_answer_message (GBytes *body)
 
 /* Requests: one at a time per run, with a bounded answer. */
 
-static void job_fail_changed (SendJob                   *job,
-                              const HallwayTransferItem *item);
-
 static void
 job_transport_error (SendJob *job,
                      GError  *error)
@@ -201,20 +157,20 @@ job_transport_error (SendJob *job,
 
   if (job->changed)
     {
-      job_fail_changed (job, g_ptr_array_index (job->record->items, job->index));
+      _send_job_fail_changed (job, g_ptr_array_index (job->record->items, job->index));
       return;
     }
   if (presented != NULL && g_strcmp0 (presented, job->record->peer_id) != 0)
     {
-      job_fail (job, _("The other computer presents a different identity than the one it "
-                       "announced; nothing was sent to it"));
+      _send_job_fail (job, _("The other computer presents a different identity than the one it "
+                             "announced; nothing was sent to it"));
       return;
     }
   if (hallway_deadline_expired (&job->deadline))
     plain = g_error_new (G_IO_ERROR, G_IO_ERROR_TIMED_OUT,
                          job->fd >= 0 ? _("no data for %u seconds")
                                       : _("no answer within %u seconds"),
-                         job->fd >= 0 ? HALLWAY_TRANSFER_STALL_S : REQUEST_TIMEOUT_S);
+                         job->fd >= 0 ? HALLWAY_TRANSFER_STALL_S : SEND_REQUEST_TIMEOUT_S);
   job_wait (job, plain != NULL ? plain : error);
 }
 
@@ -230,21 +186,21 @@ job_read_cb (GObject      *source,
 
   if (!g_input_stream_read_all_finish (G_INPUT_STREAM (source), result, &n_read, &error))
     {
-      if (!job_is_current (job))
-        job_free (job);
+      if (!_send_job_is_current (job))
+        _send_job_free (job);
       else
         job_transport_error (job, error);
       return;
     }
-  if (!job_is_current (job))
+  if (!_send_job_is_current (job))
     {
-      job_free (job);
+      _send_job_free (job);
       return;
     }
   hallway_deadline_disarm (&job->deadline);
   if (n_read > MAX_ANSWER_BYTES)
     {
-      job_wait_literal (job, _("its answer was too large"));
+      _send_job_wait_literal (job, _("its answer was too large"));
       return;
     }
   body = g_bytes_new_take (g_steal_pointer (&job->buffer), n_read);
@@ -261,9 +217,9 @@ job_sent_cb (GObject      *source,
   g_autoptr(GInputStream) stream = NULL;
 
   stream = soup_session_send_finish (SOUP_SESSION (source), result, &error);
-  if (!job_is_current (job))
+  if (!_send_job_is_current (job))
     {
-      job_free (job);
+      _send_job_free (job);
       return;
     }
   if (stream == NULL)
@@ -274,7 +230,7 @@ job_sent_cb (GObject      *source,
   /* A kept-alive connection does not handshake again: check who answered. */
   if (!hallway_client_check_message (job->message, &error))
     {
-      job_fail (job, error->message);
+      _send_job_fail (job, error->message);
       return;
     }
   if (job->fd >= 0)
@@ -282,7 +238,7 @@ job_sent_cb (GObject      *source,
       /* The body went out; now only the answer is awaited. */
       close (job->fd);
       job->fd = -1;
-      hallway_deadline_arm (&job->deadline, job->cancellable, REQUEST_TIMEOUT_S);
+      hallway_deadline_arm (&job->deadline, job->cancellable, SEND_REQUEST_TIMEOUT_S);
     }
   g_free (job->buffer);
   job->buffer = g_malloc (MAX_ANSWER_BYTES + 1);
@@ -290,10 +246,10 @@ job_sent_cb (GObject      *source,
                                  job->cancellable, job_read_cb, job);
 }
 
-static SoupMessage *
-job_new_message (SendJob    *job,
-                 const char *method,
-                 const char *path)
+SoupMessage *
+_send_job_new_message (SendJob    *job,
+                       const char *method,
+                       const char *path)
 {
   g_autoptr(GError) error = NULL;
   g_autofree char *address = NULL;
@@ -314,7 +270,7 @@ job_new_message (SendJob    *job,
                                         job->record->peer_id, &error);
   if (message == NULL)
     {
-      job_fail (job, error->message);
+      _send_job_fail (job, error->message);
       return NULL;
     }
   soup_message_headers_replace (soup_message_get_request_headers (message), "Accept",
@@ -323,11 +279,11 @@ job_new_message (SendJob    *job,
 }
 
 /* Sends @message (taken over); @answered gets its status and body. */
-static void
-job_request (SendJob     *job,
-             SoupMessage *message,
-             guint        timeout_s,
-             AnswerFunc   answered)
+void
+_send_job_request (SendJob     *job,
+                   SoupMessage *message,
+                   guint        timeout_s,
+                   AnswerFunc   answered)
 {
   HallwayClient *client = get_client (job->t);
 
@@ -341,9 +297,9 @@ job_request (SendJob     *job,
                            job->cancellable, job_sent_cb, job);
 }
 
-static char *
-drop_path (SendJob    *job,
-           const char *suffix)
+char *
+_send_drop_path (SendJob    *job,
+                 const char *suffix)
 {
   return g_strconcat ("/api/v1/drops/", job->record->offer_id, suffix, NULL);
 }
@@ -351,10 +307,10 @@ drop_path (SendJob    *job,
 /* Answers every step shares: the offer is gone, the colleague has no
  * room, the network or the other computer is in trouble. Returns TRUE
  * when it dealt with the answer (and the job). */
-static gboolean
-job_common_answer (SendJob *job,
-                   guint    status,
-                   GBytes  *body)
+gboolean
+_send_job_common_answer (SendJob *job,
+                         guint    status,
+                         GBytes  *body)
 {
   g_autofree char *theirs = dup_answer_message (body);
   g_autofree char *message = NULL;
@@ -379,30 +335,30 @@ job_common_answer (SendJob *job,
 
     case SOUP_STATUS_GONE:
       /* Translators: %s is a colleague's name. */
-      message = g_strdup_printf (_("%s cancelled."), peer_name (job));
-      job_fail (job, message);
+      message = g_strdup_printf (_("%s cancelled."), _send_peer_name (job));
+      _send_job_fail (job, message);
       return TRUE;
 
     case SOUP_STATUS_INSUFFICIENT_STORAGE:
       /* Translators: %s is a colleague's name. */
       message = g_strdup_printf (_("%s's computer does not have room for these files."),
-                                 peer_name (job));
-      job_fail (job, message);
+                                 _send_peer_name (job));
+      _send_job_fail (job, message);
       return TRUE;
 
     case SOUP_STATUS_FORBIDDEN:
       /* Translators: %s is a colleague's name. */
-      message = g_strdup_printf (_("%s does not accept files."), peer_name (job));
-      job_fail (job, message);
+      message = g_strdup_printf (_("%s does not accept files."), _send_peer_name (job));
+      _send_job_fail (job, message);
       return TRUE;
 
     case SOUP_STATUS_UNAUTHORIZED:
-      job_fail (job, theirs != NULL ? theirs
-                                    : _("The other computer did not recognise this one"));
+      _send_job_fail (job, theirs != NULL ? theirs
+                                          : _("The other computer did not recognise this one"));
       return TRUE;
 
     case 429:   /* Too Many Requests */
-      job_wait_literal (job, _("it is busy with other offers"));
+      _send_job_wait_literal (job, _("it is busy with other offers"));
       return TRUE;
 
     default:
@@ -411,39 +367,39 @@ job_common_answer (SendJob *job,
           /* Translators: %u is an HTTP status code, %s its reason. */
           message = g_strdup_printf (_("it answered “%u %s”"), status,
                                      soup_message_get_reason_phrase (job->message));
-          job_wait_literal (job, message);
+          _send_job_wait_literal (job, message);
           return TRUE;
         }
       return FALSE;
     }
 }
 
-static void
-job_unexpected_answer (SendJob *job,
-                       guint    status,
-                       GBytes  *body)
+void
+_send_job_unexpected_answer (SendJob *job,
+                             guint    status,
+                             GBytes  *body)
 {
   g_autofree char *theirs = dup_answer_message (body);
   g_autofree char *message = NULL;
 
   if (theirs != NULL)
     /* Translators: %1$s is a colleague's name, %2$s their computer's reason. */
-    message = g_strdup_printf (_("%1$s's computer refused the files: %2$s"), peer_name (job),
+    message = g_strdup_printf (_("%1$s's computer refused the files: %2$s"), _send_peer_name (job),
                                theirs);
   else
     /* Translators: %1$s is a colleague's name, %2$u an HTTP status, %3$s its reason. */
     message = g_strdup_printf (_("%1$s's computer refused the files (%2$u %3$s)"),
-                               peer_name (job), status,
+                               _send_peer_name (job), status,
                                soup_message_get_reason_phrase (job->message));
-  job_fail (job, message);
+  _send_job_fail (job, message);
 }
 
 /* The offer's state */
 
 /* A set, not a scan of record->done: a folder may hold 100,000 files. */
-static gboolean
-is_done (SendJob *job,
-         guint    index)
+gboolean
+_send_is_done (SendJob *job,
+               guint    index)
 {
   return g_hash_table_contains (job->done, GUINT_TO_POINTER (index + 1));
 }
@@ -487,7 +443,7 @@ job_count (SendJob *job)
           const HallwayTransferItem *item = g_ptr_array_index (r->items, index);
 
           total += item->size;
-          if (is_done (job, index))
+          if (_send_is_done (job, index))
             {
               files_done++;
               job->done_bytes += item->size;
@@ -497,7 +453,7 @@ job_count (SendJob *job)
     }
   r->total = total;
   r->files_done = files_done;
-  set_bytes (job->t, job->done_bytes, 0);
+  _send_set_bytes (job->t, job->done_bytes, 0);
 }
 
 /* Reads {"id", "state", "accepted", "expires", "message"}. */
@@ -573,12 +529,12 @@ poll_delayed_cb (gpointer user_data)
   SendJob *job = user_data;
 
   job->delay_id = 0;
-  if (!job_is_current (job))
+  if (!_send_job_is_current (job))
     {
-      job_free (job);
+      _send_job_free (job);
       return G_SOURCE_REMOVE;
     }
-  send_poll (job, OFFER_WAIT_S);
+  _send_poll (job, OFFER_WAIT_S);
   return G_SOURCE_REMOVE;
 }
 
@@ -605,14 +561,14 @@ job_handle_state (SendJob    *job,
           g_get_monotonic_time () - job->poll_started < G_USEC_PER_SEC)
         job->delay_id = g_timeout_add_seconds (1, poll_delayed_cb, job);
       else
-        send_poll (job, OFFER_WAIT_S);
+        _send_poll (job, OFFER_WAIT_S);
       return;
     }
   if (g_str_equal (state, "accepted"))
     {
       if (accepted->len == 0)
         {
-          job_wait_literal (job, _("its answer could not be used to continue"));
+          _send_job_wait_literal (job, _("its answer could not be used to continue"));
           return;
         }
       g_array_sort (accepted, compare_uint);
@@ -630,40 +586,40 @@ job_handle_state (SendJob    *job,
         {
           /* Delivering takes a slot like any transfer: queue for one. */
           _transfer_requeue (t);
-          job_free (job);
+          _send_job_free (job);
           return;
         }
-      send_next_file (job);
+      _send_next_file (job);
       return;
     }
   if (g_str_equal (state, "done"))
     {
       job_count (job);
       job->record->files_done = job->record->files;
-      set_bytes (t, job->record->total, 0);
+      _send_set_bytes (t, job->record->total, 0);
       _transfer_finish (t, "done", NULL);
-      job_free (job);
+      _send_job_free (job);
       return;
     }
 
   if (g_str_equal (state, "declined"))
     /* Translators: %s is a colleague's name. */
-    message = g_strdup_printf (_("%s declined."), peer_name (job));
+    message = g_strdup_printf (_("%s declined."), _send_peer_name (job));
   else if (g_str_equal (state, "expired"))
     /* Translators: %s is a colleague's name. */
-    message = g_strdup_printf (_("%s did not answer in time."), peer_name (job));
+    message = g_strdup_printf (_("%s did not answer in time."), _send_peer_name (job));
   else if (g_str_equal (state, "cancelled"))
     /* Translators: %s is a colleague's name. */
-    message = g_strdup_printf (_("%s cancelled."), peer_name (job));
+    message = g_strdup_printf (_("%s cancelled."), _send_peer_name (job));
   else if (g_str_equal (state, "failed") && their_message != NULL && *their_message != '\0' &&
            g_utf8_validate (their_message, -1, NULL) && strlen (their_message) < 1024)
     /* Translators: %1$s is a colleague's name, %2$s their computer's reason. */
-    message = g_strdup_printf (_("Sending to %1$s failed: %2$s"), peer_name (job),
+    message = g_strdup_printf (_("Sending to %1$s failed: %2$s"), _send_peer_name (job),
                                their_message);
   else
     /* Translators: %s is a colleague's name. */
-    message = g_strdup_printf (_("Sending to %s failed."), peer_name (job));
-  job_fail (job, message);
+    message = g_strdup_printf (_("Sending to %s failed."), _send_peer_name (job));
+  _send_job_fail (job, message);
 }
 
 static void
@@ -677,13 +633,13 @@ polled_cb (SendJob *job,
 
   if (status != SOUP_STATUS_OK)
     {
-      if (!job_common_answer (job, status, body))
-        job_unexpected_answer (job, status, body);
+      if (!_send_job_common_answer (job, status, body))
+        _send_job_unexpected_answer (job, status, body);
       return;
     }
   if (!parse_status (job, body, NULL, &state, &accepted, &message))
     {
-      job_wait_literal (job, _("its answer could not be used to continue"));
+      _send_job_wait_literal (job, _("its answer could not be used to continue"));
       return;
     }
   job->t->failures = 0;
@@ -691,19 +647,19 @@ polled_cb (SendJob *job,
 }
 
 /* Asks for the offer's state; @wait > 0 waits that long for a change. */
-static void
-send_poll (SendJob *job,
-           guint    wait)
+void
+_send_poll (SendJob *job,
+            guint    wait)
 {
   g_autofree char *suffix = g_strdup_printf ("?wait=%u", wait);
-  g_autofree char *path = drop_path (job, suffix);
+  g_autofree char *path = _send_drop_path (job, suffix);
   SoupMessage *message;
 
   job->poll_started = wait > 0 ? g_get_monotonic_time () : 0;
   /* On failure this frees the job: don't touch it after. */
-  message = job_new_message (job, SOUP_METHOD_GET, path);
+  message = _send_job_new_message (job, SOUP_METHOD_GET, path);
   if (message != NULL)
-    job_request (job, message, wait + REQUEST_TIMEOUT_S, polled_cb);
+    _send_job_request (job, message, wait + SEND_REQUEST_TIMEOUT_S, polled_cb);
 }
 
 static void
@@ -722,17 +678,17 @@ offered_cb (SendJob *job,
         {
           /* Translators: %s is a colleague's name. */
           message = g_strdup_printf (_("%s's Hallway cannot receive files; it may be too old"),
-                                     peer_name (job));
-          job_fail (job, message);
+                                     _send_peer_name (job));
+          _send_job_fail (job, message);
         }
-      else if (!job_common_answer (job, status, body))
-        job_unexpected_answer (job, status, body);
+      else if (!_send_job_common_answer (job, status, body))
+        _send_job_unexpected_answer (job, status, body);
       return;
     }
   if (!parse_status (job, body, &id, &state, &accepted, &message) ||
       !hallway_transfer_offer_id_is_valid (id))
     {
-      job_wait_literal (job, _("its answer could not be used to continue"));
+      _send_job_wait_literal (job, _("its answer could not be used to continue"));
       return;
     }
 
@@ -785,309 +741,16 @@ send_offer (SendJob *job)
   text = offer_to_json (job->record, &length);
   if (length > MAX_OFFER_BYTES)
     {
-      job_fail (job, _("Too many files to offer at once; send fewer, or a folder at a time"));
+      _send_job_fail (job, _("Too many files to offer at once; send fewer, or a folder at a time"));
       return;
     }
   job_count (job);
-  message = job_new_message (job, SOUP_METHOD_POST, "/api/v1/drops");
+  message = _send_job_new_message (job, SOUP_METHOD_POST, "/api/v1/drops");
   if (message == NULL)
     return;
   body = g_bytes_new_take (g_steal_pointer (&text), length);
   soup_message_set_request_body_from_bytes (message, "application/json", body);
-  job_request (job, message, REQUEST_TIMEOUT_S, offered_cb);
-}
-
-/* Delivering the accepted files */
-
-/* A 409 means the file is not (or no longer) accepted: ask for the
- * offer's state. A receiver that says "accepted" yet keeps refusing is
- * not asked in a loop. */
-static void
-send_poll_after_conflict (SendJob *job)
-{
-  if (job->conflicts++ >= 2)
-    {
-      job_wait_literal (job, _("it does not take the files it accepted"));
-      return;
-    }
-  send_poll (job, 0);
-}
-
-/* Whether the file is still the one offered (@fd open on it). */
-static gboolean
-file_is_unchanged (int                        fd,
-                   const HallwayTransferItem *item)
-{
-  struct stat st;
-
-  return fstat (fd, &st) == 0 && S_ISREG (st.st_mode) && (guint64) st.st_size == item->size &&
-         (gint64) st.st_mtim.tv_sec * G_USEC_PER_SEC + st.st_mtim.tv_nsec / 1000 == item->mtime;
-}
-
-static void
-job_fail_changed (SendJob                   *job,
-                  const HallwayTransferItem *item)
-{
-  g_autofree char *message = NULL;
-
-  /* What arrived of it is of an older version: have the colleague drop it. */
-  send_cancel (job->t);
-  /* Translators: %s is a file. */
-  message = g_strdup_printf (_("“%s” changed or was removed since it was offered; send it "
-                               "again"), item->path);
-  job_fail (job, message);
-}
-
-static void
-mark_done (SendJob *job)
-{
-  const HallwayTransferItem *item = g_ptr_array_index (job->record->items, job->index);
-
-  g_ptr_array_add (job->record->done, g_strdup_printf ("%u", job->index));
-  g_hash_table_add (job->done, GUINT_TO_POINTER (job->index + 1));
-  job->record->files_done++;
-  job->done_bytes += item->size;
-  set_bytes (job->t, job->done_bytes, 0);
-  _transfers_save_soon (job->t->owner);
-}
-
-static void
-wrote_body_data_cb (SoupMessage *message,
-                    guint        chunk_size,
-                    SendJob     *job)
-{
-  const HallwayTransferItem *item;
-
-  if (!job_is_current (job) || job->fd < 0)
-    return;
-  item = g_ptr_array_index (job->record->items, job->index);
-  job->sent += chunk_size;
-  set_bytes (job->t, job->done_bytes,
-             job->offset + MIN (job->sent, job->length));
-  job->t->failures = 0;
-  hallway_deadline_arm (&job->deadline, job->cancellable, HALLWAY_TRANSFER_STALL_S);
-  /* A file changed while it is read would arrive as a mix of two
-   * versions: stop sending it at once. */
-  if (!job->changed && !file_is_unchanged (job->fd, item))
-    {
-      job->changed = TRUE;
-      g_cancellable_cancel (job->cancellable);
-    }
-}
-
-static void send_put (SendJob *job);
-
-static gboolean
-parse_received (SoupMessage *message,
-                guint64      size,
-                gint64      *out_received)
-{
-  const char *text = soup_message_headers_get_one (soup_message_get_response_headers (message),
-                                                   "Hallway-Received");
-  guint64 value;
-
-  if (text == NULL || strlen (text) > MAX_RECEIVED_DIGITS ||
-      !g_ascii_string_to_unsigned (text, 10, 0, size, &value, NULL))
-    return FALSE;
-  *out_received = value;
-  return TRUE;
-}
-
-static void
-put_answered_cb (SendJob *job,
-                 guint    status,
-                 GBytes  *body)
-{
-  const HallwayTransferItem *item = g_ptr_array_index (job->record->items, job->index);
-  gint64 received = 0;
-
-  switch (status)
-    {
-    case SOUP_STATUS_CREATED:
-      mark_done (job);
-      job->retries_416 = 0;
-      send_next_file (job);
-      return;
-
-    case SOUP_STATUS_OK:
-      /* The body ended short of the file: ask where to go on. */
-      job->head_needed = TRUE;
-      job_wait_literal (job, _("the file arrived only in part"));
-      return;
-
-    case SOUP_STATUS_REQUESTED_RANGE_NOT_SATISFIABLE:
-      /* It holds a different amount than asked about: go on from there. */
-      if (job->retries_416++ < 2 && parse_received (job->message, item->size, &received))
-        {
-          job->offset = received;
-          send_put (job);
-        }
-      else
-        job_wait_literal (job, _("its answer could not be used to continue"));
-      return;
-
-    case SOUP_STATUS_CONFLICT:
-      /* Not accepted (any more): the offer's state says what happened. */
-      send_poll_after_conflict (job);
-      return;
-
-    default:
-      if (!job_common_answer (job, status, body))
-        job_unexpected_answer (job, status, body);
-      return;
-    }
-}
-
-/* PUTs the rest of the current file from job->offset. */
-static void
-send_put (SendJob *job)
-{
-  const HallwayTransferItem *item = g_ptr_array_index (job->record->items, job->index);
-  g_autofree char *suffix = g_strdup_printf ("/files/%u", job->index);
-  g_autofree char *path = drop_path (job, suffix);
-  g_autoptr(GInputStream) raw = NULL;
-  g_autoptr(GInputStream) buffered = NULL;
-  SoupMessage *message;
-  int fd;
-
-  if (job->fd >= 0)
-    close (job->fd);
-  job->fd = -1;
-  fd = open (item->local, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-  if (fd < 0)
-    {
-      int saved_errno = errno;
-      g_autofree char *text = NULL;
-
-      if (saved_errno == ENOENT || saved_errno == ELOOP)
-        {
-          job_fail_changed (job, item);
-          return;
-        }
-      /* Translators: %1$s is a file, %2$s the system's reason. */
-      text = g_strdup_printf (_("Could not read “%1$s”: %2$s"), item->local,
-                              g_strerror (saved_errno));
-      job_fail (job, text);
-      return;
-    }
-  if (!file_is_unchanged (fd, item))
-    {
-      close (fd);
-      job_fail_changed (job, item);
-      return;
-    }
-  if (job->offset > 0 && lseek (fd, job->offset, SEEK_SET) != job->offset)
-    {
-      close (fd);
-      job_fail_changed (job, item);
-      return;
-    }
-
-  message = job_new_message (job, SOUP_METHOD_PUT, path);
-  if (message == NULL)
-    {
-      close (fd);
-      return;
-    }
-  job->fd = fd;
-  job->length = item->size - job->offset;
-  job->sent = 0;
-  job->changed = FALSE;
-  if (job->offset > 0)
-    {
-      g_autofree char *range = g_strdup_printf ("bytes %" G_GINT64_FORMAT "-%" G_GUINT64_FORMAT
-                                                "/%" G_GUINT64_FORMAT,
-                                                job->offset, item->size - 1, item->size);
-
-      soup_message_headers_replace (soup_message_get_request_headers (message), "Content-Range",
-                                    range);
-    }
-  /* Read from disk in large blocks, whatever size libsoup writes in; the
-   * descriptor stays ours, to check the file as it goes. */
-  raw = g_unix_input_stream_new (fd, FALSE);
-  buffered = g_buffered_input_stream_new_sized (raw, HALLWAY_BLOCK_SIZE);
-  soup_message_set_request_body (message, "application/octet-stream", buffered, job->length);
-  g_signal_connect (message, "wrote-body-data", G_CALLBACK (wrote_body_data_cb), job);
-  set_bytes (job->t, job->done_bytes, job->offset);
-  job_request (job, message, HALLWAY_TRANSFER_STALL_S, put_answered_cb);
-}
-
-static void
-head_answered_cb (SendJob *job,
-                  guint    status,
-                  GBytes  *body)
-{
-  const HallwayTransferItem *item = g_ptr_array_index (job->record->items, job->index);
-  gint64 received = 0;
-
-  if (status == SOUP_STATUS_CONFLICT)
-    {
-      send_poll_after_conflict (job);
-      return;
-    }
-  if (status != SOUP_STATUS_OK)
-    {
-      if (!job_common_answer (job, status, body))
-        job_unexpected_answer (job, status, body);
-      return;
-    }
-  if (!parse_received (job->message, item->size, &received))
-    {
-      job_wait_literal (job, _("its answer could not be used to continue"));
-      return;
-    }
-  if ((guint64) received == item->size)
-    {
-      /* It had arrived whole before the interruption. */
-      mark_done (job);
-      send_next_file (job);
-      return;
-    }
-  /* Files after this one were never started. */
-  job->head_needed = FALSE;
-  job->offset = received;
-  if (received > 0)
-    g_log_structured (G_LOG_DOMAIN, G_LOG_LEVEL_DEBUG, "HALLWAY_PEER", job->record->peer_name,
-                      "MESSAGE", "Transfer %s: continuing file %u from byte %" G_GINT64_FORMAT,
-                      job->record->id, job->index, received);
-  send_put (job);
-}
-
-static void
-send_next_file (SendJob *job)
-{
-  HallwayTransferRecord *r = job->record;
-
-  for (; job->position < r->accepted->len; job->position++)
-    {
-      guint index = g_array_index (r->accepted, guint, job->position);
-      g_autofree char *suffix = NULL;
-      g_autofree char *path = NULL;
-      SoupMessage *message;
-
-      if (is_done (job, index))
-        continue;
-
-      job->index = index;
-      job->offset = 0;
-      job->retries_416 = 0;
-      if (!job->head_needed)
-        {
-          send_put (job);
-          return;
-        }
-      suffix = g_strdup_printf ("/files/%u", index);
-      path = drop_path (job, suffix);
-      message = job_new_message (job, SOUP_METHOD_HEAD, path);
-      if (message != NULL)
-        job_request (job, message, REQUEST_TIMEOUT_S, head_answered_cb);
-      return;
-    }
-
-  /* Every accepted file is there; the colleague's side says "done". */
-  set_bytes (job->t, job->done_bytes, 0);
-  _transfer_finish (job->t, "done", NULL);
-  job_free (job);
+  _send_job_request (job, message, SEND_REQUEST_TIMEOUT_S, offered_cb);
 }
 
 /* Walking the local files */
@@ -1147,19 +810,19 @@ walked_cb (GObject      *source,
   g_autoptr(GError) error = NULL;
   g_autoptr(GPtrArray) items = g_task_propagate_pointer (G_TASK (result), &error);
 
-  if (!job_is_current (job))
+  if (!_send_job_is_current (job))
     {
-      job_free (job);
+      _send_job_free (job);
       return;
     }
   if (items == NULL)
     {
-      job_fail (job, error->message);
+      _send_job_fail (job, error->message);
       return;
     }
   if (items->len == 0)
     {
-      job_fail (job, _("There is nothing to send: the folders are empty"));
+      _send_job_fail (job, _("There is nothing to send: the folders are empty"));
       return;
     }
   g_ptr_array_extend_and_steal (job->record->items, g_steal_pointer (&items));
@@ -1203,7 +866,7 @@ send_run (Transfer *t)
   if (record->offer_id == NULL)
     send_offer (job);
   else
-    send_poll (job, 0);
+    _send_poll (job, 0);
 }
 
 static void
@@ -1225,8 +888,8 @@ deleted_cb (GObject      *source,
 /* Tells the colleague the send is cancelled (DELETE), so it stops asking
  * and drops what arrived. Best effort: an unreachable colleague's offer
  * expires, or fails the next time the sender is heard of. */
-static void
-send_cancel (Transfer *t)
+void
+_send_cancel (Transfer *t)
 {
   HallwayTransferRecord *record = t->record;
   HallwayClient *client = get_client (t);
@@ -1266,7 +929,7 @@ const TransferKind _transfer_kind_send = {
   .identity_in_doubt = N_("This computer's identity is in doubt; nothing is sent to it until "
                           "that is settled"),
   .run = send_run,
-  .cancel = send_cancel,
+  .cancel = _send_cancel,
   .describe = send_describe,
 };
 
