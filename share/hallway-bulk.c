@@ -404,6 +404,72 @@ parse_name (HallwayBulkDecoder  *self,
   return HALLWAY_BULK_EVENT_FILE;
 }
 
+/* The loop of hallway_bulk_decoder_feed(): how many bytes it took goes to
+ * @consumed, which stays right whichever way it returns. */
+static HallwayBulkEvent
+decode (HallwayBulkDecoder  *self,
+        const guint8        *data,
+        gsize                length,
+        gsize               *consumed,
+        GError             **error)
+{
+  HallwayBulkEvent event = HALLWAY_BULK_EVENT_NEED_MORE;
+
+  while (event == HALLWAY_BULK_EVENT_NEED_MORE)
+    {
+      switch (self->state)
+        {
+        case STATE_MAGIC:
+          if (!gather (self, data + *consumed, length - *consumed, consumed))
+            return HALLWAY_BULK_EVENT_NEED_MORE;
+          if (memcmp (self->pending->data, HALLWAY_BULK_MAGIC, HALLWAY_BULK_MAGIC_LEN) != 0)
+            return fail (self, error, _("it does not start as one"));
+          g_byte_array_set_size (self->pending, 0);
+          self->state = STATE_HEADER;
+          self->wanted = HALLWAY_BULK_HEADER_LEN;
+          break;
+
+        case STATE_HEADER:
+          if (!gather (self, data + *consumed, length - *consumed, consumed))
+            return HALLWAY_BULK_EVENT_NEED_MORE;
+          event = parse_header (self, error);
+          break;
+
+        case STATE_NAME:
+          if (!gather (self, data + *consumed, length - *consumed, consumed))
+            return HALLWAY_BULK_EVENT_NEED_MORE;
+          event = parse_name (self, error);
+          break;
+
+        case STATE_DATA:
+          if (self->remaining == 0)
+            {
+              self->state = STATE_HEADER;
+              self->wanted = HALLWAY_BULK_HEADER_LEN;
+              return HALLWAY_BULK_EVENT_FILE_END;
+            }
+          if (length == 0)
+            return HALLWAY_BULK_EVENT_NEED_MORE;
+          /* Data is handed back in place, on its own: a file's header
+           * always ends a call, so nothing was taken before it here. */
+          g_assert (*consumed == 0);
+          *consumed = (gsize) MIN ((guint64) length, self->remaining);
+          self->remaining -= *consumed;
+          return HALLWAY_BULK_EVENT_DATA;
+
+        case STATE_DONE:
+          if (length > *consumed)
+            return fail (self, error, _("something follows its end"));
+          return HALLWAY_BULK_EVENT_NEED_MORE;
+
+        case STATE_FAILED:
+        default:
+          return fail (self, error, _("it was not valid earlier"));
+        }
+    }
+  return event;
+}
+
 /**
  * hallway_bulk_decoder_feed:
  * @self: a #HallwayBulkDecoder
@@ -427,75 +493,12 @@ hallway_bulk_decoder_feed (HallwayBulkDecoder  *self,
                            gsize               *out_consumed,
                            GError             **error)
 {
-  gsize consumed = 0;
-  HallwayBulkEvent event = HALLWAY_BULK_EVENT_NEED_MORE;
-
   g_return_val_if_fail (self != NULL, HALLWAY_BULK_EVENT_ERROR);
   g_return_val_if_fail (data != NULL || length == 0, HALLWAY_BULK_EVENT_ERROR);
   g_return_val_if_fail (out_consumed != NULL, HALLWAY_BULK_EVENT_ERROR);
 
-  while (event == HALLWAY_BULK_EVENT_NEED_MORE)
-    {
-      switch (self->state)
-        {
-        case STATE_MAGIC:
-          if (!gather (self, data + consumed, length - consumed, &consumed))
-            goto out;
-          if (memcmp (self->pending->data, HALLWAY_BULK_MAGIC, HALLWAY_BULK_MAGIC_LEN) != 0)
-            {
-              event = fail (self, error, _("it does not start as one"));
-              goto out;
-            }
-          g_byte_array_set_size (self->pending, 0);
-          self->state = STATE_HEADER;
-          self->wanted = HALLWAY_BULK_HEADER_LEN;
-          break;
-
-        case STATE_HEADER:
-          if (!gather (self, data + consumed, length - consumed, &consumed))
-            goto out;
-          event = parse_header (self, error);
-          break;
-
-        case STATE_NAME:
-          if (!gather (self, data + consumed, length - consumed, &consumed))
-            goto out;
-          event = parse_name (self, error);
-          break;
-
-        case STATE_DATA:
-          if (self->remaining == 0)
-            {
-              self->state = STATE_HEADER;
-              self->wanted = HALLWAY_BULK_HEADER_LEN;
-              event = HALLWAY_BULK_EVENT_FILE_END;
-              goto out;
-            }
-          if (length == 0)
-            goto out;
-          /* Data is handed back in place, on its own: a file's header
-           * always ends a call, so nothing was taken before it here. */
-          g_assert (consumed == 0);
-          consumed = (gsize) MIN ((guint64) length, self->remaining);
-          self->remaining -= consumed;
-          event = HALLWAY_BULK_EVENT_DATA;
-          goto out;
-
-        case STATE_DONE:
-          if (length > consumed)
-            event = fail (self, error, _("something follows its end"));
-          goto out;
-
-        case STATE_FAILED:
-        default:
-          event = fail (self, error, _("it was not valid earlier"));
-          goto out;
-        }
-    }
-
-out:
-  *out_consumed = consumed;
-  return event;
+  *out_consumed = 0;
+  return decode (self, data, length, out_consumed, error);
 }
 
 /**

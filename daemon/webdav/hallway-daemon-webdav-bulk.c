@@ -302,6 +302,46 @@ static gboolean bulk_walk (BulkJob    *job,
                            const char *prefix,
                            int         dir_fd);
 
+/* Sends the entry open at @fd (consumed): a folder's tree, or a file. */
+static gboolean
+bulk_send_opened (BulkJob    *job,
+                  GPtrArray  *components,
+                  const char *rel,
+                  int         fd)
+{
+  struct stat st;
+  gboolean ok = TRUE;
+
+  if (fstat (fd, &st) != 0)
+    {
+      close (fd);
+      return TRUE;
+    }
+  if (S_ISDIR (st.st_mode))
+    {
+      /* Before where the client continues: only what leads there. */
+      if (job->from != NULL && hallway_bulk_name_compare (rel, job->from) < 0)
+        {
+          if (hallway_bulk_name_is_ancestor (rel, job->from))
+            return bulk_walk (job, components, rel, fd);
+          close (fd);
+          return TRUE;
+        }
+      if (!hallway_bulk_append_header (job->out, HALLWAY_BULK_TYPE_FOLDER, rel, NULL, 0, NULL))
+        {
+          close (fd);
+          return TRUE;
+        }
+      job->records++;
+      return bulk_walk (job, components, rel, fd);
+    }
+  if (S_ISREG (st.st_mode) &&
+      (job->from == NULL || hallway_bulk_name_compare (rel, job->from) >= 0))
+    ok = bulk_send_file (job, fd, rel);
+  close (fd);
+  return ok;
+}
+
 /* One entry of a folder, opened from the share's root. */
 static gboolean
 bulk_send_entry (BulkJob    *job,
@@ -309,59 +349,25 @@ bulk_send_entry (BulkJob    *job,
                  const char *name)
 {
   g_autoptr(GError) error = NULL;
-  g_autofree char *rel = NULL;
+  g_autoptr(GString) rel = g_string_new (NULL);
   gsize depth = components->len - 1;   /* without the terminating NULL */
-  struct stat st;
   gboolean ok = TRUE;
   int fd;
 
   /* Everything of what was asked for is below it. */
   g_ptr_array_insert (components, depth, (gpointer) name);
-  rel = NULL;
-  {
-    g_autoptr(GString) joined = g_string_new (NULL);
-
-    for (guint i = g_strv_length (job->components); i <= depth; i++)
-      {
-        if (joined->len > 0)
-          g_string_append_c (joined, '/');
-        g_string_append (joined, g_ptr_array_index (components, i));
-      }
-    rel = g_string_free (g_steal_pointer (&joined), FALSE);
-  }
+  for (guint i = g_strv_length (job->components); i <= depth; i++)
+    {
+      if (rel->len > 0)
+        g_string_append_c (rel, '/');
+      g_string_append (rel, g_ptr_array_index (components, i));
+    }
 
   fd = hallway_path_open (job->root_fd, (const char * const *) components->pdata,
                           O_RDONLY | O_NOFOLLOW | O_NOCTTY | O_NONBLOCK, 0, &error);
-  if (fd < 0 || fstat (fd, &st) != 0)
-    goto out;   /* a symbolic link, gone, too deep, unreadable: not sent */
-
-  if (S_ISDIR (st.st_mode))
-    {
-      if (job->from != NULL && hallway_bulk_name_compare (rel, job->from) < 0)
-        {
-          /* Before where the client continues: only what leads there. */
-          if (hallway_bulk_name_is_ancestor (rel, job->from))
-            {
-              ok = bulk_walk (job, components, rel, fd);
-              fd = -1;
-            }
-          goto out;
-        }
-      if (!hallway_bulk_append_header (job->out, HALLWAY_BULK_TYPE_FOLDER, rel, NULL, 0, NULL))
-        goto out;
-      job->records++;
-      ok = bulk_walk (job, components, rel, fd);
-      fd = -1;
-    }
-  else if (S_ISREG (st.st_mode))
-    {
-      if (job->from == NULL || hallway_bulk_name_compare (rel, job->from) >= 0)
-        ok = bulk_send_file (job, fd, rel);
-    }
-
-out:
+  /* A symbolic link, gone, too deep, unreadable: not sent. */
   if (fd >= 0)
-    close (fd);
+    ok = bulk_send_opened (job, components, rel->str, fd);
   g_ptr_array_remove_index (components, depth);
   return ok;
 }
