@@ -891,12 +891,6 @@ hallway_folder_view_init (HallwayFolderView *self)
   gtk_widget_add_controller (GTK_WIDGET (self), GTK_EVENT_CONTROLLER (target));
 }
 
-GtkWidget *
-hallway_folder_view_new (void)
-{
-  return g_object_new (HALLWAY_TYPE_FOLDER_VIEW, NULL);
-}
-
 /**
  * hallway_folder_view_set_location:
  * @peer: (nullable): the neighbour

@@ -20,7 +20,6 @@ gint64      hallway_folder_item_get_modified  (HallwayFolderItem *self);
 
 G_DECLARE_FINAL_TYPE (HallwayFolderView, hallway_folder_view, HALLWAY, FOLDER_VIEW, GtkBox)
 
-GtkWidget  *hallway_folder_view_new          (void);
 void        hallway_folder_view_set_location (HallwayFolderView *self,
                                               HallwayDBusPeer1  *peer,
                                               const char        *share,

@@ -548,12 +548,6 @@ hallway_my_shares_page_init (HallwayMySharesPage *self)
   update_shares (self);
 }
 
-GtkWidget *
-hallway_my_shares_page_new (void)
-{
-  return g_object_new (HALLWAY_TYPE_MY_SHARES_PAGE, NULL);
-}
-
 void
 hallway_my_shares_page_set_daemon (HallwayMySharesPage *self,
                                    HallwayDBusDaemon1  *daemon,
@@ -582,13 +576,6 @@ hallway_my_shares_page_set_daemon (HallwayMySharesPage *self,
       update_shares (self);
       update_printers (self);
     }
-}
-
-GtkListBox *
-hallway_my_shares_page_get_printers (HallwayMySharesPage *self)
-{
-  g_return_val_if_fail (HALLWAY_IS_MY_SHARES_PAGE (self), NULL);
-  return self->printers_list;
 }
 
 GtkListBox *

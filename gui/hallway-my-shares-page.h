@@ -11,12 +11,10 @@ G_BEGIN_DECLS
 
 G_DECLARE_FINAL_TYPE (HallwayMySharesPage, hallway_my_shares_page, HALLWAY, MY_SHARES_PAGE, GtkBox)
 
-GtkWidget  *hallway_my_shares_page_new               (void);
 void        hallway_my_shares_page_set_daemon        (HallwayMySharesPage *self,
                                                       HallwayDBusDaemon1  *daemon,
                                                       GDBusObjectManager  *manager);
 GtkListBox *hallway_my_shares_page_get_list          (HallwayMySharesPage *self);
-GtkListBox *hallway_my_shares_page_get_printers      (HallwayMySharesPage *self);
 GtkWidget  *hallway_my_shares_page_show_share_dialog (HallwayMySharesPage *self);
 void        hallway_my_shares_page_add_share         (HallwayMySharesPage *self,
                                                       const char          *path,

@@ -411,14 +411,6 @@ hallway_offer_dialog_new (GtkWindow         *parent,
   return GTK_WIDGET (self);
 }
 
-HallwayDBusOffer1 *
-hallway_offer_dialog_get_offer (HallwayOfferDialog *self)
-{
-  g_return_val_if_fail (HALLWAY_IS_OFFER_DIALOG (self), NULL);
-
-  return self->offer;
-}
-
 /* Ticks or unticks the @index-th listed file, as a person would. */
 void
 hallway_offer_dialog_set_file_chosen (HallwayOfferDialog *self,

@@ -14,7 +14,6 @@ G_DECLARE_FINAL_TYPE (HallwayOfferDialog, hallway_offer_dialog, HALLWAY, OFFER_D
 GtkWidget         *hallway_offer_dialog_new             (GtkWindow          *parent,
                                                          HallwayDBusOffer1  *offer,
                                                          const char         *folder);
-HallwayDBusOffer1 *hallway_offer_dialog_get_offer       (HallwayOfferDialog *self);
 void               hallway_offer_dialog_set_file_chosen (HallwayOfferDialog *self,
                                                          guint               index,
                                                          gboolean            chosen);

@@ -477,13 +477,6 @@ hallway_peer_page_set_manager (HallwayPeerPage    *self,
 }
 
 GtkListBox *
-hallway_peer_page_get_printers (HallwayPeerPage *self)
-{
-  g_return_val_if_fail (HALLWAY_IS_PEER_PAGE (self), NULL);
-  return self->printers;
-}
-
-GtkListBox *
 hallway_peer_page_get_folders (HallwayPeerPage *self)
 {
   g_return_val_if_fail (HALLWAY_IS_PEER_PAGE (self), NULL);

@@ -20,7 +20,6 @@ void              hallway_peer_page_set_daemon  (HallwayPeerPage    *self,
 void              hallway_peer_page_set_manager (HallwayPeerPage    *self,
                                                  GDBusObjectManager *manager);
 GtkListBox       *hallway_peer_page_get_folders (HallwayPeerPage    *self);
-GtkListBox       *hallway_peer_page_get_printers (HallwayPeerPage   *self);
 void              hallway_peer_page_open_folder (HallwayPeerPage    *self,
                                                  const char         *share);
 GtkWidget        *hallway_peer_page_get_folder_view (HallwayPeerPage *self);

@@ -366,14 +366,6 @@ hallway_printer_row_new (HallwayDBusPrinter1 *printer,
   return GTK_WIDGET (self);
 }
 
-HallwayDBusPrinter1 *
-hallway_printer_row_get_printer (HallwayPrinterRow *self)
-{
-  g_return_val_if_fail (HALLWAY_IS_PRINTER_ROW (self), NULL);
-
-  return self->printer;
-}
-
 GtkWidget *
 hallway_printer_row_get_share_switch (HallwayPrinterRow *self)
 {

@@ -13,7 +13,6 @@ G_DECLARE_FINAL_TYPE (HallwayPrinterRow, hallway_printer_row, HALLWAY, PRINTER_R
 
 GtkWidget           *hallway_printer_row_new              (HallwayDBusPrinter1 *printer,
                                                            const char          *peer_name);
-HallwayDBusPrinter1 *hallway_printer_row_get_printer      (HallwayPrinterRow   *self);
 GtkWidget           *hallway_printer_row_get_share_switch (HallwayPrinterRow   *self);
 void                 hallway_printer_row_print_file       (HallwayPrinterRow   *self,
                                                            const char          *path);

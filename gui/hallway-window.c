@@ -1014,11 +1014,3 @@ hallway_window_get_toast_shown (HallwayWindow *self)
   g_return_val_if_fail (HALLWAY_IS_WINDOW (self), FALSE);
   return self->toast != NULL;
 }
-
-/* The dialog asking about an incoming offer, if one shows. */
-GtkWidget *
-hallway_window_get_offer_dialog (HallwayWindow *self)
-{
-  g_return_val_if_fail (HALLWAY_IS_WINDOW (self), NULL);
-  return self->offer_dialog;
-}

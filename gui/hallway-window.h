@@ -39,6 +39,5 @@ void                hallway_window_toast_with_button  (GtkWidget       *widget,
                                                        const char      *button_label,
                                                        const char      *action_name);
 gboolean            hallway_window_get_toast_shown    (HallwayWindow   *self);
-GtkWidget          *hallway_window_get_offer_dialog   (HallwayWindow   *self);
 
 G_END_DECLS

@@ -270,13 +270,6 @@ hallway_share_set_enabled (HallwayShare *self,
   self->enabled = !!enabled;
 }
 
-gboolean
-hallway_share_is_writable (HallwayShare *self)
-{
-  g_return_val_if_fail (HALLWAY_IS_SHARE (self), FALSE);
-  return self->access != HALLWAY_SHARE_ACCESS_READ_ONLY;
-}
-
 /**
  * hallway_share_open_root:
  * @self: a #HallwayShare

@@ -73,7 +73,6 @@ void                  hallway_share_set_show_hidden   (HallwayShare         *sel
 gboolean              hallway_share_get_enabled       (HallwayShare         *self);
 void                  hallway_share_set_enabled       (HallwayShare         *self,
                                                        gboolean              enabled);
-gboolean              hallway_share_is_writable       (HallwayShare         *self);
 
 /* Whether the folder exists now (checked, not cached). */
 gboolean              hallway_share_check_available   (HallwayShare         *self,
