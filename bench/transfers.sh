@@ -46,7 +46,11 @@ while [ $# -gt 0 ]; do
   shift
 done
 [[ $BIG_RUNS =~ ^[0-9]+$ && $SMALL_RUNS =~ ^[0-9]+$ ]] && [ $((BIG_RUNS + SMALL_RUNS)) -gt 0 ] ||
-  { echo "bench/transfers.sh: --runs, --big-runs and --small-runs take numbers ≥ 0 (not both 0)" >&2; exit 2; }
+  {
+    echo "bench/transfers.sh: --runs, --big-runs and --small-runs take numbers ≥ 0" \
+      "(not both 0)" >&2
+    exit 2
+  }
 
 T_START=${EPOCHREALTIME/./}
 BUILD_DIR=${HALLWAY_BUILD_DIR:-$top/build}
@@ -220,7 +224,8 @@ pid file = $work/rsync/rsyncd.pid
   path = $work/data
   read only = yes
 EOF
-bg_on a rsyncd rsync --daemon --no-detach --config="$work/rsync/rsyncd.conf" --address="$A" --port=8730
+bg_on a rsyncd rsync --daemon --no-detach --config="$work/rsync/rsyncd.conf" --address="$A" \
+  --port=8730
 
 log "starting nginx (HTTPS)…"
 mkdir -p "$work/nginx/tmp"
@@ -264,7 +269,8 @@ DEST=/run/bench-xfer
 smb() { "$L" exec b -- smbclient "//$A/bench" -U "root%$SMB_PW" -m SMB3 "$@"; }
 wait_until 20 smb -c 'ls small/file-00000.dat' || die "smbd does not answer"
 wait_until 20 "$L" exec b -- ssh "${SSH_OPTS[@]/-P/-p}" "root@$A" true || die "sshd does not answer"
-wait_until 20 "$L" exec b -- rsync "rsync://$A:8730/bench/small/file-00000.dat" || die "rsyncd does not answer"
+wait_until 20 "$L" exec b -- rsync "rsync://$A:8730/bench/small/file-00000.dat" ||
+  die "rsyncd does not answer"
 wait_until 20 "$L" exec b -- curl -sfk -o /dev/null "https://$A:8443/small/file-00000.dat" ||
   die "nginx does not answer"
 for name in "${!PID[@]}"; do
@@ -300,16 +306,19 @@ t0=$EPOCHREALTIME
 /usr/bin/time -f '%U %S' -o "$out.time" "$@" >"$out.out" 2>&1
 rc=$?
 t1=$EPOCHREALTIME
-echo "$rc $(awk -v a="$t0" -v b="$t1" 'BEGIN {printf "%.4f", b - a}') $(tail -n 1 "$out.time")" >"$out"
+echo "$rc $(awk -v a="$t0" -v b="$t1" 'BEGIN {printf "%.4f", b - a}')" \
+  "$(tail -n 1 "$out.time")" >"$out"
 EOF
 chmod 755 "$work/timeit"
 mkdir -p "$work/runs" "$work/samples"
 S=$work/samples
 
 TOOLS=(hallway smb smb-enc scp rsync curl)
-declare -A SERVER=([hallway]=hallway-a [smb]=smbd [smb-enc]=smbd [scp]=sshd [rsync]=rsyncd [curl]=nginx)
+declare -A SERVER=([hallway]=hallway-a [smb]=smbd [smb-enc]=smbd [scp]=sshd [rsync]=rsyncd
+  [curl]=nginx)
 declare -A LABEL=([hallway]="hallwayctl get <- hallwayd (HTTPS)"
-  [smb]="smbclient <- smbd (SMB3, signing)" [smb-enc]="smbclient --client-protection=encrypt <- smbd"
+  [smb]="smbclient <- smbd (SMB3, signing)"
+  [smb-enc]="smbclient --client-protection=encrypt <- smbd"
   [scp]="scp -c aes128-gcm (SFTP) <- sshd" [rsync]="rsync <- rsync daemon"
   [curl]="curl <- nginx HTTPS (1 connection)")
 
@@ -319,7 +328,8 @@ client_cmd() {
   case $tool:$kind in
     hallway:big) CMD=("$ctl" get Server/Bench/big.bin --to "$DEST" --wait) ;;
     hallway:small) CMD=("$ctl" get Server/Bench/small --to "$DEST" --wait) ;;
-    smb:big) CMD=(smbclient "//$A/bench" -U "root%$SMB_PW" -m SMB3 -c "get big.bin $DEST/big.bin") ;;
+    smb:big) CMD=(smbclient "//$A/bench" -U "root%$SMB_PW" -m SMB3
+                  -c "get big.bin $DEST/big.bin") ;;
     smb:small) CMD=(smbclient "//$A/bench" -U "root%$SMB_PW" -m SMB3
       -c "prompt OFF; recurse ON; lcd $DEST/small; cd small; mget *") ;;
     smb-enc:big) CMD=(smbclient "//$A/bench" -U "root%$SMB_PW" -m SMB3 --client-protection=encrypt
@@ -349,7 +359,8 @@ check() {
     got=$("$L" exec b -- sh -c "find $DEST/small -type f -size ${SMALL_SIZE}c | wc -l")
     [ "$got" = "$NSMALL" ] || die "$tool: $got of $NSMALL small files arrived whole"
     if [ "$full" = 1 ]; then
-      "$L" exec b -- diff -r -q "$work/data/small" "$DEST/small" >/dev/null || die "$tool: small files differ"
+      "$L" exec b -- diff -r -q "$work/data/small" "$DEST/small" >/dev/null ||
+        die "$tool: small files differ"
     fi
   fi
 }
@@ -400,7 +411,10 @@ if [ "$SMALL_RUNS" -gt 0 ]; then
 fi
 
 # --- Report ---------------------------------------------------------------------------
-median() { sort -g | awk '{v[NR] = $1} END {if (NR) print (NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2)}'; }
+median() {
+  sort -g | awk '{v[NR] = $1}
+    END {if (NR) print (NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2)}'
+}
 minmax() { sort -g | awk 'NR == 1 {lo = $1} {hi = $1} END {printf "%s-%s", lo, hi}'; }
 fmt() { printf "%.${2:-0}f" "$1"; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN {if (b > 0) printf "%.2f", a / b; else print "-"}'; }
@@ -418,25 +432,30 @@ report() {
   commit=$(git -C "$top" rev-parse --short HEAD 2>/dev/null || echo unknown)
   echo "# Transfer benchmark, $(date '+%F %H:%M')"
   echo
-  echo "Machine: $(nproc) cores, $(uname -r), $(. /etc/os-release && echo "$PRETTY_NAME"); Hallway $commit"
+  echo "Machine: $(nproc) cores, $(uname -r), $(. /etc/os-release && echo "$PRETTY_NAME");" \
+    "Hallway $commit"
   echo "(worktree may hold uncommitted changes; binaries from $BUILD_DIR). Servers on simulated"
   echo "computer a, clients on b, veth link (tests/lan/office-lan.sh); copies land on a tmpfs on b,"
   echo "emptied before each copy; sources in a's page cache. Tools interleaved, order rotating."
   echo "$(smbd --version | sed 's/^Version/Samba/'), $(ssh -V 2>&1 | cut -d, -f1),"
-  echo "$(rsync --version | head -n 1 | awk '{print "rsync", $3}'), $(nginx -v 2>&1 | sed 's/^nginx version: //')"
-  echo "(1 worker, sendfile, TLS 1.3 AES-GCM), $(curl --version | head -n 1 | awk '{print "curl", $2}')."
+  echo "$(rsync --version | head -n 1 | awk '{print "rsync", $3}')," \
+    "$(nginx -v 2>&1 | sed 's/^nginx version: //')"
+  echo "(1 worker, sendfile, TLS 1.3 AES-GCM)," \
+    "$(curl --version | head -n 1 | awk '{print "curl", $2}')."
   echo "CPU: user+system seconds of the server's process tree (children included) and of the"
   echo "client (for Hallway: hallwayctl plus the receiving hallwayd on b); clock ticks of 1/$TCK s."
   if [ "$BIG_RUNS" -gt 0 ]; then
     echo
     echo "## One 1 GiB random file (medians of $BIG_RUNS; MB/s = 10^6 bytes/s)"
     echo
-    echo "| tool | MB/s | min-max | CPU s/GiB server | CPU s/GiB client | Hallway/tool MB/s | Hallway/tool CPU server | Hallway/tool CPU client |"
+    echo "| tool | MB/s | min-max | CPU s/GiB server | CPU s/GiB client | Hallway/tool MB/s |" \
+      "Hallway/tool CPU server | Hallway/tool CPU client |"
     echo "|---|---:|---:|---:|---:|---:|---:|---:|"
     for tool in "${TOOLS[@]}"; do
       echo "| ${LABEL[$tool]} [$tool] | $(fmt "$(mbps "$tool")") | $(mbps_range "$tool") |" \
         "$(fmt "$(cpu_gib "$tool" scpu)" 2) | $(fmt "$(cpu_gib "$tool" ccpu)" 2) |" \
-        "$(ratio "$(mbps hallway)" "$(mbps "$tool")") | $(ratio "$(cpu_gib hallway scpu)" "$(cpu_gib "$tool" scpu)") |" \
+        "$(ratio "$(mbps hallway)" "$(mbps "$tool")") |" \
+        "$(ratio "$(cpu_gib hallway scpu)" "$(cpu_gib "$tool" scpu)") |" \
         "$(ratio "$(cpu_gib hallway ccpu)" "$(cpu_gib "$tool" ccpu)") |"
     done
   fi
@@ -444,12 +463,14 @@ report() {
     echo
     echo "## 10,000 files of 4 KiB in one folder (medians of $SMALL_RUNS)"
     echo
-    echo "| tool | files/s | min-max | CPU ms/1000 files server | CPU ms/1000 files client | Hallway/tool files/s | Hallway/tool CPU server | Hallway/tool CPU client |"
+    echo "| tool | files/s | min-max | CPU ms/1000 files server | CPU ms/1000 files client |" \
+      "Hallway/tool files/s | Hallway/tool CPU server | Hallway/tool CPU client |"
     echo "|---|---:|---:|---:|---:|---:|---:|---:|"
     for tool in "${TOOLS[@]}"; do
       echo "| ${LABEL[$tool]} [$tool] | $(fmt "$(fps "$tool")") | $(fps_range "$tool") |" \
         "$(fmt "$(cpu_kfiles "$tool" scpu)") | $(fmt "$(cpu_kfiles "$tool" ccpu)") |" \
-        "$(ratio "$(fps hallway)" "$(fps "$tool")") | $(ratio "$(cpu_kfiles hallway scpu)" "$(cpu_kfiles "$tool" scpu)") |" \
+        "$(ratio "$(fps hallway)" "$(fps "$tool")") |" \
+        "$(ratio "$(cpu_kfiles hallway scpu)" "$(cpu_kfiles "$tool" scpu)") |" \
         "$(ratio "$(cpu_kfiles hallway ccpu)" "$(cpu_kfiles "$tool" ccpu)") |"
     done
   fi
@@ -458,13 +479,15 @@ report() {
   echo
   if [ "$BIG_RUNS" -gt 0 ]; then
     v=$(awk -v h="$(mbps hallway)" -v o="$(mbps smb)" 'BEGIN {print (h >= o ? "met" : "not met")}')
-    echo "- 1 GiB copy no slower than plaintext smbclient: **$v** (Hallway $(fmt "$(mbps hallway)") MB/s," \
+    echo "- 1 GiB copy no slower than plaintext smbclient: **$v**" \
+      "(Hallway $(fmt "$(mbps hallway)") MB/s," \
       "smbclient $(fmt "$(mbps smb)") MB/s, ratio $(ratio "$(mbps hallway)" "$(mbps smb)"))"
   fi
   if [ "$SMALL_RUNS" -gt 0 ]; then
     v=$(awk -v h="$(fps hallway)" -v o="$(fps rsync)" 'BEGIN {print (h >= o ? "met" : "not met")}')
-    echo "- 10,000 files at least as many files/s as the rsync daemon: **$v** (Hallway $(fmt "$(fps hallway)")" \
-      "files/s, rsync $(fmt "$(fps rsync)") files/s, ratio $(ratio "$(fps hallway)" "$(fps rsync)"))"
+    echo "- 10,000 files at least as many files/s as the rsync daemon: **$v**" \
+      "(Hallway $(fmt "$(fps hallway)") files/s, rsync $(fmt "$(fps rsync)") files/s," \
+      "ratio $(ratio "$(fps hallway)" "$(fps rsync)"))"
   fi
 }
 

@@ -130,7 +130,8 @@ bg_on_a() {
 
 log "starting hallwayd…"
 bg_on_a hallway env HALLWAY_NAME=Bench GSETTINGS_BACKEND=memory "$hallwayd"
-wait_until 20 "$L" exec a -- "$ctl" status || { cat "$work/hallway.log" >&2; die "hallwayd does not start"; }
+wait_until 20 "$L" exec a -- "$ctl" status ||
+  { cat "$work/hallway.log" >&2; die "hallwayd does not start"; }
 "$L" exec a -- "$ctl" share add "$work/data" --name Bench --access read-only --audience everyone \
   >/dev/null || die "hallwayctl share add failed"
 share_id=$("$L" exec a -- "$ctl" share list --json | jq -r '.[] | select(.name == "Bench") | .id')
@@ -204,7 +205,8 @@ answers() { # URL [curl args]: any HTTP status
   code=$("$L" exec b -- curl -sk -o /dev/null -w '%{http_code}' --max-time 5 "$@") || true
   [ -n "$code" ] && [ "$code" != 000 ]
 }
-wait_until 20 answers "$HALLWAY/" || { cat "$work/hallway.log" >&2; die "Hallway does not answer on $A"; }
+wait_until 20 answers "$HALLWAY/" ||
+  { cat "$work/hallway.log" >&2; die "Hallway does not answer on $A"; }
 wait_until 20 answers "http://$A:8080/" ||
   { cat "$work/apache.log" "$work/apache/error.log" >&2; die "Apache does not answer"; }
 wait_until 20 answers "https://$A:8443/" ||
@@ -245,13 +247,17 @@ run_curl() {
   local server=$1 c0 c1 out
   shift
   c0=$(cpu_ticks "${PID[$server]}")
-  out=$("$L" exec b -- bash -c 'curl -sk --max-time 120 -w "%{http_code} %{time_total} %{size_download}" "$@"
+  out=$("$L" exec b -- bash -c 'curl -sk --max-time 120 \
+      -w "%{http_code} %{time_total} %{size_download}" "$@"
     read -r l </proc/$$/stat; set -- ${l##*) }; echo " $((${14} + ${15}))"' _ "$@")
   c1=$(cpu_ticks "${PID[$server]}")
   echo "$out $((c1 - c0))"
 }
 
-median() { sort -g | awk '{v[NR] = $1} END {if (NR) print (NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2)}'; }
+median() {
+  sort -g | awk '{v[NR] = $1}
+    END {if (NR) print (NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2)}'
+}
 minmax() { sort -g | awk 'NR == 1 {lo = $1} {hi = $1} END {printf "%s-%s", lo, hi}'; }
 mean() { awk '{s += $1} END {if (NR) printf "%.1f", s / NR}'; }
 fmt() { printf "%.${2:-0}f" "$1"; }
@@ -274,7 +280,9 @@ record() { # KEY "status seconds bytes client-ticks server-ticks" EXPECTED-STATU
 # for all properties (allprop), as some clients do.
 cat >"$work/props.xml" <<'EOF'
 <?xml version="1.0" encoding="utf-8"?>
-<D:propfind xmlns:D="DAV:"><D:prop><D:resourcetype/><D:getcontentlength/><D:getlastmodified/><D:getetag/></D:prop></D:propfind>
+<D:propfind xmlns:D="DAV:">
+  <D:prop><D:resourcetype/><D:getcontentlength/><D:getlastmodified/><D:getetag/></D:prop>
+</D:propfind>
 EOF
 
 # The listings measured: which server, the expected status, curl's arguments.
@@ -374,7 +382,8 @@ report() {
   commit=$(git -C "$top" rev-parse --short HEAD 2>/dev/null || echo unknown)
   echo "# WebDAV benchmark, $(date '+%F %H:%M')"
   echo
-  echo "Machine: $(nproc) cores, $(uname -r), $(. /etc/os-release && echo "$PRETTY_NAME"); Hallway $commit"
+  echo "Machine: $(nproc) cores, $(uname -r), $(. /etc/os-release && echo "$PRETTY_NAME");" \
+    "Hallway $commit"
   echo "(worktree may hold uncommitted changes). Server on simulated computer a, curl on b,"
   echo "veth link (tests/lan/office-lan.sh). Tools interleaved, order rotating each round."
   echo "Servers: $(apache2 -v | sed -n 's/^Server version: //p') (mpm_event, sendfile),"
@@ -398,7 +407,8 @@ report() {
       apache-props) what="Apache mod_dav PROPFIND, 4 properties"; tls=no ;;
       nginx-json) what="nginx autoindex JSON (GET)"; tls=yes ;;
     esac
-    echo "| $what [$key] | $tls | $(fmt "$(wall_ms "$key")") | $(wall_range "$key") | $(cpu_ms "$key") | $(bytes "$key") |"
+    echo "| $what [$key] | $tls | $(fmt "$(wall_ms "$key")") | $(wall_range "$key") |" \
+      "$(cpu_ms "$key") | $(bytes "$key") |"
   done
   echo
   echo "| ratio Hallway / other | wall | server CPU | bytes |"
@@ -407,7 +417,8 @@ report() {
   for pair in hallway-allprop:apache-allprop hallway-props:apache-props \
     hallway-props:nginx-json hallway-allprop:nginx-json; do
     h=${pair%%:*} o=${pair#*:}
-    echo "| $h / $o | $(ratio "$(wall_ms "$h")" "$(wall_ms "$o")") | $(ratio "$(cpu_ms "$h")" "$(cpu_ms "$o")") | $(ratio "$(bytes "$h")" "$(bytes "$o")") |"
+    echo "| $h / $o | $(ratio "$(wall_ms "$h")" "$(wall_ms "$o")") |" \
+      "$(ratio "$(cpu_ms "$h")" "$(cpu_ms "$o")") | $(ratio "$(bytes "$h")" "$(bytes "$o")") |"
   done
   [ "$BIG_RUNS" -gt 0 ] || return 0
   echo
@@ -425,13 +436,16 @@ report() {
       hallway-file) what="Hallway -> curl -o file on tmpfs" ;;
       nginx-file) what="nginx -> curl -o file on tmpfs" ;;
     esac
-    echo "| $what [$key] | $(fmt "$(mbps "$key")") | $(mbps_range "$key") | $(fmt "$(cpu_s "$key" sticks)" 2) | $(fmt "$(cpu_s "$key" cticks)" 2) |"
+    echo "| $what [$key] | $(fmt "$(mbps "$key")") | $(mbps_range "$key") |" \
+      "$(fmt "$(cpu_s "$key" sticks)" 2) | $(fmt "$(cpu_s "$key" cticks)" 2) |"
   done
   echo
   echo "| ratio Hallway / nginx | MB/s | server CPU s/GiB |"
   echo "|---|---:|---:|"
   for m in null file; do
-    echo "| -o $([ $m = null ] && echo /dev/null || echo file) | $(ratio "$(mbps hallway-$m)" "$(mbps nginx-$m)") | $(ratio "$(cpu_s hallway-$m sticks)" "$(cpu_s nginx-$m sticks)") |"
+    echo "| -o $([ $m = null ] && echo /dev/null || echo file) |" \
+      "$(ratio "$(mbps hallway-$m)" "$(mbps nginx-$m)") |" \
+      "$(ratio "$(cpu_s hallway-$m sticks)" "$(cpu_s nginx-$m sticks)") |"
   done
 }
 

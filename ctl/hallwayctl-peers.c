@@ -26,7 +26,8 @@ compare_peers (gconstpointer a,
   g_autofree char *kb = g_utf8_collate_key (hallway_dbus_peer1_get_name (pb), -1);
   int cmp = strcmp (ka, kb);
 
-  return cmp != 0 ? cmp : g_strcmp0 (hallway_dbus_peer1_get_id (pa), hallway_dbus_peer1_get_id (pb));
+  return cmp != 0 ? cmp
+                  : g_strcmp0 (hallway_dbus_peer1_get_id (pa), hallway_dbus_peer1_get_id (pb));
 }
 
 static gboolean
@@ -54,7 +55,8 @@ add_peer_json (JsonBuilder      *builder,
   hallway_json_add_string (builder, "id", hallway_dbus_peer1_get_id (peer));
   hallway_json_add_string (builder, "name", hallway_dbus_peer1_get_name (peer));
   hallway_json_add_string (builder, "host", hallway_dbus_peer1_get_host (peer));
-  hallway_json_add_string (builder, "verification_code", hallway_dbus_peer1_get_verification_code (peer));
+  hallway_json_add_string (builder, "verification_code",
+                           hallway_dbus_peer1_get_verification_code (peer));
   hallway_json_add_bool (builder, "online", hallway_dbus_peer1_get_online (peer));
   hallway_json_begin_array_member (builder, "addresses");
   for (guint i = 0; addresses != NULL && addresses[i] != NULL; i++)
@@ -63,7 +65,8 @@ add_peer_json (JsonBuilder      *builder,
   hallway_json_add_int (builder, "port", hallway_dbus_peer1_get_port (peer));
   hallway_json_add_bool (builder, "trusted", hallway_dbus_peer1_get_trusted (peer));
   hallway_json_add_string (builder, "problem", hallway_dbus_peer1_get_problem (peer));
-  hallway_json_add_string (builder, "problem_message", hallway_dbus_peer1_get_problem_message (peer));
+  hallway_json_add_string (builder, "problem_message",
+                           hallway_dbus_peer1_get_problem_message (peer));
   hallway_json_add_int (builder, "shares", hallway_dbus_peer1_get_shares (peer));
   hallway_json_add_int (builder, "printers", hallway_dbus_peer1_get_printers (peer));
   hallway_json_begin_array_member (builder, "shared_folders");
@@ -108,10 +111,12 @@ ctl_cmd_status (Ctl           *ctl,
       hallway_json_add_string (builder, "host", hallway_dbus_daemon1_get_host (d));
       hallway_json_add_string (builder, "id", hallway_dbus_daemon1_get_device_id (d));
       hallway_json_add_string (builder, "fingerprint", hallway_dbus_daemon1_get_fingerprint (d));
-      hallway_json_add_string (builder, "verification_code", hallway_dbus_daemon1_get_verification_code (d));
+      hallway_json_add_string (builder, "verification_code",
+                               hallway_dbus_daemon1_get_verification_code (d));
       hallway_json_add_int (builder, "port", hallway_dbus_daemon1_get_port (d));
       hallway_json_add_string (builder, "avahi", hallway_dbus_daemon1_get_avahi_state (d));
-      hallway_json_add_string (builder, "avahi_message", hallway_dbus_daemon1_get_avahi_message (d));
+      hallway_json_add_string (builder, "avahi_message",
+                               hallway_dbus_daemon1_get_avahi_message (d));
       hallway_json_add_string (builder, "version", hallway_dbus_daemon1_get_version (d));
       json_builder_set_member_name (builder, "shares");
       ctl_add_shares_json (ctl, builder);
@@ -286,7 +291,8 @@ ctl_cmd_peers (Ctl           *ctl,
   if (peers->len == 0)
     {
       if (g_strcmp0 (hallway_dbus_daemon1_get_avahi_state (ctl->daemon), "running") != 0)
-        g_print (_("No neighbours yet. %s\n"), hallway_dbus_daemon1_get_avahi_message (ctl->daemon));
+        g_print (_("No neighbours yet. %s\n"),
+                 hallway_dbus_daemon1_get_avahi_message (ctl->daemon));
       else
         g_print (_("No neighbours yet. Computers running Hallway on this network appear here "
                    "as they start.\n"));
@@ -340,7 +346,8 @@ ctl_cmd_info (Ctl           *ctl,
     g_print (_("Problem:           %s\n"), hallway_dbus_peer1_get_problem_message (peer));
   g_print (_("Verification code: %s\n"), hallway_dbus_peer1_get_verification_code (peer));
   g_print (_("Device id:         %s\n"), hallway_dbus_peer1_get_id (peer));
-  g_print (_("Trusted:           %s\n"), hallway_dbus_peer1_get_trusted (peer) ? _("yes") : _("no"));
+  g_print (_("Trusted:           %s\n"),
+           hallway_dbus_peer1_get_trusted (peer) ? _("yes") : _("no"));
   g_print (_("Port:              %u\n"), hallway_dbus_peer1_get_port (peer));
   for (guint i = 0; addresses != NULL && addresses[i] != NULL; i++)
     g_print ("%s%s\n", i == 0 ? _("Addresses:         ") : "                   ", addresses[i]);

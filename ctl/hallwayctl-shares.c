@@ -137,7 +137,8 @@ ctl_cmd_share_add (Ctl           *ctl,
         return ctl_failure (_("Could not read the password: %s"), error->message);
     }
   if (g_strcmp0 (audience, "password") == 0 && password == NULL)
-    return ctl_usage_error ("%s", _("--audience password needs --password-file FILE (or - for stdin)"));
+    return ctl_usage_error ("%s",
+                            _("--audience password needs --password-file FILE (or - for stdin)"));
 
   absolute = g_canonicalize_filename (path, NULL);
   if (name != NULL)

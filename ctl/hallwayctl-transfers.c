@@ -42,7 +42,8 @@ add_transfer_json (JsonBuilder          *builder,
   hallway_json_add_string (builder, "peer", hallway_dbus_transfer1_get_peer (transfer));
   hallway_json_add_string (builder, "peer_name", hallway_dbus_transfer1_get_peer_name (transfer));
   hallway_json_add_string (builder, "path", hallway_dbus_transfer1_get_path (transfer));
-  hallway_json_add_string (builder, "destination", hallway_dbus_transfer1_get_destination (transfer));
+  hallway_json_add_string (builder, "destination",
+                           hallway_dbus_transfer1_get_destination (transfer));
   hallway_json_add_string (builder, "error", hallway_dbus_transfer1_get_error (transfer));
   hallway_json_add_double (builder, "rate", hallway_dbus_transfer1_get_rate (transfer));
   hallway_json_add_int (builder, "eta", hallway_dbus_transfer1_get_eta (transfer));
@@ -74,7 +75,8 @@ ctl_cmd_get (Ctl           *ctl,
       const char *path_list[2];
 
       if (g_strv_length (parts) < 2 || *parts[0] == '\0' || *parts[1] == '\0')
-        return ctl_usage_error (_("“%s” does not say what to copy: use PEER/SHARE/PATH"), targets[i]);
+        return ctl_usage_error (_("“%s” does not say what to copy: use PEER/SHARE/PATH"),
+                                targets[i]);
 
       peer = ctl_find_peer (ctl, parts[0], &error);
       if (peer == NULL)
@@ -86,7 +88,8 @@ ctl_cmd_get (Ctl           *ctl,
                                                     hallway_dbus_peer1_get_id (peer), parts[1],
                                                     path_list, destination, &created, NULL,
                                                     &error))
-        return ctl_failure (_("Could not copy “%s”: %s"), targets[i], ctl_plain_error_message (error));
+        return ctl_failure (_("Could not copy “%s”: %s"), targets[i],
+                            ctl_plain_error_message (error));
 
       for (guint j = 0; created[j] != NULL; j++)
         ctl_take_transfer (paths, created[j]);
@@ -232,7 +235,8 @@ ctl_cmd_cancel (Ctl           *ctl,
       if (g_strcmp0 (hallway_dbus_transfer1_get_id (t), id) != 0)
         continue;
       if (!hallway_dbus_transfer1_call_cancel_sync (t, NULL, &error))
-        return ctl_failure (_("Could not cancel transfer %s: %s"), id, ctl_plain_error_message (error));
+        return ctl_failure (_("Could not cancel transfer %s: %s"), id,
+                            ctl_plain_error_message (error));
       return EXIT_SUCCESS;
     }
   return ctl_failure (_("No transfer “%s”; “hallwayctl transfers” lists them"), id);

@@ -98,8 +98,8 @@ peer_free (gpointer data)
   g_clear_handle_id (&peer->probe_id, g_source_remove);
   g_clear_handle_id (&peer->forget_id, g_source_remove);
   if (peer->owner->manager != NULL)
-    g_dbus_object_manager_server_unexport (peer->owner->manager,
-                                           g_dbus_object_get_object_path (G_DBUS_OBJECT (peer->object)));
+    g_dbus_object_manager_server_unexport (
+      peer->owner->manager, g_dbus_object_get_object_path (G_DBUS_OBJECT (peer->object)));
   g_clear_object (&peer->iface);
   g_clear_object (&peer->object);
   g_clear_pointer (&peer->endpoints, g_hash_table_unref);
@@ -475,7 +475,8 @@ set_trusted (Peer                  *peer,
   if (trusted && g_strcmp0 (problem, "identity-changed") == 0)
     {
       g_autofree char *old_id =
-        hallway_pins_dup_trusted_id_for_host (self->pins, hallway_dbus_peer1_get_host (peer->iface));
+        hallway_pins_dup_trusted_id_for_host (self->pins,
+                                              hallway_dbus_peer1_get_host (peer->iface));
       Peer *old_peer = old_id != NULL ? g_hash_table_lookup (self->peers, old_id) : NULL;
 
       if (old_id != NULL)

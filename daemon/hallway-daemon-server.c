@@ -207,9 +207,10 @@ request_started_cb (SoupServer        *server,
 static SoupServer *
 create_soup_server (HallwayDaemonServer *self)
 {
+  GTlsCertificate *certificate = hallway_identity_get_tls_certificate (self->identity);
   SoupServer *server;
 
-  server = soup_server_new ("tls-certificate", hallway_identity_get_tls_certificate (self->identity),
+  server = soup_server_new ("tls-certificate", certificate,
                             "tls-auth-mode", G_TLS_AUTHENTICATION_REQUESTED,
                             /* Paths stay percent-encoded: the share code decodes each
                              * segment itself, once, after splitting. */

@@ -152,8 +152,9 @@ hallway_daemon_shares_load (HallwayDaemonShares  *self,
       hallway_share_set_show_hidden (share, g_key_file_get_boolean (keyfile, groups[i],
                                                                     "show-hidden", NULL));
       /* Older files have no "enabled": their shares are on. */
-      hallway_share_set_enabled (share, !g_key_file_has_key (keyfile, groups[i], "enabled", NULL) ||
-                                        g_key_file_get_boolean (keyfile, groups[i], "enabled", NULL));
+      hallway_share_set_enabled (share,
+                                 !g_key_file_has_key (keyfile, groups[i], "enabled", NULL) ||
+                                   g_key_file_get_boolean (keyfile, groups[i], "enabled", NULL));
       g_ptr_array_add (self->shares, share);
     }
 

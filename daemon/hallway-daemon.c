@@ -241,7 +241,8 @@ update_share_availability (HallwayDaemon *self)
   while (g_hash_table_iter_next (&iter, &key, &value))
     {
       HallwayShare *share = hallway_daemon_shares_lookup (self->shares, key);
-      g_autoptr(HallwayDBusShare1) iface = hallway_dbus_object_get_share1 (HALLWAY_DBUS_OBJECT (value));
+      g_autoptr(HallwayDBusShare1) iface =
+        hallway_dbus_object_get_share1 (HALLWAY_DBUS_OBJECT (value));
       gboolean available;
 
       if (share == NULL || iface == NULL)
@@ -370,10 +371,10 @@ export_shares (HallwayDaemon *self)
       hallway_dbus_share1_set_id (iface, id);
       hallway_dbus_share1_set_name (iface, hallway_share_get_name (share));
       hallway_dbus_share1_set_path (iface, hallway_share_get_path (share));
-      hallway_dbus_share1_set_access (iface,
-                                      hallway_share_access_to_string (hallway_share_get_access (share)));
-      hallway_dbus_share1_set_audience (iface,
-                                        hallway_share_audience_to_string (hallway_share_get_audience (share)));
+      hallway_dbus_share1_set_access (
+        iface, hallway_share_access_to_string (hallway_share_get_access (share)));
+      hallway_dbus_share1_set_audience (
+        iface, hallway_share_audience_to_string (hallway_share_get_audience (share)));
       hallway_dbus_share1_set_available (iface, hallway_share_check_available (share, NULL));
       hallway_dbus_share1_set_enabled (iface, hallway_share_get_enabled (share));
       hallway_dbus_share1_set_url (iface, url);
@@ -828,8 +829,8 @@ hallway_daemon_startup (GApplication *application)
                                       hallway_identity_get_device_id (self->identity));
   hallway_dbus_daemon1_set_fingerprint (self->iface,
                                         hallway_identity_get_fingerprint (self->identity));
-  hallway_dbus_daemon1_set_verification_code (self->iface,
-                                              hallway_identity_get_verification_code (self->identity));
+  hallway_dbus_daemon1_set_verification_code (
+    self->iface, hallway_identity_get_verification_code (self->identity));
   hallway_dbus_daemon1_set_port (self->iface, hallway_daemon_server_get_port (self->server));
   update_server_info (self);
 

@@ -411,7 +411,8 @@ hallway_folder_view_download_selection (HallwayFolderView *self)
        ok;
        ok = gtk_bitset_iter_next (&iter, &position))
     {
-      g_autoptr(HallwayFolderItem) item = g_list_model_get_item (G_LIST_MODEL (self->sorted), position);
+      g_autoptr(HallwayFolderItem) item = g_list_model_get_item (G_LIST_MODEL (self->sorted),
+                                                                  position);
 
       if (item == NULL)
         continue;
@@ -529,7 +530,8 @@ drag_prepare_cb (GtkDragSource     *source,
            ok;
            ok = gtk_bitset_iter_next (&iter, &i))
         {
-          g_autoptr(HallwayFolderItem) item = g_list_model_get_item (G_LIST_MODEL (self->sorted), i);
+          g_autoptr(HallwayFolderItem) item = g_list_model_get_item (G_LIST_MODEL (self->sorted),
+                                                                      i);
 
           if (item != NULL)
             g_ptr_array_add (paths, join_path (self->path, item->name));
@@ -617,7 +619,8 @@ hallway_folder_view_drop_files (HallwayFolderView *self,
     return FALSE;
   g_ptr_array_add (paths, NULL);
 
-  hallway_dbus_daemon1_call_upload (daemon, g_dbus_proxy_get_object_path (G_DBUS_PROXY (self->peer)),
+  hallway_dbus_daemon1_call_upload (daemon,
+                                    g_dbus_proxy_get_object_path (G_DBUS_PROXY (self->peer)),
                                     self->share, self->path, (const char * const *) paths->pdata,
                                     NULL, uploaded_cb, g_object_ref (self));
   return TRUE;
@@ -839,8 +842,8 @@ hallway_folder_view_class_init (HallwayFolderViewClass *klass)
   object_class->dispose = hallway_folder_view_dispose;
   object_class->finalize = hallway_folder_view_finalize;
 
-  gtk_widget_class_set_template_from_resource (widget_class,
-                                               "/io/github/hallwaylan/Hallway/hallway-folder-view.ui");
+  gtk_widget_class_set_template_from_resource (
+    widget_class, "/io/github/hallwaylan/Hallway/hallway-folder-view.ui");
   gtk_widget_class_bind_template_child (widget_class, HallwayFolderView, path_bar);
   gtk_widget_class_bind_template_child (widget_class, HallwayFolderView, stack);
   gtk_widget_class_bind_template_child (widget_class, HallwayFolderView, spinner);
@@ -878,11 +881,14 @@ hallway_folder_view_init (HallwayFolderView *self)
   add_column (self, _("Size"), COLUMN_SIZE);
   add_column (self, _("Modified"), COLUMN_MODIFIED);
 
-  self->sorted = gtk_sort_list_model_new (g_object_ref (G_LIST_MODEL (self->store)),
-                                          g_object_ref (gtk_column_view_get_sorter (self->column_view)));
-  selection = GTK_SELECTION_MODEL (gtk_multi_selection_new (g_object_ref (G_LIST_MODEL (self->sorted))));
+  self->sorted =
+    gtk_sort_list_model_new (g_object_ref (G_LIST_MODEL (self->store)),
+                             g_object_ref (gtk_column_view_get_sorter (self->column_view)));
+  selection =
+    GTK_SELECTION_MODEL (gtk_multi_selection_new (g_object_ref (G_LIST_MODEL (self->sorted))));
   gtk_column_view_set_model (self->column_view, selection);
-  g_signal_connect_object (selection, "selection-changed", G_CALLBACK (selection_changed_cb), self, 0);
+  g_signal_connect_object (selection, "selection-changed", G_CALLBACK (selection_changed_cb), self,
+                           0);
   gtk_column_view_sort_by_column (self->column_view, name_column, GTK_SORT_ASCENDING);
 
   target = gtk_drop_target_new (GDK_TYPE_FILE_LIST, GDK_ACTION_COPY);

@@ -58,7 +58,8 @@ update_identity (HallwayMySharesPage *self)
 {
   const char *name = self->daemon ? hallway_dbus_daemon1_get_name (self->daemon) : NULL;
   const char *host = self->daemon ? hallway_dbus_daemon1_get_host (self->daemon) : NULL;
-  const char *code = self->daemon ? hallway_dbus_daemon1_get_verification_code (self->daemon) : NULL;
+  const char *code = self->daemon ? hallway_dbus_daemon1_get_verification_code (self->daemon)
+                                  : NULL;
 
   adw_avatar_set_text (self->avatar, name);
   gtk_label_set_text (self->name_label, name != NULL ? name : "");
@@ -242,7 +243,8 @@ update_printers (HallwayMySharesPage *self)
     objects = g_dbus_object_manager_get_objects (self->manager);
   for (GList *l = objects; l != NULL; l = l->next)
     {
-      HallwayDBusPrinter1 *printer = hallway_dbus_object_get_printer1 (HALLWAY_DBUS_OBJECT (l->data));
+      HallwayDBusPrinter1 *printer =
+        hallway_dbus_object_get_printer1 (HALLWAY_DBUS_OBJECT (l->data));
 
       if (printer != NULL && hallway_dbus_printer1_get_local (printer))
         g_ptr_array_add (printers, printer);
@@ -527,8 +529,8 @@ hallway_my_shares_page_class_init (HallwayMySharesPageClass *klass)
 
   object_class->dispose = hallway_my_shares_page_dispose;
 
-  gtk_widget_class_set_template_from_resource (widget_class,
-                                               "/io/github/hallwaylan/Hallway/hallway-my-shares-page.ui");
+  gtk_widget_class_set_template_from_resource (
+    widget_class, "/io/github/hallwaylan/Hallway/hallway-my-shares-page.ui");
   gtk_widget_class_bind_template_child (widget_class, HallwayMySharesPage, avatar);
   gtk_widget_class_bind_template_child (widget_class, HallwayMySharesPage, name_label);
   gtk_widget_class_bind_template_child (widget_class, HallwayMySharesPage, host_label);

@@ -9,7 +9,8 @@ G_BEGIN_DECLS
 
 #define HALLWAY_TYPE_OFFER_DIALOG (hallway_offer_dialog_get_type ())
 
-G_DECLARE_FINAL_TYPE (HallwayOfferDialog, hallway_offer_dialog, HALLWAY, OFFER_DIALOG, AdwMessageDialog)
+G_DECLARE_FINAL_TYPE (HallwayOfferDialog, hallway_offer_dialog, HALLWAY, OFFER_DIALOG,
+                      AdwMessageDialog)
 
 GtkWidget         *hallway_offer_dialog_new             (GtkWindow          *parent,
                                                          HallwayDBusOffer1  *offer,

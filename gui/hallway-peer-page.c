@@ -113,7 +113,8 @@ update_printers (HallwayPeerPage *self)
                      hallway_dbus_peer1_get_id (self->peer)) != 0)
         continue;
       gtk_list_box_append (self->printers,
-                           hallway_printer_row_new (printer, hallway_dbus_peer1_get_name (self->peer)));
+                           hallway_printer_row_new (printer,
+                                                    hallway_dbus_peer1_get_name (self->peer)));
       n++;
     }
   g_list_free_full (objects, g_object_unref);
@@ -126,7 +127,8 @@ printer_objects_changed_cb (GDBusObjectManager *manager,
                             GDBusObject        *object,
                             HallwayPeerPage    *self)
 {
-  g_autoptr(HallwayDBusPrinter1) printer = hallway_dbus_object_get_printer1 (HALLWAY_DBUS_OBJECT (object));
+  g_autoptr(HallwayDBusPrinter1) printer =
+    hallway_dbus_object_get_printer1 (HALLWAY_DBUS_OBJECT (object));
 
   if (printer != NULL)
     update_printers (self);
@@ -382,8 +384,8 @@ hallway_peer_page_class_init (HallwayPeerPageClass *klass)
   object_class->dispose = hallway_peer_page_dispose;
 
   g_type_ensure (HALLWAY_TYPE_FOLDER_VIEW);
-  gtk_widget_class_set_template_from_resource (widget_class,
-                                               "/io/github/hallwaylan/Hallway/hallway-peer-page.ui");
+  gtk_widget_class_set_template_from_resource (
+    widget_class, "/io/github/hallwaylan/Hallway/hallway-peer-page.ui");
   gtk_widget_class_bind_template_child (widget_class, HallwayPeerPage, stack);
   gtk_widget_class_bind_template_child (widget_class, HallwayPeerPage, avatar);
   gtk_widget_class_bind_template_child (widget_class, HallwayPeerPage, name_label);

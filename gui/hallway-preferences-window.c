@@ -27,7 +27,8 @@ struct _HallwayPreferencesWindow
   AdwComboRow         *policy_row;
 };
 
-G_DEFINE_FINAL_TYPE (HallwayPreferencesWindow, hallway_preferences_window, ADW_TYPE_PREFERENCES_WINDOW)
+G_DEFINE_FINAL_TYPE (HallwayPreferencesWindow, hallway_preferences_window,
+                     ADW_TYPE_PREFERENCES_WINDOW)
 
 /* The accept-policy choices, in the order the combo row shows them. */
 static const char * const policies[] = { "ask", "trusted", "refuse" };
@@ -189,7 +190,8 @@ hallway_preferences_window_new (GSettings *settings)
     _("Refuse all"),
     NULL });
   self->policy_row = ADW_COMBO_ROW (adw_combo_row_new ());
-  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (self->policy_row), _("When someone sends files"));
+  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (self->policy_row),
+                                 _("When someone sends files"));
   adw_combo_row_set_model (self->policy_row, G_LIST_MODEL (choices));
   g_settings_bind_with_mapping (settings, "accept-policy", self->policy_row, "selected",
                                 G_SETTINGS_BIND_DEFAULT,
@@ -197,7 +199,8 @@ hallway_preferences_window_new (GSettings *settings)
   adw_preferences_group_add (group, GTK_WIDGET (self->policy_row));
 
   self->folder_row = ADW_ACTION_ROW (adw_action_row_new ());
-  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (self->folder_row), _("Save received files in"));
+  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (self->folder_row),
+                                 _("Save received files in"));
   button = gtk_button_new_with_mnemonic (_("_Choose…"));
   gtk_widget_set_valign (button, GTK_ALIGN_CENTER);
   gtk_accessible_update_property (GTK_ACCESSIBLE (button),

@@ -59,7 +59,8 @@ static void
 update (HallwayPrinterRow *self)
 {
   const char *location = hallway_dbus_printer1_get_location (self->printer);
-  g_autoptr(GString) subtitle = g_string_new (describe_state (hallway_dbus_printer1_get_state (self->printer)));
+  g_autoptr(GString) subtitle =
+    g_string_new (describe_state (hallway_dbus_printer1_get_state (self->printer)));
 
   if (location != NULL && *location != '\0')
     g_string_append_printf (subtitle, " · %s", location);
@@ -125,7 +126,8 @@ switch_state_set_cb (GtkSwitch         *toggle,
   if (state == hallway_dbus_printer1_get_shared (self->printer))
     return FALSE;
   if (state)
-    hallway_dbus_printer1_call_share (self->printer, self->cancellable, shared_cb, g_object_ref (self));
+    hallway_dbus_printer1_call_share (self->printer, self->cancellable, shared_cb,
+                                      g_object_ref (self));
   else
     hallway_dbus_printer1_call_unshare (self->printer, self->cancellable, unshared_cb,
                                         g_object_ref (self));
@@ -205,9 +207,9 @@ print_clicked_cb (HallwayPrinterRow *self)
   g_autofree char *title = g_strdup_printf (_("Print a File on %s"), printer_title (self->printer));
 
   g_clear_object (&self->chooser);
-  self->chooser = gtk_file_chooser_native_new (title, GTK_IS_WINDOW (root) ? GTK_WINDOW (root) : NULL,
-                                               GTK_FILE_CHOOSER_ACTION_OPEN,
-                                               _("_Print"), _("_Cancel"));
+  self->chooser =
+    gtk_file_chooser_native_new (title, GTK_IS_WINDOW (root) ? GTK_WINDOW (root) : NULL,
+                                 GTK_FILE_CHOOSER_ACTION_OPEN, _("_Print"), _("_Cancel"));
   gtk_native_dialog_set_modal (GTK_NATIVE_DIALOG (self->chooser), TRUE);
   g_signal_connect (self->chooser, "response", G_CALLBACK (chooser_response_cb), self);
   gtk_native_dialog_show (GTK_NATIVE_DIALOG (self->chooser));

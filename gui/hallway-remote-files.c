@@ -193,7 +193,8 @@ hallway_remote_files_write_mime_type_async (GdkContentProvider  *provider,
       int saved_errno = errno;
 
       g_task_return_new_error (task, G_IO_ERROR, g_io_error_from_errno (saved_errno),
-                               "Could not make a folder in %s: %s", cache, g_strerror (saved_errno));
+                               "Could not make a folder in %s: %s", cache,
+                               g_strerror (saved_errno));
       return;
     }
 

@@ -9,7 +9,8 @@ G_BEGIN_DECLS
 
 #define HALLWAY_TYPE_REMOTE_FILES (hallway_remote_files_get_type ())
 
-G_DECLARE_FINAL_TYPE (HallwayRemoteFiles, hallway_remote_files, HALLWAY, REMOTE_FILES, GdkContentProvider)
+G_DECLARE_FINAL_TYPE (HallwayRemoteFiles, hallway_remote_files, HALLWAY, REMOTE_FILES,
+                      GdkContentProvider)
 
 GdkContentProvider *hallway_remote_files_new         (HallwayDBusDaemon1 *daemon,
                                                       const char         *peer,

@@ -74,7 +74,8 @@ describe_status (HallwayDBusTransfer1 *transfer)
   if (g_strcmp0 (state, "waiting") == 0)
     /* Translators: %s is a person's name: their computer can't be reached right now. */
     return g_strdup_printf (_("Waiting for %s’s computer"),
-                            peer_name != NULL && *peer_name != '\0' ? peer_name : _("the neighbour"));
+                            peer_name != NULL && *peer_name != '\0' ? peer_name
+                                                                    : _("the neighbour"));
   if (g_strcmp0 (state, "done") == 0)
     return g_strdup (_("Done"));
   if (g_strcmp0 (state, "cancelled") == 0)
@@ -85,7 +86,8 @@ describe_status (HallwayDBusTransfer1 *transfer)
   /* Running. */
   {
     double rate = hallway_dbus_transfer1_get_rate (transfer);
-    g_autofree char *left = hallway_transfer_describe_time_left (hallway_dbus_transfer1_get_eta (transfer));
+    g_autofree char *left =
+      hallway_transfer_describe_time_left (hallway_dbus_transfer1_get_eta (transfer));
     g_autofree char *speed = NULL;
 
     if (rate <= 0)
@@ -123,7 +125,8 @@ update (HallwayTransferRow *self)
   else
     /* Translators: who a download comes from. */
     from = g_strdup_printf (_("From %s"), peer_name != NULL ? peer_name : "");
-  gtk_image_set_from_icon_name (self->icon, upload ? "document-send-symbolic" : "folder-download-symbolic");
+  gtk_image_set_from_icon_name (self->icon,
+                                upload ? "document-send-symbolic" : "folder-download-symbolic");
   gtk_label_set_text (self->subtitle, from);
 
   if (g_strcmp0 (state, "done") == 0)
@@ -133,7 +136,8 @@ update (HallwayTransferRow *self)
   else
     fraction = 0.0;
   gtk_progress_bar_set_fraction (self->progress, fraction);
-  gtk_widget_set_visible (GTK_WIDGET (self->progress), is_unfinished (state) || g_strcmp0 (state, "done") == 0);
+  gtk_widget_set_visible (GTK_WIDGET (self->progress),
+                          is_unfinished (state) || g_strcmp0 (state, "done") == 0);
 
   gtk_label_set_text (self->status, status);
   if (g_strcmp0 (state, "failed") == 0)

@@ -79,8 +79,8 @@ hallway_transfers_page_class_init (HallwayTransfersPageClass *klass)
 
   object_class->dispose = hallway_transfers_page_dispose;
 
-  gtk_widget_class_set_template_from_resource (widget_class,
-                                               "/io/github/hallwaylan/Hallway/hallway-transfers-page.ui");
+  gtk_widget_class_set_template_from_resource (
+    widget_class, "/io/github/hallwaylan/Hallway/hallway-transfers-page.ui");
   gtk_widget_class_bind_template_child (widget_class, HallwayTransfersPage, stack);
   gtk_widget_class_bind_template_child (widget_class, HallwayTransfersPage, list);
 }

@@ -30,7 +30,7 @@ struct _HallwayWindow
   char                 *last_toast;  /* (owned) (nullable) */
   AdwToast             *toast;       /* (unowned) (nullable) the last one, until dismissed */
   char                 *download_dir; /* (owned) (nullable) NULL for the user's Downloads */
-  GQueue                offers;      /* (element-type HallwayDBusOffer1) (owned) waiting to be asked */
+  GQueue                offers;      /* (element-type HallwayDBusOffer1) (owned) to ask */
   GtkWidget            *offer_dialog; /* (unowned) (nullable) the one asking now */
   gboolean              starting;    /* a StartServiceByName is under way */
   gboolean              tried_start;
@@ -74,7 +74,8 @@ daemon_is_running (HallwayWindow *self)
 
   if (self->manager == NULL)
     return FALSE;
-  owner = g_dbus_object_manager_client_get_name_owner (G_DBUS_OBJECT_MANAGER_CLIENT (self->manager));
+  owner =
+    g_dbus_object_manager_client_get_name_owner (G_DBUS_OBJECT_MANAGER_CLIENT (self->manager));
   return owner != NULL;
 }
 
@@ -285,8 +286,10 @@ object_added_cb (GDBusObjectManager *manager,
                  HallwayWindow      *self)
 {
   g_autoptr(HallwayDBusPeer1) peer = hallway_dbus_object_get_peer1 (HALLWAY_DBUS_OBJECT (object));
-  g_autoptr(HallwayDBusTransfer1) transfer = hallway_dbus_object_get_transfer1 (HALLWAY_DBUS_OBJECT (object));
-  g_autoptr(HallwayDBusOffer1) offer = hallway_dbus_object_get_offer1 (HALLWAY_DBUS_OBJECT (object));
+  g_autoptr(HallwayDBusTransfer1) transfer =
+    hallway_dbus_object_get_transfer1 (HALLWAY_DBUS_OBJECT (object));
+  g_autoptr(HallwayDBusOffer1) offer =
+    hallway_dbus_object_get_offer1 (HALLWAY_DBUS_OBJECT (object));
 
   if (transfer != NULL)
     hallway_transfers_page_add_transfer (self->transfers_page, transfer);
@@ -306,7 +309,8 @@ object_removed_cb (GDBusObjectManager *manager,
                    HallwayWindow      *self)
 {
   g_autoptr(HallwayDBusPeer1) peer = hallway_dbus_object_get_peer1 (HALLWAY_DBUS_OBJECT (object));
-  g_autoptr(HallwayDBusTransfer1) transfer = hallway_dbus_object_get_transfer1 (HALLWAY_DBUS_OBJECT (object));
+  g_autoptr(HallwayDBusTransfer1) transfer =
+    hallway_dbus_object_get_transfer1 (HALLWAY_DBUS_OBJECT (object));
   guint position;
 
   if (transfer != NULL)
@@ -372,8 +376,8 @@ start_daemon (HallwayWindow *self)
   gtk_widget_set_sensitive (GTK_WIDGET (self->start_button), FALSE);
   g_dbus_connection_call (self->connection, "org.freedesktop.DBus", "/org/freedesktop/DBus",
                           "org.freedesktop.DBus", "StartServiceByName",
-                          g_variant_new ("(su)", HALLWAY_DAEMON_BUS_NAME, 0), G_VARIANT_TYPE ("(u)"),
-                          G_DBUS_CALL_FLAGS_NONE, 30000, self->cancellable,
+                          g_variant_new ("(su)", HALLWAY_DAEMON_BUS_NAME, 0),
+                          G_VARIANT_TYPE ("(u)"), G_DBUS_CALL_FLAGS_NONE, 30000, self->cancellable,
                           start_done_cb, self);
   update_state (self);
 }
@@ -449,7 +453,8 @@ manager_ready_cb (GObject      *source,
   self->manager = g_steal_pointer (&manager);
   hallway_peer_page_set_manager (self->peer_page, self->manager);
   g_signal_connect_object (self->manager, "object-added", G_CALLBACK (object_added_cb), self, 0);
-  g_signal_connect_object (self->manager, "object-removed", G_CALLBACK (object_removed_cb), self, 0);
+  g_signal_connect_object (self->manager, "object-removed", G_CALLBACK (object_removed_cb), self,
+                           0);
   g_signal_connect_object (self->manager, "notify::name-owner",
                            G_CALLBACK (name_owner_changed_cb), self, 0);
   load_objects (self);
@@ -742,9 +747,11 @@ hallway_window_class_init (HallwayWindowClass *klass)
   gtk_widget_class_install_action (widget_class, "win.search", NULL, search_action_cb);
   gtk_widget_class_install_action (widget_class, "win.share-folder", NULL, share_folder_action_cb);
   gtk_widget_class_install_action (widget_class, "win.download", NULL, download_action_cb);
-  gtk_widget_class_install_action (widget_class, "win.show-transfers", NULL, show_transfers_action_cb);
+  gtk_widget_class_install_action (widget_class, "win.show-transfers", NULL,
+                                   show_transfers_action_cb);
   /* Also without an application (tests); the app sets the same accelerator. */
-  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_d, GDK_CONTROL_MASK, "win.download", NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_d, GDK_CONTROL_MASK, "win.download",
+                                       NULL);
 }
 
 static void

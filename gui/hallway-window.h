@@ -24,7 +24,8 @@ void                hallway_window_show_this_computer (HallwayWindow   *self);
 void                hallway_window_show_transfers     (HallwayWindow   *self);
 GtkWidget          *hallway_window_get_transfers_page (HallwayWindow   *self);
 HallwayDBusDaemon1 *hallway_window_get_daemon         (HallwayWindow   *self);
-char               *hallway_window_dup_download_dir   (HallwayWindow   *self) G_GNUC_WARN_UNUSED_RESULT;
+G_GNUC_WARN_UNUSED_RESULT
+char               *hallway_window_dup_download_dir   (HallwayWindow   *self);
 void                hallway_window_set_download_dir   (HallwayWindow   *self,
                                                        const char      *dir);
 gboolean            hallway_window_show_peer          (HallwayWindow   *self,

@@ -39,7 +39,8 @@ is_reserved_name (const char *name)
     }
   else if (stem == 4)
     {
-      if ((g_ascii_strncasecmp (name, "COM", 3) == 0 || g_ascii_strncasecmp (name, "LPT", 3) == 0) &&
+      if ((g_ascii_strncasecmp (name, "COM", 3) == 0 ||
+           g_ascii_strncasecmp (name, "LPT", 3) == 0) &&
           name[3] >= '1' && name[3] <= '9')
         return TRUE;
     }
@@ -303,8 +304,9 @@ unique_path (GHashTable *taken,
  * Reads an offer: `{"name": "…", "files": [{"path": "…", "size": N}, …],
  * "total": N}`, at most %HALLWAY_DROP_MAX_BODY bytes and
  * %HALLWAY_DROP_MAX_FILES files, sizes whole and not negative, the total
- * their sum, the names at most %HALLWAY_DROP_MAX_NAME_BYTES in all. Paths are sanitized (hallway_drop_sanitize_path()) and made
- * unique; the sender's name is made safe to show.
+ * their sum, the names at most %HALLWAY_DROP_MAX_NAME_BYTES in all. Paths
+ * are sanitized (hallway_drop_sanitize_path()) and made unique; the
+ * sender's name is made safe to show.
  *
  * Errors: %HALLWAY_ERROR_INVALID_DATA, with a plain-words message.
  *

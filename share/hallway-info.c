@@ -308,7 +308,8 @@ parse_printers (HallwayInfo *info,
       member = json_node_get_object (element);
       printer.id = dup_string_member (member, "id", 64, FALSE, NULL);
       printer.name = dup_string_member (member, "name", 128, FALSE, NULL);
-      printer.description = dup_string_member (member, "description", HALLWAY_INFO_MAX_NAME, FALSE, NULL);
+      printer.description = dup_string_member (member, "description", HALLWAY_INFO_MAX_NAME, FALSE,
+                                               NULL);
       printer.location = dup_string_member (member, "location", HALLWAY_INFO_MAX_NAME, FALSE, NULL);
       printer.make_and_model = dup_string_member (member, "make-and-model", HALLWAY_INFO_MAX_NAME,
                                                   FALSE, NULL);

@@ -345,7 +345,8 @@ check_file (SoupServerMessage *msg,
 
   if (index >= offer->files->len)
     {
-      reply_error (msg, SOUP_STATUS_NOT_FOUND, "not-found", _("There is no such file in this offer"));
+      reply_error (msg, SOUP_STATUS_NOT_FOUND, "not-found",
+                   _("There is no such file in this offer"));
       return NULL;
     }
   file = g_ptr_array_index (offer->files, index);
@@ -713,7 +714,8 @@ put_finish (HallwayDaemonDrops *self,
     {
       if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_NO_SPACE))
         {
-          _drops_offer_end (offer, STATE_FAILED, _("The computer ran out of space for these files"));
+          _drops_offer_end (offer, STATE_FAILED,
+                            _("The computer ran out of space for these files"));
           reply_error (msg, SOUP_STATUS_INSUFFICIENT_STORAGE, "no-space",
                        _("This computer ran out of space for these files"));
           return;
@@ -786,7 +788,8 @@ drops_handler (SoupServer        *server,
   if (sender == NULL)
     return;
 
-  if (g_str_equal (path, HALLWAY_DROPS_API_PREFIX) || g_str_equal (path, HALLWAY_DROPS_API_PREFIX "/"))
+  if (g_str_equal (path, HALLWAY_DROPS_API_PREFIX) ||
+      g_str_equal (path, HALLWAY_DROPS_API_PREFIX "/"))
     {
       if (method != SOUP_METHOD_POST)
         {

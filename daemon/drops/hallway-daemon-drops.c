@@ -135,8 +135,11 @@ offer_free (Offer *offer)
         file->writer->superseded = TRUE;
     }
   if (offer->object != NULL && offer->self != NULL && offer->self->manager != NULL)
-    g_dbus_object_manager_server_unexport (offer->self->manager,
-                                           g_dbus_object_get_object_path (G_DBUS_OBJECT (offer->object)));
+    {
+      const char *path = g_dbus_object_get_object_path (G_DBUS_OBJECT (offer->object));
+
+      g_dbus_object_manager_server_unexport (offer->self->manager, path);
+    }
   g_clear_object (&offer->iface);
   g_clear_object (&offer->object);
   g_clear_pointer (&offer->files, g_ptr_array_unref);

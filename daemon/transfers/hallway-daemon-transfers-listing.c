@@ -239,7 +239,8 @@ listing_fetched_cb (GObject      *source,
           FolderItem *folder = g_new0 (FolderItem, 1);
 
           folder->rel = _transfer_join_rel (job->folder->rel, entry->name);
-          folder->remote = _transfer_strv_append ((const char * const *) job->folder->remote, entry->name);
+          folder->remote = _transfer_strv_append ((const char * const *) job->folder->remote,
+                                                  entry->name);
           folder->local_dir = ensure_local_folder (job->folder->local_dir, entry->name, &error);
           if (folder->local_dir == NULL)
             {
@@ -255,7 +256,8 @@ listing_fetched_cb (GObject      *source,
           FileItem *item = g_new0 (FileItem, 1);
 
           item->rel = _transfer_join_rel (job->folder->rel, entry->name);
-          item->remote = _transfer_strv_append ((const char * const *) job->folder->remote, entry->name);
+          item->remote = _transfer_strv_append ((const char * const *) job->folder->remote,
+                                                entry->name);
           item->local_dir = g_strdup (job->folder->local_dir);
           item->name = g_strdup (entry->name);
           item->size = entry->size;

@@ -327,7 +327,8 @@ upload_sent_cb (GObject      *source,
       upload_next (t);
       return;
     }
-  if (status == SOUP_STATUS_PRECONDITION_FAILED && !folder && t->collision < HALLWAY_TRANSFER_MAX_NAMES)
+  if (status == SOUP_STATUS_PRECONDITION_FAILED && !folder &&
+      t->collision < HALLWAY_TRANSFER_MAX_NAMES)
     {
       /* The name is taken there: try the next one. */
       t->collision++;

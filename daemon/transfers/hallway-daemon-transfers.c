@@ -951,8 +951,8 @@ hallway_daemon_transfers_dispose (GObject *object)
       transfer_stop_attempt (t);
       g_clear_handle_id (&t->retry_id, g_source_remove);
       if (self->manager != NULL)
-        g_dbus_object_manager_server_unexport (self->manager,
-                                               g_dbus_object_get_object_path (G_DBUS_OBJECT (t->object)));
+        g_dbus_object_manager_server_unexport (
+          self->manager, g_dbus_object_get_object_path (G_DBUS_OBJECT (t->object)));
       t->owner = NULL;
     }
   g_clear_pointer (&self->transfers, g_ptr_array_unref);

@@ -131,7 +131,9 @@ send_file (WebdavRequest    *req,
   g_autofree char *etag = _webdav_etag (st);
   g_autofree char *last_modified = _webdav_http_date (st->mtime);
   g_autofree char *mime = NULL;
-  const char *name = _webdav_is_share_root (req) ? "" : req->components[g_strv_length (req->components) - 1];
+  const char *name = _webdav_is_share_root (req)
+                       ? ""
+                       : req->components[g_strv_length (req->components) - 1];
   const char *range = soup_message_headers_get_one (req->request_headers, "Range");
   const char *if_range = soup_message_headers_get_one (req->request_headers, "If-Range");
   goffset start = 0;
@@ -156,9 +158,10 @@ send_file (WebdavRequest    *req,
         {
         case HALLWAY_RANGE_SATISFIABLE:
           {
-            g_autofree char *content_range =
-              g_strdup_printf ("bytes %" G_GOFFSET_FORMAT "-%" G_GOFFSET_FORMAT "/%" G_GOFFSET_FORMAT,
-                               start, end, st->size);
+            g_autofree char *content_range = g_strdup_printf ("bytes %" G_GOFFSET_FORMAT
+                                                              "-%" G_GOFFSET_FORMAT
+                                                              "/%" G_GOFFSET_FORMAT,
+                                                              start, end, st->size);
 
             soup_message_headers_replace (req->response_headers, "Content-Range", content_range);
             status = SOUP_STATUS_PARTIAL_CONTENT;

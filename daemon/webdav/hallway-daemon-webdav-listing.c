@@ -179,7 +179,8 @@ build_html_listing (WebdavRequest *req,
   g_string_append_printf (html,
                           "<!DOCTYPE html>\n<html lang=\"%s\">\n<head>\n"
                           "<meta charset=\"utf-8\">\n"
-                          "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
+                          "<meta name=\"viewport\" "
+                          "content=\"width=device-width, initial-scale=1\">\n"
                           "<title>%s — %s</title>\n"
                           "<style>body{font-family:sans-serif;margin:1.5em;line-height:1.4}"
                           "table{border-collapse:collapse}caption{text-align:left;font-weight:bold;"
@@ -219,7 +220,8 @@ build_html_listing (WebdavRequest *req,
       if (entry->st.is_dir)
         g_string_append_printf (html,
                                 "<tr><th scope=\"row\"><a href=\"%s\">%s/</a></th>"
-                                "<td class=\"size\">%s</td><td><time datetime=\"%s\">%s</time></td>"
+                                "<td class=\"size\">%s</td>"
+                                "<td><time datetime=\"%s\">%s</time></td>"
                                 "<td></td></tr>\n",
                                 href, name, _("Folder"), iso, shown);
       else
@@ -231,14 +233,17 @@ build_html_listing (WebdavRequest *req,
 
           g_string_append_printf (html,
                                   "<tr><th scope=\"row\"><a href=\"%s\">%s</a></th>"
-                                  "<td class=\"size\">%s</td><td><time datetime=\"%s\">%s</time></td>"
-                                  "<td><a href=\"%s\" download aria-label=\"%s\">%s</a></td></tr>\n",
+                                  "<td class=\"size\">%s</td>"
+                                  "<td><time datetime=\"%s\">%s</time></td>"
+                                  "<td><a href=\"%s\" download aria-label=\"%s\">%s</a>"
+                                  "</td></tr>\n",
                                   href, name, size, iso, shown, href, label_escaped,
                                   _("Download"));
         }
     }
   if (entries->len == 0)
-    g_string_append_printf (html, "<tr><td colspan=\"4\">%s</td></tr>\n", _("This folder is empty"));
+    g_string_append_printf (html, "<tr><td colspan=\"4\">%s</td></tr>\n",
+                            _("This folder is empty"));
 
   g_string_append (html, "</tbody>\n</table>\n</main>\n</body>\n</html>\n");
   return g_string_free (html, FALSE);

@@ -525,7 +525,8 @@ append_live_value (PropfindStream     *stream,
 
     case LIVE_GETCONTENTTYPE:
       {
-        g_autofree char *type = g_content_type_guess (n > 0 ? components[n - 1] : "", NULL, 0, NULL);
+        g_autofree char *type = g_content_type_guess (n > 0 ? components[n - 1] : "", NULL, 0,
+                                                      NULL);
         g_autofree char *mime = g_content_type_get_mime_type (type);
 
         hallway_webdav_xml_text_prop (out, HALLWAY_WEBDAV_NS, name,
@@ -819,7 +820,8 @@ _webdav_handle_propfind (WebdavRequest *req)
   if (!_webdav_stat_fd (fd, &st))
     {
       close (fd);
-      _webdav_reply_error (req->msg, SOUP_STATUS_FORBIDDEN, _("Only files and folders can be listed"));
+      _webdav_reply_error (req->msg, SOUP_STATUS_FORBIDDEN,
+                           _("Only files and folders can be listed"));
       return;
     }
 
@@ -912,7 +914,8 @@ _webdav_handle_proppatch (WebdavRequest *req)
   if (!_webdav_stat_fd (fd, &st))
     {
       close (fd);
-      _webdav_reply_error (req->msg, SOUP_STATUS_FORBIDDEN, _("Only files and folders have properties"));
+      _webdav_reply_error (req->msg, SOUP_STATUS_FORBIDDEN,
+                           _("Only files and folders have properties"));
       return;
     }
 

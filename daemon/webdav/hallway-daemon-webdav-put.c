@@ -208,7 +208,8 @@ _webdav_put_prepare (HallwayDaemonWebdav *self,
         }
       if (exists && st.is_dir)
         {
-          soup_message_headers_replace (req->response_headers, "Allow", HALLWAY_WEBDAV_ALLOW_READ_WRITE);
+          soup_message_headers_replace (req->response_headers, "Allow",
+                                        HALLWAY_WEBDAV_ALLOW_READ_WRITE);
           _webdav_reply_error (msg, SOUP_STATUS_METHOD_NOT_ALLOWED,
                                _("A folder cannot be replaced by a file"));
           put_state_free (put);
@@ -293,7 +294,8 @@ put_commit (PutState *put)
           errsv = errno;
           put_discard (put);
           if (errsv == EEXIST)
-            _webdav_reply_error (msg, SOUP_STATUS_PRECONDITION_FAILED, _("The file already exists"));
+            _webdav_reply_error (msg, SOUP_STATUS_PRECONDITION_FAILED,
+                                 _("The file already exists"));
           else
             _webdav_reply_errno (msg, errsv, _("Could not save the file"));
           return;

@@ -206,7 +206,8 @@ _webdav_handle_mkcol (WebdavRequest *req)
         }
       soup_message_headers_replace (req->response_headers, "Allow",
                                     "OPTIONS, GET, HEAD, PROPFIND, PROPPATCH, LOCK, UNLOCK");
-      _webdav_reply_error (req->msg, SOUP_STATUS_METHOD_NOT_ALLOWED, _("The folder already exists"));
+      _webdav_reply_error (req->msg, SOUP_STATUS_METHOD_NOT_ALLOWED,
+                           _("The folder already exists"));
       return;
     }
   parent_fd = open_parent_or_reply (req, (const char * const *) req->components, &name,

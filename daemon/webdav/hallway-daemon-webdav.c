@@ -231,7 +231,8 @@ dispatch (WebdavRequest *req,
       break;
     case METHOD_OTHER:
     default:
-      soup_message_headers_replace (req->response_headers, "Allow", _webdav_allow_for_access (access));
+      soup_message_headers_replace (req->response_headers, "Allow",
+                                    _webdav_allow_for_access (access));
       _webdav_reply_error (req->msg, SOUP_STATUS_METHOD_NOT_ALLOWED,
                            _("This method is not supported here"));
       break;

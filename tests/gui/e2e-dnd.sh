@@ -17,7 +17,8 @@ fi
 for tool in xdotool; do
   command -v "$tool" >/dev/null || { echo "1..0 # SKIP $tool is not installed"; exit 77; }
 done
-if ! /usr/bin/python3 -c 'import dogtail, pyatspi, gi; gi.require_version("Gtk", "3.0")' 2>/dev/null; then
+if ! /usr/bin/python3 -c 'import dogtail, pyatspi, gi; gi.require_version("Gtk", "3.0")' \
+     2>/dev/null; then
   echo "1..0 # SKIP dogtail or GTK 3 introspection is missing for /usr/bin/python3"
   exit 77
 fi
@@ -25,7 +26,8 @@ fi
 ctl=$build/ctl/hallwayctl
 # Each computer knows the other (there is no Avahi here).
 "$ctl" add-peer "$HALLWAY_TEST_PEER_ADDRESS" >/dev/null || exit 1
-DBUS_SESSION_BUS_ADDRESS=$HALLWAY_TEST_PEER_BUS "$ctl" add-peer "$HALLWAY_TEST_MY_ADDRESS" >/dev/null || exit 1
+DBUS_SESSION_BUS_ADDRESS=$HALLWAY_TEST_PEER_BUS "$ctl" add-peer "$HALLWAY_TEST_MY_ADDRESS" \
+  >/dev/null || exit 1
 
 # Alice's window gets a home of its own, so "Downloads" is inside the test.
 export HALLWAY_TEST_HOME=$HALLWAY_TEST_WORK/alice-home

@@ -22,7 +22,9 @@ while [ $# -gt 0 ]; do
     --size) size=$2; shift 2 ;;
     --keep) keep=$2; shift 2 ;;
     --) shift; break ;;
-    *) echo "usage: $0 [--backend x11|wayland] [--size WxH] [--keep DIR] -- CMD [ARGS...]" >&2; exit 2 ;;
+    *)
+      echo "usage: $0 [--backend x11|wayland] [--size WxH] [--keep DIR] -- CMD [ARGS...]" >&2
+      exit 2 ;;
   esac
 done
 [ $# -gt 0 ] || { echo "run-headless.sh: no command given" >&2; exit 2; }
@@ -105,7 +107,8 @@ else
     cat "$dir/logs/weston.log" >&2
     exit 1
   fi
-  shot='d=$(mktemp -d) && (cd "$d" && weston-screenshooter >/dev/null 2>&1) && mv "$d"/wayland-screenshot-*.png "$1"; s=$?; rm -rf "$d"; exit $s'
+  shot='d=$(mktemp -d) && (cd "$d" && weston-screenshooter >/dev/null 2>&1) &&
+    mv "$d"/wayland-screenshot-*.png "$1"; s=$?; rm -rf "$d"; exit $s'
 fi
 
 # Helpers inside the session: a quiet bus daemon and a screenshot command.

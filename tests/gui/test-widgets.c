@@ -181,7 +181,8 @@ test_peer_page_folders_and_problem (void)
   g_assert_cmpstr (adw_action_row_get_subtitle (ADW_ACTION_ROW (row)), ==, "You can open files");
   row = GTK_WIDGET (gtk_list_box_get_row_at_index (folders, 1));
   g_assert_cmpstr (adw_preferences_row_get_title (ADW_PREFERENCES_ROW (row)), ==, "Inbox");
-  g_assert_cmpstr (adw_action_row_get_subtitle (ADW_ACTION_ROW (row)), ==, "You can put files in it");
+  g_assert_cmpstr (adw_action_row_get_subtitle (ADW_ACTION_ROW (row)), ==,
+                   "You can put files in it");
   g_assert_null (gtk_list_box_get_row_at_index (folders, 2));
   g_assert_true (shows_label (page, "Trust…"));
   g_assert_false (shows_label (page, "This computer is not the one you trusted"));
@@ -195,10 +196,12 @@ test_peer_page_folders_and_problem (void)
                                           "than the one you trusted.");
   settle ();
   g_assert_true (shows_label (page, "This computer is not the one you trusted"));
-  g_assert_true (shows_label (page, "Dana Weber’s computer has a different key than the one you trusted."));
+  g_assert_true (
+    shows_label (page, "Dana Weber’s computer has a different key than the one you trusted."));
   save_png (window, "identity-problem");
 
-  hallway_dbus_peer1_set_shared_folders (peer, g_variant_new_array (G_VARIANT_TYPE ("(ssss)"), NULL, 0));
+  hallway_dbus_peer1_set_shared_folders (peer,
+                                         g_variant_new_array (G_VARIANT_TYPE ("(ssss)"), NULL, 0));
   hallway_dbus_peer1_set_problem (peer, "");
   settle ();
   g_assert_null (gtk_list_box_get_row_at_index (folders, 0));
@@ -235,7 +238,8 @@ test_transfer_row_states (void)
   HallwayTransferRow *row;
   GtkProgressBar *bar;
 
-  g_test_summary ("A transfer row follows its Transfer1: progress, rate and time left, state in plain words");
+  g_test_summary (
+    "A transfer row follows its Transfer1: progress, rate and time left, state in plain words");
 
   gtk_window_set_child (GTK_WINDOW (window), GTK_WIDGET (page));
   gtk_window_present (GTK_WINDOW (window));
@@ -253,10 +257,12 @@ test_transfer_row_states (void)
   hallway_transfers_page_add_transfer (page, transfer);
   settle ();
 
-  row = HALLWAY_TRANSFER_ROW (gtk_list_box_get_row_at_index (hallway_transfers_page_get_list (page), 0));
+  row = HALLWAY_TRANSFER_ROW (
+    gtk_list_box_get_row_at_index (hallway_transfers_page_get_list (page), 0));
   g_assert_nonnull (row);
   gtk_test_accessible_assert_property (row, GTK_ACCESSIBLE_PROPERTY_LABEL, "budget.ods");
-  g_assert_cmpstr (hallway_transfer_row_get_status_text (row), ==, "2.1\u00a0MB/s — about 30 seconds left");
+  g_assert_cmpstr (hallway_transfer_row_get_status_text (row), ==,
+                   "2.1\u00a0MB/s — about 30 seconds left");
   g_assert_nonnull (find_label (GTK_WIDGET (row), "From Bruno Costa"));
   bar = find_progress_bar (GTK_WIDGET (row));
   g_assert_cmpfloat_with_epsilon (gtk_progress_bar_get_fraction (bar), 0.25, 0.001);
@@ -269,15 +275,18 @@ test_transfer_row_states (void)
   hallway_dbus_transfer1_set_bytes (transfer, 3000000);
   hallway_dbus_transfer1_set_eta (transfer, 150);
   g_assert_cmpfloat_with_epsilon (gtk_progress_bar_get_fraction (bar), 0.75, 0.001);
-  g_assert_cmpstr (hallway_transfer_row_get_status_text (row), ==, "2.1\u00a0MB/s — about 3 minutes left");
+  g_assert_cmpstr (hallway_transfer_row_get_status_text (row), ==,
+                   "2.1\u00a0MB/s — about 3 minutes left");
 
   hallway_dbus_transfer1_set_state (transfer, "waiting");
-  g_assert_cmpstr (hallway_transfer_row_get_status_text (row), ==, "Waiting for Bruno Costa’s computer");
+  g_assert_cmpstr (hallway_transfer_row_get_status_text (row), ==,
+                   "Waiting for Bruno Costa’s computer");
   g_assert_true (gtk_widget_get_visible (hallway_transfer_row_get_cancel_button (row)));
 
   hallway_dbus_transfer1_set_error (transfer, "Bruno stopped sharing “Reports”");
   hallway_dbus_transfer1_set_state (transfer, "failed");
-  g_assert_cmpstr (hallway_transfer_row_get_status_text (row), ==, "Bruno stopped sharing “Reports”");
+  g_assert_cmpstr (hallway_transfer_row_get_status_text (row), ==,
+                   "Bruno stopped sharing “Reports”");
   g_assert_false (gtk_widget_get_visible (hallway_transfer_row_get_cancel_button (row)));
   g_assert_false (gtk_widget_get_visible (hallway_transfer_row_get_show_button (row)));
 
@@ -311,7 +320,8 @@ click_button (GtkWidget  *widget,
 
       if (GTK_IS_BUTTON (w) && g_strcmp0 (gtk_button_get_label (GTK_BUTTON (w)), label) == 0)
         found = w;
-      for (GtkWidget *c = gtk_widget_get_first_child (w); c != NULL; c = gtk_widget_get_next_sibling (c))
+      for (GtkWidget *c = gtk_widget_get_first_child (w); c != NULL;
+           c = gtk_widget_get_next_sibling (c))
         g_ptr_array_add (stack, c);
     }
   g_ptr_array_unref (stack);
@@ -654,7 +664,8 @@ test_send_drop (void)
     daemon = hallway_dbus_daemon1_proxy_new_finish (wait_for_result (&result), &error);
     g_assert_no_error (error);
   }
-  peer = hallway_dbus_peer1_proxy_new_sync (fixture.connection, G_DBUS_PROXY_FLAGS_DO_NOT_LOAD_PROPERTIES,
+  peer = hallway_dbus_peer1_proxy_new_sync (fixture.connection,
+                                            G_DBUS_PROXY_FLAGS_DO_NOT_LOAD_PROPERTIES,
                                             g_dbus_connection_get_unique_name (fixture.connection),
                                             "/test/peers/dana", NULL, &error);
   g_assert_no_error (error);
@@ -783,11 +794,14 @@ test_printer_rows (void)
   gtk_window_present (GTK_WINDOW (window));
   settle ();
 
-  g_assert_cmpstr (adw_preferences_row_get_title (ADW_PREFERENCES_ROW (mine_row)), ==, "Office printer");
-  g_assert_cmpstr (adw_action_row_get_subtitle (ADW_ACTION_ROW (mine_row)), ==, "Ready · By the window");
+  g_assert_cmpstr (adw_preferences_row_get_title (ADW_PREFERENCES_ROW (mine_row)), ==,
+                   "Office printer");
+  g_assert_cmpstr (adw_action_row_get_subtitle (ADW_ACTION_ROW (mine_row)), ==,
+                   "Ready · By the window");
   toggle = hallway_printer_row_get_share_switch (HALLWAY_PRINTER_ROW (mine_row));
   g_assert_nonnull (toggle);
-  gtk_test_accessible_assert_property (toggle, GTK_ACCESSIBLE_PROPERTY_LABEL, "Share Office printer");
+  gtk_test_accessible_assert_property (toggle, GTK_ACCESSIBLE_PROPERTY_LABEL,
+                                       "Share Office printer");
   g_assert_false (gtk_switch_get_active (GTK_SWITCH (toggle)));
 
   gtk_switch_set_active (GTK_SWITCH (toggle), TRUE);
@@ -804,7 +818,8 @@ test_printer_rows (void)
 
   /* A neighbour's: no switch, its name shown as text, never markup. */
   g_assert_null (hallway_printer_row_get_share_switch (HALLWAY_PRINTER_ROW (their_row)));
-  g_assert_cmpstr (adw_preferences_row_get_title (ADW_PREFERENCES_ROW (their_row)), ==, "<b>Laser</b> & co");
+  g_assert_cmpstr (adw_preferences_row_get_title (ADW_PREFERENCES_ROW (their_row)), ==,
+                   "<b>Laser</b> & co");
   g_assert_false (adw_preferences_row_get_use_markup (ADW_PREFERENCES_ROW (their_row)));
   g_assert_cmpstr (adw_action_row_get_subtitle (ADW_ACTION_ROW (their_row)), ==, "Printing");
   hallway_dbus_printer1_set_state (theirs, "stopped");

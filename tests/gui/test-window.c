@@ -180,7 +180,8 @@ count_rows (GtkListBox *list)
 static void
 test_no_daemon (void)
 {
-  g_test_summary ("With no hallwayd on the bus and none to start, the window says so in plain words");
+  g_test_summary (
+    "With no hallwayd on the bus and none to start, the window says so in plain words");
 
   g_assert_true (wait_for (window_ready, NULL, 20));
   g_assert_cmpstr (hallway_window_get_visible_page (window), ==, "no-service");
@@ -262,12 +263,14 @@ test_avahi_state (void)
 {
   const char *description;
 
-  g_test_summary ("Without Avahi the window says that it can't look for neighbours, and what to do");
+  g_test_summary (
+    "Without Avahi the window says that it can't look for neighbours, and what to do");
 
   g_assert_true (wait_for (window_ready, NULL, 20));
   g_assert_true (wait_for (page_is, (gpointer) "no-avahi", 10));
   g_assert_cmpstr (status_title ("no-avahi"), ==, "Hallway can't look for neighbours");
-  description = adw_status_page_get_description (ADW_STATUS_PAGE (hallway_window_get_page (window, "no-avahi")));
+  description = adw_status_page_get_description (
+    ADW_STATUS_PAGE (hallway_window_get_page (window, "no-avahi")));
   g_assert_nonnull (strstr (description, "Ask whoever looks after this computer"));
   g_assert_cmpuint (g_list_model_get_n_items (hallway_window_get_peers (window)), ==, 0);
   screenshot ("no-avahi");
@@ -420,13 +423,15 @@ test_my_shares (void)
     gtk_test_accessible_assert_property (toggle, GTK_ACCESSIBLE_PROPERTY_LABEL, "Share Music");
     g_assert_true (gtk_switch_get_active (GTK_SWITCH (toggle)));
     gtk_switch_set_active (GTK_SWITCH (toggle), FALSE);
-    g_assert_true (wait_for (share_subtitle_is, (gpointer) "Switched off: colleagues don't see it", 10));
+    g_assert_true (
+      wait_for (share_subtitle_is, (gpointer) "Switched off: colleagues don't see it", 10));
     screenshot ("my-shares-off");
     row = find_action_row (hallway_my_shares_page_get_list (page), "Music");
     toggle = find_widget_of_type (row, GTK_TYPE_SWITCH);
     g_assert_false (gtk_switch_get_active (GTK_SWITCH (toggle)));
     gtk_switch_set_active (GTK_SWITCH (toggle), TRUE);
-    g_assert_true (wait_for (share_subtitle_is, (gpointer) "Everyone can open and change files", 10));
+    g_assert_true (
+      wait_for (share_subtitle_is, (gpointer) "Everyone can open and change files", 10));
     row = find_action_row (hallway_my_shares_page_get_list (page), "Music");
   }
 
@@ -473,7 +478,8 @@ test_peer_page (void)
 
   g_assert_true (hallway_window_show_peer (window, g_getenv ("HALLWAY_TEST_PEER")));
   g_assert_cmpstr (hallway_window_get_visible_page (window), ==, "peer");
-  g_assert_true (wait_for (peer_page_has_folder, (gpointer) g_getenv ("HALLWAY_TEST_PEER_SHARE"), 20));
+  g_assert_true (
+    wait_for (peer_page_has_folder, (gpointer) g_getenv ("HALLWAY_TEST_PEER_SHARE"), 20));
   screenshot ("neighbour");
 
   dialog = hallway_peer_page_show_trust_dialog (page);
@@ -538,12 +544,13 @@ find_transfer_row (const char *path)
 {
   HallwayTransfersPage *page = HALLWAY_TRANSFERS_PAGE (hallway_window_get_transfers_page (window));
 
-  for (GtkWidget *row = gtk_widget_get_first_child (GTK_WIDGET (hallway_transfers_page_get_list (page)));
-       row != NULL;
-       row = gtk_widget_get_next_sibling (row))
+  for (GtkWidget *row =
+         gtk_widget_get_first_child (GTK_WIDGET (hallway_transfers_page_get_list (page)));
+       row != NULL; row = gtk_widget_get_next_sibling (row))
     {
       if (HALLWAY_IS_TRANSFER_ROW (row) &&
-          g_strcmp0 (hallway_dbus_transfer1_get_path (hallway_transfer_row_get_transfer (HALLWAY_TRANSFER_ROW (row))),
+          g_strcmp0 (hallway_dbus_transfer1_get_path (
+                       hallway_transfer_row_get_transfer (HALLWAY_TRANSFER_ROW (row))),
                      path) == 0)
         return HALLWAY_TRANSFER_ROW (row);
     }
@@ -570,7 +577,8 @@ test_download (void)
   HallwayPeerPage *page = HALLWAY_PEER_PAGE (hallway_window_get_page (window, "peer"));
   HallwayFolderView *view = HALLWAY_FOLDER_VIEW (hallway_peer_page_get_folder_view (page));
   g_autofree char *downloads = g_dir_make_tmp ("hallway-downloads-XXXXXX", NULL);
-  g_autofree char *source = g_build_filename (g_getenv ("HALLWAY_TEST_PEER_SHARE_DIR"), "budget.ods", NULL);
+  g_autofree char *source = g_build_filename (g_getenv ("HALLWAY_TEST_PEER_SHARE_DIR"),
+                                              "budget.ods", NULL);
   g_autofree char *target = NULL;
   g_autofree char *expected = NULL;
   g_autofree char *got = NULL;
@@ -578,10 +586,12 @@ test_download (void)
   g_autofree char *dir = NULL;
   gsize expected_len, got_len;
   HallwayTransferRow *row;
-  HallwayTransfersPage *transfers = HALLWAY_TRANSFERS_PAGE (hallway_window_get_transfers_page (window));
+  HallwayTransfersPage *transfers =
+    HALLWAY_TRANSFERS_PAGE (hallway_window_get_transfers_page (window));
   g_autoptr(GError) error = NULL;
 
-  g_test_summary ("Download fetches the selected file into the receiving folder; Transfers shows it done");
+  g_test_summary (
+    "Download fetches the selected file into the receiving folder; Transfers shows it done");
 
   g_assert_nonnull (downloads);
   g_object_set (window, "download-dir", downloads, NULL);
@@ -591,7 +601,8 @@ test_download (void)
   /* Nothing yet: the Transfers page says so. */
   hallway_window_show_transfers (window);
   g_assert_cmpstr (hallway_window_get_visible_page (window), ==, "transfers");
-  g_assert_cmpuint (g_list_model_get_n_items (hallway_transfers_page_get_transfers (transfers)), ==, 0);
+  g_assert_cmpuint (g_list_model_get_n_items (hallway_transfers_page_get_transfers (transfers)), ==,
+                    0);
 
   g_assert_true (hallway_window_show_peer (window, g_getenv ("HALLWAY_TEST_PEER")));
   hallway_peer_page_open_folder (page, g_getenv ("HALLWAY_TEST_PEER_SHARE"));
@@ -600,10 +611,12 @@ test_download (void)
   /* Nothing selected: the action does nothing. */
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.download", NULL));
   settle ();
-  g_assert_cmpuint (g_list_model_get_n_items (hallway_transfers_page_get_transfers (transfers)), ==, 0);
+  g_assert_cmpuint (g_list_model_get_n_items (hallway_transfers_page_get_transfers (transfers)), ==,
+                    0);
 
   /* budget.ods is the second row, after the folder 2026. */
-  g_assert_true (gtk_selection_model_select_item (hallway_folder_view_get_selection (view), 1, TRUE));
+  g_assert_true (
+    gtk_selection_model_select_item (hallway_folder_view_get_selection (view), 1, TRUE));
   screenshot ("folder-selected");
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.download", NULL));
   g_assert_true (wait_for (toast_is, (gpointer) "Downloading “budget.ods”…", 20));
@@ -618,8 +631,8 @@ test_download (void)
   g_assert_false (gtk_widget_get_visible (hallway_transfer_row_get_cancel_button (row)));
   gtk_test_accessible_assert_property (hallway_transfer_row_get_cancel_button (row),
                                        GTK_ACCESSIBLE_PROPERTY_LABEL, "Cancel");
-  g_assert_cmpstr (hallway_dbus_transfer1_get_peer_name (hallway_transfer_row_get_transfer (row)), ==,
-                   g_getenv ("HALLWAY_TEST_PEER"));
+  g_assert_cmpstr (hallway_dbus_transfer1_get_peer_name (hallway_transfer_row_get_transfer (row)),
+                   ==, g_getenv ("HALLWAY_TEST_PEER"));
 
   target = g_build_filename (downloads, "budget.ods", NULL);
   g_assert_true (g_file_get_contents (source, &expected, &expected_len, &error));
@@ -662,7 +675,8 @@ test_download_cancel (void)
   HallwayTransferRow *row;
   GPid pid;
 
-  g_test_summary ("While Bruno's computer doesn't answer, the download shows as unfinished and Cancel stops it");
+  g_test_summary (
+    "While Bruno's computer doesn't answer, the download shows as unfinished and Cancel stops it");
 
   if (pid_text == NULL)
     {
@@ -676,7 +690,8 @@ test_download_cancel (void)
   hallway_peer_page_open_folder (page, g_getenv ("HALLWAY_TEST_PEER_SHARE"));
   g_assert_true (wait_for (folder_listed, GUINT_TO_POINTER (3), 20));
   /* minutes.txt, after 2026 and budget.ods. */
-  g_assert_true (gtk_selection_model_select_item (hallway_folder_view_get_selection (view), 2, TRUE));
+  g_assert_true (
+    gtk_selection_model_select_item (hallway_folder_view_get_selection (view), 2, TRUE));
 
   g_assert_cmpint (kill (pid, SIGSTOP), ==, 0);
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.download", NULL));
@@ -704,9 +719,9 @@ test_download_cancel (void)
   /* Whatever the daemon left behind goes with the folder. */
   dir = g_file_new_for_path (downloads);
   {
-    g_autoptr(GFileEnumerator) children = g_file_enumerate_children (dir, G_FILE_ATTRIBUTE_STANDARD_NAME,
-                                                                      G_FILE_QUERY_INFO_NOFOLLOW_SYMLINKS,
-                                                                      NULL, NULL);
+    g_autoptr(GFileEnumerator) children =
+      g_file_enumerate_children (dir, G_FILE_ATTRIBUTE_STANDARD_NAME,
+                                 G_FILE_QUERY_INFO_NOFOLLOW_SYMLINKS, NULL, NULL);
     GFileInfo *info;
 
     while (children != NULL &&

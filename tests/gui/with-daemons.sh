@@ -35,7 +35,8 @@ cleanup() {
 trap cleanup EXIT
 
 free_port() {
-  /usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
+  /usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0));
+print(s.getsockname()[1])'
 }
 
 wait_until() {   # SECONDS CMD...
@@ -84,7 +85,8 @@ start_person "Alice Martin" "$port1" "$DBUS_SESSION_BUS_ADDRESS" "$work/alice" |
 
 DBUS_SESSION_BUS_ADDRESS=$bus2 "$hallwayctl" share add "$work/bruno-files/Reports" \
   --name Reports --audience everyone >/dev/null || exit 1
-"$hallwayctl" share add "$work/alice-files/Projects" --name Projects --audience everyone >/dev/null || exit 1
+"$hallwayctl" share add "$work/alice-files/Projects" --name Projects --audience everyone \
+  >/dev/null || exit 1
 # The test adds Bruno itself (HALLWAY_TEST_PEER_ADDRESS), so it sees him arrive.
 
 export HALLWAY_TEST_PEER="Bruno Costa" HALLWAY_TEST_PEER_SHARE=Reports
@@ -93,7 +95,8 @@ export HALLWAY_TEST_MY_SHARE=Projects HALLWAY_TEST_MY_NAME="Alice Martin"
 export HALLWAY_TEST_SHARE_DIR="$work/alice-files"
 export HALLWAY_TEST_PEER_SHARE_DIR="$work/bruno-files/Reports"
 export HALLWAY_TEST_PEER_PID=$bruno_pid   # to make Bruno stall (SIGSTOP) mid-download
-export HALLWAY_TEST_PEER_BUS=$bus2        # to act as Bruno: DBUS_SESSION_BUS_ADDRESS=$bus2 hallwayctl …
+# To act as Bruno: DBUS_SESSION_BUS_ADDRESS=$HALLWAY_TEST_PEER_BUS hallwayctl …
+export HALLWAY_TEST_PEER_BUS=$bus2
 export HALLWAY_TEST_MY_ADDRESS="127.0.0.1:$port1"
 export HALLWAY_TEST_WORK=$work
 "$@"

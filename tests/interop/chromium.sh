@@ -94,7 +94,8 @@ check "a folder's link opens that folder's page" \
 
 # The nested page too, and a link back up.
 chromium --dump-dom "$url" >"$WORK/nested.html" || true
-check "Chromium shows the nested folder's files" grep -qF "notes with spaces.txt" "$WORK/nested.html"
+check "Chromium shows the nested folder's files" \
+  grep -qF "notes with spaces.txt" "$WORK/nested.html"
 
 # Screenshot, for people to look at.
 mkdir -p "$ARTIFACTS"

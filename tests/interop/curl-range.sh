@@ -50,9 +50,11 @@ check_part() {
   shift 4
   code=$(fetch "$name" "$@" "$URL") || true
   expect_eq "$what: status" 206 "$code"
-  expect_eq "$what: Content-Range" "bytes $start-$((start + len - 1))/$SIZE" "$(header "$name" Content-Range)"
+  expect_eq "$what: Content-Range" "bytes $start-$((start + len - 1))/$SIZE" \
+    "$(header "$name" Content-Range)"
   expect_eq "$what: Content-Length" "$len" "$(header "$name" Content-Length)"
-  check "$what: body equals bytes $start..$((start + len - 1)) of the file" same_as_slice "$name" "$start" "$len"
+  check "$what: body equals bytes $start..$((start + len - 1)) of the file" \
+    same_as_slice "$name" "$start" "$len"
 }
 
 # What a client learns before asking for parts.
@@ -75,9 +77,11 @@ check_part lastbyte "-r $((SIZE - 1))- (the last byte)" $((SIZE - 1)) 1 -r "$((S
 # A broken download resumed with -C -: the first MiB is on disk, curl asks
 # for the rest (Range: bytes=1048576-) and appends it.
 slice 0 $((1024 * 1024)) >"$WORK/resume.body"
-code=$(curl -sk --max-time 60 -C - -o "$WORK/resume.body" -D "$WORK/resume.hdr" -w '%{http_code}' "$URL") || true
+code=$(curl -sk --max-time 60 -C - -o "$WORK/resume.body" -D "$WORK/resume.hdr" \
+  -w '%{http_code}' "$URL") || true
 expect_eq "resume with -C -: status" 206 "$code"
-expect_eq "resume with -C -: Content-Range" "bytes 1048576-$((SIZE - 1))/$SIZE" "$(header resume Content-Range)"
+expect_eq "resume with -C -: Content-Range" "bytes 1048576-$((SIZE - 1))/$SIZE" \
+  "$(header resume Content-Range)"
 check "resume with -C -: the file is complete and byte-identical" cmp "$F" "$WORK/resume.body"
 
 # If-Range: the part only if the file is still the one the ETag names.
@@ -120,7 +124,8 @@ elif [ "$code" = 206 ] && [[ $ctype == multipart/byteranges* ]] &&
   grep -aq "Content-Range: bytes 20-29/$SIZE" "$WORK/multi.body"; then
   ok "-r 0-9,20-29: multipart/byteranges (206)"
 else
-  not_ok "-r 0-9,20-29: expected 200 with the whole file or 206 multipart/byteranges, got $code ($ctype)"
+  not_ok "-r 0-9,20-29: expected 200 with the whole file or 206 multipart/byteranges," \
+    "got $code ($ctype)"
 fi
 
 # A malformed Range header is ignored: the whole file.
@@ -140,7 +145,8 @@ if [ "$code" = 416 ] && [ "$(header empty Content-Range)" = "bytes */0" ]; then
 elif [ "$code" = 200 ] && [ ! -s "$WORK/empty.body" ]; then
   ok "-r 0-0 of an empty file: 200, empty (the Range ignored, which is allowed)"
 else
-  not_ok "-r 0-0 of an empty file: expected 416 (bytes */0) or 200 empty, got $code, Content-Range ‘$(header empty Content-Range)’"
+  not_ok "-r 0-0 of an empty file: expected 416 (bytes */0) or 200 empty, got $code," \
+    "Content-Range ‘$(header empty Content-Range)’"
 fi
 
 # Many short downloads one after another, each on a new connection (as

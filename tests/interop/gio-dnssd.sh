@@ -29,7 +29,8 @@ lan_hallway a "Alice Martin"
 
 SHARE_DIR=$WORK/shared
 make_fixture "$SHARE_DIR"
-lan_ctl a share add "$SHARE_DIR" --name "Team files" --access read-only --audience everyone >/dev/null ||
+lan_ctl a share add "$SHARE_DIR" --name "Team files" --access read-only --audience everyone \
+  >/dev/null ||
   bail "hallwayctl share add failed on a"
 INSTANCE="Team files on Alice Martin"
 
@@ -51,7 +52,8 @@ else
   not_ok "b's avahi resolves ‘$INSTANCE’ (_webdavs._tcp)"
   exit 1
 fi
-txt=$("$L" exec b -- avahi-browse -rpt _webdavs._tcp | grep -F "$INSTANCE_P" | grep '^=' | head -n 1)
+txt=$("$L" exec b -- avahi-browse -rpt _webdavs._tcp | grep -F "$INSTANCE_P" | grep '^=' |
+  head -n 1)
 note "announced: $txt"
 check "the TXT record has path=/shares/…/" grep -q '"path=/shares/[^"]*/"' <<<"$txt"
 check "the TXT record has a u= key (gvfs requires one)" grep -q '"u=[^"]*"' <<<"$txt"
@@ -66,10 +68,14 @@ else
   not_ok "gio list dns-sd://local/ shows ‘$INSTANCE’"
   g list -a standard::display-name dns-sd://local/ 2>&1 | sed 's/^/#   /'
 fi
-g list -a standard::display-name,standard::target-uri dns-sd://local/ >"$WORK/dnssd-list.txt" 2>&1 || true
+g list -a standard::display-name,standard::target-uri dns-sd://local/ \
+  >"$WORK/dnssd-list.txt" 2>&1 || true
 sed 's/^/#   /' "$WORK/dnssd-list.txt"
 # Each entry: "name<TAB>size<TAB>(type)<TAB>attr=value attr=value…".
-target=$(awk -v n="$INSTANCE" 'index($0, n) { for (i = 1; i <= NF; i++) if ($i ~ /^standard::target-uri=/) { sub(/^standard::target-uri=/, "", $i); print $i; exit } }' "$WORK/dnssd-list.txt")
+target=$(awk -v n="$INSTANCE" 'index($0, n) {
+    for (i = 1; i <= NF; i++)
+      if ($i ~ /^standard::target-uri=/) { sub(/^standard::target-uri=/, "", $i); print $i; exit }
+  }' "$WORK/dnssd-list.txt")
 note "target: ${target:-none}"
 check "its target is a davs+sd:// location" grep -q '^davs+sd://' <<<"$target"
 
@@ -94,7 +100,8 @@ if [ -n "$target" ]; then
   fi
   check "gvfs asked about the self-signed certificate" \
     grep -q "Are you really sure you would like to continue" "$WORK/gio-mount.log"
-  root=$(g mount -l 2>/dev/null | sed -n 's/^Mount([0-9]*): .* -> \(davs+sd:\/\/.*\)$/\1/p' | head -n 1) || true
+  root=$(g mount -l 2>/dev/null |
+    sed -n 's/^Mount([0-9]*): .* -> \(davs+sd:\/\/.*\)$/\1/p' | head -n 1) || true
   note "mount root: ${root:-none}"
   if [ -z "$root" ]; then
     not_ok "gvfs has no davs+sd:// mount to list or copy from"
@@ -107,7 +114,8 @@ if [ -n "$target" ]; then
   mkdir -p "$WORK/down"
   for f in "$UNICODE_FILE" "$BIG_FILE"; do
     out=$WORK/down/$f
-    if g copy "$root$(urlpath "$f")" "$out" 2>"$WORK/gio-copy.log" && cmp -s "$SHARE_DIR/$f" "$out"; then
+    if g copy "$root$(urlpath "$f")" "$out" 2>"$WORK/gio-copy.log" &&
+       cmp -s "$SHARE_DIR/$f" "$out"; then
       ok "gio copy ‘$f’ through davs+sd:// is byte-identical"
     else
       not_ok "gio copy ‘$f’ through davs+sd:// is byte-identical"

@@ -78,15 +78,18 @@ check "gio mkdir makes a folder" g mkdir "$(dav "From gio")"
 check "the new folder is on disk" test -d "$SHARE_DIR/From gio"
 check "gio copy uploads a 1 MiB file" g copy "$WORK/upload.bin" "$(dav "From gio/upload.bin")"
 check "the upload is byte-identical on disk" cmp "$WORK/upload.bin" "$SHARE_DIR/From gio/upload.bin"
-check "gio copy uploads a file with a unicode name" g copy "$WORK/Été.txt" "$(dav "From gio/Été.txt")"
+check "gio copy uploads a file with a unicode name" \
+  g copy "$WORK/Été.txt" "$(dav "From gio/Été.txt")"
 check "it is byte-identical on disk" cmp "$WORK/Été.txt" "$SHARE_DIR/From gio/Été.txt"
 check "gio copy overwrites an existing file" \
   g copy "$WORK/Été.txt" "$(dav "From gio/upload.bin")"
-check "the overwritten file has the new content" cmp "$WORK/Été.txt" "$SHARE_DIR/From gio/upload.bin"
+check "the overwritten file has the new content" \
+  cmp "$WORK/Été.txt" "$SHARE_DIR/From gio/upload.bin"
 check "gio rename" g rename "$(dav "From gio/Été.txt")" "Automne.txt"
 check "the renamed file is on disk under its new name" \
   test -f "$SHARE_DIR/From gio/Automne.txt" -a ! -e "$SHARE_DIR/From gio/Été.txt"
-check "gio move into a subfolder" g move "$(dav "From gio/Automne.txt")" "$(dav "Nested folder/Automne.txt")"
+check "gio move into a subfolder" \
+  g move "$(dav "From gio/Automne.txt")" "$(dav "Nested folder/Automne.txt")"
 check "the moved file is on disk" cmp "$WORK/Été.txt" "$SHARE_DIR/Nested folder/Automne.txt"
 check "gio remove deletes a file" g remove "$(dav "Nested folder/Automne.txt")"
 check "the file is gone from disk" test ! -e "$SHARE_DIR/Nested folder/Automne.txt"

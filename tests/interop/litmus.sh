@@ -39,7 +39,8 @@ trap 'rm -rf "$tmp"' EXIT INT TERM
 
 mkdir -p "$tmp/config/hallway" "$tmp/data" "$tmp/state" "$tmp/runtime" "$tmp/shared"
 chmod 700 "$tmp/runtime"
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0))
+print(s.getsockname()[1])')
 
 cat > "$tmp/inner.sh" <<INNER
 #!/bin/sh
@@ -66,15 +67,19 @@ fi
 "$hallwayd" > "$tmp/hallwayd.log" 2>&1 &
 pid=\$!
 for i in \$(seq 1 100); do
-  if python3 -c 'import socket,sys; socket.create_connection(("127.0.0.1", $port), 0.2)' 2>/dev/null; then
+  if python3 -c 'import socket,sys; socket.create_connection(("127.0.0.1", $port), 0.2)' \
+       2>/dev/null; then
     break
   fi
   sleep 0.1
 done
 if [ \$USE_CTL = 1 ]; then
-  share_id=\$("$hallwayctl" share add --name Litmus --access read-write --audience everyone "$tmp/shared" 2>>"$tmp/hallwayd.log" | tail -n 1)
+  share_id=\$("$hallwayctl" share add --name Litmus --access read-write --audience everyone \
+    "$tmp/shared" 2>>"$tmp/hallwayd.log" | tail -n 1)
   "$hallwayctl" share list --json > "$tmp/shares.json" 2>/dev/null || true
-  id=\$(python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print([s["id"] for s in (d if isinstance(d,list) else d.get("shares",[])) if s.get("name")=="Litmus"][0])' "$tmp/shares.json" 2>/dev/null)
+  id=\$(python3 -c 'import json,sys; d=json.load(open(sys.argv[1]))
+shares = d if isinstance(d,list) else d.get("shares",[])
+print([s["id"] for s in shares if s.get("name")=="Litmus"][0])' "$tmp/shares.json" 2>/dev/null)
   [ -n "\$id" ] && share_id=\$id
 fi
 url="https://127.0.0.1:$port/shares/\$share_id/"

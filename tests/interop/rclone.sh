@@ -35,7 +35,8 @@ check "rclone check --download finds no difference" \
   rc check --download "$SHARE_DIR" "$REMOTE"
 
 # rclone lsjson sees names and sizes as they are on disk.
-sizes=$(rc lsjson -R --files-only "$REMOTE" | jq -r '.[] | "\(.Path)\t\(.Size)"' | LC_ALL=C sort) || true
+sizes=$(rc lsjson -R --files-only "$REMOTE" | jq -r '.[] | "\(.Path)\t\(.Size)"' |
+  LC_ALL=C sort) || true
 want=$(cd "$SHARE_DIR" && for f in "${FIXTURE_FILES[@]}"; do
   printf '%s\t%s\n' "$f" "$(stat -c %s "$f")"
 done | LC_ALL=C sort)
@@ -61,8 +62,10 @@ else
 fi
 
 # Server-side rename (MOVE), copy (COPY) and delete.
-check "rclone moveto renames a file" rc moveto "${REMOTE}From rclone/Grüße.txt" "${REMOTE}From rclone/Salut.txt"
-check "the rename is on disk" test -f "$SHARE_DIR/From rclone/Salut.txt" -a ! -e "$SHARE_DIR/From rclone/Grüße.txt"
+check "rclone moveto renames a file" \
+  rc moveto "${REMOTE}From rclone/Grüße.txt" "${REMOTE}From rclone/Salut.txt"
+check "the rename is on disk" \
+  test -f "$SHARE_DIR/From rclone/Salut.txt" -a ! -e "$SHARE_DIR/From rclone/Grüße.txt"
 check "rclone copyto copies a file on the server" \
   rc copyto "${REMOTE}From rclone/Salut.txt" "${REMOTE}From rclone/Salut 2.txt"
 check "the server-side copy is identical" cmp "$up/Grüße.txt" "$SHARE_DIR/From rclone/Salut 2.txt"

@@ -26,11 +26,13 @@ transfer_is() {      # HOST ID FIELD VALUE
 }
 transfer_mid_file() {   # HOST ID: delivering, some bytes, not all
   ctl "$1" transfers --json |
-    jq -e --arg i "$2" '.[] | select(.id == $i) | .bytes > 0 and .bytes < .total and .state == "running"'
+    jq -e --arg i "$2" \
+      '.[] | select(.id == $i) | .bytes > 0 and .bytes < .total and .state == "running"'
 }
 transfer_ended() {   # HOST ID: done, failed or cancelled
   ctl "$1" transfers --json |
-    jq -e --arg i "$2" '.[] | select(.id == $i) | .state == "done" or .state == "failed" or .state == "cancelled"'
+    jq -e --arg i "$2" \
+      '.[] | select(.id == $i) | .state == "done" or .state == "failed" or .state == "cancelled"'
 }
 
 # pending_offer HOST PEER_NAME: the id of a pending offer from PEER_NAME.

@@ -424,7 +424,8 @@ write_system_bus_conf() {
   if [[ -r $stock ]]; then
     sed -e '/<user>/d' -e '/<fork\/>/d' -e '/<pidfile>/d' -e '/<syslog\/>/d' \
       -e '/<standard_system_servicedirs\/>/d' -e '/<servicehelper>/d' \
-      -e 's|<includedir>system.d</includedir>|<includedir>/usr/share/dbus-1/system.d</includedir>|' \
+      -e 's|<includedir>system.d</includedir>|'\
+'<includedir>/usr/share/dbus-1/system.d</includedir>|' \
       -e "s|</busconfig>|  <includedir>$S/system.d</includedir>\n</busconfig>|" \
       "$stock" >"$out"
   fi
@@ -1072,7 +1073,8 @@ cmd_status() {
       PORTS[$name]=up
     fi
   done < <(ip -n "$SW_NS" -o link show)
-  echo "LAN '$PREFIX': ${#HOSTS[@]} host(s), $SUBNET.0/24, IPv6 $([[ $IPV6 == 1 ]] && echo on || echo off), state $S"
+  echo "LAN '$PREFIX': ${#HOSTS[@]} host(s), $SUBNET.0/24," \
+    "IPv6 $([[ $IPV6 == 1 ]] && echo on || echo off), state $S"
   printf '%-4s %-10s %-13s %-22s %-9s %-9s %-8s %-8s %-8s %-5s %s\n' \
     HOST HOSTNAME IPV4 IPV6 PORT ETH0 SYSBUS SESSBUS AVAHI STATE MDNS
   for h in "${HOSTS[@]}"; do

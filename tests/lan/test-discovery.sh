@@ -58,9 +58,11 @@ printf "[io/github/hallwaylan/Hallway]\ndisplay-name='Bruno C.'\n" >"$settings_f
 stop_daemon b TERM
 start_daemon b "" GSETTINGS_BACKEND=keyfile || exit 1
 check "b announces the name from its settings" \
-  wait_until 15 bash -c "ctl a peers --json | jq -e --arg i '${ID[b]}' '.[] | select(.id == \$i) | .name == \"Bruno C.\"'"
+  wait_until 15 bash -c "ctl a peers --json |
+    jq -e --arg i '${ID[b]}' '.[] | select(.id == \$i) | .name == \"Bruno C.\"'"
 printf "[io/github/hallwaylan/Hallway]\ndisplay-name='Bruno Costa (Sales)'\n" >"$settings_file"
 check "b takes a new name without a restart" \
   wait_until 10 bash -c "ctl b status --json | jq -e '.name == \"Bruno Costa (Sales)\"'"
 check "a sees b renamed, still one neighbour with b's id" \
-  wait_until 15 bash -c "ctl a peers --json | jq -e --arg i '${ID[b]}' '[.[] | select(.id == \$i)] | (length == 1 and .[0].name == \"Bruno Costa (Sales)\")'"
+  wait_until 15 bash -c "ctl a peers --json | jq -e --arg i '${ID[b]}' '[.[] | select(.id == \$i)] |
+    (length == 1 and .[0].name == \"Bruno Costa (Sales)\")'"

@@ -36,7 +36,8 @@ offer-timeout=uint32 $1
 EOF
 }
 write_settings 600
-start_daemon a "Alice Martin" GSETTINGS_BACKEND=keyfile GSETTINGS_SCHEMA_DIR="$BUILD_DIR/data" || exit 1
+start_daemon a "Alice Martin" GSETTINGS_BACKEND=keyfile GSETTINGS_SCHEMA_DIR="$BUILD_DIR/data" ||
+  exit 1
 PORT=$(ctl a status --json | jq -r .port)
 URL="https://$("$L" ip a):$PORT/api/v1/drops"
 
@@ -70,7 +71,8 @@ expect() {
   local what=$1 answer=$2 status=$3 code=${4:-}
   if [ "$(status_of "$answer")" = "$status" ] &&
      { [ -z "$code" ] || [ "$(body_of "$answer" | jq -r .error 2>/dev/null)" = "$code" ]; } &&
-     { [ "$status" -lt 400 ] || [ -n "$(body_of "$answer" | jq -r '.message // empty' 2>/dev/null)" ]; }; then
+     { [ "$status" -lt 400 ] ||
+       [ -n "$(body_of "$answer" | jq -r '.message // empty' 2>/dev/null)" ]; }; then
     ok "$what ($status${code:+ $code})"
   else
     not_ok "$what: expected $status${code:+ $code}, got ${answer:0:300}"
@@ -119,7 +121,8 @@ expect "a body over 16 MiB that does not say its length (chunked)" \
   "$(req evil POST "" -H 'Content-Type: application/json' -H 'Transfer-Encoding: chunked' \
        --data-binary "@$IN/huge.json")" 413 too-large
 # (Written by hand: jq would turn the number into a float.)
-printf '{"name": "x", "total": 1000000000000000000, "files": [{"path": "disk.img", "size": 1000000000000000000}]}' \
+printf '%s' '{"name": "x", "total": 1000000000000000000,' \
+  ' "files": [{"path": "disk.img", "size": 1000000000000000000}]}' \
   >"$IN/disk.json"
 expect "a total larger than the disk" "$(post evil "$IN/disk.json")" 507 no-space
 check "hallwayd is still up" ctl a status
@@ -180,7 +183,8 @@ expect "another device can't read the offer" "$(req other GET "/$MANY")" 404 not
 expect "nor cancel it" "$(req other DELETE "/$MANY")" 404 not-found
 expect "nor put into it" "$(req other PUT "/$MANY/files/0" --data-binary x)" 404 not-found
 expect "an id of the wrong form" "$(req evil GET "/../../info")" 404
-expect "PUT before the offer is accepted" "$(req evil PUT "/$MANY/files/7" --data-binary x)" 409 not-accepted
+expect "PUT before the offer is accepted" \
+  "$(req evil PUT "/$MANY/files/7" --data-binary x)" 409 not-accepted
 
 # 4. Too many pending offers from one sender.
 offer_json 1 "p.txt:1" >"$IN/small.json"
@@ -212,7 +216,8 @@ check "the long-poll is waiting" wait_until 10 polling
 ctl a accept "$(short_id)" >/dev/null
 wait "$poller"
 waited=$(ms_since "$start")
-if ! ctl a offers --json | jq -e --arg f "$RECV" 'map(select(.folder == $f)) | length == 1' >/dev/null; then
+if ! ctl a offers --json |
+     jq -e --arg f "$RECV" 'map(select(.folder == $f)) | length == 1' >/dev/null; then
   echo "Bail out! a does not receive into $RECV: its settings were not read"
   exit 1
 fi
@@ -248,12 +253,15 @@ expect "more bytes than declared (Content-Length)" \
 expect "more bytes than declared (chunked)" \
   "$(req evil PUT "/$RES/files/1" -H 'Transfer-Encoding: chunked' --data-binary xx)" 413
 expect "a range that does not start at what arrived" \
-  "$(req evil PUT "/$RES/files/0" -H 'Content-Range: bytes 100-199/3000000' --data-binary "@$IN/payload")" 416
+  "$(req evil PUT "/$RES/files/0" -H 'Content-Range: bytes 100-199/3000000' \
+       --data-binary "@$IN/payload")" 416
 check "416 says what arrived" grep -qi '^Hallway-Received: 0' "$IN/headers"
 expect "a range with another total" \
-  "$(req evil PUT "/$RES/files/0" -H 'Content-Range: bytes 0-9/10' --data-binary "@$IN/payload")" 416
+  "$(req evil PUT "/$RES/files/0" -H 'Content-Range: bytes 0-9/10' \
+       --data-binary "@$IN/payload")" 416
 head -c 1000000 "$IN/big.bin" >"$IN/first"
-expect "a first part, short of the size" "$(req evil PUT "/$RES/files/0" --data-binary "@$IN/first")" 200
+expect "a first part, short of the size" \
+  "$(req evil PUT "/$RES/files/0" --data-binary "@$IN/first")" 200
 check "it says what arrived" test "$(body_of "$(req evil PUT "/$RES/files/0" \
   -H 'Content-Range: bytes 5-9/3000000' --data-binary 12345)" | jq -r .error)" = bad-range
 req evil HEAD "/$RES/files/0" -I >/dev/null
@@ -263,13 +271,15 @@ check "the part file is hidden" test -f "$RECV/resumed/.big.bin.hallway-part"
 
 # a restarts in the middle: the accepted offer comes back.
 stop_daemon a
-start_daemon a "Alice Martin" GSETTINGS_BACKEND=keyfile GSETTINGS_SCHEMA_DIR="$BUILD_DIR/data" || exit 1
+start_daemon a "Alice Martin" GSETTINGS_BACKEND=keyfile GSETTINGS_SCHEMA_DIR="$BUILD_DIR/data" ||
+  exit 1
 check "the accepted offer is back after a restart" test "$(offer_state "$RES")" = accepted
 req evil HEAD "/$RES/files/0" -I >/dev/null
 check "and knows what had arrived" grep -qi '^Hallway-Received: 1000000' "$IN/headers"
 tail -c +1000001 "$IN/big.bin" >"$IN/rest"
 expect "the rest, with Content-Range" \
-  "$(req evil PUT "/$RES/files/0" -H 'Content-Range: bytes 1000000-2999999/3000000' --data-binary "@$IN/rest")" 201
+  "$(req evil PUT "/$RES/files/0" -H 'Content-Range: bytes 1000000-2999999/3000000' \
+       --data-binary "@$IN/rest")" 201
 check "the file is whole" cmp "$IN/big.bin" "$RECV/resumed/big.bin"
 expect "a complete file takes no more" "$(req evil PUT "/$RES/files/0" --data-binary x)" 416
 
@@ -301,7 +311,8 @@ FULL=$(body_of "$(post evil "$IN/fits.json")" | jq -r .id)
 check "an offer that fits is accepted into the small disk" ctl a accept "$(short_id)" --to "$SMALL"
 # Someone else fills the disk meanwhile.
 "$L" exec a -- sh -c "head -c 700000 /dev/zero >'$SMALL/other.bin'" 2>/dev/null
-expect "a disk full during delivery" "$(req evil PUT "/$FULL/files/0" --data-binary "@$IN/fits.bin")" 507 no-space
+expect "a disk full during delivery" \
+  "$(req evil PUT "/$FULL/files/0" --data-binary "@$IN/fits.bin")" 507 no-space
 check "the offer failed" test "$(offer_state "$FULL")" = failed
 check "no part file is left on the small disk" \
   test "$("$L" exec a -- ls -A "$SMALL")" = other.bin
@@ -310,7 +321,8 @@ check "no part file is left on the small disk" \
 # 9. Nobody answers: the offer expires (offer-timeout is at least 5 s).
 stop_daemon a
 write_settings 5
-start_daemon a "Alice Martin" GSETTINGS_BACKEND=keyfile GSETTINGS_SCHEMA_DIR="$BUILD_DIR/data" || exit 1
+start_daemon a "Alice Martin" GSETTINGS_BACKEND=keyfile GSETTINGS_SCHEMA_DIR="$BUILD_DIR/data" ||
+  exit 1
 EXP=$(body_of "$(post evil "$IN/small.json")" | jq -r .id)
 check "an unanswered offer expires" \
   wait_until 20 bash -c "[ \"\$(offer_state $EXP)\" = expired ]"
@@ -323,7 +335,8 @@ info_accepts() {
 check "a says it accepts files" test "$(info_accepts)" = true
 stop_daemon a
 write_settings 600 refuse
-start_daemon a "Alice Martin" GSETTINGS_BACKEND=keyfile GSETTINGS_SCHEMA_DIR="$BUILD_DIR/data" || exit 1
+start_daemon a "Alice Martin" GSETTINGS_BACKEND=keyfile GSETTINGS_SCHEMA_DIR="$BUILD_DIR/data" ||
+  exit 1
 expect "offers to someone who refuses files" "$(post evil "$IN/small.json")" 403 refused
 check "a says it does not accept files" test "$(info_accepts)" = false
 
@@ -335,7 +348,8 @@ if diff "$IN/snapshot-before" "$IN/snapshot-after" >"$IN/snapshot.diff"; then
 else
   not_ok "something changed outside the receive folder: $(head -c 600 "$IN/snapshot.diff")"
 fi
+accepted="./bashrc ./etc ./etc (2) ./etc (2)/passwd ./link ./link (2) ./link (2)/evil.txt"
+accepted+=" ./resumed ./resumed/big.bin ./resumed/empty.txt "
 check "the receive folder holds only what was accepted" \
-  test "$(cd "$RECV" && find . -mindepth 1 | LC_ALL=C sort | tr '\n' ' ')" = \
-  "./bashrc ./etc ./etc (2) ./etc (2)/passwd ./link ./link (2) ./link (2)/evil.txt ./resumed ./resumed/big.bin ./resumed/empty.txt "
+  test "$(cd "$RECV" && find . -mindepth 1 | LC_ALL=C sort | tr '\n' ' ')" = "$accepted"
 check "hallwayd is still up" ctl a status

@@ -45,7 +45,8 @@ URL="https://$("$L" ip a):$(ctl a status --json | jq -r .port)/api/v1/drops"
 
 offer() {   # SENDER-NAME: offers 3 files, 12 MB in all; prints the offer id
   jq -cn --arg n "$1" '{name: $n, total: 12000000, files: [
-    {path: "a.bin", size: 4000000}, {path: "b.bin", size: 4000000}, {path: "c/d.bin", size: 4000000}]}' \
+    {path: "a.bin", size: 4000000}, {path: "b.bin", size: 4000000},
+    {path: "c/d.bin", size: 4000000}]}' \
     >"$IN/offer.json"
   "$L" exec b -- curl -sk --max-time 20 --cert "$IN/cert.pem" --key "$IN/key.pem" \
     -H 'Content-Type: application/json' --data-binary "@$IN/offer.json" "$URL" | jq -r .id

@@ -53,7 +53,8 @@ else
 fi
 check "the single file arrived byte-identical" cmp "$WORK/single.bin" "$RECV/single.bin"
 check "no part file is left" no_part_files "$RECV"
-check "b counts every file" transfer_is b "$id" files "$(find "$TREE" "$WORK/single.bin" -type f | wc -l)"
+check "b counts every file" \
+  transfer_is b "$id" files "$(find "$TREE" "$WORK/single.bin" -type f | wc -l)"
 check "a's offer is done" wait_until 10 offer_is a "$offer" state done
 
 # 2. Decline: the sender is told, nothing is written.
@@ -119,8 +120,10 @@ check "a is asked" wait_until 20 has_pending_offer a "Bruno Costa"
 offer=$(pending_offer a "Bruno Costa")
 stop_daemon b KILL
 start_daemon b "Bruno Costa" || exit 1
-check "the restarted sender waits for the answer again" wait_until 30 transfer_is b "$id" state offered
-check "a was asked only once" test "$(ctl a offers --json | jq '[.[] | select(.state == "pending")] | length')" = 1
+check "the restarted sender waits for the answer again" \
+  wait_until 30 transfer_is b "$id" state offered
+check "a was asked only once" \
+  test "$(ctl a offers --json | jq '[.[] | select(.state == "pending")] | length')" = 1
 check "a accepts" ctl a accept "$offer"
 check "b's send ends done" wait_until 30 transfer_is b "$id" state done
 check "the file arrived" cmp "$WORK/patient.bin" "$RECV/patient.bin"

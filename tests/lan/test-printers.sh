@@ -139,22 +139,26 @@ if ! on a lpadmin -p office -E -v "file://$OUT" -P "$PPD" -D "Office printer" \
   not_ok "a has a CUPS queue: $(cat "$WORK/lpadmin.log")"
   exit 1
 fi
-printf '%%!PS\n/Helvetica findfont 20 scalefont setfont 72 720 moveto (Hallway test page) show showpage\n' \
+printf '%%!PS\n/Helvetica findfont 20 scalefont setfont 72 720 moveto\n%s\n' \
+  '(Hallway test page) show showpage' \
   >"$WORK/page.ps"
 gs -q -dNOPAUSE -dBATCH -dSAFER -sDEVICE=pdfwrite -sOutputFile="$WORK/page.pdf" "$WORK/page.ps"
 chmod 0644 "$WORK/page.pdf" "$WORK/page.ps"
 
 # 1. a lists its queue, unshared; nothing is announced yet.
 check "a lists its CUPS queue, not shared" wait_until 20 bash -c \
-  "ctl a printers --json | jq -e '.[] | select(.name == \"office\") | .local and (.shared | not) and .description == \"Office printer\"'"
+  "ctl a printers --json | jq -e '.[] | select(.name == \"office\") |
+    .local and (.shared | not) and .description == \"Office printer\"'"
 check "an unshared printer is not announced" not_announced b
 
 # 2. Sharing announces it as an IPP Everywhere printer.
 check "hallwayctl printer share office" ctl a printer share office
 check "a says it shares it" bash -c \
-  "ctl a printers --json | jq -e '.[] | select(.name == \"office\") | .shared and (.uri | test(\"^ipp://office-a.local:[0-9]+/ipp/print/office$\"))'"
+  "ctl a printers --json | jq -e '.[] | select(.name == \"office\") |
+    .shared and (.uri | test(\"^ipp://office-a.local:[0-9]+/ipp/print/office$\"))'"
 URI=$(ctl a printers --json | jq -r '.[] | select(.name == "office") | .uri')
-check "printers.ini is private (0600)" test "$(stat -c %a "$("$L" exec a -- sh -c 'echo $XDG_CONFIG_HOME')/hallway/printers.ini")" = 600
+check "printers.ini is private (0600)" \
+  test "$(stat -c %a "$("$L" exec a -- sh -c 'echo $XDG_CONFIG_HOME')/hallway/printers.ini")" = 600
 check "b resolves the _ipp._tcp announcement" wait_until 20 announced b
 REC=$(browse b _ipp._tcp | grep '"rp=ipp/print/office"' | head -n 1)
 note "announced: $(cut -d';' -f4,8,9 <<<"$REC")"
@@ -162,37 +166,45 @@ for key in txtvers=1 qtotal=1 'ty=Generic PDF Printer' 'product=(Generic PDF Pri
            'note=2nd floor, by the window' priority=0 kind=document 'pdl=application/pdf'; do
   check "TXT has $key" grep -q "\"$key" <<<"$REC"
 done
-check "TXT has adminurl and UUID" bash -c "grep -q '\"adminurl=http://office-a.local:' <<<'$REC' && grep -q '\"UUID=' <<<'$REC'"
+check "TXT has adminurl and UUID" \
+  bash -c "grep -q '\"adminurl=http://office-a.local:' <<<'$REC' && grep -q '\"UUID=' <<<'$REC'"
 check "TXT has no printer-type" bash -c "! grep -q 'printer-type=' <<<'$REC'"
 check "TXT has no TLS" bash -c "! grep -q '\"TLS=' <<<'$REC'"
 check "the name says whose printer it is" grep -qF "$NAME_ESC" <<<"$REC"
 check "subtype _print (IPP Everywhere)" \
-  bash -c "\"$L\" exec b -- timeout 10 avahi-browse -pt _print._sub._ipp._tcp | grep -qF \"\$NAME_ESC\""
+  bash -c "\"$L\" exec b -- timeout 10 avahi-browse -pt _print._sub._ipp._tcp |
+    grep -qF \"\$NAME_ESC\""
 check "subtype _hallway" \
-  bash -c "\"$L\" exec b -- timeout 10 avahi-browse -pt _hallway._sub._ipp._tcp | grep -qF \"\$NAME_ESC\""
+  bash -c "\"$L\" exec b -- timeout 10 avahi-browse -pt _hallway._sub._ipp._tcp |
+    grep -qF \"\$NAME_ESC\""
 check "_printer._tcp on port 0 holds the name" \
   bash -c "browse b _printer._tcp | grep -F \"\$NAME_ESC\" | cut -d';' -f9 | grep -qx 0"
 if grep -q '"URF=' <<<"$REC"; then
   check "subtype _universal, as the queue takes URF" \
-    bash -c "\"$L\" exec b -- timeout 10 avahi-browse -pt _universal._sub._ipp._tcp | grep -qF \"\$NAME_ESC\""
+    bash -c "\"$L\" exec b -- timeout 10 avahi-browse -pt _universal._sub._ipp._tcp |
+      grep -qF \"\$NAME_ESC\""
 else
   check "no _universal subtype without URF" \
-    bash -c "! \"$L\" exec b -- timeout 10 avahi-browse -pt _universal._sub._ipp._tcp | grep -qF \"\$NAME_ESC\""
+    bash -c "! \"$L\" exec b -- timeout 10 avahi-browse -pt _universal._sub._ipp._tcp |
+      grep -qF \"\$NAME_ESC\""
 fi
 check "a's TXT counts one printer" bash -c \
   "browse b _hallway._tcp | grep -F 'Alice\\032Martin' | grep -q '\"printers=1\"'"
 
 # 3. b lists it among the neighbours' printers.
 check "b lists a's printer" wait_until 20 bash -c \
-  "ctl b printers --json | jq -e '.[] | select(.local == false and .name == \"office\" and .peer_name == \"Alice Martin\" and .shared)'"
+  "ctl b printers --json | jq -e '.[] | select(.local == false and .name == \"office\" and
+    .peer_name == \"Alice Martin\" and .shared)'"
 
 # 4. The stock ipptool tests, from b, through the gateway. ipptool sends
 # Host: office-a.local:PORT, which cupsd itself would refuse.
 for t in get-printer-attributes print-job create-job get-jobs; do
-  if "$L" exec b -- ipptool -t -f "$WORK/page.pdf" "$URI" "$TESTS/$t.test" >"$WORK/ipptool-$t.log" 2>&1; then
+  if "$L" exec b -- ipptool -t -f "$WORK/page.pdf" "$URI" "$TESTS/$t.test" \
+       >"$WORK/ipptool-$t.log" 2>&1; then
     ok "ipptool $t.test passes through the gateway"
   else
-    not_ok "ipptool $t.test passes through the gateway: $(grep -E 'FAIL|EXPECTED|status' "$WORK/ipptool-$t.log" | head -n 3 | tr '\n' ' ')"
+    not_ok "ipptool $t.test passes through the gateway:" \
+      "$(grep -E 'FAIL|EXPECTED|status' "$WORK/ipptool-$t.log" | head -n 3 | tr '\n' ' ')"
   fi
 done
 check "a LAN Host header works, and answers speak of the LAN URI" \
@@ -201,7 +213,8 @@ check "a queue's jobs reach its output file" wait_until 60 test -s "$OUT"
 
 # 5. Forbidden operations.
 for op in CUPS-Get-Document CUPS-Add-Modify-Printer Pause-Printer Purge-Jobs CUPS-Delete-Printer; do
-  check "$op is refused" "$L" exec b -- ipptool -t -d op="$op" "$URI" "$HERE/forbidden-operation.test"
+  check "$op is refused" \
+    "$L" exec b -- ipptool -t -d op="$op" "$URI" "$HERE/forbidden-operation.test"
 done
 WEB="http://${URI#ipp://}"
 WEB=${WEB%%/ipp/*}
@@ -214,17 +227,20 @@ check "the status page answers" \
 # a guest). b can neither see nor cancel them, whatever name it claims.
 on a lp -d office -H hold -t "a's own job" "$WORK/page.ps" >"$WORK/lp-a.log" 2>&1
 OWN_JOB=$(grep -o 'office-[0-9]*' "$WORK/lp-a.log" | cut -d- -f2)
-"$L" exec c -- ipptool -tv -f "$WORK/page.pdf" "$URI" "$TESTS/print-job.test" >"$WORK/ipptool-c.log" 2>&1
+"$L" exec c -- ipptool -tv -f "$WORK/page.pdf" "$URI" "$TESTS/print-job.test" \
+  >"$WORK/ipptool-c.log" 2>&1
 C_JOB=$(grep -o 'job-id (integer) = [0-9]*' "$WORK/ipptool-c.log" | head -n 1 | grep -o '[0-9]*$')
 note "a's own job: ${OWN_JOB:-none}, c's job: ${C_JOB:-none}"
 check "a's person and c have jobs" test -n "$OWN_JOB" -a -n "$C_JOB"
 check "b can't cancel a's local job, even claiming root" \
   "$L" exec b -- ipptool -t -d job="$OWN_JOB" -d user=root "$URI" "$HERE/cancel-job.test"
 check "b can't cancel c's job, even claiming c's name" \
-  "$L" exec b -- ipptool -t -d job="$C_JOB" -d user="guest-$("$L" ip c)" "$URI" "$HERE/cancel-job.test"
+  "$L" exec b -- ipptool -t -d job="$C_JOB" -d user="guest-$("$L" ip c)" "$URI" \
+    "$HERE/cancel-job.test"
 check "a's job is still held" bash -c "on a lpstat -o office | grep -q 'office-$OWN_JOB '"
 "$L" exec b -- ipptool -t "$URI" "$HERE/own-jobs.test" >"$WORK/own-jobs-b.log" 2>&1
-B_JOBS=$(grep -o 'job-id (integer) = [0-9]*' "$WORK/own-jobs-b.log" | grep -o '[0-9]*$' | sort -n | tr '\n' ' ')
+B_JOBS=$(grep -o 'job-id (integer) = [0-9]*' "$WORK/own-jobs-b.log" | grep -o '[0-9]*$' |
+  sort -n | tr '\n' ' ')
 note "Get-Jobs from b lists: ${B_JOBS:-nothing}"
 check "b's Get-Jobs lists b's jobs" test -n "$B_JOBS"
 check "b's Get-Jobs hides a's and c's jobs" bash -c \
@@ -269,7 +285,8 @@ if on b lp -d "$DEST" -o raw "$WORK/raw.bin" >"$WORK/lp-b.log" 2>&1; then
 else
   not_ok "lp -d <DNS-SD printer> on b is accepted: $(cat "$WORK/lp-b.log")"
 fi
-check "the job's bytes arrive in a's queue output, identical" wait_until 90 cmp -s "$WORK/raw.bin" "$OUT"
+check "the job's bytes arrive in a's queue output, identical" \
+  wait_until 90 cmp -s "$WORK/raw.bin" "$OUT"
 check "b's CUPS made a temporary queue for it" bash -c "on b lpstat -v | grep -q '$DEST'"
 
 # 8. hallwayctl print --wait: through b's CUPS, waits for the end.
@@ -280,7 +297,8 @@ check "hallwayctl print --wait exits 0" test "$rc" = 0
 check "the printed job is in a's output (a PDF)" wait_until 60 grep -q '%PDF' "$OUT"
 check "print to an unknown printer is a plain failure" bash -c \
   "ctl b print 'Alice Martin/nope' '$WORK/page.pdf'; [ \$? = 1 ]"
-check "print without PEER/ is a usage error" bash -c "ctl b print office '$WORK/page.pdf'; [ \$? = 2 ]"
+check "print without PEER/ is a usage error" \
+  bash -c "ctl b print office '$WORK/page.pdf'; [ \$? = 2 ]"
 
 # "Use as my default" (the window's button): hallwayd writes the person's
 # own lpoptions, no lpadmin (in b's private server root, see above).
@@ -297,7 +315,8 @@ export -f txt_state_is
 on a cupsdisable office
 check "a stopped queue is re-announced (printer-state=5)" wait_until 20 txt_state_is b 5
 check "b sees it stopped" wait_until 30 bash -c \
-  "ctl b printers --json | jq -e '.[] | select(.local == false and .name == \"office\") | .state == \"stopped\"'"
+  "ctl b printers --json |
+    jq -e '.[] | select(.local == false and .name == \"office\") | .state == \"stopped\"'"
 on a cupsenable office
 check "and idle again (printer-state=3)" wait_until 20 txt_state_is b 3
 "$L" avahi a restart >/dev/null 2>&1
@@ -360,9 +379,12 @@ check "the gateway serves it again" wait_until 20 \
   "$L" exec c -- ipptool -t "$URI" "$TESTS/get-printer-attributes.test"
 head -c 2M /dev/urandom >"$WORK/two-mib.bin"
 chmod 0644 "$WORK/two-mib.bin"
-"$L" exec c -- ipptool -tv -f "$WORK/two-mib.bin" "$URI" "$TESTS/print-job.test" >"$WORK/too-large.log" 2>&1
-note "over the limit: $(grep -iE 'status|large|fail|error' "$WORK/too-large.log" | head -n 4 | tr -s ' \n' ' ')"
+"$L" exec c -- ipptool -tv -f "$WORK/two-mib.bin" "$URI" "$TESTS/print-job.test" \
+  >"$WORK/too-large.log" 2>&1
+note "over the limit:" \
+  "$(grep -iE 'status|large|fail|error' "$WORK/too-large.log" | head -n 4 | tr -s ' \n' ' ')"
 check "a document over the owner's limit is refused" grep -q 'too large' "$WORK/too-large.log"
 rm -f "$OUT"
-check "one under it prints" "$L" exec c -- ipptool -t -f "$WORK/page.pdf" "$URI" "$TESTS/print-job.test"
+check "one under it prints" \
+  "$L" exec c -- ipptool -t -f "$WORK/page.pdf" "$URI" "$TESTS/print-job.test"
 check "and reaches a's queue" wait_until 60 test -s "$OUT"

@@ -83,43 +83,58 @@ for access in read-only read-write drop-box; do
       case $access in
         read-only)
           expect "$who reads $access/$audience" 200 "$who" GET "$base/hello.txt" "${auth[@]}"
-          expect "$who lists $access/$audience" 207 "$who" PROPFIND "$base/" -H 'Depth: 1' "${auth[@]}"
-          expect "$who can't write to $access/$audience" 403 "$who" PUT "$base/new-$who.txt" --data x "${auth[@]}"
-          expect "$who can't delete in $access/$audience" 403 "$who" DELETE "$base/hello.txt" "${auth[@]}"
+          expect "$who lists $access/$audience" \
+            207 "$who" PROPFIND "$base/" -H 'Depth: 1' "${auth[@]}"
+          expect "$who can't write to $access/$audience" \
+            403 "$who" PUT "$base/new-$who.txt" --data x "${auth[@]}"
+          expect "$who can't delete in $access/$audience" \
+            403 "$who" DELETE "$base/hello.txt" "${auth[@]}"
           ;;
         read-write)
           expect "$who reads $access/$audience" 200 "$who" GET "$base/hello.txt" "${auth[@]}"
-          expect "$who writes to $access/$audience" 201 "$who" PUT "$base/new-$who.txt" --data x "${auth[@]}"
-          expect "$who makes a folder in $access/$audience" 201 "$who" MKCOL "$base/dir-$who" "${auth[@]}"
+          expect "$who writes to $access/$audience" \
+            201 "$who" PUT "$base/new-$who.txt" --data x "${auth[@]}"
+          expect "$who makes a folder in $access/$audience" \
+            201 "$who" MKCOL "$base/dir-$who" "${auth[@]}"
           ;;
         drop-box)
-          expect "$who drops a file into $access/$audience" 201 "$who" PUT "$base/drop-$who.txt" --data x "${auth[@]}"
+          expect "$who drops a file into $access/$audience" \
+            201 "$who" PUT "$base/drop-$who.txt" --data x "${auth[@]}"
           expect "$who can't read $access/$audience" 403 "$who" GET "$base/hello.txt" "${auth[@]}"
-          expect "$who can't list $access/$audience" 403 "$who" PROPFIND "$base/sub/" -H 'Depth: 1' "${auth[@]}"
+          expect "$who can't list $access/$audience" \
+            403 "$who" PROPFIND "$base/sub/" -H 'Depth: 1' "${auth[@]}"
           expect "dropping an existing name doesn't reveal it ($who, $audience)" 201 "$who" \
             PUT "$base/hello.txt" --data x "${auth[@]}"
           ;;
       esac
-      expect "$who never gets hidden files ($access/$audience)" 404 "$who" GET "$base/.hidden" "${auth[@]}"
+      expect "$who never gets hidden files ($access/$audience)" \
+        404 "$who" GET "$base/.hidden" "${auth[@]}"
       # Encoded dot segments never leave the share (refused, or normalised
       # away before they reach it); a literal one is sent as is.
       got=$(curl_as "$who" GET "$base/%2e%2e/%2e%2e/etc/passwd" "${auth[@]}")
-      check "$who can't climb out of $access/$audience with %2e%2e ($got)" test "$got" = 400 -o "$got" = 404
+      check "$who can't climb out of $access/$audience with %2e%2e ($got)" \
+        test "$got" = 400 -o "$got" = 404
       got=$(curl_as "$who" GET "$base/sub/../../../etc/passwd" --path-as-is "${auth[@]}")
-      check "$who can't climb out of $access/$audience with ../ ($got)" test "$got" = 400 -o "$got" = 404
+      check "$who can't climb out of $access/$audience with ../ ($got)" \
+        test "$got" = 400 -o "$got" = 404
     done
   done
 done
 
 # Hallway's own client: hallwayctl ls over the daemon's pinned connection.
 check "b's list of a's shares includes the trusted ones" \
-  wait_until 15 bash -o pipefail -c "ctl b ls 'Alice Martin' --json | jq -e 'map(.name) | index(\"read-only trusted\") != null'"
+  wait_until 15 bash -o pipefail -c "ctl b ls 'Alice Martin' --json |
+    jq -e 'map(.name) | index(\"read-only trusted\") != null'"
 listing=$(ctl b ls "Alice Martin/read-only trusted" --json)
 size=$(stat -c %s "$WORK/shares/read-only-trusted/hello.txt")
 check "b lists a trusted folder: hello.txt, $size bytes" \
-  jq -e --argjson s "$size" 'map(select(.name == "hello.txt" and .type == "file" and .size == $s)) | length == 1' <<<"$listing"
-check "b lists a trusted folder: sub/" jq -e 'map(select(.name == "sub" and .type == "folder")) | length == 1' <<<"$listing"
-check "hidden files are not listed" jq -e 'map(select(.name == ".hidden")) | length == 0' <<<"$listing"
+  jq -e --argjson s "$size" \
+    'map(select(.name == "hello.txt" and .type == "file" and .size == $s)) | length == 1' \
+    <<<"$listing"
+check "b lists a trusted folder: sub/" \
+  jq -e 'map(select(.name == "sub" and .type == "folder")) | length == 1' <<<"$listing"
+check "hidden files are not listed" \
+  jq -e 'map(select(.name == ".hidden")) | length == 0' <<<"$listing"
 check "b lists a subfolder" ctl b ls "Alice Martin/read-only trusted/sub"
 out=$(ctl c ls "Alice Martin/read-only trusted" 2>&1); rc=$?
 check "c can't list a trusted-only share, and is told plainly" \
@@ -137,18 +152,25 @@ id=$(share_id "read-only password")
 expect "no password: 401" 401 c GET "/shares/$id/hello.txt"
 for i in 1 2 3 4; do curl_as c GET "/shares/$id/hello.txt" -u "any:wrong$i" >/dev/null; done
 expect "a 5th wrong password locks the address out" 429 c GET "/shares/$id/hello.txt" -u any:wrong5
-expect "even the right password waits out the lock" 429 c GET "/shares/$id/hello.txt" -u "any:$PASSWORD"
-expect "another computer is not locked out by c's guesses" 200 b GET "/shares/$id/hello.txt" -u "any:$PASSWORD"
+expect "even the right password waits out the lock" \
+  429 c GET "/shares/$id/hello.txt" -u "any:$PASSWORD"
+expect "another computer is not locked out by c's guesses" \
+  200 b GET "/shares/$id/hello.txt" -u "any:$PASSWORD"
 
 # What neighbours are told about a's shares.
-names_for() { ctl "$1" info "Alice Martin" --json | jq -r '.shared_folders[].name' | sort | tr '\n' '|'; }
-check "b (trusted) is told of all nine" wait_until 15 bash -c "[ \$(ctl b info 'Alice Martin' --json | jq '.shared_folders | length') = 9 ]"
-if wait_until 15 bash -c "[ \$(ctl c info 'Alice Martin' --json | jq '.shared_folders | length') = 6 ]"; then
+names_for() {
+  ctl "$1" info "Alice Martin" --json | jq -r '.shared_folders[].name' | sort | tr '\n' '|'
+}
+check "b (trusted) is told of all nine" wait_until 15 \
+  bash -c "[ \$(ctl b info 'Alice Martin' --json | jq '.shared_folders | length') = 9 ]"
+if wait_until 15 \
+  bash -c "[ \$(ctl c info 'Alice Martin' --json | jq '.shared_folders | length') = 6 ]"; then
   ok "c is told only of the six it may open or unlock"
 else
   not_ok "c is told only of the six it may open or unlock: $(names_for c)"
 fi
-check "c is never told the names of trusted-only shares" bash -c "! ctl c info 'Alice Martin' --json | grep -q 'everyone trusted\|read-only trusted'"
+check "c is never told the names of trusted-only shares" \
+  bash -c "! ctl c info 'Alice Martin' --json | grep -q 'everyone trusted\|read-only trusted'"
 
 # Announcements for stock file managers: _webdavs._tcp with u= and path=.
 browse=$("$L" exec c -- avahi-browse -rpt _webdavs._tcp 2>/dev/null)
@@ -174,11 +196,14 @@ check "the folder itself is untouched" test -f "$WORK/shares/read-only-everyone/
 off_id=$(share_id "read-only password")
 check "a switches a share off" ctl a share disable "read-only password"
 check "it is listed as off, with its settings" \
-  bash -c "ctl a share list --json | jq -e '.[] | select(.name == \"read-only password\") | (.enabled == false and .audience == \"password\")'"
+  bash -c "ctl a share list --json |
+    jq -e '.[] | select(.name == \"read-only password\") |
+      (.enabled == false and .audience == \"password\")'"
 check "neighbours see one share fewer" wait_until 15 peer_is c "Alice Martin" shares $((before - 2))
 expect "its URL answers 404, even to a trusted colleague" 404 b GET "/shares/$off_id/hello.txt"
 check "it is no longer announced to file managers" \
-  wait_until 15 bash -c "! '$L' exec c -- avahi-browse -rpt _webdavs._tcp 2>/dev/null | grep -q 'read-only.032password'"
+  wait_until 15 bash -c "! '$L' exec c -- avahi-browse -rpt _webdavs._tcp 2>/dev/null |
+    grep -q 'read-only.032password'"
 check "a switches it back on" ctl a share enable "read-only password"
 check "neighbours see it again" wait_until 15 peer_is c "Alice Martin" shares $((before - 1))
 expect "and it opens again" 200 b GET "/shares/$off_id/hello.txt"
@@ -186,11 +211,13 @@ expect "and it opens again" 200 b GET "/shares/$off_id/hello.txt"
 # A folder that disappears is shown as unavailable, not dropped.
 mv "$WORK/shares/read-write-everyone" "$WORK/shares/moved"
 check "a vanished folder is listed as unavailable" \
-  wait_until 15 bash -c "ctl a share list --json | jq -e '.[] | select(.name == \"read-write everyone\") | .available == false'"
+  wait_until 15 bash -c "ctl a share list --json |
+    jq -e '.[] | select(.name == \"read-write everyone\") | .available == false'"
 expect "and answers 503" 503 c GET "/shares/$(share_id 'read-write everyone')/hello.txt"
 mv "$WORK/shares/moved" "$WORK/shares/read-write-everyone"
 check "and comes back when the folder does" \
-  wait_until 15 bash -c "ctl a share list --json | jq -e '.[] | select(.name == \"read-write everyone\") | .available'"
+  wait_until 15 bash -c "ctl a share list --json |
+    jq -e '.[] | select(.name == \"read-write everyone\") | .available'"
 
 # Restart: shares survive.
 stop_daemon a TERM
@@ -205,7 +232,8 @@ rm -f "$XB/data/hallway/identity-key.pem" "$XB/data/hallway/identity-cert.pem"
 start_daemon b "Bruno Costa" || exit 1
 id=$(share_id "read-only trusted")
 expect "a refuses b's new identity on a trusted share" 403 b GET "/shares/$id/hello.txt"
-if wait_until 20 bash -c "ctl a peers --json | jq -e '.[] | select(.host == \"office-b\" and .problem == \"identity-changed\")'"; then
+if wait_until 20 bash -c "ctl a peers --json |
+  jq -e '.[] | select(.host == \"office-b\" and .problem == \"identity-changed\")'"; then
   ok "a shows b's identity as changed"
 else
   not_ok "a shows b's identity as changed"
@@ -213,7 +241,8 @@ fi
 out=$("$L" exec b -- curl -sk --cert "$XB/data/hallway/identity-cert.pem" \
   --key "$XB/data/hallway/identity-key.pem" "https://$A_IP:53535/shares/$id/hello.txt")
 note "a's refusal: $out"
-check "the refusal says in plain words that the identity changed" grep -q "identity has changed" <<<"$out"
+check "the refusal says in plain words that the identity changed" \
+  grep -q "identity has changed" <<<"$out"
 new_b=$(ctl b status --json | jq -r .id)
 out=$(ctl a ls "${new_b:0:12}/anything" 2>&1); rc=$?
 note "a ls: $out"
@@ -240,6 +269,8 @@ head -c 102400 /dev/urandom >"$WORK/hundred-kib"
 id=$(share_id "read-write everyone")
 expect "an upload over the owner's limit is refused (413)" 413 c PUT "/shares/$id/big.bin" \
   --data-binary "@$WORK/two-mib"
-check "and leaves nothing behind" bash -c "! ls -A '$WORK/shares/read-write-everyone' | grep -q 'big.bin'"
-expect "an upload under it is taken" 201 c PUT "/shares/$id/small.bin" --data-binary "@$WORK/hundred-kib"
+check "and leaves nothing behind" \
+  bash -c "! ls -A '$WORK/shares/read-write-everyone' | grep -q 'big.bin'"
+expect "an upload under it is taken" \
+  201 c PUT "/shares/$id/small.bin" --data-binary "@$WORK/hundred-kib"
 check "byte for byte" cmp "$WORK/hundred-kib" "$WORK/shares/read-write-everyone/small.bin"

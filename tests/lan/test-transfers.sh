@@ -50,7 +50,8 @@ transfer_is() {      # HOST ID FIELD VALUE
 }
 transfer_mid_file() {   # HOST ID: some bytes, not all
   ctl "$1" transfers --json |
-    jq -e --arg i "$2" '.[] | select(.id == $i) | .bytes > 0 and .bytes < .total and .state == "running"'
+    jq -e --arg i "$2" \
+      '.[] | select(.id == $i) | .bytes > 0 and .bytes < .total and .state == "running"'
 }
 export -f transfer_field transfer_is transfer_mid_file
 
@@ -76,14 +77,16 @@ ctl b get "Alice Martin/Tree/report.pdf" --to "$WORK/dl-dup" --wait >/dev/null 2
 before=$(stat -c '%i %Y %s' "$WORK/dl-dup/report.pdf" 2>/dev/null)
 ctl b get "Alice Martin/Tree/report.pdf" --to "$WORK/dl-dup" --wait >/dev/null 2>&1
 check "a second copy becomes “report (2).pdf”" cmp "$TREE/report.pdf" "$WORK/dl-dup/report (2).pdf"
-check "the first copy is untouched" test "$(stat -c '%i %Y %s' "$WORK/dl-dup/report.pdf")" = "$before"
+check "the first copy is untouched" \
+  test "$(stat -c '%i %Y %s' "$WORK/dl-dup/report.pdf")" = "$before"
 ctl b get "Alice Martin/Tree/archive.tar.gz" --to "$WORK/dl-dup" --wait >/dev/null 2>&1
 ctl b get "Alice Martin/Tree/archive.tar.gz" --to "$WORK/dl-dup" --wait >/dev/null 2>&1
 check "“archive.tar.gz” twice gives “archive (2).tar.gz”" test -f "$WORK/dl-dup/archive (2).tar.gz"
 printf 'mine\n' >"$WORK/dl-tree/Tree/empty.txt"
 ctl b get "Alice Martin/Tree" --to "$WORK/dl-tree" --wait >/dev/null 2>&1
 check "a folder copied again merges without overwriting" \
-  bash -c "grep -q mine '$WORK/dl-tree/Tree/empty.txt' && test -f '$WORK/dl-tree/Tree/empty (2).txt' && test ! -e '$WORK/dl-tree/Tree (2)'"
+  bash -c "grep -q mine '$WORK/dl-tree/Tree/empty.txt' &&
+    test -f '$WORK/dl-tree/Tree/empty (2).txt' && test ! -e '$WORK/dl-tree/Tree (2)'"
 
 # From here on the link to b is throttled, so transfers can be caught mid-file.
 "$L" exec switch -- tc qdisc add dev veth-b root tbf rate 500mbit burst 256k latency 50ms ||
@@ -116,7 +119,8 @@ check "the transfer waits for a" wait_until 20 transfer_is b "$id" state waiting
 note "while waiting: $(transfer_field b "$id" error)"
 start_daemon a "Alice Martin" || exit 1
 check "it finishes once a is back" wait_until 60 transfer_is b "$id" state done
-check "the file is byte-identical after a's SIGKILL" cmp "$WORK/big/big.bin" "$WORK/dl-kill-a/big.bin"
+check "the file is byte-identical after a's SIGKILL" \
+  cmp "$WORK/big/big.bin" "$WORK/dl-kill-a/big.bin"
 check "the resumed file was verified against a's SHA-256" transfer_is b "$id" verified 1
 check "no part file is left" test ! -e "$WORK/dl-kill-a/.big.bin.hallway-part"
 kill "$WATCHER" 2>/dev/null; wait "$WATCHER" 2>/dev/null
@@ -130,8 +134,10 @@ part_size=$(stat -c %s "$WORK/dl-kill-b/.big.bin.hallway-part" 2>/dev/null || ec
 check "no file under its final name yet" test ! -e "$WORK/dl-kill-b/big.bin"
 check "a part file holds what arrived ($part_size bytes)" test "$part_size" -gt 0
 start_daemon b "Bruno Costa" || exit 1
-check "the restarted hallwayd resumes the saved transfer" wait_until 60 transfer_is b "$id" state done
-check "the file is byte-identical after b's SIGKILL" cmp "$WORK/big/big.bin" "$WORK/dl-kill-b/big.bin"
+check "the restarted hallwayd resumes the saved transfer" \
+  wait_until 60 transfer_is b "$id" state done
+check "the file is byte-identical after b's SIGKILL" \
+  cmp "$WORK/big/big.bin" "$WORK/dl-kill-b/big.bin"
 check "the resumed file was verified against a's SHA-256 (after b's restart)" \
   transfer_is b "$id" verified 1
 if grep -q "resuming a file from its part file" "$WORK/hallwayd-b.log"; then
@@ -194,7 +200,8 @@ check "the folder copy places a first batch" \
   wait_until 30 bash -c "ctl b transfers --json | jq -e --arg i '$id' \
     '.[] | select(.id == \$i) | .files_done > 0 and .files_done < .files and .state == \"running\"'"
 stop_daemon b KILL
-note "killed with $(find "$WORK/dl-many" -type f ! -name '*.hallway-part' | wc -l) of 400 files placed"
+note "killed with $(find "$WORK/dl-many" -type f ! -name '*.hallway-part' | wc -l)" \
+  "of 400 files placed"
 start_daemon b "Bruno Costa" || exit 1
 check "the restarted hallwayd finishes the folder" wait_until 90 transfer_is b "$id" state done
 missing=0
@@ -230,7 +237,8 @@ mkdir -p "$WORK/filling"
 id=$(ctl b get "Alice Martin/Big/medium.bin" --to "$WORK/filling")
 if wait_until 20 transfer_mid_file b "$id"; then
   "$L" exec b -- sh -c "head -c 30M /dev/zero >'$WORK/filling/filler' 2>/dev/null"
-  check "running out of space mid-file fails the copy" wait_until 30 transfer_is b "$id" state failed
+  check "running out of space mid-file fails the copy" \
+    wait_until 30 transfer_is b "$id" state failed
   note "disk full: $(transfer_field b "$id" error)"
   check "with a plain message" bash -c "transfer_field b '$id' error | grep -q 'Not enough space'"
   check "and no part or partial file" \

@@ -41,7 +41,8 @@ transfer_is() {      # HOST ID FIELD VALUE
 }
 transfer_mid_file() {   # HOST ID: some bytes, not all
   ctl "$1" transfers --json |
-    jq -e --arg i "$2" '.[] | select(.id == $i) | .bytes > 0 and .bytes < .total and .state == "running"'
+    jq -e --arg i "$2" \
+      '.[] | select(.id == $i) | .bytes > 0 and .bytes < .total and .state == "running"'
 }
 export -f transfer_field transfer_is transfer_mid_file
 
@@ -70,7 +71,8 @@ check "the first copy is untouched" \
 printf 'theirs\n' >"$WORK/inbox/tree/empty.txt"
 ctl b put "$TREE" "Alice Martin/Inbox" --wait >/dev/null 2>&1
 check "a folder uploaded again merges without overwriting" \
-  bash -c "grep -q theirs '$WORK/inbox/tree/empty.txt' && test -f '$WORK/inbox/tree/empty (2).txt' && test ! -e '$WORK/inbox/tree (2)'"
+  bash -c "grep -q theirs '$WORK/inbox/tree/empty.txt' &&
+    test -f '$WORK/inbox/tree/empty (2).txt' && test ! -e '$WORK/inbox/tree (2)'"
 
 # 3. A read-only share refuses, in plain words.
 out=$(ctl b put "$TREE/report.pdf" "Alice Martin/Library" --wait 2>&1); rc=$?

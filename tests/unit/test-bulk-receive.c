@@ -289,7 +289,8 @@ test_honest (Fixture       *f,
   g_assert_cmpstr (placed, ==, "Folder/a.txt 5\nFolder/sub/b.txt 0\n");
   g_assert_cmpuint (f->notified, >, 0);
   tree = tree_of (f);
-  g_assert_cmpstr (tree, ==, "dest/\ndest/a (2).txt 5\ndest/a.txt 4\ndest/sub/\ndest/sub/b.txt 0\n");
+  g_assert_cmpstr (tree, ==,
+                   "dest/\ndest/a (2).txt 5\ndest/a.txt 4\ndest/sub/\ndest/sub/b.txt 0\n");
   g_assert_true (g_file_get_contents (copy, &contents, NULL, NULL));
   g_assert_cmpstr (contents, ==, "alpha");
 }

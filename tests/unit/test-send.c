@@ -252,8 +252,8 @@ send_until (Fixture            *f,
                                                &error);
   g_assert_no_error (error);
   object = g_dbus_object_manager_get_object (G_DBUS_OBJECT_MANAGER (f->manager), object_path);
-  transfer = HALLWAY_DBUS_TRANSFER1 (g_dbus_object_get_interface (object,
-                                                                  "io.github.hallwaylan.Hallway.Transfer1"));
+  transfer = HALLWAY_DBUS_TRANSFER1 (
+    g_dbus_object_get_interface (object, "io.github.hallwaylan.Hallway.Transfer1"));
   g_assert_cmpstr (hallway_dbus_transfer1_get_kind (transfer), ==, "send");
 
   deadline_id = g_timeout_add_seconds (15, deadline_cb, &late);

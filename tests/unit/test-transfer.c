@@ -173,7 +173,8 @@ make_record (const char *id,
 static void
 test_records_round_trip (void)
 {
-  g_autoptr(GPtrArray) records = g_ptr_array_new_with_free_func ((GDestroyNotify) hallway_transfer_record_free);
+  g_autoptr(GPtrArray) records =
+    g_ptr_array_new_with_free_func ((GDestroyNotify) hallway_transfer_record_free);
   g_autoptr(GPtrArray) parsed = NULL;
   g_autoptr(GError) error = NULL;
   g_autofree char *text = NULL;
@@ -214,7 +215,8 @@ test_records_round_trip (void)
 static void
 test_records_kinds (void)
 {
-  g_autoptr(GPtrArray) records = g_ptr_array_new_with_free_func ((GDestroyNotify) hallway_transfer_record_free);
+  g_autoptr(GPtrArray) records =
+    g_ptr_array_new_with_free_func ((GDestroyNotify) hallway_transfer_record_free);
   g_autoptr(GPtrArray) parsed = NULL;
   g_autoptr(GError) error = NULL;
   g_autofree char *text = NULL;
@@ -291,7 +293,8 @@ make_send_record (const char *id)
 static void
 test_records_send (void)
 {
-  g_autoptr(GPtrArray) records = g_ptr_array_new_with_free_func ((GDestroyNotify) hallway_transfer_record_free);
+  g_autoptr(GPtrArray) records =
+    g_ptr_array_new_with_free_func ((GDestroyNotify) hallway_transfer_record_free);
   g_autoptr(GPtrArray) parsed = NULL;
   g_autoptr(GError) error = NULL;
   g_autofree char *text = NULL;
@@ -463,7 +466,8 @@ test_engine_persistence (void)
   g_autofree char *dir = g_dir_make_tmp ("hallway-transfers-XXXXXX", &error);
   g_autofree char *path = g_build_filename (dir, "state", "transfers.json", NULL);
   g_autofree char *state_dir = g_path_get_dirname (path);
-  g_autoptr(GPtrArray) records = g_ptr_array_new_with_free_func ((GDestroyNotify) hallway_transfer_record_free);
+  g_autoptr(GPtrArray) records =
+    g_ptr_array_new_with_free_func ((GDestroyNotify) hallway_transfer_record_free);
   g_autofree char *text = NULL;
   g_autofree char *saved = NULL;
   g_autoptr(GPtrArray) reread = NULL;
@@ -476,8 +480,10 @@ test_engine_persistence (void)
 
   /* Nothing saved yet: fine. */
   {
-    g_autoptr(GDBusObjectManagerServer) manager = g_dbus_object_manager_server_new ("/io/github/hallwaylan/Hallway");
-    g_autoptr(HallwayDaemonTransfers) transfers = hallway_daemon_transfers_new (manager, NULL, NULL, path);
+    g_autoptr(GDBusObjectManagerServer) manager =
+      g_dbus_object_manager_server_new ("/io/github/hallwaylan/Hallway");
+    g_autoptr(HallwayDaemonTransfers) transfers = hallway_daemon_transfers_new (manager, NULL,
+                                                                                 NULL, path);
 
     g_assert_true (hallway_daemon_transfers_load (transfers, &error));
     g_assert_no_error (error);
@@ -490,8 +496,10 @@ test_engine_persistence (void)
   text = hallway_transfer_records_to_json (records, NULL);
   g_assert_true (g_file_set_contents (path, text, -1, NULL));
   {
-    g_autoptr(GDBusObjectManagerServer) manager = g_dbus_object_manager_server_new ("/io/github/hallwaylan/Hallway");
-    g_autoptr(HallwayDaemonTransfers) transfers = hallway_daemon_transfers_new (manager, NULL, NULL, path);
+    g_autoptr(GDBusObjectManagerServer) manager =
+      g_dbus_object_manager_server_new ("/io/github/hallwaylan/Hallway");
+    g_autoptr(HallwayDaemonTransfers) transfers = hallway_daemon_transfers_new (manager, NULL,
+                                                                                 NULL, path);
     g_autoptr(GDBusObject) object = NULL;
 
     g_assert_true (hallway_daemon_transfers_load (transfers, &error));
@@ -517,8 +525,10 @@ test_engine_persistence (void)
   /* A damaged file: a warning, and an empty queue, not a failure. */
   g_assert_true (g_file_set_contents (path, "{\"transfers\": [ garbage", -1, NULL));
   {
-    g_autoptr(GDBusObjectManagerServer) manager = g_dbus_object_manager_server_new ("/io/github/hallwaylan/Hallway");
-    g_autoptr(HallwayDaemonTransfers) transfers = hallway_daemon_transfers_new (manager, NULL, NULL, path);
+    g_autoptr(GDBusObjectManagerServer) manager =
+      g_dbus_object_manager_server_new ("/io/github/hallwaylan/Hallway");
+    g_autoptr(HallwayDaemonTransfers) transfers = hallway_daemon_transfers_new (manager, NULL,
+                                                                                 NULL, path);
 
     damaged_warnings = 0;
     g_assert_true (hallway_daemon_transfers_load (transfers, &error));

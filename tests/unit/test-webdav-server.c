@@ -213,7 +213,8 @@ request_full (Fixture          *f,
 
   if (body != NULL)
     {
-      g_autoptr(GBytes) bytes = g_bytes_new (body, body_length < 0 ? strlen (body) : (gsize) body_length);
+      g_autoptr(GBytes) bytes = g_bytes_new (body, body_length < 0 ? strlen (body)
+                                                                    : (gsize) body_length);
 
       soup_message_set_request_body_from_bytes (msg, "application/octet-stream", bytes);
     }
@@ -333,7 +334,8 @@ test_options (Fixture       *f,
       response = request (f, "OPTIONS", path);
       g_assert_cmpuint (response->status, ==, 200);
       g_assert_cmpstr (soup_message_headers_get_one (response->headers, "DAV"), ==, "1, 2");
-      g_assert_cmpstr (soup_message_headers_get_one (response->headers, "MS-Author-Via"), ==, "DAV");
+      g_assert_cmpstr (soup_message_headers_get_one (response->headers, "MS-Author-Via"), ==,
+                       "DAV");
       allow = soup_message_headers_get_one (response->headers, "Allow");
       g_assert_nonnull (strstr (allow, cases[i].allow_has));
       if (cases[i].allow_lacks != NULL)
@@ -369,7 +371,8 @@ test_read_write (Fixture       *f,
   g_assert_nonnull (soup_message_headers_get_one (response->headers, "ETag"));
   g_assert_nonnull (soup_message_headers_get_one (response->headers, "Last-Modified"));
   g_assert_cmpstr (soup_message_headers_get_one (response->headers, "Accept-Ranges"), ==, "bytes");
-  g_assert_cmpstr (soup_message_headers_get_content_type (response->headers, NULL), ==, "text/plain");
+  g_assert_cmpstr (soup_message_headers_get_content_type (response->headers, NULL), ==,
+                   "text/plain");
   g_clear_pointer (&response, response_free);
 
   response = request (f, "HEAD", path);
@@ -399,9 +402,10 @@ test_read_write (Fixture       *f,
   g_assert_nonnull (strstr (text, "<D:getcontentlength>14</D:getcontentlength>"));
   g_clear_pointer (&response, response_free);
 
-  response = request_full (f, "PROPFIND", path, NULL,
-                           "<D:propfind xmlns:D=\"DAV:\"><D:prop><D:getetag/></D:prop></D:propfind>",
-                           -1, "Depth", "0", NULL);
+  response =
+    request_full (f, "PROPFIND", path, NULL,
+                  "<D:propfind xmlns:D=\"DAV:\"><D:prop><D:getetag/></D:prop></D:propfind>", -1,
+                  "Depth", "0", NULL);
   g_assert_cmpuint (response->status, ==, 207);
   text = body_text (response);
   g_assert_nonnull (strstr (text, "<D:getetag>"));
@@ -424,10 +428,11 @@ test_read_write (Fixture       *f,
   /* PROPPATCH: dead properties stick, live ones are protected */
   g_clear_pointer (&path, g_free);
   path = share_path (f, "notes.txt");
-  response = request_full (f, "PROPPATCH", path, NULL,
-                           "<D:propertyupdate xmlns:D=\"DAV:\" xmlns:Z=\"urn:z\"><D:set><D:prop>"
-                           "<Z:color>blue &amp; green</Z:color></D:prop></D:set></D:propertyupdate>",
-                           -1, NULL);
+  response =
+    request_full (f, "PROPPATCH", path, NULL,
+                  "<D:propertyupdate xmlns:D=\"DAV:\" xmlns:Z=\"urn:z\"><D:set><D:prop>"
+                  "<Z:color>blue &amp; green</Z:color></D:prop></D:set></D:propertyupdate>",
+                  -1, NULL);
   g_assert_cmpuint (response->status, ==, 207);
   g_assert_nonnull (strstr (body_text (response), "200 OK"));
   g_clear_pointer (&response, response_free);
@@ -489,7 +494,8 @@ test_read_write (Fixture       *f,
   g_assert_cmpuint (response->status, ==, 200);
   g_assert_nonnull (strstr (body_text (response), "Second-3600"));
   {
-    g_autofree char *token = g_strdup (soup_message_headers_get_one (response->headers, "Lock-Token"));
+    g_autofree char *token =
+      g_strdup (soup_message_headers_get_one (response->headers, "Lock-Token"));
     g_autofree char *condition = g_strdup_printf ("(%s)", token);
     g_autoptr(Response) attempt = NULL;
 

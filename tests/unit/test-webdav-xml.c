@@ -172,7 +172,8 @@ test_refused_malformed (void)
   assert_refused ("<D:propfind xmlns:D=\"DAV:\"><D:allprop></D:propfind>");
   assert_refused ("<D:propfind xmlns:D=\"DAV:\"><D:allprop/>");
   assert_refused ("<X:propfind xmlns:D=\"DAV:\"><D:allprop/></X:propfind>");
-  assert_refused ("<D:propfind xmlns:D=\"DAV:\"><D:prop><bar:foo xmlns:bar=\"\"/></D:prop></D:propfind>");
+  assert_refused (
+    "<D:propfind xmlns:D=\"DAV:\"><D:prop><bar:foo xmlns:bar=\"\"/></D:prop></D:propfind>");
   assert_refused ("<D:propfind xmlns:D=\"DAV:\"><D:allprop/><D:propname/></D:propfind>");
   assert_refused ("<D:propfind xmlns:D=\"DAV:\"></D:propfind>");
   assert_refused ("<D:propfind xmlns:D=\"DAV:\"><D:allprop/></D:propfind>\xff");
@@ -228,7 +229,8 @@ test_proppatch (void)
   g_assert_cmpstr (update->value, ==, "&lt;raw&gt;");
 
   g_clear_error (&error);
-  g_assert_null (hallway_webdav_proppatch_parse ("<D:propertyupdate xmlns:D=\"DAV:\"/>", 34, &error));
+  g_assert_null (
+    hallway_webdav_proppatch_parse ("<D:propertyupdate xmlns:D=\"DAV:\"/>", 34, &error));
   g_assert_error (error, HALLWAY_ERROR, HALLWAY_ERROR_INVALID_DATA);
 }
 
@@ -318,7 +320,8 @@ test_error_body (void)
 
   g_test_summary ("Precondition bodies follow RFC 4918 §16");
 
-  g_assert_nonnull (strstr (body, "<D:error xmlns:D=\"DAV:\"><D:propfind-finite-depth/></D:error>"));
+  g_assert_nonnull (
+    strstr (body, "<D:error xmlns:D=\"DAV:\"><D:propfind-finite-depth/></D:error>"));
 }
 
 int
