@@ -125,14 +125,22 @@ find_command (const char * const *words,
   return NULL;
 }
 
+/* Whether @command is one of the two-word commands @group starts
+ * ("share add" in "share"). */
+static gboolean
+in_group (const CtlCommand *command,
+          const char       *group)
+{
+  return name_words (command->name) == 2 && g_str_has_prefix (command->name, group) &&
+         command->name[strlen (group)] == ' ';
+}
+
 /* Whether @word starts commands of two words ("share", "printer"). */
 static gboolean
 is_group (const char *word)
 {
   for (guint i = 0; i < G_N_ELEMENTS (commands); i++)
-    if (name_words (commands[i].name) == 2 &&
-        strncmp (commands[i].name, word, strlen (word)) == 0 &&
-        commands[i].name[strlen (word)] == ' ')
+    if (in_group (&commands[i], word))
       return TRUE;
   return FALSE;
 }
@@ -254,6 +262,31 @@ print_command_help (const CtlCommand *command)
   g_print ("%s", out->str);
 }
 
+/* "hallwayctl share --help": the usage of each command of the group. */
+static void
+print_group_help (const char *group)
+{
+  g_autoptr(GString) out = g_string_new (_("Usage:"));
+
+  g_string_append_c (out, '\n');
+  for (guint i = 0; i < G_N_ELEMENTS (commands); i++)
+    {
+      g_autoptr(GPtrArray) words = NULL;
+
+      if (!in_group (&commands[i], group))
+        continue;
+      words = dup_usage_words (&commands[i]);
+      g_ptr_array_insert (words, 0, g_strdup ("hallwayctl"));
+      append_wrapped (out, words, 2, 78);
+      g_string_append_printf (out, "\n%6s%s\n", "", _(commands[i].summary));
+    }
+  g_string_append_c (out, '\n');
+  /* Translators: %s is a command's first word, "share". */
+  g_string_append_printf (out, _("“hallwayctl help %s COMMAND” tells more about one."), group);
+  g_string_append_c (out, '\n');
+  g_print ("%s", out->str);
+}
+
 /* "Use “share add PATH”, “share list” … " for a group's word alone. */
 static int
 group_usage_error (const char *group)
@@ -264,8 +297,7 @@ group_usage_error (const char *group)
     {
       const CtlCommand *command = &commands[i];
 
-      if (name_words (command->name) != 2 || !g_str_has_prefix (command->name, group) ||
-          command->name[strlen (group)] != ' ')
+      if (!in_group (command, group))
         continue;
       if (list->len > 0)
         g_string_append (list, ", ");
@@ -310,10 +342,12 @@ run_help (GOptionContext     *context,
       return EXIT_SUCCESS;
     }
   command = find_command (words, n_words);
-  if (command == NULL)
-    return is_group (words[0]) ? group_usage_error (words[0])
-                               : ctl_usage_error (_("Unknown command “%s”"), words[0]);
-  print_command_help (command);
+  if (command != NULL)
+    print_command_help (command);
+  else if (is_group (words[0]))
+    print_group_help (words[0]);
+  else
+    return ctl_usage_error (_("Unknown command “%s”"), words[0]);
   return EXIT_SUCCESS;
 }
 
@@ -434,9 +468,16 @@ main (int   argc,
     return run_help (context, (const char * const *) argv + 2, argc - 2);
   words = dup_command_words (argc, argv);
   command = find_command ((const char * const *) words->pdata, words->len);
-  if (command != NULL && wants_help (argc, argv))
+  if (words->len > 0 && wants_help (argc, argv))
     {
-      print_command_help (command);
+      const char *word = g_ptr_array_index (words, 0);
+
+      if (command != NULL)
+        print_command_help (command);
+      else if (is_group (word))
+        print_group_help (word);
+      else
+        return ctl_usage_error (_("Unknown command “%s”"), word);
       return EXIT_SUCCESS;
     }
   rewrite_wait_flag (command, argc, argv);
