@@ -91,17 +91,6 @@ bulk_job_unref (BulkJob *job)
 
 /* Main thread: sending */
 
-static gboolean
-close_connection_cb (gpointer user_data)
-{
-  g_autoptr(SoupServerMessage) msg = user_data;
-  g_autoptr(GIOStream) connection = soup_server_message_steal_connection (msg);
-
-  if (connection != NULL)
-    g_io_stream_close (connection, NULL, NULL);
-  return G_SOURCE_REMOVE;
-}
-
 static void bulk_msg_gone_cb (SoupServerMessage *msg,
                               BulkJob           *job);
 
@@ -140,7 +129,7 @@ bulk_push (BulkJob *job)
     /* The promised sizes cannot be kept: leave the stream unfinished, so
      * the client knows it is incomplete. */
     {
-      g_idle_add (close_connection_cb, g_object_ref (job->msg));
+      _webdav_cut_reply_short (job->msg);
       bulk_msg_gone_cb (job->msg, job);
     }
 }
@@ -479,14 +468,9 @@ gboolean
 _webdav_wants_bulk (WebdavRequest  *req,
                     char          **out_from)
 {
-  GUri *uri = soup_server_message_get_uri (req->msg);
-  const char *query = uri != NULL ? g_uri_get_query (uri) : NULL;
-  g_autoptr(GHashTable) params = NULL;
+  g_autoptr(GHashTable) params = _webdav_dup_query (req);
 
   *out_from = NULL;
-  if (query == NULL)
-    return FALSE;
-  params = g_uri_parse_params (query, -1, "&", G_URI_PARAMS_NONE, NULL);
   if (params == NULL || g_strcmp0 (g_hash_table_lookup (params, "bulk"), "1") != 0)
     return FALSE;
   *out_from = g_strdup (g_hash_table_lookup (params, "from"));

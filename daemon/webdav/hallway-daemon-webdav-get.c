@@ -49,17 +49,6 @@ file_stream_free (FileStream *stream)
   g_free (stream);
 }
 
-static gboolean
-abort_connection_cb (gpointer user_data)
-{
-  g_autoptr(SoupServerMessage) msg = user_data;
-  g_autoptr(GIOStream) connection = soup_server_message_steal_connection (msg);
-
-  if (connection != NULL)
-    g_io_stream_close (connection, NULL, NULL);
-  return G_SOURCE_REMOVE;
-}
-
 static void
 file_stream_push (FileStream *stream)
 {
@@ -97,7 +86,7 @@ file_stream_push (FileStream *stream)
       g_debug ("A shared file changed while it was sent; closing the connection");
       g_free (block);
       stream->aborted = TRUE;
-      g_idle_add (abort_connection_cb, g_object_ref (stream->msg));
+      _webdav_cut_reply_short (stream->msg);
       return;
     }
 
@@ -361,13 +350,8 @@ digest_start (DigestJob *job)
 static gboolean
 wants_digest (WebdavRequest *req)
 {
-  GUri *uri = soup_server_message_get_uri (req->msg);
-  const char *query = uri != NULL ? g_uri_get_query (uri) : NULL;
-  g_autoptr(GHashTable) params = NULL;
+  g_autoptr(GHashTable) params = _webdav_dup_query (req);
 
-  if (query == NULL)
-    return FALSE;
-  params = g_uri_parse_params (query, -1, "&", G_URI_PARAMS_NONE, NULL);
   return params != NULL && g_strcmp0 (g_hash_table_lookup (params, "digest"), "sha256") == 0;
 }
 
@@ -392,9 +376,8 @@ send_digest (WebdavRequest    *req,
 
 void
 _webdav_handle_get (WebdavRequest *req,
-            gboolean       head)
+                    gboolean       head)
 {
-  g_autoptr(GError) error = NULL;
   WebdavStat st;
   char *from = NULL;
   int fd;
@@ -407,20 +390,10 @@ _webdav_handle_get (WebdavRequest *req,
     }
 
   /* O_NONBLOCK: opening a FIFO someone put in the share must not hang. */
-  fd = hallway_path_open (req->root_fd, (const char * const *) req->components,
-                          O_RDONLY | O_NOCTTY | O_NONBLOCK, 0, &error);
+  fd = _webdav_open_item (req, O_RDONLY | O_NOCTTY | O_NONBLOCK,
+                          _("Only files and folders can be opened"), &st);
   if (fd < 0)
-    {
-      _webdav_reply_gerror (req->msg, error);
-      return;
-    }
-  if (!_webdav_stat_fd (fd, &st))
-    {
-      close (fd);
-      _webdav_reply_error (req->msg, SOUP_STATUS_FORBIDDEN,
-                           _("Only files and folders can be opened"));
-      return;
-    }
+    return;
 
   if (st.is_dir)
     _webdav_send_folder (req, fd, head);

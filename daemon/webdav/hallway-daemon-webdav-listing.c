@@ -276,8 +276,8 @@ build_json_listing (GPtrArray *entries,
 
 void
 _webdav_send_folder (WebdavRequest *req,
-             int            fd,
-             gboolean       head)
+                     int            fd,
+                     gboolean       head)
 {
   g_autoptr(GPtrArray) entries = read_folder (req, fd);
   char *body;

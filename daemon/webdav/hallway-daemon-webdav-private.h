@@ -93,6 +93,7 @@ void      _webdav_reply_xml_error (SoupServerMessage  *msg,
 void      _webdav_reply_empty     (SoupServerMessage  *msg,
                                    guint               status);
 void      _webdav_reply_forbidden_method (WebdavRequest *req);
+void      _webdav_cut_reply_short (SoupServerMessage  *msg);
 void      _webdav_stream_chunked  (SoupServerMessage  *msg,
                                    GBytes           *(*produce) (gpointer data),
                                    gpointer            data,
@@ -110,6 +111,11 @@ gboolean  _webdav_stat_fd         (int                 fd,
                                    WebdavStat         *out);
 gboolean  _webdav_stat_at         (int                 dirfd,
                                    const char         *name,
+                                   WebdavStat         *out);
+GHashTable *_webdav_dup_query      (WebdavRequest      *req);
+int       _webdav_open_item       (WebdavRequest      *req,
+                                   int                 flags,
+                                   const char         *refusal,
                                    WebdavStat         *out);
 char     *_webdav_etag            (const WebdavStat   *st);
 char     *_webdav_http_date       (gint64              seconds);

@@ -810,20 +810,9 @@ _webdav_handle_propfind (WebdavRequest *req)
       return;
     }
 
-  fd = hallway_path_open (req->root_fd, (const char * const *) req->components, O_PATH, 0,
-                          &error);
+  fd = _webdav_open_item (req, O_PATH, _("Only files and folders can be listed"), &st);
   if (fd < 0)
-    {
-      _webdav_reply_gerror (req->msg, error);
-      return;
-    }
-  if (!_webdav_stat_fd (fd, &st))
-    {
-      close (fd);
-      _webdav_reply_error (req->msg, SOUP_STATUS_FORBIDDEN,
-                           _("Only files and folders can be listed"));
-      return;
-    }
+    return;
 
   stream = g_new0 (PropfindStream, 1);
   stream->self = g_object_ref (req->self);
@@ -904,20 +893,9 @@ _webdav_handle_proppatch (WebdavRequest *req)
       return;
     }
 
-  fd = hallway_path_open (req->root_fd, (const char * const *) req->components, O_PATH, 0,
-                          &error);
+  fd = _webdav_open_item (req, O_PATH, _("Only files and folders have properties"), &st);
   if (fd < 0)
-    {
-      _webdav_reply_gerror (req->msg, error);
-      return;
-    }
-  if (!_webdav_stat_fd (fd, &st))
-    {
-      close (fd);
-      _webdav_reply_error (req->msg, SOUP_STATUS_FORBIDDEN,
-                           _("Only files and folders have properties"));
-      return;
-    }
+    return;
 
   statuses = g_new0 (guint, patch->updates->len);
   for (guint i = 0; i < patch->updates->len; i++)

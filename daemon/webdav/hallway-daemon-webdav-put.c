@@ -127,8 +127,8 @@ part_name_new (const char *name)
 
 void
 _webdav_put_prepare (HallwayDaemonWebdav *self,
-             SoupServerMessage   *msg,
-             const char          *path)
+                     SoupServerMessage   *msg,
+                     const char          *path)
 {
   g_autoptr(GError) error = NULL;
   PutState *put = g_new0 (PutState, 1);

@@ -157,7 +157,7 @@ _webdav_reply_xml_error (SoupServerMessage *msg,
 
 void
 _webdav_reply_empty (SoupServerMessage *msg,
-             guint              status)
+                     guint              status)
 {
   soup_server_message_set_status (msg, status, NULL);
   soup_message_headers_set_content_length (soup_server_message_get_response_headers (msg), 0);
@@ -185,6 +185,25 @@ _webdav_reply_forbidden_method (WebdavRequest *req)
                            _("This cannot be done in a shared folder"));
       break;
     }
+}
+
+static gboolean
+close_connection_cb (gpointer user_data)
+{
+  g_autoptr(SoupServerMessage) msg = user_data;
+  g_autoptr(GIOStream) connection = soup_server_message_steal_connection (msg);
+
+  if (connection != NULL)
+    g_io_stream_close (connection, NULL, NULL);
+  return G_SOURCE_REMOVE;
+}
+
+/* Closes @msg's connection, from the main loop's next turn, so that the
+ * client sees a body that promised more than it holds as incomplete. */
+void
+_webdav_cut_reply_short (SoupServerMessage *msg)
+{
+  g_idle_add (close_connection_cb, g_object_ref (msg));
 }
 
 /* Chunked responses built as they are sent (PROPFIND) */

@@ -68,6 +68,46 @@ _webdav_stat_fd (int         fd,
   return TRUE;
 }
 
+/* The request's query parameters, or NULL when it has none. */
+GHashTable *
+_webdav_dup_query (WebdavRequest *req)
+{
+  GUri *uri = soup_server_message_get_uri (req->msg);
+  const char *query = uri != NULL ? g_uri_get_query (uri) : NULL;
+
+  if (query == NULL)
+    return NULL;
+  return g_uri_parse_params (query, -1, "&", G_URI_PARAMS_NONE, NULL);
+}
+
+/* Opens the request's item with @flags and reads what it is. When it
+ * cannot, answers the request (403 with @refusal for what is neither a
+ * file nor a folder) and returns -1. */
+int
+_webdav_open_item (WebdavRequest *req,
+                   int            flags,
+                   const char    *refusal,
+                   WebdavStat    *out)
+{
+  g_autoptr(GError) error = NULL;
+  int fd;
+
+  fd = hallway_path_open (req->root_fd, (const char * const *) req->components, flags, 0,
+                          &error);
+  if (fd < 0)
+    {
+      _webdav_reply_gerror (req->msg, error);
+      return -1;
+    }
+  if (!_webdav_stat_fd (fd, out))
+    {
+      close (fd);
+      _webdav_reply_error (req->msg, SOUP_STATUS_FORBIDDEN, refusal);
+      return -1;
+    }
+  return fd;
+}
+
 /* Does not follow a symbolic link at @name: it fails with ELOOP there. */
 gboolean
 _webdav_stat_at (int         dirfd,
@@ -311,9 +351,9 @@ _webdav_request_clear (WebdavRequest *req)
  * answer is already set. */
 gboolean
 _webdav_request_init (HallwayDaemonWebdav *self,
-                     SoupServerMessage   *msg,
-                     const char          *path,
-                     WebdavRequest       *req)
+                      SoupServerMessage   *msg,
+                      const char          *path,
+                      WebdavRequest       *req)
 {
   g_autoptr(GError) error = NULL;
   g_autofree char *share_id = NULL;
