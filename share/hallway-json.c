@@ -73,6 +73,76 @@ hallway_json_get_string (JsonObject *object,
 }
 
 /**
+ * hallway_json_dup_message:
+ * @body: (nullable): a neighbour's answer, `{"error": …, "message": …}`
+ *
+ * Returns: (nullable): the neighbour's own words for what went wrong, if
+ *   the answer is JSON and they are valid text of a sensible length
+ */
+char *
+hallway_json_dup_message (GBytes *body)
+{
+  g_autoptr(JsonParser) parser = json_parser_new_immutable ();
+  gsize length = 0;
+  const char *data = body != NULL ? g_bytes_get_data (body, &length) : NULL;
+
+  if (length > 0 && length <= 64 * 1024 &&
+      json_parser_load_from_data (parser, data, length, NULL) &&
+      JSON_NODE_HOLDS_OBJECT (json_parser_get_root (parser)))
+    {
+      JsonObject *object = json_node_get_object (json_parser_get_root (parser));
+      const char *text = hallway_json_get_string (object, "message");
+
+      if (text != NULL && g_utf8_validate (text, -1, NULL) && strlen (text) < 1024)
+        return g_strdup (text);
+    }
+  return NULL;
+}
+
+/**
+ * hallway_json_get_indexes:
+ * @node: an array
+ * @limit: every index must be below it
+ * @out: (element-type guint): where the indexes are appended, each once,
+ *   in the order they first appear
+ *
+ * Reads a list of indexes into something of @limit elements, such as the
+ * files of an offer a colleague accepted.
+ *
+ * Returns: %FALSE if @node is not an array of integers from 0 to
+ *   @limit - 1 (@out may then hold some of them)
+ */
+gboolean
+hallway_json_get_indexes (JsonNode *node,
+                          guint     limit,
+                          GArray   *out)
+{
+  g_autoptr(GHashTable) seen = g_hash_table_new (NULL, NULL);
+  JsonArray *array;
+
+  if (!JSON_NODE_HOLDS_ARRAY (node))
+    return FALSE;
+  array = json_node_get_array (node);
+  for (guint i = 0; i < json_array_get_length (array); i++)
+    {
+      JsonNode *element = json_array_get_element (array, i);
+      gint64 index;
+      guint value;
+
+      if (!JSON_NODE_HOLDS_VALUE (element) ||
+          json_node_get_value_type (element) != G_TYPE_INT64)
+        return FALSE;
+      index = json_node_get_int (element);
+      if (index < 0 || index >= limit)
+        return FALSE;
+      value = index;
+      if (g_hash_table_add (seen, GUINT_TO_POINTER (value + 1)))
+        g_array_append_val (out, value);
+    }
+  return TRUE;
+}
+
+/**
  * hallway_json_add_string:
  * @builder: a #JsonBuilder inside an object
  * @member: the member's name

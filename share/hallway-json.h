@@ -17,6 +17,11 @@ JsonNode   *hallway_json_parse      (JsonParser  *parser,
                                      GError     **error);
 const char *hallway_json_get_string (JsonObject  *object,
                                      const char  *member);
+gboolean    hallway_json_get_indexes (JsonNode   *node,
+                                      guint       limit,
+                                      GArray     *out);
+G_GNUC_WARN_UNUSED_RESULT
+char       *hallway_json_dup_message (GBytes     *body);
 
 /* One member of the object being built. */
 void        hallway_json_add_string (JsonBuilder *builder,

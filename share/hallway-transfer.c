@@ -478,25 +478,7 @@ parse_send (JsonObject            *object,
     }
 
   node = json_object_get_member (object, "accepted");
-  if (node == NULL || !JSON_NODE_HOLDS_ARRAY (node))
-    return FALSE;
-  array = json_node_get_array (node);
-  for (guint i = 0; i < json_array_get_length (array); i++)
-    {
-      JsonNode *element = json_array_get_element (array, i);
-      gint64 index;
-      guint value;
-
-      if (!JSON_NODE_HOLDS_VALUE (element) ||
-          json_node_get_value_type (element) != G_TYPE_INT64)
-        return FALSE;
-      index = json_node_get_int (element);
-      if (index < 0 || index >= r->items->len)
-        return FALSE;
-      value = index;
-      g_array_append_val (r->accepted, value);
-    }
-  return TRUE;
+  return node != NULL && hallway_json_get_indexes (node, r->items->len, r->accepted);
 }
 
 static HallwayTransferRecord *

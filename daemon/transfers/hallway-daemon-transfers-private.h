@@ -166,7 +166,7 @@ gboolean  _transfers_find_peer         (HallwayDaemonTransfers  *self,
                                         char                   **out_peer_id,
                                         char                   **out_peer_name,
                                         GError                 **error);
-gboolean  _transfers_resolve_target   (HallwayDaemonTransfers  *self,
+gboolean  _transfers_resolve_target    (HallwayDaemonTransfers  *self,
                                         const char              *peer,
                                         const char              *share,
                                         const TransferKind      *kind,

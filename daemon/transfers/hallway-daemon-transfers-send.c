@@ -124,27 +124,6 @@ _send_job_wait_literal (SendJob    *job,
   job_wait (job, error);
 }
 
-/* The colleague's own words from an error answer, if it gave any. */
-static char *
-dup_answer_message (GBytes *body)
-{
-  g_autoptr(JsonParser) parser = json_parser_new_immutable ();
-  gsize length = 0;
-  const char *data = body != NULL ? g_bytes_get_data (body, &length) : NULL;
-
-  if (length > 0 &&
-      json_parser_load_from_data (parser, data, length, NULL) &&
-      JSON_NODE_HOLDS_OBJECT (json_parser_get_root (parser)))
-    {
-      JsonObject *object = json_node_get_object (json_parser_get_root (parser));
-      const char *text = hallway_json_get_string (object, "message");
-
-      if (text != NULL && g_utf8_validate (text, -1, NULL) && strlen (text) < 1024)
-        return g_strdup (text);
-    }
-  return NULL;
-}
-
 /* Requests: one at a time per run, with a bounded answer. */
 
 static void
@@ -312,7 +291,7 @@ _send_job_common_answer (SendJob *job,
                          guint    status,
                          GBytes  *body)
 {
-  g_autofree char *theirs = dup_answer_message (body);
+  g_autofree char *theirs = hallway_json_dup_message (body);
   g_autofree char *message = NULL;
 
   switch (status)
@@ -379,7 +358,7 @@ _send_job_unexpected_answer (SendJob *job,
                              guint    status,
                              GBytes  *body)
 {
-  g_autofree char *theirs = dup_answer_message (body);
+  g_autofree char *theirs = hallway_json_dup_message (body);
   g_autofree char *message = NULL;
 
   if (theirs != NULL)
@@ -467,7 +446,6 @@ parse_status (SendJob  *job,
 {
   g_autoptr(JsonParser) parser = json_parser_new_immutable ();
   g_autoptr(GArray) accepted = g_array_new (FALSE, FALSE, sizeof (guint));
-  g_autoptr(GHashTable) seen = g_hash_table_new (NULL, NULL);
   JsonObject *object;
   JsonNode *node;
   const char *state;
@@ -482,29 +460,11 @@ parse_status (SendJob  *job,
   if (state == NULL)
     return FALSE;
 
+  /* Each file once, in the order they were offered. */
   node = json_object_get_member (object, "accepted");
-  if (node != NULL && JSON_NODE_HOLDS_ARRAY (node))
-    {
-      JsonArray *array = json_node_get_array (node);
-
-      for (guint i = 0; i < json_array_get_length (array); i++)
-        {
-          JsonNode *element = json_array_get_element (array, i);
-          gint64 index;
-          guint value;
-
-          if (!JSON_NODE_HOLDS_VALUE (element) ||
-              json_node_get_value_type (element) != G_TYPE_INT64)
-            return FALSE;
-          index = json_node_get_int (element);
-          if (index < 0 || index >= job->record->items->len)
-            return FALSE;
-          value = index;
-          /* Each file once, in the order they were offered. */
-          if (g_hash_table_add (seen, GUINT_TO_POINTER (value + 1)))
-            g_array_append_val (accepted, value);
-        }
-    }
+  if (node != NULL && JSON_NODE_HOLDS_ARRAY (node) &&
+      !hallway_json_get_indexes (node, job->record->items->len, accepted))
+    return FALSE;
 
   if (out_id != NULL)
     *out_id = g_strdup (hallway_json_get_string (object, "id"));

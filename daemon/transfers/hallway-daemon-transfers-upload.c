@@ -249,20 +249,10 @@ static char *
 dup_refusal (SoupMessage *message,
              GBytes      *body)
 {
-  g_autoptr(JsonParser) parser = json_parser_new_immutable ();
-  gsize length = 0;
-  const char *data = body != NULL ? g_bytes_get_data (body, &length) : NULL;
+  char *theirs = hallway_json_dup_message (body);
 
-  if (length > 0 && length <= 64 * 1024 &&
-      json_parser_load_from_data (parser, data, length, NULL) &&
-      JSON_NODE_HOLDS_OBJECT (json_parser_get_root (parser)))
-    {
-      JsonObject *object = json_node_get_object (json_parser_get_root (parser));
-      const char *text = hallway_json_get_string (object, "message");
-
-      if (text != NULL && g_utf8_validate (text, -1, NULL) && strlen (text) < 1024)
-        return g_strdup (text);
-    }
+  if (theirs != NULL)
+    return theirs;
   /* Translators: %u is an HTTP status code, %s its reason. */
   return g_strdup_printf (_("It answered “%u %s”"), soup_message_get_status (message),
                           soup_message_get_reason_phrase (message));
