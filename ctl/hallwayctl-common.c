@@ -26,17 +26,24 @@ ctl_clear (Ctl *ctl)
   g_clear_object (&ctl->connection);
 }
 
+static void G_GNUC_PRINTF (1, 0)
+print_error (const char *format,
+             va_list     args)
+{
+  g_autofree char *message = g_strdup_vprintf (format, args);
+
+  g_printerr ("hallwayctl: %s\n", message);
+}
+
 int
 ctl_usage_error (const char *format,
                  ...)
 {
   va_list args;
-  g_autofree char *message = NULL;
 
   va_start (args, format);
-  message = g_strdup_vprintf (format, args);
+  print_error (format, args);
   va_end (args);
-  g_printerr ("hallwayctl: %s\n", message);
   g_printerr ("%s\n", _("Try “hallwayctl --help”."));
   return CTL_EXIT_USAGE;
 }
@@ -46,12 +53,10 @@ ctl_failure (const char *format,
              ...)
 {
   va_list args;
-  g_autofree char *message = NULL;
 
   va_start (args, format);
-  message = g_strdup_vprintf (format, args);
+  print_error (format, args);
   va_end (args);
-  g_printerr ("hallwayctl: %s\n", message);
   return EXIT_FAILURE;
 }
 

@@ -18,7 +18,7 @@
 
 void
 ctl_add_shares_json (Ctl         *ctl,
-                 JsonBuilder *builder)
+                     JsonBuilder *builder)
 {
   g_autoptr(GPtrArray) shares = ctl_dup_shares (ctl);
 
