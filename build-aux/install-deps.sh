@@ -24,6 +24,8 @@ PACKAGES=(
   imagemagick desktop-file-utils appstream fonts-cantarell
   # manual pages, bash completion, the GNOME Files extension and its end-to-end test
   scdoc bash-completion libnautilus-extension-dev nautilus
+  # the Debian package (debian/) and its checks
+  dpkg-dev debhelper lintian
 )
 
 # Only for bench/ (the tools people use instead): `install-deps.sh --bench`.
