@@ -309,12 +309,6 @@ menu_provider_iface_init (NautilusMenuProviderInterface *iface)
 /* Following hallwayd */
 
 static void
-objects_changed_cb (HallwayNautilusProvider *self)
-{
-  nautilus_menu_provider_emit_items_updated_signal (NAUTILUS_MENU_PROVIDER (self));
-}
-
-static void
 manager_ready_cb (GObject      *source,
                   GAsyncResult *result,
                   gpointer      user_data)
@@ -329,15 +323,9 @@ manager_ready_cb (GObject      *source,
         g_warning ("No “Send to Colleague” in Files: %s", error->message);
       return;
     }
+  /* Nothing to watch: the menu is built when Files shows it, from what
+   * the manager knows then. */
   self->manager = manager;
-  g_signal_connect_object (manager, "object-added", G_CALLBACK (objects_changed_cb), self,
-                           G_CONNECT_SWAPPED);
-  g_signal_connect_object (manager, "object-removed", G_CALLBACK (objects_changed_cb), self,
-                           G_CONNECT_SWAPPED);
-  g_signal_connect_object (manager, "interface-proxy-properties-changed",
-                           G_CALLBACK (objects_changed_cb), self, G_CONNECT_SWAPPED);
-  g_signal_connect_object (manager, "notify::name-owner", G_CALLBACK (objects_changed_cb), self,
-                           G_CONNECT_SWAPPED);
 }
 
 static void
