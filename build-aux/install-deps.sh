@@ -22,6 +22,10 @@ PACKAGES=(
   # the window (gui/) and its tests: headless X, AT-SPI, screenshots, data checks
   libgtk-4-dev libadwaita-1-dev xvfb xauth weston at-spi2-core python3-dogtail xdotool
   imagemagick desktop-file-utils appstream fonts-cantarell
+  # manual pages, bash completion, the GNOME Files extension and its end-to-end test
+  scdoc bash-completion libnautilus-extension-dev nautilus
+  # the Debian package (debian/) and its checks
+  dpkg-dev debhelper lintian
 )
 
 # Only for bench/ (the tools people use instead): `install-deps.sh --bench`.

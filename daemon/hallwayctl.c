@@ -1512,6 +1512,8 @@ main (int   argc,
   bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
   textdomain (GETTEXT_PACKAGE);
   g_set_prgname ("hallwayctl");
+  if (argc > 1 && g_str_equal (argv[1], "__complete"))
+    return ctl_complete (argc - 2, (const char * const *) argv + 2);
 
   context = g_option_context_new (_("COMMAND [ARGUMENTS…] — share folders and printers with the "
                                     "people down the hall"));

@@ -119,4 +119,9 @@ int ctl_cmd_print         (Ctl        *ctl,
                            const char *file,
                            gboolean    wait);
 
+/* hallwayctl-complete.c: "hallwayctl __complete KIND [WORD]" for the
+ * shell's completion. */
+int ctl_complete (int                 argc,
+                  const char * const *argv);
+
 G_END_DECLS
