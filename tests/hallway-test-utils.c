@@ -52,3 +52,90 @@ hallway_test_make_identity (const char *dir,
   g_assert_nonnull (identity);
   return identity;
 }
+
+static gboolean
+tick_cb (gpointer user_data)
+{
+  return G_SOURCE_CONTINUE;
+}
+
+/**
+ * hallway_test_wait_until:
+ * @condition: what the test waits for
+ * @user_data: for @condition
+ * @timeout_s: how long at most
+ *
+ * Runs the main context until @condition holds. It is looked at again at
+ * least every 10 ms, since some conditions change outside the main context
+ * (a file, another process, a thread).
+ *
+ * Returns: whether @condition held in time
+ */
+gboolean
+hallway_test_wait_until (HallwayTestCondition condition,
+                         gpointer             user_data,
+                         guint                timeout_s)
+{
+  gint64 end = g_get_monotonic_time () + timeout_s * G_USEC_PER_SEC;
+  guint tick = g_timeout_add (10, tick_cb, NULL);
+  gboolean met;
+
+  while (!(met = condition (user_data)) && g_get_monotonic_time () < end)
+    g_main_context_iteration (NULL, TRUE);
+  g_source_remove (tick);
+  return met;
+}
+
+static gboolean
+flag_is_set (gpointer user_data)
+{
+  return g_atomic_int_get ((const gint *) user_data);
+}
+
+/**
+ * hallway_test_wait_flag:
+ * @flag: set by a callback or a thread
+ * @timeout_s: how long at most
+ *
+ * Returns: whether @flag was set in time
+ */
+gboolean
+hallway_test_wait_flag (const gboolean *flag,
+                        guint           timeout_s)
+{
+  return hallway_test_wait_until (flag_is_set, (gpointer) flag, timeout_s);
+}
+
+/**
+ * hallway_test_result_cb:
+ * @source: the object
+ * @result: its result
+ * @user_data: a `GAsyncResult **`, %NULL until then
+ *
+ * A #GAsyncReadyCallback that keeps the result for
+ * hallway_test_wait_result().
+ */
+void
+hallway_test_result_cb (GObject      *source,
+                        GAsyncResult *result,
+                        gpointer      user_data)
+{
+  *(GAsyncResult **) user_data = g_object_ref (result);
+}
+
+/**
+ * hallway_test_wait_result:
+ * @result: where hallway_test_result_cb() puts the result
+ *
+ * Runs the main context until the result is in. The call itself bounds the
+ * wait (its timeout, or the server's answer).
+ *
+ * Returns: (transfer none): *@result
+ */
+GAsyncResult *
+hallway_test_wait_result (GAsyncResult **result)
+{
+  while (*result == NULL)
+    g_main_context_iteration (NULL, TRUE);
+  return *result;
+}

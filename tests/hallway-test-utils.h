@@ -12,4 +12,18 @@ void             hallway_test_remove_tree   (const char *path);
 HallwayIdentity *hallway_test_make_identity (const char *dir,
                                              const char *name);
 
+/* Waiting on the main context for an event, the timeout only bounding a
+ * failure. */
+typedef gboolean (*HallwayTestCondition) (gpointer user_data);
+
+gboolean      hallway_test_wait_until    (HallwayTestCondition   condition,
+                                          gpointer               user_data,
+                                          guint                  timeout_s);
+gboolean      hallway_test_wait_flag     (const gboolean        *flag,
+                                          guint                  timeout_s);
+void          hallway_test_result_cb     (GObject               *source,
+                                          GAsyncResult          *result,
+                                          gpointer               user_data);
+GAsyncResult *hallway_test_wait_result   (GAsyncResult         **result);
+
 G_END_DECLS
