@@ -73,6 +73,7 @@ void
 hallway_test_server_tear_down (HallwayTestServer *t)
 {
   g_clear_object (&t->session);
+  g_clear_pointer (&t->sessions, g_hash_table_unref);
   g_clear_object (&t->client);
   g_clear_object (&t->webdav);
   g_clear_object (&t->server);
@@ -260,18 +261,43 @@ hallway_test_request_start (HallwayTestServer  *t,
   hallway_test_request_send (t, r);
 }
 
+/* A client certificate belongs to a TLS connection, and a session reuses
+ * its connections for any later message: each certificate gets a session
+ * of its own, as each computer has. */
+static SoupSession *
+session_for (HallwayTestServer *t,
+             GTlsCertificate   *certificate)
+{
+  SoupSession *session;
+
+  if (certificate == NULL)
+    return t->session;
+  if (t->sessions == NULL)
+    t->sessions = g_hash_table_new_full (NULL, NULL, g_object_unref, g_object_unref);
+  session = g_hash_table_lookup (t->sessions, certificate);
+  if (session == NULL)
+    {
+      session = soup_session_new ();
+      g_hash_table_insert (t->sessions, g_object_ref (certificate), session);
+    }
+  return session;
+}
+
 /**
  * hallway_test_request_send:
  * @t: a fixture
  * @r: a request whose @msg came from hallway_test_server_new_message()
  *
- * Sends @r->msg on the stock session.
+ * Sends @r->msg, presenting @r->certificate when it is set.
  */
 void
 hallway_test_request_send (HallwayTestServer  *t,
                            HallwayTestRequest *r)
 {
-  soup_session_send_and_read_async (t->session, r->msg, G_PRIORITY_DEFAULT, NULL, sent_cb, r);
+  if (r->certificate != NULL)
+    soup_message_set_tls_client_certificate (r->msg, r->certificate);
+  soup_session_send_and_read_async (session_for (t, r->certificate), r->msg, G_PRIORITY_DEFAULT,
+                                    NULL, sent_cb, r);
 }
 
 /**
@@ -295,6 +321,7 @@ hallway_test_request_clear (HallwayTestRequest *r)
   g_clear_object (&r->msg);
   g_clear_pointer (&r->body, g_bytes_unref);
   g_clear_error (&r->error);
+  r->certificate = NULL;
   r->done = FALSE;
 }
 
@@ -351,8 +378,7 @@ hallway_test_server_request (HallwayTestServer *t,
   va_list args;
 
   r.msg = hallway_test_server_new_message (t, method, path);
-  if (client_certificate != NULL)
-    soup_message_set_tls_client_certificate (r.msg, client_certificate);
+  r.certificate = client_certificate;
 
   if (body != NULL)
     {

@@ -36,6 +36,7 @@ typedef struct
   HallwayDaemonWebdav *webdav;           /* serves /shares/ on the server */
   HallwayClient       *client;           /* the client computer, pinning what it expects */
   SoupSession         *session;          /* a stock client; see hallway_test_request_start() */
+  GHashTable          *sessions;         /* (nullable) a stock client per client certificate */
 } HallwayTestServer;
 
 void hallway_test_server_set_up        (HallwayTestServer *t,
@@ -57,10 +58,11 @@ GIOStream *hallway_test_server_raw_connect (guint16 port);
 /* One request of the stock session, run on the main context. */
 typedef struct
 {
-  SoupMessage *msg;
-  GBytes      *body;
-  GError      *error;
-  gboolean     done;
+  SoupMessage     *msg;
+  GTlsCertificate *certificate;  /* (nullable) (unowned) what the client presents */
+  GBytes          *body;
+  GError          *error;
+  gboolean         done;
 } HallwayTestRequest;
 
 SoupMessage *hallway_test_server_new_message (HallwayTestServer *t,
