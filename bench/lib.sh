@@ -171,7 +171,10 @@ tree_ticks() {
   echo "$total"
 }
 
-median() { sort -g | awk '{v[NR] = $1} END {if (NR) print (NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2)}'; }
+median() {
+  sort -g | awk '{v[NR] = $1}
+    END {if (NR) print (NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2)}'
+}
 minmax() { sort -g | awk 'NR == 1 {lo = $1} {hi = $1} END {printf "%s-%s", lo, hi}'; }
 mean() { awk '{s += $1} END {if (NR) printf "%.1f", s / NR}'; }
 fmt() { printf "%.${2:-0}f" "$1"; }
@@ -183,7 +186,8 @@ report_head() {
   commit=$(git -C "$BENCH_TOP" rev-parse --short HEAD 2>/dev/null || echo unknown)
   echo "# $1, $(date '+%F %H:%M')"
   echo
-  echo "Machine: $(nproc) cores, $(uname -r), $(. /etc/os-release && echo "$PRETTY_NAME"); Hallway $commit"
+  echo "Machine: $(nproc) cores, $(uname -r)," \
+    "$(. /etc/os-release && echo "$PRETTY_NAME"); Hallway $commit"
 }
 
 # publish NAME: prints the report (the script's report function), and with

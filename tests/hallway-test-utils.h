@@ -4,6 +4,8 @@
  */
 #pragma once
 
+#include <gio/gio.h>
+
 #include "hallway-identity.h"
 
 G_BEGIN_DECLS
@@ -11,6 +13,7 @@ G_BEGIN_DECLS
 void             hallway_test_remove_tree   (const char *path);
 HallwayIdentity *hallway_test_make_identity (const char *dir,
                                              const char *name);
+char            *hallway_test_dup_tree      (const char *dir);
 
 /* Waiting on the main context for an event, the timeout only bounding a
  * failure. */
@@ -25,5 +28,17 @@ void          hallway_test_result_cb     (GObject               *source,
                                           GAsyncResult          *result,
                                           gpointer               user_data);
 GAsyncResult *hallway_test_wait_result   (GAsyncResult         **result);
+
+/* Other programs the tests need (cupsd, avahi-daemon, lpadmin). */
+gboolean      hallway_test_run           (GError               **error,
+                                          const char            *argv0,
+                                          ...) G_GNUC_NULL_TERMINATED;
+GSubprocess  *hallway_test_spawn_daemon  (const char            *log_path,
+                                          GError               **error,
+                                          const char            *argv0,
+                                          ...) G_GNUC_NULL_TERMINATED;
+void          hallway_test_stop_daemon   (GSubprocess          **daemon);
+int           hallway_test_run_with_session_bus (void);
+int           hallway_test_skip_all      (const char            *reason);
 
 G_END_DECLS

@@ -115,7 +115,8 @@ test_peer_page_folders_and_problem (void)
                                           "than the one you trusted.");
   hallway_test_gtk_settle ();
   g_assert_true (hallway_test_gtk_shows_label (page, "This computer is not the one you trusted"));
-  g_assert_true (hallway_test_gtk_shows_label (page, "Dana Weber’s computer has a different key than the one you trusted."));
+  g_assert_true (hallway_test_gtk_shows_label (page, "Dana Weber’s computer has a different key "
+                                                     "than the one you trusted."));
   hallway_test_gtk_save_png (window, "identity-problem");
 
   hallway_dbus_peer1_set_shared_folders (peer, g_variant_new_array (G_VARIANT_TYPE ("(ssss)"), NULL, 0));

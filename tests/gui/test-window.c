@@ -307,7 +307,8 @@ test_my_shares (void)
 
   hallway_window_show_this_computer (window);
   g_assert_cmpstr (hallway_window_get_visible_page (window), ==, "mine");
-  g_assert_true (hallway_test_wait_until (share_listed, (gpointer) g_getenv ("HALLWAY_TEST_MY_SHARE"), 10));
+  g_assert_true (hallway_test_wait_until (share_listed,
+                                          (gpointer) g_getenv ("HALLWAY_TEST_MY_SHARE"), 10));
   screenshot ("my-shares");
 
   /* The dialog opens, with the share button off until a folder is chosen. */
@@ -333,13 +334,16 @@ test_my_shares (void)
     gtk_test_accessible_assert_property (toggle, GTK_ACCESSIBLE_PROPERTY_LABEL, "Share Music");
     g_assert_true (gtk_switch_get_active (GTK_SWITCH (toggle)));
     gtk_switch_set_active (GTK_SWITCH (toggle), FALSE);
-    g_assert_true (hallway_test_wait_until (share_subtitle_is, (gpointer) "Switched off: colleagues don't see it", 10));
+    g_assert_true (hallway_test_wait_until (share_subtitle_is,
+                                            (gpointer) "Switched off: colleagues don't see it",
+                                            10));
     screenshot ("my-shares-off");
     row = find_action_row (hallway_my_shares_page_get_list (page), "Music");
     toggle = hallway_test_gtk_find_widget (row, GTK_TYPE_SWITCH);
     g_assert_false (gtk_switch_get_active (GTK_SWITCH (toggle)));
     gtk_switch_set_active (GTK_SWITCH (toggle), TRUE);
-    g_assert_true (hallway_test_wait_until (share_subtitle_is, (gpointer) "Everyone can open and change files", 10));
+    g_assert_true (hallway_test_wait_until (share_subtitle_is,
+                                            (gpointer) "Everyone can open and change files", 10));
     row = find_action_row (hallway_my_shares_page_get_list (page), "Music");
   }
 
@@ -386,7 +390,8 @@ test_peer_page (void)
 
   g_assert_true (hallway_window_show_peer (window, g_getenv ("HALLWAY_TEST_PEER")));
   g_assert_cmpstr (hallway_window_get_visible_page (window), ==, "peer");
-  g_assert_true (hallway_test_wait_until (peer_page_has_folder, (gpointer) g_getenv ("HALLWAY_TEST_PEER_SHARE"), 20));
+  g_assert_true (hallway_test_wait_until (peer_page_has_folder,
+                                          (gpointer) g_getenv ("HALLWAY_TEST_PEER_SHARE"), 20));
   screenshot ("neighbour");
 
   dialog = hallway_peer_page_show_trust_dialog (page);
@@ -519,7 +524,8 @@ test_download (void)
   g_assert_true (gtk_selection_model_select_item (hallway_folder_view_get_selection (view), 1, TRUE));
   screenshot ("folder-selected");
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.download", NULL));
-  g_assert_true (hallway_test_wait_until (toast_is, (gpointer) "Downloading “budget.ods”…", 20));
+  g_assert_true (hallway_test_wait_until (toast_is, (gpointer) "Downloading “budget.ods”…",
+                                          20));
 
   wanted = g_strdup_printf ("%s/budget.ods", g_getenv ("HALLWAY_TEST_PEER_SHARE"));
   hallway_window_show_transfers (window);

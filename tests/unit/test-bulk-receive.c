@@ -130,62 +130,19 @@ receive (Fixture  *f,
   return g_strdup (log->str);
 }
 
-/* Every file below the test's folder, as "path size" lines, sorted. */
-static void
-list_tree (const char *dir,
-           const char *prefix,
-           GPtrArray  *out)
-{
-  g_autoptr(GDir) d = g_dir_open (dir, 0, NULL);
-  const char *name;
-
-  if (d == NULL)
-    return;
-  while ((name = g_dir_read_name (d)) != NULL)
-    {
-      g_autofree char *path = g_build_filename (dir, name, NULL);
-      g_autofree char *rel = g_strconcat (prefix, name, NULL);
-      GStatBuf st;
-
-      if (g_lstat (path, &st) != 0)
-        continue;
-      if (S_ISDIR (st.st_mode))
-        {
-          g_autofree char *sub_prefix = g_strconcat (rel, "/", NULL);
-
-          g_ptr_array_add (out, g_strconcat (rel, "/", NULL));
-          list_tree (path, sub_prefix, out);
-        }
-      else
-        g_ptr_array_add (out, g_strdup_printf ("%s %" G_GINT64_FORMAT, rel, (gint64) st.st_size));
-    }
-}
-
-static int
-compare_strings (gconstpointer a,
-                 gconstpointer b)
-{
-  return strcmp (*(const char * const *) a, *(const char * const *) b);
-}
-
+/* What is below the test's folder, without the identities the fixture
+ * made: they are not the receiver's business. */
 static char *
 tree_of (Fixture *f)
 {
-  g_autoptr(GPtrArray) entries = g_ptr_array_new_with_free_func (g_free);
+  g_autofree char *all = hallway_test_dup_tree (f->t.dir);
+  g_auto(GStrv) lines = g_strsplit (all, "\n", -1);
   g_autoptr(GString) out = g_string_new (NULL);
 
-  list_tree (f->t.dir, "", entries);
-  g_ptr_array_sort (entries, compare_strings);
-  for (guint i = 0; i < entries->len; i++)
-    {
-      const char *entry = g_ptr_array_index (entries, i);
-
-      /* The identities the fixture made are not the receiver's business. */
-      if (!g_str_has_prefix (entry, "dest"))
-        continue;
-      g_string_append_printf (out, "%s\n", entry);
-    }
-  return g_strdup (out->str);
+  for (guint i = 0; lines[i] != NULL; i++)
+    if (g_str_has_prefix (lines[i], "dest"))
+      g_string_append_printf (out, "%s\n", lines[i]);
+  return g_string_free (g_steal_pointer (&out), FALSE);
 }
 
 static GByteArray *

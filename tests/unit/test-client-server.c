@@ -147,10 +147,12 @@ test_info_mismatch_after_keepalive (Fixture       *f,
 
   g_test_summary ("A kept-alive connection is still checked against the expected id");
 
-  first = get_info (f, "127.0.0.1", f->t.port, hallway_identity_get_device_id (f->t.server_identity),
+  first = get_info (f, "127.0.0.1", f->t.port,
+                    hallway_identity_get_device_id (f->t.server_identity),
                     NULL, &error);
   g_assert_no_error (error);
-  second = get_info (f, "127.0.0.1", f->t.port, hallway_identity_get_device_id (f->t.client_identity),
+  second = get_info (f, "127.0.0.1", f->t.port,
+                     hallway_identity_get_device_id (f->t.client_identity),
                      NULL, &error);
   g_assert_error (error, HALLWAY_ERROR, HALLWAY_ERROR_IDENTITY_MISMATCH);
   g_assert_null (second);

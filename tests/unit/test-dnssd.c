@@ -17,10 +17,8 @@
 #include "hallway-test-utils.h"
 
 #include <sched.h>
-#include <signal.h>
 #include <string.h>
 #include <sys/mount.h>
-#include <sys/prctl.h>
 #include <unistd.h>
 
 #include <glib/gstdio.h>
@@ -51,55 +49,14 @@ typedef struct
 
 /* The private network, bus and avahi-daemon */
 
-static void
-die_with_test (gpointer user_data)
-{
-  /* A test that fails aborts: its daemons must not outlive it. */
-  prctl (PR_SET_PDEATHSIG, SIGTERM);
-}
-
-static GSubprocess *
-spawn (GError **error,
-       ...)
-{
-  g_autoptr(GSubprocessLauncher) launcher = NULL;
-  g_autoptr(GPtrArray) argv = g_ptr_array_new ();
-  g_autofree char *log = NULL;
-  const char *arg;
-  va_list args;
-
-  va_start (args, error);
-  while ((arg = va_arg (args, const char *)) != NULL)
-    g_ptr_array_add (argv, (gpointer) arg);
-  va_end (args);
-  g_ptr_array_add (argv, NULL);
-
-  launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_NONE);
-  log = g_strdup_printf ("%s/%s.log", work, g_path_get_basename (argv->pdata[0]));
-  g_subprocess_launcher_set_stdout_file_path (launcher, log);
-  g_subprocess_launcher_set_stderr_file_path (launcher, log);
-  g_subprocess_launcher_set_child_setup (launcher, die_with_test, NULL, NULL);
-  return g_subprocess_launcher_spawnv (launcher, (const char * const *) argv->pdata, error);
-}
-
-static gboolean
-run (const char *command)
-{
-  int status;
-
-  return g_spawn_command_line_sync (command, NULL, NULL, &status, NULL) &&
-         g_spawn_check_wait_status (status, NULL);
-}
-
 static gboolean
 bus_answers (gpointer user_data)
 {
+  GDBusConnectionFlags flags = G_DBUS_CONNECTION_FLAGS_AUTHENTICATION_CLIENT |
+                               G_DBUS_CONNECTION_FLAGS_MESSAGE_BUS_CONNECTION;
   g_autoptr(GDBusConnection) connection = NULL;
 
-  connection = g_dbus_connection_new_for_address_sync (user_data,
-                                                       G_DBUS_CONNECTION_FLAGS_AUTHENTICATION_CLIENT |
-                                                       G_DBUS_CONNECTION_FLAGS_MESSAGE_BUS_CONNECTION,
-                                                       NULL, NULL, NULL);
+  connection = g_dbus_connection_new_for_address_sync (user_data, flags, NULL, NULL, NULL);
   return connection != NULL;
 }
 
@@ -107,20 +64,19 @@ static void
 start_avahi (void)
 {
   g_autofree char *conf = g_build_filename (work, "avahi-daemon.conf", NULL);
+  g_autofree char *log = g_build_filename (work, "avahi-daemon.log", NULL);
   g_autoptr(GError) error = NULL;
 
   g_assert_null (avahi);
-  avahi = spawn (&error, "avahi-daemon", "-f", conf, "--no-drop-root", "--no-chroot",
-                 "--no-rlimits", NULL);
+  avahi = hallway_test_spawn_daemon (log, &error, "avahi-daemon", "-f", conf, "--no-drop-root",
+                                     "--no-chroot", "--no-rlimits", NULL);
   g_assert_no_error (error);
 }
 
 static void
 stop_avahi (void)
 {
-  g_subprocess_send_signal (avahi, SIGTERM);
-  g_subprocess_wait (avahi, NULL, NULL);
-  g_clear_object (&avahi);
+  hallway_test_stop_daemon (&avahi);
 }
 
 /* Returns NULL when the network, the bus and avahi-daemon run, or why not. */
@@ -147,6 +103,7 @@ set_up_network (void)
     "[wide-area]\nenable-wide-area=no\n"
     "[publish]\npublish-hinfo=no\npublish-workstation=no\n";
   g_autofree char *bus_path = NULL;
+  g_autofree char *bus_log = NULL;
   g_autofree char *avahi_path = NULL;
   g_autofree char *address = NULL;
   g_autofree char *text = NULL;
@@ -168,8 +125,8 @@ set_up_network (void)
   if (unshare (CLONE_NEWNET | CLONE_NEWNS) != 0)
     return g_strdup_printf ("cannot make namespaces: %s", g_strerror (errno));
   g_assert_cmpint (mount (NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL), ==, 0);
-  g_assert_true (run ("ip link set lo up"));
-  g_assert_true (run ("ip link set lo multicast on"));
+  g_assert_true (hallway_test_run (NULL, "ip", "link", "set", "lo", "up", NULL));
+  g_assert_true (hallway_test_run (NULL, "ip", "link", "set", "lo", "multicast", "on", NULL));
   /* avahi-daemon keeps its pid file and socket there, whatever it is told. */
   g_assert_cmpint (g_mkdir_with_parents ("/run/avahi-daemon", 0755), ==, 0);
   g_assert_cmpint (mount ("tmpfs", "/run/avahi-daemon", "tmpfs", 0, "mode=0755"), ==, 0);
@@ -182,8 +139,9 @@ set_up_network (void)
   avahi_path = g_build_filename (work, "avahi-daemon.conf", NULL);
   g_assert_true (g_file_set_contents (avahi_path, avahi_conf, -1, NULL));
 
-  bus_daemon = spawn (&error, "dbus-daemon", "--config-file", bus_path, "--nofork",
-                      "--nopidfile", NULL);
+  bus_log = g_build_filename (work, "dbus-daemon.log", NULL);
+  bus_daemon = hallway_test_spawn_daemon (bus_log, &error, "dbus-daemon", "--config-file", bus_path,
+                                          "--nofork", "--nopidfile", NULL);
   g_assert_no_error (error);
   address = g_strdup_printf ("unix:path=%s/system_bus_socket", work);
   g_assert_true (hallway_test_wait_until (bus_answers, address, 20));
@@ -195,14 +153,8 @@ set_up_network (void)
 static void
 tear_down_network (void)
 {
-  if (avahi != NULL)
-    stop_avahi ();
-  if (bus_daemon != NULL)
-    {
-      g_subprocess_send_signal (bus_daemon, SIGTERM);
-      g_subprocess_wait (bus_daemon, NULL, NULL);
-      g_clear_object (&bus_daemon);
-    }
+  hallway_test_stop_daemon (&avahi);
+  hallway_test_stop_daemon (&bus_daemon);
   if (work != NULL)
     hallway_test_remove_tree (work);
   g_clear_pointer (&work, g_free);
@@ -396,6 +348,17 @@ wait_published (Seen       *seen,
   return g_hash_table_lookup (seen->published, key);
 }
 
+/* a announces Alice's folders; b looks for them. */
+static void
+announce_alice (Fixture            *f,
+                const char * const *txt)
+{
+  hallway_dnssd_start (f->a.dnssd);
+  hallway_dnssd_start (f->b.dnssd);
+  hallway_dnssd_browse (f->b.dnssd, TYPE);
+  hallway_dnssd_publish (f->a.dnssd, "folders", "Alice Martin", TYPE, 53535, txt, NULL);
+}
+
 /* Tests */
 
 static void
@@ -410,10 +373,7 @@ test_announce (Fixture       *f,
   g_test_summary ("A service is found with its port, address and TXT in order, follows "
                   "TXT changes in place, and says goodbye when withdrawn");
 
-  hallway_dnssd_start (f->a.dnssd);
-  hallway_dnssd_start (f->b.dnssd);
-  hallway_dnssd_browse (f->b.dnssd, TYPE);
-  hallway_dnssd_publish (f->a.dnssd, "folders", "Alice Martin", TYPE, 53535, txt, NULL);
+  announce_alice (f, txt);
 
   g_assert_true (wait_state (f->a.dnssd, HALLWAY_DNSSD_STATE_RUNNING));
   g_assert_cmpstr (wait_published (&f->a, "folders"), ==, "Alice Martin");
@@ -519,10 +479,7 @@ test_avahi_restart (Fixture       *f,
   g_test_summary ("When avahi-daemon goes away the person is told, and when it is back "
                   "the service is announced again and found again");
 
-  hallway_dnssd_start (f->a.dnssd);
-  hallway_dnssd_start (f->b.dnssd);
-  hallway_dnssd_browse (f->b.dnssd, TYPE);
-  hallway_dnssd_publish (f->a.dnssd, "folders", "Alice Martin", TYPE, 53535, txt, NULL);
+  announce_alice (f, txt);
   g_assert_true (wait_resolved (&f->b, "Alice Martin", NULL));
 
   stop_avahi ();
@@ -549,10 +506,7 @@ test_avahi_missing (Fixture       *f,
                   "then announces what it was asked to");
 
   stop_avahi ();
-  hallway_dnssd_start (f->a.dnssd);
-  hallway_dnssd_start (f->b.dnssd);
-  hallway_dnssd_browse (f->b.dnssd, TYPE);
-  hallway_dnssd_publish (f->a.dnssd, "folders", "Alice Martin", TYPE, 53535, txt, NULL);
+  announce_alice (f, txt);
   g_assert_true (wait_state (f->a.dnssd, HALLWAY_DNSSD_STATE_NOT_RUNNING));
   g_assert_nonnull (strstr (hallway_dnssd_get_message (f->a.dnssd), "avahi-daemon"));
   g_assert_cmpuint (g_hash_table_size (f->a.published), ==, 0);
@@ -574,10 +528,7 @@ main (int   argc,
   why_not = set_up_network ();
   g_test_init (&argc, &argv, NULL);
   if (why_not != NULL)
-    {
-      g_print ("1..0 # SKIP %s\n", why_not);
-      return 77;
-    }
+    return hallway_test_skip_all (why_not);
 
 #define add(name, func) \
   g_test_add ("/dnssd/" name, Fixture, NULL, fixture_set_up, func, fixture_tear_down)

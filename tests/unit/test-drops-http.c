@@ -22,8 +22,11 @@
 #include "hallway-daemon-drops.h"
 #include "hallway-dbus.h"
 #include "hallway-drop.h"
+#include "hallway-transfer.h"
 
 #define OFFERS_PATH "/api/v1/drops"
+#define ONE_FILE    "{\"name\": \"Bruno\", \"files\": [{\"path\": \"a.txt\", \"size\": 3}]," \
+                    " \"total\": 3}"
 
 typedef struct
 {
@@ -319,53 +322,6 @@ head_received (Fixture    *f,
   return received_of (response);
 }
 
-/* Every file below the receive folder, as "path size" lines, sorted. */
-static void
-list_tree (const char *dir,
-           const char *prefix,
-           GPtrArray  *out)
-{
-  g_autoptr(GDir) d = g_dir_open (dir, 0, NULL);
-  const char *name;
-
-  if (d == NULL)
-    return;
-  while ((name = g_dir_read_name (d)) != NULL)
-    {
-      g_autofree char *path = g_build_filename (dir, name, NULL);
-      g_autofree char *rel = g_strconcat (prefix, name, NULL);
-      GStatBuf st;
-
-      g_assert_cmpint (g_lstat (path, &st), ==, 0);
-      if (S_ISDIR (st.st_mode))
-        {
-          g_autofree char *sub_prefix = g_strconcat (rel, "/", NULL);
-
-          list_tree (path, sub_prefix, out);
-        }
-      else
-        g_ptr_array_add (out, g_strdup_printf ("%s %" G_GINT64_FORMAT, rel, (gint64) st.st_size));
-    }
-}
-
-static int
-compare_strings (gconstpointer a,
-                 gconstpointer b)
-{
-  return strcmp (*(const char * const *) a, *(const char * const *) b);
-}
-
-static char *
-inbox_listing (Fixture *f)
-{
-  g_autoptr(GPtrArray) lines = g_ptr_array_new_with_free_func (g_free);
-
-  list_tree (f->inbox, "", lines);
-  g_ptr_array_sort (lines, compare_strings);
-  g_ptr_array_add (lines, NULL);
-  return g_strjoinv ("|", (char **) lines->pdata);
-}
-
 static HallwayDBusOffer1 *
 exported_offer (Fixture    *f,
                 const char *short_id)
@@ -478,8 +434,8 @@ test_deliver (Fixture       *f,
   g_assert_cmpstr (state, ==, "done");
   g_assert_cmpstr (hallway_dbus_offer1_get_state (offer), ==, "done");
   g_assert_cmpuint (hallway_dbus_offer1_get_bytes (offer), ==, size + 11);
-  listing = inbox_listing (f);
-  g_assert_cmpstr (listing, ==, "Photos/beach.jpg 716803|notes.txt 11");
+  listing = hallway_test_dup_tree (f->inbox);
+  g_assert_cmpstr (listing, ==, "Photos/\nPhotos/beach.jpg 716803\nnotes.txt 11\n");
   photo_path = g_build_filename (f->inbox, "Photos", "beach.jpg", NULL);
   g_assert_true (g_file_get_contents (photo_path, &arrived, &arrived_size, NULL));
   g_assert_cmpmem (arrived, arrived_size, photo, size);
@@ -489,8 +445,6 @@ static void
 test_refusals (Fixture       *f,
                gconstpointer  data)
 {
-  static const char *one = "{\"name\": \"Bruno\", \"files\": [{\"path\": \"a.txt\", \"size\": 3}],"
-                           " \"total\": 3}";
   g_autoptr(HallwayTestResponse) response = NULL;
   g_autofree char *id = NULL;
   g_autofree char *path = NULL;
@@ -502,13 +456,13 @@ test_refusals (Fixture       *f,
                   "each refused in the protocol's words, nothing saved");
 
   /* A browser or curl: no Hallway identity. */
-  response = post_offer (f, NULL, one);
+  response = post_offer (f, NULL, ONE_FILE);
   assert_refused (response, 401, "unauthorized");
   g_clear_pointer (&response, hallway_test_response_free);
 
   /* A neighbour whose identity changed since it was pinned. */
   f->problem = "identity-changed";
-  response = post_offer (f, sender (f), one);
+  response = post_offer (f, sender (f), ONE_FILE);
   assert_refused (response, 403, "refused");
   g_clear_pointer (&response, hallway_test_response_free);
   f->problem = NULL;
@@ -516,7 +470,7 @@ test_refusals (Fixture       *f,
   /* A person who accepts nothing. */
   g_settings_set_string (f->settings, "accept-policy", "refuse");
   g_assert_false (hallway_daemon_drops_get_accepts (f->drops));
-  response = post_offer (f, sender (f), one);
+  response = post_offer (f, sender (f), ONE_FILE);
   assert_refused (response, 403, "refused");
   g_clear_pointer (&response, hallway_test_response_free);
   g_settings_reset (f->settings, "accept-policy");
@@ -537,7 +491,7 @@ test_refusals (Fixture       *f,
   g_clear_pointer (&response, hallway_test_response_free);
 
   /* An offer is only its sender's business. */
-  response = post_offer (f, sender (f), one);
+  response = post_offer (f, sender (f), ONE_FILE);
   g_assert_cmpuint (response->status, ==, 202);
   {
     g_autoptr(JsonParser) parser = json_parser_new ();
@@ -578,7 +532,7 @@ test_refusals (Fixture       *f,
   response = put_file (f, id, 0, "abc", 0, 3, 3, FALSE);
   assert_refused (response, 410, "gone");
   g_clear_pointer (&response, hallway_test_response_free);
-  listing = inbox_listing (f);
+  listing = hallway_test_dup_tree (f->inbox);
   g_assert_cmpstr (listing, ==, "");
 }
 
@@ -593,6 +547,8 @@ test_cancel (Fixture       *f,
   g_autofree char *state = NULL;
   g_autofree char *listing = NULL;
   g_autoptr(HallwayTestResponse) response = NULL;
+  g_autofree char *part = NULL;
+  g_autofree char *expected = NULL;
   g_autoptr(HallwayDBusOffer1) offer = NULL;
   g_autoptr(GError) error = NULL;
 
@@ -608,8 +564,10 @@ test_cancel (Fixture       *f,
   response = put_file (f, id, 1, photo, 0, size / 2, size, TRUE);
   g_assert_cmpuint (response->status, ==, 200);
   g_clear_pointer (&response, hallway_test_response_free);
-  listing = inbox_listing (f);
-  g_assert_cmpstr (listing, !=, "");
+  listing = hallway_test_dup_tree (f->inbox);
+  part = hallway_transfer_part_name ("beach.jpg");
+  expected = g_strdup_printf ("Photos/\nPhotos/%s %" G_GSIZE_FORMAT "\n", part, size / 2);
+  g_assert_cmpstr (listing, ==, expected);
 
   path = g_strdup_printf (OFFERS_PATH "/%s", id);
   response = hallway_test_server_request (&f->t, "DELETE", path, sender (f), NULL, 0, NULL);
@@ -620,8 +578,9 @@ test_cancel (Fixture       *f,
   offer = exported_offer (f, "1");
   g_assert_cmpstr (hallway_dbus_offer1_get_state (offer), ==, "cancelled");
   g_free (listing);
-  listing = inbox_listing (f);
-  g_assert_cmpstr (listing, ==, "");
+  listing = hallway_test_dup_tree (f->inbox);
+  /* Nothing of the file is left (the folder made for it stays, empty). */
+  g_assert_cmpstr (listing, ==, "Photos/\n");
   response = put_file (f, id, 1, photo, size / 2, size - size / 2, size, TRUE);
   assert_refused (response, 410, "gone");
 }
@@ -630,8 +589,6 @@ static void
 test_limits (Fixture       *f,
              gconstpointer  data)
 {
-  static const char *one = "{\"name\": \"Bruno\", \"files\": [{\"path\": \"a.txt\", \"size\": 3}],"
-                           " \"total\": 3}";
   g_autoptr(HallwayTestResponse) response = NULL;
   g_autoptr(GString) huge = g_string_new ("{\"name\": \"Bruno\", \"files\": [");
   g_autofree char *id = NULL;
@@ -642,21 +599,21 @@ test_limits (Fixture       *f,
 
   for (guint i = 0; i < HALLWAY_DROPS_MAX_PENDING_PEER; i++)
     {
-      response = post_offer (f, sender (f), one);
+      response = post_offer (f, sender (f), ONE_FILE);
       g_assert_cmpuint (response->status, ==, 202);
       g_clear_pointer (&response, hallway_test_response_free);
     }
-  response = post_offer (f, sender (f), one);
+  response = post_offer (f, sender (f), ONE_FILE);
   assert_refused (response, 429, "busy");
   g_assert_nonnull (soup_message_headers_get_one (response->headers, "Retry-After"));
   g_clear_pointer (&response, hallway_test_response_free);
   /* Another computer is not held up by this one. */
-  response = post_offer (f, stranger (f), one);
+  response = post_offer (f, stranger (f), ONE_FILE);
   g_assert_cmpuint (response->status, ==, 202);
   g_clear_pointer (&response, hallway_test_response_free);
   /* An answer makes room. */
   decline_offer (f, "1");
-  response = post_offer (f, sender (f), one);
+  response = post_offer (f, sender (f), ONE_FILE);
   g_assert_cmpuint (response->status, ==, 202);
   g_clear_pointer (&response, hallway_test_response_free);
 
@@ -759,12 +716,7 @@ int
 main (int   argc,
       char *argv[])
 {
-  g_autoptr(GTestDBus) bus = NULL;
-  int status;
-
   g_test_init (&argc, &argv, NULL);
-  bus = g_test_dbus_new (G_TEST_DBUS_NONE);
-  g_test_dbus_up (bus);
 
 #define add(name, func) \
   g_test_add ("/drops/http/" name, Fixture, NULL, fixture_set_up, func, fixture_tear_down)
@@ -776,7 +728,5 @@ main (int   argc,
   add ("trusted", test_trusted);
 #undef add
 
-  status = g_test_run ();
-  g_test_dbus_down (bus);
-  return status;
+  return hallway_test_run_with_session_bus ();
 }

@@ -13,9 +13,7 @@
 
 #include "hallway-test-utils.h"
 
-#include <signal.h>
 #include <string.h>
-#include <sys/prctl.h>
 #include <unistd.h>
 
 #include <cups/cups.h>
@@ -49,32 +47,6 @@ typedef struct
 /* cupsd, its queue */
 
 static gboolean
-run (GError **error,
-     ...)
-{
-  g_autoptr(GPtrArray) argv = g_ptr_array_new ();
-  g_autofree char *output = NULL;
-  int status;
-  const char *arg;
-  va_list args;
-
-  va_start (args, error);
-  while ((arg = va_arg (args, const char *)) != NULL)
-    g_ptr_array_add (argv, (gpointer) arg);
-  va_end (args);
-  g_ptr_array_add (argv, NULL);
-  if (!g_spawn_sync (NULL, (char **) argv->pdata, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL,
-                     &output, &output, &status, error))
-    return FALSE;
-  if (!g_spawn_check_wait_status (status, error))
-    {
-      g_prefix_error (error, "%s: %s: ", (char *) argv->pdata[0], output);
-      return FALSE;
-    }
-  return TRUE;
-}
-
-static gboolean
 cupsd_answers (gpointer user_data)
 {
   http_t *http = httpConnect2 (cupsServer (), ippPort (), NULL, AF_UNSPEC,
@@ -84,13 +56,6 @@ cupsd_answers (gpointer user_data)
     return FALSE;
   httpClose (http);
   return TRUE;
-}
-
-/* A test that fails aborts: its cupsd must not outlive it. */
-static void
-die_with_test (gpointer user_data)
-{
-  prctl (PR_SET_PDEATHSIG, SIGTERM);
 }
 
 /* Returns NULL when cupsd is running with the queue, or why not. */
@@ -104,7 +69,6 @@ start_cupsd (void)
   g_autofree char *files_conf = NULL;
   g_autofree char *uri = NULL;
   g_autofree char *lpadmin = g_find_program_in_path ("lpadmin");
-  g_autoptr(GSubprocessLauncher) launcher = NULL;
   const char *source = g_getenv ("HALLWAY_SOURCE_DIR");
 
   if (getuid () != 0)
@@ -117,7 +81,7 @@ start_cupsd (void)
   tree = g_build_filename (source != NULL ? source : "..", "tests", "cupsd-tree.sh", NULL);
   cups_dir = g_dir_make_tmp ("hallway-cups-XXXXXX", &error);
   g_assert_no_error (error);
-  g_assert_true (run (&error, tree, cups_dir, NULL));
+  g_assert_true (hallway_test_run (&error, tree, cups_dir, NULL));
   g_assert_no_error (error);
   /* cupsd's filters run as lp, which must reach the tree. */
   g_assert_cmpint (g_chmod (cups_dir, 0711), ==, 0);
@@ -128,17 +92,14 @@ start_cupsd (void)
   /* hallwayd finds its cupsd as every CUPS program does. */
   g_setenv ("CUPS_SERVER", socket, TRUE);
   cupsSetServer (socket);
-  launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_SILENCE |
-                                        G_SUBPROCESS_FLAGS_STDERR_SILENCE);
-  g_subprocess_launcher_set_child_setup (launcher, die_with_test, NULL, NULL);
-  cupsd = g_subprocess_launcher_spawn (launcher, &error, CUPSD, "-f", "-c", conf, "-s", files_conf,
-                                       NULL);
+  cupsd = hallway_test_spawn_daemon (NULL, &error, CUPSD, "-f", "-c", conf, "-s", files_conf,
+                                     NULL);
   g_assert_no_error (error);
   g_assert_true (hallway_test_wait_until (cupsd_answers, NULL, 20));
 
   cups_out = g_build_filename (cups_dir, "out", QUEUE ".out", NULL);
   uri = g_strconcat ("file://", cups_out, NULL);
-  g_assert_true (run (&error, "lpadmin", "-p", QUEUE, "-E", "-v", uri,
+  g_assert_true (hallway_test_run (&error, "lpadmin", "-p", QUEUE, "-E", "-v", uri,
                       "-P", "/usr/share/ppd/cupsfilters/Generic-PDF_Printer-PDF.ppd",
                       "-D", "Office printer", "-L", "2nd floor, by the window", NULL));
   g_assert_no_error (error);
@@ -148,12 +109,7 @@ start_cupsd (void)
 static void
 stop_cupsd (void)
 {
-  if (cupsd != NULL)
-    {
-      g_subprocess_send_signal (cupsd, SIGTERM);
-      g_subprocess_wait (cupsd, NULL, NULL);
-      g_clear_object (&cupsd);
-    }
+  hallway_test_stop_daemon (&cupsd);
   if (cups_dir != NULL)
     hallway_test_remove_tree (cups_dir);
   g_clear_pointer (&cups_dir, g_free);
@@ -211,8 +167,7 @@ exported_printer (Fixture    *f,
   object = g_dbus_object_manager_get_object (G_DBUS_OBJECT_MANAGER (f->manager), path);
   if (object == NULL)
     return NULL;
-  return HALLWAY_DBUS_PRINTER1 (g_dbus_object_get_interface (object,
-                                                             "io.github.hallwaylan.Hallway.Printer1"));
+  return hallway_dbus_object_get_printer1 (HALLWAY_DBUS_OBJECT (object));
 }
 
 static gboolean
@@ -542,13 +497,13 @@ test_queue_removed (Fixture       *f,
   g_assert_true (call_share (f, PRINTER_PATH, TRUE, &error));
   g_assert_no_error (error);
 
-  g_assert_true (run (&error, "lpadmin", "-x", QUEUE, NULL));
+  g_assert_true (hallway_test_run (&error, "lpadmin", "-x", QUEUE, NULL));
   g_assert_no_error (error);
   g_assert_true (hallway_test_wait_until (office_gone, f, 20));
   g_assert_cmpuint (hallway_daemon_printers_get_shared_count (f->printers), ==, 0);
   g_assert_cmpint (print_bytes (f, QUEUE, 10, NULL), ==, -HTTP_STATUS_NOT_FOUND);
 
-  g_assert_true (run (&error, "lpadmin", "-p", QUEUE, "-E", "-v", uri,
+  g_assert_true (hallway_test_run (&error, "lpadmin", "-p", QUEUE, "-E", "-v", uri,
                       "-P", "/usr/share/ppd/cupsfilters/Generic-PDF_Printer-PDF.ppd",
                       "-D", "Office printer", "-L", "2nd floor, by the window", NULL));
   g_assert_no_error (error);
@@ -621,19 +576,13 @@ int
 main (int   argc,
       char *argv[])
 {
-  g_autoptr(GTestDBus) bus = NULL;
   g_autofree char *why_not = NULL;
   int status;
 
   g_test_init (&argc, &argv, NULL);
   why_not = start_cupsd ();
   if (why_not != NULL)
-    {
-      g_print ("1..0 # SKIP %s\n", why_not);
-      return 77;
-    }
-  bus = g_test_dbus_new (G_TEST_DBUS_NONE);
-  g_test_dbus_up (bus);
+    return hallway_test_skip_all (why_not);
 
 #define add(name, func) \
   g_test_add ("/printers/" name, Fixture, NULL, fixture_set_up, func, fixture_tear_down)
@@ -643,8 +592,7 @@ main (int   argc,
   add ("peer-printers", test_peer_printers);
 #undef add
 
-  status = g_test_run ();
-  g_test_dbus_down (bus);
+  status = hallway_test_run_with_session_bus ();
   stop_cupsd ();
   return status;
 }
