@@ -482,6 +482,94 @@ test_print (Fixture       *f,
   g_assert_cmpint (print_bytes (f, QUEUE, 10, NULL), ==, -HTTP_STATUS_NOT_FOUND);
 }
 
+/* A connection to the gateway, as a program that holds it open would. */
+static GSocket *
+gateway_connect (Fixture *f)
+{
+  g_autoptr(GSocketClient) client = g_socket_client_new ();
+  g_autoptr(GSocketConnection) connection = NULL;
+  g_autoptr(GError) error = NULL;
+  GSocket *socket;
+
+  connection = g_socket_client_connect_to_host (client, "127.0.0.1",
+                                                hallway_daemon_ipp_get_port (f->ipp), NULL,
+                                                &error);
+  g_assert_no_error (error);
+  socket = g_object_ref (g_socket_connection_get_socket (connection));
+  /* The socket outlives the connection object, which would close it. */
+  g_object_set_data_full (G_OBJECT (socket), "connection", g_steal_pointer (&connection),
+                          g_object_unref);
+  g_socket_set_blocking (socket, FALSE);
+  return socket;
+}
+
+/* Whether the gateway hung up on @socket (without a word). */
+static gboolean
+hung_up (gpointer user_data)
+{
+  GSocket *socket = user_data;
+  char byte;
+
+  if (g_socket_condition_check (socket, G_IO_IN | G_IO_HUP) == 0)
+    return FALSE;
+  return g_socket_receive (socket, &byte, 1, NULL, NULL) == 0;
+}
+
+typedef struct
+{
+  Fixture *f;
+  GSocket *socket;   /* (owned) (nullable) the try under way */
+} PageTry;
+
+/* Whether a new connection gets the gateway's page; hung-up tries are
+ * made again. */
+static gboolean
+page_served (gpointer user_data)
+{
+  PageTry *try = user_data;
+  static const char request[] = "GET / HTTP/1.1\r\nHost: office-a.local\r\n\r\n";
+  char reply[16] = { 0 };
+  gssize n;
+
+  if (try->socket == NULL)
+    {
+      try->socket = gateway_connect (try->f);
+      g_socket_send (try->socket, request, strlen (request), NULL, NULL);
+    }
+  if (g_socket_condition_check (try->socket, G_IO_IN | G_IO_HUP) == 0)
+    return FALSE;
+  n = g_socket_receive (try->socket, reply, sizeof reply - 1, NULL, NULL);
+  if (n > 0)
+    return g_str_has_prefix (reply, "HTTP/1.1 200");
+  g_clear_object (&try->socket);
+  return FALSE;
+}
+
+static void
+test_connection_limit (Fixture       *f,
+                       gconstpointer  data)
+{
+  GSocket *held[HALLWAY_IPP_MAX_CONNS_PER_PEER];
+  g_autoptr(GSocket) extra = NULL;
+  PageTry try = { f, NULL };
+
+  g_test_summary ("One computer holding its share of connections open gets no more, "
+                  "and gets one again as soon as it lets one go");
+
+  for (guint i = 0; i < G_N_ELEMENTS (held); i++)
+    held[i] = gateway_connect (f);
+  extra = gateway_connect (f);
+  g_assert_true (hallway_test_wait_until (hung_up, extra, 20));
+  for (guint i = 0; i < G_N_ELEMENTS (held); i++)
+    g_assert_false (hung_up (held[i]));
+
+  g_socket_close (held[0], NULL);
+  g_assert_true (hallway_test_wait_until (page_served, &try, 20));
+  g_clear_object (&try.socket);
+  for (guint i = 0; i < G_N_ELEMENTS (held); i++)
+    g_object_unref (held[i]);
+}
+
 static void
 test_queue_removed (Fixture       *f,
                     gconstpointer  data)
@@ -588,6 +676,7 @@ main (int   argc,
   g_test_add ("/printers/" name, Fixture, NULL, fixture_set_up, func, fixture_tear_down)
   add ("list-and-share", test_list_and_share);
   add ("gateway/print", test_print);
+  add ("gateway/connection-limit", test_connection_limit);
   add ("queue-removed", test_queue_removed);
   add ("peer-printers", test_peer_printers);
 #undef add
