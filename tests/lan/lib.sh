@@ -9,6 +9,8 @@
 set -u
 
 LAN_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+# shellcheck source=../lib.sh
+. "$LAN_DIR/../lib.sh"
 L="$LAN_DIR/office-lan.sh"
 BUILD_DIR=${HALLWAY_BUILD_DIR:-$(cd "$LAN_DIR/../.." && pwd)/build}
 HALLWAYD="$BUILD_DIR/daemon/hallwayd"
@@ -66,22 +68,6 @@ note() {
 ms_since() {
   local start=$1 now=$EPOCHREALTIME
   echo $(( (${now/./} - ${start/./}) / 1000 ))
-}
-
-# wait_until TIMEOUT_S CMD...: polls CMD every 100 ms until it succeeds.
-# The condition is the event the test waits for; the timeout only bounds a
-# failure.
-wait_until() {
-  local timeout=$1 deadline
-  shift
-  deadline=$(( ${EPOCHREALTIME/./} + timeout * 1000000 ))
-  while ! "$@" >/dev/null 2>&1; do
-    if [ "${EPOCHREALTIME/./}" -ge "$deadline" ]; then
-      return 1
-    fi
-    sleep 0.1
-  done
-  return 0
 }
 
 finish() {

@@ -29,56 +29,11 @@ HERE=$(cd "$(dirname "$0")" && pwd)/printers
 chmod 0711 "$WORK"
 
 # start_cupsd HOST: a private cupsd on HOST, with its own tree under $WORK
-# (/etc and /var are shared between the simulated computers).
+# (/etc and /var are shared between the simulated computers); raw jobs
+# arrive in a queue's output as they were sent (tests/cupsd-tree.sh).
 start_cupsd() {
   local host=$1 dir=$WORK/cups-$1
-  mkdir -p "$dir/etc" "$dir/spool/tmp" "$dir/cache" "$dir/state/certs" "$dir/log" "$dir/out"
-  cat >"$dir/etc/cups-files.conf" <<EOF
-ServerRoot $dir/etc
-RequestRoot $dir/spool
-TempDir $dir/spool/tmp
-CacheDir $dir/cache
-StateDir $dir/state
-AccessLog $dir/log/access_log
-ErrorLog $dir/log/error_log
-PageLog $dir/log/page_log
-ServerBin $dir/bin
-DataDir /usr/share/cups
-FileDevice Yes
-User lp
-Group lp
-SystemGroup root lpadmin
-EOF
-  cat >"$dir/etc/cupsd.conf" <<EOF
-LogLevel debug
-Listen $dir/cups.sock
-Browsing No
-WebInterface No
-<Location />
-  Order allow,deny
-  Allow all
-</Location>
-EOF
-  # Raw jobs are copied as they are by a filter of its own (cupsd writes
-  # nothing to a file device without one), so the bytes that arrive can be
-  # checked. Filters must be in ServerBin: a copy of the stock one, linked.
-  mkdir -p "$dir/bin/filter"
-  for f in /usr/lib/cups/*; do
-    [ "${f##*/}" = filter ] || ln -s "$f" "$dir/bin/"
-  done
-  ln -s /usr/lib/cups/filter/* "$dir/bin/filter/"
-  printf '#!/bin/sh\nexec cat ${6:+"$6"}\n' >"$dir/bin/filter/hallway-copy"
-  chmod 0755 "$dir/bin/filter/hallway-copy"
-  echo 'application/octet-stream application/vnd.cups-raw 0 hallway-copy' >"$dir/etc/raw.convs"
-  chown -R root:lp "$dir"
-  chown -R root:root "$dir/bin"
-  chmod 0755 "$dir"
-  chmod 0710 "$dir/spool"
-  chmod 1770 "$dir/spool/tmp"
-  chmod 0770 "$dir/cache"
-  chmod 0511 "$dir/state/certs"
-  chmod 0640 "$dir/etc/cups-files.conf" "$dir/etc/cupsd.conf"
-  chmod 0777 "$dir/out"
+  "$LAN_DIR/../cupsd-tree.sh" "$dir"
   "$L" exec "$host" -- cupsd -f -c "$dir/etc/cupsd.conf" -s "$dir/etc/cups-files.conf" \
     >>"$WORK/cupsd-$host.log" 2>&1 </dev/null &
   DAEMON_PID[cupsd-$host]=$!
