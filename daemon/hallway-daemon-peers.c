@@ -686,10 +686,12 @@ peer_new (HallwayDaemonPeers *self,
   return peer;
 }
 
+/* The same name may be announced in "local" and in a unicast DNS-SD domain. */
 static char *
 endpoint_key (const HallwayDnssdService *service)
 {
-  return g_strdup_printf ("%d/%d/%s", service->ifindex, service->ipv6, service->name);
+  return g_strdup_printf ("%d/%d/%s/%s", service->ifindex, service->ipv6, service->domain,
+                          service->name);
 }
 
 /**
@@ -729,7 +731,9 @@ hallway_daemon_peers_service_resolved (HallwayDaemonPeers        *self,
           g_debug ("Too many neighbours; ignoring ‘%s’", service->name);
           return;
         }
-      peer = peer_new (self, txt->device_id, "mdns");
+      /* Found over mDNS, or in a site's DNS server (unicast DNS-SD). */
+      peer = peer_new (self, txt->device_id,
+                       g_strcmp0 (service->domain, "local") == 0 ? "mdns" : "dns");
     }
 
   endpoint = g_new0 (Endpoint, 1);
