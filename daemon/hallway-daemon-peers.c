@@ -188,9 +188,9 @@ peer_dup_candidates (Peer *peer)
       g_ptr_array_add (candidates, copy);
     }
 
-  /* A link-local IPv6 address needs its zone id, which the TLS layer would
-   * send as a server name and the other side refuses; use one only when
-   * there is nothing else. */
+  /* A link-local IPv6 address is the least sure: an mDNS reflector passes
+   * on the link-local addresses of computers on another link, where they
+   * mean nothing. Use one only when there is nothing else. */
   for (guint i = 0; i < candidates->len && candidates->len > 1;)
     {
       const Endpoint *e = g_ptr_array_index (candidates, i);
