@@ -30,6 +30,7 @@
 #include "hallway-dnssd.h"
 #include "hallway-error.h"
 #include "hallway-identity.h"
+#include "hallway-netinfo.h"
 #include "hallway-pins.h"
 #include "hallway-txt.h"
 
@@ -731,6 +732,64 @@ handle_send_cb (HallwayDBusDaemon1    *iface,
 }
 
 static gboolean
+handle_dns_records_cb (HallwayDBusDaemon1    *iface,
+                       GDBusMethodInvocation *invocation,
+                       const char            *domain,
+                       const char            *format_text,
+                       HallwayDaemon         *self)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) services = NULL;
+  g_autofree char *resolv_conf = NULL;
+  g_autofree char *search_domain = NULL;
+  g_autofree char *host = NULL;
+  g_autofree char *records = NULL;
+  g_auto(GStrv) addresses = NULL;
+  HallwayDnsRecordsFormat format;
+
+  if (self->dnssd == NULL)
+    {
+      g_dbus_method_invocation_return_error (invocation, HALLWAY_ERROR, HALLWAY_ERROR_FAILED,
+                                             "Hallway is still starting");
+      return TRUE;
+    }
+  if (!hallway_dns_records_format_from_string (*format_text != '\0' ? format_text : "zone",
+                                               &format))
+    {
+      g_dbus_method_invocation_return_error (invocation, HALLWAY_ERROR,
+                                             HALLWAY_ERROR_INVALID_ARGUMENT,
+                                             _("“%s” is not a format; use zone or dnsmasq"),
+                                             format_text);
+      return TRUE;
+    }
+  /* The site's domain is usually the search domain DHCP handed out. */
+  if (*domain == '\0' && g_file_get_contents ("/etc/resolv.conf", &resolv_conf, NULL, NULL))
+    domain = search_domain = hallway_netinfo_parse_search_domain (resolv_conf);
+  if (domain == NULL || *domain == '\0')
+    {
+      g_dbus_method_invocation_return_error_literal (invocation, HALLWAY_ERROR,
+                                                     HALLWAY_ERROR_INVALID_ARGUMENT,
+                                                     _("This computer has no DNS search domain; "
+                                                       "say which domain the records are for "
+                                                       "(e.g. office.example)"));
+      return TRUE;
+    }
+
+  host = g_strndup (self->host, strcspn (self->host, "."));
+  services = hallway_dnssd_dup_published (self->dnssd);
+  addresses = hallway_netinfo_dup_reachable_addresses ();
+  records = hallway_dns_records_build (domain, host, (const char * const *) addresses, services,
+                                       format, &error);
+  if (records == NULL)
+    {
+      g_dbus_method_invocation_return_gerror (invocation, error);
+      return TRUE;
+    }
+  hallway_dbus_daemon1_complete_dns_records (iface, invocation, records);
+  return TRUE;
+}
+
+static gboolean
 quit_signal_cb (gpointer user_data)
 {
   HallwayDaemon *self = user_data;
@@ -1078,6 +1137,7 @@ hallway_daemon_init (HallwayDaemon *self)
   g_signal_connect (self->iface, "handle-download", G_CALLBACK (handle_download_cb), self);
   g_signal_connect (self->iface, "handle-upload", G_CALLBACK (handle_upload_cb), self);
   g_signal_connect (self->iface, "handle-send", G_CALLBACK (handle_send_cb), self);
+  g_signal_connect (self->iface, "handle-dns-records", G_CALLBACK (handle_dns_records_cb), self);
   self->share_objects = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_object_unref);
   self->webdav_keys = g_ptr_array_new_with_free_func (g_free);
 }

@@ -119,4 +119,9 @@ int ctl_cmd_print         (Ctl        *ctl,
                            const char *file,
                            gboolean    wait);
 
+/* hallwayctl-network.c */
+int ctl_cmd_dns_records (Ctl        *ctl,
+                         const char *domain,
+                         const char *format);
+
 G_END_DECLS

@@ -1166,6 +1166,54 @@ hallway_dnssd_browse (HallwayDnssd *self,
     }
 }
 
+static int
+compare_services (gconstpointer a,
+                  gconstpointer b)
+{
+  const HallwayDnsRecordsService *sa = *(HallwayDnsRecordsService **) a;
+  const HallwayDnsRecordsService *sb = *(HallwayDnsRecordsService **) b;
+  int by_type = g_strcmp0 (sa->type, sb->type);
+
+  return by_type != 0 ? by_type : g_strcmp0 (sa->name, sb->name);
+}
+
+/**
+ * hallway_dnssd_dup_published:
+ * @self: a #HallwayDnssd
+ *
+ * What this computer announces, under the names it got (after collision
+ * renames), sorted by type and name; for writing the same records into a
+ * site's DNS server.
+ *
+ * Returns: (transfer full) (element-type HallwayDnsRecordsService): the services
+ */
+GPtrArray *
+hallway_dnssd_dup_published (HallwayDnssd *self)
+{
+  GPtrArray *services;
+  GHashTableIter iter;
+  gpointer value;
+
+  g_return_val_if_fail (HALLWAY_IS_DNSSD (self), NULL);
+
+  services = g_ptr_array_new_with_free_func ((GDestroyNotify) hallway_dns_records_service_free);
+  g_hash_table_iter_init (&iter, self->entries);
+  while (g_hash_table_iter_next (&iter, NULL, &value))
+    {
+      const Entry *entry = value;
+      HallwayDnsRecordsService *service = g_new0 (HallwayDnsRecordsService, 1);
+
+      service->name = g_strdup (entry->name);
+      service->type = g_strdup (entry->type);
+      service->port = entry->port;
+      service->txt = g_strdupv (entry->txt);
+      service->subtypes = g_strdupv (entry->subtypes);
+      g_ptr_array_add (services, service);
+    }
+  g_ptr_array_sort (services, compare_services);
+  return services;
+}
+
 static void
 hallway_dnssd_dispose (GObject *object)
 {
