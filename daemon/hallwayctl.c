@@ -1431,6 +1431,7 @@ static const char *help_text =
      "                                  let colleagues print on one of my CUPS printers\n"
      "  printer default PEER/PRINTER    make a colleague's printer my default\n"
      "  print PEER/PRINTER FILE [--wait] print on a colleague's printer\n"
+     "  doctor [PEER|ADDRESS] [--json]  why a colleague can't be seen or reached\n"
      "  dns-records [--domain DOMAIN] [--format zone|dnsmasq]\n"
      "                                  this computer's DNS-SD records, for a DNS server\n");
 
@@ -1601,6 +1602,11 @@ main (int   argc,
       if (argc != 2)
         return ctl_usage_error (_("“%s” takes no arguments"), command);
     }
+  else if (g_str_equal (command, "doctor"))
+    {
+      if (argc > 3)
+        return ctl_usage_error (_("“%s” takes at most one argument"), command);
+    }
   else if (g_str_equal (command, "cancel"))
     {
       if (argc != 3)
@@ -1670,6 +1676,8 @@ main (int   argc,
     return ctl_cmd_decline (&ctl, argv[2]);
   if (g_str_equal (command, "ls"))
     return cmd_ls (&ctl, argv[2], json);
+  if (g_str_equal (command, "doctor"))
+    return ctl_cmd_doctor (&ctl, argc > 2 ? argv[2] : NULL, json);
   if (g_str_equal (command, "dns-records"))
     return ctl_cmd_dns_records (&ctl, domain, format);
   if (g_str_equal (command, "trust") || g_str_equal (command, "untrust"))

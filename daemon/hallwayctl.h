@@ -120,6 +120,9 @@ int ctl_cmd_print         (Ctl        *ctl,
                            gboolean    wait);
 
 /* hallwayctl-network.c */
+int ctl_cmd_doctor      (Ctl        *ctl,
+                         const char *target,
+                         gboolean    json);
 int ctl_cmd_dns_records (Ctl        *ctl,
                          const char *domain,
                          const char *format);
