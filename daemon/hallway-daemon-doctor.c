@@ -453,6 +453,14 @@ check_route (HallwayDaemonDoctor *self,
   g_autofree char *fix = NULL;
 
   d->on_link = on_link != NULL;
+  if (g_inet_address_get_is_loopback (d->inet))
+    {
+      /* Translators: %s is an address. */
+      text = g_strdup_printf (_("%s is this computer itself."), d->address);
+      add (d, "subnet", "info", text, NULL);
+      d->on_link = TRUE;
+      return;
+    }
   if (route != NULL && hallway_netinfo_interface_is_vpn (route) &&
       (on_link == NULL || !g_str_equal (on_link->ifname, route)))
     {
