@@ -80,7 +80,9 @@ Environment (network settings are saved by "up" and reused by later commands):
                            until "reflector on"); both subnets then also get IPv6 ULA
                            prefixes and a default route through the router
   HWLAN_SUBNET2=10.77.1    IPv4 /24 of the second subnet
-  HWLAN_ULA=1              0 = no IPv6 ULA prefixes with a router: IPv6 stays link-local
+  HWLAN_ULA=               1 = an IPv6 ULA prefix per subnet, as a router's advertisements
+                           give; the default is 1 with a router, 0 without (IPv6 stays
+                           link-local)
   HWLAN_DOMAIN=            with a router: the site's DNS domain (e.g. office.example). Hosts
                            get a resolv.conf (nameserver: the router, search: the domain)
                            and avahi with wide-area (unicast DNS-SD) on
@@ -185,7 +187,7 @@ init_settings() {
   FAR=${HWLAN_FAR:-0}
   SUBNET2=${HWLAN_SUBNET2:-10.77.1}
   DOMAIN=${HWLAN_DOMAIN:-}
-  ULA=${HWLAN_ULA:-1}
+  ULA=${HWLAN_ULA:-}
   FAR_HOSTS=''
   SESSION_BUS=${HWLAN_SESSION_BUS:-1}
   AVAHI_DEBUG=${HWLAN_AVAHI_DEBUG:-0}
@@ -207,6 +209,7 @@ init_settings() {
       esac
     done <"$S/config"
   fi
+  [[ -n $ULA ]] || ULA=$((FAR > 0 ? 1 : 0))
   check_settings
 }
 
@@ -732,6 +735,8 @@ make_host() {  # H
         echo "addr add $HULA/64 dev eth0 nodad"
         echo "route add ::/0 via ${HULA%::*}::1"
       fi
+    elif [[ $IPV6 == 1 && $ULA == 1 ]]; then
+      echo "addr add $HULA/64 dev eth0 nodad"
     fi
   } | ip -n "$HNETNS" -b -
 }
@@ -1071,7 +1076,7 @@ cmd_ip() {
       echo "$HIP6"
       ;;
     -ula)
-      [[ $IPV6 == 1 && $ULA == 1 ]] && has_router || die "LAN '$PREFIX' has no IPv6 ULA addresses"
+      [[ $IPV6 == 1 && $ULA == 1 ]] || die "LAN '$PREFIX' has no IPv6 ULA addresses"
       echo "$HULA"
       ;;
     *) usage_error "usage: ip HOST [-4|-6|-ula]" ;;
