@@ -804,18 +804,28 @@ self_checks_done (GTask *task)
   diagnose_target (self, task);
 }
 
-/* The mDNS probe and the firewall run together; the last one to end goes on. */
+/* The mDNS probe and the firewall run together, each with a reference to
+ * @task; the last one to end goes on. */
+static void
+part_done (GTask *task)
+{
+  Diagnosis *d = g_task_get_task_data (task);
+
+  if (--d->pending == 0)
+    self_checks_done (task);
+  else
+    g_object_unref (task);
+}
+
 static void
 probe_done_cb (GObject      *source,
                GAsyncResult *result,
                gpointer      user_data)
 {
-  g_autoptr(GTask) task = user_data;
-  Diagnosis *d = g_task_get_task_data (task);
+  Diagnosis *d = g_task_get_task_data (user_data);
 
   d->probe = hallway_mdns_probe_finish (result, NULL);
-  if (--d->pending == 0)
-    self_checks_done (g_steal_pointer (&task));
+  part_done (user_data);
 }
 
 static void
@@ -823,12 +833,10 @@ firewall_done_cb (GObject      *source,
                   GAsyncResult *result,
                   gpointer      user_data)
 {
-  g_autoptr(GTask) task = user_data;
-  Diagnosis *d = g_task_get_task_data (task);
+  Diagnosis *d = g_task_get_task_data (user_data);
 
   d->firewall = hallway_firewall_inspect_finish (result, NULL);
-  if (--d->pending == 0)
-    self_checks_done (g_steal_pointer (&task));
+  part_done (user_data);
 }
 
 /**

@@ -344,6 +344,37 @@ inspect_ufw (GTask *task)
     finish (task);
 }
 
+/* Asks firewalld, and takes @task; without firewalld on the system bus (or
+ * when it refuses), the callback gets an error. */
+static void
+ask_firewalld (GTask               *task,
+               const char          *interface,
+               const char          *method,
+               GVariant            *parameters,
+               const char          *reply_type,
+               GAsyncReadyCallback  callback)
+{
+  InspectData *d = g_task_get_task_data (task);
+  GCancellable *cancellable = g_task_get_cancellable (task);
+
+  g_dbus_connection_call (d->system_bus, FIREWALLD_BUS_NAME, FIREWALLD_PATH, interface, method,
+                          parameters, G_VARIANT_TYPE (reply_type),
+                          G_DBUS_CALL_FLAGS_NO_AUTO_START, 2000, cancellable, callback, task);
+}
+
+/* firewalld's answer; without one, @task goes on to ufw. */
+static GVariant *
+firewalld_reply (GObject       *source,
+                 GAsyncResult  *result,
+                 GTask        **task)
+{
+  GVariant *reply = g_dbus_connection_call_finish (G_DBUS_CONNECTION (source), result, NULL);
+
+  if (reply == NULL)
+    inspect_ufw (g_steal_pointer (task));
+  return reply;
+}
+
 static void
 firewalld_ports_cb (GObject      *source,
                     GAsyncResult *result,
@@ -389,20 +420,13 @@ firewalld_services_cb (GObject      *source,
 {
   g_autoptr(GTask) task = user_data;
   InspectData *d = g_task_get_task_data (task);
-  GCancellable *cancellable = g_task_get_cancellable (task);
-  g_autoptr(GVariant) reply = NULL;
+  g_autoptr(GVariant) reply = firewalld_reply (source, result, &task);
 
-  reply = g_dbus_connection_call_finish (G_DBUS_CONNECTION (source), result, NULL);
   if (reply == NULL)
-    {
-      inspect_ufw (g_steal_pointer (&task));
-      return;
-    }
+    return;
   g_variant_get (reply, "(^as)", &d->services);
-  g_dbus_connection_call (d->system_bus, FIREWALLD_BUS_NAME, FIREWALLD_PATH,
-                          FIREWALLD_BUS_NAME ".zone", "getPorts", g_variant_new ("(s)", d->zone),
-                          G_VARIANT_TYPE ("(aas)"), G_DBUS_CALL_FLAGS_NO_AUTO_START, 2000,
-                          cancellable, firewalld_ports_cb, g_steal_pointer (&task));
+  ask_firewalld (g_steal_pointer (&task), FIREWALLD_BUS_NAME ".zone", "getPorts",
+                 g_variant_new ("(s)", d->zone), "(aas)", firewalld_ports_cb);
 }
 
 static void
@@ -412,21 +436,13 @@ firewalld_zone_cb (GObject      *source,
 {
   g_autoptr(GTask) task = user_data;
   InspectData *d = g_task_get_task_data (task);
-  GCancellable *cancellable = g_task_get_cancellable (task);
-  g_autoptr(GVariant) reply = NULL;
+  g_autoptr(GVariant) reply = firewalld_reply (source, result, &task);
 
-  /* No firewalld on the bus (or it refuses): try the others. */
-  reply = g_dbus_connection_call_finish (G_DBUS_CONNECTION (source), result, NULL);
   if (reply == NULL)
-    {
-      inspect_ufw (g_steal_pointer (&task));
-      return;
-    }
+    return;
   g_variant_get (reply, "(s)", &d->zone);
-  g_dbus_connection_call (d->system_bus, FIREWALLD_BUS_NAME, FIREWALLD_PATH,
-                          FIREWALLD_BUS_NAME ".zone", "getServices", g_variant_new ("(s)", d->zone),
-                          G_VARIANT_TYPE ("(as)"), G_DBUS_CALL_FLAGS_NO_AUTO_START, 2000,
-                          cancellable, firewalld_services_cb, g_steal_pointer (&task));
+  ask_firewalld (g_steal_pointer (&task), FIREWALLD_BUS_NAME ".zone", "getServices",
+                 g_variant_new ("(s)", d->zone), "(as)", firewalld_services_cb);
 }
 
 static void
@@ -436,7 +452,6 @@ system_bus_cb (GObject      *source,
 {
   g_autoptr(GTask) task = user_data;
   InspectData *d = g_task_get_task_data (task);
-  GCancellable *cancellable = g_task_get_cancellable (task);
 
   d->system_bus = g_bus_get_finish (result, NULL);
   if (d->system_bus == NULL)
@@ -444,10 +459,8 @@ system_bus_cb (GObject      *source,
       inspect_ufw (g_steal_pointer (&task));
       return;
     }
-  g_dbus_connection_call (d->system_bus, FIREWALLD_BUS_NAME, FIREWALLD_PATH, FIREWALLD_BUS_NAME,
-                          "getDefaultZone", NULL, G_VARIANT_TYPE ("(s)"),
-                          G_DBUS_CALL_FLAGS_NO_AUTO_START, 2000, cancellable,
-                          firewalld_zone_cb, g_steal_pointer (&task));
+  ask_firewalld (g_steal_pointer (&task), FIREWALLD_BUS_NAME, "getDefaultZone", NULL, "(s)",
+                 firewalld_zone_cb);
 }
 
 /**

@@ -136,10 +136,7 @@ start_daemon c "Chloé Dubois" || exit 1
 a_id=$(own_id a)
 a_fp=$(ctl a status --json | jq -r .fingerprint)
 stop_daemon a TERM
-"$L" exec c -- avahi-publish -s "Alice Martin (impostor)" _hallway._tcp 53535 \
-  v=1 "id=$a_id" "fp=$a_fp" host=office-a shares=0 printers=0 drop=0 \
-  >"$WORK/impostor.log" 2>&1 &
-IMPOSTOR=$!
+announce_as c "Alice Martin (impostor)" "$a_id" "$a_fp"
 check "b flags the impostor" wait_until 20 peer_id_is b "$a_id" problem identity-mismatch
 expect "another identity: named, with what to do" b "${a_id:0:12}" identity problem \
   "does not hold the identity|another identity"

@@ -66,12 +66,8 @@ if ! "$L" dns start "$WORK/b.conf" >"$WORK/dns.log" 2>&1; then
   not_ok "dnsmasq starts on the router with b's records: $(cat "$WORK/dns.log")"
   exit 1
 fi
-start=$EPOCHREALTIME
-if wait_until 45 peer_id_is a "$b_id" online true; then
-  ok "a finds b through the site's DNS and sees it online ($(ms_since "$start") ms)"
-else
-  not_ok "a finds b through the site's DNS and sees it online"
-fi
+check_within 45 "a finds b through the site's DNS and sees it online" \
+  peer_id_is a "$b_id" online true
 check "as found in DNS (source dns)" peer_id_is a "$b_id" source dns
 check "at its address on the other subnet" bash -c \
   "ctl a peers --json | jq -e --arg i '$b_id' '.[] | select(.id == \$i) | .addresses | index(\"$b_ip\")'"
