@@ -15,6 +15,10 @@ PACKAGES=(
   glib-networking avahi-daemon avahi-utils dbus dbus-daemon
   # tests: simulated office computers, JSON checks, fuzzing
   iproute2 util-linux nftables python3 curl jq clang libclang-rt-14-dev
+  # tests: a site DNS server for unicast DNS-SD on the simulated router
+  dnsmasq-base
+  # tests: .local names over mDNS on simulated computers, as Debian desktops have it
+  libnss-mdns
   # tests: a real cupsd with a file-backed queue on simulated computers
   cups-daemon cups-client cups-ipp-utils cups-filters ghostscript
   # interop: stock WebDAV clients against our server

@@ -1430,7 +1430,10 @@ static const char *help_text =
      "  printer share QUEUE | printer unshare QUEUE\n"
      "                                  let colleagues print on one of my CUPS printers\n"
      "  printer default PEER/PRINTER    make a colleague's printer my default\n"
-     "  print PEER/PRINTER FILE [--wait] print on a colleague's printer\n");
+     "  print PEER/PRINTER FILE [--wait] print on a colleague's printer\n"
+     "  doctor [PEER|ADDRESS] [--json]  why a colleague can't be seen or reached\n"
+     "  dns-records [--domain DOMAIN] [--format zone|dnsmasq]\n"
+     "                                  this computer's DNS-SD records, for a DNS server\n");
 
 static gboolean
 is_transfer_command (const char *command)
@@ -1448,7 +1451,8 @@ rewrite_wait_flag (int    argc,
                    char **argv)
 {
   static const char * const with_value[] = {
-    "--timeout", "--name", "--access", "--audience", "--password-file", "--to", NULL
+    "--timeout", "--name", "--access", "--audience", "--password-file", "--to", "--domain",
+    "--format", NULL
   };
   const char *command = NULL;
 
@@ -1492,6 +1496,8 @@ main (int   argc,
   g_autofree char *to = NULL;
   gboolean watch = FALSE;
   gboolean wait_done = FALSE;
+  g_autofree char *domain = NULL;
+  g_autofree char *format = NULL;
   const char *command;
   GOptionEntry entries[] = {
     { "json", 0, 0, G_OPTION_ARG_NONE, &json, N_("Print JSON"), NULL },
@@ -1504,6 +1510,9 @@ main (int   argc,
     { "to", 0, 0, G_OPTION_ARG_FILENAME, &to, N_("get, accept: the folder to copy into"), "DIR" },
     { "watch", 0, 0, G_OPTION_ARG_NONE, &watch, N_("transfers: follow until all have ended"), NULL },
     { "wait-done", 0, G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_NONE, &wait_done, NULL, NULL },
+    { "domain", 0, 0, G_OPTION_ARG_STRING, &domain, N_("dns-records: the site's DNS domain"),
+      "DOMAIN" },
+    { "format", 0, 0, G_OPTION_ARG_STRING, &format, N_("dns-records: zone or dnsmasq"), "FORMAT" },
     { NULL }
   };
 
@@ -1590,6 +1599,16 @@ main (int   argc,
       if (argc != 3)
         return ctl_usage_error (_("“%s” takes exactly one argument"), command);
     }
+  else if (g_str_equal (command, "dns-records"))
+    {
+      if (argc != 2)
+        return ctl_usage_error (_("“%s” takes no arguments"), command);
+    }
+  else if (g_str_equal (command, "doctor"))
+    {
+      if (argc > 3)
+        return ctl_usage_error (_("“%s” takes at most one argument"), command);
+    }
   else if (g_str_equal (command, "cancel"))
     {
       if (argc != 3)
@@ -1659,6 +1678,10 @@ main (int   argc,
     return ctl_cmd_decline (&ctl, argv[2]);
   if (g_str_equal (command, "ls"))
     return cmd_ls (&ctl, argv[2], json);
+  if (g_str_equal (command, "doctor"))
+    return ctl_cmd_doctor (&ctl, argc > 2 ? argv[2] : NULL, json);
+  if (g_str_equal (command, "dns-records"))
+    return ctl_cmd_dns_records (&ctl, domain, format);
   if (g_str_equal (command, "trust") || g_str_equal (command, "untrust"))
     return cmd_trust (&ctl, argv[2], g_str_equal (command, "trust"));
   if (g_str_equal (command, "share"))

@@ -124,4 +124,12 @@ int ctl_cmd_print         (Ctl        *ctl,
 int ctl_complete (int                 argc,
                   const char * const *argv);
 
+/* hallwayctl-network.c */
+int ctl_cmd_doctor      (Ctl        *ctl,
+                         const char *target,
+                         gboolean    json);
+int ctl_cmd_dns_records (Ctl        *ctl,
+                         const char *domain,
+                         const char *format);
+
 G_END_DECLS

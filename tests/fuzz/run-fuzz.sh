@@ -4,10 +4,11 @@
 # Usage: tests/fuzz/run-fuzz.sh [SECONDS]
 #
 # Fuzzes the parsers of hostile input (TXT records, request paths, ranges,
-# folder streams, drop offers, IPP requests) with libFuzzer for SECONDS (default 60) in a
-# separate clang build, build-fuzz/ at the top of the tree. New interesting
-# inputs and any crash go to a temporary work directory, which is printed;
-# the seed corpus in the tree is only read. Exits non-zero on a crash.
+# folder streams, drop offers, IPP requests, mDNS answers) with libFuzzer
+# for SECONDS (default 60) in a separate clang build, build-fuzz/ at the
+# top of the tree. New interesting inputs and any crash go to a temporary
+# work directory, which is printed; the seed corpus in the tree is only
+# read. Exits non-zero on a crash.
 
 set -euo pipefail
 
@@ -19,7 +20,7 @@ esac
 root=$(cd "$(dirname "$0")/../.." && pwd)
 build=build-fuzz
 # Each parser of hostile input gets an equal share of the time.
-targets=(txt path range bulk drop ipp)
+targets=(txt path range bulk drop ipp mdns)
 per_target=$(( seconds / ${#targets[@]} ))
 [ "$per_target" -ge 1 ] || per_target=1
 

@@ -13,6 +13,7 @@
 
 #include "hallway-test-gtk.h"
 
+#include "hallway-doctor-page.h"
 #include "hallway-folder-view.h"
 #include "hallway-my-shares-page.h"
 #include "hallway-peer-page.h"
@@ -404,6 +405,54 @@ test_peer_page (void)
 }
 
 static gboolean
+doctor_done (gpointer data)
+{
+  HallwayDoctorPage *page = HALLWAY_DOCTOR_PAGE (hallway_window_get_page (window, "doctor"));
+
+  return !hallway_doctor_page_get_running (page) &&
+         count_rows (hallway_doctor_page_get_results (page)) > 0;
+}
+
+/* The row of the finding whose message starts with @prefix, if any. */
+static GtkWidget *
+find_finding (const char *prefix,
+              const char *verdict)
+{
+  HallwayDoctorPage *page = HALLWAY_DOCTOR_PAGE (hallway_window_get_page (window, "doctor"));
+  GtkWidget *results = GTK_WIDGET (hallway_doctor_page_get_results (page));
+
+  for (GtkWidget *row = gtk_widget_get_first_child (results);
+       row != NULL;
+       row = gtk_widget_get_next_sibling (row))
+    if (g_str_has_prefix (adw_preferences_row_get_title (ADW_PREFERENCES_ROW (row)), prefix) &&
+        g_strcmp0 (g_object_get_data (G_OBJECT (row), "hallway-verdict"), verdict) == 0)
+      return row;
+  return NULL;
+}
+
+static void
+test_doctor (void)
+{
+  g_autofree char *answer = g_strdup_printf ("Hallway answers at 127.0.0.1 as “%s”",
+                                             g_getenv ("HALLWAY_TEST_PEER"));
+  GtkWidget *row;
+
+  g_test_summary ("“Can't find someone?” runs hallwayd's checks and shows what to do");
+
+  hallway_window_show_doctor (window, g_getenv ("HALLWAY_TEST_PEER"));
+  g_assert_cmpstr (hallway_window_get_visible_page (window), ==, "doctor");
+  g_assert_true (hallway_test_wait_until (doctor_done, NULL, 30));
+
+  /* There is no Avahi here: a problem, with how to start it. */
+  row = find_finding ("avahi-daemon is not running", "problem");
+  g_assert_nonnull (row);
+  g_assert_nonnull (strstr (adw_action_row_get_subtitle (ADW_ACTION_ROW (row)), "systemctl"));
+  /* The neighbour added by address answers. */
+  g_assert_nonnull (find_finding (answer, "ok"));
+  screenshot ("doctor");
+}
+
+static gboolean
 folder_listed (gpointer data)
 {
   HallwayPeerPage *page = HALLWAY_PEER_PAGE (hallway_window_get_page (window, "peer"));
@@ -713,6 +762,7 @@ main (int   argc,
       g_test_add_func ("/window/errors", test_errors);
       g_test_add_func ("/window/download", test_download);
       g_test_add_func ("/window/download-cancel", test_download_cancel);
+      g_test_add_func ("/window/doctor", test_doctor);
     }
 
   ret = g_test_run ();

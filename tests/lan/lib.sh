@@ -156,6 +156,28 @@ peer_id_is() {
   [ "$(peer_field_by_id "$1" "$2" "$3")" = "$4" ]
 }
 
+# check_within SECONDS DESCRIPTION CMD...: one check that CMD succeeds within
+# SECONDS, saying how long it took.
+check_within() {
+  local seconds=$1 what=$2 start=$EPOCHREALTIME
+  shift 2
+  if wait_until "$seconds" "$@"; then
+    ok "$what ($(ms_since "$start") ms)"
+  else
+    not_ok "$what"
+  fi
+}
+
+# announce_as HOST NAME ID FINGERPRINT: HOST announces _hallway._tcp under
+# someone else's device id and fingerprint, pointing at its own port (an
+# impostor: its certificate is not that id's). Sets IMPOSTOR to the pid.
+announce_as() {
+  "$L" exec "$1" -- avahi-publish -s "$2" _hallway._tcp 53535 \
+    v=1 "id=$3" "fp=$4" host=office-a shares=0 printers=0 drop=0 \
+    >>"$WORK/impostor.log" 2>&1 &
+  IMPOSTOR=$!
+}
+
 # Checks often run helpers through `bash -c` or wait_until; make them
 # available there too.
 export L HALLWAYCTL
