@@ -15,6 +15,7 @@
 #include "hallway-path-private.h"
 
 #include "hallway-error.h"
+#include "hallway-unicode.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -199,13 +200,6 @@ set_component_error (GError     **error,
   g_set_error_literal (error, HALLWAY_ERROR, code, message);
 }
 
-/* C0 controls, DEL and the C1 controls, as code points. */
-static gboolean
-is_control (gunichar c)
-{
-  return c < 0x20 || (c >= 0x7f && c <= 0x9f);
-}
-
 /* Checks one decoded name. @raw is what the client sent for it, quoted in
  * messages; NULL for names that did not come from a request. */
 static gboolean
@@ -216,7 +210,7 @@ check_component (const char  *name,
                  gsize        raw_len,
                  GError     **error)
 {
-  const char *p;
+  HallwayCharKind kind = HALLWAY_CHAR_VISIBLE;
 
   if (raw == NULL)
     {
@@ -284,17 +278,22 @@ check_component (const char  *name,
     }
 
   /* C1 controls (U+0080 to U+009F) are two bytes long; U+009B is a
-   * terminal escape as good as ESC. */
-  for (p = name; p < name + len; p = g_utf8_next_char (p))
+   * terminal escape as good as ESC. Invisible formatting would make the
+   * name show as another: "photo<U+202E>gpj.desktop" as a picture. */
+  if (hallway_utf8_find_unsafe (name, len, &kind) != NULL)
     {
-      if (is_control (g_utf8_get_char (p)))
-        {
-          set_component_error (error, HALLWAY_ERROR_INVALID_ARGUMENT,
-                               /* Translators: %s is a file name, escaped. */
-                               _("Name ‘%s’ contains a control character"),
-                               raw, raw_len);
-          return FALSE;
-        }
+      if (kind == HALLWAY_CHAR_CONTROL)
+        set_component_error (error, HALLWAY_ERROR_INVALID_ARGUMENT,
+                             /* Translators: %s is a file name, escaped. */
+                             _("Name ‘%s’ contains a control character"),
+                             raw, raw_len);
+      else
+        set_component_error (error, HALLWAY_ERROR_INVALID_ARGUMENT,
+                             /* Translators: %s is a file name, escaped. */
+                             _("Name ‘%s’ contains an invisible formatting character, such as "
+                               "a right-to-left mark"),
+                             raw, raw_len);
+      return FALSE;
     }
 
   /* Answered like a missing file, so hidden names are not even confirmed
@@ -636,7 +635,8 @@ open_components (int                  root_fd,
  * are: a leading `/`, empty names (`a//b`), invalid or truncated percent
  * escapes, `.` and `..` however encoded, `/` or `\` inside a name, NUL and
  * other control characters (U+0000 to U+001F and U+007F to U+009F),
- * invalid UTF-8 (overlong forms included), names over
+ * invisible formatting such as bidi controls (see
+ * [func@Hallway.unichar_kind]), invalid UTF-8 (overlong forms included), names over
  * %HALLWAY_PATH_MAX_COMPONENT bytes, more than %HALLWAY_PATH_MAX_DEPTH
  * names, more than %HALLWAY_PATH_MAX_TOTAL bytes in all, and, unless
  * @allow_hidden, names starting with `.`.

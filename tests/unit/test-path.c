@@ -105,6 +105,12 @@ static const Refused refused[] = {
   { "%%41", TRUE, I },
   { "%-1", TRUE, I },
   { "% 41", TRUE, I },
+  /* Invisible formatting: "photo<U+202E>gpj.desktop" shows as a picture */
+  { "photo%E2%80%AEgpj.desktop", TRUE, I },
+  { "docs/%E2%81%A7evil%E2%81%A9.exe", TRUE, I },
+  { "in%E2%80%8Bvoice.pdf", TRUE, I },
+  { "%EF%BB%BFbom.txt", TRUE, I },
+  { "rep%E2%80%8Cort.txt", TRUE, I },
   /* Hidden names */
   { ".ssh", FALSE, N },
   { ".ssh/id_rsa", FALSE, N },
@@ -322,6 +328,9 @@ test_component_is_valid (void)
   g_assert_false (hallway_path_component_is_valid ("a\\b", TRUE));
   g_assert_false (hallway_path_component_is_valid ("line\nbreak", TRUE));
   g_assert_false (hallway_path_component_is_valid ("latin1-\xe9", TRUE));
+  g_assert_false (hallway_path_component_is_valid ("photo\u202egpj.desktop", TRUE));
+  g_assert_false (hallway_path_component_is_valid ("\u200fnotes.txt", TRUE));
+  g_assert_true (hallway_path_component_is_valid ("\U0001f468\u200d\U0001f469.jpg", FALSE));
   g_assert_false (hallway_path_component_is_valid (NULL, TRUE));
 }
 
