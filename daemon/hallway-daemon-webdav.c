@@ -513,6 +513,10 @@ _webdav_parse_destination (WebdavRequest  *req,
   if (*path == '/')
     path++;
   components = hallway_path_split (path, req->allow_hidden, &error);
+  if (components != NULL &&
+      !hallway_path_check_hidden_links (req->root_fd, (const char * const *) components,
+                                        req->allow_hidden, &error))
+    g_clear_pointer (&components, g_strfreev);
   if (components == NULL)
     {
       *out_status = g_error_matches (error, HALLWAY_ERROR, HALLWAY_ERROR_INVALID_ARGUMENT)
@@ -681,7 +685,9 @@ webdav_request_init (HallwayDaemonWebdav *self,
 
   req->components = hallway_path_split (slash != NULL ? slash + 1 : "", req->allow_hidden,
                                         &error);
-  if (req->components == NULL)
+  if (req->components == NULL ||
+      !hallway_path_check_hidden_links (req->root_fd, (const char * const *) req->components,
+                                        req->allow_hidden, &error))
     {
       _webdav_reply_gerror (msg, error);
       return FALSE;
@@ -944,6 +950,9 @@ stat_child (WebdavRequest *req,
   g_strv_builder_addv (builder, (const char **) req->components);
   g_strv_builder_add (builder, name);
   child = g_strv_builder_end (builder);
+  if (!hallway_path_check_hidden_links (req->root_fd, (const char * const *) child,
+                                        req->allow_hidden, NULL))
+    return FALSE;
   fd = hallway_path_open (req->root_fd, (const char * const *) child, O_PATH, 0, NULL);
   if (fd < 0)
     return FALSE;
