@@ -141,3 +141,49 @@ hallway_utf8_strip_invisible (const char *text)
     }
   return g_string_free (out, FALSE);
 }
+
+/**
+ * hallway_utf8_make_printable:
+ * @text: any bytes, such as a parser's message quoting hostile input
+ * @length: the length of @text in bytes, or -1 when it ends with a NUL
+ * @max_bytes: the longest result, not counting a final "…"
+ *
+ * Makes @text fit to show or log: invalid UTF-8, controls and invisible
+ * formatting become U+FFFD, and it is cut on a character boundary to
+ * @max_bytes, with "…" after it when something was cut.
+ *
+ * Returns: (transfer full): the printable text
+ */
+char *
+hallway_utf8_make_printable (const char *text,
+                             gssize      length,
+                             gsize       max_bytes)
+{
+  g_autofree char *valid = NULL;
+  GString *out;
+  gunichar previous = 0;
+
+  g_return_val_if_fail (text != NULL || length == 0, NULL);
+
+  valid = g_utf8_make_valid (text != NULL ? text : "", length);
+  out = g_string_sized_new (MIN (strlen (valid), max_bytes) + 4);
+  for (const char *p = valid; *p != '\0'; p = g_utf8_next_char (p))
+    {
+      gunichar c = g_utf8_get_char (p);
+      gsize char_len = g_utf8_next_char (p) - p;
+
+      if (hallway_unichar_kind (c, previous) != HALLWAY_CHAR_VISIBLE)
+        {
+          c = 0xfffd;
+          char_len = 3;
+        }
+      if (out->len + char_len > max_bytes)
+        {
+          g_string_append (out, "…");
+          break;
+        }
+      g_string_append_unichar (out, c);
+      previous = c;
+    }
+  return g_string_free (out, FALSE);
+}

@@ -25,4 +25,9 @@ const char      *hallway_utf8_find_unsafe    (const char *text,
 G_GNUC_WARN_UNUSED_RESULT
 char            *hallway_utf8_strip_invisible (const char *text);
 
+G_GNUC_WARN_UNUSED_RESULT
+char            *hallway_utf8_make_printable  (const char *text,
+                                               gssize      length,
+                                               gsize       max_bytes);
+
 G_END_DECLS

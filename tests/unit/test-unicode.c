@@ -120,6 +120,21 @@ test_strip (void)
 }
 
 static void
+test_printable (void)
+{
+  g_autofree char *bytes = hallway_utf8_make_printable ("bad \xca< \x1b[2J \u202e", -1, 100);
+  g_autofree char *cut = hallway_utf8_make_printable ("caf\u00e9 cr\u00e8me", -1, 5);
+  g_autofree char *part = hallway_utf8_make_printable ("abc\ndef", 3, 100);
+
+  g_test_summary ("A message quoting hostile bytes is made valid, visible and short");
+
+  g_assert_cmpstr (bytes, ==, "bad \ufffd< \ufffd[2J \ufffd");
+  /* Cut on a character boundary, and said so. */
+  g_assert_cmpstr (cut, ==, "caf\u00e9…");
+  g_assert_cmpstr (part, ==, "abc");
+}
+
+static void
 test_offered_names (void)
 {
   g_autofree char *component = hallway_drop_sanitize_component ("photo\u202egpj.desktop");
@@ -175,6 +190,7 @@ main (int   argc,
   g_test_add_func ("/share/unicode/kind", test_kind);
   g_test_add_func ("/share/unicode/find-unsafe", test_find_unsafe);
   g_test_add_func ("/share/unicode/strip", test_strip);
+  g_test_add_func ("/share/unicode/printable", test_printable);
   g_test_add_func ("/share/unicode/offered-names", test_offered_names);
   g_test_add_func ("/share/unicode/share-names", test_share_names);
 
