@@ -133,7 +133,8 @@ for name in "${targets[@]}"; do
     for artifact in "${artifacts[@]}"; do
       echo "Crash input: $artifact" >&2
     done
-    echo "Reproduce with: $build/$target <input>; keep it as a test by copying it into $seeds" >&2
+    echo "Reproduce with: $build/$target <input>; keep it as a test by copying it into" \
+         "$seeds under a name saying what it found (git ignores crash-*, leak-*…)" >&2
     failed=1
   else
     echo "fuzz-$name: no crash."
