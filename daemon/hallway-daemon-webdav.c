@@ -614,8 +614,12 @@ webdav_request_clear (WebdavRequest *req)
   req->root_fd = -1;
 }
 
+static void password_checked_cb (SoupServerMessage *msg,
+                                 gpointer           user_data);
+
 /* Looks the share up, checks the client and the path. On failure the
- * answer is already set. */
+ * answer is already set, or the request paused while its password is
+ * checked. */
 static gboolean
 webdav_request_init (HallwayDaemonWebdav *self,
                      SoupServerMessage   *msg,
@@ -667,7 +671,11 @@ webdav_request_init (HallwayDaemonWebdav *self,
   req->prefix = g_strconcat (SHARES_PREFIX, req->share_id, NULL);
   req->allow_hidden = hallway_share_get_show_hidden (share);
 
-  decision = hallway_daemon_access_check (self->access, msg, share, &refusal, &retry_after);
+  decision = hallway_daemon_access_check (self->access, msg, share, password_checked_cb,
+                                          g_object_ref (self), g_object_unref,
+                                          &refusal, &retry_after);
+  if (decision == HALLWAY_ACCESS_PENDING)
+    return FALSE;  /* paused until password_checked_cb() */
   if (decision != HALLWAY_ACCESS_ALLOWED)
     {
       hallway_daemon_access_reply (msg, share, decision, refusal, retry_after);
@@ -1999,6 +2007,21 @@ webdav_handler (SoupServer        *server,
     }
   dispatch (&req, method);
   webdav_request_clear (&req);
+}
+
+/* A request's password was checked in a worker thread while it waited:
+ * it runs again from where it was checked, the early handler for PUT and
+ * the handler for the rest. */
+static void
+password_checked_cb (SoupServerMessage *msg,
+                     gpointer           user_data)
+{
+  const char *path = g_uri_get_path (soup_server_message_get_uri (msg));
+
+  if (method_from_string (soup_server_message_get_method (msg)) == METHOD_PUT)
+    early_handler (NULL, msg, path, NULL, user_data);
+  else
+    webdav_handler (NULL, msg, path, NULL, user_data);
 }
 
 /* Connection limits

@@ -149,6 +149,78 @@ result_cb (GObject      *source,
   *(GAsyncResult **) user_data = g_object_ref (result);
 }
 
+static SoupMessage *
+message_newv (Fixture         *f,
+              const char      *method,
+              const char      *path,
+              GTlsCertificate *client_certificate,
+              const char      *body,
+              gssize           body_length,
+              const char      *first_header,
+              va_list          args)
+{
+  g_autofree char *uri = g_strdup_printf ("https://127.0.0.1:%u%s", f->port, path);
+  SoupMessage *msg = soup_message_new (method, uri);
+  const char *name;
+
+  g_assert_nonnull (msg);
+  g_signal_connect (msg, "accept-certificate", G_CALLBACK (accept_certificate_cb), NULL);
+  if (client_certificate != NULL)
+    soup_message_set_tls_client_certificate (msg, client_certificate);
+
+  for (name = first_header; name != NULL; name = va_arg (args, const char *))
+    soup_message_headers_replace (soup_message_get_request_headers (msg), name,
+                                  va_arg (args, const char *));
+
+  if (body != NULL)
+    {
+      g_autoptr(GBytes) bytes = g_bytes_new (body, body_length < 0 ? strlen (body) : (gsize) body_length);
+
+      soup_message_set_request_body_from_bytes (msg, "application/octet-stream", bytes);
+    }
+  return msg;
+}
+
+/**
+ * sent_new:
+ * @session: the client, with its connections
+ * @msg: (transfer full): a request
+ *
+ * Sends @msg without waiting; see sent_wait().
+ */
+Sent *
+sent_new (SoupSession *session,
+          SoupMessage *msg)
+{
+  Sent *sent = g_new0 (Sent, 1);
+
+  sent->session = g_object_ref (session);
+  sent->msg = msg;
+  soup_session_send_and_read_async (session, msg, G_PRIORITY_DEFAULT, NULL, result_cb,
+                                    &sent->result);
+  return sent;
+}
+
+/* Waits for the answer to @sent (consumed). */
+Response *
+sent_wait (Sent *sent)
+{
+  g_autoptr(GError) error = NULL;
+  Response *response = g_new0 (Response, 1);
+
+  while (sent->result == NULL)
+    g_main_context_iteration (NULL, TRUE);
+  response->body = soup_session_send_and_read_finish (sent->session, sent->result, &error);
+  g_assert_no_error (error);
+  response->status = soup_message_get_status (sent->msg);
+  response->headers = soup_message_headers_ref (soup_message_get_response_headers (sent->msg));
+  g_object_unref (sent->result);
+  g_object_unref (sent->msg);
+  g_object_unref (sent->session);
+  g_free (sent);
+  return response;
+}
+
 /* Sends a request; @headers is NULL or "Name", "value", ..., NULL. */
 Response *
 request_full (Fixture          *f,
@@ -160,40 +232,31 @@ request_full (Fixture          *f,
               const char       *first_header,
               ...)
 {
-  g_autofree char *uri = g_strdup_printf ("https://127.0.0.1:%u%s", f->port, path);
-  g_autoptr(SoupMessage) msg = soup_message_new (method, uri);
-  g_autoptr(GAsyncResult) result = NULL;
-  g_autoptr(GError) error = NULL;
-  Response *response = g_new0 (Response, 1);
-  const char *name;
+  SoupMessage *msg;
   va_list args;
 
-  g_assert_nonnull (msg);
-  g_signal_connect (msg, "accept-certificate", G_CALLBACK (accept_certificate_cb), NULL);
-  if (client_certificate != NULL)
-    soup_message_set_tls_client_certificate (msg, client_certificate);
+  va_start (args, first_header);
+  msg = message_newv (f, method, path, client_certificate, body, body_length, first_header, args);
+  va_end (args);
+  return sent_wait (sent_new (f->session, msg));
+}
+
+/* Sends a request on @session without waiting; headers as request_full(). */
+Sent *
+send_on (Fixture     *f,
+         SoupSession *session,
+         const char  *method,
+         const char  *path,
+         const char  *first_header,
+         ...)
+{
+  SoupMessage *msg;
+  va_list args;
 
   va_start (args, first_header);
-  for (name = first_header; name != NULL; name = va_arg (args, const char *))
-    soup_message_headers_replace (soup_message_get_request_headers (msg), name,
-                                  va_arg (args, const char *));
+  msg = message_newv (f, method, path, NULL, NULL, 0, first_header, args);
   va_end (args);
-
-  if (body != NULL)
-    {
-      g_autoptr(GBytes) bytes = g_bytes_new (body, body_length < 0 ? strlen (body) : (gsize) body_length);
-
-      soup_message_set_request_body_from_bytes (msg, "application/octet-stream", bytes);
-    }
-
-  soup_session_send_and_read_async (f->session, msg, G_PRIORITY_DEFAULT, NULL, result_cb, &result);
-  while (result == NULL)
-    g_main_context_iteration (NULL, TRUE);
-  response->body = soup_session_send_and_read_finish (f->session, result, &error);
-  g_assert_no_error (error);
-  response->status = soup_message_get_status (msg);
-  response->headers = soup_message_headers_ref (soup_message_get_response_headers (msg));
-  return response;
+  return sent_new (session, msg);
 }
 
 char *

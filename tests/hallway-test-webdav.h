@@ -40,7 +40,24 @@ typedef struct
   SoupMessageHeaders *headers;
 } Response;
 
+/* A request sent and not yet answered. */
+typedef struct
+{
+  SoupSession  *session;
+  SoupMessage  *msg;
+  GAsyncResult *result;                   /* set once answered */
+} Sent;
+
 void          response_free     (Response             *response);
+Sent         *sent_new          (SoupSession          *session,
+                                 SoupMessage          *msg);
+Response     *sent_wait         (Sent                 *sent);
+Sent         *send_on           (Fixture              *f,
+                                 SoupSession          *session,
+                                 const char           *method,
+                                 const char           *path,
+                                 const char           *first_header,
+                                 ...);
 Response     *request_full      (Fixture              *f,
                                  const char           *method,
                                  const char           *path,

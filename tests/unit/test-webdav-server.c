@@ -373,6 +373,15 @@ test_password (Fixture       *f,
       g_clear_pointer (&response, response_free);
     }
   g_assert_cmpuint (status, ==, 429);
+
+  /* The connection that gave the right password keeps being served... */
+  response = request (f, "GET", path, "Authorization", good);
+  g_assert_cmpuint (response->status, ==, 200);
+  g_clear_pointer (&response, response_free);
+
+  /* ...while a new one, from the address locked out, is not. */
+  g_clear_object (&f->session);
+  f->session = soup_session_new ();
   response = request (f, "GET", path, "Authorization", good);
   g_assert_cmpuint (response->status, ==, 429);
   g_assert_nonnull (soup_message_headers_get_one (response->headers, "Retry-After"));
