@@ -291,8 +291,7 @@ check_component (const char  *name,
       else
         set_component_error (error, HALLWAY_ERROR_INVALID_ARGUMENT,
                              /* Translators: %s is a file name, escaped. */
-                             _("Name ‘%s’ contains an invisible formatting character, such as "
-                               "a right-to-left mark"),
+                             _("Name ‘%s’ contains an invisible formatting character"),
                              raw, raw_len);
       return FALSE;
     }
