@@ -1851,7 +1851,10 @@ early_handler (SoupServer        *server,
 
   if (body_is_xml_method (method))
     {
-      hallway_daemon_server_limit_body (msg, HALLWAY_WEBDAV_XML_MAX_BODY,
+      /* A LOCK body is a few hundred bytes: its owner is bounded too. */
+      hallway_daemon_server_limit_body (msg, method_from_string (method) == METHOD_LOCK
+                                        ? HALLWAY_WEBDAV_LOCK_MAX_BODY
+                                        : HALLWAY_WEBDAV_XML_MAX_BODY,
                                         _("The request body is too large"));
       return;
     }

@@ -330,6 +330,173 @@ test_password_paused_requests (Fixture       *f,
                             "ca978112ca1bbdcafac231b39a23dc4da786eff8147c4e72b9807785afee48bb"));
 }
 
+/* Locks */
+
+static char *
+lock_body (const char *owner)
+{
+  return g_strdup_printf ("<D:lockinfo xmlns:D=\"DAV:\"><D:lockscope><D:shared/></D:lockscope>"
+                          "<D:locktype><D:write/></D:locktype>"
+                          "<D:owner>%s</D:owner></D:lockinfo>", owner);
+}
+
+/* LOCK of @rest from @session; Depth: 0. */
+static Response *
+lock_from (Fixture     *f,
+           SoupSession *session,
+           const char  *rest,
+           const char  *owner)
+{
+  g_autofree char *path = share_path (f, rest);
+  g_autofree char *body = lock_body (owner);
+  g_autofree char *uri = g_strdup_printf ("https://127.0.0.1:%u%s", f->port, path);
+  g_autoptr(GBytes) bytes = g_bytes_new (body, strlen (body));
+  SoupMessage *msg = soup_message_new ("LOCK", uri);
+
+  g_signal_connect (msg, "accept-certificate", G_CALLBACK (accept_certificate_cb), NULL);
+  soup_message_headers_replace (soup_message_get_request_headers (msg), "Depth", "0");
+  soup_message_set_request_body_from_bytes (msg, "application/xml", bytes);
+  return sent_wait (sent_new (session, msg));
+}
+
+static guint
+count_matches (const char *haystack,
+               const char *needle)
+{
+  guint n = 0;
+
+  for (const char *p = strstr (haystack, needle); p != NULL; p = strstr (p + 1, needle))
+    n++;
+  return n;
+}
+
+static void
+test_lock_owner (Fixture       *f,
+                 gconstpointer  data)
+{
+  g_autoptr(SoupSession) session = session_from (2);
+  g_autofree char *long_owner = g_strnfill (HALLWAY_WEBDAV_MAX_LOCK_OWNER + 1, 'x');
+  g_autofree char *huge_owner = g_strnfill (HALLWAY_WEBDAV_LOCK_MAX_BODY, 'x');
+  g_autoptr(Response) response = NULL;
+
+  g_test_summary ("A lock's owner and body are bounded, with a plain 413");
+
+  add_share (f, HALLWAY_SHARE_ACCESS_READ_WRITE, HALLWAY_SHARE_AUDIENCE_EVERYONE, NULL);
+  write_file (f, "a.txt", "a", -1);
+
+  response = lock_from (f, session, "a.txt", long_owner);
+  g_assert_cmpuint (response->status, ==, 413);
+  assert_json_error (response);
+  g_clear_pointer (&response, response_free);
+
+  /* Refused from its length, before it is read. */
+  response = lock_from (f, session, "a.txt", huge_owner);
+  g_assert_cmpuint (response->status, ==, 413);
+  g_clear_pointer (&response, response_free);
+
+  response = lock_from (f, session, "a.txt", "<D:href>Alice</D:href>");
+  g_assert_cmpuint (response->status, ==, 200);
+}
+
+static void
+test_lock_per_client (Fixture       *f,
+                      gconstpointer  data)
+{
+  g_autoptr(SoupSession) mallory = session_from (66);
+  g_autoptr(SoupSession) alice = session_from (2);
+  g_autoptr(Response) response = NULL;
+
+  g_test_summary ("One computer holds at most 64 locks; others still lock");
+
+  add_share (f, HALLWAY_SHARE_ACCESS_READ_WRITE, HALLWAY_SHARE_AUDIENCE_EVERYONE, NULL);
+  for (guint i = 0; i < HALLWAY_WEBDAV_MAX_LOCKS_PER_CLIENT; i++)
+    {
+      g_autofree char *name = g_strdup_printf ("file-%u.txt", i);
+
+      response = lock_from (f, mallory, name, "m");
+      g_assert_cmpuint (response->status, ==, 201);
+      g_clear_pointer (&response, response_free);
+    }
+
+  response = lock_from (f, mallory, "one-more.txt", "m");
+  g_assert_cmpuint (response->status, ==, 507);
+  assert_json_error (response);
+  /* Refused before anything was created. */
+  g_assert_false (file_exists (f, "one-more.txt"));
+  g_clear_pointer (&response, response_free);
+
+  response = lock_from (f, alice, "one-more.txt", "a");
+  g_assert_cmpuint (response->status, ==, 201);
+}
+
+static void
+test_lock_per_share (Fixture       *f,
+                     gconstpointer  data)
+{
+  g_autoptr(SoupSession) late = session_from (99);
+  g_autoptr(Response) response = NULL;
+  guint clients = HALLWAY_WEBDAV_MAX_LOCKS_PER_SHARE / HALLWAY_WEBDAV_MAX_LOCKS_PER_CLIENT;
+
+  g_test_summary ("A share holds at most 256 locks, from however many computers");
+
+  add_share (f, HALLWAY_SHARE_ACCESS_READ_WRITE, HALLWAY_SHARE_AUDIENCE_EVERYONE, NULL);
+  for (guint c = 0; c < clients; c++)
+    {
+      g_autoptr(SoupSession) session = session_from (10 + c);
+
+      for (guint i = 0; i < HALLWAY_WEBDAV_MAX_LOCKS_PER_CLIENT; i++)
+        {
+          g_autofree char *name = g_strdup_printf ("file-%u-%u.txt", c, i);
+
+          response = lock_from (f, session, name, "m");
+          g_assert_cmpuint (response->status, ==, 201);
+          g_clear_pointer (&response, response_free);
+        }
+    }
+
+  response = lock_from (f, late, "late.txt", "l");
+  g_assert_cmpuint (response->status, ==, 507);
+  g_assert_nonnull (strstr (body_text (response), "shared folder"));
+}
+
+static void
+test_lock_per_item (Fixture       *f,
+                    gconstpointer  data)
+{
+  g_autofree char *owner = g_strnfill (HALLWAY_WEBDAV_MAX_LOCK_OWNER - 20, 'o');
+  g_autofree char *path = NULL;
+  g_autoptr(SoupSession) late = session_from (99);
+  g_autoptr(Response) response = NULL;
+
+  g_test_summary ("Shared locks on one item are few, so its lockdiscovery stays small");
+
+  add_share (f, HALLWAY_SHARE_ACCESS_READ_WRITE, HALLWAY_SHARE_AUDIENCE_EVERYONE, NULL);
+  write_file (f, "a.txt", "a", -1);
+  for (guint c = 0; c < HALLWAY_WEBDAV_MAX_LOCKS_PER_ITEM; c++)
+    {
+      g_autoptr(SoupSession) session = session_from (10 + c);
+
+      response = lock_from (f, session, "a.txt", owner);
+      g_assert_cmpuint (response->status, ==, 200);
+      g_clear_pointer (&response, response_free);
+    }
+
+  response = lock_from (f, late, "a.txt", owner);
+  g_assert_cmpuint (response->status, ==, 423);
+  g_assert_nonnull (strstr (body_text (response), "no-conflicting-lock"));
+  g_clear_pointer (&response, response_free);
+
+  path = share_path (f, "a.txt");
+  response = request_full (f, "PROPFIND", path, NULL,
+                           "<D:propfind xmlns:D=\"DAV:\"><D:prop><D:lockdiscovery/></D:prop>"
+                           "</D:propfind>", -1, "Depth", "0", NULL);
+  g_assert_cmpuint (response->status, ==, 207);
+  g_assert_cmpuint (count_matches (body_text (response), "<D:activelock>"), ==,
+                    HALLWAY_WEBDAV_MAX_LOCKS_PER_ITEM);
+  g_assert_cmpuint (strlen (body_text (response)), <,
+                    HALLWAY_WEBDAV_MAX_LOCKS_PER_ITEM * (HALLWAY_WEBDAV_MAX_LOCK_OWNER + 512));
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -345,6 +512,10 @@ main (int   argc,
   ADD ("password/verified-connection", test_password_verified_connection);
   ADD ("password/off-main-loop", test_password_off_main_loop);
   ADD ("password/paused-requests", test_password_paused_requests);
+  ADD ("lock/owner", test_lock_owner);
+  ADD ("lock/per-client", test_lock_per_client);
+  ADD ("lock/per-share", test_lock_per_share);
+  ADD ("lock/per-item", test_lock_per_item);
 
 #undef ADD
 
