@@ -13,6 +13,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <glib/gstdio.h>
 #include <gnutls/crypto.h>
 #include <json-glib/json-glib.h>
 
@@ -497,6 +498,112 @@ test_lock_per_item (Fixture       *f,
                     HALLWAY_WEBDAV_MAX_LOCKS_PER_ITEM * (HALLWAY_WEBDAV_MAX_LOCK_OWNER + 512));
 }
 
+/* Names and links */
+
+static void
+make_link (Fixture    *f,
+           const char *target,
+           const char *name)
+{
+  g_autofree char *path = g_build_filename (f->shared, name, NULL);
+
+  g_assert_no_errno (symlink (target, path));
+}
+
+/* Every way a client sees a folder's names: the JSON and HTML listings
+ * and a PROPFIND, in one string. */
+static char *
+all_listings (Fixture    *f,
+              const char *rest)
+{
+  g_autofree char *path = share_path (f, rest);
+  g_autoptr(Response) json = request (f, "GET", path, "Accept", "application/json");
+  g_autoptr(Response) html = request (f, "GET", path, "Accept", "text/html");
+  g_autoptr(Response) propfind = request (f, "PROPFIND", path, "Depth", "1");
+  GString *all = g_string_new (NULL);
+
+  g_assert_cmpuint (json->status, ==, 200);
+  g_assert_cmpuint (html->status, ==, 200);
+  g_assert_cmpuint (propfind->status, ==, 207);
+  /* body_text() keeps only its last answer. */
+  g_string_append (all, body_text (json));
+  g_string_append (all, body_text (html));
+  g_string_append (all, body_text (propfind));
+  return g_string_free (all, FALSE);
+}
+
+static void
+test_hidden_links (Fixture       *f,
+                   gconstpointer  data)
+{
+  g_autofree char *ssh = g_build_filename (f->shared, ".ssh", NULL);
+  g_autofree char *listed = NULL;
+  g_autofree char *move_path = NULL;
+  g_autofree char *destination = NULL;
+  g_autoptr(Response) response = NULL;
+
+  g_test_summary ("A link to a hidden name is neither listed, served nor written through");
+
+  add_share (f, HALLWAY_SHARE_ACCESS_READ_WRITE, HALLWAY_SHARE_AUDIENCE_EVERYONE, NULL);
+  g_assert_no_errno (g_mkdir (ssh, 0700));
+  write_file (f, ".env", "PASSWORD=hunter2", -1);
+  write_file (f, "report.txt", "report", -1);
+  make_link (f, ".env", "notes.txt");
+  make_link (f, ".ssh", "keys");
+  make_link (f, "report.txt", "report-link.txt");
+
+  listed = all_listings (f, "");
+  g_assert_nonnull (strstr (listed, "report-link.txt"));
+  g_assert_null (strstr (listed, "notes.txt"));
+  g_assert_null (strstr (listed, "keys"));
+  g_assert_null (strstr (listed, "hunter2"));
+
+  g_assert_cmpuint (status_of (f, "GET", "notes.txt"), ==, 404);
+  g_assert_cmpuint (status_of (f, "GET", ".env"), ==, 404);
+  g_assert_cmpuint (status_of (f, "PROPFIND", "keys/"), ==, 404);
+  g_assert_cmpuint (put (f, "keys/authorized_keys", "ssh-ed25519 AAAA mallory"), ==, 404);
+  g_assert_false (file_exists (f, ".ssh/authorized_keys"));
+
+  move_path = share_path (f, "report.txt");
+  destination = share_path (f, "keys/report.txt");
+  response = request (f, "MOVE", move_path, "Destination", destination);
+  g_assert_cmpuint (response->status, ==, 403);
+  g_assert_true (file_exists (f, "report.txt"));
+  g_clear_pointer (&response, response_free);
+
+  /* Links between visible names still work. */
+  g_assert_cmpuint (status_of (f, "GET", "report-link.txt"), ==, 200);
+
+  /* A share that shows hidden names serves them either way. */
+  hallway_share_set_show_hidden (hallway_daemon_shares_lookup (f->shares, f->share_id), TRUE);
+  g_assert_cmpuint (status_of (f, "GET", "notes.txt"), ==, 200);
+}
+
+static void
+test_invisible_names (Fixture       *f,
+                      gconstpointer  data)
+{
+  g_autofree char *listed = NULL;
+
+  g_test_summary ("A file whose name hides behind bidi controls is not listed nor served");
+
+  add_share (f, HALLWAY_SHARE_ACCESS_READ_WRITE, HALLWAY_SHARE_AUDIENCE_EVERYONE, NULL);
+  write_file (f, "photo\u202egpj.desktop", "[Desktop Entry]", -1);
+  write_file (f, "\u200finvoice.pdf", "pdf", -1);
+  write_file (f, "\u05d3\u05d5\u05d7.pdf", "report in Hebrew", -1);
+
+  listed = all_listings (f, "");
+  g_assert_null (strstr (listed, "gpj"));
+  g_assert_null (strstr (listed, "invoice"));
+  g_assert_nonnull (strstr (listed, "%D7%93%D7%95%D7%97.pdf"));
+
+  g_assert_cmpuint (status_of (f, "GET", "photo%E2%80%AEgpj.desktop"), ==, 400);
+  g_assert_cmpuint (status_of (f, "GET", "%E2%80%8Finvoice.pdf"), ==, 400);
+  g_assert_cmpuint (put (f, "new%E2%81%A7.txt", "x"), ==, 400);
+  g_assert_false (file_exists (f, "new\u2067.txt"));
+  g_assert_cmpuint (status_of (f, "GET", "%D7%93%D7%95%D7%97.pdf"), ==, 200);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -516,6 +623,8 @@ main (int   argc,
   ADD ("lock/per-client", test_lock_per_client);
   ADD ("lock/per-share", test_lock_per_share);
   ADD ("lock/per-item", test_lock_per_item);
+  ADD ("names/hidden-links", test_hidden_links);
+  ADD ("names/invisible", test_invisible_names);
 
 #undef ADD
 
