@@ -786,6 +786,25 @@ hallway_lockout_failure (HallwayLockout *lockout,
     }
 }
 
+/* Ends a check begun with hallway_lockout_begin(); with @forget, also
+ * forgets the wrong passwords of @key. */
+static void
+end_check (HallwayLockout *lockout,
+           const char     *key,
+           gboolean        forget)
+{
+  g_autoptr(GMutexLocker) locker = g_mutex_locker_new (&lockout->mutex);
+  Record *record = g_hash_table_lookup (lockout->records, key);
+
+  if (record == NULL)
+    return;
+  end_pending (record);
+  if (forget && record->pending == 0)
+    g_hash_table_remove (lockout->records, key);
+  else if (forget)
+    record->failures = record->level = 0;
+}
+
 /**
  * hallway_lockout_success:
  * @lockout: a lockout record
@@ -798,21 +817,10 @@ void
 hallway_lockout_success (HallwayLockout *lockout,
                          const char     *address)
 {
-  g_autoptr(GMutexLocker) locker = NULL;
-  Record *record;
-
   g_return_if_fail (lockout != NULL);
   g_return_if_fail (address != NULL);
 
-  locker = g_mutex_locker_new (&lockout->mutex);
-  record = g_hash_table_lookup (lockout->records, address);
-  if (record == NULL)
-    return;
-  end_pending (record);
-  if (record->pending == 0)
-    g_hash_table_remove (lockout->records, address);
-  else
-    record->failures = record->level = 0;
+  end_check (lockout, address, TRUE);
 }
 
 /**
@@ -828,14 +836,8 @@ void
 hallway_lockout_release (HallwayLockout *lockout,
                          const char     *key)
 {
-  g_autoptr(GMutexLocker) locker = NULL;
-  Record *record;
-
   g_return_if_fail (lockout != NULL);
   g_return_if_fail (key != NULL);
 
-  locker = g_mutex_locker_new (&lockout->mutex);
-  record = g_hash_table_lookup (lockout->records, key);
-  if (record != NULL)
-    end_pending (record);
+  end_check (lockout, key, FALSE);
 }
