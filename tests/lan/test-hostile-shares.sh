@@ -172,7 +172,8 @@ lockinfo() {   # OWNER-FILE: a shared write lock with that owner
   cat "$1"
   printf '</D:owner></D:lockinfo>'
 }
-head -c $((1024 * 1024)) /dev/zero | tr '\0' 'x' >"$IN/owner-1m"
+# 1 MB, so the whole body stays under the 1 MiB any XML body may take.
+head -c 1000000 /dev/zero | tr '\0' 'x' >"$IN/owner-1m"
 printf '<D:href>%s</D:href>' "$(head -c 400 /dev/zero | tr '\0' 'm')" >"$IN/owner-small"
 lockinfo "$IN/owner-1m" >"$IN/lock-1m.xml"
 lockinfo "$IN/owner-small" >"$IN/lock-small.xml"
