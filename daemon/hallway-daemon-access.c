@@ -411,10 +411,15 @@ check_credentials (HallwayDaemonAccess      *self,
   verification = g_hash_table_lookup (self->verifications, tag);
   if (verification == NULL)
     {
-      if (!hallway_lockout_begin (self->lockout, address, now, out_retry_after) ||
-          !hallway_lockout_begin (self->share_lockout, share_id, now, out_retry_after))
+      gboolean begun = hallway_lockout_begin (self->lockout, address, now, out_retry_after);
+
+      if (begun && !hallway_lockout_begin (self->share_lockout, share_id, now, out_retry_after))
         {
           hallway_lockout_release (self->lockout, address);
+          begun = FALSE;
+        }
+      if (!begun)
+        {
           if (!is_locked_out (self, address, share, now, out_message, out_retry_after))
             {
               *out_retry_after = 1;
