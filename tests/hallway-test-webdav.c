@@ -174,7 +174,8 @@ message_newv (Fixture         *f,
 
   if (body != NULL)
     {
-      g_autoptr(GBytes) bytes = g_bytes_new (body, body_length < 0 ? strlen (body) : (gsize) body_length);
+      gsize length = body_length < 0 ? strlen (body) : (gsize) body_length;
+      g_autoptr(GBytes) bytes = g_bytes_new (body, length);
 
       soup_message_set_request_body_from_bytes (msg, "application/octet-stream", bytes);
     }

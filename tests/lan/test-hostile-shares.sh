@@ -149,7 +149,8 @@ note "a newcomer with the right password: $answer"
 check "a newcomer, even with the password, is asked to wait (429)" \
   test "${answer%% *}" = 429
 check "in plain words that name the share" \
-  bash -c "jq -r .message <<<'${answer#* }' | grep -q 'Too many wrong passwords were tried for “Team”'"
+  bash -c "jq -r .message <<<'${answer#* }' |
+           grep -q 'Too many wrong passwords were tried for “Team”'"
 
 wait "$KEPT"
 check "the kept connection was served all along (28 answers, all 200, one connection)" \
