@@ -177,6 +177,8 @@ test_refused_malformed (void)
   assert_refused ("<D:propfind xmlns:D=\"DAV:\"></D:propfind>");
   assert_refused ("<D:propfind xmlns:D=\"DAV:\"><D:allprop/></D:propfind>\xff");
   assert_refused ("<D:lockinfo xmlns:D=\"DAV:\"/>");
+  /* Controls XML does not allow, which would come back in lockdiscovery. */
+  assert_refused ("<D:propfind xmlns:D=\"DAV:\" xmlns:x=\"\v\"><D:allprop/></D:propfind>");
   /* A second root would be parsed and lost (leaked) otherwise. */
   assert_refused ("<D:propfind xmlns:D=\"DAV:\"><D:allprop/></D:propfind><D:propfind/>");
   /* Invalid UTF-8 anywhere, and a parser's message never quotes it. */
