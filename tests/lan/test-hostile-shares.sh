@@ -228,8 +228,14 @@ wait_until 20 bash -c "[ \$(awk '/^VmRSS:/ { print \$2 }' /proc/${DAEMON_PID[a]}
 RSS_AFTER=$(daemon_rss_kib)
 note "hallwayd RSS: $((RSS_IDLE / 1024)) MB idle, $((RSS_BEFORE / 1024)) MB before the locks," \
      "$((RSS_AFTER / 1024)) MB after"
-check "hallwayd's memory is back near idle after the flood (within 20 MB)" \
-  test "$RSS_AFTER" -le $((RSS_BEFORE + 20 * 1024))
+if ldd "$HALLWAYD" | grep -q libasan; then
+  # AddressSanitizer keeps what is freed in quarantine (256 MB): resident
+  # memory says nothing then. The ordinary build is measured.
+  ok "hallwayd's memory is back near idle after the flood # SKIP under AddressSanitizer"
+else
+  check "hallwayd's memory is back near idle after the flood (within 20 MB)" \
+    test "$RSS_AFTER" -le $((RSS_BEFORE + 20 * 1024))
+fi
 
 # --- 3. Names that lie -----------------------------------------------------------
 mkdir -p "$WORK/photos" "$WORK/Holiday$RLM"
