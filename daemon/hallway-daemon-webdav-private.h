@@ -15,6 +15,16 @@ G_BEGIN_DECLS
 /* Blocks in which file data is read and written (notes/perf-baselines.md). */
 #define HALLWAY_WEBDAV_BLOCK_SIZE (256 * 1024)
 
+/* Locks live in memory and go into every lockdiscovery answer: what one
+ * client, one share, and all of them may hold is bounded, and so is what
+ * one item's lockdiscovery lists. */
+#define HALLWAY_WEBDAV_MAX_LOCKS            1024
+#define HALLWAY_WEBDAV_MAX_LOCKS_PER_SHARE  256
+#define HALLWAY_WEBDAV_MAX_LOCKS_PER_CLIENT 64
+#define HALLWAY_WEBDAV_MAX_LOCKS_PER_ITEM   4     /* shared locks covering one item */
+#define HALLWAY_WEBDAV_MAX_LOCK_OWNER       512   /* bytes of <owner> XML */
+#define HALLWAY_WEBDAV_LOCK_MAX_BODY        (16 * 1024)
+
 typedef struct _WebdavLock WebdavLock;
 
 struct _HallwayDaemonWebdav

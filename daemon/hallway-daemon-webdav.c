@@ -513,6 +513,10 @@ _webdav_parse_destination (WebdavRequest  *req,
   if (*path == '/')
     path++;
   components = hallway_path_split (path, req->allow_hidden, &error);
+  if (components != NULL &&
+      !hallway_path_check_hidden_links (req->root_fd, (const char * const *) components,
+                                        req->allow_hidden, &error))
+    g_clear_pointer (&components, g_strfreev);
   if (components == NULL)
     {
       *out_status = g_error_matches (error, HALLWAY_ERROR, HALLWAY_ERROR_INVALID_ARGUMENT)
@@ -610,8 +614,12 @@ webdav_request_clear (WebdavRequest *req)
   req->root_fd = -1;
 }
 
+static void password_checked_cb (SoupServerMessage *msg,
+                                 gpointer           user_data);
+
 /* Looks the share up, checks the client and the path. On failure the
- * answer is already set. */
+ * answer is already set, or the request paused while its password is
+ * checked. */
 static gboolean
 webdav_request_init (HallwayDaemonWebdav *self,
                      SoupServerMessage   *msg,
@@ -663,7 +671,11 @@ webdav_request_init (HallwayDaemonWebdav *self,
   req->prefix = g_strconcat (SHARES_PREFIX, req->share_id, NULL);
   req->allow_hidden = hallway_share_get_show_hidden (share);
 
-  decision = hallway_daemon_access_check (self->access, msg, share, &refusal, &retry_after);
+  decision = hallway_daemon_access_check (self->access, msg, share, password_checked_cb,
+                                          g_object_ref (self), g_object_unref,
+                                          &refusal, &retry_after);
+  if (decision == HALLWAY_ACCESS_PENDING)
+    return FALSE;  /* paused until password_checked_cb() */
   if (decision != HALLWAY_ACCESS_ALLOWED)
     {
       hallway_daemon_access_reply (msg, share, decision, refusal, retry_after);
@@ -681,7 +693,9 @@ webdav_request_init (HallwayDaemonWebdav *self,
 
   req->components = hallway_path_split (slash != NULL ? slash + 1 : "", req->allow_hidden,
                                         &error);
-  if (req->components == NULL)
+  if (req->components == NULL ||
+      !hallway_path_check_hidden_links (req->root_fd, (const char * const *) req->components,
+                                        req->allow_hidden, &error))
     {
       _webdav_reply_gerror (msg, error);
       return FALSE;
@@ -944,6 +958,9 @@ stat_child (WebdavRequest *req,
   g_strv_builder_addv (builder, (const char **) req->components);
   g_strv_builder_add (builder, name);
   child = g_strv_builder_end (builder);
+  if (!hallway_path_check_hidden_links (req->root_fd, (const char * const *) child,
+                                        req->allow_hidden, NULL))
+    return FALSE;
   fd = hallway_path_open (req->root_fd, (const char * const *) child, O_PATH, 0, NULL);
   if (fd < 0)
     return FALSE;
@@ -1834,7 +1851,10 @@ early_handler (SoupServer        *server,
 
   if (body_is_xml_method (method))
     {
-      hallway_daemon_server_limit_body (msg, HALLWAY_WEBDAV_XML_MAX_BODY,
+      /* A LOCK body is a few hundred bytes: its owner is bounded too. */
+      hallway_daemon_server_limit_body (msg, method_from_string (method) == METHOD_LOCK
+                                        ? HALLWAY_WEBDAV_LOCK_MAX_BODY
+                                        : HALLWAY_WEBDAV_XML_MAX_BODY,
                                         _("The request body is too large"));
       return;
     }
@@ -1990,6 +2010,21 @@ webdav_handler (SoupServer        *server,
     }
   dispatch (&req, method);
   webdav_request_clear (&req);
+}
+
+/* A request's password was checked in a worker thread while it waited:
+ * it runs again from where it was checked, the early handler for PUT and
+ * the handler for the rest. */
+static void
+password_checked_cb (SoupServerMessage *msg,
+                     gpointer           user_data)
+{
+  const char *path = g_uri_get_path (soup_server_message_get_uri (msg));
+
+  if (method_from_string (soup_server_message_get_method (msg)) == METHOD_PUT)
+    early_handler (NULL, msg, path, NULL, user_data);
+  else
+    webdav_handler (NULL, msg, path, NULL, user_data);
 }
 
 /* Connection limits

@@ -501,6 +501,15 @@ test_password (Fixture       *f,
       g_clear_pointer (&response, hallway_test_response_free);
     }
   g_assert_cmpuint (status, ==, 429);
+
+  /* The connection that gave the right password keeps being served... */
+  response = request (f, "GET", path, "Authorization", good);
+  g_assert_cmpuint (response->status, ==, 200);
+  g_clear_pointer (&response, hallway_test_response_free);
+
+  /* ...while a new one, from the address locked out, is not. */
+  g_clear_object (&f->t.session);
+  f->t.session = soup_session_new ();
   response = request (f, "GET", path, "Authorization", good);
   g_assert_cmpuint (response->status, ==, 429);
   g_assert_nonnull (soup_message_headers_get_one (response->headers, "Retry-After"));
