@@ -28,8 +28,10 @@
 #   --small-runs N  rounds of the 10,000-file copy (default 3; 0 skips it)
 # HALLWAY_BUILD_DIR: where hallwayd and hallwayctl are built (default build/).
 set -euo pipefail
-cd "$(dirname "$0")/.."
-top=$PWD
+BENCH=bench/transfers.sh
+DIE_LOGS=('*.log' 'smb/log.*' nginx/error.log 'runs/*.out')
+# shellcheck source=lib.sh
+. "$(dirname "$0")/lib.sh"
 
 BIG_RUNS=3
 SMALL_RUNS=3
@@ -53,64 +55,17 @@ done
   }
 
 T_START=${EPOCHREALTIME/./}
-BUILD_DIR=${HALLWAY_BUILD_DIR:-$top/build}
-L=$top/tests/lan/office-lan.sh
-hallwayd=$BUILD_DIR/daemon/hallwayd
-ctl=$BUILD_DIR/ctl/hallwayctl
 # A LAN of our own, so that another test's or benchmark's never collides.
 export HWLAN_PREFIX=hwbxfer HWLAN_SUBNET=10.86.0 HWLAN_IPV6=0 GSETTINGS_BACKEND=memory
 
-if [ "$(id -u)" -ne 0 ]; then
-  echo "bench/transfers.sh needs root (simulated computers)"; exit 77
-fi
-for t in smbd:samba smbclient:smbclient pdbedit:samba /usr/sbin/sshd:openssh-server \
-  scp:openssh-client ssh-keygen:openssh-client rsync:rsync nginx:nginx openssl:openssl \
-  curl:curl jq:jq python3:python3 /usr/bin/time:time ip:iproute2 nsenter:util-linux; do
-  command -v "${t%%:*}" >/dev/null ||
-    { echo "bench/transfers.sh: ${t%%:*} is missing (build-aux/install-deps.sh --bench)"; exit 77; }
-done
-[ -x "$hallwayd" ] && [ -x "$ctl" ] ||
-  { echo "bench/transfers.sh: no hallwayd/hallwayctl in $BUILD_DIR (build first)"; exit 1; }
+need_root
+need_tools 'build-aux/install-deps.sh --bench' smbd:samba smbclient:smbclient pdbedit:samba \
+  /usr/sbin/sshd:openssh-server scp:openssh-client ssh-keygen:openssh-client rsync:rsync \
+  nginx:nginx openssl:openssl curl:curl jq:jq python3:python3 /usr/bin/time:time ip:iproute2 \
+  nsenter:util-linux
+need_hallway
 
-work=$(mktemp -d /tmp/hallway-bench-xfer.XXXXXX)
-chmod 755 "$work"   # nginx's worker runs as nobody and reads the data
-declare -A PID=()
-lan_started=0
-cleanup() {
-  set +e
-  trap '' TERM INT HUP   # finish tearing down even when signalled again
-  for name in "${!PID[@]}"; do kill "${PID[$name]}" 2>/dev/null; done
-  for name in "${!PID[@]}"; do wait "${PID[$name]}" 2>/dev/null; done
-  # Also stops whatever a server left behind in the namespaces and drops
-  # b's tmpfs with its mount namespace.
-  [ "$lan_started" = 1 ] && "$L" down >/dev/null 2>&1
-  rm -rf "$work"
-}
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM HUP
-
-log() { printf '%s\n' "$*" >&2; }
-die() {
-  local f
-  log "bench/transfers.sh: $*"
-  for f in "$work"/*.log "$work"/smb/log.* "$work"/nginx/error.log "$work"/runs/*.out; do
-    [ -s "$f" ] || continue
-    log "--- last lines of ${f#"$work"/}:"
-    grep -v -- '-DEBUG' "$f" | tail -n 6 >&2
-  done
-  exit 1
-}
-
-# wait_until TIMEOUT_S CMD...: poll CMD every 100 ms.
-wait_until() {
-  local deadline=$((${EPOCHREALTIME/./} + $1 * 1000000))
-  shift
-  until "$@" >/dev/null 2>&1; do
-    [ "${EPOCHREALTIME/./}" -lt "$deadline" ] || return 1
-    sleep 0.1
-  done
-}
+make_work xfer
 
 # --- Data: one 1 GiB random file, 10,000 random files of 4 KiB ----------------------
 BIG_SIZE=$((1024 * 1024 * 1024))
@@ -131,24 +86,11 @@ fi
 chmod -R a+rX "$work/data"
 
 # --- The LAN and the servers on a ---------------------------------------------------
-log "starting the simulated LAN…"
-lan_started=1
-"$L" up 2 >"$work/lan.log" 2>&1 || { cat "$work/lan.log" >&2; die "office-lan.sh up failed"; }
-A=$("$L" ip a)
-
-# bg_on HOST NAME CMD...: a daemon in HOST; its pid is CMD's own (exec all the way).
-bg_on() {
-  local host=$1 name=$2
-  shift 2
-  "$L" exec "$host" -- "$@" >"$work/$name.log" 2>&1 </dev/null &
-  PID[$name]=$!
-}
+lan_up
 
 log "starting hallwayd on a and b…"
-bg_on a hallway-a env HALLWAY_NAME=Server GSETTINGS_BACKEND=memory "$hallwayd"
-bg_on b hallway-b env HALLWAY_NAME=Client GSETTINGS_BACKEND=memory "$hallwayd"
-wait_until 20 "$L" exec a -- "$ctl" status || die "hallwayd does not start on a"
-wait_until 20 "$L" exec b -- "$ctl" status || die "hallwayd does not start on b"
+start_hallwayd a hallway-a Server
+start_hallwayd b hallway-b Client
 "$L" exec a -- "$ctl" share add "$work/data" --name Bench --access read-only --audience everyone \
   >/dev/null || die "hallwayctl share add failed"
 
@@ -227,37 +169,7 @@ EOF
 bg_on a rsyncd rsync --daemon --no-detach --config="$work/rsync/rsyncd.conf" --address="$A" \
   --port=8730
 
-log "starting nginx (HTTPS)…"
-mkdir -p "$work/nginx/tmp"
-openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 2 \
-  -subj "/CN=$A" -keyout "$work/nginx/key.pem" -out "$work/nginx/cert.pem" 2>/dev/null
-cat >"$work/nginx/nginx.conf" <<EOF
-worker_processes 1;
-daemon off;
-pid $work/nginx/nginx.pid;
-error_log $work/nginx/error.log warn;
-events { worker_connections 256; }
-http {
-  access_log off;
-  sendfile on;
-  keepalive_requests 100000;
-  default_type application/octet-stream;
-  client_body_temp_path $work/nginx/tmp/body;
-  proxy_temp_path $work/nginx/tmp/proxy;
-  fastcgi_temp_path $work/nginx/tmp/fastcgi;
-  uwsgi_temp_path $work/nginx/tmp/uwsgi;
-  scgi_temp_path $work/nginx/tmp/scgi;
-  server {
-    listen $A:8443 ssl;
-    ssl_certificate $work/nginx/cert.pem;
-    ssl_certificate_key $work/nginx/key.pem;
-    ssl_protocols TLSv1.3;
-    ssl_conf_command Ciphersuites TLS_AES_256_GCM_SHA384:TLS_AES_128_GCM_SHA256;
-    root $work/data;
-  }
-}
-EOF
-bg_on a nginx nginx -p "$work/nginx" -c "$work/nginx/nginx.conf" -e "$work/nginx/error.log"
+start_nginx '' '  keepalive_requests 100000;'
 
 # b: a tmpfs in its own mount namespace, which every copy lands in.
 DEST=/run/bench-xfer
@@ -273,29 +185,9 @@ wait_until 20 "$L" exec b -- rsync "rsync://$A:8730/bench/small/file-00000.dat" 
   die "rsyncd does not answer"
 wait_until 20 "$L" exec b -- curl -sfk -o /dev/null "https://$A:8443/small/file-00000.dat" ||
   die "nginx does not answer"
-for name in "${!PID[@]}"; do
-  kill -0 "${PID[$name]}" 2>/dev/null || die "$name exited (see $work/$name.log)"
-done
+servers_alive
 
 # --- Measuring ----------------------------------------------------------------------
-TCK=$(getconf CLK_TCK)
-
-# tree_ticks PID: user+system CPU of PID and all its descendants alive, plus
-# what they have reaped of their children (cutime+cstime), in clock ticks.
-tree_ticks() {
-  local total=0 p line rest
-  local -a f todo=("$1")
-  while [ ${#todo[@]} -gt 0 ]; do
-    p=${todo[0]}
-    todo=("${todo[@]:1}")
-    { read -r line <"/proc/$p/stat"; } 2>/dev/null || continue
-    rest=${line##*) }
-    read -r -a f <<<"$rest"
-    total=$((total + f[11] + f[12] + f[13] + f[14]))
-    todo+=($(pgrep -P "$p" || true))
-  done
-  echo "$total"
-}
 
 # A runner inside b: "rc seconds user-s system-s" of one command.
 cat >"$work/timeit" <<'EOF'
@@ -411,13 +303,6 @@ if [ "$SMALL_RUNS" -gt 0 ]; then
 fi
 
 # --- Report ---------------------------------------------------------------------------
-median() {
-  sort -g | awk '{v[NR] = $1}
-    END {if (NR) print (NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2)}'
-}
-minmax() { sort -g | awk 'NR == 1 {lo = $1} {hi = $1} END {printf "%s-%s", lo, hi}'; }
-fmt() { printf "%.${2:-0}f" "$1"; }
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN {if (b > 0) printf "%.2f", a / b; else print "-"}'; }
 # Rates: the median of the per-run rates.
 mbps() { awk -v s="$BIG_SIZE" '{print s / $1 / 1e6}' "$S/big-$1.secs" | median; }
 mbps_range() { awk -v s="$BIG_SIZE" '{printf "%.0f\n", s / $1 / 1e6}' "$S/big-$1.secs" | minmax; }
@@ -428,12 +313,8 @@ cpu_gib() { median <"$S/big-$1.$2"; }
 cpu_kfiles() { awk -v n="$NSMALL" '{print $1 * 1000 * 1000 / n}' "$S/small-$1.$2" | median; }
 
 report() {
-  local commit tool v
-  commit=$(git -C "$top" rev-parse --short HEAD 2>/dev/null || echo unknown)
-  echo "# Transfer benchmark, $(date '+%F %H:%M')"
-  echo
-  echo "Machine: $(nproc) cores, $(uname -r), $(. /etc/os-release && echo "$PRETTY_NAME");" \
-    "Hallway $commit"
+  local tool v
+  report_head "Transfer benchmark"
   echo "(worktree may hold uncommitted changes; binaries from $BUILD_DIR). Servers on simulated"
   echo "computer a, clients on b, veth link (tests/lan/office-lan.sh); copies land on a tmpfs on b,"
   echo "emptied before each copy; sources in a's page cache. Tools interleaved, order rotating."
@@ -491,11 +372,5 @@ report() {
   fi
 }
 
-report | tee "$work/report.md"
 log "(the whole run took $(((${EPOCHREALTIME/./} - T_START) / 1000000)) s)"
-if [ "$SAVE" = 1 ]; then
-  mkdir -p "$top/bench/results"
-  dest=$top/bench/results/transfers-$(date +%F).md
-  cp "$work/report.md" "$dest"
-  log "saved to $dest"
-fi
+publish transfers

@@ -19,8 +19,10 @@
 #   --runs N      rounds of listings (default 10)
 #   --big-runs N  rounds of 1 GiB downloads (default 5; 0 skips them)
 set -euo pipefail
-cd "$(dirname "$0")/.."
-top=$PWD
+BENCH=bench/webdav.sh
+DIE_LOGS=(hallway.log apache/error.log nginx/error.log)
+# shellcheck source=lib.sh
+. "$(dirname "$0")/lib.sh"
 
 RUNS=10
 BIG_RUNS=5
@@ -38,64 +40,19 @@ done
 [[ $RUNS =~ ^[1-9][0-9]*$ && $BIG_RUNS =~ ^[0-9]+$ ]] ||
   { echo "bench/webdav.sh: --runs takes a number ≥ 1, --big-runs ≥ 0" >&2; exit 2; }
 
-BUILD_DIR=${HALLWAY_BUILD_DIR:-$top/build}
-L=$top/tests/lan/office-lan.sh
-hallwayd=$BUILD_DIR/daemon/hallwayd
-ctl=$BUILD_DIR/ctl/hallwayctl
 # A LAN of our own, so that another test's or benchmark's never collides.
 export HWLAN_PREFIX=hwbdav HWLAN_SUBNET=10.84.0 HWLAN_IPV6=0 GSETTINGS_BACKEND=memory
 
-if [ "$(id -u)" -ne 0 ]; then
-  echo "bench/webdav.sh needs root (simulated computers)"; exit 77
-fi
-for t in apache2:apache2 nginx:nginx openssl:openssl curl:curl jq:jq python3:python3 \
-  ip:iproute2 nsenter:util-linux; do
-  command -v "${t%%:*}" >/dev/null ||
-    { echo "bench/webdav.sh: ${t%%:*} is missing (apt-get install ${t#*:})"; exit 77; }
-done
+need_root
+need_tools 'apt-get install %s' apache2:apache2 nginx:nginx openssl:openssl curl:curl jq:jq \
+  python3:python3 ip:iproute2 nsenter:util-linux
 for m in dav dav_fs mpm_event authz_core; do
   [ -f "/usr/lib/apache2/modules/mod_$m.so" ] ||
     { echo "bench/webdav.sh: Apache's mod_$m is missing (apt-get install apache2)"; exit 77; }
 done
-[ -x "$hallwayd" ] && [ -x "$ctl" ] ||
-  { echo "bench/webdav.sh: no hallwayd/hallwayctl in $BUILD_DIR (build first)"; exit 1; }
+need_hallway
 
-work=$(mktemp -d /tmp/hallway-bench-webdav.XXXXXX)
-chmod 755 "$work"   # Apache's and nginx's workers run as nobody and read the data
-declare -A PID=()
-lan_started=0
-cleanup() {
-  set +e
-  for name in "${!PID[@]}"; do kill "${PID[$name]}" 2>/dev/null; done
-  for name in "${!PID[@]}"; do wait "${PID[$name]}" 2>/dev/null; done
-  [ "$lan_started" = 1 ] && "$L" down >/dev/null 2>&1
-  rm -rf "$work"
-}
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
-
-log() { printf '%s\n' "$*" >&2; }
-die() {
-  local f
-  log "bench/webdav.sh: $*"
-  for f in "$work"/hallway.log "$work"/apache/error.log "$work"/nginx/error.log; do
-    [ -s "$f" ] || continue
-    log "--- last lines of ${f#"$work"/}:"
-    grep -v -- '-DEBUG' "$f" | tail -n 8 >&2
-  done
-  exit 1
-}
-
-# wait_until TIMEOUT_S CMD...: poll CMD every 100 ms.
-wait_until() {
-  local deadline=$((${EPOCHREALTIME/./} + $1 * 1000000))
-  shift
-  until "$@" >/dev/null 2>&1; do
-    [ "${EPOCHREALTIME/./}" -lt "$deadline" ] || return 1
-    sleep 0.1
-  done
-}
+make_work webdav
 
 # --- Data: 10,000 files of 0-4 KiB and one 1 GiB file ---------------------------
 log "making the data (10,000 small files, 1 GiB file)…"
@@ -115,23 +72,10 @@ if [ "$BIG_RUNS" -gt 0 ]; then
 fi
 
 # --- The LAN and the servers on a -------------------------------------------------
-log "starting the simulated LAN…"
-lan_started=1
-"$L" up 2 >"$work/lan.log" 2>&1 || { cat "$work/lan.log" >&2; die "office-lan.sh up failed"; }
-A=$("$L" ip a)
-
-# bg_on_a NAME CMD...: a server on a; its pid is CMD's own (exec all the way).
-bg_on_a() {
-  local name=$1
-  shift
-  "$L" exec a -- "$@" >"$work/$name.log" 2>&1 </dev/null &
-  PID[$name]=$!
-}
+lan_up
 
 log "starting hallwayd…"
-bg_on_a hallway env HALLWAY_NAME=Bench GSETTINGS_BACKEND=memory "$hallwayd"
-wait_until 20 "$L" exec a -- "$ctl" status ||
-  { cat "$work/hallway.log" >&2; die "hallwayd does not start"; }
+start_hallwayd a hallway Bench
 "$L" exec a -- "$ctl" share add "$work/data" --name Bench --access read-only --audience everyone \
   >/dev/null || die "hallwayctl share add failed"
 share_id=$("$L" exec a -- "$ctl" share list --json | jq -r '.[] | select(.name == "Bench") | .id')
@@ -164,40 +108,9 @@ DavLockDB "$work/apache/lock/davlock"
   Require all granted
 </Directory>
 EOF
-bg_on_a apache apache2 -f "$work/apache/apache2.conf" -DFOREGROUND
+bg_on a apache apache2 -f "$work/apache/apache2.conf" -DFOREGROUND
 
-log "starting nginx (HTTPS)…"
-mkdir -p "$work/nginx/tmp"
-# ECDSA P-256, as a modern self-signed certificate would be.
-openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 2 \
-  -subj "/CN=$A" -keyout "$work/nginx/key.pem" -out "$work/nginx/cert.pem" 2>/dev/null
-cat >"$work/nginx/nginx.conf" <<EOF
-worker_processes 1;
-daemon off;
-pid $work/nginx/nginx.pid;
-error_log $work/nginx/error.log warn;
-events { worker_connections 256; }
-http {
-  access_log off;
-  sendfile on;
-  default_type application/octet-stream;
-  client_body_temp_path $work/nginx/tmp/body;
-  proxy_temp_path $work/nginx/tmp/proxy;
-  fastcgi_temp_path $work/nginx/tmp/fastcgi;
-  uwsgi_temp_path $work/nginx/tmp/uwsgi;
-  scgi_temp_path $work/nginx/tmp/scgi;
-  server {
-    listen $A:8443 ssl;
-    ssl_certificate $work/nginx/cert.pem;
-    ssl_certificate_key $work/nginx/key.pem;
-    ssl_protocols TLSv1.3;
-    ssl_conf_command Ciphersuites TLS_AES_256_GCM_SHA384:TLS_AES_128_GCM_SHA256;
-    root $work/data;
-    location /small/ { autoindex on; autoindex_format json; }
-  }
-}
-EOF
-bg_on_a nginx nginx -p "$work/nginx" -c "$work/nginx/nginx.conf" -e "$work/nginx/error.log"
+start_nginx '    location /small/ { autoindex on; autoindex_format json; }'
 
 # Everything answers from b before measuring anything.
 answers() { # URL [curl args]: any HTTP status
@@ -211,9 +124,7 @@ wait_until 20 answers "http://$A:8080/" ||
   { cat "$work/apache.log" "$work/apache/error.log" >&2; die "Apache does not answer"; }
 wait_until 20 answers "https://$A:8443/" ||
   { cat "$work/nginx.log" "$work/nginx/error.log" >&2; die "nginx does not answer"; }
-for name in "${!PID[@]}"; do
-  kill -0 "${PID[$name]}" 2>/dev/null || die "$name exited (see $work/$name.log)"
-done
+servers_alive
 
 tls_of() { # HOST:PORT: negotiated protocol and cipher, as b sees them
   "$L" exec b -- openssl s_client -connect "$1" -brief </dev/null 2>&1 |
@@ -224,21 +135,6 @@ TLS_HALLWAY=$(tls_of "$A:${HALLWAY_PORT:-53535}")
 TLS_NGINX=$(tls_of "$A:8443")
 
 # --- Measuring ------------------------------------------------------------------------
-TCK=$(getconf CLK_TCK)
-
-# cpu_ticks PID: user+system CPU of PID, its threads (alive or gone) and its
-# children (alive, or gone and waited for), in clock ticks.
-cpu_ticks() {
-  local total=0 p line rest
-  local -a f
-  for p in "$1" $(pgrep -P "$1" || true); do
-    { read -r line <"/proc/$p/stat"; } 2>/dev/null || continue
-    rest=${line##*) }
-    read -r -a f <<<"$rest"
-    total=$((total + f[11] + f[12] + f[13] + f[14]))
-  done
-  echo "$total"
-}
 
 # run_curl SERVER CURL-ARGS...: one request from b. Prints "status seconds
 # bytes client-cpu-ticks server-cpu-ticks". The client's CPU is read from
@@ -246,22 +142,13 @@ cpu_ticks() {
 run_curl() {
   local server=$1 c0 c1 out
   shift
-  c0=$(cpu_ticks "${PID[$server]}")
+  c0=$(tree_ticks "${PID[$server]}")
   out=$("$L" exec b -- bash -c 'curl -sk --max-time 120 \
       -w "%{http_code} %{time_total} %{size_download}" "$@"
     read -r l </proc/$$/stat; set -- ${l##*) }; echo " $((${14} + ${15}))"' _ "$@")
-  c1=$(cpu_ticks "${PID[$server]}")
+  c1=$(tree_ticks "${PID[$server]}")
   echo "$out $((c1 - c0))"
 }
-
-median() {
-  sort -g | awk '{v[NR] = $1}
-    END {if (NR) print (NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2)}'
-}
-minmax() { sort -g | awk 'NR == 1 {lo = $1} {hi = $1} END {printf "%s-%s", lo, hi}'; }
-mean() { awk '{s += $1} END {if (NR) printf "%.1f", s / NR}'; }
-fmt() { printf "%.${2:-0}f" "$1"; }
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN {if (b > 0) printf "%.2f", a / b; else print "-"}'; }
 
 # Per-run samples, one file per (what, metric).
 S=$work/samples
@@ -378,12 +265,7 @@ mbps_range() { awk -v s="$BIG_SIZE" '{printf "%.0f\n", s / $1 / 1e6}' "$S/$1.sec
 cpu_s() { awk -v t="$TCK" '{print $1 / t}' "$S/$1.$2" | median; }
 
 report() {
-  local commit
-  commit=$(git -C "$top" rev-parse --short HEAD 2>/dev/null || echo unknown)
-  echo "# WebDAV benchmark, $(date '+%F %H:%M')"
-  echo
-  echo "Machine: $(nproc) cores, $(uname -r), $(. /etc/os-release && echo "$PRETTY_NAME");" \
-    "Hallway $commit"
+  report_head "WebDAV benchmark"
   echo "(worktree may hold uncommitted changes). Server on simulated computer a, curl on b,"
   echo "veth link (tests/lan/office-lan.sh). Tools interleaved, order rotating each round."
   echo "Servers: $(apache2 -v | sed -n 's/^Server version: //p') (mpm_event, sendfile),"
@@ -449,10 +331,4 @@ report() {
   done
 }
 
-report | tee "$work/report.md"
-if [ "$SAVE" = 1 ]; then
-  mkdir -p "$top/bench/results"
-  dest=$top/bench/results/webdav-$(date +%F).md
-  cp "$work/report.md" "$dest"
-  log "saved to $dest"
-fi
+publish webdav

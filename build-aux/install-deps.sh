@@ -15,6 +15,10 @@ PACKAGES=(
   glib-networking avahi-daemon avahi-utils dbus dbus-daemon
   # tests: simulated office computers, JSON checks, fuzzing
   iproute2 util-linux nftables python3 curl jq clang libclang-rt-14-dev
+  # tests: a site DNS server for unicast DNS-SD on the simulated router
+  dnsmasq-base
+  # tests: .local names over mDNS on simulated computers, as Debian desktops have it
+  libnss-mdns
   # tests: a real cupsd with a file-backed queue on simulated computers
   cups-daemon cups-client cups-ipp-utils cups-filters ghostscript
   # interop: stock WebDAV clients against our server
@@ -22,6 +26,10 @@ PACKAGES=(
   # the window (gui/) and its tests: headless X, AT-SPI, screenshots, data checks
   libgtk-4-dev libadwaita-1-dev xvfb xauth weston at-spi2-core python3-dogtail xdotool
   imagemagick desktop-file-utils appstream fonts-cantarell
+  # manual pages, bash completion, the GNOME Files extension and its end-to-end test
+  scdoc bash-completion libnautilus-extension-dev nautilus
+  # the Debian package (debian/) and its checks
+  dpkg-dev debhelper lintian
 )
 
 # Only for bench/ (the tools people use instead): `install-deps.sh --bench`.

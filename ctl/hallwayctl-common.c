@@ -80,11 +80,20 @@ ctl_plain_error_message (GError *error)
 }
 
 gboolean
-ctl_connect (Ctl     *ctl,
-             GError **error)
+ctl_connect (Ctl      *ctl,
+             gboolean  start,
+             GError  **error)
 {
   g_autoptr(GError) local_error = NULL;
   g_autofree char *owner = NULL;
+  GDBusObjectManagerClientFlags manager_flags = G_DBUS_OBJECT_MANAGER_CLIENT_FLAGS_NONE;
+  GDBusProxyFlags proxy_flags = G_DBUS_PROXY_FLAGS_NONE;
+
+  if (!start)
+    {
+      manager_flags = G_DBUS_OBJECT_MANAGER_CLIENT_FLAGS_DO_NOT_AUTO_START;
+      proxy_flags = G_DBUS_PROXY_FLAGS_DO_NOT_AUTO_START;
+    }
 
   ctl->connection = g_bus_get_sync (G_BUS_TYPE_SESSION, NULL, &local_error);
   if (ctl->connection == NULL)
@@ -96,10 +105,9 @@ ctl_connect (Ctl     *ctl,
     }
 
   /* Asking the manager for its objects starts hallwayd by D-Bus activation
-   * when it is installed and not yet running. */
+   * when it is installed and not yet running, unless @start says not to. */
   ctl->manager =
-    hallway_dbus_object_manager_client_new_sync (ctl->connection,
-                                                 G_DBUS_OBJECT_MANAGER_CLIENT_FLAGS_NONE,
+    hallway_dbus_object_manager_client_new_sync (ctl->connection, manager_flags,
                                                  HALLWAY_DAEMON_BUS_NAME,
                                                  HALLWAY_DAEMON_OBJECT_PATH, NULL, &local_error);
   if (ctl->manager == NULL)
@@ -118,8 +126,7 @@ ctl_connect (Ctl     *ctl,
       return FALSE;
     }
 
-  ctl->daemon = hallway_dbus_daemon1_proxy_new_sync (ctl->connection,
-                                                     G_DBUS_PROXY_FLAGS_NONE,
+  ctl->daemon = hallway_dbus_daemon1_proxy_new_sync (ctl->connection, proxy_flags,
                                                      HALLWAY_DAEMON_BUS_NAME,
                                                      HALLWAY_DAEMON_OBJECT_PATH, NULL,
                                                      &local_error);

@@ -72,6 +72,15 @@ static const CtlCommand commands[] = {
     N_("make a colleague's printer my default"), NULL, ctl_cmd_printer_default },
   { "print", "PEER/PRINTER FILE", 2, 2, CTL_OPTION_WAIT,
     N_("print a file on a colleague's printer"), ctl_check_print, ctl_cmd_print },
+  { "doctor", "[PEER|ADDRESS]", 0, 1, CTL_OPTION_JSON,
+    N_("why a colleague can't be seen or reached"), NULL, ctl_cmd_doctor },
+  { "dns-records", "", 0, 0, CTL_OPTION_DOMAIN | CTL_OPTION_FORMAT,
+    N_("this computer's DNS-SD records, for a DNS server"), NULL, ctl_cmd_dns_records },
+  /* main() answers "help" itself: it needs the program's option context. */
+  { "help", "[COMMAND]", 0, 2, 0,
+    N_("this list, or how to use one command"), NULL, NULL },
+  { "__complete", "KIND [WORD]", 1, 2, 0,
+    N_("the names the shell's completion offers"), NULL, ctl_cmd_complete, CTL_COMMAND_HIDDEN },
 };
 
 /* How each option shows in a command's usage, and what it does. */
@@ -94,11 +103,16 @@ static const struct
   { CTL_OPTION_TO, "[--to DIR]", N_("the folder to copy into (default: Downloads)") },
   { CTL_OPTION_WATCH, "[--watch]", N_("follow them until all have ended") },
   { CTL_OPTION_WAIT, "[--wait]", N_("return when it ends, with its outcome as the exit status") },
+  { CTL_OPTION_DOMAIN, "[--domain DOMAIN]",
+    N_("the site's DNS domain (default: the first search domain)") },
+  { CTL_OPTION_FORMAT, "[--format zone|dnsmasq]",
+    N_("a zone file's lines or dnsmasq's options (default: zone)") },
 };
 
 /* Options that take a value, to tell a command's words from values. */
 static const char * const options_with_value[] = {
-  "--timeout", "--name", "--access", "--audience", "--password-file", "--to", NULL
+  "--timeout", "--name", "--access", "--audience", "--password-file", "--to", "--domain",
+  "--format", NULL
 };
 
 /* How many words of @name (1 or 2). */
@@ -108,7 +122,14 @@ name_words (const char *name)
   return strchr (name, ' ') != NULL ? 2 : 1;
 }
 
-/* The command named by the first words of @words, if any. */
+static gboolean
+is_hidden (const CtlCommand *command)
+{
+  return (command->flags & CTL_COMMAND_HIDDEN) != 0;
+}
+
+/* The command named by the first words of @words, if any; hidden
+ * commands are only found by find_hidden_command(). */
 static const CtlCommand *
 find_command (const char * const *words,
               guint               n_words)
@@ -118,10 +139,23 @@ find_command (const char * const *words,
       const CtlCommand *command = &commands[i];
       g_auto(GStrv) name = g_strsplit (command->name, " ", 2);
 
+      if (is_hidden (command))
+        continue;
       if (n_words >= 1 && g_str_equal (name[0], words[0]) &&
           (name[1] == NULL || (n_words >= 2 && g_str_equal (name[1], words[1]))))
         return command;
     }
+  return NULL;
+}
+
+/* The hidden command named @word: only ever the first word of the
+ * command line. */
+static const CtlCommand *
+find_hidden_command (const char *word)
+{
+  for (guint i = 0; i < G_N_ELEMENTS (commands); i++)
+    if (is_hidden (&commands[i]) && g_str_equal (commands[i].name, word))
+      return &commands[i];
   return NULL;
 }
 
@@ -203,10 +237,13 @@ dup_commands_description (void)
   g_string_append_c (out, '\n');
   for (guint i = 0; i < G_N_ELEMENTS (commands); i++)
     {
-      g_autoptr(GPtrArray) words = dup_usage_words (&commands[i]);
+      g_autoptr(GPtrArray) words = NULL;
       gsize start = out->len;
       guint length;
 
+      if (is_hidden (&commands[i]))
+        continue;
+      words = dup_usage_words (&commands[i]);
       append_wrapped (out, words, 2, 78);
       length = g_utf8_strlen (out->str + start, -1);
       /* The summary beside a short usage, else under it. */
@@ -216,8 +253,6 @@ dup_commands_description (void)
       else
         g_string_append_printf (out, "\n%36s%s\n", "", _(commands[i].summary));
     }
-  g_string_append_printf (out, "  %-34s%s\n", "help [COMMAND]",
-                          _("this list, or how to use one command"));
   return g_string_free (out, FALSE);
 }
 
@@ -316,6 +351,8 @@ arguments_usage_error (const CtlCommand *command)
     return ctl_usage_error (_("“%s” takes no arguments"), command->name);
   if (command->min_args == 1 && command->max_args == 1)
     return ctl_usage_error (_("“%s” takes exactly one argument"), command->name);
+  if (command->min_args == 0 && command->max_args == 1)
+    return ctl_usage_error (_("“%s” takes at most one argument"), command->name);
   /* Translators: %1$s is a command, %2$s its arguments ("PEER FILE..."). */
   return ctl_usage_error (_("“%1$s” takes %2$s"), command->name, command->args);
 }
@@ -338,7 +375,8 @@ run_help (GOptionContext     *context,
   if (n_words == 1 && g_str_equal (words[0], "--commands"))
     {
       for (guint i = 0; i < G_N_ELEMENTS (commands); i++)
-        g_print ("%s\n", commands[i].name);
+        if (!is_hidden (&commands[i]))
+          g_print ("%s\n", commands[i].name);
       return EXIT_SUCCESS;
     }
   command = find_command (words, n_words);
@@ -423,6 +461,8 @@ main (int   argc,
   g_autofree char *to = NULL;
   gboolean watch = FALSE;
   gboolean wait_done = FALSE;
+  g_autofree char *domain = NULL;
+  g_autofree char *format = NULL;
   const CtlCommand *command;
   CtlArgs args = { 0 };
   guint skip;
@@ -447,6 +487,10 @@ main (int   argc,
     { "watch", 0, 0, G_OPTION_ARG_NONE, &watch, N_("transfers: follow until all have ended"),
       NULL },
     { "wait-done", 0, G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_NONE, &wait_done, NULL, NULL },
+    { "domain", 0, 0, G_OPTION_ARG_STRING, &domain, N_("dns-records: the site's DNS domain"),
+      "DOMAIN" },
+    { "format", 0, 0, G_OPTION_ARG_STRING, &format, N_("dns-records: zone or dnsmasq"),
+      "FORMAT" },
     { NULL }
   };
 
@@ -455,6 +499,17 @@ main (int   argc,
   bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
   textdomain (GETTEXT_PACKAGE);
   g_set_prgname ("hallwayctl");
+
+  /* A hidden command takes the words after it as they are. */
+  if (argc >= 2 && (command = find_hidden_command (argv[1])) != NULL)
+    {
+      args.argv = (const char * const *) argv + 2;
+      args.argc = argc - 2;
+      if (args.argc < command->min_args ||
+          (command->max_args >= 0 && args.argc > command->max_args))
+        return CTL_EXIT_USAGE;
+      return command->run (&ctl, &args);
+    }
 
   context = g_option_context_new (_("COMMAND [ARGUMENTS…] — share folders and printers with the "
                                     "people down the hall"));
@@ -509,10 +564,14 @@ main (int   argc,
   args.to = to;
   args.watch = watch;
   args.wait = wait_done;
+  args.domain = domain;
+  args.format = format;
   if (command->check != NULL && (status = command->check (&args)) != EXIT_SUCCESS)
     return status;
+  if (command->run == NULL)
+    return run_help (context, args.argv, args.argc);
 
-  if (!ctl_connect (&ctl, &error))
+  if (!ctl_connect (&ctl, TRUE, &error))
     return ctl_failure ("%s", error->message);
   return command->run (&ctl, &args);
 }

@@ -43,6 +43,8 @@ typedef struct
   const char         *to;
   gboolean            watch;
   gboolean            wait;             /* a transfer's --wait: until it ends */
+  const char         *domain;
+  const char         *format;
 } CtlArgs;
 
 /* What runs a command, and what checks its arguments before hallwayd is
@@ -64,7 +66,19 @@ typedef enum
   CTL_OPTION_TO            = 1 << 7,
   CTL_OPTION_WATCH         = 1 << 8,
   CTL_OPTION_WAIT          = 1 << 9,
+  CTL_OPTION_DOMAIN        = 1 << 10,
+  CTL_OPTION_FORMAT        = 1 << 11,
 } CtlOptions;
+
+/* How a command is run. */
+typedef enum
+{
+  /* Left out of every help and of "help --commands", and run with the
+   * words that follow its name exactly as given, before any option is
+   * parsed and before hallwayd is reached: the command connects by
+   * itself, if at all ("__complete", which the shell's completion runs). */
+  CTL_COMMAND_HIDDEN = 1 << 0,
+} CtlCommandFlags;
 
 /**
  * CtlCommand:
@@ -76,7 +90,9 @@ typedef enum
  * @summary: what it does, in a few words (N_())
  * @check: (nullable): checks the arguments before hallwayd is asked;
  *   returns an exit status
- * @run: does it; returns the exit status
+ * @run: (nullable): does it; returns the exit status. NULL only for "help",
+ *   which needs what main() has
+ * @flags: how it is run; 0 for most
  *
  * One command of hallwayctl. The table of them in hallwayctl.c is the
  * only place command names and usages are written: the help, the
@@ -84,18 +100,22 @@ typedef enum
  */
 typedef struct
 {
-  const char   *name;
-  const char   *args;
-  int           min_args;
-  int           max_args;
-  CtlOptions    options;
-  const char   *summary;
-  CtlCheckFunc *check;
-  CtlRunFunc   *run;
+  const char      *name;
+  const char      *args;
+  int              min_args;
+  int              max_args;
+  CtlOptions       options;
+  const char      *summary;
+  CtlCheckFunc    *check;
+  CtlRunFunc      *run;
+  CtlCommandFlags  flags;
 } CtlCommand;
 
-gboolean ctl_connect (Ctl     *ctl,
-                      GError **error);
+/* Connects to hallwayd, starting it by D-Bus activation when @start is
+ * TRUE and it is not running yet. */
+gboolean ctl_connect (Ctl      *ctl,
+                      gboolean  start,
+                      GError  **error);
 
 /* Both print "hallwayctl: MESSAGE" on stderr and return the exit status:
  * 2 for a usage error (with a pointer to --help), 1 for a failure. */
@@ -188,5 +208,13 @@ CtlRunFunc   ctl_cmd_print;
 void ctl_add_shared_printers_json (Ctl         *ctl,
                                    JsonBuilder *builder);
 void ctl_print_shared_printers    (Ctl         *ctl);
+
+/* hallwayctl-network.c */
+CtlRunFunc   ctl_cmd_doctor;
+CtlRunFunc   ctl_cmd_dns_records;
+
+/* hallwayctl-complete.c: "hallwayctl __complete KIND [WORD]", the names
+ * the shell's completion offers. */
+CtlRunFunc   ctl_cmd_complete;
 
 G_END_DECLS

@@ -16,8 +16,15 @@ typedef enum
   HALLWAY_ACCESS_ALLOWED,
   HALLWAY_ACCESS_UNAUTHORIZED,   /* 401: a password is needed, or was wrong */
   HALLWAY_ACCESS_FORBIDDEN,      /* 403 */
-  HALLWAY_ACCESS_LOCKED_OUT,     /* 429: too many wrong passwords from this address */
+  HALLWAY_ACCESS_LOCKED_OUT,     /* 429: too many wrong passwords, from this address or for
+                                  * this share; or too many being checked */
+  HALLWAY_ACCESS_PENDING,        /* the password is being checked, the request paused */
 } HallwayAccessDecision;
+
+/* Runs a request again once its password was checked (see
+ * hallway_daemon_access_check()). */
+typedef void (*HallwayAccessResumeFunc) (SoupServerMessage *msg,
+                                         gpointer           user_data);
 
 /* Says whether a neighbour (by device id) has a known identity problem,
  * e.g. "identity-changed"; NULL or "" when none. */
@@ -39,6 +46,9 @@ gboolean              hallway_daemon_access_is_trusted   (HallwayDaemonAccess *s
 HallwayAccessDecision hallway_daemon_access_check        (HallwayDaemonAccess *self,
                                                           SoupServerMessage   *msg,
                                                           HallwayShare        *share,
+                                                          HallwayAccessResumeFunc resume,
+                                                          gpointer             resume_data,
+                                                          GDestroyNotify       resume_destroy,
                                                           char               **out_message,
                                                           guint               *out_retry_after);
 void                  hallway_daemon_access_reply        (SoupServerMessage   *msg,

@@ -188,9 +188,9 @@ peer_dup_candidates (Peer *peer)
       g_ptr_array_add (candidates, copy);
     }
 
-  /* A link-local IPv6 address needs its zone id, which the TLS layer would
-   * send as a server name and the other side refuses; use one only when
-   * there is nothing else. */
+  /* A link-local IPv6 address is the least sure: an mDNS reflector passes
+   * on the link-local addresses of computers on another link, where they
+   * mean nothing. Use one only when there is nothing else. */
   for (guint i = 0; i < candidates->len && candidates->len > 1;)
     {
       const Endpoint *e = g_ptr_array_index (candidates, i);
@@ -687,10 +687,12 @@ peer_new (HallwayDaemonPeers *self,
   return peer;
 }
 
+/* The same name may be announced in "local" and in a unicast DNS-SD domain. */
 static char *
 endpoint_key (const HallwayDnssdService *service)
 {
-  return g_strdup_printf ("%d/%d/%s", service->ifindex, service->ipv6, service->name);
+  return g_strdup_printf ("%d/%d/%s/%s", service->ifindex, service->ipv6, service->domain,
+                          service->name);
 }
 
 /**
@@ -730,7 +732,9 @@ hallway_daemon_peers_service_resolved (HallwayDaemonPeers        *self,
           g_debug ("Too many neighbours; ignoring ‘%s’", service->name);
           return;
         }
-      peer = peer_new (self, txt->device_id, "mdns");
+      /* Found over mDNS, or in a site's DNS server (unicast DNS-SD). */
+      peer = peer_new (self, txt->device_id,
+                       g_strcmp0 (service->domain, "local") == 0 ? "mdns" : "dns");
     }
 
   endpoint = g_new0 (Endpoint, 1);

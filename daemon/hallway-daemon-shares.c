@@ -14,6 +14,7 @@
 
 #include "hallway-error.h"
 #include "hallway-password.h"
+#include "hallway-unicode.h"
 
 #define GROUP_PREFIX "share "
 
@@ -128,7 +129,8 @@ hallway_daemon_shares_load (HallwayDaemonShares  *self,
   for (guint i = 0; groups[i] != NULL && self->shares->len < HALLWAY_MAX_SHARES; i++)
     {
       const char *id = groups[i] + strlen (GROUP_PREFIX);
-      g_autofree char *name = g_key_file_get_string (keyfile, groups[i], "name", NULL);
+      g_autofree char *stored_name = g_key_file_get_string (keyfile, groups[i], "name", NULL);
+      g_autofree char *name = NULL;
       g_autofree char *path = g_key_file_get_string (keyfile, groups[i], "path", NULL);
       g_autofree char *access_text = g_key_file_get_string (keyfile, groups[i], "access", NULL);
       g_autofree char *audience_text = g_key_file_get_string (keyfile, groups[i], "audience", NULL);
@@ -137,6 +139,9 @@ hallway_daemon_shares_load (HallwayDaemonShares  *self,
       HallwayShareAudience audience;
       HallwayShare *share;
 
+      /* Names saved before invisible formatting was refused lose it. */
+      if (stored_name != NULL)
+        name = hallway_utf8_strip_invisible (stored_name);
       if (!g_str_has_prefix (groups[i], GROUP_PREFIX) || !hallway_share_id_is_valid (id) ||
           !hallway_share_name_is_valid (name, NULL) || path == NULL || !g_path_is_absolute (path) ||
           !hallway_share_access_from_string (access_text, &access) ||
@@ -314,7 +319,15 @@ hallway_daemon_shares_add (HallwayDaemonShares   *self,
     }
 
   if (name == NULL || *name == '\0')
-    name = basename = g_path_get_basename (canonical);
+    {
+      g_autofree char *folder = g_path_get_basename (canonical);
+
+      /* A folder's name may carry a right-to-left mark pasted in with it:
+       * colleagues get the name without, rather than no share at all. */
+      basename = g_utf8_validate (folder, -1, NULL) ? hallway_utf8_strip_invisible (folder)
+                                                    : g_steal_pointer (&folder);
+      name = basename;
+    }
   if (!hallway_share_name_is_valid (name, error))
     return NULL;
 

@@ -17,6 +17,7 @@
 
 #include "hallway-client.h"
 #include "hallway-daemon-access.h"
+#include "hallway-daemon-doctor.h"
 #include "hallway-daemon-drops.h"
 #include "hallway-daemon-ipp.h"
 #include "hallway-daemon-peers.h"
@@ -29,6 +30,7 @@
 #include "hallway-dnssd.h"
 #include "hallway-error.h"
 #include "hallway-identity.h"
+#include "hallway-netinfo.h"
 #include "hallway-pins.h"
 #include "hallway-settings.h"
 #include "hallway-txt.h"
@@ -63,6 +65,7 @@ struct _HallwayDaemon
   HallwayDaemonDrops       *drops;
   HallwayDaemonIpp         *ipp;
   HallwayDaemonPrinters    *printers;
+  HallwayDaemonDoctor      *doctor;
   GHashTable               *share_objects;   /* id → HallwayDBusObjectSkeleton */
   GPtrArray                *webdav_keys;     /* announced _webdavs._tcp keys */
   guint                     availability_id;
@@ -173,6 +176,15 @@ info_for_request_cb (SoupServerMessage *msg,
   g_autoptr(GPtrArray) shares = hallway_daemon_shares_dup_all (self->shares);
   gboolean trusted = hallway_daemon_access_is_trusted (self->access, msg);
   HallwayInfo *info = g_new0 (HallwayInfo, 1);
+  GTlsCertificate *certificate = soup_server_message_get_tls_peer_certificate (msg);
+
+  /* A neighbour asking is proof that its connections get in here. */
+  if (certificate != NULL && self->doctor != NULL)
+    {
+      g_autofree char *requester = hallway_certificate_dup_device_id (certificate);
+
+      hallway_daemon_doctor_note_request (self->doctor, requester);
+    }
 
   info->device_id = g_strdup (hallway_identity_get_device_id (self->identity));
   info->name = g_strdup (hallway_dbus_daemon1_get_name (self->iface));
@@ -716,6 +728,100 @@ handle_send_cb (HallwayDBusDaemon1    *iface,
 }
 
 static gboolean
+handle_dns_records_cb (HallwayDBusDaemon1    *iface,
+                       GDBusMethodInvocation *invocation,
+                       const char            *domain,
+                       const char            *format_text,
+                       HallwayDaemon         *self)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) services = NULL;
+  g_autofree char *resolv_conf = NULL;
+  g_autofree char *search_domain = NULL;
+  g_autofree char *host = NULL;
+  g_autofree char *records = NULL;
+  g_auto(GStrv) addresses = NULL;
+  HallwayDnsRecordsFormat format;
+
+  if (self->dnssd == NULL)
+    {
+      g_dbus_method_invocation_return_error (invocation, HALLWAY_ERROR, HALLWAY_ERROR_FAILED,
+                                             "Hallway is still starting");
+      return TRUE;
+    }
+  if (!hallway_dns_records_format_from_string (*format_text != '\0' ? format_text : "zone",
+                                               &format))
+    {
+      g_dbus_method_invocation_return_error (invocation, HALLWAY_ERROR,
+                                             HALLWAY_ERROR_INVALID_ARGUMENT,
+                                             _("“%s” is not a format; use zone or dnsmasq"),
+                                             format_text);
+      return TRUE;
+    }
+  /* The site's domain is usually the search domain DHCP handed out. */
+  if (*domain == '\0' && g_file_get_contents ("/etc/resolv.conf", &resolv_conf, NULL, NULL))
+    domain = search_domain = hallway_netinfo_parse_search_domain (resolv_conf);
+  if (domain == NULL || *domain == '\0')
+    {
+      g_dbus_method_invocation_return_error_literal (invocation, HALLWAY_ERROR,
+                                                     HALLWAY_ERROR_INVALID_ARGUMENT,
+                                                     _("This computer has no DNS search domain; "
+                                                       "say which domain the records are for "
+                                                       "(e.g. office.example)"));
+      return TRUE;
+    }
+
+  host = g_strndup (self->host, strcspn (self->host, "."));
+  services = hallway_dnssd_dup_published (self->dnssd);
+  addresses = hallway_netinfo_dup_reachable_addresses ();
+  records = hallway_dns_records_build (domain, host, (const char * const *) addresses, services,
+                                       format, &error);
+  if (records == NULL)
+    {
+      g_dbus_method_invocation_return_gerror (invocation, error);
+      return TRUE;
+    }
+  hallway_dbus_daemon1_complete_dns_records (iface, invocation, records);
+  return TRUE;
+}
+
+static void
+diagnosed_cb (GObject      *source,
+              GAsyncResult *result,
+              gpointer      user_data)
+{
+  g_autoptr(GDBusMethodInvocation) invocation = user_data;
+  g_autoptr(GVariant) findings = NULL;
+  g_autoptr(GError) error = NULL;
+
+  findings = hallway_daemon_doctor_diagnose_finish (HALLWAY_DAEMON_DOCTOR (source), result,
+                                                    &error);
+  if (findings == NULL)
+    {
+      g_dbus_method_invocation_return_gerror (invocation, error);
+      return;
+    }
+  hallway_dbus_daemon1_complete_diagnose (NULL, g_steal_pointer (&invocation), findings);
+}
+
+static gboolean
+handle_diagnose_cb (HallwayDBusDaemon1    *iface,
+                    GDBusMethodInvocation *invocation,
+                    const char            *target,
+                    HallwayDaemon         *self)
+{
+  if (self->doctor == NULL)
+    {
+      g_dbus_method_invocation_return_error (invocation, HALLWAY_ERROR, HALLWAY_ERROR_FAILED,
+                                             "Hallway is still starting");
+      return TRUE;
+    }
+  hallway_daemon_doctor_diagnose_async (self->doctor, target, NULL, diagnosed_cb,
+                                        g_object_ref (invocation));
+  return TRUE;
+}
+
+static gboolean
 quit_signal_cb (gpointer user_data)
 {
   HallwayDaemon *self = user_data;
@@ -930,6 +1036,10 @@ hallway_daemon_startup (GApplication *application)
   announce_shares (self);
   hallway_dnssd_browse (self->dnssd, HALLWAY_SERVICE_TYPE);
   hallway_dnssd_start (self->dnssd);
+  self->doctor = hallway_daemon_doctor_new (G_DBUS_OBJECT_MANAGER (self->manager), self->dnssd,
+                                            PRESENCE_KEY, self->client,
+                                            hallway_identity_get_device_id (self->identity),
+                                            hallway_daemon_server_get_port (self->server));
   self->settings = hallway_dup_settings ();
   if (self->settings != NULL)
     g_signal_connect (self->settings, "changed::display-name",
@@ -946,6 +1056,10 @@ hallway_daemon_shutdown (GApplication *application)
 {
   HallwayDaemon *self = HALLWAY_DAEMON (application);
 
+  /* A diagnosis under way ends now, and lets go of what it uses. */
+  if (self->doctor != NULL)
+    g_object_run_dispose (G_OBJECT (self->doctor));
+  g_clear_object (&self->doctor);
   /* Withdraw the announcements first, so neighbours see us leave at once. */
   if (self->dnssd != NULL)
     g_signal_handlers_disconnect_by_data (self->dnssd, self);
@@ -1002,6 +1116,7 @@ hallway_daemon_dispose (GObject *object)
 {
   HallwayDaemon *self = HALLWAY_DAEMON (object);
 
+  g_clear_object (&self->doctor);
   g_clear_object (&self->dnssd);
   g_clear_object (&self->printers);
   g_clear_object (&self->ipp);
@@ -1063,6 +1178,8 @@ hallway_daemon_init (HallwayDaemon *self)
   g_signal_connect (self->iface, "handle-download", G_CALLBACK (handle_download_cb), self);
   g_signal_connect (self->iface, "handle-upload", G_CALLBACK (handle_upload_cb), self);
   g_signal_connect (self->iface, "handle-send", G_CALLBACK (handle_send_cb), self);
+  g_signal_connect (self->iface, "handle-dns-records", G_CALLBACK (handle_dns_records_cb), self);
+  g_signal_connect (self->iface, "handle-diagnose", G_CALLBACK (handle_diagnose_cb), self);
   self->share_objects = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_object_unref);
   self->webdav_keys = g_ptr_array_new_with_free_func (g_free);
 }

@@ -5,6 +5,7 @@
 
 #include <glib/gi18n.h>
 
+#include "hallway-doctor-page.h"
 #include "hallway-folder-view.h"
 #include "hallway-my-shares-page.h"
 #include "hallway-offer-dialog.h"
@@ -45,6 +46,7 @@ struct _HallwayWindow
   GtkListBox           *this_computer_list;
   GtkListBoxRow        *this_computer_row;
   GtkListBoxRow        *transfers_row;
+  GtkListBoxRow        *doctor_row;
   GtkListBox           *peer_list;
   GtkWidget            *no_peers_label;
   GtkStack             *stack;
@@ -54,6 +56,7 @@ struct _HallwayWindow
   HallwayMySharesPage  *my_shares_page;
   HallwayPeerPage      *peer_page;
   HallwayTransfersPage *transfers_page;
+  HallwayDoctorPage    *doctor_page;
 };
 
 G_DEFINE_FINAL_TYPE (HallwayWindow, hallway_window, ADW_TYPE_APPLICATION_WINDOW)
@@ -102,6 +105,11 @@ update_state (HallwayWindow *self)
     {
       page = "transfers";
       title = _("Transfers");
+    }
+  else if (gtk_list_box_get_selected_row (self->this_computer_list) == self->doctor_row)
+    {
+      page = "doctor";
+      title = _("Can't find someone?");
     }
   else if (gtk_list_box_get_selected_row (self->this_computer_list) != NULL)
     {
@@ -426,6 +434,7 @@ daemon_ready_cb (GObject      *source,
   self->daemon = g_steal_pointer (&daemon);
   g_signal_connect_object (self->daemon, "notify", G_CALLBACK (daemon_changed_cb), self, 0);
   hallway_peer_page_set_daemon (self->peer_page, self->daemon);
+  hallway_doctor_page_set_daemon (self->doctor_page, self->daemon);
   if (self->manager != NULL)
     hallway_my_shares_page_set_daemon (self->my_shares_page, self->daemon, self->manager);
   update_state (self);
@@ -590,6 +599,14 @@ show_transfers_action_cb (GtkWidget  *widget,
   hallway_window_show_transfers (HALLWAY_WINDOW (widget));
 }
 
+static void
+doctor_action_cb (GtkWidget  *widget,
+                  const char *action_name,
+                  GVariant   *parameter)
+{
+  hallway_window_show_doctor (HALLWAY_WINDOW (widget), NULL);
+}
+
 /* GObject */
 
 static void
@@ -716,6 +733,7 @@ hallway_window_class_init (HallwayWindowClass *klass)
   g_type_ensure (HALLWAY_TYPE_MY_SHARES_PAGE);
   g_type_ensure (HALLWAY_TYPE_PEER_PAGE);
   g_type_ensure (HALLWAY_TYPE_TRANSFERS_PAGE);
+  g_type_ensure (HALLWAY_TYPE_DOCTOR_PAGE);
 
   gtk_widget_class_set_template_from_resource (widget_class,
                                                "/io/github/hallwaylan/Hallway/hallway-window.ui");
@@ -729,6 +747,7 @@ hallway_window_class_init (HallwayWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, HallwayWindow, this_computer_list);
   gtk_widget_class_bind_template_child (widget_class, HallwayWindow, this_computer_row);
   gtk_widget_class_bind_template_child (widget_class, HallwayWindow, transfers_row);
+  gtk_widget_class_bind_template_child (widget_class, HallwayWindow, doctor_row);
   gtk_widget_class_bind_template_child (widget_class, HallwayWindow, peer_list);
   gtk_widget_class_bind_template_child (widget_class, HallwayWindow, no_peers_label);
   gtk_widget_class_bind_template_child (widget_class, HallwayWindow, stack);
@@ -738,6 +757,7 @@ hallway_window_class_init (HallwayWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, HallwayWindow, my_shares_page);
   gtk_widget_class_bind_template_child (widget_class, HallwayWindow, peer_page);
   gtk_widget_class_bind_template_child (widget_class, HallwayWindow, transfers_page);
+  gtk_widget_class_bind_template_child (widget_class, HallwayWindow, doctor_page);
   gtk_widget_class_bind_template_callback (widget_class, this_computer_selected_cb);
   gtk_widget_class_bind_template_callback (widget_class, peer_selected_cb);
   gtk_widget_class_bind_template_callback (widget_class, back_clicked_cb);
@@ -749,6 +769,7 @@ hallway_window_class_init (HallwayWindowClass *klass)
   gtk_widget_class_install_action (widget_class, "win.download", NULL, download_action_cb);
   gtk_widget_class_install_action (widget_class, "win.show-transfers", NULL,
                                    show_transfers_action_cb);
+  gtk_widget_class_install_action (widget_class, "win.doctor", NULL, doctor_action_cb);
   /* Also without an application (tests); the app sets the same accelerator. */
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_d, GDK_CONTROL_MASK, "win.download",
                                        NULL);
@@ -848,6 +869,24 @@ hallway_window_show_transfers (HallwayWindow *self)
 {
   g_return_if_fail (HALLWAY_IS_WINDOW (self));
   gtk_list_box_select_row (self->this_computer_list, self->transfers_row);
+}
+
+/**
+ * hallway_window_show_doctor:
+ * @self: a #HallwayWindow
+ * @target: (nullable): a colleague's name or an address to check at once,
+ *   or %NULL to only show the page
+ *
+ * Shows "Can't find someone?".
+ */
+void
+hallway_window_show_doctor (HallwayWindow *self,
+                            const char    *target)
+{
+  g_return_if_fail (HALLWAY_IS_WINDOW (self));
+  gtk_list_box_select_row (self->this_computer_list, self->doctor_row);
+  if (target != NULL)
+    hallway_doctor_page_check (self->doctor_page, target);
 }
 
 /**

@@ -22,6 +22,8 @@ GtkWidget          *hallway_window_get_page           (HallwayWindow   *self,
 gboolean            hallway_window_get_ready          (HallwayWindow   *self);
 void                hallway_window_show_this_computer (HallwayWindow   *self);
 void                hallway_window_show_transfers     (HallwayWindow   *self);
+void                hallway_window_show_doctor        (HallwayWindow   *self,
+                                                       const char      *target);
 GtkWidget          *hallway_window_get_transfers_page (HallwayWindow   *self);
 HallwayDBusDaemon1 *hallway_window_get_daemon         (HallwayWindow   *self);
 G_GNUC_WARN_UNUSED_RESULT

@@ -195,6 +195,41 @@ hallway_client_build_uri (const char *address,
 #define EXPECTED_ID_KEY  "hallway-expected-id"
 #define PRESENTED_ID_KEY "hallway-presented-id"
 
+/* The TLS server name sent instead of an IPv6 address (RFC 6761 reserves
+ * .invalid: it never names a real computer). */
+#define IPV6_LITERAL_SERVER_NAME "hallway.invalid"
+
+/* glib-networking before 2.80 sends the host of the URI as the TLS server
+ * name (SNI) even when it is an IPv6 address, zone included
+ * ("fe80::1%eth0"). RFC 6066 allows only host names there, and GnuTLS
+ * servers end the handshake at once ("Peer failed to perform TLS
+ * handshake"), so a neighbour known only by a link-local address could
+ * never be reached. The name is replaced just before the handshake; who
+ * the neighbour is gets decided by its pinned certificate, never by names. */
+static void
+ipv6_literal_network_event_cb (SoupMessage        *message,
+                               GSocketClientEvent  event,
+                               GIOStream          *connection,
+                               gpointer            user_data)
+{
+  GSocketConnectable *identity;
+  const char *host;
+  g_autoptr(GSocketConnectable) replacement = NULL;
+
+  if (event != G_SOCKET_CLIENT_TLS_HANDSHAKING || !G_IS_TLS_CLIENT_CONNECTION (connection))
+    return;
+  identity = g_tls_client_connection_get_server_identity (G_TLS_CLIENT_CONNECTION (connection));
+  if (!G_IS_NETWORK_ADDRESS (identity))
+    return;
+  host = g_network_address_get_hostname (G_NETWORK_ADDRESS (identity));
+  if (host == NULL || strchr (host, ':') == NULL)
+    return;
+
+  replacement = g_network_address_new (IPV6_LITERAL_SERVER_NAME,
+                                       g_network_address_get_port (G_NETWORK_ADDRESS (identity)));
+  g_tls_client_connection_set_server_identity (G_TLS_CLIENT_CONNECTION (connection), replacement);
+}
+
 static gboolean
 pinned_accept_certificate_cb (SoupMessage          *message,
                               GTlsCertificate      *certificate,
@@ -257,6 +292,8 @@ hallway_client_new_message (HallwayClient  *self,
   g_object_set_data_full (G_OBJECT (message), EXPECTED_ID_KEY, g_strdup (expected_id), g_free);
   g_signal_connect (message, "accept-certificate", G_CALLBACK (pinned_accept_certificate_cb),
                     NULL);
+  if (strchr (address, ':') != NULL)
+    g_signal_connect (message, "network-event", G_CALLBACK (ipv6_literal_network_event_cb), NULL);
   return message;
 }
 

@@ -19,6 +19,7 @@
 #include <avahi-client/lookup.h>
 #include <avahi-client/publish.h>
 #include <avahi-common/alternative.h>
+#include <avahi-common/domain.h>
 #include <avahi-common/error.h>
 #include <avahi-common/malloc.h>
 #include <avahi-glib/glib-malloc.h>
@@ -26,6 +27,14 @@
 
 /* How often to retry when Avahi can't be reached at all. */
 #define RETRY_INTERVAL_S 5
+/* Browse domains beyond "local" (unicast DNS-SD) are looked into up to this
+ * many: they come from the network (DHCP, DNS), so they are bounded. */
+#define MAX_BROWSE_DOMAINS 8
+/* Avahi gives up on a browser whose DNS server does not answer (a laptop
+ * up before the network, the server restarting): ask again after this
+ * long, doubling up to the maximum. */
+#define BROWSE_RETRY_FIRST_S 4
+#define BROWSE_RETRY_MAX_S   300
 
 typedef struct
 {
@@ -54,6 +63,35 @@ typedef struct
   gboolean               local;
 } Resolving;
 
+/* A service browser, and the domain it looks in (NULL: the default, "local"). */
+typedef struct
+{
+  HallwayDnssd        *dnssd;    /* (unowned) */
+  AvahiServiceBrowser *browser;  /* (nullable) while waiting to retry */
+  char                *type;
+  char                *domain;
+  guint                retry_id;
+  guint                retry_s;
+} Browser;
+
+/* A domain browser: finds the browse domains @domain lists in
+ * b._dns-sd._udp (NULL: "local", plus those of the configuration). */
+typedef struct
+{
+  HallwayDnssd        *dnssd;    /* (unowned) */
+  AvahiDomainBrowser  *browser;  /* (nullable) while waiting to retry */
+  char                *domain;
+  guint                retry_id;
+  guint                retry_s;
+} DomainBrowser;
+
+/* A browse domain beyond "local", as reported by Avahi's domain browsers. */
+typedef struct
+{
+  DomainBrowser *browser;
+  guint          seen;      /* how many reports (interface, protocol) list it */
+} BrowseDomain;
+
 struct _HallwayDnssd
 {
   GObject            parent_instance;
@@ -66,8 +104,10 @@ struct _HallwayDnssd
 
   GHashTable        *entries;     /* key → Entry */
   GPtrArray         *browse_types;
-  GPtrArray         *browsers;    /* AvahiServiceBrowser */
-  GHashTable        *resolving;   /* "if/proto/type/name" → Resolving */
+  GPtrArray         *browsers;    /* Browser */
+  DomainBrowser     *domain_browser;  /* (nullable) the default domain's */
+  GHashTable        *domains;     /* browse domain → BrowseDomain */
+  GHashTable        *resolving;   /* "if/proto/domain/type/name" → Resolving */
 };
 
 G_DEFINE_FINAL_TYPE (HallwayDnssd, hallway_dnssd, G_TYPE_OBJECT)
@@ -200,7 +240,31 @@ entry_free (gpointer data)
 static void
 browser_free (gpointer data)
 {
-  avahi_service_browser_free (data);
+  Browser *b = data;
+
+  g_clear_handle_id (&b->retry_id, g_source_remove);
+  g_clear_pointer (&b->browser, avahi_service_browser_free);
+  g_free (b->type);
+  g_free (b->domain);
+  g_free (b);
+}
+
+static void
+domain_browser_free (DomainBrowser *b)
+{
+  g_clear_handle_id (&b->retry_id, g_source_remove);
+  g_clear_pointer (&b->browser, avahi_domain_browser_free);
+  g_free (b->domain);
+  g_free (b);
+}
+
+static void
+browse_domain_free (gpointer data)
+{
+  BrowseDomain *d = data;
+
+  g_clear_pointer (&d->browser, domain_browser_free);
+  g_free (d);
 }
 
 static void
@@ -342,10 +406,11 @@ entry_register (Entry *entry)
 static char *
 resolving_key (int         ifindex,
                gboolean    ipv6,
+               const char *domain,
                const char *type,
                const char *name)
 {
-  return g_strdup_printf ("%d/%d/%s/%s", ifindex, ipv6, type, name);
+  return g_strdup_printf ("%d/%d/%s/%s/%s", ifindex, ipv6, domain, type, name);
 }
 
 static void
@@ -424,6 +489,26 @@ service_resolved_cb (AvahiServiceResolver   *resolver,
 }
 
 static void
+emit_removed (HallwayDnssd *self,
+              int           ifindex,
+              gboolean      ipv6,
+              const char   *domain,
+              const char   *type,
+              const char   *name)
+{
+  g_autoptr(HallwayDnssdService) service = g_new0 (HallwayDnssdService, 1);
+
+  service->type = g_strdup (type);
+  service->name = g_strdup (name);
+  service->domain = g_strdup (domain);
+  service->ifindex = ifindex;
+  service->ipv6 = ipv6;
+  g_signal_emit (self, signals[SIGNAL_SERVICE_REMOVED], 0, service);
+}
+
+static void browser_schedule_retry (Browser *b);
+
+static void
 service_browsed_cb (AvahiServiceBrowser    *browser,
                     AvahiIfIndex            ifindex,
                     AvahiProtocol           protocol,
@@ -434,7 +519,8 @@ service_browsed_cb (AvahiServiceBrowser    *browser,
                     AvahiLookupResultFlags  flags,
                     void                   *user_data)
 {
-  HallwayDnssd *self = user_data;
+  Browser *b = user_data;
+  HallwayDnssd *self = b->dnssd;
   g_autofree char *key = NULL;
   gboolean ipv6 = protocol == AVAHI_PROTO_INET6;
 
@@ -444,10 +530,11 @@ service_browsed_cb (AvahiServiceBrowser    *browser,
       {
         Resolving *r;
 
+        b->retry_s = BROWSE_RETRY_FIRST_S;
         if (flags & AVAHI_LOOKUP_RESULT_OUR_OWN)
           return;
 
-        key = resolving_key (ifindex, ipv6, type, name);
+        key = resolving_key (ifindex, ipv6, domain, type, name);
         if (g_hash_table_contains (self->resolving, key))
           return;
 
@@ -477,23 +564,19 @@ service_browsed_cb (AvahiServiceBrowser    *browser,
       {
         g_autoptr(HallwayDnssdService) service = NULL;
 
-        key = resolving_key (ifindex, ipv6, type, name);
+        key = resolving_key (ifindex, ipv6, domain, type, name);
         if (!g_hash_table_remove (self->resolving, key))
           return;
 
-        service = g_new0 (HallwayDnssdService, 1);
-        service->type = g_strdup (type);
-        service->name = g_strdup (name);
-        service->domain = g_strdup (domain);
-        service->ifindex = ifindex;
-        service->ipv6 = ipv6;
-        g_signal_emit (self, signals[SIGNAL_SERVICE_REMOVED], 0, service);
+        emit_removed (self, ifindex, ipv6, domain, type, name);
         break;
       }
 
     case AVAHI_BROWSER_FAILURE:
-      g_debug ("Browsing %s failed: %s", type,
-               avahi_strerror (avahi_client_errno (self->client)));
+      g_debug ("Browsing %s in %s failed: %s; trying again in %u s", b->type,
+               b->domain != NULL ? b->domain : "local",
+               avahi_strerror (avahi_client_errno (self->client)), b->retry_s);
+      browser_schedule_retry (b);
       break;
 
     case AVAHI_BROWSER_ALL_FOR_NOW:
@@ -503,21 +586,211 @@ service_browsed_cb (AvahiServiceBrowser    *browser,
     }
 }
 
+static gboolean
+browser_retry_cb (gpointer user_data)
+{
+  Browser *b = user_data;
+  HallwayDnssd *self = b->dnssd;
+
+  b->retry_id = 0;
+  g_clear_pointer (&b->browser, avahi_service_browser_free);
+  b->browser = avahi_service_browser_new (self->client, AVAHI_IF_UNSPEC, AVAHI_PROTO_UNSPEC,
+                                          b->type, b->domain, 0, service_browsed_cb, b);
+  if (b->browser == NULL)
+    {
+      g_debug ("Could not browse %s in %s: %s", b->type, b->domain != NULL ? b->domain : "local",
+               avahi_strerror (avahi_client_errno (self->client)));
+      browser_schedule_retry (b);
+    }
+  return G_SOURCE_REMOVE;
+}
+
+/* The browser is replaced from the main loop, not from its own callback. */
+static void
+browser_schedule_retry (Browser *b)
+{
+  if (b->retry_id != 0)
+    return;
+  b->retry_id = g_timeout_add_seconds (b->retry_s, browser_retry_cb, b);
+  b->retry_s = MIN (b->retry_s * 2, BROWSE_RETRY_MAX_S);
+}
+
+/* @domain: %NULL for the default domain ("local") */
 static void
 start_browser (HallwayDnssd *self,
-               const char   *type)
+               const char   *type,
+               const char   *domain)
 {
-  AvahiServiceBrowser *browser;
+  Browser *browser = g_new0 (Browser, 1);
 
-  browser = avahi_service_browser_new (self->client, AVAHI_IF_UNSPEC, AVAHI_PROTO_UNSPEC,
-                                       type, NULL, 0, service_browsed_cb, self);
-  if (browser == NULL)
+  browser->dnssd = self;
+  browser->type = g_strdup (type);
+  browser->domain = g_strdup (domain);
+  browser->retry_s = BROWSE_RETRY_FIRST_S;
+  g_ptr_array_add (self->browsers, browser);
+  browser_retry_cb (browser);
+}
+
+static void domain_browsed_cb (AvahiDomainBrowser     *browser,
+                               AvahiIfIndex            ifindex,
+                               AvahiProtocol           protocol,
+                               AvahiBrowserEvent       event,
+                               const char             *domain,
+                               AvahiLookupResultFlags  flags,
+                               void                   *user_data);
+
+static void domain_browser_schedule_retry (DomainBrowser *b);
+
+static gboolean
+domain_browser_retry_cb (gpointer user_data)
+{
+  DomainBrowser *b = user_data;
+  HallwayDnssd *self = b->dnssd;
+
+  b->retry_id = 0;
+  g_clear_pointer (&b->browser, avahi_domain_browser_free);
+  b->browser = avahi_domain_browser_new (self->client, AVAHI_IF_UNSPEC, AVAHI_PROTO_UNSPEC,
+                                         b->domain, AVAHI_DOMAIN_BROWSER_BROWSE, 0,
+                                         domain_browsed_cb, b);
+  if (b->browser == NULL)
     {
-      g_debug ("Could not browse %s: %s", type,
+      g_debug ("Could not look for browse domains in %s: %s",
+               b->domain != NULL ? b->domain : "local",
                avahi_strerror (avahi_client_errno (self->client)));
+      domain_browser_schedule_retry (b);
+    }
+  return G_SOURCE_REMOVE;
+}
+
+static void
+domain_browser_schedule_retry (DomainBrowser *b)
+{
+  if (b->retry_id != 0)
+    return;
+  b->retry_id = g_timeout_add_seconds (b->retry_s, domain_browser_retry_cb, b);
+  b->retry_s = MIN (b->retry_s * 2, BROWSE_RETRY_MAX_S);
+}
+
+/* Looks for the browse domains Avahi knows of: those of its configuration
+ * (browse-domains), the search domains of resolv.conf (from DHCP), and
+ * those @domain lists in b._dns-sd._udp (%NULL: "local", over mDNS). */
+static DomainBrowser *
+new_domain_browser (HallwayDnssd *self,
+                    const char   *domain)
+{
+  DomainBrowser *b = g_new0 (DomainBrowser, 1);
+
+  b->dnssd = self;
+  b->domain = g_strdup (domain);
+  b->retry_s = BROWSE_RETRY_FIRST_S;
+  domain_browser_retry_cb (b);
+  return b;
+}
+
+/* A unicast DNS-SD domain: every browsed type is looked for in it too. */
+static void
+add_browse_domain (HallwayDnssd *self,
+                   const char   *domain)
+{
+  BrowseDomain *d = g_hash_table_lookup (self->domains, domain);
+
+  if (d != NULL)
+    {
+      d->seen++;
       return;
     }
-  g_ptr_array_add (self->browsers, browser);
+  if (g_hash_table_size (self->domains) >= MAX_BROWSE_DOMAINS)
+    {
+      g_debug ("Too many browse domains; ignoring %s", domain);
+      return;
+    }
+
+  g_debug ("Browsing domain %s", domain);
+  d = g_new0 (BrowseDomain, 1);
+  d->seen = 1;
+  g_hash_table_insert (self->domains, g_strdup (domain), d);
+  for (guint i = 0; i < self->browse_types->len; i++)
+    start_browser (self, g_ptr_array_index (self->browse_types, i), domain);
+  d->browser = new_domain_browser (self, domain);
+}
+
+/* A domain no longer listed: its browsers stop, and what was found only
+ * there is gone. */
+static void
+remove_browse_domain (HallwayDnssd *self,
+                      const char   *domain)
+{
+  BrowseDomain *d = g_hash_table_lookup (self->domains, domain);
+  g_autoptr(GPtrArray) gone = g_ptr_array_new_with_free_func (g_free);
+  GHashTableIter iter;
+  gpointer key, value;
+
+  if (d == NULL || --d->seen > 0)
+    return;
+
+  g_debug ("No longer browsing domain %s", domain);
+  for (guint i = 0; i < self->browsers->len;)
+    {
+      Browser *b = g_ptr_array_index (self->browsers, i);
+
+      if (b->domain != NULL && avahi_domain_equal (b->domain, domain))
+        g_ptr_array_remove_index (self->browsers, i);
+      else
+        i++;
+    }
+
+  g_hash_table_iter_init (&iter, self->resolving);
+  while (g_hash_table_iter_next (&iter, &key, &value))
+    {
+      Resolving *r = value;
+
+      if (avahi_domain_equal (r->domain, domain))
+        {
+          emit_removed (self, r->ifindex, r->ipv6, r->domain, r->type, r->name);
+          g_hash_table_iter_remove (&iter);
+        }
+    }
+  g_hash_table_remove (self->domains, domain);
+}
+
+static void
+domain_browsed_cb (AvahiDomainBrowser     *browser,
+                   AvahiIfIndex            ifindex,
+                   AvahiProtocol           protocol,
+                   AvahiBrowserEvent       event,
+                   const char             *domain,
+                   AvahiLookupResultFlags  flags,
+                   void                   *user_data)
+{
+  DomainBrowser *b = user_data;
+  HallwayDnssd *self = b->dnssd;
+
+  switch (event)
+    {
+    case AVAHI_BROWSER_NEW:
+      b->retry_s = BROWSE_RETRY_FIRST_S;
+      /* "local" is browsed already (over mDNS); the others are unicast. */
+      if (domain != NULL && !avahi_domain_equal (domain, "local"))
+        add_browse_domain (self, domain);
+      break;
+
+    case AVAHI_BROWSER_REMOVE:
+      if (domain != NULL && !avahi_domain_equal (domain, "local"))
+        remove_browse_domain (self, domain);
+      break;
+
+    case AVAHI_BROWSER_FAILURE:
+      g_debug ("Looking for browse domains in %s failed: %s; trying again in %u s",
+               b->domain != NULL ? b->domain : "local",
+               avahi_strerror (avahi_client_errno (self->client)), b->retry_s);
+      domain_browser_schedule_retry (b);
+      break;
+
+    case AVAHI_BROWSER_ALL_FOR_NOW:
+    case AVAHI_BROWSER_CACHE_EXHAUSTED:
+    default:
+      break;
+    }
 }
 
 /* Drop everything that belongs to the current client connection. Entries
@@ -530,6 +803,8 @@ forget_client_objects (HallwayDnssd *self)
 
   g_hash_table_remove_all (self->resolving);
   g_ptr_array_set_size (self->browsers, 0);
+  g_clear_pointer (&self->domain_browser, domain_browser_free);
+  g_hash_table_remove_all (self->domains);
 
   g_hash_table_iter_init (&iter, self->entries);
   while (g_hash_table_iter_next (&iter, NULL, &value))
@@ -590,7 +865,9 @@ client_state_changed_cb (AvahiClient      *client,
 
         if (self->browsers->len == 0)
           for (guint i = 0; i < self->browse_types->len; i++)
-            start_browser (self, g_ptr_array_index (self->browse_types, i));
+            start_browser (self, g_ptr_array_index (self->browse_types, i), NULL);
+        if (self->domain_browser == NULL && self->browse_types->len > 0)
+          self->domain_browser = new_domain_browser (self, NULL);
 
         g_hash_table_iter_init (&iter, self->entries);
         while (g_hash_table_iter_next (&iter, NULL, &value))
@@ -876,7 +1153,65 @@ hallway_dnssd_browse (HallwayDnssd *self,
 
   g_ptr_array_add (self->browse_types, g_strdup (type));
   if (self->client != NULL && avahi_client_get_state (self->client) == AVAHI_CLIENT_S_RUNNING)
-    start_browser (self, type);
+    {
+      GHashTableIter iter;
+      gpointer domain;
+
+      start_browser (self, type, NULL);
+      g_hash_table_iter_init (&iter, self->domains);
+      while (g_hash_table_iter_next (&iter, &domain, NULL))
+        start_browser (self, type, domain);
+      if (self->domain_browser == NULL)
+        self->domain_browser = new_domain_browser (self, NULL);
+    }
+}
+
+static int
+compare_services (gconstpointer a,
+                  gconstpointer b)
+{
+  const HallwayDnsRecordsService *sa = *(HallwayDnsRecordsService **) a;
+  const HallwayDnsRecordsService *sb = *(HallwayDnsRecordsService **) b;
+  int by_type = g_strcmp0 (sa->type, sb->type);
+
+  return by_type != 0 ? by_type : g_strcmp0 (sa->name, sb->name);
+}
+
+/**
+ * hallway_dnssd_dup_published:
+ * @self: a #HallwayDnssd
+ *
+ * What this computer announces, under the names it got (after collision
+ * renames), sorted by type and name; for writing the same records into a
+ * site's DNS server.
+ *
+ * Returns: (transfer full) (element-type HallwayDnsRecordsService): the services
+ */
+GPtrArray *
+hallway_dnssd_dup_published (HallwayDnssd *self)
+{
+  GPtrArray *services;
+  GHashTableIter iter;
+  gpointer value;
+
+  g_return_val_if_fail (HALLWAY_IS_DNSSD (self), NULL);
+
+  services = g_ptr_array_new_with_free_func ((GDestroyNotify) hallway_dns_records_service_free);
+  g_hash_table_iter_init (&iter, self->entries);
+  while (g_hash_table_iter_next (&iter, NULL, &value))
+    {
+      const Entry *entry = value;
+      HallwayDnsRecordsService *service = g_new0 (HallwayDnsRecordsService, 1);
+
+      service->name = g_strdup (entry->name);
+      service->type = g_strdup (entry->type);
+      service->port = entry->port;
+      service->txt = g_strdupv (entry->txt);
+      service->subtypes = g_strdupv (entry->subtypes);
+      g_ptr_array_add (services, service);
+    }
+  g_ptr_array_sort (services, compare_services);
+  return services;
 }
 
 static void
@@ -900,6 +1235,7 @@ hallway_dnssd_finalize (GObject *object)
 
   g_clear_pointer (&self->resolving, g_hash_table_unref);
   g_clear_pointer (&self->browsers, g_ptr_array_unref);
+  g_clear_pointer (&self->domains, g_hash_table_unref);
   g_clear_pointer (&self->browse_types, g_ptr_array_unref);
   g_clear_pointer (&self->poll, avahi_glib_poll_free);
   g_free (self->message);
@@ -989,4 +1325,5 @@ hallway_dnssd_init (HallwayDnssd *self)
   self->browse_types = g_ptr_array_new_with_free_func (g_free);
   self->browsers = g_ptr_array_new_with_free_func (browser_free);
   self->resolving = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, resolving_free);
+  self->domains = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, browse_domain_free);
 }

@@ -6,6 +6,8 @@
 
 #include <gio/gio.h>
 
+#include "hallway-dns-records.h"
+
 G_BEGIN_DECLS
 
 typedef enum
@@ -84,5 +86,8 @@ const char        *hallway_dnssd_get_published_name (HallwayDnssd     *self,
 
 void               hallway_dnssd_browse          (HallwayDnssd        *self,
                                                   const char          *type);
+
+G_GNUC_WARN_UNUSED_RESULT
+GPtrArray         *hallway_dnssd_dup_published   (HallwayDnssd        *self);
 
 G_END_DECLS

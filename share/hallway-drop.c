@@ -20,6 +20,7 @@
 #include "hallway-json.h"
 #include "hallway-transfer.h"
 #include "hallway-txt.h"
+#include "hallway-unicode.h"
 
 #define UNNAMED "_"
 
@@ -47,18 +48,14 @@ is_reserved_name (const char *name)
   return FALSE;
 }
 
-static gboolean
-is_control (gunichar c)
-{
-  return c < 0x20 || c == 0x7f || (c >= 0x80 && c < 0xa0);
-}
-
 /**
  * hallway_drop_sanitize_component:
  * @name: one name of an offered path, as the sender wrote it
  *
  * Makes @name safe to show and to create: invalid UTF-8 replaced, control
- * characters (newlines too) and slashes replaced by "_", leading dots
+ * characters (newlines too) and slashes replaced by "_", invisible
+ * formatting such as bidi controls removed (so "photo<U+202E>gpj.desktop"
+ * can't pass for a picture), leading dots
  * removed (nothing arrives hidden), Windows device names ("CON", "lpt1.txt")
  * prefixed with "_", a ".hallway-part" ending changed so it can't pass for
  * a part file, and cut to 255 bytes on a character boundary. A name left
@@ -71,6 +68,7 @@ char *
 hallway_drop_sanitize_component (const char *name)
 {
   g_autofree char *valid = NULL;
+  g_autofree char *visible = NULL;
   g_autofree char *cut = NULL;
   g_autoptr(GString) out = NULL;
   const char *start;
@@ -82,12 +80,13 @@ hallway_drop_sanitize_component (const char *name)
     return NULL;
 
   valid = g_utf8_make_valid (name, -1);
-  out = g_string_sized_new (strlen (valid));
-  for (const char *p = valid; *p != '\0'; p = g_utf8_next_char (p))
+  visible = hallway_utf8_strip_invisible (valid);
+  out = g_string_sized_new (strlen (visible));
+  for (const char *p = visible; *p != '\0'; p = g_utf8_next_char (p))
     {
       gunichar c = g_utf8_get_char (p);
 
-      if (is_control (c) || c == '/' || c == '\\')
+      if (hallway_unichar_kind (c, 0) == HALLWAY_CHAR_CONTROL || c == '/' || c == '\\')
         g_string_append_c (out, '_');
       else
         g_string_append_len (out, p, g_utf8_next_char (p) - p);
@@ -167,24 +166,26 @@ hallway_drop_sanitize_path (const char *path)
  * @max_bytes: the longest result
  *
  * Returns: (transfer full) (nullable): @text as valid UTF-8 on one line,
- *   trimmed and cut to @max_bytes on a character boundary; %NULL when
- *   nothing is left
+ *   without invisible formatting, trimmed and cut to @max_bytes on a
+ *   character boundary; %NULL when nothing is left
  */
 char *
 hallway_drop_sanitize_label (const char *text,
                              gsize       max_bytes)
 {
   g_autofree char *valid = NULL;
+  g_autofree char *visible = NULL;
   g_autofree char *cut = NULL;
   g_autoptr(GString) out = NULL;
 
   g_return_val_if_fail (text != NULL, NULL);
 
   valid = g_utf8_make_valid (text, -1);
-  out = g_string_sized_new (strlen (valid));
-  for (const char *p = valid; *p != '\0'; p = g_utf8_next_char (p))
+  visible = hallway_utf8_strip_invisible (valid);
+  out = g_string_sized_new (strlen (visible));
+  for (const char *p = visible; *p != '\0'; p = g_utf8_next_char (p))
     {
-      if (is_control (g_utf8_get_char (p)))
+      if (hallway_unichar_kind (g_utf8_get_char (p), 0) == HALLWAY_CHAR_CONTROL)
         g_string_append_c (out, ' ');
       else
         g_string_append_len (out, p, g_utf8_next_char (p) - p);

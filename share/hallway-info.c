@@ -12,6 +12,7 @@
 #include "hallway-identity.h"
 #include "hallway-json.h"
 #include "hallway-share.h"
+#include "hallway-unicode.h"
 
 void
 hallway_info_free (HallwayInfo *info)
@@ -272,6 +273,14 @@ parse_shares (HallwayInfo  *info,
       share = json_node_get_object (element);
       id = dup_string_member (share, "id", 32, FALSE, NULL);
       name = dup_string_member (share, "name", HALLWAY_SHARE_NAME_MAX, FALSE, NULL);
+      /* Shown to a person: a share of an older Hallway keeps its place in
+       * the list, without the formatting that could disguise its name. */
+      if (name != NULL)
+        {
+          g_autofree char *announced = g_steal_pointer (&name);
+
+          name = hallway_utf8_strip_invisible (announced);
+        }
       access = dup_string_member (share, "access", 16, FALSE, NULL);
       audience = dup_string_member (share, "audience", 16, FALSE, NULL);
 

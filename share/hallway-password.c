@@ -4,8 +4,10 @@
  *
  * Share passwords are stored as PBKDF2-HMAC-SHA256 hashes with a random
  * salt. Clients send them with HTTP Basic authentication, only ever over
- * TLS. Guessing is slowed down per client address: a few wrong passwords
- * lock the address out for a while, longer each time.
+ * TLS. Checking one is slow on purpose, so it runs in a thread of its own.
+ * Guessing is slowed down per client address and per share: a few wrong
+ * passwords lock the address, or the share, out for a while, longer each
+ * time.
  */
 #include "config.h"
 
@@ -219,6 +221,138 @@ hallway_password_verify (const char *stored,
   return ok;
 }
 
+typedef struct
+{
+  char *stored;
+  char *password;   /* wiped when freed */
+} VerifyData;
+
+static void
+verify_data_free (VerifyData *data)
+{
+  g_free (data->stored);
+  if (data->password != NULL)
+    {
+      explicit_bzero (data->password, strlen (data->password));
+      g_free (data->password);
+    }
+  g_free (data);
+}
+
+static void
+verify_thread (gpointer task_data,
+               gpointer pool_data)
+{
+  g_autoptr(GTask) task = task_data;
+  VerifyData *data = g_task_get_task_data (task);
+
+  if (g_task_return_error_if_cancelled (task))
+    return;
+  g_task_return_boolean (task, hallway_password_verify (data->stored, data->password));
+}
+
+/* Not GLib's pool for GTask: a burst of guesses must not hold the threads
+ * the rest of the daemon's work waits for. */
+static GThreadPool *
+get_verify_pool (void)
+{
+  static GThreadPool *pool;
+
+  if (g_once_init_enter (&pool))
+    g_once_init_leave (&pool, g_thread_pool_new (verify_thread, NULL, HALLWAY_PASSWORD_THREADS,
+                                                 FALSE, NULL));
+  return pool;
+}
+
+/**
+ * hallway_password_verify_async:
+ * @stored: (nullable): a hash from [func@Hallway.password_hash]
+ * @password: (nullable): the password to check
+ * @cancellable: (nullable): a #GCancellable
+ * @callback: called in the thread-default main context of the caller
+ * @user_data: data for @callback
+ *
+ * Runs [func@Hallway.password_verify] in a thread of its own pool
+ * (%HALLWAY_PASSWORD_THREADS), so the slow hash never holds up a main
+ * loop. Checks wait in turn. The copy of @password is wiped when done.
+ */
+void
+hallway_password_verify_async (const char          *stored,
+                               const char          *password,
+                               GCancellable        *cancellable,
+                               GAsyncReadyCallback  callback,
+                               gpointer             user_data)
+{
+  g_autoptr(GTask) task = g_task_new (NULL, cancellable, callback, user_data);
+  g_autoptr(GError) error = NULL;
+  VerifyData *data = g_new0 (VerifyData, 1);
+
+  g_task_set_source_tag (task, hallway_password_verify_async);
+  data->stored = g_strdup (stored);
+  data->password = g_strdup (password);
+  g_task_set_task_data (task, data, (GDestroyNotify) verify_data_free);
+
+  if (!g_thread_pool_push (get_verify_pool (), g_object_ref (task), &error))
+    {
+      g_object_unref (task);
+      g_task_return_error (task, g_steal_pointer (&error));
+    }
+}
+
+/**
+ * hallway_password_verify_finish:
+ * @result: the result given to the callback
+ * @error: return location for an error (only when cancelled)
+ *
+ * Returns: whether the password is right
+ */
+gboolean
+hallway_password_verify_finish (GAsyncResult  *result,
+                                GError       **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, NULL), FALSE);
+  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == hallway_password_verify_async,
+                        FALSE);
+
+  return g_task_propagate_boolean (G_TASK (result), error);
+}
+
+/**
+ * hallway_password_tag:
+ * @key: (array fixed-size=32): %HALLWAY_PASSWORD_TAG_KEY_LEN random bytes,
+ *   kept in memory only
+ * @stored: the hash the password is checked against
+ * @password: the password
+ *
+ * Computes HMAC-SHA256 under @key of @stored and @password, to recognise
+ * credentials already checked without keeping them, or paying PBKDF2
+ * again. Without @key the tag tells nothing about the password; since
+ * @stored goes in, a new password (a new hash) gives new tags.
+ *
+ * Returns: (transfer full): the 32-byte tag
+ */
+GBytes *
+hallway_password_tag (const guint8 *key,
+                      const char   *stored,
+                      const char   *password)
+{
+  g_autoptr(GHmac) hmac = NULL;
+  guint8 tag[32];
+  gsize tag_len = sizeof tag;
+
+  g_return_val_if_fail (key != NULL, NULL);
+  g_return_val_if_fail (stored != NULL, NULL);
+  g_return_val_if_fail (password != NULL, NULL);
+
+  hmac = g_hmac_new (G_CHECKSUM_SHA256, key, HALLWAY_PASSWORD_TAG_KEY_LEN);
+  /* The NUL ends @stored, which holds none, so no two inputs run together. */
+  g_hmac_update (hmac, (const guchar *) stored, strlen (stored) + 1);
+  g_hmac_update (hmac, (const guchar *) password, strlen (password));
+  g_hmac_get_digest (hmac, tag, &tag_len);
+
+  return g_bytes_new (tag, tag_len);
+}
+
 /* Basic authentication */
 
 /**
@@ -306,6 +440,7 @@ typedef struct
 {
   guint   failures;      /* wrong passwords since the record was made */
   guint   level;         /* locks so far: 1 locks for 30 s, 2 for 60 s… */
+  guint   pending;       /* checks begun and not yet ended */
   gint64  last_failure;  /* usec */
   gint64  locked_until;  /* usec; only meaningful when level > 0 */
 } Record;
@@ -313,7 +448,9 @@ typedef struct
 struct _HallwayLockout
 {
   GMutex      mutex;
-  GHashTable *records;  /* (owned) address → (owned) Record */
+  GHashTable *records;      /* (owned) key → (owned) Record */
+  guint       max_tries;
+  guint       max_seconds;
 };
 
 /* Failures are forgotten once nothing happened for a quarter of an hour:
@@ -331,18 +468,35 @@ static gboolean
 record_is_stale (const Record *record,
                  gint64        now_usec)
 {
-  return now_usec - record_last_activity (record) >= FORGET_USEC;
+  return record->pending == 0 && now_usec - record_last_activity (record) >= FORGET_USEC;
 }
 
 static gint64
-lock_duration_usec (guint level)
+lock_duration_usec (const HallwayLockout *self,
+                    guint                 level)
 {
   gint64 seconds = HALLWAY_LOCKOUT_FIRST_SECONDS;
 
-  for (guint i = 1; i < level && seconds < HALLWAY_LOCKOUT_MAX_SECONDS; i++)
+  for (guint i = 1; i < level && seconds < self->max_seconds; i++)
     seconds *= 2;
 
-  return MIN (seconds, HALLWAY_LOCKOUT_MAX_SECONDS) * G_USEC_PER_SEC;
+  return MIN (seconds, (gint64) self->max_seconds) * G_USEC_PER_SEC;
+}
+
+static gboolean
+record_is_locked (const Record *record,
+                  gint64        now_usec)
+{
+  return record->level > 0 && now_usec < record->locked_until;
+}
+
+static guint
+seconds_left (const Record *record,
+              gint64        now_usec)
+{
+  gint64 remaining = record->locked_until - now_usec;
+
+  return (guint) ((remaining + G_USEC_PER_SEC - 1) / G_USEC_PER_SEC);
 }
 
 /* Looks up @address, dropping its record if stale. */
@@ -364,7 +518,8 @@ lookup_fresh (HallwayLockout *self,
 
 /* Makes room for one more record: the one idle longest goes. An attacker
  * with many addresses can push out a lock this way, but could also just
- * use another address; the bound is about memory. */
+ * use another address (the share's own lock holds them all); the bound is
+ * about memory. Records with checks under way stay. */
 static void
 evict_oldest (HallwayLockout *self)
 {
@@ -379,6 +534,8 @@ evict_oldest (HallwayLockout *self)
     {
       gint64 activity = record_last_activity (value);
 
+      if (((Record *) value)->pending > 0)
+        continue;
       if (oldest_key == NULL || activity < oldest)
         {
           oldest_key = key;
@@ -393,17 +550,40 @@ evict_oldest (HallwayLockout *self)
 /**
  * hallway_lockout_new:
  *
- * Creates an empty record of wrong passwords per client address.
+ * Creates an empty record of wrong passwords per client address, with
+ * %HALLWAY_LOCKOUT_MAX_TRIES and %HALLWAY_LOCKOUT_MAX_SECONDS: see
+ * [ctor@Hallway.Lockout.new_full].
  *
- * After %HALLWAY_LOCKOUT_MAX_TRIES wrong passwords an address is locked
- * out for %HALLWAY_LOCKOUT_FIRST_SECONDS; each wrong password after a lock
- * ends locks it again for twice as long as the previous lock, up to
- * %HALLWAY_LOCKOUT_MAX_SECONDS. Wrong passwords made while locked out (by
- * requests already under way) are not counted again. An address with no
- * wrong password and no lock for %HALLWAY_LOCKOUT_FORGET_SECONDS starts
- * afresh, as does one that gives the right password. At most
- * %HALLWAY_LOCKOUT_MAX_ADDRESSES addresses are remembered; the one idle
- * longest makes room for a new one.
+ * Returns: (transfer full): a new lockout record
+ */
+HallwayLockout *
+hallway_lockout_new (void)
+{
+  return hallway_lockout_new_full (HALLWAY_LOCKOUT_MAX_TRIES, HALLWAY_LOCKOUT_MAX_SECONDS);
+}
+
+/**
+ * hallway_lockout_new_full:
+ * @max_tries: wrong passwords before the first lock
+ * @max_seconds: the longest lock
+ *
+ * Creates an empty record of wrong passwords per key: a client address,
+ * or a share for the wrong passwords of every address.
+ *
+ * After @max_tries wrong passwords a key is locked out for
+ * %HALLWAY_LOCKOUT_FIRST_SECONDS; each wrong password after a lock ends
+ * locks it again for twice as long as the previous lock, up to
+ * @max_seconds. Wrong passwords made while locked out (by requests already
+ * under way) are not counted again. A key with no wrong password and no
+ * lock for %HALLWAY_LOCKOUT_FORGET_SECONDS starts afresh, as does one that
+ * gives the right password ([method@Hallway.Lockout.success]). At most
+ * %HALLWAY_LOCKOUT_MAX_ADDRESSES keys are remembered; the one idle longest
+ * makes room for a new one.
+ *
+ * Checks that take a while (PBKDF2 in a thread) begin with
+ * [method@Hallway.Lockout.begin], which also counts them while they run,
+ * so a burst of requests cannot try more passwords at once than the lock
+ * allows in all.
  *
  * The functions may be called from any thread. Times are passed in, from
  * g_get_monotonic_time(), so tests can use a fake clock.
@@ -411,12 +591,17 @@ evict_oldest (HallwayLockout *self)
  * Returns: (transfer full): a new lockout record
  */
 HallwayLockout *
-hallway_lockout_new (void)
+hallway_lockout_new_full (guint max_tries,
+                          guint max_seconds)
 {
   HallwayLockout *self = g_new0 (HallwayLockout, 1);
 
+  g_return_val_if_fail (max_tries > 0, NULL);
+
   g_mutex_init (&self->mutex);
   self->records = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  self->max_tries = max_tries;
+  self->max_seconds = MAX (max_seconds, HALLWAY_LOCKOUT_FIRST_SECONDS);
 
   return self;
 }
@@ -460,7 +645,6 @@ hallway_lockout_check (HallwayLockout *lockout,
 {
   g_autoptr(GMutexLocker) locker = NULL;
   Record *record;
-  gint64 remaining;
 
   if (out_retry_after_seconds != NULL)
     *out_retry_after_seconds = 0;
@@ -471,14 +655,94 @@ hallway_lockout_check (HallwayLockout *lockout,
   locker = g_mutex_locker_new (&lockout->mutex);
 
   record = lookup_fresh (lockout, address, now_usec);
-  if (record == NULL || record->level == 0 || now_usec >= record->locked_until)
+  if (record == NULL || !record_is_locked (record, now_usec))
     return TRUE;
 
-  remaining = record->locked_until - now_usec;
   if (out_retry_after_seconds != NULL)
-    *out_retry_after_seconds = (guint) ((remaining + G_USEC_PER_SEC - 1) / G_USEC_PER_SEC);
+    *out_retry_after_seconds = seconds_left (record, now_usec);
 
   return FALSE;
+}
+
+/* Makes a record for @key, making room first. */
+static Record *
+add_record (HallwayLockout *self,
+            const char     *key,
+            gint64          now_usec)
+{
+  Record *record = g_new0 (Record, 1);
+
+  if (g_hash_table_size (self->records) >= HALLWAY_LOCKOUT_MAX_ADDRESSES)
+    evict_oldest (self);
+  record->last_failure = now_usec;
+  g_hash_table_insert (self->records, g_strdup (key), record);
+  return record;
+}
+
+/**
+ * hallway_lockout_begin:
+ * @lockout: a lockout record
+ * @key: the client's address, or the share
+ * @now_usec: the monotonic time now, in microseconds
+ * @out_retry_after_seconds: (out) (optional): when refused, how long to
+ *   wait: what is left of the lock, or 1 when only checks under way fill
+ *   what the lock allows
+ *
+ * Begins a password check for @key, if it is not locked out and the
+ * checks already under way could not lock it out by themselves: before
+ * a first lock, no more at once than the wrong passwords still allowed;
+ * after one, a single check at a time. End each check that began with
+ * [method@Hallway.Lockout.failure], [method@Hallway.Lockout.success] or
+ * [method@Hallway.Lockout.release].
+ *
+ * Returns: %FALSE if @key may not try a password now
+ */
+gboolean
+hallway_lockout_begin (HallwayLockout *lockout,
+                       const char     *key,
+                       gint64          now_usec,
+                       guint          *out_retry_after_seconds)
+{
+  g_autoptr(GMutexLocker) locker = NULL;
+  Record *record;
+  guint allowed;
+
+  if (out_retry_after_seconds != NULL)
+    *out_retry_after_seconds = 0;
+
+  g_return_val_if_fail (lockout != NULL, FALSE);
+  g_return_val_if_fail (key != NULL, FALSE);
+
+  locker = g_mutex_locker_new (&lockout->mutex);
+
+  record = lookup_fresh (lockout, key, now_usec);
+  if (record != NULL && record_is_locked (record, now_usec))
+    {
+      if (out_retry_after_seconds != NULL)
+        *out_retry_after_seconds = seconds_left (record, now_usec);
+      return FALSE;
+    }
+
+  if (record == NULL)
+    record = add_record (lockout, key, now_usec);
+  allowed = record->level > 0 ? 1 : lockout->max_tries - MIN (record->failures,
+                                                               lockout->max_tries - 1);
+  if (record->pending >= allowed)
+    {
+      if (out_retry_after_seconds != NULL)
+        *out_retry_after_seconds = 1;
+      return FALSE;
+    }
+
+  record->pending++;
+  return TRUE;
+}
+
+static void
+end_pending (Record *record)
+{
+  if (record->pending > 0)
+    record->pending--;
 }
 
 /**
@@ -504,28 +768,41 @@ hallway_lockout_failure (HallwayLockout *lockout,
 
   record = lookup_fresh (lockout, address, now_usec);
   if (record == NULL)
-    {
-      if (g_hash_table_size (lockout->records) >= HALLWAY_LOCKOUT_MAX_ADDRESSES)
-        evict_oldest (lockout);
+    record = add_record (lockout, address, now_usec);
 
-      record = g_new0 (Record, 1);
-      record->last_failure = now_usec;
-      g_hash_table_insert (lockout->records, g_strdup (address), record);
-    }
-
+  end_pending (record);
   record->last_failure = MAX (record->last_failure, now_usec);
 
   /* Requests checked before the lock began may still fail during it;
    * they should not double the lock on top of the one they caused. */
-  if (record->level > 0 && now_usec < record->locked_until)
+  if (record_is_locked (record, now_usec))
     return;
 
   record->failures++;
-  if (record->level > 0 || record->failures >= HALLWAY_LOCKOUT_MAX_TRIES)
+  if (record->level > 0 || record->failures >= lockout->max_tries)
     {
       record->level = MIN (record->level + 1, 32);
-      record->locked_until = now_usec + lock_duration_usec (record->level);
+      record->locked_until = now_usec + lock_duration_usec (lockout, record->level);
     }
+}
+
+/* Ends a check begun with hallway_lockout_begin(); with @forget, also
+ * forgets the wrong passwords of @key. */
+static void
+end_check (HallwayLockout *lockout,
+           const char     *key,
+           gboolean        forget)
+{
+  g_autoptr(GMutexLocker) locker = g_mutex_locker_new (&lockout->mutex);
+  Record *record = g_hash_table_lookup (lockout->records, key);
+
+  if (record == NULL)
+    return;
+  end_pending (record);
+  if (forget && record->pending == 0)
+    g_hash_table_remove (lockout->records, key);
+  else if (forget)
+    record->failures = record->level = 0;
 }
 
 /**
@@ -533,17 +810,34 @@ hallway_lockout_failure (HallwayLockout *lockout,
  * @lockout: a lockout record
  * @address: the client's address
  *
- * Forgets the wrong passwords of @address, after it gave the right one.
+ * Forgets the wrong passwords of @address, after it gave the right one,
+ * and ends a check begun with [method@Hallway.Lockout.begin].
  */
 void
 hallway_lockout_success (HallwayLockout *lockout,
                          const char     *address)
 {
-  g_autoptr(GMutexLocker) locker = NULL;
-
   g_return_if_fail (lockout != NULL);
   g_return_if_fail (address != NULL);
 
-  locker = g_mutex_locker_new (&lockout->mutex);
-  g_hash_table_remove (lockout->records, address);
+  end_check (lockout, address, TRUE);
+}
+
+/**
+ * hallway_lockout_release:
+ * @lockout: a lockout record
+ * @key: the client's address, or the share
+ *
+ * Ends a check begun with [method@Hallway.Lockout.begin] that found the
+ * right password, without forgetting wrong ones: a share keeps counting
+ * the guesses of every address, whoever else knows its password.
+ */
+void
+hallway_lockout_release (HallwayLockout *lockout,
+                         const char     *key)
+{
+  g_return_if_fail (lockout != NULL);
+  g_return_if_fail (key != NULL);
+
+  end_check (lockout, key, FALSE);
 }

@@ -15,9 +15,11 @@
 #include "hallway-path-private.h"
 
 #include "hallway-error.h"
+#include "hallway-unicode.h"
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdint.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -199,13 +201,6 @@ set_component_error (GError     **error,
   g_set_error_literal (error, HALLWAY_ERROR, code, message);
 }
 
-/* C0 controls, DEL and the C1 controls, as code points. */
-static gboolean
-is_control (gunichar c)
-{
-  return c < 0x20 || (c >= 0x7f && c <= 0x9f);
-}
-
 /* Checks one decoded name. @raw is what the client sent for it, quoted in
  * messages; NULL for names that did not come from a request. */
 static gboolean
@@ -216,7 +211,7 @@ check_component (const char  *name,
                  gsize        raw_len,
                  GError     **error)
 {
-  const char *p;
+  HallwayCharKind kind = HALLWAY_CHAR_VISIBLE;
 
   if (raw == NULL)
     {
@@ -284,17 +279,21 @@ check_component (const char  *name,
     }
 
   /* C1 controls (U+0080 to U+009F) are two bytes long; U+009B is a
-   * terminal escape as good as ESC. */
-  for (p = name; p < name + len; p = g_utf8_next_char (p))
+   * terminal escape as good as ESC. Invisible formatting would make the
+   * name show as another: "photo<U+202E>gpj.desktop" as a picture. */
+  if (hallway_utf8_find_unsafe (name, len, &kind) != NULL)
     {
-      if (is_control (g_utf8_get_char (p)))
-        {
-          set_component_error (error, HALLWAY_ERROR_INVALID_ARGUMENT,
-                               /* Translators: %s is a file name, escaped. */
-                               _("Name ‘%s’ contains a control character"),
-                               raw, raw_len);
-          return FALSE;
-        }
+      if (kind == HALLWAY_CHAR_CONTROL)
+        set_component_error (error, HALLWAY_ERROR_INVALID_ARGUMENT,
+                             /* Translators: %s is a file name, escaped. */
+                             _("Name ‘%s’ contains a control character"),
+                             raw, raw_len);
+      else
+        set_component_error (error, HALLWAY_ERROR_INVALID_ARGUMENT,
+                             /* Translators: %s is a file name, escaped. */
+                             _("Name ‘%s’ contains an invisible formatting character"),
+                             raw, raw_len);
+      return FALSE;
     }
 
   /* Answered like a missing file, so hidden names are not even confirmed
@@ -636,7 +635,8 @@ open_components (int                  root_fd,
  * are: a leading `/`, empty names (`a//b`), invalid or truncated percent
  * escapes, `.` and `..` however encoded, `/` or `\` inside a name, NUL and
  * other control characters (U+0000 to U+001F and U+007F to U+009F),
- * invalid UTF-8 (overlong forms included), names over
+ * invisible formatting such as bidi controls (see
+ * [func@Hallway.unichar_kind]), invalid UTF-8 (overlong forms included), names over
  * %HALLWAY_PATH_MAX_COMPONENT bytes, more than %HALLWAY_PATH_MAX_DEPTH
  * names, more than %HALLWAY_PATH_MAX_TOTAL bytes in all, and, unless
  * @allow_hidden, names starting with `.`.
@@ -884,6 +884,126 @@ hallway_path_open_parent (int                  root_fd,
 
   *out_name = components[n - 1];
   return fd;
+}
+
+/* Symbolic links to hidden names */
+
+/* As the kernel's own limit on links in one path (MAXSYMLINKS). */
+#define MAX_LINKS 40
+
+/* Pushes the names of a link's target onto @pending, last name first, so
+ * the first one is resolved next. */
+static void
+push_target (GPtrArray  *pending,
+             const char *target)
+{
+  g_auto(GStrv) names = g_strsplit (target, "/", -1);
+
+  for (guint i = g_strv_length (names); i > 0; i--)
+    g_ptr_array_add (pending, g_steal_pointer (&names[i - 1]));
+}
+
+static char *
+join_resolved (GPtrArray  *resolved,
+               const char *name)
+{
+  GString *path = g_string_new (NULL);
+
+  for (guint i = 0; i < resolved->len; i++)
+    {
+      g_string_append (path, g_ptr_array_index (resolved, i));
+      g_string_append_c (path, '/');
+    }
+  g_string_append (path, name);
+  return g_string_free (path, FALSE);
+}
+
+/**
+ * hallway_path_check_hidden_links:
+ * @root_fd: a descriptor of the shared folder
+ * @components: (array zero-terminated=1): names from [func@Hallway.path_split]
+ * @allow_hidden: whether the share shows hidden names
+ * @error: return location for an error
+ *
+ * [func@Hallway.path_open] follows symbolic links that stay inside the
+ * share, so "notes.txt" pointing at ".env", or "keys" at ".ssh", would
+ * serve or write what the share hides. Where hidden names are not shown,
+ * this refuses such a path as the hidden name itself is refused, with
+ * [error@Hallway.Error.NOT_FOUND], and a message that does not tell a link
+ * from a missing file.
+ *
+ * The path is resolved here one name at a time, reading every link on the
+ * way (links to links too, up to 40) and looking for a hidden name among
+ * their targets' names. Whatever stops the resolving otherwise (a missing
+ * name, an absolute link, a file in the middle) is left for the open that
+ * follows to refuse in its own words.
+ *
+ * Returns: %FALSE with @error set when the path leads to a hidden name
+ */
+gboolean
+hallway_path_check_hidden_links (int                  root_fd,
+                                 const char * const  *components,
+                                 gboolean             allow_hidden,
+                                 GError             **error)
+{
+  g_autoptr(GPtrArray) pending = NULL;   /* names still to resolve, the next one last */
+  g_autoptr(GPtrArray) resolved = NULL;  /* folders from the root, none of them a link */
+  guint links = 0;
+
+  g_return_val_if_fail (root_fd >= 0, FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  if (allow_hidden || components == NULL)
+    return TRUE;
+
+  pending = g_ptr_array_new_with_free_func (g_free);
+  resolved = g_ptr_array_new_with_free_func (g_free);
+  for (guint i = g_strv_length ((GStrv) components); i > 0; i--)
+    g_ptr_array_add (pending, g_strdup (components[i - 1]));
+
+  while (pending->len > 0)
+    {
+      g_autofree char *name = g_ptr_array_steal_index (pending, pending->len - 1);
+      g_autofree char *path = NULL;
+      char target[PATH_MAX];
+      struct stat st;
+      ssize_t n;
+
+      if (*name == '\0' || strcmp (name, ".") == 0)
+        continue;
+      if (strcmp (name, "..") == 0)
+        {
+          if (resolved->len == 0)
+            return TRUE;
+          g_ptr_array_remove_index (resolved, resolved->len - 1);
+          continue;
+        }
+      if (name[0] == '.')
+        {
+          g_set_error_literal (error, HALLWAY_ERROR, HALLWAY_ERROR_NOT_FOUND,
+                               _("No such file or folder"));
+          return FALSE;
+        }
+
+      path = join_resolved (resolved, name);
+      if (fstatat (root_fd, path, &st, AT_SYMLINK_NOFOLLOW) != 0)
+        return TRUE;
+      if (!S_ISLNK (st.st_mode))
+        {
+          if (pending->len > 0 && !S_ISDIR (st.st_mode))
+            return TRUE;
+          g_ptr_array_add (resolved, g_steal_pointer (&name));
+          continue;
+        }
+
+      n = readlinkat (root_fd, path, target, sizeof target - 1);
+      if (n <= 0 || ++links > MAX_LINKS || target[0] == '/')
+        return TRUE;
+      target[n] = '\0';
+      push_target (pending, target);
+    }
+
+  return TRUE;
 }
 
 /* Hrefs */

@@ -36,6 +36,11 @@ int       hallway_path_open_parent        (int                 root_fd,
                                            const char        **out_name,
                                            GError            **error);
 
+gboolean  hallway_path_check_hidden_links (int                 root_fd,
+                                           const char * const *components,
+                                           gboolean            allow_hidden,
+                                           GError            **error);
+
 G_GNUC_WARN_UNUSED_RESULT
 char     *hallway_path_join_href          (const char         *prefix,
                                            const char * const *components,

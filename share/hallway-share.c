@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "hallway-error.h"
+#include "hallway-unicode.h"
 
 struct _HallwayShare
 {
@@ -113,7 +114,8 @@ hallway_share_id_is_valid (const char *id)
  * @error: return location for a #GError
  *
  * Share names appear in DNS-SD instance names, URLs and file managers: they
- * must be non-empty UTF-8 without control characters or slashes.
+ * must be non-empty UTF-8 without control characters, invisible formatting
+ * (bidi controls and the like, see hallway_unichar_kind()) or slashes.
  *
  * Returns: whether @name can be used
  */
@@ -121,6 +123,8 @@ gboolean
 hallway_share_name_is_valid (const char  *name,
                              GError     **error)
 {
+  HallwayCharKind kind = HALLWAY_CHAR_VISIBLE;
+
   if (name == NULL || *name == '\0' || g_str_equal (name, ".") || g_str_equal (name, ".."))
     {
       g_set_error_literal (error, HALLWAY_ERROR, HALLWAY_ERROR_INVALID_ARGUMENT,
@@ -134,17 +138,18 @@ hallway_share_name_is_valid (const char  *name,
                    HALLWAY_SHARE_NAME_MAX);
       return FALSE;
     }
-  for (const char *p = name; *p != '\0'; p = g_utf8_next_char (p))
+  if (strchr (name, '/') != NULL || strchr (name, '\\') != NULL ||
+      hallway_utf8_find_unsafe (name, strlen (name), &kind) != NULL)
     {
-      gunichar c = g_utf8_get_char (p);
-
-      if (g_unichar_iscntrl (c) || c == '/' || c == '\\')
-        {
-          g_set_error_literal (error, HALLWAY_ERROR, HALLWAY_ERROR_INVALID_ARGUMENT,
-                               _("A shared folder's name can't contain slashes or control "
-                                 "characters"));
-          return FALSE;
-        }
+      if (kind == HALLWAY_CHAR_INVISIBLE)
+        g_set_error_literal (error, HALLWAY_ERROR, HALLWAY_ERROR_INVALID_ARGUMENT,
+                             _("A shared folder's name can't contain invisible formatting "
+                               "characters, such as right-to-left marks"));
+      else
+        g_set_error_literal (error, HALLWAY_ERROR, HALLWAY_ERROR_INVALID_ARGUMENT,
+                             _("A shared folder's name can't contain slashes or control "
+                               "characters"));
+      return FALSE;
     }
   return TRUE;
 }

@@ -23,8 +23,12 @@
 #include <libsoup/soup.h>
 
 #include "hallway-error.h"
+#include "hallway-unicode.h"
 
 #define XML_NAMESPACE "http://www.w3.org/XML/1998/namespace"
+
+/* How much of a parser's message about hostile input is passed on. */
+#define MAX_MESSAGE_BYTES 200
 
 typedef struct _XmlNode XmlNode;
 
@@ -139,6 +143,13 @@ start_element_cb (GMarkupParseContext  *context,
     {
       g_set_error_literal (error, HALLWAY_ERROR, HALLWAY_ERROR_INVALID_DATA,
                            "XML nested too deeply");
+      return;
+    }
+  /* GMarkup lets a second element follow the root; a tree has one. */
+  if (state->root != NULL && state->current == NULL)
+    {
+      g_set_error_literal (error, HALLWAY_ERROR, HALLWAY_ERROR_INVALID_DATA,
+                           "The XML body has more than one root element");
       return;
     }
 
@@ -321,10 +332,27 @@ parse_tree (const char  *body,
                            "Document type declarations are not accepted");
       return NULL;
     }
-  if (memchr (body, '\0', length) != NULL)
+  /* XML 1.0 (§2.2) has no other control characters than these three (NUL
+   * least of all), but GMarkup lets them through in attributes; a lock
+   * owner keeping one would make every lockdiscovery with it malformed. */
+  for (gsize i = 0; i < length; i++)
+    {
+      guchar c = (guchar) body[i];
+
+      if (c < 0x20 && c != '\t' && c != '\n' && c != '\r')
+        {
+          g_set_error_literal (error, HALLWAY_ERROR, HALLWAY_ERROR_INVALID_DATA,
+                               "The XML body contains a control character");
+          return NULL;
+        }
+    }
+  /* WebDAV bodies are UTF-8. GMarkup checks too, but on some invalid
+   * bytes (in a processing instruction) it sets its error twice, which
+   * GLib reports as a bug in a warning any client could repeat. */
+  if (!g_utf8_validate_len (body, length, NULL))
     {
       g_set_error_literal (error, HALLWAY_ERROR, HALLWAY_ERROR_INVALID_DATA,
-                           "The XML body contains a NUL byte");
+                           "The XML body is not valid UTF-8");
       return NULL;
     }
 
@@ -340,8 +368,12 @@ parse_tree (const char  *body,
         xml_node_free (state.root);
       if (error != NULL && *error != NULL && (*error)->domain != HALLWAY_ERROR)
         {
+          /* GMarkup quotes the bytes it choked on, which may be anything:
+           * the message goes back to the client and into logs. */
+          g_autofree char *printable = hallway_utf8_make_printable ((*error)->message, -1,
+                                                                    MAX_MESSAGE_BYTES);
           GError *wrapped = g_error_new (HALLWAY_ERROR, HALLWAY_ERROR_INVALID_DATA,
-                                         "Malformed XML: %s", (*error)->message);
+                                         "Malformed XML: %s", printable);
 
           g_clear_error (error);
           g_propagate_error (error, wrapped);

@@ -21,7 +21,7 @@ while IFS= read -r f; do
   fi
 done < <(grep -rlE '(^|[^a-zA-Z_])N?_\("|translatable="yes"|gettext-domain=' \
            --include='*.c' --include='*.ui' --include='*.in' --include='*.gschema.xml' \
-           daemon gui share data 2>/dev/null | sort)
+           ctl daemon gui nautilus share data 2>/dev/null | sort)
 if ! sort -c <<<"$listed" 2>/dev/null; then
   echo "po/POTFILES.in is not sorted"
   status=1

@@ -78,6 +78,9 @@ stat_child (WebdavRequest *req,
   g_strv_builder_addv (builder, (const char **) req->components);
   g_strv_builder_add (builder, name);
   child = g_strv_builder_end (builder);
+  if (!hallway_path_check_hidden_links (req->root_fd, (const char * const *) child,
+                                        req->allow_hidden, NULL))
+    return FALSE;
   fd = hallway_path_open (req->root_fd, (const char * const *) child, O_PATH, 0, NULL);
   if (fd < 0)
     return FALSE;

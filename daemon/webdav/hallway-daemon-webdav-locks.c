@@ -7,6 +7,13 @@
  * client that is connected now, and a daemon restart ends those anyway.
  * They are keyed by token and name a share and a path inside it, so they
  * follow the URL space that clients see, as the RFC defines them.
+ *
+ * Every lock is kept in memory and shown, owner and all, in the
+ * lockdiscovery of every item it covers, so a client with write access
+ * could fill memory and swell listings with them. What a LOCK may add is
+ * bounded: its owner (413), the locks of one client (its certificate, or
+ * its address), of one share and of all shares (507, no room for more),
+ * and the locks one item's lockdiscovery lists (423, as a conflict).
  */
 #ifndef _GNU_SOURCE
 # define _GNU_SOURCE 1  /* statx, renameat2, copy_file_range, O_PATH */
@@ -30,6 +37,7 @@
 struct _WebdavLock
 {
   char     *token;
+  char     *holder;        /* the client's device id, or "address " and its address */
   char     *share_id;
   char     *path;          /* components joined by '/'; "" = share root */
   char     *root_href;
@@ -44,6 +52,7 @@ static void
 webdav_lock_free (WebdavLock *lock)
 {
   g_free (lock->token);
+  g_free (lock->holder);
   g_free (lock->share_id);
   g_free (lock->path);
   g_free (lock->root_href);
@@ -610,6 +619,75 @@ find_conflict (WebdavRequest *req,
   return NULL;
 }
 
+/* Who a lock is counted against: the computer by its certificate when it
+ * gave one, else its address. */
+static char *
+dup_holder (WebdavRequest *req)
+{
+  g_autofree char *client_id = hallway_daemon_access_dup_client_id (req->msg);
+  const char *address = soup_server_message_get_remote_host (req->msg);
+
+  if (client_id != NULL)
+    return g_steal_pointer (&client_id);
+  return g_strconcat ("address ", address != NULL ? address : "", NULL);
+}
+
+/* Whether a new lock fits within the limits; answers when it does not. */
+static gboolean
+lock_fits (WebdavRequest *req,
+           const char    *holder,
+           const char    *owner,
+           gboolean       infinite)
+{
+  GHashTableIter iter;
+  WebdavLock *lock;
+  guint in_share = 0;
+  guint of_holder = 0;
+  guint on_item = 0;
+
+  if (owner != NULL && strlen (owner) > HALLWAY_WEBDAV_MAX_LOCK_OWNER)
+    {
+      g_autofree char *message =
+        /* Translators: %d is a number of bytes. */
+        g_strdup_printf (_("The lock’s owner description is too long (at most %d bytes)"),
+                         HALLWAY_WEBDAV_MAX_LOCK_OWNER);
+
+      _webdav_reply_error (req->msg, SOUP_STATUS_REQUEST_ENTITY_TOO_LARGE, message);
+      return FALSE;
+    }
+
+  g_hash_table_iter_init (&iter, req->self->locks);
+  while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &lock))
+    {
+      gboolean same_share = strcmp (lock->share_id, req->share_id) == 0;
+
+      in_share += same_share;
+      of_holder += strcmp (lock->holder, holder) == 0;
+      /* What the new lock's items would list: the locks on its item and
+       * above it, and with depth infinity those below it too (all of them
+       * at most, on one item). */
+      on_item += lock_covers (lock, req->share_id, req->path) ||
+                 (infinite && same_share && is_below (lock->path, req->path));
+    }
+
+  if (g_hash_table_size (req->self->locks) >= HALLWAY_WEBDAV_MAX_LOCKS)
+    _webdav_reply_error (req->msg, SOUP_STATUS_INSUFFICIENT_STORAGE,
+                         _("The sharing computer holds as many locks as it can; try again "
+                           "once some are released"));
+  else if (in_share >= HALLWAY_WEBDAV_MAX_LOCKS_PER_SHARE)
+    _webdav_reply_error (req->msg, SOUP_STATUS_INSUFFICIENT_STORAGE,
+                         _("This shared folder holds as many locks as it can; try again once "
+                           "some are released"));
+  else if (of_holder >= HALLWAY_WEBDAV_MAX_LOCKS_PER_CLIENT)
+    _webdav_reply_error (req->msg, SOUP_STATUS_INSUFFICIENT_STORAGE,
+                         _("Your computer holds too many locks here; unlock some files first"));
+  else if (on_item >= HALLWAY_WEBDAV_MAX_LOCKS_PER_ITEM)
+    _webdav_reply_xml_error (req->msg, SOUP_STATUS_LOCKED, "no-conflicting-lock");
+  else
+    return TRUE;
+  return FALSE;
+}
+
 /* Creates an empty file for a lock on an unmapped URL (RFC 4918 §7.3). */
 static gboolean
 create_locked_file (WebdavRequest *req)
@@ -654,6 +732,7 @@ _webdav_handle_lock (WebdavRequest *req)
   gboolean exists;
   gsize length;
   const char *data = g_bytes_get_data (body, &length);
+  g_autofree char *holder = dup_holder (req);
   WebdavLock *lock;
   WebdavLock *conflict;
   int fd;
@@ -697,6 +776,8 @@ _webdav_handle_lock (WebdavRequest *req)
       _webdav_reply_xml_error (req->msg, SOUP_STATUS_LOCKED, "no-conflicting-lock");
       return;
     }
+  if (!lock_fits (req, holder, info->owner, infinite))
+    return;
   if (!exists)
     {
       if (!_webdav_check_locks (req, req->path, TRUE, FALSE))
@@ -711,6 +792,7 @@ _webdav_handle_lock (WebdavRequest *req)
 
     lock->token = g_strconcat (TOKEN_SCHEME, uuid, NULL);
   }
+  lock->holder = g_steal_pointer (&holder);
   lock->share_id = g_strdup (req->share_id);
   lock->path = g_strdup (req->path);
   lock->root_href = _webdav_href (req, (const char * const *) req->components, FALSE);

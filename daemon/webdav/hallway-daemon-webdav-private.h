@@ -14,6 +14,16 @@ G_BEGIN_DECLS
 
 #define HALLWAY_WEBDAV_PART_INFIX ".hallway-part-"
 
+/* Locks live in memory and go into every lockdiscovery answer: what one
+ * client, one share, and all of them may hold is bounded, and so is what
+ * one item's lockdiscovery lists. */
+#define HALLWAY_WEBDAV_MAX_LOCKS            1024
+#define HALLWAY_WEBDAV_MAX_LOCKS_PER_SHARE  256
+#define HALLWAY_WEBDAV_MAX_LOCKS_PER_CLIENT 64
+#define HALLWAY_WEBDAV_MAX_LOCKS_PER_ITEM   4     /* shared locks covering one item */
+#define HALLWAY_WEBDAV_MAX_LOCK_OWNER       512   /* bytes of <owner> XML */
+#define HALLWAY_WEBDAV_LOCK_MAX_BODY        (16 * 1024)
+
 typedef struct _WebdavLock WebdavLock;
 
 struct _HallwayDaemonWebdav
@@ -131,6 +141,12 @@ GStrv     _webdav_parse_destination (WebdavRequest    *req,
                                      char            **out_message);
 gboolean  _webdav_check_validators (WebdavRequest     *req,
                                     const WebdavStat  *st);
+
+/* hallway-daemon-webdav.c: runs a request again once its password was
+ * checked off the main loop (a HallwayAccessResumeFunc; @user_data is the
+ * HallwayDaemonWebdav). */
+void      _webdav_password_checked_cb (SoupServerMessage *msg,
+                                       gpointer           user_data);
 
 /* hallway-daemon-webdav-connections.c */
 void      _webdav_connections_init   (HallwayDaemonWebdav *self);

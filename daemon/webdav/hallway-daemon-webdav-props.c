@@ -693,7 +693,10 @@ open_child (PropfindStream     *stream,
   if (!_webdav_stat_fd (fd, &st))
     {
       close (fd);
-      /* A symbolic link counts if it leads somewhere inside the share. */
+      /* A symbolic link counts if it leads somewhere inside the share,
+       * and not to what the share hides. */
+      if (!hallway_path_check_hidden_links (stream->root_fd, child, stream->allow_hidden, NULL))
+        return -1;
       fd = hallway_path_open (stream->root_fd, child, O_PATH, 0, NULL);
       if (fd < 0)
         return -1;

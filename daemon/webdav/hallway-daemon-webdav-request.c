@@ -315,6 +315,10 @@ _webdav_parse_destination (WebdavRequest  *req,
   if (*path == '/')
     path++;
   components = hallway_path_split (path, req->allow_hidden, &error);
+  if (components != NULL &&
+      !hallway_path_check_hidden_links (req->root_fd, (const char * const *) components,
+                                        req->allow_hidden, &error))
+    g_clear_pointer (&components, g_strfreev);
   if (components == NULL)
     {
       *out_status = g_error_matches (error, HALLWAY_ERROR, HALLWAY_ERROR_INVALID_ARGUMENT)
@@ -348,7 +352,8 @@ _webdav_request_clear (WebdavRequest *req)
 }
 
 /* Looks the share up, checks the client and the path. On failure the
- * answer is already set. */
+ * answer is already set, or the request paused while its password is
+ * checked: _webdav_password_checked_cb() runs it again then. */
 gboolean
 _webdav_request_init (HallwayDaemonWebdav *self,
                       SoupServerMessage   *msg,
@@ -400,7 +405,11 @@ _webdav_request_init (HallwayDaemonWebdav *self,
   req->prefix = g_strconcat (HALLWAY_WEBDAV_SHARES_PREFIX, req->share_id, NULL);
   req->allow_hidden = hallway_share_get_show_hidden (share);
 
-  decision = hallway_daemon_access_check (self->access, msg, share, &refusal, &retry_after);
+  decision = hallway_daemon_access_check (self->access, msg, share, _webdav_password_checked_cb,
+                                          g_object_ref (self), g_object_unref,
+                                          &refusal, &retry_after);
+  if (decision == HALLWAY_ACCESS_PENDING)
+    return FALSE;  /* paused until _webdav_password_checked_cb() */
   if (decision != HALLWAY_ACCESS_ALLOWED)
     {
       hallway_daemon_access_reply (msg, share, decision, refusal, retry_after);
@@ -418,7 +427,9 @@ _webdav_request_init (HallwayDaemonWebdav *self,
 
   req->components = hallway_path_split (slash != NULL ? slash + 1 : "", req->allow_hidden,
                                         &error);
-  if (req->components == NULL)
+  if (req->components == NULL ||
+      !hallway_path_check_hidden_links (req->root_fd, (const char * const *) req->components,
+                                        req->allow_hidden, &error))
     {
       _webdav_reply_gerror (msg, error);
       return FALSE;

@@ -123,7 +123,10 @@ early_handler (SoupServer        *server,
 
   if (body_is_xml_method (method))
     {
-      hallway_daemon_server_limit_body (msg, HALLWAY_WEBDAV_XML_MAX_BODY,
+      /* A LOCK body is a few hundred bytes: its owner is bounded too. */
+      hallway_daemon_server_limit_body (msg, method_from_string (method) == METHOD_LOCK
+                                        ? HALLWAY_WEBDAV_LOCK_MAX_BODY
+                                        : HALLWAY_WEBDAV_XML_MAX_BODY,
                                         _("The request body is too large"));
       return;
     }
@@ -272,6 +275,21 @@ webdav_handler (SoupServer        *server,
     }
   dispatch (&req, method);
   _webdav_request_clear (&req);
+}
+
+/* A request's password was checked in a worker thread while it waited:
+ * it runs again from where it was checked, the early handler for PUT and
+ * the handler for the rest. */
+void
+_webdav_password_checked_cb (SoupServerMessage *msg,
+                             gpointer           user_data)
+{
+  const char *path = g_uri_get_path (soup_server_message_get_uri (msg));
+
+  if (method_from_string (soup_server_message_get_method (msg)) == METHOD_PUT)
+    early_handler (NULL, msg, path, NULL, user_data);
+  else
+    webdav_handler (NULL, msg, path, NULL, user_data);
 }
 
 /* Object */

@@ -9,6 +9,8 @@
 #include <adwaita.h>
 #include <glib/gstdio.h>
 
+#include "hallway-test-gtk.h"
+
 #include "hallway-offer-dialog.h"
 #include "hallway-peer-page.h"
 #include "hallway-peer-row.h"
@@ -17,45 +19,6 @@
 #include "hallway-send.h"
 #include "hallway-transfer-row.h"
 #include "hallway-transfers-page.h"
-
-static void
-settle (void)
-{
-  for (int i = 0; i < 20; i++)
-    {
-      while (g_main_context_iteration (NULL, FALSE))
-        ;
-      g_usleep (2000);
-    }
-}
-
-/* The first GtkLabel under @widget showing exactly @text, if it is visible. */
-static GtkLabel *
-find_label (GtkWidget  *widget,
-            const char *text)
-{
-  if (GTK_IS_LABEL (widget) && g_strcmp0 (gtk_label_get_text (GTK_LABEL (widget)), text) == 0)
-    return GTK_LABEL (widget);
-  for (GtkWidget *child = gtk_widget_get_first_child (widget);
-       child != NULL;
-       child = gtk_widget_get_next_sibling (child))
-    {
-      GtkLabel *found = find_label (child, text);
-
-      if (found != NULL)
-        return found;
-    }
-  return NULL;
-}
-
-static gboolean
-shows_label (GtkWidget  *widget,
-             const char *text)
-{
-  GtkLabel *label = find_label (widget, text);
-
-  return label != NULL && gtk_widget_is_visible (GTK_WIDGET (label));
-}
 
 static HallwayDBusPeer1 *
 new_peer (void)
@@ -73,49 +36,6 @@ new_peer (void)
 }
 
 static void
-save_png (GtkWidget  *widget,
-          const char *name)
-{
-  g_autofree char *dir = NULL;
-  g_autofree char *path = NULL;
-  g_autoptr(GdkPaintable) paintable = NULL;
-  g_autoptr(GdkTexture) texture = NULL;
-  GskRenderNode *node;
-  GtkSnapshot *snapshot;
-  int width, height;
-
-  settle ();
-  gtk_test_widget_wait_for_draw (widget);
-  width = gtk_widget_get_width (widget);
-  height = gtk_widget_get_height (widget);
-  if (g_getenv ("HALLWAY_ARTIFACTS") != NULL)
-    dir = g_strdup (g_getenv ("HALLWAY_ARTIFACTS"));
-  else
-    dir = g_strdup ("artifacts");
-  g_mkdir_with_parents (dir, 0755);
-  path = g_strdup_printf ("%s/window-%s.png", dir, name);
-  paintable = gtk_widget_paintable_new (widget);
-  /* A window just mapped may not have produced its first frame yet. */
-  for (int tries = 0; ; tries++)
-    {
-      snapshot = gtk_snapshot_new ();
-      gdk_paintable_snapshot (paintable, GDK_SNAPSHOT (snapshot), width, height);
-      node = gtk_snapshot_free_to_node (snapshot);
-      if (node != NULL || tries == 100)
-        break;
-      settle ();
-      width = gtk_widget_get_width (widget);
-      height = gtk_widget_get_height (widget);
-    }
-  g_assert_nonnull (node);
-  texture = gsk_renderer_render_texture (gtk_native_get_renderer (gtk_widget_get_native (widget)),
-                                         node, &GRAPHENE_RECT_INIT (0, 0, width, height));
-  gsk_render_node_unref (node);
-  g_assert_true (gdk_texture_save_to_png (texture, path));
-  g_test_message ("screenshot: %s", path);
-}
-
-static void
 test_peer_row_state (void)
 {
   g_autoptr(HallwayDBusPeer1) peer = new_peer ();
@@ -128,27 +48,27 @@ test_peer_row_state (void)
   gtk_list_box_append (GTK_LIST_BOX (list), row);
   gtk_window_set_child (GTK_WINDOW (window), list);
   gtk_window_present (GTK_WINDOW (window));
-  settle ();
+  hallway_test_gtk_settle ();
 
   gtk_test_accessible_assert_property (row, GTK_ACCESSIBLE_PROPERTY_LABEL, "Dana Weber");
-  g_assert_true (shows_label (row, "Dana Weber"));
-  g_assert_true (shows_label (row, "dana-laptop"));
-  g_assert_true (shows_label (row, "Online"));
+  g_assert_true (hallway_test_gtk_shows_label (row, "Dana Weber"));
+  g_assert_true (hallway_test_gtk_shows_label (row, "dana-laptop"));
+  g_assert_true (hallway_test_gtk_shows_label (row, "Online"));
 
   hallway_dbus_peer1_set_online (peer, FALSE);
-  settle ();
-  g_assert_true (shows_label (row, "Away"));
+  hallway_test_gtk_settle ();
+  g_assert_true (hallway_test_gtk_shows_label (row, "Away"));
 
   hallway_dbus_peer1_set_name (peer, "Dana W.");
-  settle ();
+  hallway_test_gtk_settle ();
   gtk_test_accessible_assert_property (row, GTK_ACCESSIBLE_PROPERTY_LABEL, "Dana W.");
 
   hallway_dbus_peer1_set_problem (peer, "identity-changed");
-  settle ();
-  g_assert_true (shows_label (row, "Check identity"));
+  hallway_test_gtk_settle ();
+  g_assert_true (hallway_test_gtk_shows_label (row, "Check identity"));
 
   gtk_window_destroy (GTK_WINDOW (window));
-  settle ();
+  hallway_test_gtk_settle ();
 }
 
 static void
@@ -172,7 +92,7 @@ test_peer_page_folders_and_problem (void)
   gtk_window_set_child (GTK_WINDOW (window), page);
   hallway_peer_page_set_peer (HALLWAY_PEER_PAGE (page), peer);
   gtk_window_present (GTK_WINDOW (window));
-  settle ();
+  hallway_test_gtk_settle ();
 
   folders = hallway_peer_page_get_folders (HALLWAY_PEER_PAGE (page));
   gtk_test_accessible_assert_property (folders, GTK_ACCESSIBLE_PROPERTY_LABEL, "Shared folders");
@@ -184,49 +104,32 @@ test_peer_page_folders_and_problem (void)
   g_assert_cmpstr (adw_action_row_get_subtitle (ADW_ACTION_ROW (row)), ==,
                    "You can put files in it");
   g_assert_null (gtk_list_box_get_row_at_index (folders, 2));
-  g_assert_true (shows_label (page, "Trust…"));
-  g_assert_false (shows_label (page, "This computer is not the one you trusted"));
+  g_assert_true (hallway_test_gtk_shows_label (page, "Trust…"));
+  g_assert_false (hallway_test_gtk_shows_label (page, "This computer is not the one you trusted"));
 
   hallway_dbus_peer1_set_trusted (peer, TRUE);
-  settle ();
-  g_assert_true (shows_label (page, "Stop Trusting"));
+  hallway_test_gtk_settle ();
+  g_assert_true (hallway_test_gtk_shows_label (page, "Stop Trusting"));
 
   hallway_dbus_peer1_set_problem (peer, "identity-changed");
   hallway_dbus_peer1_set_problem_message (peer, "Dana Weber’s computer has a different key "
                                           "than the one you trusted.");
-  settle ();
-  g_assert_true (shows_label (page, "This computer is not the one you trusted"));
-  g_assert_true (
-    shows_label (page, "Dana Weber’s computer has a different key than the one you trusted."));
-  save_png (window, "identity-problem");
+  hallway_test_gtk_settle ();
+  g_assert_true (hallway_test_gtk_shows_label (page, "This computer is not the one you trusted"));
+  g_assert_true (hallway_test_gtk_shows_label (page, "Dana Weber’s computer has a different key "
+                                                     "than the one you trusted."));
+  hallway_test_gtk_save_png (window, "identity-problem");
 
   hallway_dbus_peer1_set_shared_folders (peer,
                                          g_variant_new_array (G_VARIANT_TYPE ("(ssss)"), NULL, 0));
   hallway_dbus_peer1_set_problem (peer, "");
-  settle ();
+  hallway_test_gtk_settle ();
   g_assert_null (gtk_list_box_get_row_at_index (folders, 0));
-  g_assert_true (shows_label (page, "No shared folders yet."));
-  g_assert_false (shows_label (page, "This computer is not the one you trusted"));
+  g_assert_true (hallway_test_gtk_shows_label (page, "No shared folders yet."));
+  g_assert_false (hallway_test_gtk_shows_label (page, "This computer is not the one you trusted"));
 
   gtk_window_destroy (GTK_WINDOW (window));
-  settle ();
-}
-
-static GtkProgressBar *
-find_progress_bar (GtkWidget *widget)
-{
-  if (GTK_IS_PROGRESS_BAR (widget))
-    return GTK_PROGRESS_BAR (widget);
-  for (GtkWidget *child = gtk_widget_get_first_child (widget);
-       child != NULL;
-       child = gtk_widget_get_next_sibling (child))
-    {
-      GtkProgressBar *found = find_progress_bar (child);
-
-      if (found != NULL)
-        return found;
-    }
-  return NULL;
+  hallway_test_gtk_settle ();
 }
 
 static void
@@ -255,7 +158,7 @@ test_transfer_row_states (void)
   hallway_dbus_transfer1_set_rate (transfer, 2100000);
   hallway_dbus_transfer1_set_eta (transfer, 30);
   hallway_transfers_page_add_transfer (page, transfer);
-  settle ();
+  hallway_test_gtk_settle ();
 
   row = HALLWAY_TRANSFER_ROW (
     gtk_list_box_get_row_at_index (hallway_transfers_page_get_list (page), 0));
@@ -263,8 +166,8 @@ test_transfer_row_states (void)
   gtk_test_accessible_assert_property (row, GTK_ACCESSIBLE_PROPERTY_LABEL, "budget.ods");
   g_assert_cmpstr (hallway_transfer_row_get_status_text (row), ==,
                    "2.1\u00a0MB/s — about 30 seconds left");
-  g_assert_nonnull (find_label (GTK_WIDGET (row), "From Bruno Costa"));
-  bar = find_progress_bar (GTK_WIDGET (row));
+  g_assert_nonnull (hallway_test_gtk_find_label (GTK_WIDGET (row), "From Bruno Costa"));
+  bar = GTK_PROGRESS_BAR (hallway_test_gtk_find_widget (GTK_WIDGET (row), GTK_TYPE_PROGRESS_BAR));
   g_assert_cmpfloat_with_epsilon (gtk_progress_bar_get_fraction (bar), 0.25, 0.001);
   g_assert_true (gtk_widget_get_visible (hallway_transfer_row_get_cancel_button (row)));
   gtk_test_accessible_assert_property (hallway_transfer_row_get_cancel_button (row),
@@ -296,38 +199,13 @@ test_transfer_row_states (void)
   g_assert_true (gtk_widget_get_visible (hallway_transfer_row_get_show_button (row)));
 
   hallway_dbus_transfer1_set_kind (transfer, "upload");
-  g_assert_nonnull (find_label (GTK_WIDGET (row), "To Bruno Costa"));
+  g_assert_nonnull (hallway_test_gtk_find_label (GTK_WIDGET (row), "To Bruno Costa"));
   g_assert_false (gtk_widget_get_visible (hallway_transfer_row_get_show_button (row)));
 
   hallway_transfers_page_remove_transfer (page, transfer);
   g_assert_cmpuint (g_list_model_get_n_items (hallway_transfers_page_get_transfers (page)), ==, 0);
   gtk_window_destroy (GTK_WINDOW (window));
-  settle ();
-}
-
-/* Clicks the dialog's button labelled @label, as a person would. */
-static void
-click_button (GtkWidget  *widget,
-              const char *label)
-{
-  GtkWidget *found = NULL;
-  GPtrArray *stack = g_ptr_array_new ();
-
-  g_ptr_array_add (stack, widget);
-  while (found == NULL && stack->len > 0)
-    {
-      GtkWidget *w = g_ptr_array_steal_index (stack, stack->len - 1);
-
-      if (GTK_IS_BUTTON (w) && g_strcmp0 (gtk_button_get_label (GTK_BUTTON (w)), label) == 0)
-        found = w;
-      for (GtkWidget *c = gtk_widget_get_first_child (w); c != NULL;
-           c = gtk_widget_get_next_sibling (c))
-        g_ptr_array_add (stack, c);
-    }
-  g_ptr_array_unref (stack);
-  g_assert_nonnull (found);
-  g_assert_true (gtk_widget_is_sensitive (found));
-  g_signal_emit_by_name (found, "clicked");
+  hallway_test_gtk_settle ();
 }
 
 static void
@@ -347,7 +225,7 @@ test_preferences (void)
   g_settings_reset (settings, "accept-policy");
   g_settings_reset (settings, "receive-folder");
   gtk_window_present (GTK_WINDOW (window));
-  settle ();
+  hallway_test_gtk_settle ();
 
   /* Defaults: ask every time, into Downloads. */
   g_assert_cmpuint (adw_combo_row_get_selected (policy), ==, 0);
@@ -359,16 +237,16 @@ test_preferences (void)
   g_assert_cmpuint (adw_combo_row_get_selected (policy), ==, 2);
 
   g_settings_set_string (settings, "receive-folder", "/srv/inbox");
-  settle ();
+  hallway_test_gtk_settle ();
   g_assert_cmpstr (adw_action_row_get_subtitle (folder), ==, "/srv/inbox");
   /* A relative folder is not taken: Downloads it is. */
   g_settings_set_string (settings, "receive-folder", "inbox");
-  settle ();
+  hallway_test_gtk_settle ();
   g_assert_cmpstr (adw_action_row_get_subtitle (folder), ==, default_folder);
 
-  save_png (window, "preferences");
+  hallway_test_gtk_save_png (window, "preferences");
   gtk_window_destroy (GTK_WINDOW (window));
-  settle ();
+  hallway_test_gtk_settle ();
 }
 
 /* A skeleton exported on the test's session bus and a proxy for it, so
@@ -414,26 +292,6 @@ handle_decline_cb (HallwayDBusOffer1     *offer,
   return TRUE;
 }
 
-static void
-proxy_ready_cb (GObject      *source,
-                GAsyncResult *result,
-                gpointer      user_data)
-{
-  GAsyncResult **out = user_data;
-
-  *out = g_object_ref (result);
-}
-
-/* The skeleton answers on this thread's main loop, so a proxy for it is
- * made asynchronously: a synchronous call would wait for itself. */
-static GAsyncResult *
-wait_for_result (GAsyncResult **result)
-{
-  while (*result == NULL)
-    g_main_context_iteration (NULL, TRUE);
-  return *result;
-}
-
 static HallwayDBusOffer1 *
 export_offer (BusFixture         *fixture,
               HallwayDBusOffer1 **skeleton_out,
@@ -468,8 +326,8 @@ export_offer (BusFixture         *fixture,
 
     hallway_dbus_offer1_proxy_new (fixture->connection, G_DBUS_PROXY_FLAGS_NONE,
                                    g_dbus_connection_get_unique_name (fixture->connection),
-                                   path, NULL, proxy_ready_cb, &result);
-    proxy = hallway_dbus_offer1_proxy_new_finish (wait_for_result (&result), &error);
+                                   path, NULL, hallway_test_result_cb, &result);
+    proxy = hallway_dbus_offer1_proxy_new_finish (hallway_test_wait_result (&result), &error);
     g_assert_no_error (error);
   }
   *skeleton_out = skeleton;
@@ -485,16 +343,6 @@ bus_fixture_clear (BusFixture *fixture)
   g_clear_pointer (&fixture->sent_to, g_free);
   g_clear_pointer (&fixture->printed, g_free);
   g_clear_object (&fixture->connection);
-}
-
-static void
-wait_for (gboolean *done)
-{
-  gint64 deadline = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
-
-  while (!*done && g_get_monotonic_time () < deadline)
-    g_main_context_iteration (NULL, TRUE);
-  g_assert_true (*done);
 }
 
 static void
@@ -529,7 +377,7 @@ test_offer_dialog_accept_some (void)
   g_signal_connect (dialog, "answered", G_CALLBACK (answered_flag_cb), &answered);
   g_signal_connect (dialog, "destroy", G_CALLBACK (destroyed_cb), &destroyed);
   gtk_window_present (GTK_WINDOW (dialog));
-  settle ();
+  hallway_test_gtk_settle ();
 
   g_assert_cmpstr (adw_message_dialog_get_heading (ADW_MESSAGE_DIALOG (dialog)), ==,
                    "Alice Martin wants to send you 3 files (12.0\u00a0MB)");
@@ -538,11 +386,11 @@ test_offer_dialog_accept_some (void)
   /* A name from another computer is text, never markup. */
   extra = adw_message_dialog_get_extra_child (ADW_MESSAGE_DIALOG (dialog));
   g_assert_nonnull (extra);
-  save_png (dialog, "offer");
+  hallway_test_gtk_save_png (dialog, "offer");
 
   hallway_offer_dialog_set_file_chosen (HALLWAY_OFFER_DIALOG (dialog), 1, FALSE);
-  click_button (dialog, "_Accept");
-  wait_for (&answered);
+  hallway_test_gtk_click_button (dialog, "_Accept");
+  g_assert_true (hallway_test_wait_flag (&answered, 10));
 
   g_assert_cmpuint (fixture.n_calls, ==, 1);
   g_assert_cmpstr (fixture.folder, ==, "/home/bruno/Downloads");
@@ -556,7 +404,7 @@ test_offer_dialog_accept_some (void)
     g_assert_cmpuint (second, ==, 2);
   }
   g_assert_null (hallway_offer_dialog_get_error (HALLWAY_OFFER_DIALOG (dialog)));
-  settle ();
+  hallway_test_gtk_settle ();
   g_test_message ("destroyed %d visible %d", destroyed, gtk_widget_get_visible (dialog));
   g_assert_false (gtk_widget_get_visible (dialog));
 
@@ -580,9 +428,9 @@ test_offer_dialog_decline_and_expire (void)
   g_object_ref_sink (dialog);
   g_signal_connect (dialog, "answered", G_CALLBACK (answered_flag_cb), &answered);
   gtk_window_present (GTK_WINDOW (dialog));
-  settle ();
-  click_button (dialog, "_Decline");
-  wait_for (&answered);
+  hallway_test_gtk_settle ();
+  hallway_test_gtk_click_button (dialog, "_Decline");
+  g_assert_true (hallway_test_wait_flag (&answered, 10));
   g_assert_true (fixture.declined);
   g_assert_null (fixture.indexes);
   g_object_unref (dialog);
@@ -597,13 +445,13 @@ test_offer_dialog_decline_and_expire (void)
     hallway_offer_dialog_set_file_chosen (HALLWAY_OFFER_DIALOG (dialog), i, FALSE);
   g_assert_false (adw_message_dialog_get_response_enabled (ADW_MESSAGE_DIALOG (dialog), "accept"));
   g_object_unref (dialog);
-  settle ();
+  hallway_test_gtk_settle ();
 
   dialog = hallway_offer_dialog_new (NULL, offer, "/tmp");
   g_object_ref_sink (dialog);
   g_signal_connect (dialog, "destroy", G_CALLBACK (destroyed_cb), &destroyed);
   gtk_window_present (GTK_WINDOW (dialog));
-  settle ();
+  hallway_test_gtk_settle ();
   hallway_dbus_offer1_set_state (skeleton, "expired");
   while (gtk_widget_get_visible (dialog))
     g_main_context_iteration (NULL, TRUE);
@@ -660,8 +508,8 @@ test_send_drop (void)
 
     hallway_dbus_daemon1_proxy_new (fixture.connection, G_DBUS_PROXY_FLAGS_NONE,
                                     g_dbus_connection_get_unique_name (fixture.connection),
-                                    "/test/daemon", NULL, proxy_ready_cb, &result);
-    daemon = hallway_dbus_daemon1_proxy_new_finish (wait_for_result (&result), &error);
+                                    "/test/daemon", NULL, hallway_test_result_cb, &result);
+    daemon = hallway_dbus_daemon1_proxy_new_finish (hallway_test_wait_result (&result), &error);
     g_assert_no_error (error);
   }
   peer = hallway_dbus_peer1_proxy_new_sync (fixture.connection,
@@ -741,6 +589,14 @@ handle_print_cb (HallwayDBusPrinter1   *printer,
   return TRUE;
 }
 
+static gboolean
+printed_cb (gpointer user_data)
+{
+  BusFixture *fixture = user_data;
+
+  return fixture->printed != NULL;
+}
+
 static void
 test_printer_rows (void)
 {
@@ -775,8 +631,8 @@ test_printer_rows (void)
   g_assert_no_error (error);
   hallway_dbus_printer1_proxy_new (fixture.connection, G_DBUS_PROXY_FLAGS_NONE,
                                    g_dbus_connection_get_unique_name (fixture.connection),
-                                   "/test/printers/office", NULL, proxy_ready_cb, &result);
-  proxy = hallway_dbus_printer1_proxy_new_finish (wait_for_result (&result), &error);
+                                   "/test/printers/office", NULL, hallway_test_result_cb, &result);
+  proxy = hallway_dbus_printer1_proxy_new_finish (hallway_test_wait_result (&result), &error);
   g_assert_no_error (error);
 
   hallway_dbus_printer1_set_id (theirs, "0123456789abcdef/laser");
@@ -792,7 +648,7 @@ test_printer_rows (void)
   gtk_list_box_append (GTK_LIST_BOX (list), their_row);
   gtk_window_set_child (GTK_WINDOW (window), list);
   gtk_window_present (GTK_WINDOW (window));
-  settle ();
+  hallway_test_gtk_settle ();
 
   g_assert_cmpstr (adw_preferences_row_get_title (ADW_PREFERENCES_ROW (mine_row)), ==,
                    "Office printer");
@@ -808,7 +664,7 @@ test_printer_rows (void)
   while (!hallway_dbus_printer1_get_shared (proxy))
     g_main_context_iteration (NULL, TRUE);
   g_assert_cmpuint (fixture.n_calls, ==, 1);
-  settle ();
+  hallway_test_gtk_settle ();
   g_assert_cmpstr (adw_action_row_get_subtitle (ADW_ACTION_ROW (mine_row)), ==,
                    "Ready · By the window · Shared");
   gtk_switch_set_active (GTK_SWITCH (toggle), FALSE);
@@ -824,7 +680,7 @@ test_printer_rows (void)
   g_assert_cmpstr (adw_action_row_get_subtitle (ADW_ACTION_ROW (their_row)), ==, "Printing");
   hallway_dbus_printer1_set_state (theirs, "stopped");
   g_assert_cmpstr (adw_action_row_get_subtitle (ADW_ACTION_ROW (their_row)), ==, "Stopped");
-  save_png (window, "printers");
+  hallway_test_gtk_save_png (window, "printers");
 
   /* Printing on it is asked of hallwayd (Printer1.Print): the window talks
    * to no CUPS of its own. */
@@ -834,24 +690,21 @@ test_printer_rows (void)
   g_assert_no_error (error);
   hallway_dbus_printer1_proxy_new (fixture.connection, G_DBUS_PROXY_FLAGS_NONE,
                                    g_dbus_connection_get_unique_name (fixture.connection),
-                                   "/test/printers/laser", NULL, proxy_ready_cb, &their_result);
-  their_proxy = hallway_dbus_printer1_proxy_new_finish (wait_for_result (&their_result), &error);
+                                   "/test/printers/laser", NULL, hallway_test_result_cb,
+                                   &their_result);
+  their_proxy = hallway_dbus_printer1_proxy_new_finish (hallway_test_wait_result (&their_result),
+                                                        &error);
   g_assert_no_error (error);
   print_row = hallway_printer_row_new (their_proxy, "Dana Weber");
   gtk_list_box_append (GTK_LIST_BOX (list), print_row);
-  settle ();
+  hallway_test_gtk_settle ();
   hallway_printer_row_print_file (HALLWAY_PRINTER_ROW (print_row), "/srv/reports/q1.pdf");
-  {
-    gint64 deadline = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
-
-    while (fixture.printed == NULL && g_get_monotonic_time () < deadline)
-      g_main_context_iteration (NULL, FALSE);
-  }
+  g_assert_true (hallway_test_wait_until (printed_cb, &fixture, 10));
   g_assert_cmpstr (fixture.printed, ==, "/srv/reports/q1.pdf");
   g_assert_cmpuint (fixture.n_calls, ==, 3);
 
   gtk_window_destroy (GTK_WINDOW (window));
-  settle ();
+  hallway_test_gtk_settle ();
   g_dbus_interface_skeleton_unexport (G_DBUS_INTERFACE_SKELETON (theirs));
   g_dbus_interface_skeleton_unexport (G_DBUS_INTERFACE_SKELETON (mine));
   bus_fixture_clear (&fixture);

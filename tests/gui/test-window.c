@@ -11,6 +11,9 @@
 #include <glib/gstdio.h>
 #include <signal.h>
 
+#include "hallway-test-gtk.h"
+
+#include "hallway-doctor-page.h"
 #include "hallway-folder-view.h"
 #include "hallway-my-shares-page.h"
 #include "hallway-peer-page.h"
@@ -21,25 +24,6 @@
 
 static HallwayWindow *window;
 static GDBusConnection *bus;
-
-typedef gboolean (*Condition) (gpointer data);
-
-static gboolean
-wait_for (Condition condition,
-          gpointer  data,
-          int       seconds)
-{
-  gint64 end = g_get_monotonic_time () + seconds * G_USEC_PER_SEC;
-
-  while (!condition (data))
-    {
-      if (g_get_monotonic_time () > end)
-        return FALSE;
-      g_main_context_iteration (NULL, FALSE);
-      g_usleep (2000);
-    }
-  return TRUE;
-}
 
 static gboolean
 window_ready (gpointer data)
@@ -75,66 +59,14 @@ no_toast (gpointer data)
 static void
 wait_for_toast_to_go (void)
 {
-  g_assert_true (wait_for (no_toast, NULL, 20));
+  g_assert_true (hallway_test_wait_until (no_toast, NULL, 20));
   run_for (500);   /* it fades out */
-}
-
-static void
-settle (void)
-{
-  /* Let layout, drawing and property updates run. */
-  for (int i = 0; i < 50; i++)
-    {
-      while (g_main_context_iteration (NULL, FALSE))
-        ;
-      g_usleep (4000);
-    }
-}
-
-static void
-screenshot_widget (GtkWidget  *widget,
-                   const char *name)
-{
-  g_autofree char *dir = NULL;
-  g_autofree char *path = NULL;
-  g_autoptr(GdkPaintable) paintable = NULL;
-  g_autoptr(GdkTexture) texture = NULL;
-  GskRenderNode *node;
-  GtkSnapshot *snapshot;
-  GskRenderer *renderer;
-  int width, height;
-
-  settle ();
-  gtk_test_widget_wait_for_draw (widget);
-  width = gtk_widget_get_width (widget);
-  height = gtk_widget_get_height (widget);
-  g_assert_cmpint (width, >, 0);
-  g_assert_cmpint (height, >, 0);
-
-  if (g_getenv ("HALLWAY_ARTIFACTS") != NULL)
-    dir = g_strdup (g_getenv ("HALLWAY_ARTIFACTS"));
-  else
-    dir = g_build_filename (g_getenv ("HALLWAY_BUILD_DIR") != NULL
-                            ? g_getenv ("HALLWAY_BUILD_DIR") : ".", "artifacts", NULL);
-  g_mkdir_with_parents (dir, 0755);
-  path = g_strdup_printf ("%s/window-%s.png", dir, name);
-
-  renderer = gtk_native_get_renderer (gtk_widget_get_native (widget));
-  paintable = gtk_widget_paintable_new (widget);
-  snapshot = gtk_snapshot_new ();
-  gdk_paintable_snapshot (paintable, GDK_SNAPSHOT (snapshot), width, height);
-  node = gtk_snapshot_free_to_node (snapshot);
-  g_assert_nonnull (node);
-  texture = gsk_renderer_render_texture (renderer, node, &GRAPHENE_RECT_INIT (0, 0, width, height));
-  gsk_render_node_unref (node);
-  g_assert_true (gdk_texture_save_to_png (texture, path));
-  g_test_message ("screenshot: %s", path);
 }
 
 static void
 screenshot (const char *name)
 {
-  screenshot_widget (GTK_WIDGET (window), name);
+  hallway_test_gtk_save_png (GTK_WIDGET (window), name);
 }
 
 static const char *
@@ -183,7 +115,7 @@ test_no_daemon (void)
   g_test_summary (
     "With no hallwayd on the bus and none to start, the window says so in plain words");
 
-  g_assert_true (wait_for (window_ready, NULL, 20));
+  g_assert_true (hallway_test_wait_until (window_ready, NULL, 20));
   g_assert_cmpstr (hallway_window_get_visible_page (window), ==, "no-service");
   g_assert_cmpstr (status_title ("no-service"), ==, "Hallway's service is not running");
   g_assert_cmpuint (g_list_model_get_n_items (hallway_window_get_peers (window)), ==, 0);
@@ -245,15 +177,15 @@ test_daemon_appears (void)
   daemon = g_subprocess_launcher_spawn (launcher, &error, hallwayd, NULL);
   g_assert_no_error (error);
 
-  g_assert_true (wait_for (page_is_not, (gpointer) "no-service", 20));
-  g_assert_true (wait_for (page_is, (gpointer) "no-avahi", 10));
+  g_assert_true (hallway_test_wait_until (page_is_not, (gpointer) "no-service", 20));
+  g_assert_true (hallway_test_wait_until (page_is, (gpointer) "no-avahi", 10));
   hallway_window_show_this_computer (window);
   g_assert_cmpstr (hallway_window_get_visible_page (window), ==, "mine");
 
   g_subprocess_send_signal (daemon, SIGTERM);
   g_subprocess_wait (daemon, NULL, NULL);
   hallway_window_show_this_computer (window);
-  g_assert_true (wait_for (page_is, (gpointer) "no-service", 10));
+  g_assert_true (hallway_test_wait_until (page_is, (gpointer) "no-service", 10));
 }
 
 /* With daemons */
@@ -266,8 +198,8 @@ test_avahi_state (void)
   g_test_summary (
     "Without Avahi the window says that it can't look for neighbours, and what to do");
 
-  g_assert_true (wait_for (window_ready, NULL, 20));
-  g_assert_true (wait_for (page_is, (gpointer) "no-avahi", 10));
+  g_assert_true (hallway_test_wait_until (window_ready, NULL, 20));
+  g_assert_true (hallway_test_wait_until (page_is, (gpointer) "no-avahi", 10));
   g_assert_cmpstr (status_title ("no-avahi"), ==, "Hallway can't look for neighbours");
   description = adw_status_page_get_description (
     ADW_STATUS_PAGE (hallway_window_get_page (window, "no-avahi")));
@@ -312,9 +244,9 @@ test_neighbour_arrives (void)
                                            &path, NULL, &error);
   g_assert_no_error (error);
 
-  g_assert_true (wait_for (has_peers, GUINT_TO_POINTER (1), 20));
-  g_assert_true (wait_for (peer_named, (gpointer) name, 20));
-  settle ();
+  g_assert_true (hallway_test_wait_until (has_peers, GUINT_TO_POINTER (1), 20));
+  g_assert_true (hallway_test_wait_until (peer_named, (gpointer) name, 20));
+  hallway_test_gtk_settle ();
 
   gtk_test_accessible_assert_property (list, GTK_ACCESSIBLE_PROPERTY_LABEL, "Neighbours");
   row = GTK_WIDGET (gtk_list_box_get_row_at_index (list, 0));
@@ -326,14 +258,14 @@ test_neighbour_arrives (void)
   /* The search filter, also on Ctrl+F (win.search). */
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.search", NULL));
   hallway_window_set_search (window, "nobody by that name");
-  settle ();
+  hallway_test_gtk_settle ();
   g_assert_cmpuint (count_rows (list), ==, 0);
   hallway_window_set_search (window, "BRUNO");
-  settle ();
+  hallway_test_gtk_settle ();
   g_assert_cmpuint (count_rows (list), ==, 1);
   screenshot ("search");
   hallway_window_set_search (window, "");
-  settle ();
+  hallway_test_gtk_settle ();
   g_assert_cmpuint (count_rows (list), ==, 1);
 }
 
@@ -355,24 +287,6 @@ static gboolean
 share_gone (gpointer data)
 {
   return !share_listed (data);
-}
-
-static GtkWidget *
-find_widget_of_type (GtkWidget *widget,
-                     GType      type)
-{
-  if (G_TYPE_CHECK_INSTANCE_TYPE (widget, type))
-    return widget;
-  for (GtkWidget *child = gtk_widget_get_first_child (widget);
-       child != NULL;
-       child = gtk_widget_get_next_sibling (child))
-    {
-      GtkWidget *found = find_widget_of_type (child, type);
-
-      if (found != NULL)
-        return found;
-    }
-  return NULL;
 }
 
 /* Whether the "Music" row says @data. */
@@ -397,41 +311,43 @@ test_my_shares (void)
 
   hallway_window_show_this_computer (window);
   g_assert_cmpstr (hallway_window_get_visible_page (window), ==, "mine");
-  g_assert_true (wait_for (share_listed, (gpointer) g_getenv ("HALLWAY_TEST_MY_SHARE"), 10));
+  g_assert_true (hallway_test_wait_until (share_listed,
+                                          (gpointer) g_getenv ("HALLWAY_TEST_MY_SHARE"), 10));
   screenshot ("my-shares");
 
   /* The dialog opens, with the share button off until a folder is chosen. */
   dialog = hallway_my_shares_page_show_share_dialog (page);
   g_assert_true (ADW_IS_MESSAGE_DIALOG (dialog));
   g_assert_false (adw_message_dialog_get_response_enabled (ADW_MESSAGE_DIALOG (dialog), "share"));
-  settle ();
+  hallway_test_gtk_settle ();
   adw_message_dialog_response (ADW_MESSAGE_DIALOG (dialog), "cancel");
   gtk_window_destroy (GTK_WINDOW (dialog));
 
   g_assert_cmpint (g_mkdir_with_parents (music, 0700), ==, 0);
   hallway_my_shares_page_add_share (page, music, "Music", "read-write", "everyone", NULL);
-  g_assert_true (wait_for (share_listed, (gpointer) "Music", 10));
+  g_assert_true (hallway_test_wait_until (share_listed, (gpointer) "Music", 10));
   row = find_action_row (hallway_my_shares_page_get_list (page), "Music");
   g_assert_cmpstr (adw_action_row_get_subtitle (ADW_ACTION_ROW (row)), ==,
                    "Everyone can open and change files");
 
   /* Its switch turns sharing off in the daemon, keeping it listed. */
   {
-    GtkWidget *toggle = find_widget_of_type (row, GTK_TYPE_SWITCH);
+    GtkWidget *toggle = hallway_test_gtk_find_widget (row, GTK_TYPE_SWITCH);
 
     g_assert_nonnull (toggle);
     gtk_test_accessible_assert_property (toggle, GTK_ACCESSIBLE_PROPERTY_LABEL, "Share Music");
     g_assert_true (gtk_switch_get_active (GTK_SWITCH (toggle)));
     gtk_switch_set_active (GTK_SWITCH (toggle), FALSE);
-    g_assert_true (
-      wait_for (share_subtitle_is, (gpointer) "Switched off: colleagues don't see it", 10));
+    g_assert_true (hallway_test_wait_until (share_subtitle_is,
+                                            (gpointer) "Switched off: colleagues don't see it",
+                                            10));
     screenshot ("my-shares-off");
     row = find_action_row (hallway_my_shares_page_get_list (page), "Music");
-    toggle = find_widget_of_type (row, GTK_TYPE_SWITCH);
+    toggle = hallway_test_gtk_find_widget (row, GTK_TYPE_SWITCH);
     g_assert_false (gtk_switch_get_active (GTK_SWITCH (toggle)));
     gtk_switch_set_active (GTK_SWITCH (toggle), TRUE);
-    g_assert_true (
-      wait_for (share_subtitle_is, (gpointer) "Everyone can open and change files", 10));
+    g_assert_true (hallway_test_wait_until (share_subtitle_is,
+                                            (gpointer) "Everyone can open and change files", 10));
     row = find_action_row (hallway_my_shares_page_get_list (page), "Music");
   }
 
@@ -457,7 +373,7 @@ test_my_shares (void)
   g_assert_nonnull (button);
   gtk_test_accessible_assert_property (button, GTK_ACCESSIBLE_PROPERTY_LABEL, "Stop sharing Music");
   g_signal_emit_by_name (button, "clicked");
-  g_assert_true (wait_for (share_gone, (gpointer) "Music", 10));
+  g_assert_true (hallway_test_wait_until (share_gone, (gpointer) "Music", 10));
 }
 
 static gboolean
@@ -478,17 +394,65 @@ test_peer_page (void)
 
   g_assert_true (hallway_window_show_peer (window, g_getenv ("HALLWAY_TEST_PEER")));
   g_assert_cmpstr (hallway_window_get_visible_page (window), ==, "peer");
-  g_assert_true (
-    wait_for (peer_page_has_folder, (gpointer) g_getenv ("HALLWAY_TEST_PEER_SHARE"), 20));
+  g_assert_true (hallway_test_wait_until (peer_page_has_folder,
+                                          (gpointer) g_getenv ("HALLWAY_TEST_PEER_SHARE"), 20));
   screenshot ("neighbour");
 
   dialog = hallway_peer_page_show_trust_dialog (page);
   g_assert_true (ADW_IS_MESSAGE_DIALOG (dialog));
   g_assert_nonnull (strstr (adw_message_dialog_get_heading (ADW_MESSAGE_DIALOG (dialog)),
                             g_getenv ("HALLWAY_TEST_PEER")));
-  screenshot_widget (dialog, "trust");
+  hallway_test_gtk_save_png (dialog, "trust");
   adw_message_dialog_response (ADW_MESSAGE_DIALOG (dialog), "cancel");
   gtk_window_destroy (GTK_WINDOW (dialog));
+}
+
+static gboolean
+doctor_done (gpointer data)
+{
+  HallwayDoctorPage *page = HALLWAY_DOCTOR_PAGE (hallway_window_get_page (window, "doctor"));
+
+  return !hallway_doctor_page_get_running (page) &&
+         count_rows (hallway_doctor_page_get_results (page)) > 0;
+}
+
+/* The row of the finding whose message starts with @prefix, if any. */
+static GtkWidget *
+find_finding (const char *prefix,
+              const char *verdict)
+{
+  HallwayDoctorPage *page = HALLWAY_DOCTOR_PAGE (hallway_window_get_page (window, "doctor"));
+  GtkWidget *results = GTK_WIDGET (hallway_doctor_page_get_results (page));
+
+  for (GtkWidget *row = gtk_widget_get_first_child (results);
+       row != NULL;
+       row = gtk_widget_get_next_sibling (row))
+    if (g_str_has_prefix (adw_preferences_row_get_title (ADW_PREFERENCES_ROW (row)), prefix) &&
+        g_strcmp0 (g_object_get_data (G_OBJECT (row), "hallway-verdict"), verdict) == 0)
+      return row;
+  return NULL;
+}
+
+static void
+test_doctor (void)
+{
+  g_autofree char *answer = g_strdup_printf ("Hallway answers at 127.0.0.1 as “%s”",
+                                             g_getenv ("HALLWAY_TEST_PEER"));
+  GtkWidget *row;
+
+  g_test_summary ("“Can't find someone?” runs hallwayd's checks and shows what to do");
+
+  hallway_window_show_doctor (window, g_getenv ("HALLWAY_TEST_PEER"));
+  g_assert_cmpstr (hallway_window_get_visible_page (window), ==, "doctor");
+  g_assert_true (hallway_test_wait_until (doctor_done, NULL, 30));
+
+  /* There is no Avahi here: a problem, with how to start it. */
+  row = find_finding ("avahi-daemon is not running", "problem");
+  g_assert_nonnull (row);
+  g_assert_nonnull (strstr (adw_action_row_get_subtitle (ADW_ACTION_ROW (row)), "systemctl"));
+  /* The neighbour added by address answers. */
+  g_assert_nonnull (find_finding (answer, "ok"));
+  screenshot ("doctor");
 }
 
 static gboolean
@@ -514,7 +478,7 @@ test_folder_view (void)
   g_test_summary ("Opening a neighbour's folder lists its files, folders first; folders open");
 
   hallway_peer_page_open_folder (page, g_getenv ("HALLWAY_TEST_PEER_SHARE"));
-  g_assert_true (wait_for (folder_listed, GUINT_TO_POINTER (3), 20));
+  g_assert_true (hallway_test_wait_until (folder_listed, GUINT_TO_POINTER (3), 20));
   first = g_list_model_get_item (model, 0);
   second = g_list_model_get_item (model, 1);
   g_assert_cmpstr (hallway_folder_item_get_name (first), ==, "2026");
@@ -526,7 +490,7 @@ test_folder_view (void)
 
   hallway_folder_view_open (view, 0);
   g_assert_cmpstr (hallway_folder_view_get_path (view), ==, "2026");
-  g_assert_true (wait_for (folder_listed, GUINT_TO_POINTER (1), 20));
+  g_assert_true (hallway_test_wait_until (folder_listed, GUINT_TO_POINTER (1), 20));
   inner = g_list_model_get_item (model, 0);
   g_assert_cmpstr (hallway_folder_item_get_name (inner), ==, "q1.txt");
   g_assert_false (hallway_folder_item_get_is_folder (inner));
@@ -534,7 +498,7 @@ test_folder_view (void)
   /* Back goes up a folder, then out to the neighbour's page. */
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (view), "folder.up", NULL));
   g_assert_cmpstr (hallway_folder_view_get_path (view), ==, "");
-  g_assert_true (wait_for (folder_listed, GUINT_TO_POINTER (3), 20));
+  g_assert_true (hallway_test_wait_until (folder_listed, GUINT_TO_POINTER (3), 20));
   g_signal_emit_by_name (view, "closed");
   g_assert_true (peer_page_has_folder ((gpointer) g_getenv ("HALLWAY_TEST_PEER_SHARE")));
 }
@@ -606,11 +570,11 @@ test_download (void)
 
   g_assert_true (hallway_window_show_peer (window, g_getenv ("HALLWAY_TEST_PEER")));
   hallway_peer_page_open_folder (page, g_getenv ("HALLWAY_TEST_PEER_SHARE"));
-  g_assert_true (wait_for (folder_listed, GUINT_TO_POINTER (3), 20));
+  g_assert_true (hallway_test_wait_until (folder_listed, GUINT_TO_POINTER (3), 20));
 
   /* Nothing selected: the action does nothing. */
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.download", NULL));
-  settle ();
+  hallway_test_gtk_settle ();
   g_assert_cmpuint (g_list_model_get_n_items (hallway_transfers_page_get_transfers (transfers)), ==,
                     0);
 
@@ -619,12 +583,13 @@ test_download (void)
     gtk_selection_model_select_item (hallway_folder_view_get_selection (view), 1, TRUE));
   screenshot ("folder-selected");
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.download", NULL));
-  g_assert_true (wait_for (toast_is, (gpointer) "Downloading “budget.ods”…", 20));
+  g_assert_true (hallway_test_wait_until (toast_is, (gpointer) "Downloading “budget.ods”…",
+                                          20));
 
   wanted = g_strdup_printf ("%s/budget.ods", g_getenv ("HALLWAY_TEST_PEER_SHARE"));
   hallway_window_show_transfers (window);
   g_assert_cmpstr (hallway_window_get_visible_page (window), ==, "transfers");
-  g_assert_true (wait_for (transfer_done, wanted, 30));
+  g_assert_true (hallway_test_wait_until (transfer_done, wanted, 30));
   row = find_transfer_row (wanted);
   gtk_test_accessible_assert_property (row, GTK_ACCESSIBLE_PROPERTY_LABEL, "budget.ods");
   g_assert_true (gtk_widget_get_visible (hallway_transfer_row_get_show_button (row)));
@@ -688,7 +653,7 @@ test_download_cancel (void)
 
   g_assert_true (hallway_window_show_peer (window, g_getenv ("HALLWAY_TEST_PEER")));
   hallway_peer_page_open_folder (page, g_getenv ("HALLWAY_TEST_PEER_SHARE"));
-  g_assert_true (wait_for (folder_listed, GUINT_TO_POINTER (3), 20));
+  g_assert_true (hallway_test_wait_until (folder_listed, GUINT_TO_POINTER (3), 20));
   /* minutes.txt, after 2026 and budget.ods. */
   g_assert_true (
     gtk_selection_model_select_item (hallway_folder_view_get_selection (view), 2, TRUE));
@@ -697,7 +662,7 @@ test_download_cancel (void)
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.download", NULL));
   wanted = g_strdup_printf ("%s/minutes.txt", g_getenv ("HALLWAY_TEST_PEER_SHARE"));
   hallway_window_show_transfers (window);
-  if (!wait_for (transfer_cancellable, wanted, 20))
+  if (!hallway_test_wait_until (transfer_cancellable, wanted, 20))
     {
       kill (pid, SIGCONT);
       g_assert_not_reached ();
@@ -707,7 +672,7 @@ test_download_cancel (void)
   wait_for_toast_to_go ();
   screenshot ("transfers");
   g_signal_emit_by_name (hallway_transfer_row_get_cancel_button (row), "clicked");
-  if (!wait_for (transfer_cancelled, wanted, 20))
+  if (!hallway_test_wait_until (transfer_cancelled, wanted, 20))
     {
       kill (pid, SIGCONT);
       g_assert_not_reached ();
@@ -762,7 +727,7 @@ test_errors (void)
   hallway_window_show_this_computer (window);
   g_assert_null (hallway_window_get_last_toast (window));
   hallway_my_shares_page_add_share (page, "/nonexistent/hallway-test", "Nope", NULL, NULL, NULL);
-  g_assert_true (wait_for (toasted, NULL, 10));
+  g_assert_true (hallway_test_wait_until (toasted, NULL, 10));
   g_test_message ("toast: %s", hallway_window_get_last_toast (window));
   g_assert_true (g_str_has_prefix (hallway_window_get_last_toast (window),
                                    "Could not share the folder: "));
@@ -809,12 +774,13 @@ main (int   argc,
       g_test_add_func ("/window/errors", test_errors);
       g_test_add_func ("/window/download", test_download);
       g_test_add_func ("/window/download-cancel", test_download_cancel);
+      g_test_add_func ("/window/doctor", test_doctor);
     }
 
   ret = g_test_run ();
 
   gtk_window_destroy (GTK_WINDOW (window));
-  settle ();
+  hallway_test_gtk_settle ();
   g_assert_null (window);
   g_object_unref (bus);
   return ret;

@@ -10,6 +10,8 @@
 # add Bruno by address (there is no Avahi here): a real neighbour.
 # Then runs CMD with HALLWAY_TEST_* describing all that.
 set -u
+# shellcheck source=../lib.sh
+. "$(dirname "$0")/../lib.sh"
 
 build=$1
 shift
@@ -37,14 +39,6 @@ trap cleanup EXIT
 free_port() {
   /usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0));
 print(s.getsockname()[1])'
-}
-
-wait_until() {   # SECONDS CMD...
-  local end=$((SECONDS + $1)); shift
-  until "$@" >/dev/null 2>&1; do
-    [ $SECONDS -lt $end ] || return 1
-    sleep 0.1
-  done
 }
 
 # start_person NAME PORT BUS_ADDRESS HOME

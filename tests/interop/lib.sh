@@ -16,6 +16,8 @@ set -euo pipefail
 
 INTEROP_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 TOP_DIR=$(cd "$INTEROP_DIR/../.." && pwd)
+# shellcheck source=../lib.sh
+. "$INTEROP_DIR/../lib.sh"
 BUILD_DIR=${HALLWAY_BUILD_DIR:-$TOP_DIR/build}
 HALLWAYD=$BUILD_DIR/daemon/hallwayd
 HALLWAYCTL=$BUILD_DIR/ctl/hallwayctl
@@ -113,18 +115,6 @@ need_root() {
 need_hallway() {
   [ -x "$HALLWAYD" ] && [ -x "$HALLWAYCTL" ] ||
     bail "no hallwayd/hallwayctl in $BUILD_DIR (build first, or set HALLWAY_BUILD_DIR)"
-}
-
-# wait_until TIMEOUT_S CMD...: polls CMD every 100 ms until it succeeds. The
-# condition is the event waited for; the timeout only bounds a failure.
-wait_until() {
-  local timeout=$1 deadline
-  shift
-  deadline=$((${EPOCHREALTIME/./} + timeout * 1000000))
-  until "$@" >/dev/null 2>&1; do
-    [ "${EPOCHREALTIME/./}" -lt "$deadline" ] || return 1
-    sleep 0.1
-  done
 }
 
 # on_exit CMD: run CMD (a string, eval'd) at exit, last registered first.

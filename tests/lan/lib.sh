@@ -9,6 +9,8 @@
 set -u
 
 LAN_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+# shellcheck source=../lib.sh
+. "$LAN_DIR/../lib.sh"
 L="$LAN_DIR/office-lan.sh"
 BUILD_DIR=${HALLWAY_BUILD_DIR:-$(cd "$LAN_DIR/../.." && pwd)/build}
 HALLWAYD="$BUILD_DIR/daemon/hallwayd"
@@ -66,22 +68,6 @@ note() {
 ms_since() {
   local start=$1 now=$EPOCHREALTIME
   echo $(( (${now/./} - ${start/./}) / 1000 ))
-}
-
-# wait_until TIMEOUT_S CMD...: polls CMD every 100 ms until it succeeds.
-# The condition is the event the test waits for; the timeout only bounds a
-# failure.
-wait_until() {
-  local timeout=$1 deadline
-  shift
-  deadline=$(( ${EPOCHREALTIME/./} + timeout * 1000000 ))
-  while ! "$@" >/dev/null 2>&1; do
-    if [ "${EPOCHREALTIME/./}" -ge "$deadline" ]; then
-      return 1
-    fi
-    sleep 0.1
-  done
-  return 0
 }
 
 finish() {
@@ -168,6 +154,28 @@ peer_field_by_id() {
 
 peer_id_is() {
   [ "$(peer_field_by_id "$1" "$2" "$3")" = "$4" ]
+}
+
+# check_within SECONDS DESCRIPTION CMD...: one check that CMD succeeds within
+# SECONDS, saying how long it took.
+check_within() {
+  local seconds=$1 what=$2 start=$EPOCHREALTIME
+  shift 2
+  if wait_until "$seconds" "$@"; then
+    ok "$what ($(ms_since "$start") ms)"
+  else
+    not_ok "$what"
+  fi
+}
+
+# announce_as HOST NAME ID FINGERPRINT: HOST announces _hallway._tcp under
+# someone else's device id and fingerprint, pointing at its own port (an
+# impostor: its certificate is not that id's). Sets IMPOSTOR to the pid.
+announce_as() {
+  "$L" exec "$1" -- avahi-publish -s "$2" _hallway._tcp 53535 \
+    v=1 "id=$3" "fp=$4" host=office-a shares=0 printers=0 drop=0 \
+    >>"$WORK/impostor.log" 2>&1 &
+  IMPOSTOR=$!
 }
 
 # Checks often run helpers through `bash -c` or wait_until; make them

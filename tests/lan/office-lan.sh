@@ -54,10 +54,18 @@ Commands:
                          start waits until avahi is RUNNING
   block-mdns HOST        drop UDP port 5353 both ways inside HOST (TCP keeps working)
   unblock-mdns HOST      remove that rule set again
+  link HOST port-isolated on|off
+                         bridge port isolation (as Wi-Fi client isolation does): HOST
+                         can't reach other isolated ports, only the router
+  reflector on|off       the router's avahi-daemon reflects mDNS between the two subnets
+  dns start [FILE...]|stop
+                         dnsmasq on the router: the hosts' names in HWLAN_DOMAIN, plus the
+                         dnsmasq options in each FILE (e.g. DNS-SD records)
   selftest               end-to-end check of the running LAN; prints "N passed, N failed"
   help                   this text
 
-HOST may be given as a, A, office-a, office-a.local or 1.
+HOST may be given as a, A, office-a, office-a.local or 1; "router" is the router, when there
+is one (HWLAN_FAR > 0). It is not listed by "hosts".
 
 Environment (network settings are saved by "up" and reused by later commands):
   HWLAN_PREFIX=hwlan       prefix of namespace names, nft table and default state dir
@@ -66,6 +74,18 @@ Environment (network settings are saved by "up" and reused by later commands):
   HWLAN_HOSTS=3            default N
   HWLAN_HOSTNAME_PREFIX=office-
   HWLAN_IPV6=1             0 = IPv4 only
+  HWLAN_IPV4=1             0 = IPv6 only (link-local addresses, as on a LAN without a router)
+  HWLAN_FAR=0              the last N hosts sit on a second subnet (HWLAN_SUBNET2), behind
+                           a router computer "router" (IP forwarding, avahi, no reflector
+                           until "reflector on"); both subnets then also get IPv6 ULA
+                           prefixes and a default route through the router
+  HWLAN_SUBNET2=10.77.1    IPv4 /24 of the second subnet
+  HWLAN_ULA=               1 = an IPv6 ULA prefix per subnet, as a router's advertisements
+                           give; the default is 1 with a router, 0 without (IPv6 stays
+                           link-local)
+  HWLAN_DOMAIN=            with a router: the site's DNS domain (e.g. office.example). Hosts
+                           get a resolv.conf (nameserver: the router, search: the domain)
+                           and avahi with wide-area (unicast DNS-SD) on
   HWLAN_SESSION_BUS=1      0 = no session bus in the hosts
   HWLAN_AVAHI_DEBUG=0      1 = avahi-daemon --debug
   HWLAN_IFF_RUNNING=0      1 = avahi use-iff-running=yes (carrier loss = interface loss)
@@ -155,7 +175,7 @@ init_settings() {
     usage_error "HWLAN_STATE must be an absolute path made of [A-Za-z0-9._/-], not '$S'"
   fi
   SW_NS=$PREFIX-sw
-  NS_RE="^${PREFIX}-(sw|[a-z])\$"
+  NS_RE="^${PREFIX}-(sw|rt|[a-z])\$"
   NFT_TABLE=${PREFIX}_mdns_block
   MARKER=$S/.office-lan
 
@@ -163,6 +183,12 @@ init_settings() {
   HN_PREFIX=${HWLAN_HOSTNAME_PREFIX:-office-}
   NHOSTS=${HWLAN_HOSTS:-3}
   IPV6=${HWLAN_IPV6:-1}
+  IPV4=${HWLAN_IPV4:-1}
+  FAR=${HWLAN_FAR:-0}
+  SUBNET2=${HWLAN_SUBNET2:-10.77.1}
+  DOMAIN=${HWLAN_DOMAIN:-}
+  ULA=${HWLAN_ULA:-}
+  FAR_HOSTS=''
   SESSION_BUS=${HWLAN_SESSION_BUS:-1}
   AVAHI_DEBUG=${HWLAN_AVAHI_DEBUG:-0}
   IFF_RUNNING=${HWLAN_IFF_RUNNING:-0}
@@ -176,44 +202,93 @@ init_settings() {
     local key value
     while IFS='=' read -r key value; do
       case $key in
-        SUBNET | HN_PREFIX | IPV6 | SESSION_BUS | IFF_RUNNING) printf -v "$key" '%s' "$value" ;;
+        SUBNET | HN_PREFIX | IPV6 | SESSION_BUS | IFF_RUNNING | IPV4 | FAR | SUBNET2 | DOMAIN |\
+          FAR_HOSTS | ULA) printf -v "$key" '%s' "$value" ;;
         AVAHI_DEBUG) [[ -n ${HWLAN_AVAHI_DEBUG-} ]] || AVAHI_DEBUG=$value ;;
         HOSTS) read -r -a HOSTS <<<"$value" ;;
       esac
     done <"$S/config"
   fi
+  [[ -n $ULA ]] || ULA=$((FAR > 0 ? 1 : 0))
   check_settings
 }
 
 check_settings() {
-  local o
-  [[ $SUBNET =~ ^([0-9]{1,3})\.([0-9]{1,3})\.([0-9]{1,3})$ ]] ||
-    usage_error "HWLAN_SUBNET must look like 10.77.0, not '$SUBNET'"
-  for o in "${BASH_REMATCH[@]:1}"; do
-    ((10#$o <= 255)) || usage_error "HWLAN_SUBNET: bad octet $o"
+  local o net
+  for net in SUBNET SUBNET2; do
+    [[ ${!net} =~ ^([0-9]{1,3})\.([0-9]{1,3})\.([0-9]{1,3})$ ]] ||
+      usage_error "HWLAN_$net must look like 10.77.0, not '${!net}'"
+    for o in "${BASH_REMATCH[@]:1}"; do
+      ((10#$o <= 255)) || usage_error "HWLAN_$net: bad octet $o"
+    done
   done
+  [[ $SUBNET != "$SUBNET2" ]] || usage_error "HWLAN_SUBNET and HWLAN_SUBNET2 must differ"
+  [[ $FAR =~ ^[0-9]+$ ]] || usage_error "HWLAN_FAR must be a number of hosts"
+  [[ -z $DOMAIN || $DOMAIN =~ ^[a-z0-9]([a-z0-9.-]{0,60}[a-z0-9])?$ ]] ||
+    usage_error "HWLAN_DOMAIN must be a DNS domain like office.example, not '$DOMAIN'"
   [[ $HN_PREFIX =~ ^[a-z][a-z0-9-]{0,40}$ ]] ||
     usage_error "HWLAN_HOSTNAME_PREFIX must match [a-z][a-z0-9-]*, not '$HN_PREFIX'"
-  for o in IPV6 SESSION_BUS AVAHI_DEBUG IFF_RUNNING; do
+  for o in IPV6 IPV4 SESSION_BUS AVAHI_DEBUG IFF_RUNNING ULA; do
     [[ ${!o} == [01] ]] || usage_error "HWLAN_$o must be 0 or 1"
   done
+  ((IPV4 == 1 || IPV6 == 1)) || usage_error "HWLAN_IPV4 and HWLAN_IPV6 can't both be 0"
+  if ((FAR > 0)) && ((IPV4 == 0)); then
+    usage_error "a second subnet (HWLAN_FAR) needs IPv4"
+  fi
 }
 
-# host_vars H: sets the per-host names and addresses for host letter H.
+has_router() { ((FAR > 0)); }
+
+# The two subnets' IPv6 unique local prefixes (/64 each), used only with a router: mDNS
+# hands out routable addresses then, as on an office network whose router sends RAs.
+ULA_PREFIX=fd77:4c53:0
+
+# router_vars: host_vars for the router, which has a port on each subnet.
+router_vars() {
+  HI=0
+  HN=${HN_PREFIX}router
+  HNETNS=$PREFIX-rt
+  HIP4=$SUBNET.1
+  HIP4_FAR=$SUBNET2.1
+  HBR=br0
+  HGW4=''
+  HULA=$ULA_PREFIX:0::1
+  HULA_FAR=$ULA_PREFIX:1::1
+  HMAC=02:4c:53:00:01:01
+  HMAC_FAR=02:4c:53:00:01:02
+  HIP6=fe80::4c:53ff:fe00:101
+  HVETH=veth-r0
+  HVETH_FAR=veth-r1
+}
+
+# host_vars H: sets the per-host names and addresses for host letter H (or "router").
 host_vars() {
   local h=$1 rest
-  rest=${LETTERS%%"$h"*}
-  HI=$((${#rest} + 1))
-  HN=$HN_PREFIX$h
-  HNETNS=$PREFIX-$h
+  if [[ $h == router ]]; then
+    router_vars
+  else
+    rest=${LETTERS%%"$h"*}
+    HI=$((${#rest} + 1))
+    HN=$HN_PREFIX$h
+    HNETNS=$PREFIX-$h
+    HIP4=$SUBNET.$((10 + HI))
+    HBR=br0
+    HGW4=$SUBNET.1
+    HULA=$ULA_PREFIX:0::$(printf '%x' $((10 + HI)))
+    if [[ " $FAR_HOSTS " == *" $h "* ]]; then
+      HIP4=$SUBNET2.$((10 + HI))
+      HBR=br1
+      HGW4=$SUBNET2.1
+      HULA=$ULA_PREFIX:1::$(printf '%x' $((10 + HI)))
+    fi
+    printf -v HMAC '02:4c:53:00:00:%02x' $((10 + HI))
+    printf -v HIP6 'fe80::4c:53ff:fe00:%x' $((10 + HI))
+    HVETH=veth-$h
+  fi
   HNETNS_FILE=/run/netns/$HNETNS
   HD=$S/hosts/$h
   HUTS=$S/ns/$h.uts
   HMNT=$S/ns/$h.mnt
-  HIP4=$SUBNET.$((10 + HI))
-  printf -v HMAC '02:4c:53:00:00:%02x' $((10 + HI))
-  printf -v HIP6 'fe80::4c:53ff:fe00:%x' $((10 + HI))
-  HVETH=veth-$h
   HENV=(
     "HOSTNAME=$HN"
     "HALLWAY_LAN_HOST=$h"
@@ -233,13 +308,14 @@ host_vars() {
   HENTER=(nsenter "--net=$HNETNS_FILE" "--uts=$HUTS" "--mount=$HMNT" --)
 }
 
-# resolve_host ARG: sets H to a host letter (or "sw"), accepting a, A, office-a,
-# office-a.local and 1.
+# resolve_host ARG: sets H to a host letter (or "sw", or "router"), accepting a, A,
+# office-a, office-a.local and 1.
 resolve_host() {
   local x=${1,,}
   x=${x%.local}
   case $x in
     sw | switch) H=sw; return 0 ;;
+    router | rt | "${HN_PREFIX}router") H=router; return 0 ;;
   esac
   if [[ $x =~ ^[0-9]+$ ]]; then
     ((10#$x >= 1 && 10#$x <= 26)) || usage_error "no host number $1"
@@ -466,30 +542,34 @@ EOF
   fi
 }
 
-write_avahi_conf() {  # H
-  local yes6=yes iff=no
+write_avahi_conf() {  # H [REFLECT]
+  local yes6=yes yes4=yes iff=no ifaces=eth0 wide=no reflect=${2:-no}
   [[ $IPV6 == 1 ]] || yes6=no
+  [[ $IPV4 == 1 ]] || yes4=no
   [[ $IFF_RUNNING == 1 ]] && iff=yes
+  [[ $1 == router ]] && ifaces=eth0,eth1
+  [[ -n $DOMAIN && $1 != router ]] && wide=yes
   # No host-name here: avahi takes gethostname(), i.e. the host's UTS name.
+  # Wide-area (unicast DNS-SD) uses the nameservers and search domains of resolv.conf.
   cat >"$S/hosts/$1/avahi-daemon.conf" <<EOF
 [server]
-use-ipv4=yes
+use-ipv4=$yes4
 use-ipv6=$yes6
-allow-interfaces=eth0
+allow-interfaces=$ifaces
 use-iff-running=$iff
 enable-dbus=yes
 ratelimit-interval-usec=1000000
 ratelimit-burst=1000
 
 [wide-area]
-enable-wide-area=no
+enable-wide-area=$wide
 
 [publish]
 publish-hinfo=no
 publish-workstation=no
 
 [reflector]
-enable-reflector=no
+enable-reflector=$reflect
 EOF
 }
 
@@ -513,6 +593,12 @@ write_config() {
     echo "SUBNET=$SUBNET"
     echo "HN_PREFIX=$HN_PREFIX"
     echo "IPV6=$IPV6"
+    echo "IPV4=$IPV4"
+    echo "FAR=$FAR"
+    echo "SUBNET2=$SUBNET2"
+    echo "DOMAIN=$DOMAIN"
+    echo "FAR_HOSTS=$FAR_HOSTS"
+    echo "ULA=$ULA"
     echo "SESSION_BUS=$SESSION_BUS"
     echo "AVAHI_DEBUG=$AVAHI_DEBUG"
     echo "IFF_RUNNING=$IFF_RUNNING"
@@ -521,11 +607,8 @@ write_config() {
   local h
   for h in "${HOSTS[@]}"; do
     host_vars "$h"
-    if [[ $IPV6 == 1 ]]; then
-      echo "$h $HN $HIP4 $HIP6"
-    else
-      echo "$h $HN $HIP4 -"
-    fi
+    echo "$h $HN $([[ $IPV4 == 1 ]] && echo "$HIP4" || echo -)" \
+      "$([[ $IPV6 == 1 ]] && echo "$HIP6" || echo -)"
   done >"$S/hosts.list"
 }
 
@@ -539,6 +622,11 @@ make_switch() {
   ip -n "$SW_NS" link set lo up
   ip -n "$SW_NS" link add br0 type bridge stp_state 0 forward_delay 0 mcast_snooping 0
   ip -n "$SW_NS" link set br0 up
+  if has_router; then
+    # The second subnet: another bridge in the same switch, joined only by the router.
+    ip -n "$SW_NS" link add br1 type bridge stp_state 0 forward_delay 0 mcast_snooping 0
+    ip -n "$SW_NS" link set br1 up
+  fi
 }
 
 # Runs inside a new host, in its new network, UTS and mount namespaces (bash, as root).
@@ -585,6 +673,9 @@ if mountpoint -q /sys; then umount -l /sys; fi
 mount -t sysfs -o nosuid,nodev,noexec "$prefix-sys" /sys
 if [ -d /etc/avahi/services ]; then mount --bind "$hd/services" /etc/avahi/services; fi
 if [ -e /etc/machine-id ]; then mount --bind "$hd/machine-id" /etc/machine-id; fi
+# With a router, each host asks the router for DNS (unicast DNS-SD): a resolv.conf of its own.
+if [ -f "$hd/resolv.conf" ]; then mount --bind "$hd/resolv.conf" /etc/resolv.conf; fi
+if [ -f "$hd/nsswitch.conf" ]; then mount --bind "$hd/nsswitch.conf" /etc/nsswitch.conf; fi
 if [ -f /var/lib/dbus/machine-id ] && [ ! -L /var/lib/dbus/machine-id ]; then
   mount --bind "$hd/machine-id" /var/lib/dbus/machine-id
 fi
@@ -598,6 +689,16 @@ make_host() {  # H
   od -An -N16 -tx1 /dev/urandom | tr -d ' \n' >"$HD/machine-id"
   echo >>"$HD/machine-id"
   write_avahi_conf "$h"
+  if [[ -n $DOMAIN && $h != router ]] && has_router; then
+    printf 'nameserver %s\nsearch %s\n' "$HGW4" "$DOMAIN" >"$HD/resolv.conf"
+  fi
+  # Debian's libnss-mdns resolves NAME.local over IPv4 only (mdns4_minimal); an IPv6-only
+  # network needs the IPv6 module.
+  if [[ $IPV4 == 0 && -f /etc/nsswitch.conf ]] && grep -q '^hosts:.*mdns4' /etc/nsswitch.conf
+  then
+    sed '/^hosts:/s/mdns4_minimal/mdns6_minimal/; /^hosts:/s/mdns4 /mdns6 /' \
+      /etc/nsswitch.conf >"$HD/nsswitch.conf"
+  fi
   : >"$HUTS"
   : >"$HMNT"
 
@@ -618,13 +719,50 @@ make_host() {  # H
   # One command creates the cable with the host end already inside the host, named eth0,
   # with a fixed MAC (hence a predictable link-local address).
   ip -n "$SW_NS" link add "$HVETH" type veth peer name eth0 address "$HMAC" netns "$HNETNS"
-  ip -n "$SW_NS" link set "$HVETH" master br0 up
-  # No default route: nothing in a host can reach anything outside the LAN.
-  ip -n "$HNETNS" -b - <<EOF
-link set lo up
-addr add $HIP4/24 brd + dev eth0
-link set eth0 up
-EOF
+  ip -n "$SW_NS" link set "$HVETH" master "$HBR" up
+  if [[ $h == router ]]; then
+    plug_router
+    return
+  fi
+  # No route out: nothing in a host can reach anything outside the simulated office.
+  # With a router, the default route leads to it (and from there only to the other subnet).
+  {
+    echo "link set lo up"
+    if [[ $IPV4 == 1 ]]; then echo "addr add $HIP4/24 brd + dev eth0"; fi
+    echo "link set eth0 up"
+    if has_router; then
+      echo "route add default via $HGW4"
+      if [[ $IPV6 == 1 && $ULA == 1 ]]; then
+        echo "addr add $HULA/64 dev eth0 nodad"
+        echo "route add ::/0 via ${HULA%::*}::1"
+      fi
+    elif [[ $IPV6 == 1 && $ULA == 1 ]]; then
+      echo "addr add $HULA/64 dev eth0 nodad"
+    fi
+  } | ip -n "$HNETNS" -b -
+}
+
+# plug_router: the router's second port, on the far subnet, and forwarding between the two.
+plug_router() {
+  ip -n "$SW_NS" link add "$HVETH_FAR" type veth peer name eth1 address "$HMAC_FAR" \
+    netns "$HNETNS"
+  ip -n "$SW_NS" link set "$HVETH_FAR" master br1 up
+  nsenter --net="$HNETNS_FILE" /bin/sh -c '
+    echo 1 >/proc/sys/net/ipv4/ip_forward
+    if [ -e /proc/sys/net/ipv6/conf/all/forwarding ]; then
+      echo 1 >/proc/sys/net/ipv6/conf/all/forwarding
+    fi'
+  {
+    echo "link set lo up"
+    echo "addr add $HIP4/24 brd + dev eth0"
+    echo "addr add $HIP4_FAR/24 brd + dev eth1"
+    if [[ $IPV6 == 1 && $ULA == 1 ]]; then
+      echo "addr add $HULA/64 dev eth0 nodad"
+      echo "addr add $HULA_FAR/64 dev eth1 nodad"
+    fi
+    echo "link set eth0 up"
+    echo "link set eth1 up"
+  } | ip -n "$HNETNS" -b -
 }
 
 leftovers_exist() {
@@ -677,6 +815,12 @@ cmd_up() {
 
   HOSTS=()
   for ((i = 0; i < n; i++)); do HOSTS+=("${LETTERS:i:1}"); done
+  if has_router; then
+    ((FAR < n)) || usage_error "HWLAN_FAR must leave at least one host on the first subnet"
+    FAR_HOSTS="${HOSTS[*]:n-FAR}"
+  fi
+  local -a nodes=("${HOSTS[@]}")
+  has_router && nodes+=(router)
 
   STEP="creating the state dir $S"
   make_state_dir
@@ -684,21 +828,26 @@ cmd_up() {
   write_system_bus_conf
   STEP="creating the switch"
   make_switch
-  for h in "${HOSTS[@]}"; do make_host "$h"; done
+  for h in "${nodes[@]}"; do make_host "$h"; done
 
   # Buses first (avahi needs the system bus), then every avahi, and wait for them together.
   STEP="starting the D-Bus daemons"
-  for h in "${HOSTS[@]}"; do start_buses "$h"; done
-  wait_ready "$(bus_kinds)" "${HOSTS[@]}"
+  for h in "${nodes[@]}"; do start_buses "$h"; done
+  wait_ready "$(bus_kinds)" "${nodes[@]}"
   STEP="starting avahi-daemon"
-  for h in "${HOSTS[@]}"; do start_avahi "$h"; done
-  wait_ready "avahi" "${HOSTS[@]}"
+  for h in "${nodes[@]}"; do start_avahi "$h"; done
+  wait_ready "avahi" "${nodes[@]}"
 
   UP_DONE=1
   trap - EXIT HUP INT TERM
   exec 9<&-
   elapsed "$t0"
-  log "LAN '$PREFIX' up: $n host(s) on $SUBNET.0/24, state $S ($ELAPSED)"
+  if has_router; then
+    log "LAN '$PREFIX' up: $((n - FAR)) host(s) on $SUBNET.0/24, $FAR on $SUBNET2.0/24" \
+      "behind a router, state $S ($ELAPSED)"
+  else
+    log "LAN '$PREFIX' up: $n host(s) on $SUBNET.0/24, state $S ($ELAPSED)"
+  fi
 }
 
 # ---------------------------------------------------------------------------------------
@@ -711,7 +860,7 @@ collect_ns_inodes() {
   for f in /run/netns/"$PREFIX"-* "$S"/ns/*.uts "$S"/ns/*.mnt; do
     case $f in
       /run/netns/*) [[ ${f##*/} =~ $NS_RE ]] || continue ;;
-      *) [[ ${f##*/} =~ ^[a-z]\.(uts|mnt)$ ]] || continue ;;
+      *) [[ ${f##*/} =~ ^([a-z]|router)\.(uts|mnt)$ ]] || continue ;;
     esac
     is_nsfs "$f" || continue
     NS_INODES[$(stat -L -c %i -- "$f")]=1
@@ -914,17 +1063,24 @@ cmd_hosts() {
 }
 
 cmd_ip() {
-  [[ $# -ge 1 && $# -le 2 ]] || usage_error "usage: ip HOST [-6]"
+  [[ $# -ge 1 && $# -le 2 ]] || usage_error "usage: ip HOST [-4|-6|-ula]"
   resolve_host "$1"
   [[ $H != sw ]] || usage_error "the switch has no address"
   host_vars "$H"
   case ${2-} in
-    '' | -4) echo "$HIP4" ;;
+    '' | -4)
+      [[ $IPV4 == 1 ]] || die "IPv4 is off in LAN '$PREFIX'"
+      echo "$HIP4"
+      ;;
     -6)
       [[ $IPV6 == 1 ]] || die "IPv6 is off in LAN '$PREFIX'"
       echo "$HIP6"
       ;;
-    *) usage_error "usage: ip HOST [-6]" ;;
+    -ula)
+      [[ $IPV6 == 1 && $ULA == 1 ]] || die "LAN '$PREFIX' has no IPv6 ULA addresses"
+      echo "$HULA"
+      ;;
+    *) usage_error "usage: ip HOST [-4|-6|-ula]" ;;
   esac
 }
 
@@ -945,17 +1101,118 @@ cmd_xdg() {
 }
 
 cmd_link() {
-  [[ $# -eq 2 ]] || usage_error "usage: link HOST down|up|isolate|join|ifdown|ifup"
+  local usage="usage: link HOST down|up|isolate|join|ifdown|ifup|port-isolated on|off"
+  [[ $# -eq 2 || ($# -eq 3 && $2 == port-isolated) ]] || usage_error "$usage"
   require_host "$1"
   case $2 in
     down) ip -n "$SW_NS" link set "$HVETH" down ;;
     up) ip -n "$SW_NS" link set "$HVETH" up ;;
     isolate) ip -n "$SW_NS" link set "$HVETH" nomaster ;;
-    join) ip -n "$SW_NS" link set "$HVETH" master br0 up ;;
+    join) ip -n "$SW_NS" link set "$HVETH" master "$HBR" up ;;
     ifdown) ip -n "$HNETNS" link set eth0 down ;;
     ifup) ip -n "$HNETNS" link set eth0 up ;;
-    *) usage_error "usage: link HOST down|up|isolate|join|ifdown|ifup" ;;
+    # Isolated ports reach only ports that are not isolated (the router), like the
+    # clients of a Wi-Fi access point with client isolation.
+    port-isolated)
+      [[ $3 == on || $3 == off ]] || usage_error "$usage"
+      ip -n "$SW_NS" link set dev "$HVETH" type bridge_slave isolated "$3"
+      ;;
+    *) usage_error "$usage" ;;
   esac
+}
+
+require_router() {
+  has_router || die "LAN '$PREFIX' has no router (set HWLAN_FAR at \"up\")"
+  require_host router
+}
+
+# The router's avahi-daemon as a reflector (enable-reflector=yes, what office routers offer),
+# or not: its configuration is rewritten and it is restarted.
+cmd_reflector() {
+  [[ $# -eq 1 && ($1 == on || $1 == off) ]] || usage_error "usage: reflector on|off"
+  require_router
+  write_avahi_conf router "$([[ $1 == on ]] && echo yes || echo no)"
+  cmd_avahi router restart
+}
+
+# dnsmasq on the router, authoritative for HWLAN_DOMAIN: the hosts' names, plus the options
+# in each FILE (DNS-SD PTR, SRV and TXT records, as "hallwayctl dns-records" prints them).
+cmd_dns() {
+  local usage="usage: dns start [FILE...] | dns stop" f h conf
+  [[ $# -ge 1 ]] || usage_error "$usage"
+  require_router
+  case $1 in
+    stop)
+      [[ $# -eq 1 ]] || usage_error "$usage"
+      stop_daemon router dnsmasq
+      ;;
+    start)
+      shift
+      [[ -n $DOMAIN ]] || die "LAN '$PREFIX' has no DNS domain (set HWLAN_DOMAIN at \"up\")"
+      command -v dnsmasq >/dev/null || die "dnsmasq is missing; run build-aux/install-deps.sh"
+      stop_daemon router dnsmasq
+      conf=$S/hosts/router/dnsmasq.conf
+      {
+        echo "keep-in-foreground"
+        echo "no-resolv"
+        echo "no-hosts"
+        echo "no-poll"
+        echo "bind-interfaces"
+        echo "interface=eth0"
+        echo "interface=eth1"
+        echo "except-interface=lo"
+        echo "local=/$DOMAIN/"
+        echo "domain=$DOMAIN"
+        echo "log-queries"
+        echo "log-facility=-"
+        echo "pid-file="
+        echo "user=root"
+        for h in "${HOSTS[@]}"; do
+          host_vars "$h"
+          [[ $IPV4 == 1 ]] && echo "host-record=$HN.$DOMAIN,$HIP4"
+        done
+        for f in "$@"; do
+          [[ -r $f ]] || die "cannot read $f"
+          cat -- "$f"
+        done
+      } >"$conf"
+      spawn_daemon router dnsmasq dnsmasq "--conf-file=$conf"
+      wait_dns || die "dnsmasq on the router did not start"
+      ;;
+    *) usage_error "$usage" ;;
+  esac
+}
+
+# Poll until the router's dnsmasq answers (or has died).
+wait_dns() {
+  local deadline
+  now_ms
+  deadline=$((NOW_MS + TIMEOUT * 1000))
+  while daemon_alive router dnsmasq; do
+    if nsenter --net="/run/netns/$PREFIX-rt" -- /usr/bin/python3 - "$SUBNET.1" <<'EOF'
+import socket, sys
+q = bytes.fromhex("1234010000010000000000000000010001")  # ". A?", answered or refused
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.settimeout(0.3)
+s.sendto(q, (sys.argv[1], 53))
+s.recvfrom(512)
+EOF
+    then
+      return 0
+    fi
+    now_ms
+    ((NOW_MS < deadline)) || return 1
+    sleep 0.1
+  done
+  log_tail "$S/hosts/router/log/dnsmasq.log"
+  return 1
+}
+
+# stop_daemon H NAME: SIGTERM a daemon started with spawn_daemon, and wait for it.
+stop_daemon() {
+  daemon_alive "$1" "$2" || return 0
+  local -A OUR_PIDS=([$DPID]=$DSTART)
+  kill_and_wait TERM 5 || kill_and_wait KILL 3 || die "$2 of host $1 (pid $DPID) does not die"
 }
 
 # stop_avahi H SIGNAL: signal the recorded avahi-daemon and wait until it is gone.
@@ -1062,12 +1319,12 @@ cmd_status() {
   while IFS= read -r line; do
     name=${line#*: }
     name=${name%%[@:]*}
-    [[ $name == veth-? ]] || continue
+    [[ $name == veth-? || $name == veth-r[01] ]] || continue
     flags=${line#*<}
     flags=${flags%%>*}
     if [[ ,$flags, != *,UP,* ]]; then
       PORTS[$name]=down
-    elif [[ $line != *" master br0 "* ]]; then
+    elif [[ $line != *" master br0 "* && $line != *" master br1 "* ]]; then
       PORTS[$name]=isolated
     else
       PORTS[$name]=up
@@ -1075,9 +1332,14 @@ cmd_status() {
   done < <(ip -n "$SW_NS" -o link show)
   echo "LAN '$PREFIX': ${#HOSTS[@]} host(s), $SUBNET.0/24," \
     "IPv6 $([[ $IPV6 == 1 ]] && echo on || echo off), state $S"
+  if has_router; then
+    echo "Hosts $FAR_HOSTS on $SUBNET2.0/24 behind the router; DNS domain ${DOMAIN:-none}"
+  fi
   printf '%-4s %-10s %-13s %-22s %-9s %-9s %-8s %-8s %-8s %-5s %s\n' \
     HOST HOSTNAME IPV4 IPV6 PORT ETH0 SYSBUS SESSBUS AVAHI STATE MDNS
-  for h in "${HOSTS[@]}"; do
+  local -a nodes=("${HOSTS[@]}")
+  has_router && nodes+=(router)
+  for h in "${nodes[@]}"; do
     host_vars "$h"
     port=${PORTS[$HVETH]-missing}
     eth=$(ip -n "$HNETNS" -o link show eth0 2>/dev/null) || eth=''
@@ -1109,7 +1371,7 @@ cmd_status() {
     host_vars "$h"
     mdns=ok
     mdns_blocked && mdns=blocked
-    printf '%-4s %-10s %-13s %-22s %-9s %-9s %-8s %-8s %-8s %-5s %s\n' "$h" "$HN" "$HIP4" \
+    printf '%-4s %-10s %-13s %-22s %-9s %-9s %-8s %-8s %-8s %-5s %s\n' "${h:0:4}" "$HN" "$HIP4" \
       "$([[ $IPV6 == 1 ]] && echo "$HIP6" || echo -)" "$port" "$eth" "$sysbus" "$sessbus" \
       "$avahi" "$state" "$mdns"
   done
@@ -1317,6 +1579,8 @@ main() {
     xdg) cmd_xdg "$@" ;;
     link) cmd_link "$@" ;;
     avahi) cmd_avahi "$@" ;;
+    reflector) cmd_reflector "$@" ;;
+    dns) cmd_dns "$@" ;;
     block-mdns) cmd_block_mdns block "$@" ;;
     unblock-mdns) cmd_block_mdns unblock "$@" ;;
     selftest) cmd_selftest "$@" ;;

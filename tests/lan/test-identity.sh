@@ -23,10 +23,7 @@ check "the renamed computer knows its new name" test "$renamed" = "Sam Taylor|Sa
 a_id=$(own_id a)
 a_fp=$(ctl a status --json | jq -r .fingerprint)
 stop_daemon a TERM
-"$L" exec c -- avahi-publish -s "Sam Taylor (real)" _hallway._tcp 53535 \
-  v=1 "id=$a_id" "fp=$a_fp" host=office-a shares=0 printers=0 drop=0 \
-  >"$WORK/impostor.log" 2>&1 &
-IMPOSTOR=$!
+announce_as c "Sam Taylor (real)" "$a_id" "$a_fp"
 if wait_until 15 peer_id_is b "$a_id" problem identity-mismatch; then
   ok "b flags the computer whose certificate doesn't match what it announced"
 else

@@ -9,6 +9,7 @@
  */
 #include "config.h"
 
+#include "hallway-test-server.h"
 #include "hallway-test-utils.h"
 
 #include <string.h>
@@ -25,16 +26,11 @@
 
 typedef struct
 {
-  char                *dir;
-  char                *dest;
-  HallwayIdentity     *server_identity;
-  HallwayIdentity     *client_identity;
-  HallwayDaemonServer *server;
-  HallwayClient       *client;
-  guint16              port;
-  GBytes              *answer;      /* what the server sends */
-  const char          *answer_type;
-  guint                notified;
+  HallwayTestServer  t;
+  char              *dest;
+  GBytes            *answer;      /* what the server sends */
+  const char        *answer_type;
+  guint              notified;
 } Fixture;
 
 static void
@@ -56,24 +52,13 @@ static void
 fixture_set_up (Fixture       *f,
                 gconstpointer  data)
 {
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GInetAddress) loopback = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
   g_autofree char *sub = NULL;
 
-  f->dir = g_dir_make_tmp ("hallway-bulk-XXXXXX", &error);
-  g_assert_no_error (error);
-  f->dest = g_build_filename (f->dir, "dest", NULL);
+  hallway_test_server_set_up (&f->t, "bulk");
+  f->dest = g_build_filename (f->t.dir, "dest", NULL);
   sub = g_build_filename (f->dest, "sub", NULL);
   g_assert_cmpint (g_mkdir_with_parents (sub, 0700), ==, 0);
-  f->server_identity = hallway_test_make_identity (f->dir, "server");
-  f->client_identity = hallway_test_make_identity (f->dir, "client");
-  f->server = hallway_daemon_server_new (f->server_identity);
-  g_assert_true (hallway_daemon_server_listen (f->server, loopback, 0, &error));
-  g_assert_no_error (error);
-  f->port = hallway_daemon_server_get_port (f->server);
-  soup_server_add_handler (hallway_daemon_server_get_soup_server (f->server), "/bulk",
-                           handler_cb, f, NULL);
-  f->client = hallway_client_new (hallway_identity_get_tls_certificate (f->client_identity));
+  hallway_test_server_add_handler (&f->t, "/bulk", handler_cb, f);
   f->answer_type = HALLWAY_BULK_CONTENT_TYPE;
 }
 
@@ -81,15 +66,8 @@ static void
 fixture_tear_down (Fixture       *f,
                    gconstpointer  data)
 {
-  g_clear_object (&f->client);
-  g_clear_object (&f->server);
-  g_clear_object (&f->server_identity);
-  g_clear_object (&f->client_identity);
   g_clear_pointer (&f->answer, g_bytes_unref);
-  while (g_main_context_iteration (NULL, FALSE))
-    ;
-  hallway_test_remove_tree (f->dir);
-  g_free (f->dir);
+  hallway_test_server_tear_down (&f->t);
   g_free (f->dest);
 }
 
@@ -116,14 +94,6 @@ notify_cb (gpointer user_data)
   f->notified++;
 }
 
-static void
-result_cb (GObject      *source,
-           GAsyncResult *result,
-           gpointer      user_data)
-{
-  *(GAsyncResult **) user_data = g_object_ref (result);
-}
-
 /* Receives f->answer with the usual targets: "a.txt" and "sub/b.txt".
  * Returns the placed files as "rel size" lines. */
 static char *
@@ -138,19 +108,17 @@ receive (Fixture  *f,
   g_autoptr(GAsyncResult) result = NULL;
   g_autoptr(GPtrArray) placed = NULL;
   g_autoptr(GString) log = g_string_new (NULL);
-  const char *server_id = hallway_identity_get_device_id (f->server_identity);
+  const char *server_id = hallway_identity_get_device_id (f->t.server_identity);
 
   add_target (targets, "a.txt", f->dest, "a.txt");
   add_target (targets, "sub/b.txt", sub, "b.txt");
-  message = hallway_client_new_message (f->client, SOUP_METHOD_GET, "127.0.0.1", f->port,
+  message = hallway_client_new_message (f->t.client, SOUP_METHOD_GET, "127.0.0.1", f->t.port,
                                         "/bulk", server_id, NULL);
   g_assert_nonnull (message);
-  receive = hallway_bulk_receive_new (hallway_client_get_session (f->client), message, server_id,
+  receive = hallway_bulk_receive_new (hallway_client_get_session (f->t.client), message, server_id,
                                       "Folder", targets, notify_cb, f, NULL);
-  hallway_bulk_receive_run_async (receive, NULL, result_cb, &result);
-  while (result == NULL)
-    g_main_context_iteration (NULL, TRUE);
-  hallway_bulk_receive_run_finish (receive, result, error);
+  hallway_bulk_receive_run_async (receive, NULL, hallway_test_result_cb, &result);
+  hallway_bulk_receive_run_finish (receive, hallway_test_wait_result (&result), error);
 
   placed = hallway_bulk_receive_take_placed (receive);
   for (guint i = 0; i < placed->len; i++)
@@ -162,62 +130,19 @@ receive (Fixture  *f,
   return g_strdup (log->str);
 }
 
-/* Every file below the test's folder, as "path size" lines, sorted. */
-static void
-list_tree (const char *dir,
-           const char *prefix,
-           GPtrArray  *out)
-{
-  g_autoptr(GDir) d = g_dir_open (dir, 0, NULL);
-  const char *name;
-
-  if (d == NULL)
-    return;
-  while ((name = g_dir_read_name (d)) != NULL)
-    {
-      g_autofree char *path = g_build_filename (dir, name, NULL);
-      g_autofree char *rel = g_strconcat (prefix, name, NULL);
-      GStatBuf st;
-
-      if (g_lstat (path, &st) != 0)
-        continue;
-      if (S_ISDIR (st.st_mode))
-        {
-          g_autofree char *sub_prefix = g_strconcat (rel, "/", NULL);
-
-          g_ptr_array_add (out, g_strconcat (rel, "/", NULL));
-          list_tree (path, sub_prefix, out);
-        }
-      else
-        g_ptr_array_add (out, g_strdup_printf ("%s %" G_GINT64_FORMAT, rel, (gint64) st.st_size));
-    }
-}
-
-static int
-compare_strings (gconstpointer a,
-                 gconstpointer b)
-{
-  return strcmp (*(const char * const *) a, *(const char * const *) b);
-}
-
+/* What is below the test's folder, without the identities the fixture
+ * made: they are not the receiver's business. */
 static char *
 tree_of (Fixture *f)
 {
-  g_autoptr(GPtrArray) entries = g_ptr_array_new_with_free_func (g_free);
+  g_autofree char *all = hallway_test_dup_tree (f->t.dir);
+  g_auto(GStrv) lines = g_strsplit (all, "\n", -1);
   g_autoptr(GString) out = g_string_new (NULL);
 
-  list_tree (f->dir, "", entries);
-  g_ptr_array_sort (entries, compare_strings);
-  for (guint i = 0; i < entries->len; i++)
-    {
-      const char *entry = g_ptr_array_index (entries, i);
-
-      /* The identities the fixture made are not the receiver's business. */
-      if (!g_str_has_prefix (entry, "dest"))
-        continue;
-      g_string_append_printf (out, "%s\n", entry);
-    }
-  return g_strdup (out->str);
+  for (guint i = 0; lines[i] != NULL; i++)
+    if (g_str_has_prefix (lines[i], "dest"))
+      g_string_append_printf (out, "%s\n", lines[i]);
+  return g_string_free (g_steal_pointer (&out), FALSE);
 }
 
 static GByteArray *
@@ -318,7 +243,7 @@ static void
 test_hostile (Fixture       *f,
               gconstpointer  data)
 {
-  g_autofree char *outside = g_build_filename (f->dir, "escaped", NULL);
+  g_autofree char *outside = g_build_filename (f->t.dir, "escaped", NULL);
 
   g_test_summary ("Hostile streams are refused and leave nothing behind, inside or outside");
 

@@ -5,6 +5,7 @@
  */
 #include "config.h"
 
+#include "hallway-test-server.h"
 #include "hallway-test-utils.h"
 
 #include <glib/gstdio.h>
@@ -18,61 +19,22 @@
 
 typedef struct
 {
-  char                *dir;
-  HallwayIdentity     *server_identity;
-  HallwayIdentity     *client_identity;
-  HallwayDaemonServer *server;
-  HallwayClient       *client;
-  guint16              port;
+  HallwayTestServer t;
 } Fixture;
 
 static void
 fixture_set_up (Fixture       *f,
                 gconstpointer  data)
 {
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GInetAddress) loopback = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
-  HallwayInfo info = { 0 };
-
-  f->dir = g_dir_make_tmp ("hallway-test-XXXXXX", &error);
-  g_assert_no_error (error);
-  f->server_identity = hallway_test_make_identity (f->dir, "server");
-  f->client_identity = hallway_test_make_identity (f->dir, "client");
-
-  f->server = hallway_daemon_server_new (f->server_identity);
-  g_assert_true (hallway_daemon_server_listen (f->server, loopback, 0, &error));
-  g_assert_no_error (error);
-  f->port = hallway_daemon_server_get_port (f->server);
-  g_assert_cmpuint (f->port, >, 0);
-
-  info.device_id = (char *) hallway_identity_get_device_id (f->server_identity);
-  info.name = (char *) "Alice Martin on office-a";
-  info.host = (char *) "office-a";
-  info.version = (char *) PACKAGE_VERSION;
-  info.port = f->port;
-  hallway_daemon_server_set_info (f->server, &info);
-
-  f->client = hallway_client_new (hallway_identity_get_tls_certificate (f->client_identity));
+  hallway_test_server_set_up (&f->t, "client-server");
+  hallway_test_server_set_info (&f->t, "Alice Martin on office-a", "office-a");
 }
 
 static void
 fixture_tear_down (Fixture       *f,
                    gconstpointer  data)
 {
-  g_clear_object (&f->client);
-  g_clear_object (&f->server);
-  g_clear_object (&f->server_identity);
-  g_clear_object (&f->client_identity);
-  hallway_test_remove_tree (f->dir);
-  g_free (f->dir);
-}
-
-static void
-result_cb (GObject      *source,
-           GAsyncResult *result,
-           gpointer      user_data)
-{
-  *(GAsyncResult **) user_data = g_object_ref (result);
+  hallway_test_server_tear_down (&f->t);
 }
 
 static HallwayInfo *
@@ -85,11 +47,10 @@ get_info (Fixture     *f,
 {
   g_autoptr(GAsyncResult) result = NULL;
 
-  hallway_client_get_info_async (f->client, address, port, expected_id, 5, NULL,
-                                 result_cb, &result);
-  while (result == NULL)
-    g_main_context_iteration (NULL, TRUE);
-  return hallway_client_get_info_finish (f->client, result, presented, error);
+  hallway_client_get_info_async (f->t.client, address, port, expected_id, 5, NULL,
+                                 hallway_test_result_cb, &result);
+  return hallway_client_get_info_finish (f->t.client, hallway_test_wait_result (&result),
+                                         presented, error);
 }
 
 static void
@@ -99,17 +60,17 @@ test_info_pinned (Fixture       *f,
   g_autoptr(GError) error = NULL;
   g_autoptr(HallwayInfo) info = NULL;
   g_autofree char *presented = NULL;
-  const char *server_id = hallway_identity_get_device_id (f->server_identity);
+  const char *server_id = hallway_identity_get_device_id (f->t.server_identity);
 
   g_test_summary ("A client expecting the server's device id gets its description");
 
-  info = get_info (f, "127.0.0.1", f->port, server_id, &presented, &error);
+  info = get_info (f, "127.0.0.1", f->t.port, server_id, &presented, &error);
   g_assert_no_error (error);
   g_assert_nonnull (info);
   g_assert_cmpstr (info->device_id, ==, server_id);
   g_assert_cmpstr (info->name, ==, "Alice Martin on office-a");
   g_assert_cmpstr (info->host, ==, "office-a");
-  g_assert_cmpuint (info->port, ==, f->port);
+  g_assert_cmpuint (info->port, ==, f->t.port);
   g_assert_cmpstr (presented, ==, server_id);
 }
 
@@ -138,9 +99,9 @@ test_info_sees_client (Fixture       *f,
 
   g_test_summary ("The server learns the device id of the client's certificate");
 
-  hallway_daemon_server_set_info_func (f->server, info_seeing_client_cb, &seen);
-  info = get_info (f, "127.0.0.1", f->port, NULL, NULL, &error);
-  g_assert_cmpstr (seen, ==, hallway_identity_get_device_id (f->client_identity));
+  hallway_daemon_server_set_info_func (f->t.server, info_seeing_client_cb, &seen);
+  info = get_info (f, "127.0.0.1", f->t.port, NULL, NULL, &error);
+  g_assert_cmpstr (seen, ==, hallway_identity_get_device_id (f->t.client_identity));
 }
 
 static void
@@ -153,9 +114,9 @@ test_info_tofu (Fixture       *f,
 
   g_test_summary ("With no expectation (add by address) the client learns the id presented");
 
-  info = get_info (f, "127.0.0.1", f->port, NULL, &presented, &error);
+  info = get_info (f, "127.0.0.1", f->t.port, NULL, &presented, &error);
   g_assert_no_error (error);
-  g_assert_cmpstr (presented, ==, hallway_identity_get_device_id (f->server_identity));
+  g_assert_cmpstr (presented, ==, hallway_identity_get_device_id (f->t.server_identity));
 }
 
 static void
@@ -169,11 +130,11 @@ test_info_mismatch (Fixture       *f,
   g_test_summary ("A server presenting another certificate than announced is refused");
 
   /* The client's own id stands in for "the id the neighbour announced". */
-  info = get_info (f, "127.0.0.1", f->port, hallway_identity_get_device_id (f->client_identity),
+  info = get_info (f, "127.0.0.1", f->t.port, hallway_identity_get_device_id (f->t.client_identity),
                    &presented, &error);
   g_assert_error (error, HALLWAY_ERROR, HALLWAY_ERROR_IDENTITY_MISMATCH);
   g_assert_null (info);
-  g_assert_cmpstr (presented, ==, hallway_identity_get_device_id (f->server_identity));
+  g_assert_cmpstr (presented, ==, hallway_identity_get_device_id (f->t.server_identity));
 }
 
 static void
@@ -186,10 +147,12 @@ test_info_mismatch_after_keepalive (Fixture       *f,
 
   g_test_summary ("A kept-alive connection is still checked against the expected id");
 
-  first = get_info (f, "127.0.0.1", f->port, hallway_identity_get_device_id (f->server_identity),
+  first = get_info (f, "127.0.0.1", f->t.port,
+                    hallway_identity_get_device_id (f->t.server_identity),
                     NULL, &error);
   g_assert_no_error (error);
-  second = get_info (f, "127.0.0.1", f->port, hallway_identity_get_device_id (f->client_identity),
+  second = get_info (f, "127.0.0.1", f->t.port,
+                     hallway_identity_get_device_id (f->t.client_identity),
                      NULL, &error);
   g_assert_error (error, HALLWAY_ERROR, HALLWAY_ERROR_IDENTITY_MISMATCH);
   g_assert_null (second);
@@ -227,13 +190,13 @@ test_server_port_fallback (Fixture       *f,
 {
   g_autoptr(GError) error = NULL;
   g_autoptr(GInetAddress) loopback = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
-  g_autoptr(HallwayDaemonServer) second = hallway_daemon_server_new (f->client_identity);
+  g_autoptr(HallwayDaemonServer) second = hallway_daemon_server_new (f->t.client_identity);
 
   g_test_summary ("A second daemon on a taken port listens on the next free one");
 
-  g_assert_true (hallway_daemon_server_listen (second, loopback, f->port, &error));
+  g_assert_true (hallway_daemon_server_listen (second, loopback, f->t.port, &error));
   g_assert_no_error (error);
-  g_assert_cmpuint (hallway_daemon_server_get_port (second), >, f->port);
+  g_assert_cmpuint (hallway_daemon_server_get_port (second), >, f->t.port);
 }
 
 static void

@@ -255,6 +255,79 @@ test_basic_auth_length (void)
   g_assert_false (hallway_basic_auth_parse (huge->str, &user, &password));
 }
 
+typedef struct
+{
+  GAsyncResult *result;
+  gint64        done;
+} Waiting;
+
+static void
+verified_cb (GObject      *source,
+             GAsyncResult *result,
+             gpointer      user_data)
+{
+  Waiting *waiting = user_data;
+
+  waiting->result = g_object_ref (result);
+  waiting->done = g_get_monotonic_time ();
+}
+
+static void
+test_verify_async (void)
+{
+  g_autofree char *stored = hallway_password_hash ("open sesame");
+  Waiting right = { 0 };
+  Waiting wrong = { 0 };
+  gint64 start;
+  gint64 returned;
+
+  g_test_summary ("Checking a password in a worker thread leaves the caller's loop free");
+
+  start = g_get_monotonic_time ();
+  hallway_password_verify_async (stored, "open sesame", NULL, verified_cb, &right);
+  hallway_password_verify_async (stored, "guess", NULL, verified_cb, &wrong);
+  returned = g_get_monotonic_time ();
+  g_assert_null (right.result);
+
+  while (right.result == NULL || wrong.result == NULL)
+    g_main_context_iteration (NULL, TRUE);
+
+  g_assert_true (hallway_password_verify_finish (right.result, NULL));
+  g_assert_false (hallway_password_verify_finish (wrong.result, NULL));
+  /* 600,000 rounds of PBKDF2 take a while; starting two took next to
+   * nothing, and they ran one after the other, in turn. */
+  g_assert_cmpint ((returned - start) * 10, <, right.done - start);
+  g_assert_cmpint (right.done, <=, wrong.done);
+  g_clear_object (&right.result);
+  g_clear_object (&wrong.result);
+}
+
+static void
+test_tag (void)
+{
+  guint8 key[HALLWAY_PASSWORD_TAG_KEY_LEN] = { 1, 2, 3 };
+  guint8 other_key[HALLWAY_PASSWORD_TAG_KEY_LEN] = { 3, 2, 1 };
+  g_autoptr(GBytes) tag = hallway_password_tag (key, KNOWN_HASH, "pâssword");
+  g_autoptr(GBytes) again = hallway_password_tag (key, KNOWN_HASH, "pâssword");
+  g_autoptr(GBytes) wrong = hallway_password_tag (key, KNOWN_HASH, "password");
+  g_autoptr(GBytes) new_hash = hallway_password_tag (key, KNOWN_EMPTY, "pâssword");
+  g_autoptr(GBytes) new_key = hallway_password_tag (other_key, KNOWN_HASH, "pâssword");
+  g_autoptr(GBytes) run_together = hallway_password_tag (key, "ab", "c");
+  g_autoptr(GBytes) run_apart = hallway_password_tag (key, "a", "bc");
+  gsize size;
+  const guint8 *data = g_bytes_get_data (tag, &size);
+
+  g_test_summary ("The keyed hash of credentials tells them apart and hides the password");
+
+  g_assert_cmpuint (size, ==, 32);
+  g_assert_true (g_bytes_equal (tag, again));
+  g_assert_false (g_bytes_equal (tag, wrong));
+  g_assert_false (g_bytes_equal (tag, new_hash));
+  g_assert_false (g_bytes_equal (tag, new_key));
+  g_assert_false (g_bytes_equal (run_together, run_apart));
+  g_assert_null (memmem (data, size, "pâssword", strlen ("pâssword")));
+}
+
 /* Lockout */
 
 static void
@@ -484,6 +557,102 @@ test_lockout_eviction_spares_locks (void)
   assert_open (lockout, "192.0.2.1", 41 * S);
 }
 
+static void
+test_lockout_share_policy (void)
+{
+  g_autoptr(HallwayLockout) lockout =
+    hallway_lockout_new_full (HALLWAY_SHARE_LOCKOUT_MAX_TRIES, HALLWAY_SHARE_LOCKOUT_MAX_SECONDS);
+  gint64 now = 0;
+  guint seconds = 0;
+
+  g_test_summary ("A share allows 10 wrong passwords from anywhere, then locks up to 30 min");
+
+  for (guint i = 0; i < 9; i++)
+    {
+      g_autofree char *address = g_strdup_printf ("192.0.2.%u", i);
+
+      hallway_lockout_failure (lockout, "team-files", now);
+      /* The address does not matter to a share's record. */
+      assert_open (lockout, "team-files", now);
+      assert_open (lockout, address, now);
+    }
+  hallway_lockout_failure (lockout, "team-files", now);
+  assert_locked (lockout, "team-files", now, 30);
+
+  for (int i = 0; i < 10; i++)
+    {
+      now += (gint64) seconds * S;
+      if (i > 0)
+        g_assert_true (hallway_lockout_check (lockout, "team-files", now, NULL));
+      hallway_lockout_failure (lockout, "team-files", now);
+      g_assert_false (hallway_lockout_check (lockout, "team-files", now, &seconds));
+    }
+  g_assert_cmpuint (seconds, ==, HALLWAY_SHARE_LOCKOUT_MAX_SECONDS);
+}
+
+static void
+assert_begins (HallwayLockout *lockout,
+               const char     *key,
+               gint64          now,
+               gboolean        begins,
+               guint           retry_after)
+{
+  guint seconds = 42;
+
+  g_assert_cmpint (hallway_lockout_begin (lockout, key, now, &seconds), ==, begins);
+  g_assert_cmpuint (seconds, ==, retry_after);
+}
+
+static void
+test_lockout_begin (void)
+{
+  g_autoptr(HallwayLockout) lockout = hallway_lockout_new ();
+
+  g_test_summary ("Checks under way count: no burst tries more than the lock allows");
+
+  /* Five at once, not six: together they could lock the address. */
+  for (guint i = 0; i < HALLWAY_LOCKOUT_MAX_TRIES; i++)
+    assert_begins (lockout, "192.0.2.1", 0, TRUE, 0);
+  assert_begins (lockout, "192.0.2.1", 0, FALSE, 1);
+  /* Busy is not locked out. */
+  assert_open (lockout, "192.0.2.1", 0);
+
+  /* One wrong: four may still be tried, and four are under way. */
+  hallway_lockout_failure (lockout, "192.0.2.1", 0);
+  assert_begins (lockout, "192.0.2.1", 0, FALSE, 1);
+  hallway_lockout_release (lockout, "192.0.2.1");
+  assert_begins (lockout, "192.0.2.1", 0, TRUE, 0);
+
+  /* The four others fail: locked, and nothing begins meanwhile. */
+  fail_times (lockout, "192.0.2.1", 4, S);
+  assert_locked (lockout, "192.0.2.1", S, 30);
+  assert_begins (lockout, "192.0.2.1", 2 * S, FALSE, 29);
+
+  /* After a lock, one check at a time: the next wrong one locks again. */
+  assert_begins (lockout, "192.0.2.1", 31 * S, TRUE, 0);
+  assert_begins (lockout, "192.0.2.1", 31 * S, FALSE, 1);
+  hallway_lockout_failure (lockout, "192.0.2.1", 32 * S);
+  assert_locked (lockout, "192.0.2.1", 32 * S, 60);
+
+  /* A right password forgets the wrong ones, even with others under
+   * way, which still count until they end. */
+  for (guint i = 0; i < 3; i++)
+    assert_begins (lockout, "192.0.2.2", 0, TRUE, 0);
+  hallway_lockout_failure (lockout, "192.0.2.2", 0);
+  hallway_lockout_success (lockout, "192.0.2.2");
+  for (guint i = 0; i < HALLWAY_LOCKOUT_MAX_TRIES - 1; i++)
+    assert_begins (lockout, "192.0.2.2", 0, TRUE, 0);
+  assert_begins (lockout, "192.0.2.2", 0, FALSE, 1);
+
+  /* A check under way keeps its record from being forgotten. */
+  assert_begins (lockout, "192.0.2.3", 0, TRUE, 0);
+  assert_begins (lockout, "192.0.2.3", 0, TRUE, 0);
+  hallway_lockout_failure (lockout, "192.0.2.3", 0);
+  for (guint i = 0; i < HALLWAY_LOCKOUT_MAX_TRIES - 2; i++)
+    assert_begins (lockout, "192.0.2.3", HALLWAY_LOCKOUT_FORGET_SECONDS * S, TRUE, 0);
+  assert_begins (lockout, "192.0.2.3", HALLWAY_LOCKOUT_FORGET_SECONDS * S, FALSE, 1);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -494,6 +663,8 @@ main (int   argc,
   g_test_add_func ("/share/password/hash/empty-and-long", test_hash_empty_and_long);
   g_test_add_func ("/share/password/verify/known", test_verify_known);
   g_test_add_func ("/share/password/verify/tampered", test_verify_tampered);
+  g_test_add_func ("/share/password/verify/async", test_verify_async);
+  g_test_add_func ("/share/password/tag", test_tag);
   g_test_add_func ("/share/password/basic-auth/cases", test_basic_auth);
   g_test_add_func ("/share/password/basic-auth/length", test_basic_auth_length);
   g_test_add_func ("/share/password/lockout/sequence", test_lockout_sequence);
@@ -503,6 +674,8 @@ main (int   argc,
   g_test_add_func ("/share/password/lockout/eviction", test_lockout_eviction);
   g_test_add_func ("/share/password/lockout/eviction-spares-locks",
                    test_lockout_eviction_spares_locks);
+  g_test_add_func ("/share/password/lockout/share-policy", test_lockout_share_policy);
+  g_test_add_func ("/share/password/lockout/begin", test_lockout_begin);
 
   return g_test_run ();
 }

@@ -105,6 +105,12 @@ static const Refused refused[] = {
   { "%%41", TRUE, I },
   { "%-1", TRUE, I },
   { "% 41", TRUE, I },
+  /* Invisible formatting: "photo<U+202E>gpj.desktop" shows as a picture */
+  { "photo%E2%80%AEgpj.desktop", TRUE, I },
+  { "docs/%E2%81%A7evil%E2%81%A9.exe", TRUE, I },
+  { "in%E2%80%8Bvoice.pdf", TRUE, I },
+  { "%EF%BB%BFbom.txt", TRUE, I },
+  { "rep%E2%80%8Cort.txt", TRUE, I },
   /* Hidden names */
   { ".ssh", FALSE, N },
   { ".ssh/id_rsa", FALSE, N },
@@ -322,6 +328,9 @@ test_component_is_valid (void)
   g_assert_false (hallway_path_component_is_valid ("a\\b", TRUE));
   g_assert_false (hallway_path_component_is_valid ("line\nbreak", TRUE));
   g_assert_false (hallway_path_component_is_valid ("latin1-\xe9", TRUE));
+  g_assert_false (hallway_path_component_is_valid ("photo\u202egpj.desktop", TRUE));
+  g_assert_false (hallway_path_component_is_valid ("\u200fnotes.txt", TRUE));
+  g_assert_true (hallway_path_component_is_valid ("\U0001f468\u200d\U0001f469.jpg", FALSE));
   g_assert_false (hallway_path_component_is_valid (NULL, TRUE));
 }
 
@@ -918,6 +927,85 @@ test_fallback_env (void)
 }
 
 static void
+assert_hidden_link (const Fixture *fixture,
+                    const char    *raw,
+                    gboolean       leads_to_hidden)
+{
+  g_autoptr(GError) error = NULL;
+  g_auto(GStrv) components = hallway_path_split (raw, FALSE, &error);
+
+  g_test_message ("Checking %s", raw);
+  g_assert_no_error (error);
+  g_assert_true (hallway_path_check_hidden_links (fixture->root_fd,
+                                                  (const char * const *) components,
+                                                  TRUE, &error));
+  g_assert_no_error (error);
+  if (leads_to_hidden)
+    {
+      g_assert_false (hallway_path_check_hidden_links (fixture->root_fd,
+                                                       (const char * const *) components,
+                                                       FALSE, &error));
+      g_assert_error (error, HALLWAY_ERROR, HALLWAY_ERROR_NOT_FOUND);
+      /* As a missing file: the answer does not confirm the link. */
+      g_assert_null (strstr (error->message, "link"));
+      g_assert_null (strstr (error->message, raw));
+    }
+  else
+    {
+      g_assert_true (hallway_path_check_hidden_links (fixture->root_fd,
+                                                      (const char * const *) components,
+                                                      FALSE, &error));
+      g_assert_no_error (error);
+    }
+}
+
+static void
+test_hidden_links (Fixture       *fixture,
+                   gconstpointer  data)
+{
+  g_autofree char *hidden_dir = NULL;
+  g_autofree char *docs = NULL;
+
+  g_test_summary ("A symbolic link to a hidden name is refused like the hidden name");
+
+  if (skipped (fixture))
+    return;
+
+  hidden_dir = g_build_filename (fixture->share, ".ssh", NULL);
+  docs = g_build_filename (fixture->share, "docs", NULL);
+  g_assert_no_errno (g_mkdir (hidden_dir, 0700));
+  write_file (hidden_dir, "id_ed25519", "key");
+  write_file (fixture->share, ".env", "PASSWORD=x");
+  make_symlink (".env", fixture->share, "notes.txt");
+  make_symlink (".ssh", fixture->share, "keys");
+  make_symlink ("../.ssh/id_ed25519", docs, "photo.jpg");
+  make_symlink ("notes.txt", fixture->share, "chain.txt");
+  make_symlink ("docs/../.env", fixture->share, "through-dotdot.txt");
+  make_symlink ("./.ssh/", fixture->share, "slashes");
+  make_symlink ("loop-b", fixture->share, "loop-a");
+  make_symlink ("loop-a", fixture->share, "loop-b");
+
+  assert_hidden_link (fixture, "notes.txt", TRUE);
+  assert_hidden_link (fixture, "keys", TRUE);
+  assert_hidden_link (fixture, "keys/id_ed25519", TRUE);
+  assert_hidden_link (fixture, "keys/authorized_keys", TRUE);
+  assert_hidden_link (fixture, "docs/photo.jpg", TRUE);
+  assert_hidden_link (fixture, "chain.txt", TRUE);
+  assert_hidden_link (fixture, "through-dotdot.txt", TRUE);
+  assert_hidden_link (fixture, "slashes/id_ed25519", TRUE);
+
+  /* Links between visible names stay, and so does what is not there. */
+  assert_hidden_link (fixture, "link-in/readme.txt", FALSE);
+  assert_hidden_link (fixture, "docs/link-file", FALSE);
+  assert_hidden_link (fixture, "docs/sub/link-dotdot", FALSE);
+  assert_hidden_link (fixture, "docs/readme.txt", FALSE);
+  assert_hidden_link (fixture, "", FALSE);
+  assert_hidden_link (fixture, "missing/file.txt", FALSE);
+  assert_hidden_link (fixture, "loop-a", FALSE);
+  assert_hidden_link (fixture, "link-rel-out", FALSE);
+}
+
+static void
 add_fs_test (const char *name,
              void      (*func) (Fixture *, gconstpointer))
 {
@@ -956,6 +1044,7 @@ main (int   argc,
   add_fs_test ("errno", test_open_errno);
   add_fs_test ("permission", test_open_permission);
   add_fs_test ("parent", test_open_parent);
+  add_fs_test ("hidden-links", test_hidden_links);
   g_test_add_func ("/share/path/fallback/env", test_fallback_env);
 
   return g_test_run ();

@@ -9,6 +9,7 @@
  */
 #include "config.h"
 
+#include "hallway-test-server.h"
 #include "hallway-test-utils.h"
 
 #include <glib/gstdio.h>
@@ -27,14 +28,9 @@
 
 typedef struct
 {
-  char                     *dir;
-  HallwayIdentity          *receiver_identity;
-  HallwayIdentity          *sender_identity;
-  HallwayDaemonServer      *server;
-  guint16                   port;
+  HallwayTestServer         t;             /* the receiver, t.client the sender */
   GDBusObjectManagerServer *manager;
-  HallwayClient            *client;
-  HallwayPins              *pins;
+  HallwayPins              *pins;          /* the sender's neighbours */
   HallwayDaemonPeers       *peers;
   HallwayDaemonTransfers   *transfers;
   char                     *peer_path;
@@ -128,62 +124,38 @@ drops_cb (SoupServer        *server,
 }
 
 static void
-result_cb (GObject      *source,
-           GAsyncResult *result,
-           gpointer      user_data)
-{
-  *(GAsyncResult **) user_data = g_object_ref (result);
-}
-
-static void
 fixture_set_up (Fixture       *f,
                 gconstpointer  data)
 {
   g_autoptr(GError) error = NULL;
-  g_autoptr(GInetAddress) loopback = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
   g_autoptr(GAsyncResult) result = NULL;
   g_autofree char *address = NULL;
   g_autofree char *pins_path = NULL;
   g_autofree char *state_path = NULL;
-  HallwayInfo info = { 0 };
 
-  f->dir = g_dir_make_tmp ("hallway-test-XXXXXX", &error);
-  g_assert_no_error (error);
-  f->receiver_identity = hallway_test_make_identity (f->dir, "receiver");
-  f->sender_identity = hallway_test_make_identity (f->dir, "sender");
-
-  f->server = hallway_daemon_server_new (f->receiver_identity);
-  g_assert_true (hallway_daemon_server_listen (f->server, loopback, 0, &error));
-  g_assert_no_error (error);
-  f->port = hallway_daemon_server_get_port (f->server);
-  info.device_id = (char *) hallway_identity_get_device_id (f->receiver_identity);
-  info.name = (char *) RECEIVER;
-  info.host = (char *) "office-a";
-  info.version = (char *) PACKAGE_VERSION;
-  info.port = f->port;
-  hallway_daemon_server_set_info (f->server, &info);
-  soup_server_add_handler (hallway_daemon_server_get_soup_server (f->server), "/api/v1/drops",
-                           drops_cb, f, NULL);
+  hallway_test_server_set_up (&f->t, "send");
+  hallway_test_server_set_info (&f->t, RECEIVER, "office-a");
+  hallway_test_server_add_handler (&f->t, "/api/v1/drops", drops_cb, f);
   f->content_ranges = g_ptr_array_new_with_free_func (g_free);
   f->received[0] = g_byte_array_new ();
   f->received[1] = g_byte_array_new ();
   f->post_status = SOUP_STATUS_ACCEPTED;
 
   f->manager = g_dbus_object_manager_server_new ("/io/github/hallwaylan/Hallway");
-  f->client = hallway_client_new (hallway_identity_get_tls_certificate (f->sender_identity));
-  pins_path = g_build_filename (f->dir, "peers.ini", NULL);
+  pins_path = g_build_filename (f->t.dir, "sender-peers.ini", NULL);
   f->pins = hallway_pins_new (pins_path);
-  f->peers = hallway_daemon_peers_new (f->manager, f->client, f->pins,
-                                       hallway_identity_get_device_id (f->sender_identity));
-  address = g_strdup_printf ("127.0.0.1:%u", f->port);
-  hallway_daemon_peers_add_by_address_async (f->peers, address, NULL, result_cb, &result);
-  while (result == NULL)
-    g_main_context_iteration (NULL, TRUE);
-  f->peer_path = hallway_daemon_peers_add_by_address_finish (f->peers, result, &error);
+  f->peers = hallway_daemon_peers_new (f->manager, f->t.client, f->pins,
+                                       hallway_identity_get_device_id (f->t.client_identity));
+  address = g_strdup_printf ("127.0.0.1:%u", f->t.port);
+  hallway_daemon_peers_add_by_address_async (f->peers, address, NULL, hallway_test_result_cb,
+                                             &result);
+  f->peer_path = hallway_daemon_peers_add_by_address_finish (f->peers,
+                                                             hallway_test_wait_result (&result),
+                                                             &error);
   g_assert_no_error (error);
 
-  state_path = g_build_filename (f->dir, "transfers.json", NULL);
-  f->transfers = hallway_daemon_transfers_new (f->manager, f->client, f->peers, state_path);
+  state_path = g_build_filename (f->t.dir, "transfers.json", NULL);
+  f->transfers = hallway_daemon_transfers_new (f->manager, f->t.client, f->peers, state_path);
   g_assert_true (hallway_daemon_transfers_load (f->transfers, &error));
   hallway_daemon_transfers_start (f->transfers);
 }
@@ -200,20 +172,12 @@ fixture_tear_down (Fixture       *f,
     g_main_context_iteration (NULL, TRUE);
   g_clear_object (&f->peers);
   g_clear_object (&f->pins);
-  g_clear_object (&f->client);
   g_clear_object (&f->manager);
-  g_clear_object (&f->server);
-  g_clear_object (&f->receiver_identity);
-  g_clear_object (&f->sender_identity);
+  hallway_test_server_tear_down (&f->t);
   g_clear_pointer (&f->content_ranges, g_ptr_array_unref);
   g_clear_pointer (&f->received[0], g_byte_array_unref);
   g_clear_pointer (&f->received[1], g_byte_array_unref);
   g_free (f->peer_path);
-  /* Callbacks of the cancelled requests run before the files go. */
-  while (g_main_context_iteration (NULL, FALSE))
-    ;
-  hallway_test_remove_tree (f->dir);
-  g_free (f->dir);
 }
 
 static char *
@@ -221,17 +185,38 @@ write_file (Fixture    *f,
             const char *name,
             const char *contents)
 {
-  char *path = g_build_filename (f->dir, name, NULL);
+  char *path = g_build_filename (f->t.dir, name, NULL);
 
   g_assert_true (g_file_set_contents (path, contents, -1, NULL));
   return path;
 }
 
-static gboolean
-deadline_cb (gpointer user_data)
+typedef struct
 {
-  *(gboolean *) user_data = TRUE;
-  return G_SOURCE_REMOVE;
+  HallwayDBusTransfer1 *transfer;
+  const char           *state;
+} StateWait;
+
+static gboolean
+state_reached (gpointer user_data)
+{
+  StateWait *wait = user_data;
+
+  return g_strcmp0 (hallway_dbus_transfer1_get_state (wait->transfer), wait->state) == 0;
+}
+
+/* Runs until @transfer reaches @state, or fails the test after @timeout_s. */
+static void
+assert_state_reached (HallwayDBusTransfer1 *transfer,
+                      const char           *state,
+                      guint                 timeout_s)
+{
+  StateWait wait = { transfer, state };
+
+  hallway_test_wait_until (state_reached, &wait, timeout_s);
+  g_test_message ("state %s, error “%s”", hallway_dbus_transfer1_get_state (transfer),
+                  hallway_dbus_transfer1_get_error (transfer));
+  g_assert_cmpstr (hallway_dbus_transfer1_get_state (transfer), ==, state);
 }
 
 /* Sends @paths and runs until the transfer reaches @state (or fails the
@@ -245,8 +230,6 @@ send_until (Fixture            *f,
   g_autofree char *object_path = NULL;
   g_autoptr(GDBusObject) object = NULL;
   HallwayDBusTransfer1 *transfer;
-  gboolean late = FALSE;
-  guint deadline_id;
 
   object_path = hallway_daemon_transfers_send (f->transfers, f->peer_path, paths, "Bruno Costa",
                                                &error);
@@ -256,14 +239,7 @@ send_until (Fixture            *f,
     g_dbus_object_get_interface (object, "io.github.hallwaylan.Hallway.Transfer1"));
   g_assert_cmpstr (hallway_dbus_transfer1_get_kind (transfer), ==, "send");
 
-  deadline_id = g_timeout_add_seconds (15, deadline_cb, &late);
-  while (!late && g_strcmp0 (hallway_dbus_transfer1_get_state (transfer), state) != 0)
-    g_main_context_iteration (NULL, TRUE);
-  if (!late)
-    g_source_remove (deadline_id);
-  g_test_message ("state %s, error “%s”", hallway_dbus_transfer1_get_state (transfer),
-                  hallway_dbus_transfer1_get_error (transfer));
-  g_assert_cmpstr (hallway_dbus_transfer1_get_state (transfer), ==, state);
+  assert_state_reached (transfer, state, 15);
   return transfer;
 }
 
@@ -383,8 +359,6 @@ test_changed_file (Fixture       *f,
   g_autofree char *file = write_file (f, "a.txt", "hello");
   const char *paths[] = { file, NULL };
   g_autoptr(HallwayDBusTransfer1) transfer = NULL;
-  gboolean late = FALSE;
-  guint deadline_id;
 
   g_test_summary ("A file changed between offer and delivery is not sent");
 
@@ -398,12 +372,7 @@ test_changed_file (Fixture       *f,
                 " \"expires\": 1}";
 
   /* The long-poll answers within OFFER_WAIT_S; a GET ends it sooner. */
-  deadline_id = g_timeout_add_seconds (40, deadline_cb, &late);
-  while (!late && g_strcmp0 (hallway_dbus_transfer1_get_state (transfer), "failed") != 0)
-    g_main_context_iteration (NULL, TRUE);
-  if (!late)
-    g_source_remove (deadline_id);
-  g_assert_cmpstr (hallway_dbus_transfer1_get_state (transfer), ==, "failed");
+  assert_state_reached (transfer, "failed", 40);
   g_assert_nonnull (strstr (hallway_dbus_transfer1_get_error (transfer), "changed"));
   g_assert_cmpuint (f->puts, ==, 0);
 }

@@ -195,6 +195,43 @@ test_damaged_file (Fixture       *f,
   g_assert_nonnull (hallway_daemon_shares_find (shares, "Good"));
 }
 
+static void
+test_invisible_names (Fixture       *f,
+                      gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(HallwayDaemonShares) shares = hallway_daemon_shares_new (f->config, f->private_dir);
+  g_autoptr(HallwayDaemonShares) again = hallway_daemon_shares_new (f->config, f->private_dir);
+  g_autofree char *marked = g_build_filename (f->dir, "Holiday\u200f", NULL);
+  g_autofree char *text = NULL;
+  HallwayShare *share;
+
+  g_test_summary ("Bidi controls: refused in a share name given, removed from one taken");
+
+  g_assert_cmpint (g_mkdir_with_parents (marked, 0700), ==, 0);
+
+  share = hallway_daemon_shares_add (shares, f->folder, "Photos\u202egpj.exe",
+                                     HALLWAY_SHARE_ACCESS_READ_ONLY,
+                                     HALLWAY_SHARE_AUDIENCE_EVERYONE, NULL, &error);
+  g_assert_null (share);
+  g_assert_error (error, HALLWAY_ERROR, HALLWAY_ERROR_INVALID_ARGUMENT);
+  g_clear_error (&error);
+
+  /* Named after its folder, whose name came with a right-to-left mark. */
+  share = hallway_daemon_shares_add (shares, marked, NULL, HALLWAY_SHARE_ACCESS_READ_ONLY,
+                                     HALLWAY_SHARE_AUDIENCE_EVERYONE, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (hallway_share_get_name (share), ==, "Holiday");
+
+  /* Saved by an older Hallway with the override in it: kept, without. */
+  text = g_strdup_printf ("[share oldshare]\nname=Old\u202eeman\npath=%s\naccess=read-only\n"
+                          "audience=everyone\n", f->folder);
+  g_assert_true (g_file_set_contents (f->config, text, -1, NULL));
+  g_assert_true (hallway_daemon_shares_load (again, &error));
+  g_assert_cmpuint (hallway_daemon_shares_get_count (again), ==, 1);
+  g_assert_nonnull (hallway_daemon_shares_find (again, "Oldeman"));
+}
+
 /* g_test_expect_message() does not see structured log messages, so the
  * expected warnings are counted (and swallowed) by a writer of our own. */
 static GLogWriterOutput
@@ -226,6 +263,8 @@ main (int   argc,
               fixture_set_up, test_refused, fixture_tear_down);
   g_test_add ("/daemon/shares/damaged-file", Fixture, NULL,
               fixture_set_up, test_damaged_file, fixture_tear_down);
+  g_test_add ("/daemon/shares/invisible-names", Fixture, NULL,
+              fixture_set_up, test_invisible_names, fixture_tear_down);
 
   return g_test_run ();
 }

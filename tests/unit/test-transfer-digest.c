@@ -5,6 +5,7 @@
  */
 #include "config.h"
 
+#include "hallway-test-server.h"
 #include "hallway-test-utils.h"
 
 #include <string.h>
@@ -22,139 +23,39 @@
 
 typedef struct
 {
-  char                *dir;
-  char                *shared;
-  HallwayIdentity     *server_identity;
-  HallwayDaemonServer *server;
-  HallwayPins         *pins;
-  HallwayDaemonAccess *access;
-  HallwayDaemonShares *shares;
-  HallwayDaemonWebdav *webdav;
-  SoupSession         *session;
-  guint16              port;
-  char                *share_id;
+  HallwayTestServer  t;
+  char              *share_id;
 } Fixture;
 
 static void
 fixture_set_up (Fixture       *f,
                 gconstpointer  data)
 {
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GInetAddress) loopback = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
-  g_autofree char *pins_path = NULL;
-  g_autofree char *shares_path = NULL;
-  g_autofree char *props_dir = NULL;
-  g_autofree char *private_dir = NULL;
   HallwayShare *share;
 
-  f->dir = g_dir_make_tmp ("hallway-digest-XXXXXX", &error);
-  g_assert_no_error (error);
-  f->shared = g_build_filename (f->dir, "shared", NULL);
-  g_assert_cmpint (g_mkdir (f->shared, 0700), ==, 0);
-  f->server_identity = hallway_test_make_identity (f->dir, "server");
-
-  f->server = hallway_daemon_server_new (f->server_identity);
-  g_assert_true (hallway_daemon_server_listen (f->server, loopback, 0, &error));
-  g_assert_no_error (error);
-  f->port = hallway_daemon_server_get_port (f->server);
-
-  pins_path = g_build_filename (f->dir, "peers.ini", NULL);
-  shares_path = g_build_filename (f->dir, "shares.ini", NULL);
-  props_dir = g_build_filename (f->dir, "props", NULL);
-  private_dir = g_build_filename (f->dir, "private", NULL);
-  g_assert_cmpint (g_mkdir (private_dir, 0700), ==, 0);
-  f->pins = hallway_pins_new (pins_path);
-  f->access = hallway_daemon_access_new (f->pins);
-  f->shares = hallway_daemon_shares_new (shares_path, private_dir);
-  f->webdav = hallway_daemon_webdav_new (f->shares, f->access);
-  _hallway_daemon_webdav_set_props_dir (f->webdav, props_dir);
-  hallway_daemon_webdav_attach (f->webdav, hallway_daemon_server_get_soup_server (f->server));
-
-  share = hallway_daemon_shares_add (f->shares, f->shared, "Team files",
-                                     HALLWAY_SHARE_ACCESS_READ_ONLY,
-                                     HALLWAY_SHARE_AUDIENCE_EVERYONE, NULL, &error);
-  g_assert_no_error (error);
+  hallway_test_server_set_up (&f->t, "digest");
+  share = hallway_test_server_add_share (&f->t, HALLWAY_SHARE_ACCESS_READ_ONLY,
+                                         HALLWAY_SHARE_AUDIENCE_EVERYONE, NULL);
   f->share_id = g_strdup (hallway_share_get_id (share));
-
-  f->session = soup_session_new ();
 }
 
 static void
 fixture_tear_down (Fixture       *f,
                    gconstpointer  data)
 {
-  g_clear_object (&f->session);
-  g_clear_object (&f->webdav);
-  g_clear_object (&f->server);
-  g_clear_object (&f->shares);
-  g_clear_object (&f->access);
-  g_clear_object (&f->pins);
-  g_clear_object (&f->server_identity);
-  while (g_main_context_iteration (NULL, FALSE))
-    ;
-  hallway_test_remove_tree (f->dir);
-  g_free (f->dir);
-  g_free (f->shared);
+  hallway_test_server_tear_down (&f->t);
   g_free (f->share_id);
 }
 
-static gboolean
-accept_certificate_cb (SoupMessage          *msg,
-                       GTlsCertificate      *certificate,
-                       GTlsCertificateFlags  errors,
-                       gpointer              user_data)
-{
-  return TRUE;
-}
-
-typedef struct
-{
-  SoupMessage *msg;
-  GBytes      *body;
-  gboolean     done;
-} Request;
-
 static void
-sent_cb (GObject      *source,
-         GAsyncResult *result,
-         gpointer      user_data)
+request_start (Fixture            *f,
+               HallwayTestRequest *r,
+               const char         *method,
+               const char         *rest)
 {
-  Request *r = user_data;
-  g_autoptr(GError) error = NULL;
+  g_autofree char *path = g_strdup_printf ("/shares/%s/%s", f->share_id, rest);
 
-  r->body = soup_session_send_and_read_finish (SOUP_SESSION (source), result, &error);
-  g_assert_no_error (error);
-  r->done = TRUE;
-}
-
-static void
-request_start (Fixture    *f,
-               Request    *r,
-               const char *method,
-               const char *rest)
-{
-  g_autofree char *uri = g_strdup_printf ("https://127.0.0.1:%u/shares/%s/%s", f->port,
-                                          f->share_id, rest);
-
-  r->msg = soup_message_new (method, uri);
-  g_assert_nonnull (r->msg);
-  g_signal_connect (r->msg, "accept-certificate", G_CALLBACK (accept_certificate_cb), NULL);
-  soup_session_send_and_read_async (f->session, r->msg, G_PRIORITY_DEFAULT, NULL, sent_cb, r);
-}
-
-static void
-request_wait (Request *r)
-{
-  while (!r->done)
-    g_main_context_iteration (NULL, TRUE);
-}
-
-static void
-request_clear (Request *r)
-{
-  g_clear_object (&r->msg);
-  g_clear_pointer (&r->body, g_bytes_unref);
-  r->done = FALSE;
+  hallway_test_request_start (&f->t, r, method, path);
 }
 
 static JsonObject *
@@ -177,11 +78,11 @@ test_digest (Fixture       *f,
   gsize size = 3 * 1024 * 1024 + 17;   /* several blocks and a bit */
   g_autofree guint8 *contents = g_malloc (size);
   g_autofree char *expected = NULL;
-  g_autofree char *path = g_build_filename (f->shared, "big file.bin", NULL);
+  g_autofree char *path = g_build_filename (f->t.shared, "big file.bin", NULL);
   g_autofree char *etag = NULL;
   g_autoptr(JsonParser) parser = json_parser_new ();
   g_autoptr(GError) error = NULL;
-  Request r = { 0 };
+  HallwayTestRequest r = { 0 };
   JsonObject *object;
 
   g_test_summary ("GET ?digest=sha256 answers the file's SHA-256, size and ETag");
@@ -193,33 +94,33 @@ test_digest (Fixture       *f,
   expected = g_compute_checksum_for_data (G_CHECKSUM_SHA256, contents, size);
 
   request_start (f, &r, "HEAD", "big%20file.bin");
-  request_wait (&r);
+  hallway_test_request_wait (&r);
   etag = g_strdup (soup_message_headers_get_one (soup_message_get_response_headers (r.msg),
                                                  "ETag"));
   g_assert_nonnull (etag);
-  request_clear (&r);
+  hallway_test_request_clear (&r);
 
   request_start (f, &r, "GET", "big%20file.bin?digest=sha256");
-  request_wait (&r);
+  hallway_test_request_wait (&r);
   g_assert_cmpuint (soup_message_get_status (r.msg), ==, 200);
   object = parse_object (parser, r.body);
   g_assert_cmpstr (json_object_get_string_member (object, "sha256"), ==, expected);
   g_assert_cmpint (json_object_get_int_member (object, "size"), ==, size);
   g_assert_cmpstr (json_object_get_string_member (object, "etag"), ==, etag);
-  request_clear (&r);
+  hallway_test_request_clear (&r);
 
   /* Without the query, the file itself, as before. */
   request_start (f, &r, "GET", "big%20file.bin");
-  request_wait (&r);
+  hallway_test_request_wait (&r);
   g_assert_cmpuint (soup_message_get_status (r.msg), ==, 200);
   g_assert_cmpuint (g_bytes_get_size (r.body), ==, size);
-  request_clear (&r);
+  hallway_test_request_clear (&r);
 
   /* A missing file is a plain 404. */
   request_start (f, &r, "GET", "missing.bin?digest=sha256");
-  request_wait (&r);
+  hallway_test_request_wait (&r);
   g_assert_cmpuint (soup_message_get_status (r.msg), ==, 404);
-  request_clear (&r);
+  hallway_test_request_clear (&r);
 }
 
 static void
@@ -227,14 +128,14 @@ test_digest_many (Fixture       *f,
                   gconstpointer  data)
 {
   enum { N = 7 };   /* more than run at once: the others queue */
-  Request requests[N] = { { 0 } };
+  HallwayTestRequest requests[N] = { { 0 } };
 
   g_test_summary ("Many digests asked at once are all answered, none blocking the server");
 
   for (guint i = 0; i < N; i++)
     {
       g_autofree char *name = g_strdup_printf ("f%u.txt", i);
-      g_autofree char *path = g_build_filename (f->shared, name, NULL);
+      g_autofree char *path = g_build_filename (f->t.shared, name, NULL);
       g_autofree char *text = g_strdup_printf ("file number %u\n", i);
 
       g_assert_true (g_file_set_contents (path, text, -1, NULL));
@@ -252,11 +153,11 @@ test_digest_many (Fixture       *f,
       g_autofree char *expected = g_compute_checksum_for_string (G_CHECKSUM_SHA256, text, -1);
       JsonObject *object;
 
-      request_wait (&requests[i]);
+      hallway_test_request_wait (&requests[i]);
       g_assert_cmpuint (soup_message_get_status (requests[i].msg), ==, 200);
       object = parse_object (parser, requests[i].body);
       g_assert_cmpstr (json_object_get_string_member (object, "sha256"), ==, expected);
-      request_clear (&requests[i]);
+      hallway_test_request_clear (&requests[i]);
     }
 }
 

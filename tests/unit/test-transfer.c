@@ -170,27 +170,82 @@ make_record (const char *id,
   return r;
 }
 
+static GPtrArray *
+new_records (void)
+{
+  return g_ptr_array_new_with_free_func ((GDestroyNotify) hallway_transfer_record_free);
+}
+
+/* Saves @records as the queue file does and reads them back, which must
+ * find nothing damaged. */
+static GPtrArray *
+round_trip (GPtrArray *records)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *text = NULL;
+  GPtrArray *parsed;
+  gsize length = 0;
+  guint damaged = 99;
+
+  text = hallway_transfer_records_to_json (records, &length);
+  parsed = hallway_transfer_records_parse (text, length, &damaged, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (damaged, ==, 0);
+  g_assert_cmpuint (parsed->len, ==, records->len);
+  return parsed;
+}
+
+/* Parses one queue file of @text; returns how many entries were kept and
+ * sets @out_damaged to how many were skipped. */
+static guint
+parse_count (const char *text,
+             guint      *out_damaged)
+{
+  g_autoptr(GPtrArray) parsed = NULL;
+  g_autoptr(GError) error = NULL;
+
+  *out_damaged = 99;
+  parsed = hallway_transfer_records_parse (text, strlen (text), out_damaged, &error);
+  g_assert_no_error (error);
+  return parsed->len;
+}
+
+/* A transfer engine that loaded the queue saved at @path. */
+static HallwayDaemonTransfers *
+load_engine (const char                *path,
+             GDBusObjectManagerServer **out_manager)
+{
+  g_autoptr(GError) error = NULL;
+  HallwayDaemonTransfers *transfers;
+
+  *out_manager = g_dbus_object_manager_server_new ("/io/github/hallwaylan/Hallway");
+  transfers = hallway_daemon_transfers_new (*out_manager, NULL, NULL, path);
+  g_assert_true (hallway_daemon_transfers_load (transfers, &error));
+  g_assert_no_error (error);
+  return transfers;
+}
+
+static void
+save_records (const char *path,
+              GPtrArray  *records)
+{
+  g_autofree char *text = hallway_transfer_records_to_json (records, NULL);
+
+  g_assert_true (g_file_set_contents (path, text, -1, NULL));
+}
+
 static void
 test_records_round_trip (void)
 {
-  g_autoptr(GPtrArray) records =
-    g_ptr_array_new_with_free_func ((GDestroyNotify) hallway_transfer_record_free);
+  g_autoptr(GPtrArray) records = new_records ();
   g_autoptr(GPtrArray) parsed = NULL;
-  g_autoptr(GError) error = NULL;
-  g_autofree char *text = NULL;
   const HallwayTransferRecord *r;
-  gsize length = 0;
-  guint damaged = 99;
 
   g_test_summary ("The saved queue reads back exactly as written");
 
   g_ptr_array_add (records, make_record ("3", "running"));
   g_ptr_array_add (records, make_record ("7", "waiting"));
-  text = hallway_transfer_records_to_json (records, &length);
-  parsed = hallway_transfer_records_parse (text, length, &damaged, &error);
-  g_assert_no_error (error);
-  g_assert_cmpuint (damaged, ==, 0);
-  g_assert_cmpuint (parsed->len, ==, 2);
+  parsed = round_trip (records);
 
   r = g_ptr_array_index (parsed, 0);
   g_assert_cmpstr (r->id, ==, "3");
@@ -215,14 +270,10 @@ test_records_round_trip (void)
 static void
 test_records_kinds (void)
 {
-  g_autoptr(GPtrArray) records =
-    g_ptr_array_new_with_free_func ((GDestroyNotify) hallway_transfer_record_free);
+  g_autoptr(GPtrArray) records = new_records ();
   g_autoptr(GPtrArray) parsed = NULL;
-  g_autoptr(GError) error = NULL;
-  g_autofree char *text = NULL;
   HallwayTransferRecord *upload = make_record ("5", "waiting");
-  gsize length = 0;
-  guint damaged = 99;
+  guint damaged;
   static const char *unknown =
     "{\"version\": 1, \"transfers\": ["
     "{\"id\": \"1\", \"kind\": \"teleport\", \"state\": \"queued\", \"peer\": \"p\","
@@ -239,11 +290,7 @@ test_records_kinds (void)
   upload->destination = g_strdup ("/home/bruno/Ünïcødé folder");
   g_ptr_array_add (records, upload);
   g_ptr_array_add (records, make_record ("6", "queued"));
-  text = hallway_transfer_records_to_json (records, &length);
-  parsed = hallway_transfer_records_parse (text, length, &damaged, &error);
-  g_assert_no_error (error);
-  g_assert_cmpuint (damaged, ==, 0);
-  g_assert_cmpuint (parsed->len, ==, 2);
+  parsed = round_trip (records);
   g_assert_cmpstr (((HallwayTransferRecord *) g_ptr_array_index (parsed, 0))->kind, ==, "upload");
   g_assert_cmpstr (((HallwayTransferRecord *) g_ptr_array_index (parsed, 0))->path, ==,
                    "Inbox/From Bruno");
@@ -252,10 +299,7 @@ test_records_kinds (void)
   g_assert_cmpstr (((HallwayTransferRecord *) g_ptr_array_index (parsed, 1))->kind, ==,
                    "download");
 
-  g_clear_pointer (&parsed, g_ptr_array_unref);
-  parsed = hallway_transfer_records_parse (unknown, strlen (unknown), &damaged, &error);
-  g_assert_no_error (error);
-  g_assert_cmpuint (parsed->len, ==, 0);
+  g_assert_cmpuint (parse_count (unknown, &damaged), ==, 0);
   g_assert_cmpuint (damaged, ==, 1);
 }
 
@@ -293,16 +337,11 @@ make_send_record (const char *id)
 static void
 test_records_send (void)
 {
-  g_autoptr(GPtrArray) records =
-    g_ptr_array_new_with_free_func ((GDestroyNotify) hallway_transfer_record_free);
+  g_autoptr(GPtrArray) records = new_records ();
   g_autoptr(GPtrArray) parsed = NULL;
-  g_autoptr(GError) error = NULL;
-  g_autofree char *text = NULL;
   HallwayTransferRecord *fresh = make_send_record ("9");
   const HallwayTransferRecord *r;
   const HallwayTransferItem *item;
-  gsize length = 0;
-  guint damaged = 99;
 
   g_test_summary ("A send keeps its files, offer id and answer across a restart");
 
@@ -313,11 +352,7 @@ test_records_send (void)
   g_ptr_array_set_size (fresh->done, 0);
   g_ptr_array_add (records, make_send_record ("8"));
   g_ptr_array_add (records, fresh);
-  text = hallway_transfer_records_to_json (records, &length);
-  parsed = hallway_transfer_records_parse (text, length, &damaged, &error);
-  g_assert_no_error (error);
-  g_assert_cmpuint (damaged, ==, 0);
-  g_assert_cmpuint (parsed->len, ==, 2);
+  parsed = round_trip (records);
 
   r = g_ptr_array_index (parsed, 0);
   g_assert_cmpstr (r->kind, ==, "send");
@@ -381,32 +416,23 @@ test_records_send_damaged (void)
     /* no sources at all */
     "\"items\": [], \"accepted\": []",
   };
+  guint damaged;
 
   g_test_summary ("A damaged send entry is skipped rather than sending the wrong files");
 
   {
     g_autofree char *text = g_strconcat (prefix, good, "}]}", NULL);
-    g_autoptr(GPtrArray) parsed = NULL;
-    g_autoptr(GError) error = NULL;
-    guint damaged = 99;
 
-    parsed = hallway_transfer_records_parse (text, strlen (text), &damaged, &error);
-    g_assert_no_error (error);
-    g_assert_cmpuint (parsed->len, ==, 1);
+    g_assert_cmpuint (parse_count (text, &damaged), ==, 1);
     g_assert_cmpuint (damaged, ==, 0);
   }
 
   for (guint i = 0; i < G_N_ELEMENTS (bad); i++)
     {
       g_autofree char *text = g_strconcat (prefix, bad[i], "}]}", NULL);
-      g_autoptr(GPtrArray) parsed = NULL;
-      g_autoptr(GError) error = NULL;
-      guint damaged = 0;
 
       g_test_message ("case %u", i);
-      parsed = hallway_transfer_records_parse (text, strlen (text), &damaged, &error);
-      g_assert_no_error (error);
-      g_assert_cmpuint (parsed->len, ==, 0);
+      g_assert_cmpuint (parse_count (text, &damaged), ==, 0);
       g_assert_cmpuint (damaged, ==, 1);
     }
 
@@ -440,16 +466,13 @@ test_records_damaged (void)
     "42, null, []]}";
   g_autoptr(GPtrArray) parsed = NULL;
   g_autoptr(GError) error = NULL;
-  guint damaged = 0;
+  guint damaged;
 
   g_test_summary ("Damaged entries are skipped and counted; a damaged file is an error");
 
-  parsed = hallway_transfer_records_parse (text, strlen (text), &damaged, &error);
-  g_assert_no_error (error);
-  g_assert_cmpuint (parsed->len, ==, 1);
+  g_assert_cmpuint (parse_count (text, &damaged), ==, 1);
   g_assert_cmpuint (damaged, ==, 6);
 
-  g_clear_pointer (&parsed, g_ptr_array_unref);
   parsed = hallway_transfer_records_parse ("{\"transfers\": [", 15, NULL, &error);
   g_assert_null (parsed);
   g_assert_error (error, HALLWAY_ERROR, HALLWAY_ERROR_INVALID_DATA);
@@ -466,9 +489,7 @@ test_engine_persistence (void)
   g_autofree char *dir = g_dir_make_tmp ("hallway-transfers-XXXXXX", &error);
   g_autofree char *path = g_build_filename (dir, "state", "transfers.json", NULL);
   g_autofree char *state_dir = g_path_get_dirname (path);
-  g_autoptr(GPtrArray) records =
-    g_ptr_array_new_with_free_func ((GDestroyNotify) hallway_transfer_record_free);
-  g_autofree char *text = NULL;
+  g_autoptr(GPtrArray) records = new_records ();
   g_autofree char *saved = NULL;
   g_autoptr(GPtrArray) reread = NULL;
   GStatBuf st;
@@ -480,29 +501,21 @@ test_engine_persistence (void)
 
   /* Nothing saved yet: fine. */
   {
-    g_autoptr(GDBusObjectManagerServer) manager =
-      g_dbus_object_manager_server_new ("/io/github/hallwaylan/Hallway");
-    g_autoptr(HallwayDaemonTransfers) transfers = hallway_daemon_transfers_new (manager, NULL,
-                                                                                 NULL, path);
+    g_autoptr(GDBusObjectManagerServer) manager = NULL;
+    g_autoptr(HallwayDaemonTransfers) transfers = load_engine (path, &manager);
 
-    g_assert_true (hallway_daemon_transfers_load (transfers, &error));
-    g_assert_no_error (error);
     g_assert_cmpuint (hallway_daemon_transfers_get_count (transfers), ==, 0);
   }
 
   /* A saved queue comes back, and is saved again as it was. */
   g_ptr_array_add (records, make_record ("3", "running"));
   g_ptr_array_add (records, make_record ("9", "waiting"));
-  text = hallway_transfer_records_to_json (records, NULL);
-  g_assert_true (g_file_set_contents (path, text, -1, NULL));
+  save_records (path, records);
   {
-    g_autoptr(GDBusObjectManagerServer) manager =
-      g_dbus_object_manager_server_new ("/io/github/hallwaylan/Hallway");
-    g_autoptr(HallwayDaemonTransfers) transfers = hallway_daemon_transfers_new (manager, NULL,
-                                                                                 NULL, path);
+    g_autoptr(GDBusObjectManagerServer) manager = NULL;
+    g_autoptr(HallwayDaemonTransfers) transfers = load_engine (path, &manager);
     g_autoptr(GDBusObject) object = NULL;
 
-    g_assert_true (hallway_daemon_transfers_load (transfers, &error));
     g_assert_cmpuint (hallway_daemon_transfers_get_count (transfers), ==, 2);
     object = g_dbus_object_manager_get_object (G_DBUS_OBJECT_MANAGER (manager),
                                                HALLWAY_TRANSFERS_OBJECT_PATH "/9");
@@ -525,14 +538,11 @@ test_engine_persistence (void)
   /* A damaged file: a warning, and an empty queue, not a failure. */
   g_assert_true (g_file_set_contents (path, "{\"transfers\": [ garbage", -1, NULL));
   {
-    g_autoptr(GDBusObjectManagerServer) manager =
-      g_dbus_object_manager_server_new ("/io/github/hallwaylan/Hallway");
-    g_autoptr(HallwayDaemonTransfers) transfers = hallway_daemon_transfers_new (manager, NULL,
-                                                                                 NULL, path);
+    g_autoptr(GDBusObjectManagerServer) manager = NULL;
+    g_autoptr(HallwayDaemonTransfers) transfers = NULL;
 
     damaged_warnings = 0;
-    g_assert_true (hallway_daemon_transfers_load (transfers, &error));
-    g_assert_no_error (error);
+    transfers = load_engine (path, &manager);
     g_assert_cmpuint (damaged_warnings, ==, 1);
     g_assert_cmpuint (hallway_daemon_transfers_get_count (transfers), ==, 0);
   }
@@ -548,8 +558,7 @@ test_engine_send (void)
   g_autoptr(GError) error = NULL;
   g_autofree char *dir = g_dir_make_tmp ("hallway-transfers-XXXXXX", &error);
   g_autofree char *path = g_build_filename (dir, "transfers.json", NULL);
-  g_autoptr(GPtrArray) records = NULL;
-  g_autofree char *text = NULL;
+  g_autoptr(GPtrArray) records = new_records ();
   g_autofree char *saved = NULL;
   g_autoptr(GPtrArray) reread = NULL;
   HallwayTransferRecord *offered;
@@ -559,14 +568,12 @@ test_engine_send (void)
   g_test_summary ("A saved send comes back as a Transfer1 of kind “send” and is saved intact");
 
   g_assert_no_error (error);
-  records = g_ptr_array_new_with_free_func ((GDestroyNotify) hallway_transfer_record_free);
   offered = make_send_record ("4");
   g_array_set_size (offered->accepted, 0);
   g_ptr_array_set_size (offered->done, 0);
   g_ptr_array_add (records, offered);
   g_ptr_array_add (records, make_send_record ("5"));
-  text = hallway_transfer_records_to_json (records, NULL);
-  g_assert_true (g_file_set_contents (path, text, -1, NULL));
+  save_records (path, records);
 
   {
     g_autoptr(GDBusObjectManagerServer) manager = NULL;
@@ -576,10 +583,7 @@ test_engine_send (void)
     g_autofree char *created = NULL;
     HallwayDBusTransfer1 *transfer;
 
-    manager = g_dbus_object_manager_server_new ("/io/github/hallwaylan/Hallway");
-    transfers = hallway_daemon_transfers_new (manager, NULL, NULL, path);
-    g_assert_true (hallway_daemon_transfers_load (transfers, &error));
-    g_assert_no_error (error);
+    transfers = load_engine (path, &manager);
     g_assert_cmpuint (hallway_daemon_transfers_get_count (transfers), ==, 2);
 
     /* Still waiting for an answer: no destination yet. */

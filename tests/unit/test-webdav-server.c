@@ -4,6 +4,7 @@
  */
 #include "config.h"
 
+#include "hallway-test-server.h"
 #include "hallway-test-utils.h"
 
 #include <string.h>
@@ -24,283 +25,49 @@
 
 typedef struct
 {
-  char                *dir;
-  char                *shared;
-  HallwayIdentity     *server_identity;
-  HallwayIdentity     *client_identity;
-  HallwayDaemonServer *server;
-  HallwayPins         *pins;
-  HallwayDaemonAccess *access;
-  HallwayDaemonShares *shares;
-  HallwayDaemonWebdav *webdav;
-  SoupSession         *session;
-  guint16              port;
-  char                *share_id;
+  HallwayTestServer t;
 } Fixture;
-
-typedef struct
-{
-  guint               status;
-  GBytes             *body;
-  SoupMessageHeaders *headers;
-} Response;
-
-static void
-response_free (Response *response)
-{
-  g_clear_pointer (&response->body, g_bytes_unref);
-  g_clear_pointer (&response->headers, soup_message_headers_unref);
-  g_free (response);
-}
-
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (Response, response_free)
-
-static void
-write_file (Fixture    *f,
-            const char *relative,
-            const char *contents,
-            gssize      length)
-{
-  g_autofree char *path = g_build_filename (f->shared, relative, NULL);
-  g_autoptr(GError) error = NULL;
-
-  g_file_set_contents (path, contents, length, &error);
-  g_assert_no_error (error);
-}
-
-static gboolean
-file_exists (Fixture    *f,
-             const char *relative)
-{
-  g_autofree char *path = g_build_filename (f->shared, relative, NULL);
-
-  return g_file_test (path, G_FILE_TEST_EXISTS | G_FILE_TEST_IS_SYMLINK);
-}
-
-static char *
-read_file (Fixture    *f,
-           const char *relative)
-{
-  g_autofree char *path = g_build_filename (f->shared, relative, NULL);
-  char *contents = NULL;
-
-  g_file_get_contents (path, &contents, NULL, NULL);
-  return contents;
-}
-
-static HallwayShare *
-add_share (Fixture              *f,
-           HallwayShareAccess    access,
-           HallwayShareAudience  audience,
-           const char           *password)
-{
-  g_autoptr(GError) error = NULL;
-  HallwayShare *share = hallway_daemon_shares_add (f->shares, f->shared, "Team files", access,
-                                                   audience, password, &error);
-
-  g_assert_no_error (error);
-  g_assert_nonnull (share);
-  g_free (f->share_id);
-  f->share_id = g_strdup (hallway_share_get_id (share));
-  return share;
-}
 
 static void
 fixture_set_up (Fixture       *f,
                 gconstpointer  data)
 {
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GInetAddress) loopback = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
-  g_autofree char *pins_path = NULL;
-  g_autofree char *shares_path = NULL;
-  g_autofree char *props_dir = NULL;
-  g_autofree char *private_dir = NULL;
-
-  f->dir = g_dir_make_tmp ("hallway-webdav-XXXXXX", &error);
-  g_assert_no_error (error);
-  f->shared = g_build_filename (f->dir, "shared", NULL);
-  g_assert_cmpint (g_mkdir (f->shared, 0700), ==, 0);
-  f->server_identity = hallway_test_make_identity (f->dir, "server");
-  f->client_identity = hallway_test_make_identity (f->dir, "client");
-
-  f->server = hallway_daemon_server_new (f->server_identity);
-  g_assert_true (hallway_daemon_server_listen (f->server, loopback, 0, &error));
-  g_assert_no_error (error);
-  f->port = hallway_daemon_server_get_port (f->server);
-
-  pins_path = g_build_filename (f->dir, "peers.ini", NULL);
-  shares_path = g_build_filename (f->dir, "shares.ini", NULL);
-  props_dir = g_build_filename (f->dir, "props", NULL);
-  f->pins = hallway_pins_new (pins_path);
-  f->access = hallway_daemon_access_new (f->pins);
-  private_dir = g_build_filename (f->dir, "private", NULL);
-  g_assert_cmpint (g_mkdir (private_dir, 0700), ==, 0);
-  f->shares = hallway_daemon_shares_new (shares_path, private_dir);
-  f->webdav = hallway_daemon_webdav_new (f->shares, f->access);
-  _hallway_daemon_webdav_set_props_dir (f->webdav, props_dir);
-  hallway_daemon_webdav_attach (f->webdav, hallway_daemon_server_get_soup_server (f->server));
-
-  f->session = soup_session_new ();
+  hallway_test_server_set_up (&f->t, "webdav");
 }
 
 static void
 fixture_tear_down (Fixture       *f,
                    gconstpointer  data)
 {
-  g_clear_object (&f->session);
-  g_clear_object (&f->webdav);
-  g_clear_object (&f->server);
-  g_clear_object (&f->shares);
-  g_clear_object (&f->access);
-  g_clear_object (&f->pins);
-  g_clear_object (&f->server_identity);
-  g_clear_object (&f->client_identity);
-  /* Let closed connections finish on the main context. */
-  while (g_main_context_iteration (NULL, FALSE))
-    ;
-  hallway_test_remove_tree (f->dir);
-  g_free (f->dir);
-  g_free (f->shared);
-  g_free (f->share_id);
+  hallway_test_server_tear_down (&f->t);
 }
 
-static gboolean
-accept_certificate_cb (SoupMessage          *msg,
-                       GTlsCertificate      *certificate,
-                       GTlsCertificateFlags  errors,
-                       gpointer              user_data)
-{
-  return TRUE;
-}
-
-static void
-result_cb (GObject      *source,
-           GAsyncResult *result,
-           gpointer      user_data)
-{
-  *(GAsyncResult **) user_data = g_object_ref (result);
-}
-
-/* Sends a request; @headers is NULL or "Name", "value", ..., NULL. */
-static Response *
-request_full (Fixture          *f,
-              const char       *method,
-              const char       *path,
-              GTlsCertificate  *client_certificate,
-              const char       *body,
-              gssize            body_length,
-              const char       *first_header,
-              ...)
-{
-  g_autofree char *uri = g_strdup_printf ("https://127.0.0.1:%u%s", f->port, path);
-  g_autoptr(SoupMessage) msg = soup_message_new (method, uri);
-  g_autoptr(GAsyncResult) result = NULL;
-  g_autoptr(GError) error = NULL;
-  Response *response = g_new0 (Response, 1);
-  const char *name;
-  va_list args;
-
-  g_assert_nonnull (msg);
-  g_signal_connect (msg, "accept-certificate", G_CALLBACK (accept_certificate_cb), NULL);
-  if (client_certificate != NULL)
-    soup_message_set_tls_client_certificate (msg, client_certificate);
-
-  va_start (args, first_header);
-  for (name = first_header; name != NULL; name = va_arg (args, const char *))
-    soup_message_headers_replace (soup_message_get_request_headers (msg), name,
-                                  va_arg (args, const char *));
-  va_end (args);
-
-  if (body != NULL)
-    {
-      g_autoptr(GBytes) bytes = g_bytes_new (body, body_length < 0 ? strlen (body)
-                                                                    : (gsize) body_length);
-
-      soup_message_set_request_body_from_bytes (msg, "application/octet-stream", bytes);
-    }
-
-  soup_session_send_and_read_async (f->session, msg, G_PRIORITY_DEFAULT, NULL, result_cb, &result);
-  while (result == NULL)
-    g_main_context_iteration (NULL, TRUE);
-  response->body = soup_session_send_and_read_finish (f->session, result, &error);
-  g_assert_no_error (error);
-  response->status = soup_message_get_status (msg);
-  response->headers = soup_message_headers_ref (soup_message_get_response_headers (msg));
-  return response;
-}
-
+/* The fixture's helpers, on the share added last (f->t.share_id). */
+#define request_full(f, ...) hallway_test_server_request (&(f)->t, __VA_ARGS__)
 #define request(f, method, path, ...) \
   request_full (f, method, path, NULL, NULL, 0, ##__VA_ARGS__, NULL)
-
-static char *
-share_path (Fixture    *f,
-            const char *rest)
-{
-  return g_strdup_printf ("/shares/%s/%s", f->share_id, rest);
-}
-
-static guint
-status_of (Fixture    *f,
-           const char *method,
-           const char *rest)
-{
-  g_autofree char *path = share_path (f, rest);
-  g_autoptr(Response) response = request (f, method, path);
-
-  return response->status;
-}
-
-static guint
-put (Fixture    *f,
-     const char *rest,
-     const char *contents)
-{
-  g_autofree char *path = share_path (f, rest);
-  g_autoptr(Response) response = request_full (f, "PUT", path, NULL, contents, -1, NULL);
-
-  return response->status;
-}
-
-static const char *
-body_text (Response *response)
-{
-  static char *last;
-  gsize size;
-  const char *data = g_bytes_get_data (response->body, &size);
-
-  g_free (last);
-  last = g_strndup (data, size);
-  return last;
-}
-
-static void
-assert_json_error (Response *response)
-{
-  g_autoptr(JsonParser) parser = json_parser_new ();
-  g_autoptr(GError) error = NULL;
-  JsonObject *object;
-
-  g_assert_cmpstr (soup_message_headers_get_content_type (response->headers, NULL), ==,
-                   "application/json");
-  json_parser_load_from_data (parser, body_text (response), -1, &error);
-  g_assert_no_error (error);
-  object = json_node_get_object (json_parser_get_root (parser));
-  g_assert_nonnull (json_object_get_string_member (object, "error"));
-  g_assert_nonnull (json_object_get_string_member (object, "message"));
-}
+#define add_share(f, ...)   hallway_test_server_add_share (&(f)->t, __VA_ARGS__)
+#define write_file(f, ...)  hallway_test_server_write_file (&(f)->t, __VA_ARGS__)
+#define file_exists(f, ...) hallway_test_server_file_exists (&(f)->t, __VA_ARGS__)
+#define read_file(f, ...)   hallway_test_server_read_file (&(f)->t, __VA_ARGS__)
+#define share_path(f, ...)  hallway_test_server_share_path (&(f)->t, __VA_ARGS__)
+#define status_of(f, ...)   hallway_test_server_status_of (&(f)->t, __VA_ARGS__)
+#define put(f, ...)         hallway_test_server_put (&(f)->t, __VA_ARGS__)
+#define body_text           hallway_test_response_get_text
+#define assert_json_error   hallway_test_response_assert_json_error
 
 static void
 test_unknown_share (Fixture       *f,
                     gconstpointer  data)
 {
-  g_autoptr(Response) response = NULL;
+  g_autoptr(HallwayTestResponse) response = NULL;
 
   g_test_summary ("Unknown shares and /shares/ itself answer 404 with a JSON error");
 
   response = request (f, "GET", "/shares/nosuchshare/");
   g_assert_cmpuint (response->status, ==, 404);
   assert_json_error (response);
-  g_clear_pointer (&response, response_free);
+  g_clear_pointer (&response, hallway_test_response_free);
 
   response = request (f, "PROPFIND", "/shares/", "Depth", "0");
   g_assert_cmpuint (response->status, ==, 404);
@@ -326,7 +93,7 @@ test_options (Fixture       *f,
   for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
     {
       g_autofree char *path = NULL;
-      g_autoptr(Response) response = NULL;
+      g_autoptr(HallwayTestResponse) response = NULL;
       const char *allow;
       HallwayShare *share = add_share (f, cases[i].access, HALLWAY_SHARE_AUDIENCE_EVERYONE, NULL);
 
@@ -340,7 +107,7 @@ test_options (Fixture       *f,
       g_assert_nonnull (strstr (allow, cases[i].allow_has));
       if (cases[i].allow_lacks != NULL)
         g_assert_null (strstr (allow, cases[i].allow_lacks));
-      hallway_daemon_shares_remove (f->shares, hallway_share_get_id (share), NULL);
+      hallway_daemon_shares_remove (f->t.shares, hallway_share_get_id (share), NULL);
     }
 }
 
@@ -348,7 +115,7 @@ static void
 test_read_write (Fixture       *f,
                  gconstpointer  data)
 {
-  g_autoptr(Response) response = NULL;
+  g_autoptr(HallwayTestResponse) response = NULL;
   g_autofree char *path = NULL;
   g_autofree char *destination = NULL;
   g_autofree char *contents = NULL;
@@ -373,13 +140,13 @@ test_read_write (Fixture       *f,
   g_assert_cmpstr (soup_message_headers_get_one (response->headers, "Accept-Ranges"), ==, "bytes");
   g_assert_cmpstr (soup_message_headers_get_content_type (response->headers, NULL), ==,
                    "text/plain");
-  g_clear_pointer (&response, response_free);
+  g_clear_pointer (&response, hallway_test_response_free);
 
   response = request (f, "HEAD", path);
   g_assert_cmpuint (response->status, ==, 200);
   g_assert_cmpint (soup_message_headers_get_content_length (response->headers), ==, 14);
   g_assert_cmpuint (g_bytes_get_size (response->body), ==, 0);
-  g_clear_pointer (&response, response_free);
+  g_clear_pointer (&response, hallway_test_response_free);
 
   /* MKCOL */
   g_assert_cmpuint (status_of (f, "MKCOL", "docs"), ==, 201);
@@ -389,7 +156,7 @@ test_read_write (Fixture       *f,
   path = share_path (f, "withbody");
   response = request_full (f, "MKCOL", path, NULL, "<x/>", -1, NULL);
   g_assert_cmpuint (response->status, ==, 415);
-  g_clear_pointer (&response, response_free);
+  g_clear_pointer (&response, hallway_test_response_free);
 
   /* PROPFIND */
   g_clear_pointer (&path, g_free);
@@ -400,7 +167,7 @@ test_read_write (Fixture       *f,
   g_assert_nonnull (strstr (text, "notes.txt"));
   g_assert_nonnull (strstr (text, "<D:collection/>"));
   g_assert_nonnull (strstr (text, "<D:getcontentlength>14</D:getcontentlength>"));
-  g_clear_pointer (&response, response_free);
+  g_clear_pointer (&response, hallway_test_response_free);
 
   response =
     request_full (f, "PROPFIND", path, NULL,
@@ -410,20 +177,20 @@ test_read_write (Fixture       *f,
   text = body_text (response);
   g_assert_nonnull (strstr (text, "<D:getetag>"));
   g_assert_null (strstr (text, "getlastmodified"));
-  g_clear_pointer (&response, response_free);
+  g_clear_pointer (&response, hallway_test_response_free);
 
   response = request (f, "PROPFIND", path, "Depth", "infinity");
   g_assert_cmpuint (response->status, ==, 403);
   g_assert_nonnull (strstr (body_text (response), "propfind-finite-depth"));
-  g_clear_pointer (&response, response_free);
+  g_clear_pointer (&response, hallway_test_response_free);
   response = request (f, "PROPFIND", path);
   g_assert_cmpuint (response->status, ==, 403);
-  g_clear_pointer (&response, response_free);
+  g_clear_pointer (&response, hallway_test_response_free);
 
   response = request_full (f, "PROPFIND", path, NULL, "<D:propfind xmlns:D=\"DAV:\"><oops",
                            -1, "Depth", "0", NULL);
   g_assert_cmpuint (response->status, ==, 400);
-  g_clear_pointer (&response, response_free);
+  g_clear_pointer (&response, hallway_test_response_free);
 
   /* PROPPATCH: dead properties stick, live ones are protected */
   g_clear_pointer (&path, g_free);
@@ -435,7 +202,7 @@ test_read_write (Fixture       *f,
                   -1, NULL);
   g_assert_cmpuint (response->status, ==, 207);
   g_assert_nonnull (strstr (body_text (response), "200 OK"));
-  g_clear_pointer (&response, response_free);
+  g_clear_pointer (&response, hallway_test_response_free);
   response = request_full (f, "PROPFIND", path, NULL,
                            "<D:propfind xmlns:D=\"DAV:\"><D:prop><color xmlns=\"urn:z\"/>"
                            "<missing xmlns=\"urn:z\"/></D:prop></D:propfind>",
@@ -443,7 +210,7 @@ test_read_write (Fixture       *f,
   text = body_text (response);
   g_assert_nonnull (strstr (text, "blue &amp; green</R:color>"));
   g_assert_nonnull (strstr (text, "404 Not Found"));
-  g_clear_pointer (&response, response_free);
+  g_clear_pointer (&response, hallway_test_response_free);
   response = request_full (f, "PROPPATCH", path, NULL,
                            "<D:propertyupdate xmlns:D=\"DAV:\"><D:set><D:prop>"
                            "<D:getetag>x</D:getetag><Q:ok xmlns:Q=\"urn:q\">1</Q:ok>"
@@ -452,28 +219,28 @@ test_read_write (Fixture       *f,
   text = body_text (response);
   g_assert_nonnull (strstr (text, "403 Forbidden"));
   g_assert_nonnull (strstr (text, "424 Failed Dependency"));
-  g_clear_pointer (&response, response_free);
+  g_clear_pointer (&response, hallway_test_response_free);
 
   /* COPY and MOVE */
-  destination = g_strdup_printf ("https://somehost:1/shares/%s/docs/copy.txt", f->share_id);
+  destination = g_strdup_printf ("https://somehost:1/shares/%s/docs/copy.txt", f->t.share_id);
   response = request (f, "COPY", path, "Destination", destination);
   g_assert_cmpuint (response->status, ==, 201);
-  g_clear_pointer (&response, response_free);
+  g_clear_pointer (&response, hallway_test_response_free);
   response = request (f, "COPY", path, "Destination", destination, "Overwrite", "F");
   g_assert_cmpuint (response->status, ==, 412);
-  g_clear_pointer (&response, response_free);
+  g_clear_pointer (&response, hallway_test_response_free);
   response = request (f, "COPY", path, "Destination", destination);
   g_assert_cmpuint (response->status, ==, 204);
-  g_clear_pointer (&response, response_free);
+  g_clear_pointer (&response, hallway_test_response_free);
   g_clear_pointer (&contents, g_free);
   contents = read_file (f, "docs/copy.txt");
   g_assert_cmpstr (contents, ==, "second version");
 
   g_clear_pointer (&destination, g_free);
-  destination = g_strdup_printf ("/shares/%s/docs/moved.txt", f->share_id);
+  destination = g_strdup_printf ("/shares/%s/docs/moved.txt", f->t.share_id);
   response = request (f, "MOVE", path, "Destination", destination);
   g_assert_cmpuint (response->status, ==, 201);
-  g_clear_pointer (&response, response_free);
+  g_clear_pointer (&response, hallway_test_response_free);
   g_assert_false (file_exists (f, "notes.txt"));
   g_assert_true (file_exists (f, "docs/moved.txt"));
 
@@ -481,10 +248,10 @@ test_read_write (Fixture       *f,
   path = share_path (f, "docs/moved.txt");
   response = request (f, "MOVE", path, "Destination", "https://elsewhere/other/x");
   g_assert_cmpuint (response->status, ==, 502);
-  g_clear_pointer (&response, response_free);
+  g_clear_pointer (&response, hallway_test_response_free);
   response = request (f, "COPY", path, "Destination", "/shares/abcdefgh/x");
   g_assert_cmpuint (response->status, ==, 403);
-  g_clear_pointer (&response, response_free);
+  g_clear_pointer (&response, hallway_test_response_free);
 
   /* LOCK: writes without the token are refused with 423 */
   response = request_full (f, "LOCK", path, NULL,
@@ -497,18 +264,18 @@ test_read_write (Fixture       *f,
     g_autofree char *token =
       g_strdup (soup_message_headers_get_one (response->headers, "Lock-Token"));
     g_autofree char *condition = g_strdup_printf ("(%s)", token);
-    g_autoptr(Response) attempt = NULL;
+    g_autoptr(HallwayTestResponse) attempt = NULL;
 
     g_assert_true (g_str_has_prefix (token, "<opaquelocktoken:"));
     g_assert_cmpuint (put (f, "docs/moved.txt", "no token"), ==, 423);
     g_assert_cmpuint (status_of (f, "DELETE", "docs"), ==, 423);
     attempt = request_full (f, "PUT", path, NULL, "with token", -1, "If", condition, NULL);
     g_assert_cmpuint (attempt->status, ==, 204);
-    g_clear_pointer (&attempt, response_free);
+    g_clear_pointer (&attempt, hallway_test_response_free);
     attempt = request (f, "UNLOCK", path, "Lock-Token", token);
     g_assert_cmpuint (attempt->status, ==, 204);
   }
-  g_clear_pointer (&response, response_free);
+  g_clear_pointer (&response, hallway_test_response_free);
 
   /* DELETE */
   g_assert_cmpuint (status_of (f, "DELETE", "docs"), ==, 204);
@@ -525,7 +292,7 @@ test_read_only (Fixture       *f,
   static const char * const writes[] = { "PUT", "DELETE", "MKCOL", "COPY", "MOVE", "PROPPATCH",
                                          "LOCK", "UNLOCK" };
   g_autofree char *path = NULL;
-  g_autoptr(Response) response = NULL;
+  g_autoptr(HallwayTestResponse) response = NULL;
 
   g_test_summary ("A read-only share serves reads and refuses every write with 403 and Allow");
 
@@ -543,7 +310,7 @@ test_read_only (Fixture       *f,
       g_assert_cmpuint (response->status, ==, 403);
       g_assert_cmpstr (soup_message_headers_get_one (response->headers, "Allow"), ==,
                        "OPTIONS, GET, HEAD, PROPFIND");
-      g_clear_pointer (&response, response_free);
+      g_clear_pointer (&response, hallway_test_response_free);
     }
   g_assert_true (file_exists (f, "report.pdf"));
 }
@@ -556,7 +323,7 @@ test_drop_box (Fixture       *f,
                                           "PROPPATCH" };
   g_autofree char *path = NULL;
   g_autofree char *contents = NULL;
-  g_autoptr(Response) response = NULL;
+  g_autoptr(HallwayTestResponse) response = NULL;
 
   g_test_summary ("A drop box takes files in and never reveals what is there");
 
@@ -584,21 +351,21 @@ test_drop_box (Fixture       *f,
     {
       response = request (f, refused[i], path, "Destination", "/shares/x/y");
       g_assert_cmpuint (response->status, ==, 403);
-      g_clear_pointer (&response, response_free);
+      g_clear_pointer (&response, hallway_test_response_free);
     }
   response = request (f, "PROPFIND", path, "Depth", "0");
   g_assert_cmpuint (response->status, ==, 403);
-  g_clear_pointer (&response, response_free);
+  g_clear_pointer (&response, hallway_test_response_free);
 
   g_clear_pointer (&path, g_free);
   path = share_path (f, "");
   response = request (f, "PROPFIND", path, "Depth", "0");
   g_assert_cmpuint (response->status, ==, 207);
   g_assert_null (strstr (body_text (response), "secret"));
-  g_clear_pointer (&response, response_free);
+  g_clear_pointer (&response, hallway_test_response_free);
   response = request (f, "PROPFIND", path, "Depth", "1");
   g_assert_cmpuint (response->status, ==, 403);
-  g_clear_pointer (&response, response_free);
+  g_clear_pointer (&response, hallway_test_response_free);
   response = request (f, "GET", path);
   g_assert_cmpuint (response->status, ==, 403);
   g_assert_null (strstr (body_text (response), "secret"));
@@ -613,7 +380,7 @@ test_password (Fixture       *f,
   g_autofree char *bad = NULL;
   g_autofree char *good_b64 = NULL;
   g_autofree char *bad_b64 = NULL;
-  g_autoptr(Response) response = NULL;
+  g_autoptr(HallwayTestResponse) response = NULL;
   guint status = 0;
 
   g_test_summary ("A password share asks for Basic credentials and locks out guessers");
@@ -629,11 +396,11 @@ test_password (Fixture       *f,
   response = request (f, "GET", path);
   g_assert_cmpuint (response->status, ==, 401);
   g_assert_nonnull (soup_message_headers_get_one (response->headers, "WWW-Authenticate"));
-  g_clear_pointer (&response, response_free);
+  g_clear_pointer (&response, hallway_test_response_free);
 
   response = request (f, "GET", path, "Authorization", good);
   g_assert_cmpuint (response->status, ==, 200);
-  g_clear_pointer (&response, response_free);
+  g_clear_pointer (&response, hallway_test_response_free);
 
   for (guint i = 0; i < 6 && status != 429; i++)
     {
@@ -641,9 +408,18 @@ test_password (Fixture       *f,
       status = response->status;
       if (i < 4)
         g_assert_cmpuint (status, ==, 401);
-      g_clear_pointer (&response, response_free);
+      g_clear_pointer (&response, hallway_test_response_free);
     }
   g_assert_cmpuint (status, ==, 429);
+
+  /* The connection that gave the right password keeps being served... */
+  response = request (f, "GET", path, "Authorization", good);
+  g_assert_cmpuint (response->status, ==, 200);
+  g_clear_pointer (&response, hallway_test_response_free);
+
+  /* ...while a new one, from the address locked out, is not. */
+  g_clear_object (&f->t.session);
+  f->t.session = soup_session_new ();
   response = request (f, "GET", path, "Authorization", good);
   g_assert_cmpuint (response->status, ==, 429);
   g_assert_nonnull (soup_message_headers_get_one (response->headers, "Retry-After"));
@@ -653,10 +429,10 @@ static void
 test_trusted (Fixture       *f,
               gconstpointer  data)
 {
-  GTlsCertificate *certificate = hallway_identity_get_tls_certificate (f->client_identity);
-  const char *client_id = hallway_identity_get_device_id (f->client_identity);
+  GTlsCertificate *certificate = hallway_identity_get_tls_certificate (f->t.client_identity);
+  const char *client_id = hallway_identity_get_device_id (f->t.client_identity);
   g_autofree char *path = NULL;
-  g_autoptr(Response) response = NULL;
+  g_autoptr(HallwayTestResponse) response = NULL;
 
   g_test_summary ("A share for trusted colleagues opens only to a trusted certificate");
 
@@ -669,10 +445,10 @@ test_trusted (Fixture       *f,
   response = request_full (f, "GET", path, certificate, NULL, 0, "Connection", "close", NULL);
   g_assert_cmpuint (response->status, ==, 403);
   assert_json_error (response);
-  g_clear_pointer (&response, response_free);
+  g_clear_pointer (&response, hallway_test_response_free);
 
-  hallway_pins_remember (f->pins, client_id, "Bob");
-  hallway_pins_set_trusted (f->pins, client_id, TRUE);
+  hallway_pins_remember (f->t.pins, client_id, "Bob");
+  hallway_pins_set_trusted (f->t.pins, client_id, TRUE);
   response = request_full (f, "GET", path, certificate, NULL, 0, "Connection", "close", NULL);
   g_assert_cmpuint (response->status, ==, 200);
   g_assert_cmpstr (body_text (response), ==, "a");
@@ -685,7 +461,7 @@ test_range (Fixture       *f,
   g_autofree char *path = NULL;
   g_autofree char *etag = NULL;
   g_autofree char *last_modified = NULL;
-  g_autoptr(Response) response = NULL;
+  g_autoptr(HallwayTestResponse) response = NULL;
 
   g_test_summary ("Range, If-Range and the conditional headers of RFC 7232/7233");
 
@@ -696,51 +472,51 @@ test_range (Fixture       *f,
   response = request (f, "GET", path);
   etag = g_strdup (soup_message_headers_get_one (response->headers, "ETag"));
   last_modified = g_strdup (soup_message_headers_get_one (response->headers, "Last-Modified"));
-  g_clear_pointer (&response, response_free);
+  g_clear_pointer (&response, hallway_test_response_free);
 
   response = request (f, "GET", path, "Range", "bytes=2-4");
   g_assert_cmpuint (response->status, ==, 206);
   g_assert_cmpstr (body_text (response), ==, "234");
   g_assert_cmpstr (soup_message_headers_get_one (response->headers, "Content-Range"), ==,
                    "bytes 2-4/10");
-  g_clear_pointer (&response, response_free);
+  g_clear_pointer (&response, hallway_test_response_free);
 
   response = request (f, "GET", path, "Range", "bytes=-3");
   g_assert_cmpuint (response->status, ==, 206);
   g_assert_cmpstr (body_text (response), ==, "789");
-  g_clear_pointer (&response, response_free);
+  g_clear_pointer (&response, hallway_test_response_free);
 
   response = request (f, "GET", path, "Range", "bytes=20-");
   g_assert_cmpuint (response->status, ==, 416);
   g_assert_cmpstr (soup_message_headers_get_one (response->headers, "Content-Range"), ==,
                    "bytes */10");
-  g_clear_pointer (&response, response_free);
+  g_clear_pointer (&response, hallway_test_response_free);
 
   response = request (f, "GET", path, "Range", "bytes=5-", "If-Range", etag);
   g_assert_cmpuint (response->status, ==, 206);
   g_assert_cmpstr (body_text (response), ==, "56789");
-  g_clear_pointer (&response, response_free);
+  g_clear_pointer (&response, hallway_test_response_free);
 
   response = request (f, "GET", path, "Range", "bytes=5-", "If-Range", "\"stale\"");
   g_assert_cmpuint (response->status, ==, 200);
   g_assert_cmpstr (body_text (response), ==, "0123456789");
-  g_clear_pointer (&response, response_free);
+  g_clear_pointer (&response, hallway_test_response_free);
 
   response = request (f, "GET", path, "Range", "bytes=5-", "If-Range", last_modified);
   g_assert_cmpuint (response->status, ==, 206);
-  g_clear_pointer (&response, response_free);
+  g_clear_pointer (&response, hallway_test_response_free);
 
   response = request (f, "GET", path, "If-None-Match", etag);
   g_assert_cmpuint (response->status, ==, 304);
-  g_clear_pointer (&response, response_free);
+  g_clear_pointer (&response, hallway_test_response_free);
 
   response = request (f, "GET", path, "If-Modified-Since", last_modified);
   g_assert_cmpuint (response->status, ==, 304);
-  g_clear_pointer (&response, response_free);
+  g_clear_pointer (&response, hallway_test_response_free);
 
   response = request (f, "GET", path, "If-Match", "\"other\"");
   g_assert_cmpuint (response->status, ==, 412);
-  g_clear_pointer (&response, response_free);
+  g_clear_pointer (&response, hallway_test_response_free);
 
   response = request (f, "GET", path, "If-Match", etag);
   g_assert_cmpuint (response->status, ==, 200);
@@ -753,7 +529,7 @@ test_large_file (Fixture       *f,
   gsize size = 3 * HALLWAY_BLOCK_SIZE + 12345;
   g_autofree char *contents = g_malloc (size);
   g_autofree char *path = NULL;
-  g_autoptr(Response) response = NULL;
+  g_autoptr(HallwayTestResponse) response = NULL;
   g_autofree char *uploaded = NULL;
   gsize uploaded_size = 0;
   g_autofree char *uploaded_path = NULL;
@@ -767,8 +543,8 @@ test_large_file (Fixture       *f,
 
   response = request_full (f, "PUT", path, NULL, contents, size, NULL);
   g_assert_cmpuint (response->status, ==, 201);
-  g_clear_pointer (&response, response_free);
-  uploaded_path = g_build_filename (f->shared, "big.bin", NULL);
+  g_clear_pointer (&response, hallway_test_response_free);
+  uploaded_path = g_build_filename (f->t.shared, "big.bin", NULL);
   g_assert_true (g_file_get_contents (uploaded_path, &uploaded, &uploaded_size, NULL));
   g_assert_cmpmem (uploaded, uploaded_size, contents, size);
 
@@ -776,7 +552,7 @@ test_large_file (Fixture       *f,
   g_assert_cmpuint (response->status, ==, 200);
   g_assert_cmpmem (g_bytes_get_data (response->body, NULL), g_bytes_get_size (response->body),
                    contents, size);
-  g_clear_pointer (&response, response_free);
+  g_clear_pointer (&response, hallway_test_response_free);
 
   response = request (f, "GET", path, "Range", "bytes=262140-262150");
   g_assert_cmpuint (response->status, ==, 206);
@@ -796,40 +572,6 @@ typedef struct
   char     *status_line; /* out */
   gboolean  done;
 } RawRequest;
-
-static gboolean
-raw_accept_cb (GTlsConnection       *connection,
-               GTlsCertificate      *certificate,
-               GTlsCertificateFlags  errors,
-               gpointer              user_data)
-{
-  return TRUE;
-}
-
-static void
-raw_event_cb (GSocketClient      *client,
-              GSocketClientEvent  event,
-              GSocketConnectable *connectable,
-              GIOStream          *connection,
-              gpointer            user_data)
-{
-  if (event == G_SOCKET_CLIENT_TLS_HANDSHAKING)
-    g_signal_connect (connection, "accept-certificate", G_CALLBACK (raw_accept_cb), NULL);
-}
-
-static GIOStream *
-raw_connect (guint16 port)
-{
-  g_autoptr(GSocketClient) client = g_socket_client_new ();
-  g_autoptr(GError) error = NULL;
-  GSocketConnection *connection;
-
-  g_socket_client_set_tls (client, TRUE);
-  g_signal_connect (client, "event", G_CALLBACK (raw_event_cb), NULL);
-  connection = g_socket_client_connect_to_host (client, "127.0.0.1", port, NULL, &error);
-  g_assert_no_error (error);
-  return G_IO_STREAM (connection);
-}
 
 static char *
 raw_send (GIOStream  *stream,
@@ -854,7 +596,7 @@ static gpointer
 interrupted_put_thread (gpointer data)
 {
   RawRequest *raw = data;
-  g_autoptr(GIOStream) stream = raw_connect (raw->port);
+  g_autoptr(GIOStream) stream = hallway_test_server_raw_connect (raw->port);
 
   raw_send (stream, raw->request, raw->send, FALSE);
   /* Give the server time to start the part file, then vanish. */
@@ -865,29 +607,22 @@ interrupted_put_thread (gpointer data)
   return NULL;
 }
 
-static void
-run_until (gboolean *flag)
-{
-  while (!g_atomic_int_get (flag))
-    g_main_context_iteration (NULL, TRUE);
-}
-
-static gboolean
-tick_cb (gpointer user_data)
-{
-  return G_SOURCE_CONTINUE;
-}
-
 static gboolean
 has_part_file (Fixture *f)
 {
-  g_autoptr(GDir) dir = g_dir_open (f->shared, 0, NULL);
+  g_autoptr(GDir) dir = g_dir_open (f->t.shared, 0, NULL);
   const char *name;
 
   while ((name = g_dir_read_name (dir)) != NULL)
     if (strstr (name, HALLWAY_WEBDAV_PART_INFIX) != NULL)
       return TRUE;
   return FALSE;
+}
+
+static gboolean
+has_no_part_file (gpointer user_data)
+{
+  return !has_part_file (user_data);
 }
 
 static void
@@ -899,33 +634,25 @@ test_put_interrupted (Fixture       *f,
   g_autoptr(GString) request_text = NULL;
   g_autoptr(GThread) thread = NULL;
   RawRequest raw = { 0 };
-  gint64 deadline;
-  guint tick;
 
   g_test_summary ("An upload cut off half-way leaves neither the file nor a part file");
 
   add_share (f, HALLWAY_SHARE_ACCESS_READ_WRITE, HALLWAY_SHARE_AUDIENCE_EVERYONE, NULL);
   headers = g_strdup_printf ("PUT /shares/%s/half.bin HTTP/1.1\r\nHost: 127.0.0.1\r\n"
                              "Content-Length: %" G_GSIZE_FORMAT "\r\n\r\n",
-                             f->share_id, body_size);
+                             f->t.share_id, body_size);
   request_text = g_string_new (headers);
   for (gsize i = 0; i < body_size / 2; i++)
     g_string_append_c (request_text, 'x');
 
-  raw.port = f->port;
+  raw.port = f->t.port;
   raw.request = request_text->str;
   raw.send = request_text->len;
   thread = g_thread_new ("put", interrupted_put_thread, &raw);
-  run_until (&raw.done);
+  g_assert_true (hallway_test_wait_flag (&raw.done, 30));
   g_thread_join (g_steal_pointer (&thread));
 
-  tick = g_timeout_add (10, tick_cb, NULL);
-  deadline = g_get_monotonic_time () + 5 * G_USEC_PER_SEC;
-  while (has_part_file (f) && g_get_monotonic_time () < deadline)
-    g_main_context_iteration (NULL, TRUE);
-  g_source_remove (tick);
-
-  g_assert_false (has_part_file (f));
+  g_assert_true (hallway_test_wait_until (has_no_part_file, f, 5));
   g_assert_false (file_exists (f, "half.bin"));
 }
 
@@ -938,7 +665,7 @@ connections_thread (gpointer data)
 
   for (guint i = 0; i < 3; i++)
     {
-      streams[i] = raw_connect (raw->port);
+      streams[i] = hallway_test_server_raw_connect (raw->port);
       statuses[i] = raw_send (streams[i], raw->request, strlen (raw->request), TRUE);
     }
   raw->status_line = g_strdup_printf ("%s|%s|%s", statuses[0], statuses[1], statuses[2]);
@@ -964,13 +691,13 @@ test_connection_limit (Fixture       *f,
   g_test_summary ("Connections beyond the per-address limit get 503 with Retry-After");
 
   add_share (f, HALLWAY_SHARE_ACCESS_READ_ONLY, HALLWAY_SHARE_AUDIENCE_EVERYONE, NULL);
-  _hallway_daemon_webdav_set_limits (f->webdav, HALLWAY_WEBDAV_MAX_BODY, 100, 2, 512);
+  _hallway_daemon_webdav_set_limits (f->t.webdav, HALLWAY_WEBDAV_MAX_BODY, 100, 2, 512);
   request_text = g_strdup_printf ("OPTIONS /shares/%s/ HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n",
-                                  f->share_id);
-  raw.port = f->port;
+                                  f->t.share_id);
+  raw.port = f->t.port;
   raw.request = request_text;
   thread = g_thread_new ("connections", connections_thread, &raw);
-  run_until (&raw.done);
+  g_assert_true (hallway_test_wait_flag (&raw.done, 30));
   g_thread_join (g_steal_pointer (&thread));
 
   g_assert_cmpstr (raw.status_line, ==,
@@ -984,23 +711,23 @@ test_limits (Fixture       *f,
 {
   g_autofree char *path = NULL;
   g_autoptr(GString) big = g_string_new ("<D:propfind xmlns:D=\"DAV:\"><D:allprop/>");
-  g_autoptr(Response) response = NULL;
+  g_autoptr(HallwayTestResponse) response = NULL;
 
   g_test_summary ("Bodies over the limits get 413; too many entries get 507");
 
   add_share (f, HALLWAY_SHARE_ACCESS_READ_WRITE, HALLWAY_SHARE_AUDIENCE_EVERYONE, NULL);
-  _hallway_daemon_webdav_set_limits (f->webdav, 1000, 3, 32, 512);
+  _hallway_daemon_webdav_set_limits (f->t.webdav, 1000, 3, 32, 512);
 
   path = share_path (f, "big.bin");
   response = request_full (f, "PUT", path, NULL, "0123456789", 10, NULL);
   g_assert_cmpuint (response->status, ==, 201);
-  g_clear_pointer (&response, response_free);
+  g_clear_pointer (&response, hallway_test_response_free);
   {
     g_autofree char *too_big = g_malloc0 (2000);
 
     response = request_full (f, "PUT", path, NULL, too_big, 2000, NULL);
     g_assert_cmpuint (response->status, ==, 413);
-    g_clear_pointer (&response, response_free);
+    g_clear_pointer (&response, hallway_test_response_free);
   }
 
   while (big->len <= HALLWAY_WEBDAV_XML_MAX_BODY)
@@ -1010,7 +737,7 @@ test_limits (Fixture       *f,
   path = share_path (f, "");
   response = request_full (f, "PROPFIND", path, NULL, big->str, big->len, "Depth", "0", NULL);
   g_assert_cmpuint (response->status, ==, 413);
-  g_clear_pointer (&response, response_free);
+  g_clear_pointer (&response, hallway_test_response_free);
 
   for (guint i = 0; i < 4; i++)
     {
@@ -1020,7 +747,7 @@ test_limits (Fixture       *f,
     }
   response = request (f, "PROPFIND", path, "Depth", "1");
   g_assert_cmpuint (response->status, ==, 507);
-  g_clear_pointer (&response, response_free);
+  g_clear_pointer (&response, hallway_test_response_free);
   response = request (f, "GET", path);
   g_assert_cmpuint (response->status, ==, 507);
 }
@@ -1033,17 +760,17 @@ test_paths (Fixture       *f,
   g_autofree char *link_out = NULL;
   g_autofree char *link_in = NULL;
   g_autofree char *path = NULL;
-  g_autoptr(Response) response = NULL;
+  g_autoptr(HallwayTestResponse) response = NULL;
 
   g_test_summary ("Traversal, symlinks leading out and hidden files are refused");
 
   add_share (f, HALLWAY_SHARE_ACCESS_READ_ONLY, HALLWAY_SHARE_AUDIENCE_EVERYONE, NULL);
-  outside = g_build_filename (f->dir, "outside.txt", NULL);
+  outside = g_build_filename (f->t.dir, "outside.txt", NULL);
   g_assert_true (g_file_set_contents (outside, "top secret", -1, NULL));
   write_file (f, "inside.txt", "fine", -1);
   write_file (f, ".hidden", "hidden", -1);
-  link_out = g_build_filename (f->shared, "escape", NULL);
-  link_in = g_build_filename (f->shared, "alias.txt", NULL);
+  link_out = g_build_filename (f->t.shared, "escape", NULL);
+  link_in = g_build_filename (f->t.shared, "alias.txt", NULL);
   g_assert_cmpint (symlink (outside, link_out), ==, 0);
   g_assert_cmpint (symlink ("inside.txt", link_in), ==, 0);
 
@@ -1064,14 +791,14 @@ test_paths (Fixture       *f,
   g_assert_null (strstr (body_text (response), "hidden"));
   if (_hallway_path_get_openat2_enabled ())
     g_assert_nonnull (strstr (body_text (response), "alias.txt"));
-  g_clear_pointer (&response, response_free);
+  g_clear_pointer (&response, hallway_test_response_free);
   response = request (f, "GET", path, "Accept", "application/json");
   g_assert_null (strstr (body_text (response), "top secret"));
   g_assert_null (strstr (body_text (response), "escape"));
   g_assert_null (strstr (body_text (response), ".hidden"));
-  g_clear_pointer (&response, response_free);
+  g_clear_pointer (&response, hallway_test_response_free);
 
-  hallway_share_set_show_hidden (hallway_daemon_shares_lookup (f->shares, f->share_id), TRUE);
+  hallway_share_set_show_hidden (hallway_daemon_shares_lookup (f->t.shares, f->t.share_id), TRUE);
   g_assert_cmpuint (status_of (f, "GET", ".hidden"), ==, 200);
 }
 
@@ -1080,7 +807,7 @@ test_listings (Fixture       *f,
                gconstpointer  data)
 {
   g_autofree char *path = NULL;
-  g_autoptr(Response) response = NULL;
+  g_autoptr(HallwayTestResponse) response = NULL;
   g_autoptr(JsonParser) parser = json_parser_new ();
   g_autoptr(GError) error = NULL;
   g_autofree char *sub = NULL;
@@ -1092,7 +819,7 @@ test_listings (Fixture       *f,
 
   add_share (f, HALLWAY_SHARE_ACCESS_READ_ONLY, HALLWAY_SHARE_AUDIENCE_EVERYONE, NULL);
   write_file (f, "<b>&\"x\".txt", "12345", -1);
-  sub = g_build_filename (f->shared, "sub", NULL);
+  sub = g_build_filename (f->t.shared, "sub", NULL);
   g_assert_cmpint (g_mkdir (sub, 0700), ==, 0);
 
   path = share_path (f, "");
@@ -1111,13 +838,13 @@ test_listings (Fixture       *f,
   g_assert_nonnull (strstr (html, " download "));
   g_assert_null (strstr (html, "<b>&"));
   g_assert_null (strstr (html, "<script"));
-  g_clear_pointer (&response, response_free);
+  g_clear_pointer (&response, hallway_test_response_free);
 
   g_clear_pointer (&path, g_free);
   path = share_path (f, "sub/");
   response = request (f, "GET", path, "Accept", "text/html");
   g_assert_nonnull (strstr (body_text (response), "Parent folder"));
-  g_clear_pointer (&response, response_free);
+  g_clear_pointer (&response, hallway_test_response_free);
 
   g_clear_pointer (&path, g_free);
   path = share_path (f, "");
@@ -1142,24 +869,24 @@ test_unavailable (Fixture       *f,
                   gconstpointer  data)
 {
   g_autofree char *path = NULL;
-  g_autoptr(Response) response = NULL;
+  g_autoptr(HallwayTestResponse) response = NULL;
 
   g_test_summary ("A share whose folder is gone answers 503");
 
   add_share (f, HALLWAY_SHARE_ACCESS_READ_ONLY, HALLWAY_SHARE_AUDIENCE_EVERYONE, NULL);
-  g_assert_cmpint (g_rmdir (f->shared), ==, 0);
+  g_assert_cmpint (g_rmdir (f->t.shared), ==, 0);
   path = share_path (f, "");
   response = request (f, "GET", path);
   g_assert_cmpuint (response->status, ==, 503);
   assert_json_error (response);
-  g_assert_cmpint (g_mkdir (f->shared, 0700), ==, 0);
+  g_assert_cmpint (g_mkdir (f->t.shared, 0700), ==, 0);
 }
 
 /* Decodes a folder stream into "D name" / "F name size" lines; file bytes
  * are checked against the shared files. */
 static char *
 decode_bulk (Fixture  *f,
-             Response *response)
+             HallwayTestResponse *response)
 {
   g_autoptr(HallwayBulkDecoder) decoder = hallway_bulk_decoder_new ();
   g_autoptr(GString) log = g_string_new (NULL);
@@ -1194,7 +921,7 @@ decode_bulk (Fixture  *f,
         g_string_append_len (contents, (const char *) p - used, used);
       else if (event == HALLWAY_BULK_EVENT_FILE_END)
         {
-          g_autofree char *path = g_build_filename (f->shared, name, NULL);
+          g_autofree char *path = g_build_filename (f->t.shared, name, NULL);
           g_autofree char *expected = NULL;
           gsize expected_length = 0;
 
@@ -1202,7 +929,7 @@ decode_bulk (Fixture  *f,
           if (!g_file_test (path, G_FILE_TEST_EXISTS))
             {
               g_free (path);
-              path = g_build_filename (f->shared, "sub dir", name, NULL);
+              path = g_build_filename (f->t.shared, "sub dir", name, NULL);
             }
           g_assert_true (g_file_get_contents (path, &expected, &expected_length, NULL));
           g_assert_cmpmem (contents->str, contents->len, expected, expected_length);
@@ -1220,11 +947,11 @@ test_bulk (Fixture       *f,
   g_autofree char *big = g_malloc (700 * 1024);
   g_autofree char *path = NULL;
   g_autofree char *log = NULL;
-  g_autofree char *link_out = g_build_filename (f->shared, "outside", NULL);
-  g_autofree char *link_in = g_build_filename (f->shared, "inside", NULL);
-  g_autofree char *fifo = g_build_filename (f->shared, "fifo", NULL);
-  g_autofree char *deep = g_build_filename (f->shared, "sub dir", "empty folder", NULL);
-  g_autoptr(Response) response = NULL;
+  g_autofree char *link_out = g_build_filename (f->t.shared, "outside", NULL);
+  g_autofree char *link_in = g_build_filename (f->t.shared, "inside", NULL);
+  g_autofree char *fifo = g_build_filename (f->t.shared, "fifo", NULL);
+  g_autofree char *deep = g_build_filename (f->t.shared, "sub dir", "empty folder", NULL);
+  g_autoptr(HallwayTestResponse) response = NULL;
 
   g_test_summary ("GET ?bulk=1 streams a folder: sorted, bytes intact, hidden names, "
                   "symbolic links and special files left out; from= continues; a file "
@@ -1253,7 +980,7 @@ test_bulk (Fixture       *f,
                    "D sub dir\n"
                    "D sub dir/empty folder\n"
                    "F sub dir/ü café.bin 716800\n");
-  g_clear_pointer (&response, response_free);
+  g_clear_pointer (&response, hallway_test_response_free);
   g_clear_pointer (&log, g_free);
   g_clear_pointer (&path, g_free);
 
@@ -1263,7 +990,7 @@ test_bulk (Fixture       *f,
   g_assert_cmpuint (response->status, ==, 200);
   log = decode_bulk (f, response);
   g_assert_cmpstr (log, ==, "F sub dir/ü café.bin 716800\n");
-  g_clear_pointer (&response, response_free);
+  g_clear_pointer (&response, hallway_test_response_free);
   g_clear_pointer (&log, g_free);
   g_clear_pointer (&path, g_free);
 
@@ -1273,13 +1000,13 @@ test_bulk (Fixture       *f,
   g_assert_cmpuint (response->status, ==, 200);
   log = decode_bulk (f, response);
   g_assert_cmpstr (log, ==, "F ü café.bin 716800\n");
-  g_clear_pointer (&response, response_free);
+  g_clear_pointer (&response, hallway_test_response_free);
   g_clear_pointer (&path, g_free);
 
   g_assert_cmpuint (status_of (f, "GET", "nothing/?bulk=1"), ==, 404);
   g_assert_cmpuint (status_of (f, "GET", "?bulk=1&from=../x"), ==, 400);
 
-  g_assert_true (hallway_daemon_shares_remove (f->shares, f->share_id, NULL));
+  g_assert_true (hallway_daemon_shares_remove (f->t.shares, f->t.share_id, NULL));
   add_share (f, HALLWAY_SHARE_ACCESS_DROP_BOX, HALLWAY_SHARE_AUDIENCE_EVERYONE, NULL);
   g_assert_cmpuint (status_of (f, "GET", "?bulk=1"), ==, 403);
   g_assert_cmpuint (status_of (f, "GET", "sub%20dir/?bulk=1"), ==, 403);
@@ -1292,10 +1019,9 @@ read_some (GInputStream *stream,
 {
   g_autoptr(GAsyncResult) result = NULL;
 
-  g_input_stream_read_bytes_async (stream, count, G_PRIORITY_DEFAULT, NULL, result_cb, &result);
-  while (result == NULL)
-    g_main_context_iteration (NULL, TRUE);
-  return g_input_stream_read_bytes_finish (stream, result, error);
+  g_input_stream_read_bytes_async (stream, count, G_PRIORITY_DEFAULT, NULL,
+                                   hallway_test_result_cb, &result);
+  return g_input_stream_read_bytes_finish (stream, hallway_test_wait_result (&result), error);
 }
 
 static void
@@ -1305,8 +1031,7 @@ test_bulk_changed (Fixture       *f,
   const gsize size = 48 * 1024 * 1024;
   g_autofree char *contents = g_malloc0 (size);
   g_autofree char *path = NULL;
-  g_autofree char *uri = NULL;
-  g_autofree char *file = g_build_filename (f->shared, "growing.bin", NULL);
+  g_autofree char *file = g_build_filename (f->t.shared, "growing.bin", NULL);
   g_autoptr(SoupMessage) msg = NULL;
   g_autoptr(GAsyncResult) result = NULL;
   g_autoptr(GInputStream) body = NULL;
@@ -1322,13 +1047,10 @@ test_bulk_changed (Fixture       *f,
   write_file (f, "growing.bin", contents, size);
 
   path = share_path (f, "?bulk=1");
-  uri = g_strdup_printf ("https://127.0.0.1:%u%s", f->port, path);
-  msg = soup_message_new ("GET", uri);
-  g_signal_connect (msg, "accept-certificate", G_CALLBACK (accept_certificate_cb), NULL);
-  soup_session_send_async (f->session, msg, G_PRIORITY_DEFAULT, NULL, result_cb, &result);
-  while (result == NULL)
-    g_main_context_iteration (NULL, TRUE);
-  body = soup_session_send_finish (f->session, result, &error);
+  msg = hallway_test_server_new_message (&f->t, "GET", path);
+  soup_session_send_async (f->t.session, msg, G_PRIORITY_DEFAULT, NULL, hallway_test_result_cb,
+                           &result);
+  body = soup_session_send_finish (f->t.session, hallway_test_wait_result (&result), &error);
   g_assert_no_error (error);
   g_assert_cmpuint (soup_message_get_status (msg), ==, 200);
 

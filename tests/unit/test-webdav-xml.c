@@ -178,6 +178,20 @@ test_refused_malformed (void)
   assert_refused ("<D:propfind xmlns:D=\"DAV:\"></D:propfind>");
   assert_refused ("<D:propfind xmlns:D=\"DAV:\"><D:allprop/></D:propfind>\xff");
   assert_refused ("<D:lockinfo xmlns:D=\"DAV:\"/>");
+  /* Controls XML does not allow, which would come back in lockdiscovery. */
+  assert_refused ("<D:propfind xmlns:D=\"DAV:\" xmlns:x=\"\v\"><D:allprop/></D:propfind>");
+  /* A second root would be parsed and lost (leaked) otherwise. */
+  assert_refused ("<D:propfind xmlns:D=\"DAV:\"><D:allprop/></D:propfind><D:propfind/>");
+  /* Invalid UTF-8 anywhere, and a parser's message never quotes it. */
+  {
+    g_autoptr(GError) error = NULL;
+    g_autoptr(HallwayWebdavPropfind) result =
+      propfind ("<?x v\x92\xc2?><D:propfind xmlns:D=\"DAV:\"><D:allprop/></D:propfind>", &error);
+
+    g_assert_null (result);
+    g_assert_error (error, HALLWAY_ERROR, HALLWAY_ERROR_INVALID_DATA);
+    g_assert_true (g_utf8_validate (error->message, -1, NULL));
+  }
   {
     g_autoptr(GError) error = NULL;
     const char body[] = "<D:propfind xmlns:D=\"DAV:\">\0<D:allprop/></D:propfind>";

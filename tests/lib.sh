@@ -1,0 +1,19 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
+# Shell helpers every kind of test and benchmark shares (tests/lan,
+# tests/interop, tests/gui, bench). Source it; it sets no options and
+# defines functions only.
+
+# wait_until TIMEOUT_S CMD...: polls CMD every 100 ms until it succeeds.
+# The condition is the event waited for; the timeout only bounds a failure.
+wait_until() {
+  local timeout=$1 deadline
+  shift
+  deadline=$((${EPOCHREALTIME/./} + timeout * 1000000))
+  until "$@" >/dev/null 2>&1; do
+    if [ "${EPOCHREALTIME/./}" -ge "$deadline" ]; then
+      return 1
+    fi
+    sleep 0.1
+  done
+  return 0
+}
