@@ -562,8 +562,6 @@ service_browsed_cb (AvahiServiceBrowser    *browser,
 
     case AVAHI_BROWSER_REMOVE:
       {
-        g_autoptr(HallwayDnssdService) service = NULL;
-
         key = resolving_key (ifindex, ipv6, domain, type, name);
         if (!g_hash_table_remove (self->resolving, key))
           return;
@@ -721,7 +719,6 @@ remove_browse_domain (HallwayDnssd *self,
                       const char   *domain)
 {
   BrowseDomain *d = g_hash_table_lookup (self->domains, domain);
-  g_autoptr(GPtrArray) gone = g_ptr_array_new_with_free_func (g_free);
   GHashTableIter iter;
   gpointer key, value;
 

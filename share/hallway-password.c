@@ -793,7 +793,7 @@ end_check (HallwayLockout *lockout,
            const char     *key,
            gboolean        forget)
 {
-  g_autoptr(GMutexLocker) locker = g_mutex_locker_new (&lockout->mutex);
+  g_autoptr(GMutexLocker) G_GNUC_UNUSED locker = g_mutex_locker_new (&lockout->mutex);
   Record *record = g_hash_table_lookup (lockout->records, key);
 
   if (record == NULL)

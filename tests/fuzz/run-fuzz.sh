@@ -91,10 +91,11 @@ if ! command -v clang >/dev/null; then
 fi
 
 cd "$root"
+# --werror as in the other builds: clang warns of things gcc does not.
 if [ -f "$build/build.ninja" ]; then
-  meson configure "$build" -Dfuzzing=true -Dtests=true >/dev/null
+  meson configure "$build" -Dwerror=true -Dfuzzing=true -Dtests=true >/dev/null
 else
-  CC=clang meson setup "$build" -Dfuzzing=true -Dtests=true >/dev/null
+  CC=clang meson setup "$build" --werror -Dfuzzing=true -Dtests=true >/dev/null
 fi
 ninja -C "$build" "${targets[@]/#/tests/fuzz/fuzz-}"
 

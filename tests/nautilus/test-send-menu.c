@@ -315,10 +315,10 @@ static void
 test_neighbour_online (void)
 {
   const char * const bruno[] = { "Bruno Costa", NULL };
-  g_autofree char *added = run_ctl (NULL, "add-peer", g_getenv ("HALLWAY_TEST_PEER_ADDRESS"),
-                                    NULL);
 
   g_test_summary ("A neighbour who comes online appears in the submenu");
+  /* What hallwayctl prints is not needed, only that the neighbour is added. */
+  g_free (run_ctl (NULL, "add-peer", g_getenv ("HALLWAY_TEST_PEER_ADDRESS"), NULL));
   assert_menu_becomes (bruno, 30);
 }
 

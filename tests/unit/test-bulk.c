@@ -215,7 +215,7 @@ test_hostile (void)
 {
   static const char *bad_names[] = {
     "../escape", "a/../../b", "/etc/passwd", "a//b", "a/", ".", "..", "a/./b",
-    "back\\slash", "ctrl\x01", "bad\xff" "utf8",
+    "back\\slash", "ctrl\x01", ("bad\xff" "utf8"),
   };
 
   for (gsize i = 0; i < G_N_ELEMENTS (bad_names); i++)

@@ -191,8 +191,8 @@ test_offer_refused (void)
     "{\"name\": \"x\", \"total\": 1, \"files\": [\"a\"]}",
     "{\"name\": \"x\", \"total\": 1, \"files\": {\"path\": \"a\", \"size\": 1}}",
     /* Sums that overflow 64 bits must not wrap round to the total. */
-    "{\"name\": \"x\", \"total\": 0, \"files\": [{\"path\": \"a\", \"size\": 9223372036854775807},"
-    "{\"path\": \"b\", \"size\": 9223372036854775807}, {\"path\": \"c\", \"size\": 2}]}",
+    ("{\"name\": \"x\", \"total\": 0, \"files\": [{\"path\": \"a\", \"size\": 9223372036854775807},"
+     "{\"path\": \"b\", \"size\": 9223372036854775807}, {\"path\": \"c\", \"size\": 2}]}"),
   };
 
   for (guint i = 0; i < G_N_ELEMENTS (bad); i++)

@@ -288,7 +288,6 @@ test_multistatus (void)
 {
   g_autoptr(GString) out = g_string_new (NULL);
   g_autoptr(GError) error = NULL;
-  g_autoptr(HallwayWebdavPropfind) reparsed = NULL;
   GMarkupParseContext *context;
   static const GMarkupParser no_callbacks = { 0 };
 
