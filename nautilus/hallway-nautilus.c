@@ -22,8 +22,8 @@
 #include <gmodule.h>
 #include <nautilus-extension.h>
 
-#define DAEMON_BUS_NAME    "io.github.hallwaylan.Hallway.Daemon"
-#define DAEMON_OBJECT_PATH "/io/github/hallwaylan/Hallway"
+#include "hallway-constants.h"
+
 #define DAEMON_INTERFACE   "io.github.hallwaylan.Hallway.Daemon1"
 #define PEER_INTERFACE     "io.github.hallwaylan.Hallway.Peer1"
 
@@ -194,8 +194,8 @@ send_activated_cb (NautilusMenuItem *item,
 
   sent->peer_name = g_strdup (request->peer_name);
   sent->n_files = g_strv_length (request->paths);
-  g_dbus_connection_call (request->connection, DAEMON_BUS_NAME, DAEMON_OBJECT_PATH,
-                          DAEMON_INTERFACE, "Send",
+  g_dbus_connection_call (request->connection, HALLWAY_DAEMON_BUS_NAME,
+                          HALLWAY_DAEMON_OBJECT_PATH, DAEMON_INTERFACE, "Send",
                           g_variant_new ("(s^as)", request->peer_path, request->paths),
                           G_VARIANT_TYPE ("(o)"), G_DBUS_CALL_FLAGS_NO_AUTO_START, -1, NULL,
                           sent_cb, sent);
@@ -357,7 +357,7 @@ hallway_nautilus_provider_init (HallwayNautilusProvider *self)
   /* The manager follows hallwayd as it starts and stops. */
   g_dbus_object_manager_client_new_for_bus (G_BUS_TYPE_SESSION,
                                             G_DBUS_OBJECT_MANAGER_CLIENT_FLAGS_DO_NOT_AUTO_START,
-                                            DAEMON_BUS_NAME, DAEMON_OBJECT_PATH,
+                                            HALLWAY_DAEMON_BUS_NAME, HALLWAY_DAEMON_OBJECT_PATH,
                                             NULL, NULL, NULL, self->cancellable,
                                             manager_ready_cb, g_object_ref (self));
 }

@@ -17,6 +17,8 @@
 #include <json-glib/json-glib.h>
 #include <nautilus-extension.h>
 
+#include "hallway-constants.h"
+
 /* A selected file, as Files hands it to extensions. */
 
 #define TEST_TYPE_FILE (test_file_get_type ())
@@ -414,7 +416,7 @@ test_no_daemon (void)
                   "cannot be done");
   reply = g_dbus_connection_call_sync (bus, "org.freedesktop.DBus", "/org/freedesktop/DBus",
                                        "org.freedesktop.DBus", "GetConnectionUnixProcessID",
-                                       g_variant_new ("(s)", "io.github.hallwaylan.Hallway.Daemon"),
+                                       g_variant_new ("(s)", HALLWAY_DAEMON_BUS_NAME),
                                        G_VARIANT_TYPE ("(u)"), G_DBUS_CALL_FLAGS_NONE, -1, NULL,
                                        NULL);
   g_assert_nonnull (reply);

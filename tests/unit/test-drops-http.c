@@ -19,6 +19,7 @@
 #include <glib/gstdio.h>
 #include <json-glib/json-glib.h>
 
+#include "hallway-constants.h"
 #include "hallway-daemon-drops.h"
 #include "hallway-dbus.h"
 #include "hallway-drop.h"
@@ -62,7 +63,7 @@ fixture_set_up (Fixture       *f,
 
   f->bus = g_bus_get_sync (G_BUS_TYPE_SESSION, NULL, &error);
   g_assert_no_error (error);
-  f->manager = g_dbus_object_manager_server_new ("/io/github/hallwaylan/Hallway");
+  f->manager = g_dbus_object_manager_server_new (HALLWAY_DAEMON_OBJECT_PATH);
   g_dbus_object_manager_server_set_connection (f->manager, f->bus);
 
   state_path = g_build_filename (f->t.dir, "offers.json", NULL);

@@ -19,6 +19,7 @@
 #include <cups/cups.h>
 #include <glib/gstdio.h>
 
+#include "hallway-constants.h"
 #include "hallway-daemon-ipp.h"
 #include "hallway-daemon-printers.h"
 #include "hallway-dbus.h"
@@ -129,7 +130,7 @@ fixture_set_up (Fixture       *f,
   f->config_path = g_build_filename (f->dir, "config", "printers.ini", NULL);
   f->bus = g_bus_get_sync (G_BUS_TYPE_SESSION, NULL, &error);
   g_assert_no_error (error);
-  f->manager = g_dbus_object_manager_server_new ("/io/github/hallwaylan/Hallway");
+  f->manager = g_dbus_object_manager_server_new (HALLWAY_DAEMON_OBJECT_PATH);
   g_dbus_object_manager_server_set_connection (f->manager, f->bus);
 
   f->ipp = hallway_daemon_ipp_new ();

@@ -14,6 +14,7 @@
 
 #include <glib/gstdio.h>
 
+#include "hallway-constants.h"
 #include "hallway-client.h"
 #include "hallway-daemon-peers.h"
 #include "hallway-daemon-server.h"
@@ -141,7 +142,7 @@ fixture_set_up (Fixture       *f,
   f->received[1] = g_byte_array_new ();
   f->post_status = SOUP_STATUS_ACCEPTED;
 
-  f->manager = g_dbus_object_manager_server_new ("/io/github/hallwaylan/Hallway");
+  f->manager = g_dbus_object_manager_server_new (HALLWAY_DAEMON_OBJECT_PATH);
   pins_path = g_build_filename (f->t.dir, "sender-peers.ini", NULL);
   f->pins = hallway_pins_new (pins_path);
   f->peers = hallway_daemon_peers_new (f->manager, f->t.client, f->pins,

@@ -6,6 +6,7 @@
 
 #include <glib/gstdio.h>
 
+#include "hallway-constants.h"
 #include "hallway-daemon-transfers.h"
 #include "hallway-dbus.h"
 #include "hallway-error.h"
@@ -218,7 +219,7 @@ load_engine (const char                *path,
   g_autoptr(GError) error = NULL;
   HallwayDaemonTransfers *transfers;
 
-  *out_manager = g_dbus_object_manager_server_new ("/io/github/hallwaylan/Hallway");
+  *out_manager = g_dbus_object_manager_server_new (HALLWAY_DAEMON_OBJECT_PATH);
   transfers = hallway_daemon_transfers_new (*out_manager, NULL, NULL, path);
   g_assert_true (hallway_daemon_transfers_load (transfers, &error));
   g_assert_no_error (error);
