@@ -18,6 +18,7 @@
 #include <nautilus-extension.h>
 
 #include "hallway-constants.h"
+#include "hallway-test-utils.h"
 
 /* A selected file, as Files hands it to extensions. */
 
@@ -162,28 +163,6 @@ static char *work_dir;
 
 /* Waiting for hallwayd */
 
-static gboolean
-tick_cb (gpointer user_data)
-{
-  return G_SOURCE_CONTINUE;
-}
-
-/* Runs the main loop until @check returns TRUE, or fails after @seconds. */
-static gboolean
-wait_until (gboolean (*check) (gpointer data),
-            gpointer   data,
-            int        seconds)
-{
-  gint64 end = g_get_monotonic_time () + seconds * G_USEC_PER_SEC;
-  guint tick = g_timeout_add (50, tick_cb, NULL);
-  gboolean done;
-
-  while (!(done = check (data)) && g_get_monotonic_time () < end)
-    g_main_context_iteration (NULL, TRUE);
-  g_source_remove (tick);
-  return done;
-}
-
 /* The labels of the "Send to Colleague" submenu for @files, "-" before
  * the insensitive ones; NULL when the extension offers no menu. */
 static GStrv
@@ -240,7 +219,7 @@ static void
 assert_menu_becomes (const char * const *expected,
                      int                 seconds)
 {
-  if (!wait_until (menu_is, (gpointer) expected, seconds))
+  if (!hallway_test_wait_until (menu_is, (gpointer) expected, seconds))
     {
       g_autolist(GObject) files = selection_new ();
       g_auto(GStrv) labels = dup_menu (files);
@@ -366,7 +345,7 @@ test_send (void)
   nautilus_menu_item_list_free (children);
   nautilus_menu_item_list_free (items);
 
-  g_assert_true (wait_until (offer_arrived, &wait, 30));
+  g_assert_true (hallway_test_wait_until (offer_arrived, &wait, 30));
   offer = json_node_get_object (wait.offer);
   g_assert_cmpstr (json_object_get_string_member (offer, "peer_name"), ==, "Alice Martin");
   g_assert_cmpstr (json_object_get_string_member (offer, "state"), ==, "pending");
@@ -422,7 +401,7 @@ test_no_daemon (void)
   g_assert_nonnull (reply);
   g_variant_get (reply, "(u)", &pid);
   g_assert_cmpint (kill ((pid_t) pid, SIGTERM), ==, 0);
-  g_assert_true (wait_until (no_menu, NULL, 20));
+  g_assert_true (hallway_test_wait_until (no_menu, NULL, 20));
 }
 
 int

@@ -14,11 +14,12 @@
 
 typedef struct
 {
-  char  *dir;
-  char  *path;
-  char  *state;     /* what the owner would save now */
-  guint  builds;
-  guint  failures;
+  char       *dir;
+  char       *path;
+  char       *state;      /* what the owner would save now */
+  guint       builds;
+  guint       failures;
+  const char *expected;   /* what wait_for_contents() waits for */
 } Fixture;
 
 static char *
@@ -83,10 +84,11 @@ dup_contents (Fixture *f)
 }
 
 static gboolean
-timeout_cb (gpointer user_data)
+weak_ref_is_empty (gpointer user_data)
 {
-  g_assert_not_reached ();
-  return G_SOURCE_REMOVE;
+  g_autoptr(GObject) alive = g_weak_ref_get (user_data);
+
+  return alive == NULL;
 }
 
 /* Drops the last reference the test holds and runs the main loop until
@@ -94,25 +96,23 @@ timeout_cb (gpointer user_data)
 static void
 finish (HallwayStateFile *state_file)
 {
-  gint64 end = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
   GWeakRef ref;
 
   /* The last reference may go in the worker thread, which does not wake
-   * the main loop: poll. */
+   * the main loop; hallway_test_wait_until() looks again every 10 ms. */
   g_weak_ref_init (&ref, state_file);
   g_object_unref (state_file);
-  for (;;)
-    {
-      g_autoptr(GObject) alive = g_weak_ref_get (&ref);
-
-      if (alive == NULL)
-        break;
-      g_clear_object (&alive);
-      g_assert_cmpint (g_get_monotonic_time (), <, end);
-      g_main_context_iteration (NULL, FALSE);
-      g_usleep (1000);
-    }
+  g_assert_true (hallway_test_wait_until (weak_ref_is_empty, &ref, 10));
   g_weak_ref_clear (&ref);
+}
+
+static gboolean
+contents_are_expected (gpointer user_data)
+{
+  Fixture *f = user_data;
+  g_autofree char *contents = dup_contents (f);
+
+  return g_strcmp0 (contents, f->expected) == 0;
 }
 
 /* Runs the main loop until the file holds @expected. */
@@ -120,18 +120,16 @@ static void
 wait_for_contents (Fixture    *f,
                    const char *expected)
 {
-  gint64 end = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
+  f->expected = expected;
+  g_assert_true (hallway_test_wait_until (contents_are_expected, f, 10));
+}
 
-  for (;;)
-    {
-      g_autofree char *contents = dup_contents (f);
+static gboolean
+has_failed (gpointer user_data)
+{
+  Fixture *f = user_data;
 
-      if (g_strcmp0 (contents, expected) == 0)
-        return;
-      g_assert_cmpint (g_get_monotonic_time (), <, end);
-      g_main_context_iteration (NULL, FALSE);
-      g_usleep (1000);
-    }
+  return f->failures > 0;
 }
 
 static void
@@ -264,7 +262,6 @@ test_failed (Fixture       *f,
   g_autofree char *path = g_build_filename (blocker, "saved.json", NULL);
   HallwayStateFile *state_file = NULL;
   g_autoptr(GError) error = NULL;
-  guint timeout_id;
 
   g_test_summary ("A save that can't be written is reported, to the caller or by a signal");
 
@@ -276,10 +273,7 @@ test_failed (Fixture       *f,
   g_assert_error (error, G_IO_ERROR, G_IO_ERROR_NOT_DIRECTORY);
 
   hallway_state_file_save (state_file);
-  timeout_id = g_timeout_add_seconds (10, timeout_cb, NULL);
-  while (f->failures == 0)
-    g_main_context_iteration (NULL, TRUE);
-  g_source_remove (timeout_id);
+  g_assert_true (hallway_test_wait_until (has_failed, f, 10));
   g_assert_cmpuint (f->failures, ==, 1);
   finish (state_file);
 }
