@@ -197,17 +197,26 @@ hallway_test_server_share_path (HallwayTestServer *t,
   return g_strdup_printf ("/shares/%s/%s", t->share_id, rest);
 }
 
+static guint
+share_status (HallwayTestServer *t,
+              const char        *method,
+              const char        *rest,
+              const char        *body)
+{
+  g_autofree char *path = hallway_test_server_share_path (t, rest);
+  g_autoptr(HallwayTestResponse) response =
+    hallway_test_server_request (t, method, path, NULL, body, -1, NULL);
+
+  return response->status;
+}
+
 /* The status a request of @method for @rest in the share gets. */
 guint
 hallway_test_server_status_of (HallwayTestServer *t,
                                const char        *method,
                                const char        *rest)
 {
-  g_autofree char *path = hallway_test_server_share_path (t, rest);
-  g_autoptr(HallwayTestResponse) response =
-    hallway_test_server_request (t, method, path, NULL, NULL, 0, NULL);
-
-  return response->status;
+  return share_status (t, method, rest, NULL);
 }
 
 /* The status a PUT of @contents as @rest in the share gets. */
@@ -216,11 +225,7 @@ hallway_test_server_put (HallwayTestServer *t,
                          const char        *rest,
                          const char        *contents)
 {
-  g_autofree char *path = hallway_test_server_share_path (t, rest);
-  g_autoptr(HallwayTestResponse) response =
-    hallway_test_server_request (t, "PUT", path, NULL, contents, -1, NULL);
-
-  return response->status;
+  return share_status (t, "PUT", rest, contents);
 }
 
 /* Raw TLS, for requests no HTTP client would send. */
