@@ -363,6 +363,7 @@ run_help (GOptionContext     *context,
           const char * const *words,
           guint               n_words)
 {
+  static const char * const help[] = { "help" };
   const CtlCommand *command;
 
   if (n_words == 0)
@@ -372,6 +373,9 @@ run_help (GOptionContext     *context,
       g_print ("%s", text);
       return EXIT_SUCCESS;
     }
+  /* "help --help": how to use help itself. */
+  if (n_words == 1 && (g_str_equal (words[0], "--help") || g_str_equal (words[0], "-h")))
+    words = help;
   if (n_words == 1 && g_str_equal (words[0], "--commands"))
     {
       for (guint i = 0; i < G_N_ELEMENTS (commands); i++)

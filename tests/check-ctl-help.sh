@@ -66,6 +66,9 @@ check "share --help lists nothing else" lacks '^  hallwayctl [a-rt-z]' "$group"
 check "help printer lists the printer commands" \
   test "$("$ctl" help printer | grep -c '^  hallwayctl printer ')" = 3
 
+out=$("$ctl" help --help); rc=$?
+check "help --help explains help" explains "$rc" "help [COMMAND]" "$out"
+
 "$ctl" frobnicate --help >/dev/null 2>&1; rc=$?
 check "an unknown command with --help is a usage error (2)" test "$rc" = 2
 "$ctl" help frobnicate >/dev/null 2>&1; rc=$?
