@@ -79,8 +79,9 @@ static const CtlCommand commands[] = {
   /* main() answers "help" itself: it needs the program's option context. */
   { "help", "[COMMAND]", 0, 2, 0,
     N_("this list, or how to use one command"), NULL, NULL },
+  /* Hidden, so never shown: its summary is not for translators. */
   { "__complete", "KIND [WORD]", 1, 2, 0,
-    N_("the names the shell's completion offers"), NULL, ctl_cmd_complete, CTL_COMMAND_HIDDEN },
+    "the names the shell's completion offers", NULL, ctl_cmd_complete, CTL_COMMAND_HIDDEN },
 };
 
 /* How each option shows in a command's usage, and what it does. */
