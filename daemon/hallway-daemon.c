@@ -30,6 +30,7 @@
 #include "hallway-dnssd.h"
 #include "hallway-error.h"
 #include "hallway-identity.h"
+#include "hallway-pinning-database.h"
 #include "hallway-pins.h"
 #include "hallway-txt.h"
 
@@ -815,6 +816,10 @@ hallway_daemon_startup (GApplication *application)
   if (geteuid () == 0)
     g_message ("Warning: running as root; fine in a container, but on a desktop hallwayd "
                "should run as the person whose folders it shares");
+
+  /* Every TLS peer of hallwayd is verified by its pinned certificate; no
+   * connection needs the system CA store (hallway-pinning-database.c). */
+  hallway_pinning_database_install ();
 
   identity_dir = g_build_filename (g_get_user_data_dir (), "hallway", NULL);
   self->identity = hallway_identity_load_or_create (identity_dir, &error);

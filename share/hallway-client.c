@@ -15,6 +15,7 @@
 #include "hallway-error.h"
 #include "hallway-json.h"
 #include "hallway-identity.h"
+#include "hallway-pinning-database.h"
 
 struct _HallwayClient
 {
@@ -691,9 +692,20 @@ hallway_client_class_init (HallwayClientClass *klass)
 static void
 hallway_client_init (HallwayClient *self)
 {
+  /* Connections are kept: a neighbour asked every few seconds must not cost
+   * a handshake each time. libsoup's default of 10 connections in all would
+   * make every probe beyond the tenth neighbour a new handshake. Per
+   * neighbour, the transfers running at once, a send waiting for its
+   * answer and the liveness probe each get a connection of their own, so a
+   * probe never queues behind a long download. Certificates are pinned, so
+   * no CA store is consulted (see hallway-pinning-database.c). */
   self->session = soup_session_new_with_options ("user-agent", "Hallway/" PACKAGE_VERSION,
-                                                 "idle-timeout", 60,
-                                                 "max-conns-per-host", 4,
+                                                 "idle-timeout", HALLWAY_CLIENT_IDLE_TIMEOUT_S,
+                                                 "max-conns", HALLWAY_CLIENT_MAX_CONNS,
+                                                 "max-conns-per-host",
+                                                 HALLWAY_CLIENT_MAX_CONNS_PER_HOST,
+                                                 "tls-database",
+                                                 hallway_pinning_database_get_default (),
                                                  "proxy-resolver", NULL,
                                                  NULL);
 }
