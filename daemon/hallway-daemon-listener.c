@@ -65,7 +65,8 @@ struct _HallwayDaemonListener
 
   SoupServer      *server;       /* (owned) */
   GTlsCertificate *certificate;  /* (owned) */
-  GSocketService  *service;      /* (owned) (nullable) until listening */
+  GSocketListener *sockets;      /* (owned) (nullable) until listening */
+  GPtrArray       *sources;      /* (owned) GSource, one per listening socket */
   guint16          port;
   GHashTable      *clients;      /* (owned) Client set */
   guint64          n_accepted;
@@ -264,16 +265,14 @@ accept_certificate_cb (GTlsConnection       *connection,
   return TRUE;
 }
 
-static gboolean
-incoming_cb (GSocketService    *service,
-             GSocketConnection *connection,
-             GObject           *source_object,
-             gpointer           user_data)
+static void
+incoming (HallwayDaemonListener *self,
+          GSocketConnection     *connection)
 {
-  HallwayDaemonListener *self = user_data;
   static const char * const protocols[] = { "http/1.1", "http/1.0", NULL };
   g_autoptr(GError) error = NULL;
   GSocket *socket = g_socket_connection_get_socket (connection);
+  GType tls_type;
   Client *client;
 
   self->n_accepted++;
@@ -291,7 +290,7 @@ incoming_cb (GSocketService    *service,
                error != NULL ? error->message : "no local address");
       client->state = CLIENT_IDLE;
       client_free (client);
-      return TRUE;
+      return;
     }
   g_object_set_qdata (G_OBJECT (client->remote), client_quark (), client);
   g_socket_set_option (socket, IPPROTO_TCP, TCP_NODELAY, TRUE, NULL);
@@ -299,8 +298,8 @@ incoming_cb (GSocketService    *service,
   /* The CA store is never consulted (hallway-pinning-database.c); it is
    * given at construction because glib-networking loads a default one
    * while constructing otherwise. */
-  client->tls = g_initable_new (g_tls_backend_get_server_connection_type (g_tls_backend_get_default ()),
-                                NULL, &error,
+  tls_type = g_tls_backend_get_server_connection_type (g_tls_backend_get_default ());
+  client->tls = g_initable_new (tls_type, NULL, &error,
                                 "base-io-stream", connection,
                                 "certificate", self->certificate,
                                 "database", hallway_pinning_database_get_default (),
@@ -313,7 +312,7 @@ incoming_cb (GSocketService    *service,
       g_warning ("Could not set up TLS for a client, refusing it: %s", error->message);
       client->state = CLIENT_IDLE;
       client_free (client);
-      return TRUE;
+      return;
     }
   g_signal_connect (client->tls, "accept-certificate", G_CALLBACK (accept_certificate_cb), NULL);
 
@@ -322,7 +321,60 @@ incoming_cb (GSocketService    *service,
                                               client_timeout_cb, client);
   g_tls_connection_handshake_async (client->tls, G_PRIORITY_DEFAULT, client->cancellable,
                                     handshake_done_cb, client);
-  return TRUE;
+}
+
+/* Accepts here rather than through GSocketService: closing the listening
+ * sockets then never races an accept still in flight. */
+static gboolean
+listening_socket_ready_cb (GSocket      *socket,
+                           GIOCondition  condition,
+                           gpointer      user_data)
+{
+  HallwayDaemonListener *self = user_data;
+
+  for (;;)
+    {
+      g_autoptr(GError) error = NULL;
+      g_autoptr(GSocket) accepted = g_socket_accept (socket, NULL, &error);
+      g_autoptr(GSocketConnection) connection = NULL;
+
+      if (accepted == NULL)
+        {
+          if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK))
+            g_debug ("Could not accept a connection: %s", error->message);
+          return G_SOURCE_CONTINUE;
+        }
+      connection = g_socket_connection_factory_create_connection (accepted);
+      incoming (self, connection);
+    }
+}
+
+static void
+socket_event_cb (GSocketListener      *sockets,
+                 GSocketListenerEvent  event,
+                 GSocket              *socket,
+                 gpointer              user_data)
+{
+  HallwayDaemonListener *self = user_data;
+  GSource *source;
+
+  if (event != G_SOCKET_LISTENER_LISTENED)
+    return;
+  g_socket_set_blocking (socket, FALSE);
+  source = g_socket_create_source (socket, G_IO_IN, NULL);
+  g_source_set_callback (source, G_SOURCE_FUNC (listening_socket_ready_cb), self, NULL);
+  g_ptr_array_add (self->sources, source);
+}
+
+static void
+stop_listening (HallwayDaemonListener *self)
+{
+  for (guint i = 0; i < self->sources->len; i++)
+    g_source_destroy (g_ptr_array_index (self->sources, i));
+  g_ptr_array_set_size (self->sources, 0);
+  if (self->sockets != NULL)
+    g_socket_listener_close (self->sockets);
+  g_clear_object (&self->sockets);
 }
 
 /* Mirrors libsoup's own rule for keeping a connection after an answer. */
@@ -391,19 +443,19 @@ hallway_daemon_listener_listen (HallwayDaemonListener  *self,
                                 guint16                 port,
                                 GError                **error)
 {
-  g_autoptr(GSocketService) service = NULL;
   gboolean ok;
 
   g_return_val_if_fail (HALLWAY_IS_DAEMON_LISTENER (self), FALSE);
-  g_return_val_if_fail (self->service == NULL, FALSE);
+  g_return_val_if_fail (self->sockets == NULL, FALSE);
 
-  service = g_socket_service_new ();
+  self->sockets = g_socket_listener_new ();
+  g_signal_connect (self->sockets, "event", G_CALLBACK (socket_event_cb), self);
   if (address != NULL)
     {
       g_autoptr(GSocketAddress) wanted = g_inet_socket_address_new (address, port);
       g_autoptr(GSocketAddress) effective = NULL;
 
-      ok = g_socket_listener_add_address (G_SOCKET_LISTENER (service), wanted,
+      ok = g_socket_listener_add_address (self->sockets, wanted,
                                           G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP, NULL,
                                           &effective, error);
       if (ok)
@@ -411,21 +463,20 @@ hallway_daemon_listener_listen (HallwayDaemonListener  *self,
     }
   else if (port == 0)
     {
-      port = g_socket_listener_add_any_inet_port (G_SOCKET_LISTENER (service), NULL, error);
+      port = g_socket_listener_add_any_inet_port (self->sockets, NULL, error);
       ok = port != 0;
     }
   else
-    ok = g_socket_listener_add_inet_port (G_SOCKET_LISTENER (service), port, NULL, error);
+    ok = g_socket_listener_add_inet_port (self->sockets, port, NULL, error);
 
   if (!ok)
     {
-      g_socket_listener_close (G_SOCKET_LISTENER (service));
+      stop_listening (self);
       return FALSE;
     }
 
-  g_signal_connect (service, "incoming", G_CALLBACK (incoming_cb), self);
-  g_socket_service_start (service);
-  self->service = g_steal_pointer (&service);
+  for (guint i = 0; i < self->sources->len; i++)
+    g_source_attach (g_ptr_array_index (self->sources, i), NULL);
   self->port = port;
   return TRUE;
 }
@@ -527,13 +578,8 @@ hallway_daemon_listener_dispose (GObject *object)
 {
   HallwayDaemonListener *self = HALLWAY_DAEMON_LISTENER (object);
 
-  if (self->service != NULL)
-    {
-      g_socket_service_stop (self->service);
-      g_socket_listener_close (G_SOCKET_LISTENER (self->service));
-      g_signal_handlers_disconnect_by_data (self->service, self);
-    }
-  g_clear_object (&self->service);
+  if (self->sources != NULL)
+    stop_listening (self);
   if (self->clients != NULL)
     {
       g_autoptr(GPtrArray) clients = g_ptr_array_new ();
@@ -560,6 +606,7 @@ hallway_daemon_listener_finalize (GObject *object)
   HallwayDaemonListener *self = HALLWAY_DAEMON_LISTENER (object);
 
   g_clear_pointer (&self->clients, g_hash_table_unref);
+  g_clear_pointer (&self->sources, g_ptr_array_unref);
 
   G_OBJECT_CLASS (hallway_daemon_listener_parent_class)->finalize (object);
 }
@@ -577,4 +624,5 @@ static void
 hallway_daemon_listener_init (HallwayDaemonListener *self)
 {
   self->clients = g_hash_table_new (NULL, NULL);
+  self->sources = g_ptr_array_new_with_free_func ((GDestroyNotify) g_source_unref);
 }
