@@ -531,8 +531,10 @@ hallway_client_fetch_async (HallwayClient       *self,
       d->cancelled_id = g_cancellable_connect (cancellable, G_CALLBACK (caller_cancelled_cb),
                                                g_object_ref (d->cancellable), g_object_unref);
     }
+  /* Not g_timeout_add_seconds(): it rounds up to the next whole second, and
+   * a probe's timeout is part of how fast a vanished neighbour shows. */
   if (timeout_seconds > 0)
-    d->timeout_id = g_timeout_add_seconds (timeout_seconds, timeout_cb, d);
+    d->timeout_id = g_timeout_add (timeout_seconds * 1000, timeout_cb, d);
 
   soup_session_send_async (self->session, d->message, G_PRIORITY_DEFAULT, d->cancellable,
                            fetch_sent_cb, g_steal_pointer (&task));
