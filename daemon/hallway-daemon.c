@@ -444,6 +444,18 @@ peer_info_cb (HallwayDaemonPeers *peers,
   hallway_daemon_printers_set_peer_printers (self->printers, id, address, info);
 }
 
+/* Any request a neighbour makes shows it is up (see hallway-daemon-liveness.c). */
+static void
+request_finished_cb (SoupServer        *server,
+                     SoupServerMessage *msg,
+                     HallwayDaemon     *self)
+{
+  const char *id = hallway_daemon_listener_get_peer_id (msg);
+
+  if (id != NULL && self->peers != NULL)
+    hallway_daemon_peers_contacted (self->peers, id);
+}
+
 static gboolean
 handle_add_share_cb (HallwayDBusDaemon1    *iface,
                      GDBusMethodInvocation *invocation,
@@ -866,6 +878,8 @@ hallway_daemon_startup (GApplication *application)
   self->peers = hallway_daemon_peers_new (self->manager, self->client, self->pins,
                                           hallway_identity_get_device_id (self->identity));
   hallway_daemon_peers_load_remembered (self->peers);
+  g_signal_connect (hallway_daemon_server_get_soup_server (self->server), "request-finished",
+                    G_CALLBACK (request_finished_cb), self);
 
   shares_path = g_build_filename (g_get_user_config_dir (), "hallway", "shares.ini", NULL);
   self->shares = hallway_daemon_shares_new (shares_path, identity_dir);
@@ -1002,6 +1016,9 @@ hallway_daemon_shutdown (GApplication *application)
     }
   g_clear_object (&self->drops);
   g_clear_object (&self->webdav);
+  if (self->server != NULL && hallway_daemon_server_get_soup_server (self->server) != NULL)
+    g_signal_handlers_disconnect_by_data (hallway_daemon_server_get_soup_server (self->server),
+                                          self);
   g_clear_object (&self->peers);
   g_clear_object (&self->server);
   g_clear_object (&self->client);
