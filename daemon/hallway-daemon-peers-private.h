@@ -63,6 +63,7 @@ struct _Peer
   char                      *mdns_name;
   char                      *info_name;
   char                      *txt_summary;   /* what its TXT record said last */
+  gint64                     answered_at;   /* real time µs of its last answer */
   guint                      forget_id;
   guint                      next_candidate;
 

@@ -211,6 +211,8 @@ _hallway_peer_set_online (Peer     *peer,
                     "MESSAGE", "Neighbour ‘%s’ is now %s",
                     hallway_dbus_peer1_get_name (peer->iface), online ? "online" : "offline");
   hallway_dbus_peer1_set_online (peer->iface, online);
+  if (!online && peer->answered_at != 0)
+    hallway_dbus_peer1_set_last_seen (peer->iface, peer->answered_at);
   if (online)
     g_signal_emit (peer->owner, signals[SIGNAL_PEER_ONLINE], 0, peer->id);
 }
@@ -268,7 +270,12 @@ _hallway_peer_apply_info (Peer              *peer,
   hallway_dbus_peer1_set_shared_folders (peer->iface, g_variant_builder_end (folders));
   hallway_dbus_peer1_set_printers (peer->iface, info->n_printers);
   hallway_dbus_peer1_set_accepts_drops (peer->iface, info->accepts_drops);
-  hallway_dbus_peer1_set_last_seen (peer->iface, g_get_real_time ());
+  /* Each change of a property is a D-Bus signal to every window and script
+   * watching, and a neighbour answers every few seconds: while it keeps
+   * answering, a minute's precision will do. */
+  peer->answered_at = g_get_real_time ();
+  if (peer->answered_at - hallway_dbus_peer1_get_last_seen (peer->iface) >= G_USEC_PER_SEC * 60)
+    hallway_dbus_peer1_set_last_seen (peer->iface, peer->answered_at);
   g_signal_emit (peer->owner, signals[SIGNAL_PEER_INFO], 0, peer->id, info);
 
   /* A computer that now answers with another identity under the host name
