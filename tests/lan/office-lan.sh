@@ -675,6 +675,26 @@ make_hosts() {
   ((failed == 0))
 }
 
+# learn_neighbours H...: every host knows every other's MAC address from the start, as
+# permanent neighbour entries. The kernel's neighbour table is shared by all namespaces
+# of the machine (gc_thresh3: 1,024 entries in all), and a full office of 40 computers
+# alone needs 1,560; past that, ARP silently fails and connections hang. Permanent
+# entries do not count against that limit.
+learn_neighbours() {
+  local h other
+  local -A entries=()
+  for h in "$@"; do
+    host_vars "$h"
+    entries[$h]="neigh replace $HIP4 lladdr $HMAC dev eth0 nud permanent"
+    [[ $IPV6 == 1 ]] && entries[$h]+=$'\n'"neigh replace $HIP6 lladdr $HMAC dev eth0 nud permanent"
+  done
+  for h in "$@"; do
+    for other in "$@"; do
+      [[ $other == "$h" ]] || printf '%s\n' "${entries[$other]}"
+    done | ip -n "$PREFIX-$h" -b -
+  done
+}
+
 leftovers_exist() {
   local f
   [[ -e $MARKER ]] && return 0
@@ -737,6 +757,8 @@ cmd_up() {
   make_switch
   STEP="setting up the hosts"
   make_hosts "${HOSTS[@]}"
+  STEP="telling the hosts each other's addresses"
+  learn_neighbours "${HOSTS[@]}"
 
   # Buses first (avahi needs the system bus), then every avahi, and wait for them together.
   STEP="starting the D-Bus daemons"
