@@ -54,7 +54,7 @@ typedef struct
   char                  *peer_id;     /* (owned) (nullable) */
   GCancellable          *cancellable; /* (owned) */
   GSource               *readable;    /* (owned) (nullable) while idle */
-  guint                  timeout_id;
+  gint64                 deadline;    /* monotonic µs: closed then unless lent; 0: none */
   HallwayDaemonLease    *lease;       /* (unowned) (nullable) while lent */
   gboolean               keep;        /* the request lent for asks to keep the connection */
 } Client;
@@ -69,6 +69,7 @@ struct _HallwayDaemonListener
   GPtrArray       *sources;      /* (owned) GSource, one per listening socket */
   guint16          port;
   GHashTable      *clients;      /* (owned) Client set */
+  guint            sweep_id;     /* closes the clients past their deadline */
   guint64          n_accepted;
   gulong           finished_id;
 };
@@ -88,7 +89,6 @@ client_free (Client *client)
 {
   if (client->remote != NULL)
     g_object_set_qdata (G_OBJECT (client->remote), client_quark (), NULL);
-  g_clear_handle_id (&client->timeout_id, g_source_remove);
   if (client->readable != NULL)
     g_source_destroy (client->readable);
   g_clear_pointer (&client->readable, g_source_unref);
@@ -131,16 +131,51 @@ client_for_message (SoupServerMessage *msg)
   return remote != NULL ? g_object_get_qdata (G_OBJECT (remote), client_quark ()) : NULL;
 }
 
-static gboolean
-client_timeout_cb (gpointer user_data)
-{
-  Client *client = user_data;
+/* One sweep every SWEEP_S for all the deadlines, rather than a timer per
+ * connection: the main loop walks every source at each wake-up, and an
+ * office keeps a connection from each neighbour. */
+#define SWEEP_S 2
 
-  client->timeout_id = 0;
-  if (client->state == CLIENT_HANDSHAKING)
-    g_debug ("A client did not finish its TLS handshake in time; closing its connection");
-  client_close (client);
+static gboolean
+sweep_cb (gpointer user_data)
+{
+  HallwayDaemonListener *self = user_data;
+  g_autoptr(GPtrArray) expired = g_ptr_array_new ();
+  gint64 now = g_get_monotonic_time ();
+  GHashTableIter iter;
+  gpointer key;
+
+  g_hash_table_iter_init (&iter, self->clients);
+  while (g_hash_table_iter_next (&iter, &key, NULL))
+    {
+      Client *client = key;
+
+      if (client->deadline != 0 && client->deadline <= now)
+        g_ptr_array_add (expired, client);
+    }
+  for (guint i = 0; i < expired->len; i++)
+    {
+      Client *client = g_ptr_array_index (expired, i);
+
+      if (client->state == CLIENT_HANDSHAKING)
+        g_debug ("A client did not finish its TLS handshake in time; closing its connection");
+      client_close (client);
+    }
+  if (g_hash_table_size (self->clients) > 0)
+    return G_SOURCE_CONTINUE;
+  self->sweep_id = 0;
   return G_SOURCE_REMOVE;
+}
+
+static void
+client_set_deadline (Client *client,
+                     guint   seconds)
+{
+  HallwayDaemonListener *self = client->listener;
+
+  client->deadline = seconds > 0 ? g_get_monotonic_time () + seconds * G_USEC_PER_SEC : 0;
+  if (seconds > 0 && self != NULL && self->sweep_id == 0)
+    self->sweep_id = g_timeout_add_seconds (SWEEP_S, sweep_cb, self);
 }
 
 /* libsoup answered the request and closed its lease. */
@@ -198,7 +233,7 @@ client_readable_cb (GObject  *stream,
   if (n < 0 && g_error_matches (error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK))
     return G_SOURCE_CONTINUE;   /* a TLS record not complete yet, or not data */
 
-  g_clear_handle_id (&client->timeout_id, g_source_remove);
+  client_set_deadline (client, 0);
   g_clear_pointer (&client->readable, g_source_unref);
   if (n <= 0)
     {
@@ -221,8 +256,7 @@ client_wait_for_request (Client *client)
                                                             client->cancellable);
   g_source_set_callback (client->readable, G_SOURCE_FUNC (client_readable_cb), client, NULL);
   g_source_attach (client->readable, NULL);
-  client->timeout_id = g_timeout_add_seconds (HALLWAY_LISTENER_IDLE_TIMEOUT_S, client_timeout_cb,
-                                              client);
+  client_set_deadline (client, HALLWAY_LISTENER_IDLE_TIMEOUT_S);
 }
 
 static void
@@ -244,7 +278,7 @@ handshake_done_cb (GObject      *source,
       return;
     }
 
-  g_clear_handle_id (&client->timeout_id, g_source_remove);
+  client_set_deadline (client, 0);
   certificate = g_tls_connection_get_peer_certificate (client->tls);
   if (certificate != NULL)
     {
@@ -317,8 +351,7 @@ incoming (HallwayDaemonListener *self,
   g_signal_connect (client->tls, "accept-certificate", G_CALLBACK (accept_certificate_cb), NULL);
 
   g_hash_table_add (self->clients, client);
-  client->timeout_id = g_timeout_add_seconds (HALLWAY_LISTENER_HANDSHAKE_TIMEOUT_S,
-                                              client_timeout_cb, client);
+  client_set_deadline (client, HALLWAY_LISTENER_HANDSHAKE_TIMEOUT_S);
   g_tls_connection_handshake_async (client->tls, G_PRIORITY_DEFAULT, client->cancellable,
                                     handshake_done_cb, client);
 }
@@ -592,6 +625,7 @@ hallway_daemon_listener_dispose (GObject *object)
       for (guint i = 0; i < clients->len; i++)
         client_close (g_ptr_array_index (clients, i));
     }
+  g_clear_handle_id (&self->sweep_id, g_source_remove);
   if (self->server != NULL)
     g_clear_signal_handler (&self->finished_id, self->server);
   g_clear_object (&self->server);

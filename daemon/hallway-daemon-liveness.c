@@ -63,22 +63,78 @@ backoff_ms (Peer *peer)
   return (guint) (ms * 3 / 4) + (guint) g_random_int_range (0, (gint32) (ms / 2) + 1);
 }
 
-static gboolean
-probe_timeout_cb (gpointer user_data)
-{
-  Peer *peer = user_data;
+/* One timer for every neighbour: the main loop walks each of its sources at
+ * every wake-up, so a timer per neighbour would cost an office of 40 all
+ * the time; and probes due within COALESCE_MS go out in one wake-up. */
+#define COALESCE_MS 50
 
-  peer->probe_id = 0;
-  probe_now (peer);
+static gboolean scheduler_cb (gpointer user_data);
+
+static void
+scheduler_arm (HallwayDaemonPeers *self)
+{
+  GHashTableIter iter;
+  gpointer value;
+  gint64 first = G_MAXINT64;
+
+  g_clear_handle_id (&self->scheduler_id, g_source_remove);
+  g_hash_table_iter_init (&iter, self->peers);
+  while (g_hash_table_iter_next (&iter, NULL, &value))
+    {
+      Peer *peer = value;
+
+      if (peer->due != 0)
+        first = MIN (first, peer->due);
+    }
+  if (first == G_MAXINT64)
+    return;
+  self->scheduler_due = first;
+  self->scheduler_id = g_timeout_add ((guint) CLAMP ((first - now_us ()) / 1000, 0, G_MAXUINT),
+                                      scheduler_cb, self);
+}
+
+static gboolean
+scheduler_cb (gpointer user_data)
+{
+  HallwayDaemonPeers *self = user_data;
+  g_autoptr(GPtrArray) due = g_ptr_array_new ();
+  gint64 horizon = now_us () + COALESCE_MS * 1000;
+  GHashTableIter iter;
+  gpointer value;
+
+  self->scheduler_id = 0;
+  g_hash_table_iter_init (&iter, self->peers);
+  while (g_hash_table_iter_next (&iter, NULL, &value))
+    {
+      Peer *peer = value;
+
+      if (peer->due != 0 && peer->due <= horizon)
+        {
+          peer->due = 0;
+          g_ptr_array_add (due, peer);
+        }
+    }
+  for (guint i = 0; i < due->len; i++)
+    probe_now (g_ptr_array_index (due, i));
+  scheduler_arm (self);
   return G_SOURCE_REMOVE;
+}
+
+static void
+unschedule (Peer *peer)
+{
+  peer->due = 0;
 }
 
 static void
 schedule (Peer  *peer,
           gint64 delay_ms)
 {
-  g_clear_handle_id (&peer->probe_id, g_source_remove);
-  peer->probe_id = g_timeout_add ((guint) CLAMP (delay_ms, 0, G_MAXUINT), probe_timeout_cb, peer);
+  HallwayDaemonPeers *self = peer->owner;
+
+  peer->due = now_us () + MAX (delay_ms, 0) * 1000;
+  if (self->scheduler_id == 0 || peer->due < self->scheduler_due)
+    scheduler_arm (self);
 }
 
 /* When to ask next, from what we know now. */
@@ -105,7 +161,7 @@ schedule_next (Peer *peer)
       break;
     case LIVENESS_GONE:
     default:
-      g_clear_handle_id (&peer->probe_id, g_source_remove);
+      unschedule (peer);
       break;
     }
 }
@@ -148,7 +204,7 @@ cancel_probes (Peer *peer)
   peer->cancellable = g_cancellable_new ();
   peer->probing = FALSE;
   peer->probe_again = FALSE;
-  g_clear_handle_id (&peer->probe_id, g_source_remove);
+  unschedule (peer);
   dequeue (peer);
   release_slot (peer);
 }
@@ -235,7 +291,7 @@ probe_now (Peer *peer)
       peer->probe_again = TRUE;
       return;
     }
-  g_clear_handle_id (&peer->probe_id, g_source_remove);
+  unschedule (peer);
   if (peer->waiting != NULL)
     return;
 

@@ -70,7 +70,7 @@ struct _Peer
   /* Liveness (hallway-daemon-liveness.c) */
   LivenessState              state;
   GCancellable              *cancellable;
-  guint                      probe_id;
+  gint64                     due;             /* monotonic µs of the next probe, 0: none */
   guint                      failures;
   gint64                     last_contact;    /* monotonic µs: any sign of life */
   gint64                     last_answer;     /* monotonic µs: its own answer to a probe */
@@ -94,6 +94,8 @@ struct _HallwayDaemonPeers
   GQueue                    first_contacts;   /* Peer waiting for a slot */
   guint                     n_first_contacts; /* in flight */
   guint64                   n_probes;
+  guint                     scheduler_id;     /* the one timer of all probes */
+  gint64                    scheduler_due;
 };
 
 /* hallway-daemon-peers.c */

@@ -1046,6 +1046,7 @@ hallway_daemon_peers_dispose (GObject *object)
 
   if (self->peers != NULL)
     g_hash_table_remove_all (self->peers);
+  g_clear_handle_id (&self->scheduler_id, g_source_remove);
   g_clear_object (&self->manager);
   g_clear_object (&self->client);
   g_clear_object (&self->pins);
