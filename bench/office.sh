@@ -77,6 +77,9 @@ stats() {
 
 name_of() { echo "desk-$1"; }
 
+# seen: the delays that were seen (not "-").
+seen() { grep -vx -- - || :; }
+
 start_daemon() {  # HOST
   local h=$1
   "$L" exec "$h" -- env HALLWAY_NAME="$(name_of "$h")" G_MESSAGES_DEBUG=hallwayd \
@@ -136,35 +139,25 @@ all_converged() {
   done
 }
 
-# all_saw STATE FROM_MS OBSERVERS... -- NAMES...: every observer saw every name go STATE.
-all_saw() {
-  local state=$1 from=$2 h n
+# delays STATE FROM_MS OBSERVERS... -- NAMES...: one line per (observer, name): how long
+# after FROM_MS the observer saw the name go STATE, or "-" if it has not yet.
+delays() {
+  local state=$1 from=$2 h n t
   shift 2
-  local -a observers=() names=()
+  local -a observers=()
   while [ "$1" != -- ]; do observers+=("$1"); shift; done
   shift
-  names=("$@")
   for h in "${observers[@]}"; do
-    for n in "${names[@]}"; do
-      [ -n "$(first_event "$h" "$state" "$n" "$from")" ] || return 1
+    for n in "$@"; do
+      t=$(first_event "$h" "$state" "$n" "$from")
+      if [ -n "$t" ]; then echo $((t - from)); else echo -; fi
     done
   done
 }
 
-# delays STATE FROM_MS OBSERVERS... -- NAMES...: one line per (observer, name): the delay.
-delays() {
-  local state=$1 from=$2 h n t
-  shift 2
-  local -a observers=() names=()
-  while [ "$1" != -- ]; do observers+=("$1"); shift; done
-  shift
-  names=("$@")
-  for h in "${observers[@]}"; do
-    for n in "${names[@]}"; do
-      t=$(first_event "$h" "$state" "$n" "$from")
-      [ -n "$t" ] && echo $((t - from))
-    done
-  done
+# all_saw STATE FROM_MS OBSERVERS... -- NAMES...: every observer saw every name go STATE.
+all_saw() {
+  ! delays "$@" | grep -qx -- -
 }
 
 # sample HOSTS...: "host cpu_ticks rss_kb passive_opens" for each running hallwayd.
@@ -245,7 +238,7 @@ run_office() {  # N
   start_daemon "$EXTRA"
   wait_all 60 all_saw online "$t1" "${OFFICE[@]}" -- "$(name_of "$EXTRA")" ||
     log "not every computer listed the new one within 60 s"
-  read -r med max < <(delays online "$t1" "${OFFICE[@]}" -- "$(name_of "$EXTRA")" | stats)
+  read -r med max < <(delays online "$t1" "${OFFICE[@]}" -- "$(name_of "$EXTRA")" | seen | stats)
   R[$n,extra]="$med / $max ms"
   sleep "$SETTLE"
 
@@ -288,7 +281,7 @@ run_office() {  # N
   done
   wait_all 60 all_saw offline "$t3" "${observers[@]}" -- "${killed_names[@]}" ||
     log "not every computer showed them offline within 60 s"
-  read -r med max < <(delays offline "$t3" "${observers[@]}" -- "${killed_names[@]}" | stats)
+  read -r med max < <(delays offline "$t3" "${observers[@]}" -- "${killed_names[@]}" | seen | stats)
   R[$n,offline]="$med / $max ms"
 
   log "restarting them"
@@ -296,7 +289,7 @@ run_office() {  # N
   for h in "${killed[@]}"; do start_daemon "$h"; done
   wait_all 60 all_saw online "$t3" "${observers[@]}" -- "${killed_names[@]}" ||
     log "not every computer showed them online within 60 s"
-  read -r med max < <(delays online "$t3" "${observers[@]}" -- "${killed_names[@]}" | stats)
+  read -r med max < <(delays online "$t3" "${observers[@]}" -- "${killed_names[@]}" | seen | stats)
   R[$n,online]="$med / $max ms"
 
   if ((CHURN > 0)) && [ -z "${R[churn]-}" ]; then

@@ -77,6 +77,18 @@ note_result (Shared  *shared,
     shared->broken = TRUE;
 }
 
+/* A source for one of the lease's streams: ready when @inner (transfer
+ * full), the real stream's, is; with no @inner, ready at once. */
+static GSource *
+lease_source_new (gpointer      stream,
+                  GSource      *inner,
+                  GCancellable *cancellable)
+{
+  g_autoptr(GSource) child = inner != NULL ? inner : g_timeout_source_new (0);
+
+  return g_pollable_source_new_full (stream, child, cancellable);
+}
+
 /* The input side */
 
 #define LEASE_TYPE_INPUT (lease_input_get_type ())
@@ -171,14 +183,12 @@ lease_input_create_source (GPollableInputStream *stream,
                            GCancellable         *cancellable)
 {
   Shared *shared = LEASE_INPUT (stream)->shared;
-  g_autoptr(GSource) child = NULL;
+  GPollableInputStream *input = G_POLLABLE_INPUT_STREAM (shared->input);
 
   if (shared->revoked || shared->pending != NULL)
-    child = g_timeout_source_new (0);
-  else
-    child = g_pollable_input_stream_create_source (G_POLLABLE_INPUT_STREAM (shared->input),
-                                                   NULL);
-  return g_pollable_source_new_full (stream, child, cancellable);
+    return lease_source_new (stream, NULL, cancellable);
+  return lease_source_new (stream, g_pollable_input_stream_create_source (input, NULL),
+                           cancellable);
 }
 
 static gssize
@@ -315,14 +325,12 @@ lease_output_create_source (GPollableOutputStream *stream,
                             GCancellable          *cancellable)
 {
   Shared *shared = LEASE_OUTPUT (stream)->shared;
-  g_autoptr(GSource) child = NULL;
+  GPollableOutputStream *output = G_POLLABLE_OUTPUT_STREAM (shared->output);
 
   if (shared->revoked)
-    child = g_timeout_source_new (0);
-  else
-    child = g_pollable_output_stream_create_source (G_POLLABLE_OUTPUT_STREAM (shared->output),
-                                                    NULL);
-  return g_pollable_source_new_full (stream, child, cancellable);
+    return lease_source_new (stream, NULL, cancellable);
+  return lease_source_new (stream, g_pollable_output_stream_create_source (output, NULL),
+                           cancellable);
 }
 
 static gssize

@@ -66,18 +66,24 @@ for h in "${HOSTS[@]}"; do
 done
 check "after idling, every computer still lists everyone online" test "$still" = 1
 
+# all_show STATE TIMEOUT_S: every one of OTHERS shows every one of KILLED as STATE.
+all_show() {
+  local state=$1 timeout=$2 h k all=0
+  for h in "${OTHERS[@]}"; do
+    for k in "${KILLED[@]}"; do
+      wait_until "$timeout" shows "$h" "Desk $k" "$state" ||
+        { all=1; note "$h does not show Desk $k with online=$state"; }
+    done
+  done
+  return $all
+}
+
 # hallwayd killed on three computers: no goodbye from hallwayd itself.
 KILLED=("${HOSTS[@]:1:3}")
 OTHERS=("${HOSTS[0]}" "${HOSTS[@]:4}")
 for h in "${KILLED[@]}"; do stop_daemon "$h" KILL; done
 start=$EPOCHREALTIME
-seen=1
-for h in "${OTHERS[@]}"; do
-  for k in "${KILLED[@]}"; do
-    wait_until 15 shows "$h" "Desk $k" false || { seen=0; note "$h still shows Desk $k online"; }
-  done
-done
-if [ "$seen" = 1 ]; then
+if all_show false 15; then
   ok "the other $((N - 3)) show the three killed offline within 15 s ($(ms_since "$start") ms)"
 else
   not_ok "the other $((N - 3)) show the three killed offline within 15 s"
@@ -85,13 +91,7 @@ fi
 
 for h in "${KILLED[@]}"; do start_daemon "$h" "Desk $h" || exit 1; done
 start=$EPOCHREALTIME
-seen=1
-for h in "${OTHERS[@]}"; do
-  for k in "${KILLED[@]}"; do
-    wait_until 20 shows "$h" "Desk $k" true || { seen=0; note "$h shows Desk $k offline"; }
-  done
-done
-if [ "$seen" = 1 ]; then
+if all_show true 20; then
   ok "once restarted, all others show them online again ($(ms_since "$start") ms)"
 else
   not_ok "once restarted, all others show them online again"

@@ -200,6 +200,16 @@ run_for (guint ms)
     g_main_context_iteration (NULL, TRUE);
 }
 
+/* @n starts, announces itself and is seen online. */
+static void
+bring_online (Fixture   *f,
+              Neighbour *n)
+{
+  neighbour_start (f, n, 0);
+  announce (f, n, 2);
+  g_assert_cmpint (wait_online (f, n, TRUE, 5000), >=, 0);
+}
+
 static void
 fixture_set_up (Fixture       *f,
                 gconstpointer  data)
@@ -265,10 +275,8 @@ test_online_kept_connection (Fixture       *f,
   g_test_summary ("An announced neighbour is online after one answer, and probing it again "
                   "and again reuses one connection: no handshake per probe");
 
-  neighbour_start (f, n, 0);
+  bring_online (f, n);
   listener = hallway_daemon_server_get_listener (n->server);
-  announce (f, n, 2);
-  g_assert_cmpint (wait_online (f, n, TRUE, 5000), >=, 0);
 
   probes = _hallway_daemon_peers_get_n_probes (f->peers);
   while (_hallway_daemon_peers_get_n_probes (f->peers) < probes + 6)
@@ -291,9 +299,7 @@ test_goodbye (Fixture       *f,
 
   g_test_summary ("A neighbour that says goodbye is offline at once and no longer asked");
 
-  neighbour_start (f, n, 0);
-  announce (f, n, 2);
-  g_assert_cmpint (wait_online (f, n, TRUE, 5000), >=, 0);
+  bring_online (f, n);
 
   service = make_service (n, "Bruno Costa", NULL, 2);
   hallway_daemon_peers_service_removed (f->peers, service);
@@ -315,9 +321,7 @@ test_vanished (Fixture       *f,
   g_test_summary ("A neighbour that stops answering without a word is offline after two "
                   "failed probes in a row, not after the first");
 
-  neighbour_start (f, n, 0);
-  announce (f, n, 2);
-  g_assert_cmpint (wait_online (f, n, TRUE, 5000), >=, 0);
+  bring_online (f, n);
 
   neighbour_vanish (n);
   took = wait_online (f, n, FALSE, 10000);
@@ -377,9 +381,7 @@ test_contacted (Fixture       *f,
   g_test_summary ("A neighbour that keeps asking us something is not probed every interval, "
                   "only for a fresh answer of its own now and then");
 
-  neighbour_start (f, n, 0);
-  announce (f, n, 2);
-  g_assert_cmpint (wait_online (f, n, TRUE, 5000), >=, 0);
+  bring_online (f, n);
 
   probes = _hallway_daemon_peers_get_n_probes (f->peers);
   for (guint i = 0; i < 20; i++)
