@@ -21,6 +21,12 @@
  * it forwards the TLS properties (the peer's certificate…) of the
  * connection it stands for. Its streams read and write the real ones and
  * note when the connection ended, so the listener knows whether to keep it.
+ *
+ * One limit: a client that pipelines (sends its next request before the
+ * answer to the previous one) loses that request, which libsoup had read
+ * ahead when it let the lease go; the connection idles out and the client
+ * asks again on a new one. No client Hallway meets pipelines (libsoup,
+ * curl, browsers, gvfs, rclone).
  */
 #include "config.h"
 
