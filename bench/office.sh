@@ -157,7 +157,9 @@ delays() {
 
 # all_saw STATE FROM_MS OBSERVERS... -- NAMES...: every observer saw every name go STATE.
 all_saw() {
-  ! delays "$@" | grep -qx -- -
+  local pairs
+  pairs=$(delays "$@")
+  ! grep -qx -- - <<<"$pairs"
 }
 
 # sample HOSTS...: "host cpu_ticks rss_kb passive_opens" for each running hallwayd.
