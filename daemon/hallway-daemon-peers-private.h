@@ -11,10 +11,12 @@
 G_BEGIN_DECLS
 
 /* When and how hard neighbours are asked whether they are up. The defaults
- * (HALLWAY_LIVENESS_TIMING_DEFAULT) keep a neighbour that vanishes without
- * a word within 15 s of being shown offline: its last answer is at most
- * interval_ms old when the next probe goes out, which waits timeout_s, and
- * one more try after retry_ms waits timeout_s again. */
+ * (HALLWAY_LIVENESS_TIMING_DEFAULT) show a neighbour that vanishes without
+ * a word offline within 13 s (15 s promised): its last sign of life is at
+ * most interval_ms old when the next probe goes out, which waits timeout_s,
+ * and one more try after retry_ms waits timeout_s again. First contacts get
+ * longer (first_timeout_s) and fewer at once: when a whole office starts
+ * together, handshakes given up on are work thrown away. */
 typedef struct
 {
   guint interval_ms;        /* a neighbour that answered is asked again after at most this */
@@ -30,7 +32,7 @@ typedef struct
 } HallwayLivenessTiming;
 
 #define HALLWAY_LIVENESS_TIMING_DEFAULT \
-  { 6000, 1000, 30000, 3, 5, 250, 2, 1000, 15000, 6 }
+  { 6500, 500, 30000, 3, 8, 250, 2, 1000, 15000, 4 }
 
 typedef struct
 {
