@@ -475,6 +475,8 @@ fetch_sent_cb (GObject      *source,
   FetchData *d = g_task_get_task_data (task);
   g_autoptr(GInputStream) stream = NULL;
   g_autoptr(GError) error = NULL;
+  SoupMessageHeaders *headers;
+  gsize size;
 
   stream = soup_session_send_finish (SOUP_SESSION (source), result, &error);
   if (stream == NULL)
@@ -483,8 +485,17 @@ fetch_sent_cb (GObject      *source,
       return;
     }
 
-  d->buffer = g_malloc (d->max_bytes + 1);
-  g_input_stream_read_all_async (stream, d->buffer, d->max_bytes + 1,
+  /* A buffer of the announced size, not of the largest answer accepted:
+   * probes to a whole office go out together, and an answer to one is a
+   * few hundred bytes. One byte more tells an answer that is too large. */
+  headers = soup_message_get_response_headers (d->message);
+  if (soup_message_headers_get_encoding (headers) == SOUP_ENCODING_CONTENT_LENGTH)
+    size = (gsize) MIN ((guint64) soup_message_headers_get_content_length (headers),
+                        (guint64) d->max_bytes) + 1;
+  else
+    size = d->max_bytes + 1;
+  d->buffer = g_malloc (size);
+  g_input_stream_read_all_async (stream, d->buffer, size,
                                  G_PRIORITY_DEFAULT, d->cancellable,
                                  body_read_cb, g_steal_pointer (&task));
 }
