@@ -182,26 +182,7 @@ rss_of() { awk '/^VmRSS:/ {print $2}' "/proc/${PID[$1]}/status"; }
 # churn HOST_FROM HOST_TO COUNT: short TLS connections, each closed by the client after
 # one kept-alive request (the case libsoup 3.2 alone leaks).
 churn() {
-  "$L" exec "$1" -- python3 - "$("$L" ip "$2")" 53535 "$3" <<'EOF'
-import socket, ssl, sys
-host, port, count = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
-context = ssl.create_default_context()
-context.check_hostname = False
-context.verify_mode = ssl.CERT_NONE
-request = ("GET /api/v1/info HTTP/1.1\r\nHost: %s\r\n\r\n" % host).encode()
-for _ in range(count):
-    with socket.create_connection((host, port)) as raw:
-        with context.wrap_socket(raw) as tls:
-            tls.sendall(request)
-            data = b""
-            while b"\r\n\r\n" not in data:
-                data += tls.recv(4096)
-            head, _, body = data.partition(b"\r\n\r\n")
-            length = [int(l.split(b":")[1]) for l in head.split(b"\r\n")
-                      if l.lower().startswith(b"content-length:")][0]
-            while len(body) < length:
-                body += tls.recv(4096)
-EOF
+  "$L" exec "$1" -- python3 "$top/tests/lan/churn.py" "$("$L" ip "$2")" 53535 "$3" >/dev/null
 }
 
 declare -A R=()
