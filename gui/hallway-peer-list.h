@@ -10,7 +10,7 @@ G_BEGIN_DECLS
 
 /* Time spent per frame on putting neighbours into the list (rows are
  * created as they go in); the rest waits for the next frame. */
-#define HALLWAY_PEER_LIST_FRAME_BUDGET_US 6000
+#define HALLWAY_PEER_LIST_FRAME_BUDGET_US 3000
 
 #define HALLWAY_TYPE_PEER_LIST (hallway_peer_list_get_type ())
 G_DECLARE_FINAL_TYPE (HallwayPeerList, hallway_peer_list, HALLWAY, PEER_LIST, GObject)
