@@ -97,8 +97,11 @@ fake_leave_cb (gpointer user_data)
 
   fake_phase (fake, "leave");
   for (guint i = 0; i < fake->peers->len; i++)
-    g_dbus_object_manager_server_unexport (fake->manager,
-                                           g_dbus_object_get_object_path (g_ptr_array_index (fake->peers, i)));
+    {
+      GDBusObject *object = g_ptr_array_index (fake->peers, i);
+
+      g_dbus_object_manager_server_unexport (fake->manager, g_dbus_object_get_object_path (object));
+    }
   g_ptr_array_set_size (fake->peers, 0);
   g_timeout_add_once (2000, (GSourceOnceFunc) g_main_loop_quit, fake->loop);
   return G_SOURCE_REMOVE;

@@ -235,8 +235,8 @@ run_office() {  # N
   sort -o "$W/before" "$W/before"
   sort -o "$W/after" "$W/after"
   join "$W/before" "$W/after" | awk -v s="$secs" -v clk="$clk" '
-    {printf "%.3f %.1f %.1f %.2f\n", ($5 - $2) / clk / s * 100, $6 / 1024, ($6 - $3) / 1024 / s * 60,
-                                      ($7 - $4) / s}' >"$W/idle"
+    {printf "%.3f %.1f %.1f %.2f\n", ($5 - $2) / clk / s * 100, $6 / 1024,
+            ($6 - $3) / 1024 / s * 60, ($7 - $4) / s}' >"$W/idle"
   read -r med max < <(awk '{print $1}' "$W/idle" | stats)
   R[$n,cpu]="$med / $max %"
   read -r med max < <(awk '{print $2}' "$W/idle" | stats)
@@ -282,8 +282,9 @@ run_office() {  # N
     churn "$EXTRA" "${OFFICE[0]}" "$CHURN"
     sleep 2
     after=$(rss_of "${OFFICE[0]}")
-    R[churn]=$(awk -v b="$before" -v a="$after" -v n="$CHURN" \
-      'BEGIN {printf "%.1f -> %.1f MB (%+.1f MB) after %d connections", b / 1024, a / 1024, (a - b) / 1024, n}')
+    R[churn]=$(awk -v b="$before" -v a="$after" -v n="$CHURN" 'BEGIN {
+      printf "%.1f -> %.1f MB (%+.1f MB) after %d connections", b / 1024, a / 1024,
+             (a - b) / 1024, n }')
   fi
 
   for h in "${!PID[@]}"; do kill "${PID[$h]}" 2>/dev/null || :; done

@@ -245,9 +245,12 @@ hallway_daemon_server_listen (HallwayDaemonServer  *self,
 {
   g_autoptr(GError) last_error = NULL;
   guint tries = first_port == 0 ? 1 : HALLWAY_DAEMON_SERVER_PORT_TRIES;
+  GTlsCertificate *certificate;
 
   g_return_val_if_fail (HALLWAY_IS_DAEMON_SERVER (self), FALSE);
   g_return_val_if_fail (self->server == NULL, FALSE);
+
+  certificate = hallway_identity_get_tls_certificate (self->identity);
 
   self->server = create_soup_server (self);
   for (guint i = 0; i < tries && (guint) first_port + i <= G_MAXUINT16; i++)
@@ -256,8 +259,7 @@ hallway_daemon_server_listen (HallwayDaemonServer  *self,
       guint16 port = first_port + i;
 
       g_clear_error (&last_error);
-      listener = hallway_daemon_listener_new (self->server,
-                                              hallway_identity_get_tls_certificate (self->identity));
+      listener = hallway_daemon_listener_new (self->server, certificate);
       if (hallway_daemon_listener_listen (listener, address, port, &last_error))
         {
           self->port = hallway_daemon_listener_get_port (listener);

@@ -31,9 +31,9 @@ usage() {
   cat <<EOF
 Usage: $PROG COMMAND [ARGS...]        (root only)
 
-Builds a simulated office LAN of N hosts (a, b, c, ..., z, aa, ab, ...). Each host has its own network
-stack, host name (office-a, ...), /run, system D-Bus, session D-Bus and avahi-daemon, and
-all of them are plugged into one virtual switch.
+Builds a simulated office LAN of N hosts (a, b, c, ..., z, aa, ab, ...). Each host has its own
+network stack, host name (office-a, ...), /run, system D-Bus, session D-Bus and avahi-daemon,
+and all of them are plugged into one virtual switch.
 
 Commands:
   up [N]                 start N hosts (default 3, at most $MAX_HOSTS), after removing

@@ -38,7 +38,10 @@ offline_lines() {
 start=$EPOCHREALTIME
 everyone=1
 for h in "${HOSTS[@]}"; do
-  wait_until 120 lists_online "$h" $((N - 1)) || { everyone=0; note "$h lists $(online_count "$h")"; }
+  if ! wait_until 120 lists_online "$h" $((N - 1)); then
+    everyone=0
+    note "$h lists $(online_count "$h")"
+  fi
 done
 if [ "$everyone" = 1 ]; then
   ok "every one of $N computers lists the $((N - 1)) others online ($(ms_since "$start") ms)"
