@@ -39,6 +39,7 @@
 
 #include <gnutls/crypto.h>
 
+#include "hallway-daemon-listener.h"
 #include "hallway-daemon-server.h"
 #include "hallway-identity.h"
 #include "hallway-password.h"
@@ -134,23 +135,15 @@ hallway_daemon_access_set_problem_func (HallwayDaemonAccess *self,
 char *
 hallway_daemon_access_dup_client_id (SoupServerMessage *msg)
 {
-  GTlsCertificate *certificate = soup_server_message_get_tls_peer_certificate (msg);
-  GSocket *socket = soup_server_message_get_socket (msg);
-  char *id;
+  const char *id = hallway_daemon_listener_get_peer_id (msg);
+  GTlsCertificate *certificate;
 
-  /* libsoup 3.2 only reports the peer certificate for the first request on a
-   * connection. The certificate belongs to the connection, so remember its
-   * device id on the connection's socket, which lives exactly as long. */
-  if (certificate != NULL)
-    {
-      id = hallway_certificate_dup_device_id (certificate);
-      if (socket != NULL)
-        g_object_set_data_full (G_OBJECT (socket), "hallway-client-id", g_strdup (id), g_free);
-      return id;
-    }
-  if (socket != NULL)
-    return g_strdup (g_object_get_data (G_OBJECT (socket), "hallway-client-id"));
-  return NULL;
+  /* The certificate belongs to the connection, which the listener keeps
+   * (and whose device id it worked out once). */
+  if (id != NULL)
+    return g_strdup (id);
+  certificate = hallway_daemon_listener_get_peer_certificate (msg);
+  return certificate != NULL ? hallway_certificate_dup_device_id (certificate) : NULL;
 }
 
 static const char *
@@ -225,7 +218,7 @@ static GHashTable *
 connection_verified_table (SoupServerMessage *msg,
                            gboolean           create)
 {
-  GSocket *socket = soup_server_message_get_socket (msg);
+  GSocket *socket = hallway_daemon_listener_get_socket (msg);
   GHashTable *table;
 
   if (socket == NULL)

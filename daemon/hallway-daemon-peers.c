@@ -6,16 +6,16 @@
  * interfaces, address families or service instances it is seen through.
  * Each one is exported as an object under HALLWAY_PEERS_OBJECT_PATH.
  *
- * mDNS tells us where a neighbour is, not whether it is up: a crashed
- * computer's records stay cached for up to 75 minutes. So every neighbour
- * with an address is probed (GET /api/v1/info) every few seconds; two
- * failures in a row show it offline, an answer shows it online again. The
- * probe also checks that the certificate presented is the one announced:
- * a mismatch flags the neighbour, which is then never trusted.
+ * mDNS tells us where a neighbour is, not whether it is up: that is
+ * hallway-daemon-liveness.c's business, which asks each neighbour
+ * (GET /api/v1/info) as often as needed. The answer also checks that the
+ * certificate presented is the one announced: a mismatch flags the
+ * neighbour, which is then never trusted.
  */
 #include "config.h"
 
 #include "hallway-daemon-peers.h"
+#include "hallway-daemon-peers-private.h"
 
 #include <glib/gi18n.h>
 
@@ -25,45 +25,6 @@
 #include "hallway-listing.h"
 #include "hallway-path.h"
 #include "hallway-txt.h"
-
-typedef struct
-{
-  char     *name;       /* instance name */
-  char     *address;
-  guint16   port;
-  gboolean  ipv6;
-  gboolean  link_local;
-} Endpoint;
-
-typedef struct
-{
-  HallwayDaemonPeers        *owner;       /* (unowned) */
-  char                      *id;
-  HallwayDBusObjectSkeleton *object;
-  HallwayDBusPeer1          *iface;
-  GHashTable                *endpoints;   /* "ifindex/ipv6/name" → Endpoint */
-  GPtrArray                 *manual;      /* "host:port" strings */
-  char                      *mdns_name;
-  char                      *info_name;
-  GCancellable              *cancellable;
-  guint                      probe_id;
-  guint                      forget_id;
-  guint                      next_candidate;
-  guint                      failures;
-  gboolean                   probing;
-  gboolean                   probe_again;
-} Peer;
-
-struct _HallwayDaemonPeers
-{
-  GObject                   parent_instance;
-
-  GDBusObjectManagerServer *manager;
-  HallwayClient            *client;
-  HallwayPins              *pins;
-  char                     *own_id;
-  GHashTable               *peers;   /* id → Peer */
-};
 
 G_DEFINE_FINAL_TYPE (HallwayDaemonPeers, hallway_daemon_peers, G_TYPE_OBJECT)
 
@@ -75,8 +36,6 @@ enum
 };
 
 static guint signals[N_SIGNALS];
-
-static void peer_probe_now (Peer *peer);
 
 static void
 endpoint_free (gpointer data)
@@ -93,9 +52,8 @@ peer_free (gpointer data)
 {
   Peer *peer = data;
 
-  g_cancellable_cancel (peer->cancellable);
+  _hallway_liveness_stop (peer);
   g_clear_object (&peer->cancellable);
-  g_clear_handle_id (&peer->probe_id, g_source_remove);
   g_clear_handle_id (&peer->forget_id, g_source_remove);
   if (peer->owner->manager != NULL)
     g_dbus_object_manager_server_unexport (
@@ -106,6 +64,7 @@ peer_free (gpointer data)
   g_clear_pointer (&peer->manual, g_ptr_array_unref);
   g_free (peer->mdns_name);
   g_free (peer->info_name);
+  g_free (peer->txt_summary);
   g_free (peer->id);
   g_free (peer);
 }
@@ -139,8 +98,8 @@ compare_endpoints (gconstpointer a,
   return g_strcmp0 (ea->address, eb->address);
 }
 
-static GPtrArray *
-peer_dup_candidates (Peer *peer)
+GPtrArray *
+_hallway_peer_dup_candidates (Peer *peer)
 {
   GPtrArray *candidates = g_ptr_array_new_with_free_func (endpoint_free);
   g_autoptr(GPtrArray) sorted = g_ptr_array_new ();
@@ -207,7 +166,7 @@ peer_dup_candidates (Peer *peer)
 static void
 peer_update_addresses (Peer *peer)
 {
-  g_autoptr(GPtrArray) candidates = peer_dup_candidates (peer);
+  g_autoptr(GPtrArray) candidates = _hallway_peer_dup_candidates (peer);
   g_autoptr(GStrvBuilder) builder = g_strv_builder_new ();
   g_auto(GStrv) addresses = NULL;
 
@@ -240,9 +199,9 @@ peer_update_name (Peer *peer)
   hallway_dbus_peer1_set_name (peer->iface, name);
 }
 
-static void
-peer_set_online (Peer     *peer,
-                 gboolean  online)
+void
+_hallway_peer_set_online (Peer     *peer,
+                          gboolean  online)
 {
   if (hallway_dbus_peer1_get_online (peer->iface) == online)
     return;
@@ -252,6 +211,8 @@ peer_set_online (Peer     *peer,
                     "MESSAGE", "Neighbour ‘%s’ is now %s",
                     hallway_dbus_peer1_get_name (peer->iface), online ? "online" : "offline");
   hallway_dbus_peer1_set_online (peer->iface, online);
+  if (!online && peer->answered_at != 0)
+    hallway_dbus_peer1_set_last_seen (peer->iface, peer->answered_at);
   if (online)
     g_signal_emit (peer->owner, signals[SIGNAL_PEER_ONLINE], 0, peer->id);
 }
@@ -267,25 +228,25 @@ forget_cb (gpointer user_data)
   return G_SOURCE_REMOVE;
 }
 
-static void
-peer_schedule_forget (Peer *peer)
+void
+_hallway_peer_schedule_forget (Peer *peer)
 {
   if (peer->forget_id == 0 && !peer_is_remembered (peer))
     peer->forget_id = g_timeout_add_seconds (HALLWAY_PEER_FORGET_AFTER_S, forget_cb, peer);
 }
 
-static void
-peer_set_problem (Peer       *peer,
-                  const char *problem,
-                  const char *message)
+void
+_hallway_peer_set_problem (Peer       *peer,
+                           const char *problem,
+                           const char *message)
 {
   hallway_dbus_peer1_set_problem (peer->iface, problem);
   hallway_dbus_peer1_set_problem_message (peer->iface, message);
 }
 
-static void
-peer_apply_info (Peer              *peer,
-                 const HallwayInfo *info)
+void
+_hallway_peer_apply_info (Peer              *peer,
+                          const HallwayInfo *info)
 {
   HallwayPins *pins = peer->owner->pins;
   g_autoptr(GVariantBuilder) folders = g_variant_builder_new (G_VARIANT_TYPE ("a(ssss)"));
@@ -309,7 +270,12 @@ peer_apply_info (Peer              *peer,
   hallway_dbus_peer1_set_shared_folders (peer->iface, g_variant_builder_end (folders));
   hallway_dbus_peer1_set_printers (peer->iface, info->n_printers);
   hallway_dbus_peer1_set_accepts_drops (peer->iface, info->accepts_drops);
-  hallway_dbus_peer1_set_last_seen (peer->iface, g_get_real_time ());
+  /* Each change of a property is a D-Bus signal to every window and script
+   * watching, and a neighbour answers every few seconds: while it keeps
+   * answering, a minute's precision will do. */
+  peer->answered_at = g_get_real_time ();
+  if (peer->answered_at - hallway_dbus_peer1_get_last_seen (peer->iface) >= G_USEC_PER_SEC * 60)
+    hallway_dbus_peer1_set_last_seen (peer->iface, peer->answered_at);
   g_signal_emit (peer->owner, signals[SIGNAL_PEER_INFO], 0, peer->id, info);
 
   /* A computer that now answers with another identity under the host name
@@ -317,11 +283,11 @@ peer_apply_info (Peer              *peer,
    * person comparing verification codes can tell. */
   trusted_id = hallway_pins_dup_trusted_id_for_host (pins, info->host);
   if (trusted_id != NULL && g_strcmp0 (trusted_id, peer->id) != 0)
-    peer_set_problem (peer, "identity-changed",
+    _hallway_peer_set_problem (peer, "identity-changed",
                       _("This computer's identity has changed since you trusted it. Compare "
                         "verification codes with its owner before trusting it again."));
   else
-    peer_set_problem (peer, "", "");
+    _hallway_peer_set_problem (peer, "", "");
 
   /* Remember every neighbour that proved its identity (trust on first use),
    * with the host name it had, to notice such changes later. */
@@ -338,118 +304,6 @@ peer_apply_info (Peer              *peer,
       if (!hallway_pins_save (pins, &save_error))
         g_warning ("Could not remember a neighbour, continuing: %s", save_error->message);
     }
-}
-
-static gboolean
-probe_timeout_cb (gpointer user_data)
-{
-  Peer *peer = user_data;
-
-  peer->probe_id = 0;
-  peer_probe_now (peer);
-  return G_SOURCE_REMOVE;
-}
-
-static void
-peer_schedule_probe (Peer *peer)
-{
-  guint interval = HALLWAY_PROBE_INTERVAL_MS;
-
-  g_clear_handle_id (&peer->probe_id, g_source_remove);
-
-  if (g_hash_table_size (peer->endpoints) == 0 && peer->manual->len == 0)
-    return;
-
-  /* A neighbour that just failed to answer is asked again soon, so a real
-   * outage shows quickly; one that stays away is asked less often. */
-  if (peer->failures > 0 && peer->failures < HALLWAY_PROBE_FAILURES_OFFLINE)
-    interval = HALLWAY_PROBE_RETRY_INTERVAL_MS;
-  else if (peer->failures > 2 * HALLWAY_PROBE_FAILURES_OFFLINE ||
-      g_strcmp0 (hallway_dbus_peer1_get_problem (peer->iface), "") != 0)
-    interval = HALLWAY_PROBE_SLOW_INTERVAL_MS;
-
-  /* Spread probes out so a full office does not ask in lockstep. */
-  interval += g_random_int_range (0, 400);
-  peer->probe_id = g_timeout_add (interval, probe_timeout_cb, peer);
-}
-
-static void
-probe_done_cb (GObject      *source,
-               GAsyncResult *result,
-               gpointer      user_data)
-{
-  Peer *peer = user_data;
-  g_autoptr(HallwayInfo) info = NULL;
-  g_autoptr(GError) error = NULL;
-
-  info = hallway_client_get_info_finish (HALLWAY_CLIENT (source), result, NULL, &error);
-  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-    return;   /* the peer is gone, and so may be @peer */
-
-  peer->probing = FALSE;
-
-  if (info != NULL)
-    {
-      peer->failures = 0;
-      g_clear_handle_id (&peer->forget_id, g_source_remove);
-      peer_apply_info (peer, info);
-      peer_set_online (peer, TRUE);
-    }
-  else if (g_error_matches (error, HALLWAY_ERROR, HALLWAY_ERROR_IDENTITY_MISMATCH))
-    {
-      g_log_structured (G_LOG_DOMAIN, G_LOG_LEVEL_MESSAGE,
-                        "HALLWAY_PEER", hallway_dbus_peer1_get_name (peer->iface),
-                        "MESSAGE", "Neighbour ‘%s’ is not who it claims to be; ignoring it",
-                        hallway_dbus_peer1_get_name (peer->iface));
-      peer->failures++;
-      peer_set_problem (peer, "identity-mismatch", error->message);
-      peer_set_online (peer, FALSE);
-    }
-  else
-    {
-      g_debug ("Probing neighbour ‘%s’ failed: %s",
-               hallway_dbus_peer1_get_name (peer->iface), error->message);
-      peer->failures++;
-      /* Try the next address next time: the first may be the stale one. */
-      peer->next_candidate++;
-      if (peer->failures >= HALLWAY_PROBE_FAILURES_OFFLINE)
-        {
-          peer_set_online (peer, FALSE);
-          peer_schedule_forget (peer);
-        }
-    }
-
-  if (peer->probe_again)
-    {
-      peer->probe_again = FALSE;
-      peer_probe_now (peer);
-    }
-  else
-    peer_schedule_probe (peer);
-}
-
-static void
-peer_probe_now (Peer *peer)
-{
-  g_autoptr(GPtrArray) candidates = NULL;
-  const Endpoint *target;
-
-  if (peer->probing)
-    {
-      peer->probe_again = TRUE;
-      return;
-    }
-  g_clear_handle_id (&peer->probe_id, g_source_remove);
-
-  candidates = peer_dup_candidates (peer);
-  if (candidates->len == 0)
-    return;
-
-  target = g_ptr_array_index (candidates, peer->next_candidate % candidates->len);
-  peer->probing = TRUE;
-  hallway_client_get_info_async (peer->owner->client, target->address, target->port, peer->id,
-                                 HALLWAY_PROBE_TIMEOUT_S, peer->cancellable,
-                                 probe_done_cb, peer);
 }
 
 static gboolean
@@ -483,7 +337,7 @@ set_trusted (Peer                  *peer,
         hallway_pins_set_trusted (self->pins, old_id, FALSE);
       if (old_peer != NULL)
         hallway_dbus_peer1_set_trusted (old_peer->iface, FALSE);
-      peer_set_problem (peer, "", "");
+      _hallway_peer_set_problem (peer, "", "");
     }
 
   hallway_pins_set_trusted (self->pins, peer->id, trusted);
@@ -632,7 +486,7 @@ handle_list_folder_cb (HallwayDBusPeer1      *iface,
     }
   components = g_strv_builder_end (builder);
 
-  candidates = peer_dup_candidates (peer);
+  candidates = _hallway_peer_dup_candidates (peer);
   if (candidates->len == 0 || !hallway_dbus_peer1_get_online (iface))
     {
       g_dbus_method_invocation_return_error (invocation, HALLWAY_ERROR, HALLWAY_ERROR_PEER_GONE,
@@ -664,6 +518,7 @@ peer_new (HallwayDaemonPeers *self,
   peer->endpoints = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, endpoint_free);
   peer->manual = g_ptr_array_new_with_free_func (g_free);
   peer->cancellable = g_cancellable_new ();
+  peer->state = LIVENESS_UNKNOWN;
 
   peer->object = hallway_dbus_object_skeleton_new (path);
   peer->iface = hallway_dbus_peer1_skeleton_new ();
@@ -709,7 +564,11 @@ hallway_daemon_peers_service_resolved (HallwayDaemonPeers        *self,
 {
   g_autoptr(HallwayTxt) txt = NULL;
   g_autoptr(GError) error = NULL;
+  g_autofree char *key = NULL;
+  g_autofree char *summary = NULL;
+  const Endpoint *known;
   Endpoint *endpoint;
+  gboolean news;
   Peer *peer;
 
   g_return_if_fail (HALLWAY_IS_DAEMON_PEERS (self));
@@ -737,13 +596,24 @@ hallway_daemon_peers_service_resolved (HallwayDaemonPeers        *self,
                        g_strcmp0 (service->domain, "local") == 0 ? "mdns" : "dns");
     }
 
+  /* Avahi reports a service again whenever one of its records changes: a
+   * new address or what it shares is news, the same announcement is not. */
+  key = endpoint_key (service);
+  known = g_hash_table_lookup (peer->endpoints, key);
+  summary = g_strdup_printf ("%s|%s|%u|%u|%d", service->name, txt->host != NULL ? txt->host : "",
+                             txt->n_shares, txt->n_printers, txt->accepts_drops);
+  news = known == NULL || g_strcmp0 (known->address, service->address) != 0 ||
+         known->port != service->port || g_strcmp0 (peer->txt_summary, summary) != 0;
+  g_free (peer->txt_summary);
+  peer->txt_summary = g_steal_pointer (&summary);
+
   endpoint = g_new0 (Endpoint, 1);
   endpoint->name = g_strdup (service->name);
   endpoint->address = g_strdup (service->address);
   endpoint->port = service->port;
   endpoint->ipv6 = service->ipv6;
   endpoint->link_local = g_str_has_prefix (service->address, "fe80:");
-  g_hash_table_replace (peer->endpoints, endpoint_key (service), endpoint);
+  g_hash_table_replace (peer->endpoints, g_steal_pointer (&key), endpoint);
 
   g_free (peer->mdns_name);
   peer->mdns_name = g_strdup (service->name);
@@ -760,8 +630,7 @@ hallway_daemon_peers_service_resolved (HallwayDaemonPeers        *self,
     }
   peer_update_addresses (peer);
 
-  /* An announcement is news: a neighbour coming back, or a new address. */
-  peer_probe_now (peer);
+  _hallway_liveness_announced (peer, news);
 }
 
 /**
@@ -795,20 +664,8 @@ hallway_daemon_peers_service_removed (HallwayDaemonPeers        *self,
       if (g_hash_table_size (peer->endpoints) == 0)
         {
           g_clear_pointer (&peer->mdns_name, g_free);
-          peer_set_online (peer, FALSE);
-          peer->failures = HALLWAY_PROBE_FAILURES_OFFLINE;
-          if (peer->manual->len > 0)
-            peer_probe_now (peer);
-          else
-            {
-              g_cancellable_cancel (peer->cancellable);
-              g_clear_object (&peer->cancellable);
-              peer->cancellable = g_cancellable_new ();
-              peer->probing = FALSE;
-              peer->probe_again = FALSE;
-              g_clear_handle_id (&peer->probe_id, g_source_remove);
-              peer_schedule_forget (peer);
-            }
+          g_clear_pointer (&peer->txt_summary, g_free);
+          _hallway_liveness_withdrawn (peer);
         }
       break;
     }
@@ -856,7 +713,7 @@ hallway_daemon_peers_load_remembered (HallwayDaemonPeers *self)
       for (guint j = 0; addresses[j] != NULL; j++)
         g_ptr_array_add (peer->manual, g_strdup (addresses[j]));
       peer_update_addresses (peer);
-      peer_probe_now (peer);
+      _hallway_liveness_start (peer);
     }
 }
 
@@ -917,12 +774,10 @@ add_probe_done_cb (GObject      *source,
     g_warning ("Could not remember neighbour ‘%s’; it will be forgotten at restart: %s",
                info->name, save_error->message);
 
-  peer->failures = 0;
   g_clear_handle_id (&peer->forget_id, g_source_remove);
-  peer_apply_info (peer, info);
-  peer_set_online (peer, TRUE);
-  if (!peer->probing)
-    peer_schedule_probe (peer);
+  _hallway_peer_apply_info (peer, info);
+  _hallway_peer_set_online (peer, TRUE);
+  _hallway_liveness_answered (peer);
 
   /* Send the new properties before the reply, so the caller sees them. */
   g_dbus_interface_skeleton_flush (G_DBUS_INTERFACE_SKELETON (peer->iface));
@@ -1099,7 +954,7 @@ hallway_daemon_peers_get_endpoint (HallwayDaemonPeers  *self,
                    hallway_dbus_peer1_get_problem_message (peer->iface));
       return FALSE;
     }
-  candidates = peer_dup_candidates (peer);
+  candidates = _hallway_peer_dup_candidates (peer);
   if (candidates->len == 0)
     {
       g_set_error (error, HALLWAY_ERROR, HALLWAY_ERROR_PEER_GONE,
@@ -1129,6 +984,40 @@ hallway_daemon_peers_get_problem (HallwayDaemonPeers *self,
 
   peer = g_hash_table_lookup (self->peers, device_id);
   return peer != NULL ? hallway_dbus_peer1_get_problem (peer->iface) : NULL;
+}
+
+/**
+ * hallway_daemon_peers_contacted:
+ * @self: a #HallwayDaemonPeers
+ * @device_id: the device id of the certificate a client presented on a
+ *   request it just made to this computer
+ *
+ * A neighbour that asks us something is up; its own probe can wait.
+ */
+void
+hallway_daemon_peers_contacted (HallwayDaemonPeers *self,
+                                const char         *device_id)
+{
+  Peer *peer;
+
+  g_return_if_fail (HALLWAY_IS_DAEMON_PEERS (self));
+
+  peer = device_id != NULL ? g_hash_table_lookup (self->peers, device_id) : NULL;
+  if (peer != NULL)
+    _hallway_liveness_contacted (peer);
+}
+
+void
+_hallway_daemon_peers_set_timing (HallwayDaemonPeers          *self,
+                                  const HallwayLivenessTiming *timing)
+{
+  self->timing = *timing;
+}
+
+guint64
+_hallway_daemon_peers_get_n_probes (HallwayDaemonPeers *self)
+{
+  return self->n_probes;
 }
 
 /**
@@ -1162,6 +1051,7 @@ hallway_daemon_peers_dispose (GObject *object)
 
   if (self->peers != NULL)
     g_hash_table_remove_all (self->peers);
+  g_clear_handle_id (&self->scheduler_id, g_source_remove);
   g_clear_object (&self->manager);
   g_clear_object (&self->client);
   g_clear_object (&self->pins);
@@ -1211,5 +1101,9 @@ hallway_daemon_peers_class_init (HallwayDaemonPeersClass *klass)
 static void
 hallway_daemon_peers_init (HallwayDaemonPeers *self)
 {
+  static const HallwayLivenessTiming timing = HALLWAY_LIVENESS_TIMING_DEFAULT;
+
+  self->timing = timing;
+  g_queue_init (&self->first_contacts);
   self->peers = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, peer_free);
 }

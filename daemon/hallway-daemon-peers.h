@@ -14,13 +14,9 @@ G_BEGIN_DECLS
 
 #define HALLWAY_PEERS_OBJECT_PATH "/io/github/hallwaylan/Hallway/peers"
 
-/* Liveness: avahi keeps a crashed computer's records for up to 75 minutes,
- * so whether a neighbour is up is decided by asking it. */
-#define HALLWAY_PROBE_INTERVAL_MS        4000
-#define HALLWAY_PROBE_RETRY_INTERVAL_MS  1000
-#define HALLWAY_PROBE_SLOW_INTERVAL_MS   10000
-#define HALLWAY_PROBE_TIMEOUT_S          2
-#define HALLWAY_PROBE_FAILURES_OFFLINE   2
+/* A neighbour offline and neither trusted nor added by hand is forgotten
+ * after this long. How often neighbours are asked whether they are up is
+ * in hallway-daemon-peers-private.h. */
 #define HALLWAY_PEER_FORGET_AFTER_S      300
 #define HALLWAY_MAX_PEERS                512
 
@@ -37,6 +33,8 @@ void     hallway_daemon_peers_service_resolved (HallwayDaemonPeers      *self,
                                                 const HallwayDnssdService *service);
 void     hallway_daemon_peers_service_removed (HallwayDaemonPeers       *self,
                                                const HallwayDnssdService *service);
+void     hallway_daemon_peers_contacted       (HallwayDaemonPeers       *self,
+                                               const char               *device_id);
 
 gboolean hallway_daemon_peers_lookup       (HallwayDaemonPeers     *self,
                                            const char             *id_or_path,

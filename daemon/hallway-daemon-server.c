@@ -5,7 +5,9 @@
  * One HTTPS port per user daemon. The server presents the identity
  * certificate and asks clients for theirs, so each side knows exactly which
  * colleague it talks to; which clients may do what is decided per request
- * from the certificate they presented, never at the handshake.
+ * from the certificate they presented, never at the handshake. Connections
+ * are accepted by HallwayDaemonListener, which hands each request to the
+ * SoupServer here.
  */
 #include "config.h"
 
@@ -13,6 +15,7 @@
 
 #include <json-glib/json-glib.h>
 
+#include "hallway-daemon-listener.h"
 #include "hallway-error.h"
 
 struct _HallwayDaemonServer
@@ -21,6 +24,7 @@ struct _HallwayDaemonServer
 
   HallwayIdentity *identity;
   SoupServer      *server;
+  HallwayDaemonListener *listener;
   guint16          port;
   HallwayInfo     *info;
   HallwayDaemonInfoFunc info_func;
@@ -185,39 +189,19 @@ default_handler (SoupServer        *server,
                                      "There is nothing here");
 }
 
-static gboolean
-accept_client_certificate_cb (SoupServerMessage    *msg,
-                              GTlsCertificate      *certificate,
-                              GTlsCertificateFlags  errors,
-                              gpointer              user_data)
-{
-  /* Every colleague's certificate is self-signed; accept it here and let each
-   * handler decide, from the certificate's device id, what it may do. */
-  return TRUE;
-}
-
-static void
-request_started_cb (SoupServer        *server,
-                    SoupServerMessage *msg,
-                    gpointer           user_data)
-{
-  g_signal_connect (msg, "accept-certificate", G_CALLBACK (accept_client_certificate_cb), NULL);
-}
-
+/* The SoupServer never listens itself: HallwayDaemonListener makes the TLS
+ * handshakes (asking for a client certificate, trusting no authority) and
+ * hands it one request at a time. */
 static SoupServer *
 create_soup_server (HallwayDaemonServer *self)
 {
-  GTlsCertificate *certificate = hallway_identity_get_tls_certificate (self->identity);
   SoupServer *server;
 
-  server = soup_server_new ("tls-certificate", certificate,
-                            "tls-auth-mode", G_TLS_AUTHENTICATION_REQUESTED,
-                            /* Paths stay percent-encoded: the share code decodes each
+  server = soup_server_new (/* Paths stay percent-encoded: the share code decodes each
                              * segment itself, once, after splitting. */
                             "raw-paths", TRUE,
                             "server-header", "Hallway/" PACKAGE_VERSION " ",
                             NULL);
-  g_signal_connect (server, "request-started", G_CALLBACK (request_started_cb), self);
   soup_server_add_handler (server, "/api/v1/info", info_handler, self, NULL);
   soup_server_add_handler (server, NULL, default_handler, self, NULL);
   return server;
@@ -261,42 +245,33 @@ hallway_daemon_server_listen (HallwayDaemonServer  *self,
 {
   g_autoptr(GError) last_error = NULL;
   guint tries = first_port == 0 ? 1 : HALLWAY_DAEMON_SERVER_PORT_TRIES;
+  GTlsCertificate *certificate;
 
   g_return_val_if_fail (HALLWAY_IS_DAEMON_SERVER (self), FALSE);
   g_return_val_if_fail (self->server == NULL, FALSE);
 
+  certificate = hallway_identity_get_tls_certificate (self->identity);
+
+  self->server = create_soup_server (self);
   for (guint i = 0; i < tries && (guint) first_port + i <= G_MAXUINT16; i++)
     {
-      g_autoptr(SoupServer) server = create_soup_server (self);
+      g_autoptr(HallwayDaemonListener) listener = NULL;
       guint16 port = first_port + i;
-      gboolean ok;
 
       g_clear_error (&last_error);
-      if (address != NULL)
+      listener = hallway_daemon_listener_new (self->server, certificate);
+      if (hallway_daemon_listener_listen (listener, address, port, &last_error))
         {
-          g_autoptr(GSocketAddress) socket_address = g_inet_socket_address_new (address, port);
-
-          ok = soup_server_listen (server, socket_address, SOUP_SERVER_LISTEN_HTTPS, &last_error);
-        }
-      else
-        ok = soup_server_listen_all (server, port, SOUP_SERVER_LISTEN_HTTPS, &last_error);
-
-      if (ok)
-        {
-          GSList *uris = soup_server_get_uris (server);
-
-          self->port = uris != NULL ? g_uri_get_port (uris->data) : port;
-          g_slist_free_full (uris, (GDestroyNotify) g_uri_unref);
-          self->server = g_steal_pointer (&server);
+          self->port = hallway_daemon_listener_get_port (listener);
+          self->listener = g_steal_pointer (&listener);
           return TRUE;
         }
-
-      soup_server_disconnect (server);
       if (!g_error_matches (last_error, G_IO_ERROR, G_IO_ERROR_ADDRESS_IN_USE))
         break;
       g_debug ("Port %u is taken, trying the next one", port);
     }
 
+  g_clear_object (&self->server);
   g_set_error (error, HALLWAY_ERROR, HALLWAY_ERROR_FAILED,
                "Could not listen on port %u: %s", first_port,
                last_error != NULL ? last_error->message : "no free port");
@@ -369,11 +344,27 @@ hallway_daemon_server_set_info_func (HallwayDaemonServer   *self,
   self->info_data = user_data;
 }
 
+/**
+ * hallway_daemon_server_get_listener:
+ * @self: a #HallwayDaemonServer
+ *
+ * Returns: (transfer none) (nullable): what accepts the connections, once
+ *   listening
+ */
+HallwayDaemonListener *
+hallway_daemon_server_get_listener (HallwayDaemonServer *self)
+{
+  g_return_val_if_fail (HALLWAY_IS_DAEMON_SERVER (self), NULL);
+
+  return self->listener;
+}
+
 static void
 hallway_daemon_server_dispose (GObject *object)
 {
   HallwayDaemonServer *self = HALLWAY_DAEMON_SERVER (object);
 
+  g_clear_object (&self->listener);
   if (self->server != NULL)
     soup_server_disconnect (self->server);
   g_clear_object (&self->server);

@@ -1,4 +1,4 @@
-/* hallway-daemon-server.h: the HTTPS listener
+/* hallway-daemon-server.h: the HTTPS server
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
@@ -6,6 +6,7 @@
 
 #include <libsoup/soup.h>
 
+#include "hallway-daemon-listener.h"
 #include "hallway-identity.h"
 #include "hallway-info.h"
 
@@ -25,6 +26,7 @@ gboolean             hallway_daemon_server_listen     (HallwayDaemonServer  *sel
                                                        GError              **error);
 guint16              hallway_daemon_server_get_port   (HallwayDaemonServer  *self);
 SoupServer          *hallway_daemon_server_get_soup_server (HallwayDaemonServer *self);
+HallwayDaemonListener *hallway_daemon_server_get_listener (HallwayDaemonServer *self);
 void                 hallway_daemon_server_set_info   (HallwayDaemonServer  *self,
                                                        const HallwayInfo    *info);
 

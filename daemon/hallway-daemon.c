@@ -31,6 +31,7 @@
 #include "hallway-error.h"
 #include "hallway-identity.h"
 #include "hallway-netinfo.h"
+#include "hallway-pinning-database.h"
 #include "hallway-pins.h"
 #include "hallway-settings.h"
 #include "hallway-txt.h"
@@ -176,15 +177,11 @@ info_for_request_cb (SoupServerMessage *msg,
   g_autoptr(GPtrArray) shares = hallway_daemon_shares_dup_all (self->shares);
   gboolean trusted = hallway_daemon_access_is_trusted (self->access, msg);
   HallwayInfo *info = g_new0 (HallwayInfo, 1);
-  GTlsCertificate *certificate = soup_server_message_get_tls_peer_certificate (msg);
+  g_autofree char *requester = hallway_daemon_access_dup_client_id (msg);
 
   /* A neighbour asking is proof that its connections get in here. */
-  if (certificate != NULL && self->doctor != NULL)
-    {
-      g_autofree char *requester = hallway_certificate_dup_device_id (certificate);
-
-      hallway_daemon_doctor_note_request (self->doctor, requester);
-    }
+  if (requester != NULL && self->doctor != NULL)
+    hallway_daemon_doctor_note_request (self->doctor, requester);
 
   info->device_id = g_strdup (hallway_identity_get_device_id (self->identity));
   info->name = g_strdup (hallway_dbus_daemon1_get_name (self->iface));
@@ -438,6 +435,18 @@ peer_info_cb (HallwayDaemonPeers *peers,
     return;
   hallway_daemon_peers_get_endpoint (peers, id, &address, &port, NULL);
   hallway_daemon_printers_set_peer_printers (self->printers, id, address, info);
+}
+
+/* Any request a neighbour makes shows it is up (see hallway-daemon-liveness.c). */
+static void
+request_finished_cb (SoupServer        *server,
+                     SoupServerMessage *msg,
+                     HallwayDaemon     *self)
+{
+  const char *id = hallway_daemon_listener_get_peer_id (msg);
+
+  if (id != NULL && self->peers != NULL)
+    hallway_daemon_peers_contacted (self->peers, id);
 }
 
 static gboolean
@@ -907,6 +916,10 @@ hallway_daemon_startup (GApplication *application)
     g_message ("Warning: running as root; fine in a container, but on a desktop hallwayd "
                "should run as the person whose folders it shares");
 
+  /* Every TLS peer of hallwayd is verified by its pinned certificate; no
+   * connection needs the system CA store (hallway-pinning-database.c). */
+  hallway_pinning_database_install ();
+
   identity_dir = g_build_filename (g_get_user_data_dir (), "hallway", NULL);
   self->identity = hallway_identity_load_or_create (identity_dir, &error);
   if (self->identity == NULL)
@@ -952,6 +965,8 @@ hallway_daemon_startup (GApplication *application)
   self->peers = hallway_daemon_peers_new (self->manager, self->client, self->pins,
                                           hallway_identity_get_device_id (self->identity));
   hallway_daemon_peers_load_remembered (self->peers);
+  g_signal_connect (hallway_daemon_server_get_soup_server (self->server), "request-finished",
+                    G_CALLBACK (request_finished_cb), self);
 
   shares_path = g_build_filename (g_get_user_config_dir (), "hallway", "shares.ini", NULL);
   self->shares = hallway_daemon_shares_new (shares_path, identity_dir);
@@ -1096,6 +1111,9 @@ hallway_daemon_shutdown (GApplication *application)
     }
   g_clear_object (&self->drops);
   g_clear_object (&self->webdav);
+  if (self->server != NULL && hallway_daemon_server_get_soup_server (self->server) != NULL)
+    g_signal_handlers_disconnect_by_data (hallway_daemon_server_get_soup_server (self->server),
+                                          self);
   g_clear_object (&self->peers);
   g_clear_object (&self->server);
   g_clear_object (&self->client);

@@ -81,12 +81,18 @@ peer_changed_cb (GObject    *object,
 static void
 hallway_peer_row_constructed (GObject *object)
 {
+  static const char * const shown[] = {
+    "notify::name", "notify::host", "notify::online", "notify::problem",
+  };
   HallwayPeerRow *self = HALLWAY_PEER_ROW (object);
 
   G_OBJECT_CLASS (hallway_peer_row_parent_class)->constructed (object);
 
   g_assert (self->peer != NULL);
-  g_signal_connect_object (self->peer, "notify", G_CALLBACK (peer_changed_cb), self, 0);
+  /* Only what the row shows: a neighbour's other properties (when it was
+   * last seen, what it shares) change on their own and often. */
+  for (guint i = 0; i < G_N_ELEMENTS (shown); i++)
+    g_signal_connect_object (self->peer, shown[i], G_CALLBACK (peer_changed_cb), self, 0);
   update (self);
 }
 

@@ -9,6 +9,7 @@
 #include "hallway-folder-view.h"
 #include "hallway-my-shares-page.h"
 #include "hallway-offer-dialog.h"
+#include "hallway-peer-list.h"
 #include "hallway-peer-page.h"
 #include "hallway-peer-row.h"
 #include "hallway-preferences-window.h"
@@ -24,7 +25,7 @@ struct _HallwayWindow
   GDBusObjectManager   *manager;     /* (owned) (nullable) */
   HallwayDBusDaemon1   *daemon;      /* (owned) (nullable) */
   GCancellable         *cancellable; /* (owned) cancelled in dispose */
-  GListStore           *peers;       /* (owned) of HallwayDBusPeer1 */
+  HallwayPeerList      *peers;       /* (owned) of HallwayDBusPeer1 */
   GtkFilterListModel   *filtered;    /* (owned) */
   GtkCustomFilter      *filter;      /* (owned) */
   char                 *search;      /* (owned) casefolded, "" for none */
@@ -260,32 +261,18 @@ add_offer (HallwayWindow     *self,
   show_next_offer (self);
 }
 
-static gboolean
-find_peer (HallwayWindow    *self,
-           HallwayDBusPeer1 *peer,
-           guint            *position)
+static void
+peer_names_changed_cb (HallwayWindow *self)
 {
-  return g_list_store_find (self->peers, peer, position);
-}
-
-static int
-compare_peers (gconstpointer a,
-               gconstpointer b,
-               gpointer      user_data)
-{
-  const char *x = hallway_dbus_peer1_get_name ((HallwayDBusPeer1 *) a);
-  const char *y = hallway_dbus_peer1_get_name ((HallwayDBusPeer1 *) b);
-
-  return g_utf8_collate (x != NULL ? x : "", y != NULL ? y : "");
+  /* A new name may stop or start matching the search. */
+  if (self->search != NULL && *self->search != '\0')
+    gtk_filter_changed (GTK_FILTER (self->filter), GTK_FILTER_CHANGE_DIFFERENT);
 }
 
 static void
-peer_name_changed_cb (GObject       *object,
-                      GParamSpec    *pspec,
-                      HallwayWindow *self)
+peers_changed_cb (HallwayWindow *self)
 {
-  /* A new name may stop or start matching the search. */
-  gtk_filter_changed (GTK_FILTER (self->filter), GTK_FILTER_CHANGE_DIFFERENT);
+  update_state (self);
 }
 
 static void
@@ -303,12 +290,7 @@ object_added_cb (GDBusObjectManager *manager,
     hallway_transfers_page_add_transfer (self->transfers_page, transfer);
   if (offer != NULL)
     add_offer (self, offer);
-  if (peer == NULL || find_peer (self, peer, NULL))
-    return;
-  g_signal_connect_object (peer, "notify::name", G_CALLBACK (peer_name_changed_cb), self, 0);
-  g_signal_connect_object (peer, "notify::host", G_CALLBACK (peer_name_changed_cb), self, 0);
-  g_list_store_insert_sorted (self->peers, peer, compare_peers, NULL);
-  update_state (self);
+  /* Neighbours are listed by HallwayPeerList, a few per frame. */
 }
 
 static void
@@ -319,16 +301,11 @@ object_removed_cb (GDBusObjectManager *manager,
   g_autoptr(HallwayDBusPeer1) peer = hallway_dbus_object_get_peer1 (HALLWAY_DBUS_OBJECT (object));
   g_autoptr(HallwayDBusTransfer1) transfer =
     hallway_dbus_object_get_transfer1 (HALLWAY_DBUS_OBJECT (object));
-  guint position;
 
   if (transfer != NULL)
     hallway_transfers_page_remove_transfer (self->transfers_page, transfer);
-  if (peer == NULL || !find_peer (self, peer, &position))
-    return;
-  if (hallway_peer_page_get_peer (self->peer_page) == peer)
+  if (peer != NULL && hallway_peer_page_get_peer (self->peer_page) == peer)
     hallway_peer_page_set_peer (self->peer_page, NULL);
-  g_list_store_remove (self->peers, position);
-  update_state (self);
 }
 
 static void
@@ -466,6 +443,7 @@ manager_ready_cb (GObject      *source,
                            0);
   g_signal_connect_object (self->manager, "notify::name-owner",
                            G_CALLBACK (name_owner_changed_cb), self, 0);
+  hallway_peer_list_set_manager (self->peers, self->manager);
   load_objects (self);
   if (self->daemon != NULL)
     hallway_my_shares_page_set_daemon (self->my_shares_page, self->daemon, self->manager);
@@ -792,7 +770,11 @@ hallway_window_init (HallwayWindow *self)
   self->cancellable = g_cancellable_new ();
   g_queue_init (&self->offers);
   self->search = g_strdup ("");
-  self->peers = g_list_store_new (HALLWAY_DBUS_TYPE_PEER1);
+  self->peers = hallway_peer_list_new (GTK_WIDGET (self));
+  g_signal_connect_object (self->peers, "names-changed", G_CALLBACK (peer_names_changed_cb), self,
+                           G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->peers, "items-changed", G_CALLBACK (peers_changed_cb), self,
+                           G_CONNECT_SWAPPED);
   self->filter = gtk_custom_filter_new (filter_peer, self, NULL);
   self->filtered = gtk_filter_list_model_new (g_object_ref (G_LIST_MODEL (self->peers)),
                                               g_object_ref (GTK_FILTER (self->filter)));

@@ -15,6 +15,7 @@
 #include "hallway-error.h"
 #include "hallway-json.h"
 #include "hallway-identity.h"
+#include "hallway-pinning-database.h"
 
 struct _HallwayClient
 {
@@ -22,7 +23,27 @@ struct _HallwayClient
 
   GTlsCertificate *certificate;
   SoupSession     *session;
+  GHashTable      *info_sessions;   /* "address port" → InfoSession */
+  guint            sweep_id;
 };
+
+/* A neighbour's own session for asking it whether it is up (see
+ * info_session_for()). */
+typedef struct
+{
+  SoupSession *session;
+  gint64       last_used;   /* monotonic µs */
+} InfoSession;
+
+static void
+info_session_free (gpointer data)
+{
+  InfoSession *info = data;
+
+  soup_session_abort (info->session);
+  g_object_unref (info->session);
+  g_free (info);
+}
 
 G_DEFINE_FINAL_TYPE (HallwayClient, hallway_client, G_TYPE_OBJECT)
 
@@ -491,6 +512,8 @@ fetch_sent_cb (GObject      *source,
   FetchData *d = g_task_get_task_data (task);
   g_autoptr(GInputStream) stream = NULL;
   g_autoptr(GError) error = NULL;
+  SoupMessageHeaders *headers;
+  gsize size;
 
   stream = soup_session_send_finish (SOUP_SESSION (source), result, &error);
   if (stream == NULL)
@@ -499,8 +522,17 @@ fetch_sent_cb (GObject      *source,
       return;
     }
 
-  d->buffer = g_malloc (d->max_bytes + 1);
-  g_input_stream_read_all_async (stream, d->buffer, d->max_bytes + 1,
+  /* A buffer of the announced size, not of the largest answer accepted:
+   * probes to a whole office go out together, and an answer to one is a
+   * few hundred bytes. One byte more tells an answer that is too large. */
+  headers = soup_message_get_response_headers (d->message);
+  if (soup_message_headers_get_encoding (headers) == SOUP_ENCODING_CONTENT_LENGTH)
+    size = (gsize) MIN ((guint64) soup_message_headers_get_content_length (headers),
+                        (guint64) d->max_bytes) + 1;
+  else
+    size = d->max_bytes + 1;
+  d->buffer = g_malloc (size);
+  g_input_stream_read_all_async (stream, d->buffer, size,
                                  G_PRIORITY_DEFAULT, d->cancellable,
                                  body_read_cb, g_steal_pointer (&task));
 }
@@ -522,24 +554,22 @@ fetch_sent_cb (GObject      *source,
  * presents is the one it announced. Refusals come back as %HALLWAY_ERROR
  * errors carrying the neighbour's own explanation.
  */
-void
-hallway_client_fetch_async (HallwayClient       *self,
-                            const char          *address,
-                            guint16              port,
-                            const char          *path,
-                            const char          *expected_id,
-                            gsize                max_bytes,
-                            guint                timeout_seconds,
-                            GCancellable        *cancellable,
-                            GAsyncReadyCallback  callback,
-                            gpointer             user_data)
+static void
+fetch_on_session (HallwayClient       *self,
+                  SoupSession         *session,
+                  const char          *address,
+                  guint16              port,
+                  const char          *path,
+                  const char          *expected_id,
+                  gsize                max_bytes,
+                  guint                timeout_seconds,
+                  GCancellable        *cancellable,
+                  GAsyncReadyCallback  callback,
+                  gpointer             user_data)
 {
   g_autoptr(GTask) task = NULL;
   g_autoptr(GError) error = NULL;
   FetchData *d;
-
-  g_return_if_fail (HALLWAY_IS_CLIENT (self));
-  g_return_if_fail (address != NULL && path != NULL);
 
   task = g_task_new (self, cancellable, callback, user_data);
   g_task_set_source_tag (task, hallway_client_fetch_async);
@@ -567,11 +597,95 @@ hallway_client_fetch_async (HallwayClient       *self,
       d->cancelled_id = g_cancellable_connect (cancellable, G_CALLBACK (caller_cancelled_cb),
                                                g_object_ref (d->cancellable), g_object_unref);
     }
+  /* Not g_timeout_add_seconds(): it rounds up to the next whole second, and
+   * a probe's timeout is part of how fast a vanished neighbour shows. */
   if (timeout_seconds > 0)
-    d->timeout_id = g_timeout_add_seconds (timeout_seconds, timeout_cb, d);
+    d->timeout_id = g_timeout_add (timeout_seconds * 1000, timeout_cb, d);
 
-  soup_session_send_async (self->session, d->message, G_PRIORITY_DEFAULT, d->cancellable,
+  soup_session_send_async (session, d->message, G_PRIORITY_DEFAULT, d->cancellable,
                            fetch_sent_cb, g_steal_pointer (&task));
+}
+
+void
+hallway_client_fetch_async (HallwayClient       *self,
+                            const char          *address,
+                            guint16              port,
+                            const char          *path,
+                            const char          *expected_id,
+                            gsize                max_bytes,
+                            guint                timeout_seconds,
+                            GCancellable        *cancellable,
+                            GAsyncReadyCallback  callback,
+                            gpointer             user_data)
+{
+  g_return_if_fail (HALLWAY_IS_CLIENT (self));
+  g_return_if_fail (address != NULL && path != NULL);
+
+  fetch_on_session (self, self->session, address, port, path, expected_id, max_bytes,
+                    timeout_seconds, cancellable, callback, user_data);
+}
+
+static SoupSession *
+new_session (guint max_conns,
+             guint max_conns_per_host)
+{
+  /* Certificates are pinned, so no CA store is consulted (see
+   * hallway-pinning-database.c). */
+  return soup_session_new_with_options ("user-agent", "Hallway/" PACKAGE_VERSION,
+                                        "idle-timeout", HALLWAY_CLIENT_IDLE_TIMEOUT_S,
+                                        "max-conns", max_conns,
+                                        "max-conns-per-host", max_conns_per_host,
+                                        "tls-database", hallway_pinning_database_get_default (),
+                                        "proxy-resolver", NULL,
+                                        NULL);
+}
+
+static gboolean
+sweep_info_sessions_cb (gpointer user_data)
+{
+  HallwayClient *self = user_data;
+  gint64 now = g_get_monotonic_time ();
+  GHashTableIter iter;
+  gpointer value;
+
+  g_hash_table_iter_init (&iter, self->info_sessions);
+  while (g_hash_table_iter_next (&iter, NULL, &value))
+    {
+      InfoSession *info = value;
+
+      if (now - info->last_used > 2 * HALLWAY_CLIENT_IDLE_TIMEOUT_S * G_USEC_PER_SEC)
+        g_hash_table_iter_remove (&iter);
+    }
+  if (g_hash_table_size (self->info_sessions) > 0)
+    return G_SOURCE_CONTINUE;
+  self->sweep_id = 0;
+  return G_SOURCE_REMOVE;
+}
+
+/* Each neighbour is asked every few seconds whether it is up. libsoup 3.2
+ * looks at every idle connection of a session whenever it picks one for a
+ * request, with a TLS read on each: with one session for an office of 40,
+ * every probe cost 40 reads. So each neighbour is asked in a session of
+ * its own, dropped once unused for a while; transfers keep the main one. */
+static SoupSession *
+info_session_for (HallwayClient *self,
+                  const char    *address,
+                  guint16        port)
+{
+  g_autofree char *key = g_strdup_printf ("%s %u", address, port);
+  InfoSession *info = g_hash_table_lookup (self->info_sessions, key);
+
+  if (info == NULL)
+    {
+      info = g_new0 (InfoSession, 1);
+      info->session = new_session (2, 2);
+      g_hash_table_insert (self->info_sessions, g_steal_pointer (&key), info);
+      if (self->sweep_id == 0)
+        self->sweep_id = g_timeout_add_seconds (HALLWAY_CLIENT_IDLE_TIMEOUT_S,
+                                                sweep_info_sessions_cb, self);
+    }
+  info->last_used = g_get_monotonic_time ();
+  return info->session;
 }
 
 /**
@@ -678,9 +792,9 @@ hallway_client_get_info_async (HallwayClient       *self,
 
   task = g_task_new (self, cancellable, callback, user_data);
   g_task_set_source_tag (task, hallway_client_get_info_async);
-  hallway_client_fetch_async (self, address, port, "/api/v1/info", expected_id,
-                              HALLWAY_INFO_MAX_BYTES, timeout_seconds, cancellable,
-                              info_fetched_cb, g_steal_pointer (&task));
+  fetch_on_session (self, info_session_for (self, address, port), address, port, "/api/v1/info",
+                    expected_id, HALLWAY_INFO_MAX_BYTES, timeout_seconds, cancellable,
+                    info_fetched_cb, g_steal_pointer (&task));
 }
 
 /**
@@ -711,6 +825,8 @@ hallway_client_dispose (GObject *object)
 {
   HallwayClient *self = HALLWAY_CLIENT (object);
 
+  g_clear_handle_id (&self->sweep_id, g_source_remove);
+  g_clear_pointer (&self->info_sessions, g_hash_table_unref);
   if (self->session != NULL)
     soup_session_abort (self->session);
   g_clear_object (&self->session);
@@ -728,9 +844,12 @@ hallway_client_class_init (HallwayClientClass *klass)
 static void
 hallway_client_init (HallwayClient *self)
 {
-  self->session = soup_session_new_with_options ("user-agent", "Hallway/" PACKAGE_VERSION,
-                                                 "idle-timeout", 60,
-                                                 "max-conns-per-host", 4,
-                                                 "proxy-resolver", NULL,
-                                                 NULL);
+  /* Connections are kept: a neighbour asked often must not cost a
+   * handshake each time, and libsoup's default of 10 connections in all
+   * would make every request beyond the tenth neighbour one. Per
+   * neighbour, the transfers running at once and a send waiting for its
+   * answer each get a connection of their own. */
+  self->session = new_session (HALLWAY_CLIENT_MAX_CONNS, HALLWAY_CLIENT_MAX_CONNS_PER_HOST);
+  self->info_sessions = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
+                                               info_session_free);
 }

@@ -11,6 +11,13 @@
 
 G_BEGIN_DECLS
 
+/* A kept-alive connection is closed after this long unused; servers keep
+ * theirs longer (HALLWAY_LISTENER_IDLE_TIMEOUT_S), so a request never races
+ * the server closing the connection it was sent on. */
+#define HALLWAY_CLIENT_IDLE_TIMEOUT_S      60
+#define HALLWAY_CLIENT_MAX_CONNS           1024
+#define HALLWAY_CLIENT_MAX_CONNS_PER_HOST  8
+
 #define HALLWAY_TYPE_CLIENT (hallway_client_get_type ())
 G_DECLARE_FINAL_TYPE (HallwayClient, hallway_client, HALLWAY, CLIENT, GObject)
 

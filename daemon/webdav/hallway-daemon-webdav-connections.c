@@ -24,6 +24,8 @@
 
 #include <glib/gi18n.h>
 
+#include "hallway-daemon-listener.h"
+
 typedef struct
 {
   char  *address;
@@ -85,7 +87,7 @@ request_started_cb (SoupServer        *server,
                     gpointer           user_data)
 {
   HallwayDaemonWebdav *self = user_data;
-  GSocket *socket = soup_server_message_get_socket (msg);
+  GSocket *socket = hallway_daemon_listener_get_socket (msg);
   const char *address = soup_server_message_get_remote_host (msg);
   Connection *connection;
   GHashTableIter iter;
@@ -134,7 +136,7 @@ request_done_cb (SoupServer        *server,
                  gpointer           user_data)
 {
   HallwayDaemonWebdav *self = user_data;
-  GSocket *socket = soup_server_message_get_socket (msg);
+  GSocket *socket = hallway_daemon_listener_get_socket (msg);
   Connection *connection = socket != NULL ? g_hash_table_lookup (self->connections, socket) : NULL;
 
   if (connection != NULL && connection->in_flight > 0)

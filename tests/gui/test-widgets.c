@@ -12,6 +12,7 @@
 #include "hallway-test-gtk.h"
 
 #include "hallway-offer-dialog.h"
+#include "hallway-peer-list.h"
 #include "hallway-peer-page.h"
 #include "hallway-peer-row.h"
 #include "hallway-preferences-window.h"
@@ -66,6 +67,198 @@ test_peer_row_state (void)
   hallway_dbus_peer1_set_problem (peer, "identity-changed");
   hallway_test_gtk_settle ();
   g_assert_true (hallway_test_gtk_shows_label (row, "Check identity"));
+
+  gtk_window_destroy (GTK_WINDOW (window));
+  hallway_test_gtk_settle ();
+}
+
+/* A GDBusObjectManager of objects added and removed by hand, signals
+ * emitted at once: what the daemon's manager looks like to the window. */
+#define TEST_TYPE_MANAGER (test_manager_get_type ())
+G_DECLARE_FINAL_TYPE (TestManager, test_manager, TEST, MANAGER, GObject)
+
+struct _TestManager
+{
+  GObject     parent_instance;
+  GHashTable *objects;   /* path → GDBusObject */
+};
+
+static void test_manager_iface_init (GDBusObjectManagerIface *iface);
+
+G_DEFINE_FINAL_TYPE_WITH_CODE (TestManager, test_manager, G_TYPE_OBJECT,
+                               G_IMPLEMENT_INTERFACE (G_TYPE_DBUS_OBJECT_MANAGER,
+                                                      test_manager_iface_init))
+
+static const char *
+test_manager_get_object_path (GDBusObjectManager *manager)
+{
+  return "/io/github/hallwaylan/Hallway";
+}
+
+static gpointer
+ref_object (gconstpointer object,
+            gpointer      user_data)
+{
+  return g_object_ref ((gpointer) object);
+}
+
+static GList *
+test_manager_get_objects (GDBusObjectManager *manager)
+{
+  g_autoptr(GList) objects = g_hash_table_get_values (TEST_MANAGER (manager)->objects);
+
+  return g_list_copy_deep (objects, ref_object, NULL);
+}
+
+static GDBusObject *
+test_manager_get_object (GDBusObjectManager *manager,
+                         const char         *path)
+{
+  GDBusObject *object = g_hash_table_lookup (TEST_MANAGER (manager)->objects, path);
+
+  return object != NULL ? g_object_ref (object) : NULL;
+}
+
+static GDBusInterface *
+test_manager_get_interface (GDBusObjectManager *manager,
+                            const char         *path,
+                            const char         *name)
+{
+  GDBusObject *object = g_hash_table_lookup (TEST_MANAGER (manager)->objects, path);
+
+  return object != NULL ? g_dbus_object_get_interface (object, name) : NULL;
+}
+
+static void
+test_manager_iface_init (GDBusObjectManagerIface *iface)
+{
+  iface->get_object_path = test_manager_get_object_path;
+  iface->get_objects = test_manager_get_objects;
+  iface->get_object = test_manager_get_object;
+  iface->get_interface = test_manager_get_interface;
+}
+
+static void
+test_manager_finalize (GObject *object)
+{
+  g_hash_table_unref (TEST_MANAGER (object)->objects);
+  G_OBJECT_CLASS (test_manager_parent_class)->finalize (object);
+}
+
+static void
+test_manager_class_init (TestManagerClass *klass)
+{
+  G_OBJECT_CLASS (klass)->finalize = test_manager_finalize;
+}
+
+static void
+test_manager_init (TestManager *self)
+{
+  self->objects = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_object_unref);
+}
+
+static HallwayDBusPeer1 *
+add_peer (TestManager *manager,
+          guint        n,
+          const char  *name)
+{
+  g_autofree char *path = g_strdup_printf ("/io/github/hallwaylan/Hallway/peers/p%03u", n);
+  HallwayDBusPeer1 *peer = new_peer ();
+  HallwayDBusObjectSkeleton *object = hallway_dbus_object_skeleton_new (path);
+
+  hallway_dbus_peer1_set_name (peer, name);
+  hallway_dbus_object_skeleton_set_peer1 (object, peer);
+  g_hash_table_insert (manager->objects, g_strdup (path), object);
+  g_signal_emit_by_name (manager, "object-added", object);
+  return peer;
+}
+
+static void
+remove_peer (TestManager *manager,
+             guint        n)
+{
+  g_autofree char *path = g_strdup_printf ("/io/github/hallwaylan/Hallway/peers/p%03u", n);
+  g_autoptr(GDBusObject) object = g_object_ref (g_hash_table_lookup (manager->objects, path));
+
+  g_hash_table_remove (manager->objects, path);
+  g_signal_emit_by_name (manager, "object-removed", object);
+}
+
+static const char *
+peer_list_name (HallwayPeerList *list,
+                guint            position)
+{
+  g_autoptr(HallwayDBusPeer1) peer = g_list_model_get_item (G_LIST_MODEL (list), position);
+
+  return hallway_dbus_peer1_get_name (peer);
+}
+
+static GtkWidget *
+create_peer_row (gpointer item,
+                 gpointer user_data)
+{
+  return hallway_peer_row_new (HALLWAY_DBUS_PEER1 (item));
+}
+
+static gboolean
+peer_list_is_sorted (HallwayPeerList *list)
+{
+  guint n = g_list_model_get_n_items (G_LIST_MODEL (list));
+
+  for (guint i = 1; i < n; i++)
+    if (g_utf8_collate (peer_list_name (list, i - 1), peer_list_name (list, i)) > 0)
+      return FALSE;
+  return TRUE;
+}
+
+static void
+test_peer_list_paced (void)
+{
+  g_autoptr(TestManager) manager = g_object_new (TEST_TYPE_MANAGER, NULL);
+  g_autoptr(GPtrArray) peers = g_ptr_array_new_with_free_func (g_object_unref);
+  GtkWidget *window = gtk_window_new ();
+  GtkWidget *box = gtk_list_box_new ();
+  g_autoptr(HallwayPeerList) list = hallway_peer_list_new (window);
+
+  g_test_summary ("Neighbours come into the sidebar's list sorted, on the window's frames, "
+                  "not in the signal that brought them; renames move them, goodbyes remove them");
+
+  gtk_list_box_bind_model (GTK_LIST_BOX (box), G_LIST_MODEL (list), create_peer_row, NULL, NULL);
+  gtk_window_set_child (GTK_WINDOW (window), box);
+  gtk_window_present (GTK_WINDOW (window));
+  hallway_test_gtk_settle ();
+  hallway_peer_list_set_manager (list, G_DBUS_OBJECT_MANAGER (manager));
+
+  for (guint i = 0; i < 60; i++)
+    {
+      g_autofree char *name = g_strdup_printf ("Colleague %02u", (i * 37) % 60);
+
+      g_ptr_array_add (peers, add_peer (manager, i, name));
+    }
+  /* Nothing built in the signal handlers: all of it waits for frames. */
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (list)), ==, 0);
+  g_assert_cmpuint (hallway_peer_list_get_n_pending (list), ==, 60);
+
+  while (hallway_peer_list_get_n_pending (list) > 0)
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (list)), ==, 60);
+  g_assert_true (peer_list_is_sorted (list));
+  g_assert_cmpstr (peer_list_name (list, 0), ==, "Colleague 00");
+
+  hallway_dbus_peer1_set_name (g_ptr_array_index (peers, 0), "Zoé");
+  g_assert_cmpuint (hallway_peer_list_get_n_pending (list), ==, 1);
+  while (hallway_peer_list_get_n_pending (list) > 0)
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_cmpstr (peer_list_name (list, 59), ==, "Zoé");
+  g_assert_true (peer_list_is_sorted (list));
+
+  for (guint i = 0; i < 10; i++)
+    remove_peer (manager, i);
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (list)), ==, 60);
+  while (hallway_peer_list_get_n_pending (list) > 0)
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (list)), ==, 50);
+  g_assert_true (peer_list_is_sorted (list));
 
   gtk_window_destroy (GTK_WINDOW (window));
   hallway_test_gtk_settle ();
@@ -719,6 +912,7 @@ main (int   argc,
   adw_init ();
 
   g_test_add_func ("/peer-row/state", test_peer_row_state);
+  g_test_add_func ("/peer-list/paced", test_peer_list_paced);
   g_test_add_func ("/peer-page/folders-and-problem", test_peer_page_folders_and_problem);
   g_test_add_func ("/transfer-row/states", test_transfer_row_states);
   g_test_add_func ("/preferences/receiving", test_preferences);

@@ -19,6 +19,10 @@ SELF=$(readlink -f -- "${BASH_SOURCE[0]}")
 HERE=${SELF%/*}
 PROG=${SELF##*/}
 LETTERS=abcdefghijklmnopqrstuvwxyz
+# Hosts a..z, then aa..az, ba..bz, …: host number i gets .(10+i) and a MAC ending in 10+i.
+MAX_HOSTS=200
+# Hosts set up at the same time by "up".
+UP_PARALLEL=8
 SYSTEM_BUS_SOCKET=/run/dbus/system_bus_socket
 SESSION_BUS_SOCKET=/run/user/0/bus
 DAEMON_PATH=/usr/sbin:/usr/bin:/sbin:/bin
@@ -27,13 +31,14 @@ usage() {
   cat <<EOF
 Usage: $PROG COMMAND [ARGS...]        (root only)
 
-Builds a simulated office LAN of N hosts (a, b, c, ...). Each host has its own network
-stack, host name (office-a, ...), /run, system D-Bus, session D-Bus and avahi-daemon, and
-all of them are plugged into one virtual switch.
+Builds a simulated office LAN of N hosts (a, b, c, ..., z, aa, ab, ...). Each host has its own
+network stack, host name (office-a, ...), /run, system D-Bus, session D-Bus and avahi-daemon,
+and all of them are plugged into one virtual switch.
 
 Commands:
-  up [N]                 start N hosts (default 3, at most 26), after removing leftovers of
-                         an earlier run; on failure tear down, show the log and exit 1
+  up [N]                 start N hosts (default 3, at most $MAX_HOSTS), after removing
+                         leftovers of an earlier run; on failure tear down, show the log
+                         and exit 1
   down                   stop every process in our namespaces, unmount, delete the
                          namespaces and the state dir (idempotent)
   run [N] -- CMD...      up N, run CMD in the root namespaces, always down (also on
@@ -64,8 +69,8 @@ Commands:
   selftest               end-to-end check of the running LAN; prints "N passed, N failed"
   help                   this text
 
-HOST may be given as a, A, office-a, office-a.local or 1; "router" is the router, when there
-is one (HWLAN_FAR > 0). It is not listed by "hosts".
+HOST may be given as a, A, office-a, office-a.local or 1 (and aa, office-aa or 27); "router"
+is the router, when there is one (HWLAN_FAR > 0). It is not listed by "hosts".
 
 Environment (network settings are saved by "up" and reused by later commands):
   HWLAN_PREFIX=hwlan       prefix of namespace names, nft table and default state dir
@@ -175,7 +180,7 @@ init_settings() {
     usage_error "HWLAN_STATE must be an absolute path made of [A-Za-z0-9._/-], not '$S'"
   fi
   SW_NS=$PREFIX-sw
-  NS_RE="^${PREFIX}-(sw|rt|[a-z])\$"
+  NS_RE="^${PREFIX}-(sw|rt|[a-z]{1,2})\$"
   NFT_TABLE=${PREFIX}_mdns_block
   MARKER=$S/.office-lan
 
@@ -261,14 +266,35 @@ router_vars() {
   HVETH_FAR=veth-r1
 }
 
-# host_vars H: sets the per-host names and addresses for host letter H (or "router").
+# host_id I: sets HID to the id of host number I (1 = a, 26 = z, 27 = aa, 53 = ba, ...).
+host_id() {
+  local i=$(($1 - 1))
+  if ((i < 26)); then
+    HID=${LETTERS:i:1}
+  else
+    i=$((i - 26))
+    HID=${LETTERS:i / 26:1}${LETTERS:i % 26:1}
+  fi
+}
+
+# host_number H: sets HI to the number of host id H (the inverse of host_id).
+host_number() {
+  local first=${LETTERS%%"${1:0:1}"*} second
+  if ((${#1} == 1)); then
+    HI=$((${#first} + 1))
+  else
+    second=${LETTERS%%"${1:1:1}"*}
+    HI=$((26 + ${#first} * 26 + ${#second} + 1))
+  fi
+}
+
+# host_vars H: sets the per-host names and addresses for host id H (or "router").
 host_vars() {
-  local h=$1 rest
+  local h=$1
   if [[ $h == router ]]; then
     router_vars
   else
-    rest=${LETTERS%%"$h"*}
-    HI=$((${#rest} + 1))
+    host_number "$h"
     HN=$HN_PREFIX$h
     HNETNS=$PREFIX-$h
     HIP4=$SUBNET.$((10 + HI))
@@ -308,8 +334,8 @@ host_vars() {
   HENTER=(nsenter "--net=$HNETNS_FILE" "--uts=$HUTS" "--mount=$HMNT" --)
 }
 
-# resolve_host ARG: sets H to a host letter (or "sw", or "router"), accepting a, A,
-# office-a, office-a.local and 1.
+# resolve_host ARG: sets H to a host id (or "sw", or "router"), accepting a, A, office-a,
+# office-a.local and 1 (aa, office-aa and 27 alike).
 resolve_host() {
   local x=${1,,}
   x=${x%.local}
@@ -318,12 +344,15 @@ resolve_host() {
     router | rt | "${HN_PREFIX}router") H=router; return 0 ;;
   esac
   if [[ $x =~ ^[0-9]+$ ]]; then
-    ((10#$x >= 1 && 10#$x <= 26)) || usage_error "no host number $1"
-    x=${LETTERS:10#$x-1:1}
-  elif [[ $x == "$HN_PREFIX"? ]]; then
+    ((10#$x >= 1 && 10#$x <= MAX_HOSTS)) || usage_error "no host number $1"
+    host_id $((10#$x))
+    x=$HID
+  elif [[ $x =~ ^${HN_PREFIX}[a-z]{1,2}$ ]]; then
     x=${x#"$HN_PREFIX"}
   fi
-  [[ $x =~ ^[a-z]$ ]] || usage_error "unknown host '$1'"
+  [[ $x =~ ^[a-z]{1,2}$ ]] || usage_error "unknown host '$1'"
+  host_number "$x"
+  ((HI <= MAX_HOSTS)) || usage_error "unknown host '$1'"
   H=$x
 }
 
@@ -649,19 +678,20 @@ hostname "$hn"
 # files in it (/run/netns, our ns dir, other LANs and tools): they would pin namespaces.
 if mountpoint -q /run/netns; then umount -l /run/netns; fi
 if mountpoint -q "$S/ns"; then umount -l "$S/ns"; fi
-# Snapshot mountinfo first: unmounting while reading it can skip entries.
+# Snapshot mountinfo first: unmounting while reading it can skip entries. One umount for
+# all of them: with many hosts (and other LANs on the machine) there are hundreds.
 for pass in 1 2 3; do
   mapfile -t lines </proc/self/mountinfo
-  found=0
+  mps=()
   for line in "${lines[@]}"; do
     fstype=${line#* - }; fstype=${fstype%% *}
     [ "$fstype" = nsfs ] || continue
     read -r -a f <<<"${line%% - *}"
     printf -v mp "%b" "${f[4]}"
-    umount -l "$mp" 2>/dev/null || :
-    found=1
+    mps+=("$mp")
   done
-  [ "$found" = 1 ] || break
+  [ "${#mps[@]}" -gt 0 ] || break
+  umount -l -- "${mps[@]}" 2>/dev/null || :
 done
 mount -t tmpfs -o mode=0755,size=64m,nosuid,nodev "$prefix-run" /run
 mkdir -p /run/dbus /run/user/0 /run/lock /run/avahi-daemon
@@ -765,6 +795,63 @@ plug_router() {
   } | ip -n "$HNETNS" -b -
 }
 
+# make_hosts H...: sets up the hosts, several at a time (each spends most of its time
+# waiting for the kernel and for nsenter/unshare/ip to start, not computing).
+make_hosts() {
+  local h pid failed=0
+  local -a pids=()
+  for h in "$@"; do
+    (make_host "$h") </dev/null &
+    pids+=("$!")
+    if ((${#pids[@]} >= UP_PARALLEL)); then
+      wait "${pids[0]}" || failed=1
+      pids=("${pids[@]:1}")
+    fi
+  done
+  for pid in "${pids[@]}"; do
+    wait "$pid" || failed=1
+  done
+  ((failed == 0))
+}
+
+# learn_neighbours H...: every host knows every other's MAC address from the start, as
+# permanent neighbour entries. The kernel's neighbour table is shared by all namespaces
+# of the machine (gc_thresh3: 1,024 entries in all), and a full office of 40 computers
+# alone needs 1,560; past that, ARP silently fails and connections hang. Permanent
+# entries do not count against that limit.
+learn_neighbours() {
+  local h other
+  local -A entries=() bridge=()
+  for h in "$@"; do
+    host_vars "$h"
+    bridge[$h]=$HBR
+    entries[$h]=''
+    [[ $IPV4 == 1 ]] && entries[$h]="neigh replace $HIP4 lladdr $HMAC dev eth0 nud permanent"$'\n'
+    [[ $IPV6 == 1 ]] && entries[$h]+="neigh replace $HIP6 lladdr $HMAC dev eth0 nud permanent"$'\n'
+  done
+  # Only neighbours on the same subnet: the others are reached through the router.
+  for h in "$@"; do
+    for other in "$@"; do
+      [[ $other == "$h" || ${bridge[$other]} != "${bridge[$h]}" ]] ||
+        printf '%s' "${entries[$other]}"
+    done | ip -n "$PREFIX-$h" -b -
+  done
+}
+
+# make_room_for N: every simulated computer runs a D-Bus daemon, an avahi-daemon and a
+# hallwayd as root, each with its own inotify instance (file monitors), and all of them
+# count against root's one limit. Debian's default of 128 is spent at about 40 computers
+# (then GLib cannot monitor files and hallwayd stops), so raise it when the office needs
+# more, and say so.
+make_room_for() {
+  local want=$((($1 + 1) * 6 + 64)) have
+  have=$(cat /proc/sys/fs/inotify/max_user_instances)
+  if ((have < want)); then
+    log "raising fs.inotify.max_user_instances from $have to $want for $1 computers"
+    echo "$want" >/proc/sys/fs/inotify/max_user_instances
+  fi
+}
+
 leftovers_exist() {
   local f
   [[ -e $MARKER ]] && return 0
@@ -791,8 +878,8 @@ up_exit_trap() {
 cmd_up() {
   local n=${1:-$NHOSTS} i h t0
   [[ $# -le 1 ]] || usage_error "usage: up [N]"
-  if [[ ! $n =~ ^[0-9]+$ ]] || ((10#$n < 1 || 10#$n > 26)); then
-    usage_error "N must be 1..26"
+  if [[ ! $n =~ ^[0-9]+$ ]] || ((10#$n < 1 || 10#$n > MAX_HOSTS)); then
+    usage_error "N must be 1..$MAX_HOSTS"
   fi
   n=$((10#$n))
   take_lock
@@ -814,13 +901,17 @@ cmd_up() {
   trap 'exit 143' TERM
 
   HOSTS=()
-  for ((i = 0; i < n; i++)); do HOSTS+=("${LETTERS:i:1}"); done
+  for ((i = 1; i <= n; i++)); do
+    host_id "$i"
+    HOSTS+=("$HID")
+  done
   if has_router; then
     ((FAR < n)) || usage_error "HWLAN_FAR must leave at least one host on the first subnet"
     FAR_HOSTS="${HOSTS[*]:n-FAR}"
   fi
   local -a nodes=("${HOSTS[@]}")
   has_router && nodes+=(router)
+  make_room_for "${#nodes[@]}"
 
   STEP="creating the state dir $S"
   make_state_dir
@@ -828,7 +919,10 @@ cmd_up() {
   write_system_bus_conf
   STEP="creating the switch"
   make_switch
-  for h in "${nodes[@]}"; do make_host "$h"; done
+  STEP="setting up the hosts"
+  make_hosts "${nodes[@]}"
+  STEP="telling the hosts each other's addresses"
+  learn_neighbours "${HOSTS[@]}"
 
   # Buses first (avahi needs the system bus), then every avahi, and wait for them together.
   STEP="starting the D-Bus daemons"
@@ -860,7 +954,7 @@ collect_ns_inodes() {
   for f in /run/netns/"$PREFIX"-* "$S"/ns/*.uts "$S"/ns/*.mnt; do
     case $f in
       /run/netns/*) [[ ${f##*/} =~ $NS_RE ]] || continue ;;
-      *) [[ ${f##*/} =~ ^([a-z]|router)\.(uts|mnt)$ ]] || continue ;;
+      *) [[ ${f##*/} =~ ^([a-z]{1,2}|router)\.(uts|mnt)$ ]] || continue ;;
     esac
     is_nsfs "$f" || continue
     NS_INODES[$(stat -L -c %i -- "$f")]=1
@@ -1319,7 +1413,7 @@ cmd_status() {
   while IFS= read -r line; do
     name=${line#*: }
     name=${name%%[@:]*}
-    [[ $name == veth-? || $name == veth-r[01] ]] || continue
+    [[ $name =~ ^veth-[a-z]{1,2}$ || $name == veth-r[01] ]] || continue
     flags=${line#*<}
     flags=${flags%%>*}
     if [[ ,$flags, != *,UP,* ]]; then

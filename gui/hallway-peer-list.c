@@ -1,0 +1,442 @@
+/* hallway-peer-list.c
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * The neighbours of the sidebar, as a GListModel sorted by name. A big
+ * office can bring a hundred of them at once (the daemon starting, the
+ * network coming back), and a GtkListBox builds a row for each one as it
+ * goes in: all at once, that is a frame of 30 ms or more. So changes are
+ * applied on the frames of the widget that shows the list (the pacer): each
+ * frame puts in as many neighbours as fit in HALLWAY_PEER_LIST_FRAME_BUDGET_US,
+ * and the rest wait for the next one. Removals and renames (a neighbour
+ * moving in the order) are applied at the next frame too, together; a
+ * rename is also reported once per frame as ::names-changed, for a search
+ * to filter again. Without a mapped pacer there are no frames to keep
+ * smooth, and everything is applied at once.
+ */
+#include "config.h"
+
+#include "hallway-peer-list.h"
+
+#include "hallway-dbus.h"
+
+struct _HallwayPeerList
+{
+  GObject             parent_instance;
+
+  GtkWidget          *pacer;      /* (unowned) (nullable) weak */
+  GDBusObjectManager *manager;    /* (owned) (nullable) */
+  GPtrArray          *items;      /* (owned) HallwayDBusPeer1, sorted by name */
+  GPtrArray          *pending;    /* (owned) HallwayDBusPeer1 waiting to go in */
+  GPtrArray          *leaving;    /* (owned) HallwayDBusPeer1 waiting to go out */
+  GPtrArray          *renamed;    /* (owned) HallwayDBusPeer1 to put in place again */
+  guint               tick_id;
+  guint               idle_id;
+  gboolean            names_changed;
+};
+
+static void hallway_peer_list_model_init (GListModelInterface *iface);
+
+G_DEFINE_FINAL_TYPE_WITH_CODE (HallwayPeerList, hallway_peer_list, G_TYPE_OBJECT,
+                               G_IMPLEMENT_INTERFACE (G_TYPE_LIST_MODEL,
+                                                      hallway_peer_list_model_init))
+
+enum
+{
+  SIGNAL_NAMES_CHANGED,
+  N_SIGNALS
+};
+
+static guint signals[N_SIGNALS];
+
+#define COLLATE_KEY "hallway-peer-list-collate-key"
+
+static void schedule_flush (HallwayPeerList *self);
+
+static const char *
+collate_key (HallwayDBusPeer1 *peer)
+{
+  const char *key = g_object_get_data (G_OBJECT (peer), COLLATE_KEY);
+
+  if (key == NULL)
+    {
+      const char *name = hallway_dbus_peer1_get_name (peer);
+
+      g_object_set_data_full (G_OBJECT (peer), COLLATE_KEY,
+                              g_utf8_collate_key (name != NULL ? name : "", -1), g_free);
+      key = g_object_get_data (G_OBJECT (peer), COLLATE_KEY);
+    }
+  return key;
+}
+
+/* Where @peer goes in the sorted items. */
+static guint
+sorted_position (HallwayPeerList  *self,
+                 HallwayDBusPeer1 *peer)
+{
+  const char *key = collate_key (peer);
+  guint low = 0, high = self->items->len;
+
+  while (low < high)
+    {
+      guint middle = low + (high - low) / 2;
+
+      if (strcmp (collate_key (g_ptr_array_index (self->items, middle)), key) <= 0)
+        low = middle + 1;
+      else
+        high = middle;
+    }
+  return low;
+}
+
+static gboolean
+take_from (GPtrArray        *array,
+           HallwayDBusPeer1 *peer)
+{
+  guint index;
+
+  if (!g_ptr_array_find (array, peer, &index))
+    return FALSE;
+  g_ptr_array_remove_index (array, index);
+  return TRUE;
+}
+
+static void
+insert_sorted (HallwayPeerList  *self,
+               HallwayDBusPeer1 *peer)
+{
+  guint position = sorted_position (self, peer);
+
+  g_ptr_array_insert (self->items, position, g_object_ref (peer));
+  g_list_model_items_changed (G_LIST_MODEL (self), position, 0, 1);
+}
+
+static void
+remove_item (HallwayPeerList  *self,
+             HallwayDBusPeer1 *peer)
+{
+  guint position;
+
+  if (!g_ptr_array_find (self->items, peer, &position))
+    return;
+  g_ptr_array_remove_index (self->items, position);
+  g_list_model_items_changed (G_LIST_MODEL (self), position, 1, 0);
+}
+
+/* Applies what is waiting, the additions only while @budget_us lasts (at
+ * least one). Returns whether anything is still waiting. */
+static gboolean
+flush (HallwayPeerList *self,
+       gint64           budget_us)
+{
+  gint64 start = g_get_monotonic_time ();
+
+  while (self->leaving->len > 0)
+    {
+      g_autoptr(HallwayDBusPeer1) peer = g_ptr_array_steal_index (self->leaving, 0);
+
+      remove_item (self, peer);
+    }
+
+  while (self->renamed->len > 0)
+    {
+      g_autoptr(HallwayDBusPeer1) peer = g_ptr_array_steal_index (self->renamed, 0);
+      guint position;
+
+      if (!g_ptr_array_find (self->items, peer, &position))
+        continue;
+      /* Only a move costs a row: a rename that keeps its place does not. */
+      g_ptr_array_remove_index (self->items, position);
+      if (sorted_position (self, peer) == position)
+        g_ptr_array_insert (self->items, position, g_steal_pointer (&peer));
+      else
+        {
+          g_list_model_items_changed (G_LIST_MODEL (self), position, 1, 0);
+          insert_sorted (self, peer);
+        }
+    }
+
+  if (self->names_changed)
+    {
+      self->names_changed = FALSE;
+      g_signal_emit (self, signals[SIGNAL_NAMES_CHANGED], 0);
+    }
+
+  do
+    {
+      g_autoptr(HallwayDBusPeer1) peer = NULL;
+
+      if (self->pending->len == 0)
+        break;
+      peer = g_ptr_array_steal_index (self->pending, 0);
+      insert_sorted (self, peer);
+    }
+  while (g_get_monotonic_time () - start < budget_us);
+
+  return self->pending->len > 0;
+}
+
+static gboolean
+tick_cb (GtkWidget     *widget,
+         GdkFrameClock *clock,
+         gpointer       user_data)
+{
+  HallwayPeerList *self = user_data;
+
+  if (flush (self, HALLWAY_PEER_LIST_FRAME_BUDGET_US))
+    return G_SOURCE_CONTINUE;
+  self->tick_id = 0;
+  return G_SOURCE_REMOVE;
+}
+
+static gboolean
+idle_cb (gpointer user_data)
+{
+  HallwayPeerList *self = user_data;
+
+  self->idle_id = 0;
+  flush (self, G_MAXINT64);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+schedule_flush (HallwayPeerList *self)
+{
+  if (self->pacer != NULL && gtk_widget_get_mapped (self->pacer))
+    {
+      if (self->tick_id == 0)
+        self->tick_id = gtk_widget_add_tick_callback (self->pacer, tick_cb, self, NULL);
+    }
+  else if (self->idle_id == 0)
+    self->idle_id = g_idle_add (idle_cb, self);
+}
+
+static void
+peer_renamed_cb (HallwayDBusPeer1 *peer,
+                 GParamSpec       *pspec,
+                 HallwayPeerList  *self)
+{
+  if (g_str_equal (pspec->name, "name"))
+    {
+      g_object_set_data (G_OBJECT (peer), COLLATE_KEY, NULL);
+      if (g_ptr_array_find (self->items, peer, NULL) &&
+          !g_ptr_array_find (self->renamed, peer, NULL))
+        g_ptr_array_add (self->renamed, g_object_ref (peer));
+    }
+  self->names_changed = TRUE;
+  schedule_flush (self);
+}
+
+static void
+object_added_cb (GDBusObjectManager *manager,
+                 GDBusObject        *object,
+                 HallwayPeerList    *self)
+{
+  g_autoptr(HallwayDBusPeer1) peer = hallway_dbus_object_get_peer1 (HALLWAY_DBUS_OBJECT (object));
+
+  if (peer == NULL || g_ptr_array_find (self->pending, peer, NULL) ||
+      (g_ptr_array_find (self->items, peer, NULL) && !g_ptr_array_find (self->leaving, peer, NULL)))
+    return;
+  g_signal_connect_object (peer, "notify::name", G_CALLBACK (peer_renamed_cb), self, 0);
+  g_signal_connect_object (peer, "notify::host", G_CALLBACK (peer_renamed_cb), self, 0);
+  /* Back before it was taken out: it stays where it is. */
+  if (take_from (self->leaving, peer))
+    return;
+  g_ptr_array_add (self->pending, g_steal_pointer (&peer));
+  schedule_flush (self);
+}
+
+static void
+object_removed_cb (GDBusObjectManager *manager,
+                   GDBusObject        *object,
+                   HallwayPeerList    *self)
+{
+  g_autoptr(HallwayDBusPeer1) peer = hallway_dbus_object_get_peer1 (HALLWAY_DBUS_OBJECT (object));
+
+  if (peer == NULL)
+    return;
+  g_signal_handlers_disconnect_by_data (peer, self);
+  take_from (self->renamed, peer);
+  if (take_from (self->pending, peer))
+    return;
+  if (g_ptr_array_find (self->items, peer, NULL) && !g_ptr_array_find (self->leaving, peer, NULL))
+    {
+      g_ptr_array_add (self->leaving, g_steal_pointer (&peer));
+      schedule_flush (self);
+    }
+}
+
+static void
+forget_all (HallwayPeerList *self)
+{
+  guint n = self->items->len;
+
+  for (guint i = 0; i < self->items->len; i++)
+    g_signal_handlers_disconnect_by_data (g_ptr_array_index (self->items, i), self);
+  for (guint i = 0; i < self->pending->len; i++)
+    g_signal_handlers_disconnect_by_data (g_ptr_array_index (self->pending, i), self);
+  g_ptr_array_set_size (self->pending, 0);
+  g_ptr_array_set_size (self->leaving, 0);
+  g_ptr_array_set_size (self->renamed, 0);
+  g_ptr_array_set_size (self->items, 0);
+  if (n > 0)
+    g_list_model_items_changed (G_LIST_MODEL (self), 0, n, 0);
+}
+
+/**
+ * hallway_peer_list_set_manager:
+ * @self: a #HallwayPeerList
+ * @manager: (nullable): where the daemon's neighbours are
+ *
+ * Lists the neighbours of @manager from now on, and follows them.
+ */
+void
+hallway_peer_list_set_manager (HallwayPeerList    *self,
+                               GDBusObjectManager *manager)
+{
+  GList *objects;
+
+  g_return_if_fail (HALLWAY_IS_PEER_LIST (self));
+
+  if (self->manager != NULL)
+    g_signal_handlers_disconnect_by_data (self->manager, self);
+  forget_all (self);
+  g_set_object (&self->manager, manager);
+  if (manager == NULL)
+    return;
+
+  g_signal_connect_object (manager, "object-added", G_CALLBACK (object_added_cb), self, 0);
+  g_signal_connect_object (manager, "object-removed", G_CALLBACK (object_removed_cb), self, 0);
+  objects = g_dbus_object_manager_get_objects (manager);
+  for (GList *l = objects; l != NULL; l = l->next)
+    object_added_cb (manager, l->data, self);
+  g_list_free_full (objects, g_object_unref);
+}
+
+/**
+ * hallway_peer_list_get_n_pending:
+ * @self: a #HallwayPeerList
+ *
+ * Returns: how many changes wait for a frame
+ */
+guint
+hallway_peer_list_get_n_pending (HallwayPeerList *self)
+{
+  g_return_val_if_fail (HALLWAY_IS_PEER_LIST (self), 0);
+
+  return self->pending->len + self->leaving->len + self->renamed->len;
+}
+
+static GType
+hallway_peer_list_get_item_type (GListModel *model)
+{
+  return HALLWAY_DBUS_TYPE_PEER1;
+}
+
+static guint
+hallway_peer_list_get_n_items (GListModel *model)
+{
+  return HALLWAY_PEER_LIST (model)->items->len;
+}
+
+static gpointer
+hallway_peer_list_get_item (GListModel *model,
+                            guint       position)
+{
+  HallwayPeerList *self = HALLWAY_PEER_LIST (model);
+
+  if (position >= self->items->len)
+    return NULL;
+  return g_object_ref (g_ptr_array_index (self->items, position));
+}
+
+static void
+hallway_peer_list_model_init (GListModelInterface *iface)
+{
+  iface->get_item_type = hallway_peer_list_get_item_type;
+  iface->get_n_items = hallway_peer_list_get_n_items;
+  iface->get_item = hallway_peer_list_get_item;
+}
+
+/**
+ * hallway_peer_list_new:
+ * @pacer: (nullable): the widget showing the list, whose frames pace the
+ *   changes
+ *
+ * Returns: (transfer full): an empty list; give it a manager
+ */
+HallwayPeerList *
+hallway_peer_list_new (GtkWidget *pacer)
+{
+  HallwayPeerList *self = g_object_new (HALLWAY_TYPE_PEER_LIST, NULL);
+
+  g_return_val_if_fail (pacer == NULL || GTK_IS_WIDGET (pacer), NULL);
+
+  self->pacer = pacer;
+  if (pacer != NULL)
+    g_object_add_weak_pointer (G_OBJECT (pacer), (gpointer *) &self->pacer);
+  return self;
+}
+
+static void
+hallway_peer_list_dispose (GObject *object)
+{
+  HallwayPeerList *self = HALLWAY_PEER_LIST (object);
+
+  if (self->pacer != NULL)
+    {
+      if (self->tick_id != 0)
+        gtk_widget_remove_tick_callback (self->pacer, self->tick_id);
+      g_object_remove_weak_pointer (G_OBJECT (self->pacer), (gpointer *) &self->pacer);
+      self->pacer = NULL;
+    }
+  self->tick_id = 0;
+  g_clear_handle_id (&self->idle_id, g_source_remove);
+  if (self->manager != NULL)
+    g_signal_handlers_disconnect_by_data (self->manager, self);
+  g_clear_object (&self->manager);
+  if (self->items != NULL)
+    forget_all (self);
+
+  G_OBJECT_CLASS (hallway_peer_list_parent_class)->dispose (object);
+}
+
+static void
+hallway_peer_list_finalize (GObject *object)
+{
+  HallwayPeerList *self = HALLWAY_PEER_LIST (object);
+
+  g_clear_pointer (&self->items, g_ptr_array_unref);
+  g_clear_pointer (&self->pending, g_ptr_array_unref);
+  g_clear_pointer (&self->leaving, g_ptr_array_unref);
+  g_clear_pointer (&self->renamed, g_ptr_array_unref);
+
+  G_OBJECT_CLASS (hallway_peer_list_parent_class)->finalize (object);
+}
+
+static void
+hallway_peer_list_class_init (HallwayPeerListClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  object_class->dispose = hallway_peer_list_dispose;
+  object_class->finalize = hallway_peer_list_finalize;
+
+  /**
+   * HallwayPeerList::names-changed:
+   *
+   * A neighbour's name or computer changed (at most once a frame).
+   */
+  signals[SIGNAL_NAMES_CHANGED] =
+    g_signal_new ("names-changed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
+                  NULL, NULL, NULL, G_TYPE_NONE, 0);
+}
+
+static void
+hallway_peer_list_init (HallwayPeerList *self)
+{
+  self->items = g_ptr_array_new_with_free_func (g_object_unref);
+  self->pending = g_ptr_array_new_with_free_func (g_object_unref);
+  self->leaving = g_ptr_array_new_with_free_func (g_object_unref);
+  self->renamed = g_ptr_array_new_with_free_func (g_object_unref);
+}
