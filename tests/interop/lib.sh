@@ -222,6 +222,46 @@ make_fixture() {
   printf 'こんにちは\n' >"$d/Ünïcödé/日本語.txt"
 }
 
+# --- Headless Chromium ----------------------------------------------------------
+
+# need_chromium: sets CHROMIUM and FLAGS (a profile of the test's own) and
+# defines chromium ARGS…, a headless run logging to chromium.log.
+need_chromium() {
+  CHROMIUM=${CHROMIUM:-$(type -P chromium || type -P chromium-browser || true)}
+  if [ -z "$CHROMIUM" ] || [ ! -x "$CHROMIUM" ]; then
+    skip "chromium is missing (apt-get install chromium)"
+  fi
+  local profile
+  profile=$(mktemp -d "$WORK/chromium-profile.XXXXXX")
+  # --no-sandbox: Chromium's sandbox refuses to run as root; the rest keeps a
+  # headless browser from calling home or trying QUIC, and accepts Hallway's
+  # self-signed certificate.
+  FLAGS=(--headless --no-sandbox --disable-gpu --disable-quic --no-first-run
+    --disable-background-networking --disable-component-update --disable-sync
+    --ignore-certificate-errors --user-data-dir="$profile")
+}
+
+chromium() {
+  env -u G_DEBUG -u MALLOC_CHECK_ HOME="$WORK" timeout 90 "$CHROMIUM" "${FLAGS[@]}" "$@" \
+    2>>"$WORK/chromium.log"
+}
+
+# cdp SCRIPT ARGS…: runs a DevTools script of this folder against CHROMIUM.
+cdp() {
+  local script=$1
+  shift
+  env -u G_DEBUG -u MALLOC_CHECK_ HOME="$WORK" CDP_LOG="$WORK/chromium.log" \
+    timeout 150 python3 "$INTEROP_DIR/$script" "$CHROMIUM" "$@"
+}
+
+# png_size FILE: "WIDTHxHEIGHT" of a PNG, or fails.
+png_size() {
+  python3 -c 'import struct, sys
+d = open(sys.argv[1], "rb").read(24)
+assert d[:8] == b"\x89PNG\r\n\x1a\n", "not a PNG"
+print("%dx%d" % struct.unpack(">II", d[16:24]))' "$1"
+}
+
 # --- A private hallwayd on 127.0.0.1 -------------------------------------------------
 
 ctl() {
