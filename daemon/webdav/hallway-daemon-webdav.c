@@ -186,15 +186,15 @@ dispatch (WebdavRequest *req,
           _webdav_send_drop_box_page (req, method == METHOD_HEAD);
           return;
         }
-      if (method == METHOD_PROPFIND)
+      if (method == METHOD_PROPFIND && !_webdav_is_share_root (req))
         {
-          /* Enough for a client to see it can connect, nothing more. */
-          if (!_webdav_is_share_root (req) ||
-              g_strcmp0 (soup_message_headers_get_one (req->request_headers, "Depth"), "0") != 0)
-            {
-              _webdav_reply_forbidden_method (req);
-              return;
-            }
+          /* A drop box is mounted (GNOME Files, any WebDAV client) as an
+           * empty folder one can write to: its root lists no items, and
+           * whatever is asked for in it is not there, whether it is or not.
+           * A client then puts a file (a taken name gets a number). */
+          _webdav_reply_error (req->msg, SOUP_STATUS_NOT_FOUND,
+                               _("Nothing in a drop box can be seen"));
+          return;
         }
       if (method != METHOD_OPTIONS && method != METHOD_PUT && method != METHOD_POST &&
           method != METHOD_MKCOL && method != METHOD_PROPFIND && method != METHOD_OTHER)

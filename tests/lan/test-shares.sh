@@ -101,8 +101,10 @@ for access in read-only read-write drop-box; do
           expect "$who drops a file into $access/$audience" \
             201 "$who" PUT "$base/drop-$who.txt" --data x "${auth[@]}"
           expect "$who can't read $access/$audience" 403 "$who" GET "$base/hello.txt" "${auth[@]}"
-          expect "$who can't list $access/$audience" \
-            403 "$who" PROPFIND "$base/sub/" -H 'Depth: 1' "${auth[@]}"
+          expect "$who sees nothing in $access/$audience" \
+            404 "$who" PROPFIND "$base/sub/" -H 'Depth: 1' "${auth[@]}"
+          expect "$who mounts $access/$audience as an empty folder" \
+            207 "$who" PROPFIND "$base/" -H 'Depth: 1' "${auth[@]}"
           expect "dropping an existing name doesn't reveal it ($who, $audience)" 201 "$who" \
             PUT "$base/hello.txt" --data x "${auth[@]}"
           ;;
