@@ -25,12 +25,7 @@ start_hallway
 DROP_DIR=$WORK/drop-box
 mkdir -p "$DROP_DIR"
 printf 'already here\n' >"$DROP_DIR/notes.txt"
-ctl share add "$DROP_DIR" --name "Inbox" --access drop-box --audience everyone \
-  >"$WORK/share-add-drop.log" 2>&1 || bail "could not add the drop box: $(cat "$WORK/share-add-drop.log")"
-DROP_ID=$(ctl share list --json | jq -r '.[] | select(.name == "Inbox") | .id')
-DROP_URL=https://127.0.0.1:$PORT/shares/$DROP_ID/
-wait_until 10 curl -skf -o /dev/null -X PROPFIND -H 'Depth: 0' "$DROP_URL" ||
-  bail "PROPFIND of $DROP_URL does not succeed"
+DROP_URL=https://127.0.0.1:$PORT/shares/$(add_share "$DROP_DIR" Inbox drop-box)/
 
 # What a person picks: two files (one of several MiB) and a folder.
 PICK=$WORK/pick
@@ -117,7 +112,8 @@ code=$(post "$DROP_URL" -F 'file=@'"$WORK/x.txt"';filename=../../escape.txt' \
   -F 'file=@'"$WORK/x.txt"';filename=.x.hallway-part-1234')
 expect_eq "an upload with hostile names is taken (made safe)" 201 "$code"
 check "‘../../escape.txt’ stays inside the share" test -f "$DROP_DIR/escape.txt"
-check "nothing escaped the share" test ! -e "$WORK/escape.txt" -a ! -e "$(dirname "$WORK")/escape.txt"
+check "nothing escaped the share" \
+  test ! -e "$WORK/escape.txt" -a ! -e "$(dirname "$WORK")/escape.txt"
 check "‘.bashrc’ does not arrive hidden" test -f "$DROP_DIR/bashrc"
 check "‘CON’ gets a name Windows can open" test -f "$DROP_DIR/_CON"
 check "a name already in the drop box is not replaced" grep -qx 'already here' "$DROP_DIR/notes.txt"
@@ -150,15 +146,10 @@ code=$(curl -sk -o /dev/null -w '%{http_code}' -H 'Origin: https://evil.example'
 expect_eq "a form sent from another site's page is refused (403)" 403 "$code"
 expect_eq "none of these left anything behind" "$before" "$(find "$DROP_DIR" | sort)"
 
-# --- A read-only share takes nothing ---------------------------------------------------------------
+# --- A read-only share takes nothing -------------------------------------------------------
 
 RO_DIR=$WORK/read-only
-mkdir -p "$RO_DIR"
-ctl share add "$RO_DIR" --name "Handbook" --access read-only --audience everyone >/dev/null 2>&1 ||
-  bail "could not add the read-only share"
-RO_ID=$(ctl share list --json | jq -r '.[] | select(.name == "Handbook") | .id')
-RO_URL=https://127.0.0.1:$PORT/shares/$RO_ID/
-wait_until 10 curl -skf -o /dev/null "$RO_URL" || bail "$RO_URL does not answer"
+RO_URL=https://127.0.0.1:$PORT/shares/$(add_share "$RO_DIR" Handbook read-only)/
 check "a read-only share's page has no upload form" \
   bash -c '! curl -sk "$1" | grep -q "<form"' _ "$RO_URL"
 code=$(post "$RO_URL" -F 'file=@'"$WORK/x.txt"';filename=x.txt')

@@ -16,11 +16,7 @@ start_hallway
 DROP_DIR=$WORK/drop-box
 mkdir -p "$DROP_DIR"
 printf 'private\n' >"$DROP_DIR/secret.txt"
-ctl share add "$DROP_DIR" --name "Inbox" --access drop-box --audience everyone \
-  >"$WORK/share-add-drop.log" 2>&1 || bail "could not add the drop box: $(cat "$WORK/share-add-drop.log")"
-DROP_ID=$(ctl share list --json | jq -r '.[] | select(.name == "Inbox") | .id')
-wait_until 10 curl -skf -o /dev/null -X PROPFIND -H 'Depth: 0' \
-  "https://127.0.0.1:$PORT/shares/$DROP_ID/" || bail "the drop box does not answer"
+DROP_ID=$(add_share "$DROP_DIR" Inbox drop-box)
 
 g() {
   env -u GIO_USE_VFS -u G_DEBUG -u MALLOC_CHECK_ GIO_USE_VOLUME_MONITOR=unix \

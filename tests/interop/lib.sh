@@ -306,6 +306,20 @@ start_hallway() {
   note "hallwayd pid $HALLWAYD_PID, $SHARE_URL"
 }
 
+# add_share DIR NAME ACCESS: shares DIR with everyone, as NAME with ACCESS
+# (read-only, read-write, drop-box), once it answers; prints its id.
+add_share() {
+  local dir=$1 name=$2 access=$3 id
+  mkdir -p "$dir"
+  ctl share add "$dir" --name "$name" --access "$access" --audience everyone \
+    >"$WORK/share-add-$access.log" 2>&1 ||
+    bail "could not share $dir: $(cat "$WORK/share-add-$access.log")"
+  id=$(ctl share list --json | jq -r --arg n "$name" '.[] | select(.name == $n) | .id')
+  wait_until 10 curl -skf -o /dev/null -X PROPFIND -H 'Depth: 0' \
+    "https://127.0.0.1:$PORT/shares/$id/" || bail "the share $name does not answer"
+  echo "$id"
+}
+
 # --- Simulated office LAN (root) ------------------------------------------------------
 
 # lan_up N: N simulated computers; the caller sets HWLAN_PREFIX/HWLAN_SUBNET.
