@@ -67,7 +67,11 @@ check "a lists its CUPS queue, not shared" wait_until 20 bash -c \
 check "an unshared printer is not announced" not_announced b
 
 # 2. Sharing announces it as an IPP Everywhere printer.
-check "hallwayctl printer share office" ctl a printer share office
+out=$(ctl a printer share office 2>&1); rc=$?
+note "printer share: $out"
+check "hallwayctl printer share office" test "$rc" = 0
+check "and says the address colleagues print at" \
+  grep -qE "can print on it at ipp://office-a.local:[0-9]+/ipp/print/office$" <<<"$out"
 check "a says it shares it" bash -c \
   "ctl a printers --json | jq -e '.[] | select(.name == \"office\") |
     .shared and (.uri | test(\"^ipp://office-a.local:[0-9]+/ipp/print/office$\"))'"
