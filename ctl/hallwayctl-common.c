@@ -282,15 +282,18 @@ format_eta (gint64 seconds)
                           (int) ((seconds % 3600) / 60));
 }
 
+/* Nothing to show yet: no size known, nothing done, nobody waited for
+ * (a wait has a reason worth showing). */
 static gboolean
 nothing_moved (GPtrArray *transfers)
 {
   for (guint i = 0; i < transfers->len; i++)
     {
       HallwayDBusTransfer1 *t = g_ptr_array_index (transfers, i);
+      const char *state = hallway_dbus_transfer1_get_state (t);
 
-      if (hallway_dbus_transfer1_get_total (t) > 0 ||
-          g_strcmp0 (hallway_dbus_transfer1_get_state (t), "done") == 0)
+      if (hallway_dbus_transfer1_get_total (t) > 0 || g_strcmp0 (state, "done") == 0 ||
+          g_strcmp0 (state, "waiting") == 0)
         return FALSE;
     }
   return TRUE;
@@ -424,14 +427,13 @@ ctl_follow_transfers (Ctl       *ctl,
       for (guint i = 0; i < transfers->len; i++)
         all_finished = all_finished && ctl_transfer_is_finished (g_ptr_array_index (transfers, i));
 
-      /* A copy that failed before anything moved has no progress to show
-       * ("0 bytes of 0 bytes"): only why it failed, below. */
-      if (all_finished && nothing_moved (transfers))
-        break;
-      text = describe_progress (transfers);
-      if (tty)
+      /* A copy that has not started has no progress to show ("0 bytes of
+       * 0 bytes"); one that failed before it did shows only why, below. */
+      if (!nothing_moved (transfers))
+        text = describe_progress (transfers);
+      if (text != NULL && tty)
         g_printerr ("\r\033[K%s", text);
-      else if (g_strcmp0 (text, last_text) != 0 &&
+      else if (text != NULL && g_strcmp0 (text, last_text) != 0 &&
                (all_finished || g_get_monotonic_time () - last_line >= G_USEC_PER_SEC))
         {
           g_printerr ("%s\n", text);

@@ -46,7 +46,7 @@ check "b sees a's shares" \
 # missing file is said plainly, without a transfer id or empty progress.
 check "‘info Alice’ finds “Alice Martin”" \
   bash -c "ctl b info Alice --json | jq -e '.name == \"Alice Martin\"'"
-out=$(ctl b info Martine 2>&1); rc=$?
+out=$(ctl b info Martin 2>&1); rc=$?
 check "a name not quite right is refused with a suggestion" \
   test "$rc" = 1 -a -n "$(grep -F 'Did you mean “Alice Martin”?' <<<"$out")"
 out=$(ctl b get "Alice Martin/Tree/nope.txt" --to "$WORK/dl-nope" --wait 2>&1); rc=$?
