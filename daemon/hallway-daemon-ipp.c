@@ -24,6 +24,7 @@
 #include "config.h"
 
 #include "hallway-daemon-ipp.h"
+#include "hallwayd-resources.h"
 
 #include <errno.h>
 #include <string.h>
@@ -35,6 +36,7 @@
 #include "hallway-ipp.h"
 
 #define RESOURCE_PREFIX "/ipp/print/"
+#define PRINTER_ICON_RESOURCE "/io/github/hallwaylan/Hallway/daemon/printer-icon.png"
 /* Refused requests' document data is read and dropped up to this much, so
  * the client gets the answer; beyond it the connection is closed. */
 #define MAX_DRAIN_BYTES (1024 * 1024)
@@ -631,8 +633,8 @@ status_page (Shared *shared)
                           "Print to them from your print dialog.</p></body></html>\n", n);
 }
 
-/* The printer's icon (its printer-icons), as cupsd has it: a PNG of at
- * most HALLWAY_IPP_MAX_ICON_BYTES, or 404. */
+/* The printer's icon (its printer-icons), as cupsd has it (a PNG of at
+ * most HALLWAY_IPP_MAX_ICON_BYTES), else Hallway's. */
 static gboolean
 serve_icon (Conn       *conn,
             const char *resource,
@@ -673,7 +675,20 @@ serve_icon (Conn       *conn,
 
   if (icon->len < sizeof png_signature || icon->len > HALLWAY_IPP_MAX_ICON_BYTES ||
       memcmp (icon->data, png_signature, sizeof png_signature) != 0)
-    return send_http (conn->http, HTTP_STATUS_NOT_FOUND, NULL, NULL);
+    {
+      /* A queue without a picture of its own (cupsd has none to give):
+       * Hallway's, so a print dialog still shows one. */
+      g_autoptr(GBytes) fallback = g_resource_lookup_data (hallwayd_get_resource (),
+                                                           PRINTER_ICON_RESOURCE,
+                                                           G_RESOURCE_LOOKUP_FLAGS_NONE, NULL);
+      gsize size = 0;
+      const guint8 *bytes = fallback != NULL ? g_bytes_get_data (fallback, &size) : NULL;
+
+      if (bytes == NULL)
+        return send_http (conn->http, HTTP_STATUS_NOT_FOUND, NULL, NULL);
+      g_byte_array_set_size (icon, 0);
+      g_byte_array_append (icon, bytes, size);
+    }
 
   httpClearFields (conn->http);
   httpSetField (conn->http, HTTP_FIELD_CONTENT_TYPE, "image/png");
