@@ -7,9 +7,7 @@
 . "$(dirname "$0")/lib.sh"
 in_private_session "$@"
 
-need_tool gio libglib2.0-bin
-[ -x /usr/libexec/gvfsd ] && [ -x /usr/libexec/gvfsd-dav ] ||
-  skip "gvfs's daemons or WebDAV backend are missing (apt-get install gvfs-daemons gvfs-backends)"
+need_gvfs
 need_tool cmp diffutils
 start_hallway
 
@@ -18,10 +16,6 @@ mkdir -p "$DROP_DIR"
 printf 'private\n' >"$DROP_DIR/secret.txt"
 DROP_ID=$(add_share "$DROP_DIR" Inbox drop-box)
 
-g() {
-  env -u GIO_USE_VFS -u G_DEBUG -u MALLOC_CHECK_ GIO_USE_VOLUME_MONITOR=unix \
-    timeout 60 gio "$@"
-}
 DAV=davs://127.0.0.1:$PORT/shares/$DROP_ID/
 
 if printf '1\n' | g mount "$DAV" >"$WORK/gio-mount.log" 2>&1; then

@@ -222,6 +222,24 @@ make_fixture() {
   printf 'こんにちは\n' >"$d/Ünïcödé/日本語.txt"
 }
 
+# --- GNOME's gvfs ------------------------------------------------------------------
+
+# need_gvfs: gio and gvfs's WebDAV backend are here, or the test skips.
+need_gvfs() {
+  need_tool gio libglib2.0-bin
+  [ -x /usr/libexec/gvfsd ] && [ -x /usr/libexec/gvfsd-dav ] ||
+    skip "gvfs's daemons or WebDAV backend are missing (apt-get install gvfs-daemons gvfs-backends)"
+}
+
+# g ARGS…: gio with gvfs. The test environment sets GIO_USE_VFS=local (which
+# hides gvfs) and G_DEBUG=fatal-warnings (meant for Hallway, not for gio's
+# own warnings); volume monitors are of no use here and would start udisks
+# clients.
+g() {
+  env -u GIO_USE_VFS -u G_DEBUG -u MALLOC_CHECK_ GIO_USE_VOLUME_MONITOR=unix \
+    timeout 60 gio "$@"
+}
+
 # --- Headless Chromium ----------------------------------------------------------
 
 # need_chromium: sets CHROMIUM and FLAGS (a profile of the test's own) and
