@@ -23,6 +23,8 @@ PACKAGES=(
   cups-daemon cups-client cups-ipp-utils cups-filters ghostscript
   # interop: stock WebDAV clients against our server
   litmus gvfs-backends gvfs-daemons rclone chromium openssl
+  # interop: the mirroring tools people use on a folder page (wget -r, lftp mirror)
+  wget lftp
   # the window (gui/) and its tests: headless X, AT-SPI, screenshots, data checks
   libgtk-4-dev libadwaita-1-dev xvfb xauth weston at-spi2-core python3-dogtail xdotool
   imagemagick desktop-file-utils appstream fonts-cantarell

@@ -166,7 +166,8 @@ ctl_print_json (JsonBuilder *builder)
   g_print ("%s\n", text);
 }
 
-/* Finds a neighbour by display name, device-id prefix or host name. */
+/* Finds a neighbour by display name, device-id prefix, host name or the
+ * start of a display name, in that order. */
 HallwayDBusPeer1 *
 ctl_find_peer (Ctl         *ctl,
                const char  *query,
@@ -202,11 +203,36 @@ ctl_find_peer (Ctl         *ctl,
           g_ptr_array_add (matches, peer);
       }
 
+  /* Then the start of a name: "Alice" finds "Alice Martin". */
+  if (matches->len == 0)
+    for (guint i = 0; i < peers->len; i++)
+      {
+        HallwayDBusPeer1 *peer = g_ptr_array_index (peers, i);
+        g_autofree char *name = g_utf8_casefold (hallway_dbus_peer1_get_name (peer), -1);
+
+        if (*folded != '\0' && g_str_has_prefix (name, folded))
+          g_ptr_array_add (matches, peer);
+      }
+
   if (matches->len == 1)
     return g_object_ref (g_ptr_array_index (matches, 0));
 
   if (matches->len == 0)
     {
+      /* A name with the query inside it is likely the one meant. */
+      for (guint i = 0; i < peers->len; i++)
+        {
+          HallwayDBusPeer1 *peer = g_ptr_array_index (peers, i);
+          g_autofree char *name = g_utf8_casefold (hallway_dbus_peer1_get_name (peer), -1);
+
+          if (*folded != '\0' && strstr (name, folded) != NULL)
+            {
+              g_set_error (error, HALLWAY_ERROR, HALLWAY_ERROR_NOT_FOUND,
+                           _("No neighbour called “%s”. Did you mean “%s”?"), query,
+                           hallway_dbus_peer1_get_name (peer));
+              return NULL;
+            }
+        }
       g_set_error (error, HALLWAY_ERROR, HALLWAY_ERROR_NOT_FOUND,
                    _("No neighbour called “%s”; “hallwayctl peers” lists them"), query);
       return NULL;
@@ -254,6 +280,23 @@ format_eta (gint64 seconds)
   /* Translators: time left, hours and minutes. */
   return g_strdup_printf (_("%d h %02d min left"), (int) (seconds / 3600),
                           (int) ((seconds % 3600) / 60));
+}
+
+/* Nothing to show yet: no size known, nothing done, nobody waited for
+ * (a wait has a reason worth showing). */
+static gboolean
+nothing_moved (GPtrArray *transfers)
+{
+  for (guint i = 0; i < transfers->len; i++)
+    {
+      HallwayDBusTransfer1 *t = g_ptr_array_index (transfers, i);
+      const char *state = hallway_dbus_transfer1_get_state (t);
+
+      if (hallway_dbus_transfer1_get_total (t) > 0 || g_strcmp0 (state, "done") == 0 ||
+          g_strcmp0 (state, "waiting") == 0)
+        return FALSE;
+    }
+  return TRUE;
 }
 
 static char *
@@ -384,10 +427,13 @@ ctl_follow_transfers (Ctl       *ctl,
       for (guint i = 0; i < transfers->len; i++)
         all_finished = all_finished && ctl_transfer_is_finished (g_ptr_array_index (transfers, i));
 
-      text = describe_progress (transfers);
-      if (tty)
+      /* A copy that has not started has no progress to show ("0 bytes of
+       * 0 bytes"); one that failed before it did shows only why, below. */
+      if (!nothing_moved (transfers))
+        text = describe_progress (transfers);
+      if (text != NULL && tty)
         g_printerr ("\r\033[K%s", text);
-      else if (g_strcmp0 (text, last_text) != 0 &&
+      else if (text != NULL && g_strcmp0 (text, last_text) != 0 &&
                (all_finished || g_get_monotonic_time () - last_line >= G_USEC_PER_SEC))
         {
           g_printerr ("%s\n", text);
@@ -407,7 +453,7 @@ ctl_follow_transfers (Ctl       *ctl,
     g_signal_handlers_disconnect_by_func (g_ptr_array_index (transfers, i), state_changed_cb,
                                           &ticked);
   if (tty)
-    g_printerr ("\n");
+    g_printerr (nothing_moved (transfers) ? "\r\033[K" : "\n");
 
   for (guint i = 0; i < transfers->len; i++)
     {
@@ -454,10 +500,14 @@ ctl_dup_local_paths (const char * const *args,
 
 void
 ctl_take_transfer (GPtrArray  *paths,
-                   const char *object_path)
+                   const char *object_path,
+                   gboolean    wait)
 {
   const char *id = strrchr (object_path, '/');
 
-  g_print ("%s\n", id != NULL ? id + 1 : object_path);
+  /* The id is for a script to follow the copy with; one that waits is
+   * told how it went instead. */
+  if (!wait)
+    g_print ("%s\n", id != NULL ? id + 1 : object_path);
   g_ptr_array_add (paths, g_strdup (object_path));
 }

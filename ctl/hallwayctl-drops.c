@@ -41,7 +41,7 @@ ctl_cmd_send (Ctl           *ctl,
     return ctl_failure (_("Could not send to %s: %s"), hallway_dbus_peer1_get_name (peer),
                         ctl_plain_error_message (error));
 
-  ctl_take_transfer (paths, transfer);
+  ctl_take_transfer (paths, transfer, args->wait);
   if (!args->wait)
     return EXIT_SUCCESS;
   return ctl_follow_transfers (ctl, paths);

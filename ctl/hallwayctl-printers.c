@@ -160,6 +160,32 @@ ctl_print_shared_printers (Ctl *ctl)
     }
 }
 
+/* The printer's address as the daemon has it now: the proxy's copy is
+ * updated only after the call that shared it returned. */
+static char *
+dup_current_uri (HallwayDBusPrinter1 *printer)
+{
+  GDBusProxy *proxy = G_DBUS_PROXY (printer);
+  g_autoptr(GVariant) reply = NULL;
+  g_autoptr(GVariant) value = NULL;
+
+  reply = g_dbus_connection_call_sync (g_dbus_proxy_get_connection (proxy),
+                                       g_dbus_proxy_get_name (proxy),
+                                       g_dbus_proxy_get_object_path (proxy),
+                                       "org.freedesktop.DBus.Properties", "Get",
+                                       g_variant_new ("(ss)",
+                                                      g_dbus_proxy_get_interface_name (proxy),
+                                                      "Uri"),
+                                       G_VARIANT_TYPE ("(v)"), G_DBUS_CALL_FLAGS_NONE, -1,
+                                       NULL, NULL);
+  if (reply == NULL)
+    return NULL;
+  g_variant_get (reply, "(v)", &value);
+  if (!g_variant_is_of_type (value, G_VARIANT_TYPE_STRING))
+    return NULL;
+  return g_variant_dup_string (value, NULL);
+}
+
 static int
 set_shared (Ctl        *ctl,
             const char *queue,
@@ -185,8 +211,15 @@ set_shared (Ctl        *ctl,
                                   : _("Could not stop sharing printer “%s”: %s"),
                             queue, ctl_plain_error_message (error));
       if (share)
-        g_print (_("Printer “%s” is shared: colleagues can print on it at %s\n"), queue,
-                 hallway_dbus_printer1_get_uri (printer));
+        {
+          g_autofree char *uri = dup_current_uri (printer);
+
+          if (uri != NULL && *uri != '\0')
+            g_print (_("Printer “%s” is shared: colleagues can print on it at %s\n"), queue, uri);
+          else
+            g_print (_("Printer “%s” is shared; “hallwayctl printers” shows its address once "
+                       "it is announced\n"), queue);
+        }
       else
         g_print (_("Printer “%s” is no longer shared\n"), queue);
       return EXIT_SUCCESS;

@@ -166,10 +166,17 @@ ctl_cmd_share_add (Ctl           *ctl,
   object = g_dbus_object_manager_get_object (ctl->manager, object_path);
   if (object != NULL)
     share = hallway_dbus_object_get_share1 (HALLWAY_DBUS_OBJECT (object));
-  if (share != NULL)
-    g_print (_("Sharing “%s” (%s, %s) at %s\n"), hallway_dbus_share1_get_name (share),
-             hallway_dbus_share1_get_access (share), hallway_dbus_share1_get_audience (share),
-             hallway_dbus_share1_get_url (share));
+  if (share == NULL)
+    return EXIT_SUCCESS;
+  g_print (_("Sharing “%s” (%s, %s) at %s\n"), hallway_dbus_share1_get_name (share),
+           hallway_dbus_share1_get_access (share), hallway_dbus_share1_get_audience (share),
+           hallway_dbus_share1_get_url (share));
+  /* The address looks like one for a browser; for trusted colleagues it
+   * is not (a browser has no certificate to show): say so. */
+  if (g_strcmp0 (hallway_dbus_share1_get_audience (share), "trusted") == 0)
+    g_print (_("Only trusted colleagues open it, in Hallway; a web browser at that address is "
+               "refused. For colleagues without Hallway, share it with --audience everyone or "
+               "--audience password.\n"));
   return EXIT_SUCCESS;
 }
 

@@ -92,7 +92,7 @@ ctl_cmd_get (Ctl           *ctl,
                             ctl_plain_error_message (error));
 
       for (guint j = 0; created[j] != NULL; j++)
-        ctl_take_transfer (paths, created[j]);
+        ctl_take_transfer (paths, created[j], args->wait);
     }
 
   if (!args->wait)
@@ -132,7 +132,7 @@ ctl_cmd_put (Ctl           *ctl,
     return ctl_failure (_("Could not copy to “%s”: %s"), target, ctl_plain_error_message (error));
 
   for (guint j = 0; created[j] != NULL; j++)
-    ctl_take_transfer (paths, created[j]);
+    ctl_take_transfer (paths, created[j], args->wait);
 
   if (!args->wait)
     return EXIT_SUCCESS;
@@ -163,7 +163,8 @@ print_transfers (GPtrArray *transfers,
       g_print ("%s\n", _("No transfers."));
       return;
     }
-  g_print ("%-5s %-10s %-24s %-12s %s\n", _("ID"), _("STATE"), _("PROGRESS"), _("FROM"), _("WHAT"));
+  g_print ("%-5s %-10s %-24s %-20s %s\n", _("ID"), _("STATE"), _("PROGRESS"), _("COLLEAGUE"),
+           _("WHAT"));
   for (guint i = 0; i < transfers->len; i++)
     {
       HallwayDBusTransfer1 *t = g_ptr_array_index (transfers, i);
@@ -171,10 +172,16 @@ print_transfers (GPtrArray *transfers,
       g_autofree char *total = g_format_size (hallway_dbus_transfer1_get_total (t));
       g_autofree char *progress = g_strdup_printf ("%s / %s", bytes, total);
       const char *error = hallway_dbus_transfer1_get_error (t);
+      const char *kind = hallway_dbus_transfer1_get_kind (t);
+      /* Which way it goes: an upload or a sent offer goes to the colleague. */
+      gboolean outgoing = g_strcmp0 (kind, "upload") == 0 || g_strcmp0 (kind, "send") == 0;
+      /* Translators: "to Alice Martin" / "from Alice Martin" in the transfers table. */
+      g_autofree char *colleague = g_strdup_printf (outgoing ? _("to %s") : _("from %s"),
+                                                    hallway_dbus_transfer1_get_peer_name (t));
 
-      g_print ("%-5s %-10s %-24s %-12s %s\n", hallway_dbus_transfer1_get_id (t),
-               hallway_dbus_transfer1_get_state (t), progress,
-               hallway_dbus_transfer1_get_peer_name (t), hallway_dbus_transfer1_get_path (t));
+      g_print ("%-5s %-10s %-24s %-20s %s\n", hallway_dbus_transfer1_get_id (t),
+               hallway_dbus_transfer1_get_state (t), progress, colleague,
+               hallway_dbus_transfer1_get_path (t));
       if (error != NULL && *error != '\0')
         g_print ("      %s\n", error);
     }

@@ -160,10 +160,12 @@ gboolean ctl_tick_cb (gpointer user_data);
 GPtrArray *ctl_dup_local_paths (const char * const *args,
                                 guint               n_args);
 
-/* Prints the short id of the new transfer at @object_path and keeps the
- * path in @paths, for ctl_follow_transfers(). */
+/* Keeps the path of the new transfer at @object_path in @paths, for
+ * ctl_follow_transfers(), and prints its short id unless the command
+ * will @wait for it. */
 void ctl_take_transfer (GPtrArray  *paths,
-                        const char *object_path);
+                        const char *object_path,
+                        gboolean    wait);
 
 /* The commands, by topic. */
 

@@ -461,10 +461,19 @@ check_password (HallwayDaemonAccess      *self,
                                                 "Authorization");
   if (authorization == NULL)
     {
+      g_autofree char *url = NULL;
+
       if (is_locked_out (self, address, share, now, out_message, out_retry_after))
         return HALLWAY_ACCESS_LOCKED_OUT;
-      *out_message = g_strdup_printf (_("“%s” is shared with a password"),
-                                      hallway_share_get_name (share));
+      url = g_uri_to_string_partial (soup_server_message_get_uri (msg),
+                                     G_URI_HIDE_QUERY | G_URI_HIDE_FRAGMENT);
+      /* Hallway's own clients present a certificate, not a password: say
+       * the two ways a person gets in. */
+      *out_message = g_strdup_printf (_("“%s” is shared with a password. Open %s in a web "
+                                        "browser, which asks for it, or ask its owner to share "
+                                        "it with trusted colleagues and trust you (after "
+                                        "comparing verification codes)."),
+                                      hallway_share_get_name (share), url);
       return HALLWAY_ACCESS_UNAUTHORIZED;
     }
 

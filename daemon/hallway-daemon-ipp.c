@@ -24,6 +24,7 @@
 #include "config.h"
 
 #include "hallway-daemon-ipp.h"
+#include "hallwayd-resources.h"
 
 #include <errno.h>
 #include <string.h>
@@ -35,6 +36,7 @@
 #include "hallway-ipp.h"
 
 #define RESOURCE_PREFIX "/ipp/print/"
+#define PRINTER_ICON_RESOURCE "/io/github/hallwaylan/Hallway/daemon/printer-icon.png"
 /* Refused requests' document data is read and dropped up to this much, so
  * the client gets the answer; beyond it the connection is closed. */
 #define MAX_DRAIN_BYTES (1024 * 1024)
@@ -46,7 +48,7 @@ typedef struct
 {
   GMutex      lock;
   GHashTable *printers;   /* id → queue */
-  GHashTable *jobs;       /* peer key → GHashTable (job ids) */
+  GHashTable *jobs;       /* peer key → GHashTable (job id → the user name the client gave) */
   GHashTable *conns;      /* address → count (GUINT_TO_POINTER) */
   guint       n_conns;
   GHashTable *rates;      /* peer key → RateWindow */
@@ -66,6 +68,7 @@ typedef struct
   char   *key;
   char   *user;
   char   *address;
+  const char *only_user;  /* (nullable) Get-Jobs my-jobs: the client's user name */
 } Conn;
 
 struct _HallwayDaemonIpp
@@ -147,16 +150,23 @@ job_is_owned_cb (int      job_id,
   GHashTable *jobs;
   gboolean owned;
 
+  const char *user;
+
   g_mutex_lock (&conn->shared->lock);
   jobs = g_hash_table_lookup (conn->shared->jobs, conn->key);
-  owned = jobs != NULL && g_hash_table_contains (jobs, GINT_TO_POINTER (job_id));
+  owned = jobs != NULL &&
+          g_hash_table_lookup_extended (jobs, GINT_TO_POINTER (job_id), NULL, (gpointer *) &user);
+  /* my-jobs: of this computer's jobs, those its user sent (RFC 8011 §4.2.6). */
+  if (owned && conn->only_user != NULL)
+    owned = g_str_equal (user, conn->only_user);
   g_mutex_unlock (&conn->shared->lock);
   return owned;
 }
 
 static void
-remember_job (Conn *conn,
-              int   job_id)
+remember_job (Conn       *conn,
+              int         job_id,
+              const char *client_user)
 {
   GHashTable *jobs;
 
@@ -164,7 +174,7 @@ remember_job (Conn *conn,
   jobs = g_hash_table_lookup (conn->shared->jobs, conn->key);
   if (jobs == NULL)
     {
-      jobs = g_hash_table_new (NULL, NULL);
+      jobs = g_hash_table_new_full (NULL, NULL, NULL, g_free);
       g_hash_table_insert (conn->shared->jobs, g_strdup (conn->key), jobs);
     }
   /* Bounded: the oldest (smallest) job id is forgotten first. */
@@ -179,7 +189,7 @@ remember_job (Conn *conn,
         oldest = MIN (oldest, GPOINTER_TO_INT (key));
       g_hash_table_remove (jobs, GINT_TO_POINTER (oldest));
     }
-  g_hash_table_add (jobs, GINT_TO_POINTER (job_id));
+  g_hash_table_insert (jobs, GINT_TO_POINTER (job_id), g_strdup (client_user));
   g_mutex_unlock (&conn->shared->lock);
 }
 
@@ -596,13 +606,16 @@ serve_ipp (Conn       *conn,
 
   if (info.creates_job && hallway_ipp_get_job_id (response) > 0)
     {
-      remember_job (conn, hallway_ipp_get_job_id (response));
+      remember_job (conn, hallway_ipp_get_job_id (response), info.client_user);
       g_log_structured (G_LOG_DOMAIN, G_LOG_LEVEL_MESSAGE,
                         "HALLWAY_PEER", conn->user,
                         "MESSAGE", "Job %d on ‘%s’ from ‘%s’", hallway_ipp_get_job_id (response),
                         queue, conn->user);
     }
+  if (info.operation == IPP_OP_GET_JOBS && info.my_jobs)
+    conn->only_user = info.client_user;
   answer = hallway_ipp_rewrite_response (response, &view, job_is_owned_cb, conn);
+  conn->only_user = NULL;
   return send_ipp (conn->http, answer);
 }
 
@@ -618,6 +631,73 @@ status_page (Shared *shared)
                           "<title>Hallway printers</title></head><body><h1>Hallway printers</h1>"
                           "<p>This computer shares %u printer(s) with its colleagues. "
                           "Print to them from your print dialog.</p></body></html>\n", n);
+}
+
+/* The printer's icon (its printer-icons), as cupsd has it (a PNG of at
+ * most HALLWAY_IPP_MAX_ICON_BYTES), else Hallway's. */
+static gboolean
+serve_icon (Conn       *conn,
+            const char *resource,
+            char       *buffer)
+{
+  g_autofree char *prefix = g_strndup (resource, strlen (resource) -
+                                                 strlen ("/" HALLWAY_IPP_ICON_NAME));
+  g_autofree char *id = printer_id_from_resource (prefix);
+  g_autofree char *queue = id != NULL ? dup_queue (conn->shared, id) : NULL;
+  g_autofree char *path = NULL;
+  g_autoptr(GByteArray) icon = g_byte_array_new ();
+  static const guint8 png_signature[8] = { 0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n' };
+  http_t *upstream;
+  http_status_t status;
+  ssize_t n;
+
+  if (queue == NULL || !drain (conn->http, buffer))
+    return fail_http (conn->http, HTTP_STATUS_NOT_FOUND);
+
+  upstream = httpConnect2 (cupsServer (), ippPort (), NULL, AF_UNSPEC,
+                           HTTP_ENCRYPTION_IF_REQUESTED, 1, HALLWAY_IPP_TIMEOUT_S * 1000, NULL);
+  if (upstream == NULL)
+    return send_http (conn->http, HTTP_STATUS_NOT_FOUND, NULL, NULL);
+  httpSetTimeout (upstream, HALLWAY_IPP_TIMEOUT_S, timeout_cb, NULL);
+  httpClearFields (upstream);
+  httpSetField (upstream, HTTP_FIELD_HOST, "localhost");
+  path = g_strdup_printf ("/icons/%s.png", queue);
+  if (httpGet (upstream, path) == 0)
+    {
+      while ((status = httpUpdate (upstream)) == HTTP_STATUS_CONTINUE)
+        ;
+      if (status == HTTP_STATUS_OK)
+        while (icon->len <= HALLWAY_IPP_MAX_ICON_BYTES &&
+               (n = httpRead2 (upstream, buffer, HALLWAY_BLOCK_SIZE)) > 0)
+          g_byte_array_append (icon, (const guint8 *) buffer, n);
+    }
+  httpClose (upstream);
+
+  if (icon->len < sizeof png_signature || icon->len > HALLWAY_IPP_MAX_ICON_BYTES ||
+      memcmp (icon->data, png_signature, sizeof png_signature) != 0)
+    {
+      /* A queue without a picture of its own (cupsd has none to give):
+       * Hallway's, so a print dialog still shows one. */
+      g_autoptr(GBytes) fallback = g_resource_lookup_data (hallwayd_get_resource (),
+                                                           PRINTER_ICON_RESOURCE,
+                                                           G_RESOURCE_LOOKUP_FLAGS_NONE, NULL);
+      gsize size = 0;
+      const guint8 *bytes = fallback != NULL ? g_bytes_get_data (fallback, &size) : NULL;
+
+      if (bytes == NULL)
+        return send_http (conn->http, HTTP_STATUS_NOT_FOUND, NULL, NULL);
+      g_byte_array_set_size (icon, 0);
+      g_byte_array_append (icon, bytes, size);
+    }
+
+  httpClearFields (conn->http);
+  httpSetField (conn->http, HTTP_FIELD_CONTENT_TYPE, "image/png");
+  httpSetLength (conn->http, icon->len);
+  if (httpWriteResponse (conn->http, HTTP_STATUS_OK) < 0 ||
+      httpWrite2 (conn->http, (const char *) icon->data, icon->len) < 0)
+    return FALSE;
+  httpFlushWrite (conn->http);
+  return TRUE;
 }
 
 /* One request; FALSE when the connection must end. */
@@ -646,6 +726,8 @@ serve_request (Conn *conn,
 
       return send_http (conn->http, HTTP_STATUS_OK, "text/html; charset=utf-8", page);
     }
+  if (method == HTTP_STATE_GET && g_str_has_suffix (resource, "/" HALLWAY_IPP_ICON_NAME))
+    return serve_icon (conn, resource, buffer);
   if (method != HTTP_STATE_POST)
     return fail_http (conn->http, HTTP_STATUS_FORBIDDEN);
 

@@ -22,11 +22,15 @@
  * connection it stands for. Its streams read and write the real ones and
  * note when the connection ended, so the listener knows whether to keep it.
  *
- * One limit: a client that pipelines (sends its next request before the
- * answer to the previous one) loses that request, which libsoup had read
- * ahead when it let the lease go; the connection idles out and the client
- * asks again on a new one. No client Hallway meets pipelines (libsoup,
- * curl, browsers, gvfs, rclone).
+ * A client may pipeline: send its next requests before the answer to the
+ * first (lftp mirror asks HEAD of every file of a folder at once). libsoup
+ * reads headers in blocks, so it would read the next request ahead and
+ * lose it when it lets the lease go. So the lease gives libsoup nothing
+ * past the end of the request's headers (libsoup reads a body by its
+ * length, never beyond); what it read from the connection past that is
+ * handed back with the connection, as the start of the next request.
+ * (A chunked body is read in lines, and a request pipelined after one may
+ * still be lost; the client then asks again on a new connection.)
  */
 #include "config.h"
 
@@ -38,6 +42,8 @@ typedef struct
   GOutputStream *output;   /* (owned) (nullable) */
   GBytes        *pending;  /* (owned) (nullable) read before the lease, served first */
   gsize          offset;
+  guint          matched;  /* bytes of "\r\n\r\n" just seen */
+  gboolean       headers_read;  /* all of them given to libsoup */
   gboolean       revoked;
   gboolean       broken;
 } Shared;
@@ -113,6 +119,45 @@ G_DEFINE_FINAL_TYPE_WITH_CODE (LeaseInput, lease_input, G_TYPE_INPUT_STREAM,
                                G_IMPLEMENT_INTERFACE (G_TYPE_POLLABLE_INPUT_STREAM,
                                                       lease_input_pollable_iface_init))
 
+/* Of the @length bytes just read into @buffer, returns how many libsoup
+ * gets: none past the blank line that ends the request's headers. The
+ * rest is kept to be read next: it was taken from @shared's pending bytes
+ * (moved back), or from the connection (@fresh: becomes the pending). */
+static gsize
+stop_after_headers (Shared  *shared,
+                    guint8  *buffer,
+                    gsize    length,
+                    gboolean fresh)
+{
+  static const char end[] = "\r\n\r\n";
+
+  if (shared->headers_read)
+    return length;
+  for (gsize i = 0; i < length; i++)
+    {
+      if (buffer[i] == (guint8) end[shared->matched])
+        shared->matched++;
+      else
+        shared->matched = buffer[i] == '\r' ? 1 : 0;
+      if (shared->matched < 4)
+        continue;
+
+      shared->headers_read = TRUE;
+      if (i + 1 < length)
+        {
+          if (fresh)
+            {
+              shared->pending = g_bytes_new (buffer + i + 1, length - i - 1);
+              shared->offset = 0;
+            }
+          else
+            shared->offset -= length - i - 1;
+        }
+      return i + 1;
+    }
+  return length;
+}
+
 static gssize
 lease_input_read_internal (LeaseInput    *self,
                            void          *buffer,
@@ -136,6 +181,7 @@ lease_input_read_internal (LeaseInput    *self,
 
       memcpy (buffer, data + shared->offset, n);
       shared->offset += n;
+      n = stop_after_headers (shared, (guint8 *) buffer, n, FALSE);
       if (shared->offset == size)
         g_clear_pointer (&shared->pending, g_bytes_unref);
       return n;
@@ -146,6 +192,8 @@ lease_input_read_internal (LeaseInput    *self,
   note_result (shared, result, local_error);
   if (local_error != NULL)
     g_propagate_error (error, g_steal_pointer (&local_error));
+  if (result > 0)
+    result = stop_after_headers (shared, (guint8 *) buffer, result, TRUE);
   return result;
 }
 
@@ -421,13 +469,20 @@ static void
 lease_return (HallwayDaemonLease *self)
 {
   HallwayDaemonLeaseReturnFunc func = self->func;
-  gboolean broken = self->shared->broken;
+  Shared *shared = self->shared;
+  gboolean broken = shared->broken;
+  g_autoptr(GBytes) unread = NULL;
+
+  /* The start of a pipelined request, read from the connection already. */
+  if (shared->pending != NULL)
+    unread = g_bytes_new_from_bytes (shared->pending, shared->offset,
+                                     g_bytes_get_size (shared->pending) - shared->offset);
 
   self->func = NULL;
-  shared_revoke (self->shared);
+  shared_revoke (shared);
   g_clear_object (&self->connection);
   if (func != NULL)
-    func (self->user_data, broken);
+    func (self->user_data, broken, unread);
 }
 
 static gboolean

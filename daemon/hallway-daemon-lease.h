@@ -9,9 +9,11 @@
 G_BEGIN_DECLS
 
 /* Called once, when libsoup is done with the lease: @broken says whether
- * the connection ended (end of stream, an error) while it was lent. */
+ * the connection ended (end of stream, an error) while it was lent;
+ * @unread (nullable) is what was read of the client's next request. */
 typedef void (*HallwayDaemonLeaseReturnFunc) (gpointer user_data,
-                                              gboolean broken);
+                                              gboolean broken,
+                                              GBytes  *unread);
 
 #define HALLWAY_TYPE_DAEMON_LEASE (hallway_daemon_lease_get_type ())
 G_DECLARE_FINAL_TYPE (HallwayDaemonLease, hallway_daemon_lease, HALLWAY, DAEMON_LEASE,

@@ -57,6 +57,7 @@ typedef struct
   gint64                 deadline;    /* monotonic µs: closed then unless lent; 0: none */
   HallwayDaemonLease    *lease;       /* (unowned) (nullable) while lent */
   gboolean               keep;        /* the request lent for asks to keep the connection */
+  GBytes                *unread;      /* (owned) (nullable) a pipelined request's start */
 } Client;
 
 struct _HallwayDaemonListener
@@ -100,6 +101,7 @@ client_free (Client *client)
   g_clear_object (&client->local);
   g_clear_object (&client->remote);
   g_clear_object (&client->peer_certificate);
+  g_clear_pointer (&client->unread, g_bytes_unref);
   g_free (client->peer_id);
   g_free (client);
 }
@@ -181,11 +183,15 @@ client_set_deadline (Client *client,
 /* libsoup answered the request and closed its lease. */
 static void
 lease_returned_cb (gpointer user_data,
-                   gboolean broken)
+                   gboolean broken,
+                   GBytes  *unread)
 {
   Client *client = user_data;
 
   client->lease = NULL;
+  g_clear_pointer (&client->unread, g_bytes_unref);
+  if (unread != NULL && g_bytes_get_size (unread) > 0)
+    client->unread = g_bytes_ref (unread);
   if (client->state != CLIENT_LENT)
     return;
   if (broken || !client->keep || client->listener == NULL ||
@@ -246,12 +252,34 @@ client_readable_cb (GObject  *stream,
   return G_SOURCE_REMOVE;
 }
 
+/* The next request was pipelined and its start read already: it is lent
+ * from the main loop, not from within libsoup's closing of the last lease. */
+static gboolean
+client_unread_cb (gpointer user_data)
+{
+  Client *client = user_data;
+  g_autoptr(GBytes) first_bytes = g_steal_pointer (&client->unread);
+
+  client_set_deadline (client, 0);
+  g_clear_pointer (&client->readable, g_source_unref);
+  client_lend (client, first_bytes);
+  return G_SOURCE_REMOVE;
+}
+
 static void
 client_wait_for_request (Client *client)
 {
   GInputStream *input = g_io_stream_get_input_stream (G_IO_STREAM (client->tls));
 
   client->state = CLIENT_IDLE;
+  if (client->unread != NULL)
+    {
+      client->readable = g_idle_source_new ();
+      g_source_set_callback (client->readable, client_unread_cb, client, NULL);
+      g_source_attach (client->readable, NULL);
+      client_set_deadline (client, HALLWAY_LISTENER_IDLE_TIMEOUT_S);
+      return;
+    }
   client->readable = g_pollable_input_stream_create_source (G_POLLABLE_INPUT_STREAM (input),
                                                             client->cancellable);
   g_source_set_callback (client->readable, G_SOURCE_FUNC (client_readable_cb), client, NULL);

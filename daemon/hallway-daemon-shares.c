@@ -299,7 +299,14 @@ hallway_daemon_shares_add (HallwayDaemonShares   *self,
       return NULL;
     }
   canonical = realpath (path, NULL);
-  if (canonical == NULL || !g_file_test (canonical, G_FILE_TEST_IS_DIR))
+  if (canonical != NULL && !g_file_test (canonical, G_FILE_TEST_IS_DIR))
+    {
+      g_set_error (error, HALLWAY_ERROR, HALLWAY_ERROR_INVALID_ARGUMENT,
+                   _("%s is a file; only folders are shared. Share the folder it is in, or "
+                     "send the file to a colleague instead"), path);
+      return NULL;
+    }
+  if (canonical == NULL)
     {
       g_set_error (error, HALLWAY_ERROR, HALLWAY_ERROR_NOT_FOUND,
                    _("There is no folder at %s"), path);

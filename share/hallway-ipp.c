@@ -118,6 +118,7 @@ hallway_ipp_rewrite_request (ipp_t                  *request,
   ipp_t *forward;
   ipp_attribute_t *attr;
   gboolean pending_separator = FALSE;
+  gboolean has_target = FALSE;
   int major, minor;
   ipp_op_t op;
 
@@ -175,10 +176,19 @@ hallway_ipp_rewrite_request (ipp_t                  *request,
 
       if (ippGetGroupTag (attr) != IPP_TAG_OPERATION || name == NULL)
         continue;
+      if (g_str_equal (name, "requesting-user-name") && ippGetCount (attr) == 1 &&
+          ippGetString (attr, 0, NULL) != NULL)
+        g_strlcpy (out_info->client_user, ippGetString (attr, 0, NULL),
+                   sizeof out_info->client_user);
+      if (g_str_equal (name, "my-jobs") && ippGetValueTag (attr) == IPP_TAG_BOOLEAN)
+        out_info->my_jobs = ippGetBoolean (attr, 0);
+      if (g_str_equal (name, "printer-uri"))
+        has_target = TRUE;
       if (is_identity_attribute (name) || g_str_equal (name, "printer-uri"))
         continue;
       if (g_str_equal (name, "job-uri"))
         {
+          has_target = TRUE;
           if (ippGetValueTag (attr) == IPP_TAG_URI && ippGetCount (attr) == 1 &&
               out_info->job_id == 0)
             out_info->job_id = job_id_from_uri (ippGetString (attr, 0, NULL));
@@ -196,6 +206,15 @@ hallway_ipp_rewrite_request (ipp_t                  *request,
       ippCopyAttribute (forward, attr, 0);
     }
 
+  /* RFC 8011 §4.1.5: every request names its target (cupsd's own answer
+   * would be about whichever printer the gateway chose). */
+  if (!has_target)
+    {
+      ippDelete (forward);
+      fail_request (IPP_STATUS_ERROR_BAD_REQUEST, "The request has no printer-uri",
+                    out_status, out_message);
+      return NULL;
+    }
   if (out_info->job_id < 0)
     {
       ippDelete (forward);
@@ -278,6 +297,12 @@ rewrite_uri (const char           *uri,
   if (!is_loopback_host (host))
     return g_strdup (uri);
 
+  /* The printer's picture (printer-icons, http or https on cupsd): the
+   * gateway serves it too. */
+  if (g_str_has_prefix (resource, "/icons/") && g_str_has_prefix (view->printer_uri, "ipp://"))
+    return g_strdup_printf ("http://%s/" HALLWAY_IPP_ICON_NAME,
+                            view->printer_uri + strlen ("ipp://"));
+
   if (!g_str_has_prefix (scheme, "ipp"))
     return g_strdup (view->web_uri);
 
@@ -290,6 +315,7 @@ rewrite_uri (const char           *uri,
 
   if (g_str_has_prefix (resource, "/jobs/") && (job_id = job_id_from_uri (resource)) > 0)
     return g_strdup_printf ("%s/jobs/%d", view->printer_uri, job_id);
+
 
   return g_strdup (view->web_uri);
 }

@@ -26,6 +26,9 @@ G_BEGIN_DECLS
  *   checked before it is forwarded)
  * @has_document: whether document data follows the attributes
  * @creates_job: whether it creates a job on success
+ * @my_jobs: whether a Get-Jobs asks for the requesting user's jobs only
+ * @client_user: the requesting-user-name the client sent (not forwarded:
+ *   cupsd gets the colleague's name), cut to fit; "" when none
  */
 typedef struct
 {
@@ -34,7 +37,14 @@ typedef struct
   gboolean  job_operation;
   gboolean  has_document;
   gboolean  creates_job;
+  gboolean  my_jobs;
+  char      client_user[256];
 } HallwayIppRequestInfo;
+
+/* The printer's icon, under its printer-uri's path: http://…/ipp/print/ID/icon.png */
+#define HALLWAY_IPP_ICON_NAME "icon.png"
+/* The largest icon relayed from cupsd. */
+#define HALLWAY_IPP_MAX_ICON_BYTES (1024 * 1024)
 
 /**
  * HallwayIppView:

@@ -349,3 +349,15 @@ hallway_test_skip_all (const char *reason)
   g_print ("1..0 # SKIP %s\n", reason);
   return 77;
 }
+
+/* How many times @needle occurs in @haystack, overlapping ones included. */
+guint
+hallway_test_count (const char *haystack,
+                    const char *needle)
+{
+  guint n = 0;
+
+  for (const char *p = strstr (haystack, needle); p != NULL; p = strstr (p + 1, needle))
+    n++;
+  return n;
+}

@@ -14,6 +14,8 @@ void             hallway_test_remove_tree   (const char *path);
 HallwayIdentity *hallway_test_make_identity (const char *dir,
                                              const char *name);
 char            *hallway_test_dup_tree      (const char *dir);
+guint            hallway_test_count         (const char *haystack,
+                                             const char *needle);
 
 /* Waiting on the main context for an event, the timeout only bounding a
  * failure. */

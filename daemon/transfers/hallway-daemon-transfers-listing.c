@@ -186,7 +186,7 @@ listing_fetched_cb (GObject      *source,
       if (found == NULL)
         {
           g_autofree char *message =
-            g_strdup_printf (_("There is no “%s” in “%s” any more"), t->record->path,
+            g_strdup_printf (_("There is no “%s” in “%s”"), t->record->path,
                              t->record->share_name);
           _transfer_fail (t, message);
         }

@@ -3,8 +3,10 @@
  * SPDX-License-Identifier: GPL-3.0-or-later
  *
  * A folder asked for with GET: a plain, accessible HTML page for
- * browsers (any phone or Windows PC can fetch a file from it), JSON for
- * programs (Hallway's own client reads it as its listing). Hidden files,
+ * browsers and every other stock client (any phone or Windows PC can fetch
+ * a file from it, wget -r and lftp mirror follow its links), JSON only for
+ * a client that asks for it (Hallway's own reads it as its listing). The
+ * page of a read-write share has an upload form too. Hidden files,
  * part files and names a request could not ask back for are left out,
  * and so is a symbolic link that leads out of the share.
  */
@@ -137,15 +139,6 @@ read_folder (WebdavRequest *req,
   return g_steal_pointer (&entries);
 }
 
-static gboolean
-accepts_html (WebdavRequest *req)
-{
-  const char *accept = soup_message_headers_get_list (req->request_headers, "Accept");
-
-  return accept != NULL && (strstr (accept, "text/html") != NULL ||
-                            strstr (accept, "application/xhtml+xml") != NULL);
-}
-
 static char *
 entry_href (WebdavRequest   *req,
             const ListEntry *entry)
@@ -169,29 +162,90 @@ format_local_time (gint64      seconds,
   return g_date_time_format (local, format);
 }
 
-static char *
-build_html_listing (WebdavRequest *req,
-                    GPtrArray     *entries)
+/* The start of every page a browser gets from a share. */
+void
+_webdav_html_begin (GString    *html,
+                    const char *title,
+                    const char *heading)
 {
-  GString *html = g_string_new (NULL);
-  guint n = g_strv_length (req->components);
-  g_autofree char *folder = g_markup_escape_text (n == 0 ? hallway_share_get_name (req->share)
-                                                         : req->components[n - 1], -1);
-  g_autofree char *share_name = g_markup_escape_text (hallway_share_get_name (req->share), -1);
+  g_autofree char *title_escaped = g_markup_escape_text (title, -1);
+  g_autofree char *heading_escaped = g_markup_escape_text (heading, -1);
 
   g_string_append_printf (html,
                           "<!DOCTYPE html>\n<html lang=\"%s\">\n<head>\n"
                           "<meta charset=\"utf-8\">\n"
                           "<meta name=\"viewport\" "
                           "content=\"width=device-width, initial-scale=1\">\n"
-                          "<title>%s — %s</title>\n"
+                          "<title>%s</title>\n"
                           "<style>body{font-family:sans-serif;margin:1.5em;line-height:1.4}"
                           "table{border-collapse:collapse}caption{text-align:left;font-weight:bold;"
                           "padding:.4em 0}th,td{padding:.35em .8em;text-align:left;"
-                          "border-bottom:1px solid #ccc}td.size{text-align:right}</style>\n"
+                          "border-bottom:1px solid #ccc}td.size{text-align:right}"
+                          "form{margin-top:2em;padding:1em;border:1px solid #ccc;max-width:40em}"
+                          "form h2{margin-top:0;font-size:1.2em}progress{width:12em}</style>\n"
                           "</head>\n<body>\n<main>\n<h1>%s</h1>\n",
                           /* Translators: the HTML language code of this translation. */
-                          _("en"), folder, share_name, folder);
+                          _("en"), title_escaped, heading_escaped);
+}
+
+/* Ends a page begun with _webdav_html_begin() and answers with it. The
+ * page may run @script (nullable), and only that: the policy allows it by
+ * its hash, so nothing a file name smuggles into the page can run. */
+void
+_webdav_reply_html (WebdavRequest *req,
+                    guint          status,
+                    GString       *html,
+                    const char    *script)
+{
+  g_autofree char *policy = NULL;
+  gsize length;
+  char *body;
+
+  if (script != NULL)
+    {
+      g_autoptr(GChecksum) checksum = g_checksum_new (G_CHECKSUM_SHA256);
+      guint8 digest[32];
+      gsize digest_length = sizeof digest;
+      g_autofree char *hash = NULL;
+
+      g_checksum_update (checksum, (const guchar *) script, -1);
+      g_checksum_get_digest (checksum, digest, &digest_length);
+      hash = g_base64_encode (digest, digest_length);
+      g_string_append_printf (html, "<script>%s</script>\n", script);
+      policy = g_strdup_printf ("default-src 'none'; style-src 'unsafe-inline'; "
+                                "script-src 'sha256-%s'; connect-src 'self'; "
+                                "form-action 'self'", hash);
+    }
+  else
+    policy = g_strdup ("default-src 'none'; style-src 'unsafe-inline'; form-action 'self'");
+  g_string_append (html, "</main>\n</body>\n</html>\n");
+
+  length = html->len;
+  body = g_string_free (html, FALSE);
+  soup_message_headers_replace (req->response_headers, "Cache-Control", "no-store");
+  soup_message_headers_replace (req->response_headers, "Content-Security-Policy", policy);
+  soup_message_headers_replace (req->response_headers, "X-Content-Type-Options", "nosniff");
+  /* Not "no-referrer": a form's POST would then say "Origin: null", and
+   * the upload could not tell our own page from another site's. */
+  soup_message_headers_replace (req->response_headers, "Referrer-Policy", "same-origin");
+  soup_server_message_set_status (req->msg, status, NULL);
+  soup_server_message_set_response (req->msg, "text/html; charset=utf-8",
+                                    SOUP_MEMORY_TAKE, body, length);
+}
+
+static void
+reply_html_listing (WebdavRequest *req,
+                    GPtrArray     *entries)
+{
+  GString *html = g_string_new (NULL);
+  guint n = g_strv_length (req->components);
+  const char *share_name = hallway_share_get_name (req->share);
+  const char *folder_name = n == 0 ? share_name : req->components[n - 1];
+  g_autofree char *folder = g_markup_escape_text (folder_name, -1);
+  g_autofree char *title = g_strdup_printf ("%s — %s", folder_name, share_name);
+  gboolean writable = hallway_share_get_access (req->share) == HALLWAY_SHARE_ACCESS_READ_WRITE;
+
+  _webdav_html_begin (html, title, folder_name);
 
   if (n > 0)
     {
@@ -248,8 +302,10 @@ build_html_listing (WebdavRequest *req,
     g_string_append_printf (html, "<tr><td colspan=\"4\">%s</td></tr>\n",
                             _("This folder is empty"));
 
-  g_string_append (html, "</tbody>\n</table>\n</main>\n</body>\n</html>\n");
-  return g_string_free (html, FALSE);
+  g_string_append (html, "</tbody>\n</table>\n");
+  if (writable)
+    _webdav_upload_append_form (req, html);
+  _webdav_reply_html (req, SOUP_STATUS_OK, html, writable ? _webdav_upload_script : NULL);
 }
 
 static char *
@@ -296,25 +352,16 @@ _webdav_send_folder (WebdavRequest *req,
       return;
     }
 
+  if (!_webdav_wants_json (req))
+    {
+      reply_html_listing (req, entries);
+      return;
+    }
+
+  body = build_json_listing (entries, &length);
   soup_message_headers_replace (req->response_headers, "Cache-Control", "no-store");
-  if (accepts_html (req))
-    {
-      body = build_html_listing (req, entries);
-      length = strlen (body);
-      soup_message_headers_replace (req->response_headers, "Content-Security-Policy",
-                                    "default-src 'none'; style-src 'unsafe-inline'");
-      soup_message_headers_replace (req->response_headers, "X-Content-Type-Options", "nosniff");
-      soup_message_headers_replace (req->response_headers, "Referrer-Policy", "no-referrer");
-      soup_server_message_set_status (req->msg, SOUP_STATUS_OK, NULL);
-      soup_server_message_set_response (req->msg, "text/html; charset=utf-8",
-                                        SOUP_MEMORY_TAKE, body, length);
-    }
-  else
-    {
-      body = build_json_listing (entries, &length);
-      soup_message_headers_replace (req->response_headers, "X-Content-Type-Options", "nosniff");
-      soup_server_message_set_status (req->msg, SOUP_STATUS_OK, NULL);
-      soup_server_message_set_response (req->msg, "application/json",
-                                        SOUP_MEMORY_TAKE, body, length);
-    }
+  soup_message_headers_replace (req->response_headers, "X-Content-Type-Options", "nosniff");
+  soup_server_message_set_status (req->msg, SOUP_STATUS_OK, NULL);
+  soup_server_message_set_response (req->msg, "application/json",
+                                    SOUP_MEMORY_TAKE, body, length);
 }

@@ -83,9 +83,9 @@ typedef struct
 
 /* The methods each access mode allows (the Allow header). */
 #define HALLWAY_WEBDAV_ALLOW_READ_ONLY  "OPTIONS, GET, HEAD, PROPFIND"
-#define HALLWAY_WEBDAV_ALLOW_READ_WRITE "OPTIONS, GET, HEAD, PUT, DELETE, MKCOL, COPY, MOVE, " \
-                                        "PROPFIND, PROPPATCH, LOCK, UNLOCK"
-#define HALLWAY_WEBDAV_ALLOW_DROP_BOX   "OPTIONS, PUT, MKCOL, PROPFIND"
+#define HALLWAY_WEBDAV_ALLOW_READ_WRITE "OPTIONS, GET, HEAD, PUT, POST, DELETE, MKCOL, COPY, " \
+                                        "MOVE, PROPFIND, PROPPATCH, LOCK, UNLOCK"
+#define HALLWAY_WEBDAV_ALLOW_DROP_BOX   "OPTIONS, PUT, POST, MKCOL, PROPFIND"
 
 /* hallway-daemon-webdav-reply.c: how every handler answers */
 const char *_webdav_allow_for_access (HallwayShareAccess  access);
@@ -97,6 +97,9 @@ void      _webdav_reply_gerror    (SoupServerMessage  *msg,
 void      _webdav_reply_errno     (SoupServerMessage  *msg,
                                    int                 errsv,
                                    const char         *what);
+guint     _webdav_status_for_errno (int                errsv,
+                                    const char        *what,
+                                    char             **out_message);
 void      _webdav_reply_xml_error (SoupServerMessage  *msg,
                                    guint               status,
                                    const char         *precondition);
@@ -162,6 +165,13 @@ void      _webdav_handle_get      (WebdavRequest      *req,
 void      _webdav_send_folder     (WebdavRequest      *req,
                                    int                 fd,
                                    gboolean            head);
+void      _webdav_html_begin      (GString            *html,
+                                   const char         *title,
+                                   const char         *heading);
+void      _webdav_reply_html      (WebdavRequest      *req,
+                                   guint               status,
+                                   GString            *html,
+                                   const char         *script);
 
 /* hallway-daemon-webdav-put.c */
 void      _webdav_put_prepare     (HallwayDaemonWebdav *self,
@@ -169,6 +179,22 @@ void      _webdav_put_prepare     (HallwayDaemonWebdav *self,
                                    const char          *path);
 WebdavRequest *_webdav_put_get_request (SoupServerMessage *msg);
 void      _webdav_put_commit      (WebdavRequest      *req);
+int       _webdav_open_part_file  (int                 dir_fd,
+                                   const char         *name,
+                                   char              **out_part_name);
+
+/* hallway-daemon-webdav-upload.c: files sent from a browser's form */
+extern const char _webdav_upload_script[];
+gboolean  _webdav_wants_json      (WebdavRequest      *req);
+void      _webdav_upload_prepare  (HallwayDaemonWebdav *self,
+                                   SoupServerMessage   *msg,
+                                   const char          *path);
+WebdavRequest *_webdav_upload_get_request (SoupServerMessage *msg);
+void      _webdav_upload_commit   (WebdavRequest      *req);
+void      _webdav_upload_append_form (WebdavRequest   *req,
+                                      GString         *html);
+void      _webdav_send_drop_box_page (WebdavRequest   *req,
+                                      gboolean         head);
 
 /* hallway-daemon-webdav-bulk.c */
 gboolean  _webdav_wants_bulk      (WebdavRequest      *req,

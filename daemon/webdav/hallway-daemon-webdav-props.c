@@ -804,7 +804,9 @@ _webdav_handle_propfind (WebdavRequest *req)
       _webdav_reply_error (req->msg, SOUP_STATUS_BAD_REQUEST, _("Depth must be 0 or 1"));
       return;
     }
-  children = strcmp (depth, "1") == 0;
+  /* A drop box lists as an empty folder: what is in it is nobody's to see. */
+  children = strcmp (depth, "1") == 0 &&
+             hallway_share_get_access (req->share) != HALLWAY_SHARE_ACCESS_DROP_BOX;
 
   propfind = hallway_webdav_propfind_parse (data, length, &error);
   if (propfind == NULL)

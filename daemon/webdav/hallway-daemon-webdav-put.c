@@ -115,14 +115,36 @@ put_finished_cb (SoupServerMessage *msg,
   put_discard (user_data);
 }
 
-static char *
-part_name_new (const char *name)
+/* Creates a hidden part file beside where @name goes in @dir_fd; returns
+ * its descriptor, or -1 with errno set. */
+int
+_webdav_open_part_file (int          dir_fd,
+                        const char  *name,
+                        char       **out_part_name)
 {
   g_autofree char *stem = g_strndup (name, 200);
-  g_autofree char *suffix = g_uuid_string_random ();
+  int fd = -1;
 
-  suffix[8] = '\0';
-  return g_strdup_printf (".%s" HALLWAY_WEBDAV_PART_INFIX "%s", stem, suffix);
+  for (guint tries = 0; fd < 0 && tries < 8; tries++)
+    {
+      g_autofree char *suffix = g_uuid_string_random ();
+
+      suffix[8] = '\0';
+      g_free (*out_part_name);
+      *out_part_name = g_strdup_printf (".%s" HALLWAY_WEBDAV_PART_INFIX "%s", stem, suffix);
+      fd = openat (dir_fd, *out_part_name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
+                   0666);
+      if (fd < 0 && errno != EEXIST)
+        break;
+    }
+  if (fd < 0)
+    {
+      int errsv = errno;
+
+      g_clear_pointer (out_part_name, g_free);
+      errno = errsv;
+    }
+  return fd;
 }
 
 void
@@ -227,21 +249,10 @@ _webdav_put_prepare (HallwayDaemonWebdav *self,
         }
     }
 
-  for (guint tries = 0; fd < 0 && tries < 8; tries++)
-    {
-      g_free (put->part_name);
-      put->part_name = part_name_new (name);
-      fd = openat (put->parent_fd, put->part_name,
-                   O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0666);
-      if (fd < 0 && errno != EEXIST)
-        break;
-    }
+  fd = _webdav_open_part_file (put->parent_fd, name, &put->part_name);
   if (fd < 0)
     {
-      int errsv = errno;
-
-      g_clear_pointer (&put->part_name, g_free);
-      _webdav_reply_errno (msg, errsv, _("Could not save the file"));
+      _webdav_reply_errno (msg, errno, _("Could not save the file"));
       put_state_free (put);
       return;
     }

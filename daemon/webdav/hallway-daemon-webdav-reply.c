@@ -96,13 +96,14 @@ _webdav_reply_gerror (SoupServerMessage *msg,
   _webdav_reply_error (msg, status, error->message);
 }
 
-void
-_webdav_reply_errno (SoupServerMessage *msg,
-                     int                errsv,
-                     const char        *what)
+/* The status and plain words for a failed system call; @what says what
+ * failed ("Could not save the file"). */
+guint
+_webdav_status_for_errno (int          errsv,
+                          const char  *what,
+                          char       **out_message)
 {
   guint status;
-  g_autofree char *message = NULL;
 
   switch (errsv)
     {
@@ -136,10 +137,21 @@ _webdav_reply_errno (SoupServerMessage *msg,
     }
 
   if (status == SOUP_STATUS_INSUFFICIENT_STORAGE)
-    message = g_strdup (_("There is not enough free space on the sharing computer"));
+    *out_message = g_strdup (_("There is not enough free space on the sharing computer"));
   else
     /* Translators: %s says what failed, e.g. "Could not create the folder"; then the cause. */
-    message = g_strdup_printf ("%s: %s", what, g_strerror (errsv));
+    *out_message = g_strdup_printf ("%s: %s", what, g_strerror (errsv));
+  return status;
+}
+
+void
+_webdav_reply_errno (SoupServerMessage *msg,
+                     int                errsv,
+                     const char        *what)
+{
+  g_autofree char *message = NULL;
+  guint status = _webdav_status_for_errno (errsv, what, &message);
+
   _webdav_reply_error (msg, status, message);
 }
 

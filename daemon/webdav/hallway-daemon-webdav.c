@@ -41,6 +41,7 @@ typedef enum
   METHOD_GET,
   METHOD_HEAD,
   METHOD_PUT,
+  METHOD_POST,
   METHOD_DELETE,
   METHOD_MKCOL,
   METHOD_COPY,
@@ -60,6 +61,7 @@ static const struct
   { "GET", METHOD_GET },
   { "HEAD", METHOD_HEAD },
   { "PUT", METHOD_PUT },
+  { "POST", METHOD_POST },
   { "DELETE", METHOD_DELETE },
   { "MKCOL", METHOD_MKCOL },
   { "COPY", METHOD_COPY },
@@ -121,6 +123,14 @@ early_handler (SoupServer        *server,
       return;
     }
 
+  if (g_strcmp0 (method, "POST") == 0)
+    {
+      _webdav_upload_prepare (self, msg, path);
+      if (soup_server_message_get_status (msg) != 0)
+        soup_message_body_set_accumulate (body, FALSE);
+      return;
+    }
+
   if (body_is_xml_method (method))
     {
       /* A LOCK body is a few hundred bytes: its owner is bounded too. */
@@ -167,18 +177,27 @@ dispatch (WebdavRequest *req,
       break;
 
     case HALLWAY_SHARE_ACCESS_DROP_BOX:
-      if (method == METHOD_PROPFIND)
+      if ((method == METHOD_GET || method == METHOD_HEAD) && _webdav_is_share_root (req) &&
+          !_webdav_wants_json (req) &&
+          g_uri_get_query (soup_server_message_get_uri (req->msg)) == NULL)
         {
-          /* Enough for a client to see it can connect, nothing more. */
-          if (!_webdav_is_share_root (req) ||
-              g_strcmp0 (soup_message_headers_get_one (req->request_headers, "Depth"), "0") != 0)
-            {
-              _webdav_reply_forbidden_method (req);
-              return;
-            }
+          /* A browser gets a page to give files with, and nothing else
+           * (neither a listing nor a folder stream, ?bulk=1). */
+          _webdav_send_drop_box_page (req, method == METHOD_HEAD);
+          return;
         }
-      else if (method != METHOD_OPTIONS && method != METHOD_PUT && method != METHOD_MKCOL &&
-               method != METHOD_OTHER)
+      if (method == METHOD_PROPFIND && !_webdav_is_share_root (req))
+        {
+          /* A drop box is mounted (GNOME Files, any WebDAV client) as an
+           * empty folder one can write to: its root lists no items, and
+           * whatever is asked for in it is not there, whether it is or not.
+           * A client then puts a file (a taken name gets a number). */
+          _webdav_reply_error (req->msg, SOUP_STATUS_NOT_FOUND,
+                               _("Nothing in a drop box can be seen"));
+          return;
+        }
+      if (method != METHOD_OPTIONS && method != METHOD_PUT && method != METHOD_POST &&
+          method != METHOD_MKCOL && method != METHOD_PROPFIND && method != METHOD_OTHER)
         {
           _webdav_reply_forbidden_method (req);
           return;
@@ -203,6 +222,9 @@ dispatch (WebdavRequest *req,
       break;
     case METHOD_PUT:
       _webdav_put_commit (req);
+      break;
+    case METHOD_POST:
+      _webdav_upload_commit (req);
       break;
     case METHOD_DELETE:
       _webdav_handle_delete (req);
@@ -253,18 +275,21 @@ webdav_handler (SoupServer        *server,
   Method method = method_from_string (soup_server_message_get_method (msg));
   WebdavRequest req;
 
-  if (method == METHOD_PUT)
+  if (method == METHOD_PUT || method == METHOD_POST)
     {
       /* Already checked by the early handler, which holds the request. */
-      WebdavRequest *put = _webdav_put_get_request (msg);
+      WebdavRequest *held = method == METHOD_PUT ? _webdav_put_get_request (msg)
+                                                 : _webdav_upload_get_request (msg);
 
-      if (put == NULL)
+      if (held == NULL)
         {
-          _webdav_reply_error (msg, SOUP_STATUS_INTERNAL_SERVER_ERROR,
-                               _("The upload could not be received"));
+          /* The early handler answered already (refused, or a bad body). */
+          if (soup_server_message_get_status (msg) == 0)
+            _webdav_reply_error (msg, SOUP_STATUS_INTERNAL_SERVER_ERROR,
+                                 _("The upload could not be received"));
           return;
         }
-      dispatch (put, method);
+      dispatch (held, method);
       return;
     }
 
@@ -279,14 +304,16 @@ webdav_handler (SoupServer        *server,
 
 /* A request's password was checked in a worker thread while it waited:
  * it runs again from where it was checked, the early handler for PUT and
+ * POST and
  * the handler for the rest. */
 void
 _webdav_password_checked_cb (SoupServerMessage *msg,
                              gpointer           user_data)
 {
   const char *path = g_uri_get_path (soup_server_message_get_uri (msg));
+  Method method = method_from_string (soup_server_message_get_method (msg));
 
-  if (method_from_string (soup_server_message_get_method (msg)) == METHOD_PUT)
+  if (method == METHOD_PUT || method == METHOD_POST)
     early_handler (NULL, msg, path, NULL, user_data);
   else
     webdav_handler (NULL, msg, path, NULL, user_data);

@@ -24,7 +24,7 @@
 
 set -euo pipefail
 
-all_targets=(txt path range bulk drop ipp mdns webdav-xml)
+all_targets=(txt path range bulk drop ipp mdns webdav-xml multipart)
 
 usage() {
   echo "usage: $0 [SECONDS] | --each SECONDS [TARGET...] | --runs N [TARGET...]" >&2

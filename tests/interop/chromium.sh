@@ -8,24 +8,9 @@
 . "$(dirname "$0")/lib.sh"
 in_private_session "$@"
 
-CHROMIUM=${CHROMIUM:-$(command -v chromium || command -v chromium-browser || true)}
-if [ -z "$CHROMIUM" ] || [ ! -x "$CHROMIUM" ]; then
-  skip "chromium is missing (apt-get install chromium)"
-fi
+need_chromium
 need_tool cmp diffutils
 start_hallway
-
-profile=$(mktemp -d "$WORK/chromium-profile.XXXXXX")
-# --no-sandbox: Chromium's sandbox refuses to run as root; the rest keeps a
-# headless browser from calling home or trying QUIC, and accepts Hallway's
-# self-signed certificate.
-FLAGS=(--headless --no-sandbox --disable-gpu --disable-quic --no-first-run
-  --disable-background-networking --disable-component-update --disable-sync
-  --ignore-certificate-errors --user-data-dir="$profile")
-chromium() {
-  env -u G_DEBUG -u MALLOC_CHECK_ HOME="$WORK" timeout 90 "$CHROMIUM" "${FLAGS[@]}" "$@" \
-    2>>"$WORK/chromium.log"
-}
 
 # The page as the browser built it, JavaScript and all.
 chromium --dump-dom "$SHARE_URL" >"$WORK/listing.html" || true
@@ -102,20 +87,12 @@ mkdir -p "$ARTIFACTS"
 shot=$ARTIFACTS/browser-listing.png
 rm -f "$shot"
 chromium --screenshot="$shot" --window-size=1024,768 "$SHARE_URL" >/dev/null || true
-png_size() {
-  python3 -c 'import struct, sys
-d = open(sys.argv[1], "rb").read(24)
-assert d[:8] == b"\x89PNG\r\n\x1a\n", "not a PNG"
-print("%dx%d" % struct.unpack(">II", d[16:24]))' "$1"
-}
 expect_eq "screenshot saved as a 1024x768 PNG ($shot)" 1024x768 "$(png_size "$shot" 2>/dev/null)"
 
 # Downloads by clicking, through the DevTools protocol.
 mkdir -p "$WORK/downloads"
 for name in "$BIG_FILE" "$UNICODE_FILE"; do
-  if out=$(env -u G_DEBUG -u MALLOC_CHECK_ HOME="$WORK" CDP_LOG="$WORK/chromium.log" \
-    timeout 120 python3 "$INTEROP_DIR/cdp-download.py" "$CHROMIUM" "$SHARE_URL" "$name" \
-    "$WORK/downloads" "${FLAGS[@]}"); then
+  if out=$(cdp cdp-download.py "$SHARE_URL" "$name" "$WORK/downloads" "${FLAGS[@]}"); then
     path=$(jq -r .path <<<"$out")
     suggested=$(jq -r .suggestedFilename <<<"$out")
     check "clicking ‘$name’ downloads it byte-identical" cmp "$SHARE_DIR/$name" "$path"

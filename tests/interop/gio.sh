@@ -10,19 +10,9 @@
 . "$(dirname "$0")/lib.sh"
 in_private_session "$@"
 
-need_tool gio libglib2.0-bin
-[ -x /usr/libexec/gvfsd ] && [ -x /usr/libexec/gvfsd-dav ] ||
-  skip "gvfs's daemons or WebDAV backend are missing (apt-get install gvfs-daemons gvfs-backends)"
+need_gvfs
 need_tool cmp diffutils
 start_hallway
-
-# The test environment sets GIO_USE_VFS=local (which hides gvfs) and
-# G_DEBUG=fatal-warnings (meant for Hallway, not for gio's own warnings);
-# volume monitors are of no use here and would start udisks clients.
-g() {
-  env -u GIO_USE_VFS -u G_DEBUG -u MALLOC_CHECK_ GIO_USE_VOLUME_MONITOR=unix \
-    timeout 60 gio "$@"
-}
 
 DAV=davs://127.0.0.1:$PORT$SHARE_PATH
 dav() {   # dav RELATIVE-PATH: the davs:// URI of a path in the share

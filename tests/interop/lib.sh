@@ -222,6 +222,64 @@ make_fixture() {
   printf 'こんにちは\n' >"$d/Ünïcödé/日本語.txt"
 }
 
+# --- GNOME's gvfs ------------------------------------------------------------------
+
+# need_gvfs: gio and gvfs's WebDAV backend are here, or the test skips.
+need_gvfs() {
+  need_tool gio libglib2.0-bin
+  [ -x /usr/libexec/gvfsd ] && [ -x /usr/libexec/gvfsd-dav ] ||
+    skip "gvfs's daemons or WebDAV backend are missing (apt-get install gvfs-daemons gvfs-backends)"
+}
+
+# g ARGS…: gio with gvfs. The test environment sets GIO_USE_VFS=local (which
+# hides gvfs) and G_DEBUG=fatal-warnings (meant for Hallway, not for gio's
+# own warnings); volume monitors are of no use here and would start udisks
+# clients.
+g() {
+  env -u GIO_USE_VFS -u G_DEBUG -u MALLOC_CHECK_ GIO_USE_VOLUME_MONITOR=unix \
+    timeout 60 gio "$@"
+}
+
+# --- Headless Chromium ----------------------------------------------------------
+
+# need_chromium: sets CHROMIUM and FLAGS (a profile of the test's own) and
+# defines chromium ARGS…, a headless run logging to chromium.log.
+need_chromium() {
+  CHROMIUM=${CHROMIUM:-$(type -P chromium || type -P chromium-browser || true)}
+  if [ -z "$CHROMIUM" ] || [ ! -x "$CHROMIUM" ]; then
+    skip "chromium is missing (apt-get install chromium)"
+  fi
+  local profile
+  profile=$(mktemp -d "$WORK/chromium-profile.XXXXXX")
+  # --no-sandbox: Chromium's sandbox refuses to run as root; the rest keeps a
+  # headless browser from calling home or trying QUIC, and accepts Hallway's
+  # self-signed certificate.
+  FLAGS=(--headless --no-sandbox --disable-gpu --disable-quic --no-first-run
+    --disable-background-networking --disable-component-update --disable-sync
+    --ignore-certificate-errors --user-data-dir="$profile")
+}
+
+chromium() {
+  env -u G_DEBUG -u MALLOC_CHECK_ HOME="$WORK" timeout 90 "$CHROMIUM" "${FLAGS[@]}" "$@" \
+    2>>"$WORK/chromium.log"
+}
+
+# cdp SCRIPT ARGS…: runs a DevTools script of this folder against CHROMIUM.
+cdp() {
+  local script=$1
+  shift
+  env -u G_DEBUG -u MALLOC_CHECK_ HOME="$WORK" CDP_LOG="$WORK/chromium.log" \
+    timeout 150 python3 "$INTEROP_DIR/$script" "$CHROMIUM" "$@"
+}
+
+# png_size FILE: "WIDTHxHEIGHT" of a PNG, or fails.
+png_size() {
+  python3 -c 'import struct, sys
+d = open(sys.argv[1], "rb").read(24)
+assert d[:8] == b"\x89PNG\r\n\x1a\n", "not a PNG"
+print("%dx%d" % struct.unpack(">II", d[16:24]))' "$1"
+}
+
 # --- A private hallwayd on 127.0.0.1 -------------------------------------------------
 
 ctl() {
@@ -264,6 +322,20 @@ start_hallway() {
   wait_until 10 curl -skf -o /dev/null -X PROPFIND -H 'Depth: 0' "$SHARE_URL" ||
     bail "PROPFIND of $SHARE_URL does not succeed"
   note "hallwayd pid $HALLWAYD_PID, $SHARE_URL"
+}
+
+# add_share DIR NAME ACCESS: shares DIR with everyone, as NAME with ACCESS
+# (read-only, read-write, drop-box), once it answers; prints its id.
+add_share() {
+  local dir=$1 name=$2 access=$3 id
+  mkdir -p "$dir"
+  ctl share add "$dir" --name "$name" --access "$access" --audience everyone \
+    >"$WORK/share-add-$access.log" 2>&1 ||
+    bail "could not share $dir: $(cat "$WORK/share-add-$access.log")"
+  id=$(ctl share list --json | jq -r --arg n "$name" '.[] | select(.name == $n) | .id')
+  wait_until 10 curl -skf -o /dev/null -X PROPFIND -H 'Depth: 0' \
+    "https://127.0.0.1:$PORT/shares/$id/" || bail "the share $name does not answer"
+  echo "$id"
 }
 
 # --- Simulated office LAN (root) ------------------------------------------------------

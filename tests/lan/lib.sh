@@ -60,6 +60,11 @@ check() {
   if "$@" >/dev/null 2>&1; then ok "$what"; else not_ok "$what"; fi
 }
 
+# expect_eq DESCRIPTION EXPECTED GOT
+expect_eq() {
+  if [ "$2" = "$3" ]; then ok "$1"; else not_ok "$1: expected ‘$2’, got ‘$3’"; fi
+}
+
 note() {
   echo "# $*"
 }

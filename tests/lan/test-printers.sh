@@ -67,7 +67,11 @@ check "a lists its CUPS queue, not shared" wait_until 20 bash -c \
 check "an unshared printer is not announced" not_announced b
 
 # 2. Sharing announces it as an IPP Everywhere printer.
-check "hallwayctl printer share office" ctl a printer share office
+out=$(ctl a printer share office 2>&1); rc=$?
+note "printer share: $out"
+check "hallwayctl printer share office" test "$rc" = 0
+check "and says the address colleagues print at" \
+  grep -qE "can print on it at ipp://office-a.local:[0-9]+/ipp/print/office$" <<<"$out"
 check "a says it shares it" bash -c \
   "ctl a printers --json | jq -e '.[] | select(.name == \"office\") |
     .shared and (.uri | test(\"^ipp://office-a.local:[0-9]+/ipp/print/office$\"))'"
@@ -122,6 +126,32 @@ for t in get-printer-attributes print-job create-job get-jobs; do
       "$(grep -E 'FAIL|EXPECTED|status' "$WORK/ipptool-$t.log" | head -n 3 | tr '\n' ' ')"
   fi
 done
+# ipp-everywhere.test through the gateway fails nothing that the same CUPS
+# queue, asked directly on a, does not fail too.
+everywhere() {   # HOST URI LOG: the names of the tests that failed
+  "$L" exec "$1" -- ipptool -t -f "$WORK/page.pdf" "$2" "$TESTS/ipp-everywhere.test" \
+    >"$3" 2>&1
+  grep -F '[FAIL]' "$3" | sed 's/ *\[FAIL\].*//; s/^ *//' | sort -u
+}
+socket_host=$(jq -rn --arg s "$WORK/cups-a/cups.sock" '$s | @uri')
+direct=$(everywhere a "ipp://$socket_host/printers/office" "$WORK/everywhere-direct.log")
+gateway=$(everywhere b "$URI" "$WORK/everywhere-gateway.log")
+note "ipp-everywhere.test failures asking CUPS directly: ${direct:-none}"
+note "ipp-everywhere.test failures through the gateway: ${gateway:-none}"
+check "ipp-everywhere.test ran through the gateway" \
+  test "$(grep -c '\[PASS\]' "$WORK/everywhere-gateway.log")" -gt 20
+extra=$(comm -13 <(printf '%s\n' "$direct") <(printf '%s\n' "$gateway") | grep . || true)
+check "ipp-everywhere.test fails nothing through the gateway that CUPS passes${extra:+: $extra}" \
+  test -z "$extra"
+icon=$("$L" exec b -- ipptool -tv "$URI" "$TESTS/get-printer-attributes.test" 2>/dev/null |
+  sed -n 's/^ *printer-icons (uri) = \([^ ,]*\).*/\1/p' | head -n 1)
+note "printer-icons: ${icon:-none}"
+png_magic() { head -c 8 "$1" 2>/dev/null | od -An -tx1 | tr -d ' \n'; }
+rm -f "$WORK/icon.png"
+[ -z "$icon" ] || "$L" exec b -- curl -sf --max-time 10 -o "$WORK/icon.png" "$icon" || true
+expect_eq "printer-icons points at the gateway" "http://${URI#ipp://}/icon.png" "$icon"
+expect_eq "and the gateway serves a PNG there" 89504e470d0a1a0a "$(png_magic "$WORK/icon.png")"
+
 check "a LAN Host header works, and answers speak of the LAN URI" \
   "$L" exec b -- ipptool -t "$URI" "$HERE/lan-host.test"
 check "a queue's jobs reach its output file" wait_until 60 test -s "$OUT"

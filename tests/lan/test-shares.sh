@@ -34,6 +34,17 @@ for access in read-only read-write drop-box; do
   done
 done
 check "a lists nine shares" test "$(ctl a share list --json | jq length)" = 9
+
+# What a newcomer meets in "share add".
+printf 'x\n' >"$WORK/a-file.txt"
+out=$(ctl a share add "$WORK/a-file.txt" 2>&1); rc=$?
+check "sharing a file says it is a file, not that there is no folder" \
+  test "$rc" = 1 -a -n "$(grep -F 'is a file; only folders are shared' <<<"$out")"
+mkdir -p "$WORK/plain"
+out=$(ctl a share add "$WORK/plain" --name Plain 2>&1)
+check "a share for trusted colleagues says a browser is refused at its address" \
+  grep -q "a web browser at that address is refused" <<<"$out"
+ctl a share remove Plain >/dev/null
 check "shares.ini is private (0600)" test "$(stat -c %a "$XA/config/hallway/shares.ini")" = 600
 check "no password is stored in clear" \
   bash -c "! grep -q 'correct horse' '$XA/config/hallway/shares.ini'"
@@ -101,8 +112,10 @@ for access in read-only read-write drop-box; do
           expect "$who drops a file into $access/$audience" \
             201 "$who" PUT "$base/drop-$who.txt" --data x "${auth[@]}"
           expect "$who can't read $access/$audience" 403 "$who" GET "$base/hello.txt" "${auth[@]}"
-          expect "$who can't list $access/$audience" \
-            403 "$who" PROPFIND "$base/sub/" -H 'Depth: 1' "${auth[@]}"
+          expect "$who sees nothing in $access/$audience" \
+            404 "$who" PROPFIND "$base/sub/" -H 'Depth: 1' "${auth[@]}"
+          expect "$who mounts $access/$audience as an empty folder" \
+            207 "$who" PROPFIND "$base/" -H 'Depth: 1' "${auth[@]}"
           expect "dropping an existing name doesn't reveal it ($who, $audience)" 201 "$who" \
             PUT "$base/hello.txt" --data x "${auth[@]}"
           ;;
@@ -150,6 +163,10 @@ check "the dropped file arrived under another name" \
 
 id=$(share_id "read-only password")
 expect "no password: 401" 401 c GET "/shares/$id/hello.txt"
+out=$(ctl c ls "Alice Martin/read-only password" 2>&1)
+note "c ls of a password share: $out"
+check "hallwayctl says how to get into a password share" \
+  grep -qE "Open https://[^ ]+/shares/$id/ in a web browser" <<<"$out"
 for i in 1 2 3 4; do curl_as c GET "/shares/$id/hello.txt" -u "any:wrong$i" >/dev/null; done
 expect "a 5th wrong password locks the address out" 429 c GET "/shares/$id/hello.txt" -u any:wrong5
 expect "even the right password waits out the lock" \

@@ -42,6 +42,21 @@ ctl a share add "$WORK/big" --name Big --audience everyone >/dev/null || not_ok 
 check "b sees a's shares" \
   wait_until 20 bash -c "ctl b info 'Alice Martin' --json | jq -e '.shared_folders | length == 2'"
 
+# A newcomer's first steps: the start of a name finds the neighbour; a
+# missing file is said plainly, without a transfer id or empty progress.
+check "‘info Alice’ finds “Alice Martin”" \
+  bash -c "ctl b info Alice --json | jq -e '.name == \"Alice Martin\"'"
+out=$(ctl b info Martin 2>&1); rc=$?
+check "a name not quite right is refused with a suggestion" \
+  test "$rc" = 1 -a -n "$(grep -F 'Did you mean “Alice Martin”?' <<<"$out")"
+out=$(ctl b get "Alice Martin/Tree/nope.txt" --to "$WORK/dl-nope" --wait 2>&1); rc=$?
+note "get nope.txt: $out"
+check "getting a missing file fails" test "$rc" = 1
+check "and says it is not there" grep -qF 'There is no “nope.txt” in “Tree”' <<<"$out"
+check "not that it is not there “any more”" bash -c '! grep -q "any more" <<<"$1"' _ "$out"
+check "without a bare transfer id or “0 bytes of 0 bytes” first" \
+  bash -c '! grep -qxE "[0-9]+|.*0 bytes of 0 bytes.*" <<<"$1"' _ "$out"
+
 transfer_field() {   # HOST ID FIELD
   ctl "$1" transfers --json | jq -r --arg i "$2" --arg f "$3" '.[] | select(.id == $i) | .[$f]'
 }

@@ -57,6 +57,8 @@ else
 fi
 check "the transfer says it is an upload" \
   bash -c "ctl b transfers --json | jq -e '.[0].kind == \"upload\"'"
+check "and the table says it went to Alice, not from her" \
+  bash -c "ctl b transfers | grep -q 'to Alice Martin'"
 check "no part file is left on a" test -z "$(find "$WORK/inbox" -name '*.hallway-part')"
 
 # 2. Into a subfolder, twice: the second copy becomes "report (2).pdf".

@@ -302,6 +302,42 @@ test_printer_attributes (void)
   g_assert_cmpstr (get_string (out, "printer-more-info"), ==, WEB_URI);
   g_assert_cmpstr (get_string (out, "printer-icons"), ==, "https://example.com/icon.png");
   g_assert_cmpstr (get_string (out, "printer-supply-info-uri"), ==, WEB_URI);
+
+  /* cupsd's own icon (on loopback) becomes the gateway's PNG. */
+  g_clear_pointer (&out, ippDelete);
+  attr = ippFindAttribute (response, "printer-icons", IPP_TAG_URI);
+  ippSetString (response, &attr, 0, "https://localhost:631/icons/office.png");
+  out = hallway_ipp_rewrite_response (response, &view, NULL, NULL);
+  g_assert_cmpstr (get_string (out, "printer-icons"), ==,
+                   "http://office-a.local:53536/ipp/print/office/" HALLWAY_IPP_ICON_NAME);
+}
+
+static void
+test_request_target (void)
+{
+  HallwayIppRequestInfo info;
+  ipp_status_t status;
+  const char *message;
+  g_autoptr(ipp_t) request = ippNewRequest (IPP_OP_GET_PRINTER_ATTRIBUTES);
+  g_autoptr(ipp_t) forward = NULL;
+  g_autoptr(ipp_t) jobs = new_request (IPP_OP_GET_JOBS);
+
+  g_test_summary ("A request without printer-uri is a bad request (RFC 8011 §4.1.5); "
+                  "Get-Jobs keeps the client's user name and my-jobs for the filter");
+
+  /* ippNewRequest adds only the charset and language. */
+  forward = hallway_ipp_rewrite_request (request, "office", "Bruno", &info, &status, &message);
+  g_assert_null (forward);
+  g_assert_cmpint (status, ==, IPP_STATUS_ERROR_BAD_REQUEST);
+  g_assert_cmpstr (message, ==, "The request has no printer-uri");
+
+  ippAddBoolean (jobs, IPP_TAG_OPERATION, "my-jobs", 1);
+  forward = hallway_ipp_rewrite_request (jobs, "office", "Bruno", &info, &status, &message);
+  g_assert_nonnull (forward);
+  g_assert_true (info.my_jobs);
+  g_assert_cmpstr (info.client_user, ==, "root");
+  /* cupsd is still told the colleague's name, not the client's. */
+  g_assert_cmpstr (get_string (forward, "requesting-user-name"), ==, "Bruno");
 }
 
 static void
@@ -382,6 +418,7 @@ main (int   argc,
   g_test_add_func ("/share/ipp/response-jobs", test_response);
   g_test_add_func ("/share/ipp/printer-attributes", test_printer_attributes);
   g_test_add_func ("/share/ipp/txt", test_txt);
+  g_test_add_func ("/share/ipp/request-target", test_request_target);
 
   return g_test_run ();
 }

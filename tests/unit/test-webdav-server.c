@@ -324,6 +324,7 @@ test_drop_box (Fixture       *f,
   g_autofree char *path = NULL;
   g_autofree char *contents = NULL;
   g_autoptr(HallwayTestResponse) response = NULL;
+  const char *text;
 
   g_test_summary ("A drop box takes files in and never reveals what is there");
 
@@ -353,10 +354,17 @@ test_drop_box (Fixture       *f,
       g_assert_cmpuint (response->status, ==, 403);
       g_clear_pointer (&response, hallway_test_response_free);
     }
+  /* What is in it is never there to a client, whether it is or not. */
   response = request (f, "PROPFIND", path, "Depth", "0");
-  g_assert_cmpuint (response->status, ==, 403);
+  g_assert_cmpuint (response->status, ==, 404);
+  g_clear_pointer (&response, hallway_test_response_free);
+  g_clear_pointer (&path, g_free);
+  path = share_path (f, "nothing-here.txt");
+  response = request (f, "PROPFIND", path, "Depth", "0");
+  g_assert_cmpuint (response->status, ==, 404);
   g_clear_pointer (&response, hallway_test_response_free);
 
+  /* Its root is an empty folder (so GNOME Files can mount it). */
   g_clear_pointer (&path, g_free);
   path = share_path (f, "");
   response = request (f, "PROPFIND", path, "Depth", "0");
@@ -364,9 +372,22 @@ test_drop_box (Fixture       *f,
   g_assert_null (strstr (body_text (response), "secret"));
   g_clear_pointer (&response, hallway_test_response_free);
   response = request (f, "PROPFIND", path, "Depth", "1");
-  g_assert_cmpuint (response->status, ==, 403);
+  g_assert_cmpuint (response->status, ==, 207);
+  g_assert_null (strstr (body_text (response), "secret"));
+  g_assert_null (strstr (body_text (response), "inbox"));
+  /* One response, the root's own. */
+  text = strstr (body_text (response), "<D:response>");
+  g_assert_nonnull (text);
+  g_assert_null (strstr (text + 1, "<D:response>"));
   g_clear_pointer (&response, hallway_test_response_free);
+
+  /* A browser gets the upload page, a program asking for JSON nothing. */
   response = request (f, "GET", path);
+  g_assert_cmpuint (response->status, ==, 200);
+  g_assert_nonnull (strstr (body_text (response), "<form class=\"upload\""));
+  g_assert_null (strstr (body_text (response), "secret"));
+  g_clear_pointer (&response, hallway_test_response_free);
+  response = request (f, "GET", path, "Accept", "application/json");
   g_assert_cmpuint (response->status, ==, 403);
   g_assert_null (strstr (body_text (response), "secret"));
 }
@@ -826,7 +847,7 @@ test_listings (Fixture       *f,
   response = request (f, "GET", path, "Accept", "text/html,application/xhtml+xml;q=0.9");
   g_assert_cmpuint (response->status, ==, 200);
   g_assert_cmpstr (soup_message_headers_get_one (response->headers, "Content-Security-Policy"), ==,
-                   "default-src 'none'; style-src 'unsafe-inline'");
+                   "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'");
   g_assert_cmpstr (soup_message_headers_get_one (response->headers, "X-Content-Type-Options"), ==,
                    "nosniff");
   html = body_text (response);
@@ -838,6 +859,19 @@ test_listings (Fixture       *f,
   g_assert_nonnull (strstr (html, " download "));
   g_assert_null (strstr (html, "<b>&"));
   g_assert_null (strstr (html, "<script"));
+  /* A read-only share's page takes no uploads. */
+  g_assert_null (strstr (html, "<form"));
+  g_clear_pointer (&response, hallway_test_response_free);
+
+  /* wget -r, lftp mirror and curl send * / * or nothing: they get the page
+   * and its links too; only a client naming JSON gets JSON. */
+  response = request (f, "GET", path, "Accept", "*/*");
+  g_assert_cmpstr (soup_message_headers_get_content_type (response->headers, NULL), ==,
+                   "text/html");
+  g_clear_pointer (&response, hallway_test_response_free);
+  response = request (f, "GET", path);
+  g_assert_cmpstr (soup_message_headers_get_content_type (response->headers, NULL), ==,
+                   "text/html");
   g_clear_pointer (&response, hallway_test_response_free);
 
   g_clear_pointer (&path, g_free);
@@ -848,7 +882,7 @@ test_listings (Fixture       *f,
 
   g_clear_pointer (&path, g_free);
   path = share_path (f, "");
-  response = request (f, "GET", path);
+  response = request (f, "GET", path, "Accept", "application/json");
   g_assert_cmpuint (response->status, ==, 200);
   json_parser_load_from_data (parser, body_text (response), -1, &error);
   g_assert_no_error (error);
