@@ -136,9 +136,9 @@ fix_for_firewall (const char *tool,
                             "sudo firewall-cmd --reload");
   if (g_strcmp0 (tool, "ufw") == 0)
     return g_strdup (mdns ? "sudo ufw allow 5353/udp" : "sudo ufw allow Hallway");
-  /* Translators: %u is a TCP port number. */
   return g_strdup_printf (mdns ? _("Let UDP port 5353 (mDNS) in and out in this computer's "
                                    "firewall rules (for nftables: udp dport 5353 accept).")
+                               /* Translators: %u is a TCP port number. */
                                : _("Let TCP port %u in through this computer's firewall rules "
                                    "(for nftables: tcp dport %u accept)."),
                           port, port);
@@ -735,6 +735,8 @@ diagnose_target (HallwayDaemonDoctor *self,
           text = g_strdup_printf (_("“%s” is neither a neighbour Hallway knows nor an "
                                     "address."), d->target);
           add (d, "address", "problem", text,
+               /* The % of an IPv6 zone ("%eth0") is no printf directive.
+                  xgettext:no-c-format */
                _("Use a colleague's name as hallwayctl peers shows it, or an address like "
                  "192.168.1.20 or fe80::1%eth0."));
           finish (task);
