@@ -11,6 +11,7 @@
 
 #include "hallway-test-gtk.h"
 
+#include "hallway-my-shares-page.h"
 #include "hallway-offer-dialog.h"
 #include "hallway-peer-list.h"
 #include "hallway-peer-page.h"
@@ -448,6 +449,62 @@ test_peer_list_view (void)
   assert_ends_match (scroller, view, G_LIST_MODEL (list));
   assert_only_selected (view, chosen);
   g_assert_true (peer_list_is_sorted (list));
+
+  gtk_window_destroy (GTK_WINDOW (window));
+  hallway_test_gtk_settle ();
+}
+
+static void
+test_my_shares_page_ignores_peers (void)
+{
+  g_autoptr(TestManager) manager = g_object_new (TEST_TYPE_MANAGER, NULL);
+  g_autoptr(HallwayDBusDaemon1) daemon = hallway_dbus_daemon1_skeleton_new ();
+  g_autoptr(HallwayDBusShare1) share = hallway_dbus_share1_skeleton_new ();
+  HallwayDBusObjectSkeleton *object =
+    hallway_dbus_object_skeleton_new ("/io/github/hallwaylan/Hallway/shares/music");
+  GtkWidget *window = gtk_window_new ();
+  HallwayMySharesPage *page = g_object_new (HALLWAY_TYPE_MY_SHARES_PAGE, NULL);
+  GtkWidget *list = GTK_WIDGET (hallway_my_shares_page_get_list (page));
+  GtkWidget *row;
+
+  g_test_summary ("Neighbours coming and going leave This computer's lists alone; "
+                  "a share coming and going updates them");
+
+  hallway_dbus_daemon1_set_name (daemon, "Me on my-pc");
+  hallway_dbus_share1_set_name (share, "Music");
+  hallway_dbus_share1_set_path (share, "/home/me/Music");
+  hallway_dbus_share1_set_access (share, "read-only");
+  hallway_dbus_share1_set_audience (share, "everyone");
+  hallway_dbus_share1_set_enabled (share, TRUE);
+  hallway_dbus_share1_set_available (share, TRUE);
+  hallway_dbus_object_skeleton_set_share1 (object, share);
+
+  gtk_window_set_child (GTK_WINDOW (window), GTK_WIDGET (page));
+  gtk_window_present (GTK_WINDOW (window));
+  hallway_my_shares_page_set_daemon (page, daemon, G_DBUS_OBJECT_MANAGER (manager));
+  g_hash_table_insert (manager->objects, g_strdup ("/io/github/hallwaylan/Hallway/shares/music"),
+                       object);
+  g_signal_emit_by_name (manager, "object-added", object);
+  hallway_test_gtk_settle ();
+  row = gtk_widget_get_first_child (list);
+  g_assert_nonnull (row);
+  g_assert_true (hallway_test_gtk_shows_label (row, "Music"));
+
+  /* The same row, not one built again for each neighbour. */
+  g_object_add_weak_pointer (G_OBJECT (row), (gpointer *) &row);
+  for (guint i = 0; i < 20; i++)
+    g_object_unref (add_peer (manager, i, "Colleague"));
+  for (guint i = 0; i < 20; i++)
+    remove_peer (manager, i);
+  g_assert_nonnull (row);
+  g_assert_true (gtk_widget_get_first_child (list) == row);
+  g_object_remove_weak_pointer (G_OBJECT (row), (gpointer *) &row);
+
+  g_object_ref (object);
+  g_hash_table_remove (manager->objects, "/io/github/hallwaylan/Hallway/shares/music");
+  g_signal_emit_by_name (manager, "object-removed", object);
+  g_object_unref (object);
+  g_assert_null (gtk_widget_get_first_child (list));
 
   gtk_window_destroy (GTK_WINDOW (window));
   hallway_test_gtk_settle ();
@@ -1103,6 +1160,7 @@ main (int   argc,
   g_test_add_func ("/peer-row/state", test_peer_row_state);
   g_test_add_func ("/peer-list/paced", test_peer_list_paced);
   g_test_add_func ("/peer-list/view", test_peer_list_view);
+  g_test_add_func ("/my-shares-page/ignores-peers", test_my_shares_page_ignores_peers);
   g_test_add_func ("/peer-page/folders-and-problem", test_peer_page_folders_and_problem);
   g_test_add_func ("/transfer-row/states", test_transfer_row_states);
   g_test_add_func ("/preferences/receiving", test_preferences);
