@@ -32,6 +32,8 @@ struct _HallwayPeerList
   guint               tick_id;
   guint               idle_id;
   guint               batch;      /* how many to put in at the next frame */
+  gboolean            arrived;    /* neighbours came or went since the last frame */
+  gboolean            waited;     /* the last frame left them for this one */
   gboolean            names_changed;
 };
 
@@ -244,6 +246,16 @@ tick_cb (GtkWidget     *widget,
 {
   HallwayPeerList *self = user_data;
 
+  /* Many neighbours at once arrive as many D-Bus signals in one go, and
+   * GLib builds a proxy for each before this frame: that frame has had its
+   * share of work, the rows wait for the next one (once). */
+  if (self->arrived && !self->waited)
+    {
+      self->arrived = FALSE;
+      self->waited = TRUE;
+      return G_SOURCE_CONTINUE;
+    }
+  self->arrived = self->waited = FALSE;
   if (flush (self, HALLWAY_PEER_LIST_FRAME_BUDGET_US))
     return G_SOURCE_CONTINUE;
   self->tick_id = 0;
@@ -304,6 +316,7 @@ object_added_cb (GDBusObjectManager *manager,
   if (take_from (self->leaving, peer))
     return;
   g_ptr_array_add (self->pending, g_steal_pointer (&peer));
+  self->arrived = TRUE;
   schedule_flush (self);
 }
 
@@ -323,6 +336,7 @@ object_removed_cb (GDBusObjectManager *manager,
   if (g_ptr_array_find (self->items, peer, NULL) && !g_ptr_array_find (self->leaving, peer, NULL))
     {
       g_ptr_array_add (self->leaving, g_steal_pointer (&peer));
+      self->arrived = TRUE;
       schedule_flush (self);
     }
 }
