@@ -213,6 +213,14 @@ peer_list_is_sorted (HallwayPeerList *list)
 }
 
 static void
+wait_for_peer_list (HallwayPeerList *list)
+{
+  while (hallway_peer_list_get_n_pending (list) > 0)
+    g_main_context_iteration (NULL, TRUE);
+  hallway_test_gtk_settle ();
+}
+
+static void
 test_peer_list_paced (void)
 {
   g_autoptr(TestManager) manager = g_object_new (TEST_TYPE_MANAGER, NULL);
@@ -240,24 +248,21 @@ test_peer_list_paced (void)
   g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (list)), ==, 0);
   g_assert_cmpuint (hallway_peer_list_get_n_pending (list), ==, 60);
 
-  while (hallway_peer_list_get_n_pending (list) > 0)
-    g_main_context_iteration (NULL, TRUE);
+  wait_for_peer_list (list);
   g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (list)), ==, 60);
   g_assert_true (peer_list_is_sorted (list));
   g_assert_cmpstr (peer_list_name (list, 0), ==, "Colleague 00");
 
   hallway_dbus_peer1_set_name (g_ptr_array_index (peers, 0), "Zoé");
   g_assert_cmpuint (hallway_peer_list_get_n_pending (list), ==, 1);
-  while (hallway_peer_list_get_n_pending (list) > 0)
-    g_main_context_iteration (NULL, TRUE);
+  wait_for_peer_list (list);
   g_assert_cmpstr (peer_list_name (list, 59), ==, "Zoé");
   g_assert_true (peer_list_is_sorted (list));
 
   for (guint i = 0; i < 10; i++)
     remove_peer (manager, i);
   g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (list)), ==, 60);
-  while (hallway_peer_list_get_n_pending (list) > 0)
-    g_main_context_iteration (NULL, TRUE);
+  wait_for_peer_list (list);
   g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (list)), ==, 50);
   g_assert_true (peer_list_is_sorted (list));
 
@@ -372,14 +377,6 @@ assert_only_selected (GtkWidget        *view,
       seen |= selected;
     }
   g_assert_true (seen);
-}
-
-static void
-wait_for_peer_list (HallwayPeerList *list)
-{
-  while (hallway_peer_list_get_n_pending (list) > 0)
-    g_main_context_iteration (NULL, TRUE);
-  hallway_test_gtk_settle ();
 }
 
 static void
