@@ -113,11 +113,12 @@ compare_peers (gconstpointer a,
   return strcmp (collate_key (x), collate_key (y));
 }
 
-/* Takes the neighbours that left out, one change per run of rows next to
- * each other (all of them at once is one change), from the end so that
- * the positions still to come stay right. */
+/* Takes out at most @quota of the neighbours that left, one change per run
+ * of rows next to each other, from the end so that the positions still to
+ * come stay right; the others wait for the next frame. */
 static void
-remove_leaving (HallwayPeerList *self)
+remove_leaving (HallwayPeerList *self,
+                guint            quota)
 {
   g_autoptr(GHashTable) leaving = g_hash_table_new (NULL, NULL);
   guint i = self->items->len;
@@ -126,7 +127,7 @@ remove_leaving (HallwayPeerList *self)
     return;
   for (guint j = 0; j < self->leaving->len; j++)
     g_hash_table_add (leaving, g_ptr_array_index (self->leaving, j));
-  while (i > 0)
+  while (i > 0 && quota > 0)
     {
       guint end;
 
@@ -136,12 +137,16 @@ remove_leaving (HallwayPeerList *self)
           continue;
         }
       end = i;
-      while (i > 0 && g_hash_table_contains (leaving, g_ptr_array_index (self->items, i - 1)))
+      while (i > 0 && end - i < quota &&
+             g_hash_table_contains (leaving, g_ptr_array_index (self->items, i - 1)))
         i--;
       g_ptr_array_remove_range (self->items, i, end - i);
       g_list_model_items_changed (G_LIST_MODEL (self), i, end - i, 0);
+      quota -= end - i;
     }
-  g_ptr_array_set_size (self->leaving, 0);
+  for (guint j = self->leaving->len; j > 0; j--)
+    if (!g_ptr_array_find (self->items, g_ptr_array_index (self->leaving, j - 1), NULL))
+      g_ptr_array_remove_index (self->leaving, j - 1);
 }
 
 static void
@@ -207,14 +212,15 @@ insert_pending (HallwayPeerList *self,
                               self->items->len - first);
 }
 
-/* Applies what is waiting; of the neighbours waiting to go in, as many as
- * the last batch's cost says fit in @budget_us (at least one). Returns
- * whether anything is still waiting. */
+/* Applies what is waiting: of the neighbours leaving, at most
+ * HALLWAY_PEER_LIST_MAX_REMOVALS; of those waiting to go in, as many as
+ * the last batch's cost says fit in @budget_us (at least one). With an
+ * endless budget, all of it. Returns whether anything is still waiting. */
 static gboolean
 flush (HallwayPeerList *self,
        gint64           budget_us)
 {
-  remove_leaving (self);
+  remove_leaving (self, budget_us == G_MAXINT64 ? G_MAXUINT : HALLWAY_PEER_LIST_MAX_REMOVALS);
   move_renamed (self);
 
   if (self->names_changed)
@@ -236,7 +242,7 @@ flush (HallwayPeerList *self,
         self->batch = CLAMP (budget_us * n / spent, 1, HALLWAY_PEER_LIST_MAX_BATCH);
     }
 
-  return self->pending->len > 0;
+  return self->pending->len > 0 || self->leaving->len > 0;
 }
 
 static gboolean

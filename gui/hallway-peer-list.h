@@ -15,6 +15,8 @@ G_BEGIN_DECLS
 /* At most this many neighbours go in per frame, whatever the budget says:
  * the list's layout, after the frame's changes, costs per row too. */
 #define HALLWAY_PEER_LIST_MAX_BATCH 16
+/* At most this many rows are taken out per frame. */
+#define HALLWAY_PEER_LIST_MAX_REMOVALS 40
 
 #define HALLWAY_TYPE_PEER_LIST (hallway_peer_list_get_type ())
 G_DECLARE_FINAL_TYPE (HallwayPeerList, hallway_peer_list, HALLWAY, PEER_LIST, GObject)
