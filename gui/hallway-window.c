@@ -509,8 +509,9 @@ this_computer_selected_cb (HallwayWindow *self,
   update_state (self);
 }
 
-/* Only a change of neighbour counts: the selection also tells when the
- * chosen one merely moved in the list (renamed, or others came and went). */
+/* Another neighbour was chosen (or none). Only the selected item is
+ * followed, not its position, which also changes when the chosen one
+ * merely moves in the list (renamed, or others came and went). */
 static void
 peer_selected_cb (HallwayWindow *self)
 {
