@@ -13,10 +13,9 @@
 
 #include "hallway-daemon-server.h"
 
-#include <json-glib/json-glib.h>
-
 #include "hallway-daemon-listener.h"
 #include "hallway-error.h"
+#include "hallway-json.h"
 
 struct _HallwayDaemonServer
 {
@@ -47,20 +46,14 @@ hallway_daemon_server_reply_error (SoupServerMessage *msg,
                                    const char        *message)
 {
   g_autoptr(JsonBuilder) builder = json_builder_new ();
-  g_autoptr(JsonGenerator) generator = json_generator_new ();
-  g_autoptr(JsonNode) root = NULL;
   char *body;
   gsize length;
 
   json_builder_begin_object (builder);
-  json_builder_set_member_name (builder, "error");
-  json_builder_add_string_value (builder, error);
-  json_builder_set_member_name (builder, "message");
-  json_builder_add_string_value (builder, message);
+  hallway_json_add_string (builder, "error", error);
+  hallway_json_add_string (builder, "message", message);
   json_builder_end_object (builder);
-  root = json_builder_get_root (builder);
-  json_generator_set_root (generator, root);
-  body = json_generator_to_data (generator, &length);
+  body = hallway_json_to_data (builder, FALSE, &length);
 
   soup_server_message_set_status (msg, status, NULL);
   soup_server_message_set_response (msg, "application/json", SOUP_MEMORY_TAKE, body, length);

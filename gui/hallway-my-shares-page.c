@@ -260,13 +260,18 @@ update_printers (HallwayMySharesPage *self)
   gtk_widget_set_visible (self->printers_group, printers->len > 0);
 }
 
+/* Only shares and printers: a big office brings and takes a hundred
+ * neighbours at once, and rebuilding both lists for each one was most of
+ * the window's work then. */
 static void
 objects_changed_cb (GDBusObjectManager  *manager,
                     GDBusObject         *object,
                     HallwayMySharesPage *self)
 {
-  update_shares (self);
-  update_printers (self);
+  if (hallway_dbus_object_peek_share1 (HALLWAY_DBUS_OBJECT (object)) != NULL)
+    update_shares (self);
+  if (hallway_dbus_object_peek_printer1 (HALLWAY_DBUS_OBJECT (object)) != NULL)
+    update_printers (self);
 }
 
 static void
@@ -569,8 +574,10 @@ hallway_my_shares_page_set_daemon (HallwayMySharesPage *self,
     {
       g_signal_connect (manager, "object-added", G_CALLBACK (objects_changed_cb), self);
       g_signal_connect (manager, "object-removed", G_CALLBACK (objects_changed_cb), self);
-      g_signal_connect (manager, "interface-proxy-properties-changed",
-                        G_CALLBACK (share_properties_changed_cb), self);
+      /* Only a client has that signal (tests give the page other managers). */
+      if (G_IS_DBUS_OBJECT_MANAGER_CLIENT (manager))
+        g_signal_connect (manager, "interface-proxy-properties-changed",
+                          G_CALLBACK (share_properties_changed_cb), self);
     }
   if (gtk_widget_get_first_child (GTK_WIDGET (self)) != NULL)
     {

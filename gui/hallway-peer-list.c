@@ -4,15 +4,14 @@
  *
  * The neighbours of the sidebar, as a GListModel sorted by name. A big
  * office can bring a hundred of them at once (the daemon starting, the
- * network coming back), and a GtkListBox builds a row for each one as it
- * goes in: all at once, that is a frame of 30 ms or more. So changes are
- * applied on the frames of the widget that shows the list (the pacer): each
- * frame puts in as many neighbours as fit in HALLWAY_PEER_LIST_FRAME_BUDGET_US,
- * and the rest wait for the next one. Removals and renames (a neighbour
- * moving in the order) are applied at the next frame too, together; a
- * rename is also reported once per frame as ::names-changed, for a search
- * to filter again. Without a mapped pacer there are no frames to keep
- * smooth, and everything is applied at once.
+ * network coming back) and change dozens of them a second. Changes are
+ * applied on the frames of the widget that shows the list (the pacer), a
+ * frame's worth together: each frame puts in as many neighbours as fit in
+ * HALLWAY_PEER_LIST_FRAME_BUDGET_US, and the rest wait for the next one.
+ * Removals and renames (a neighbour moving in the order) are applied at the
+ * next frame too; a rename is also reported once per frame as
+ * ::names-changed, for a search to filter again. Without a mapped pacer
+ * there are no frames to keep smooth, and everything is applied at once.
  */
 #include "config.h"
 
@@ -32,6 +31,9 @@ struct _HallwayPeerList
   GPtrArray          *renamed;    /* (owned) HallwayDBusPeer1 to put in place again */
   guint               tick_id;
   guint               idle_id;
+  guint               batch;      /* how many to put in at the next frame */
+  gboolean            arrived;    /* neighbours came or went since the last frame */
+  gboolean            waited;     /* the last frame left them for this one */
   gboolean            names_changed;
 };
 
@@ -101,60 +103,125 @@ take_from (GPtrArray        *array,
   return TRUE;
 }
 
-static void
-insert_sorted (HallwayPeerList  *self,
-               HallwayDBusPeer1 *peer)
+static int
+compare_peers (gconstpointer a,
+               gconstpointer b)
 {
-  guint position = sorted_position (self, peer);
+  HallwayDBusPeer1 *x = *(HallwayDBusPeer1 * const *) a;
+  HallwayDBusPeer1 *y = *(HallwayDBusPeer1 * const *) b;
 
-  g_ptr_array_insert (self->items, position, g_object_ref (peer));
-  g_list_model_items_changed (G_LIST_MODEL (self), position, 0, 1);
+  return strcmp (collate_key (x), collate_key (y));
 }
 
+/* Takes out at most @quota of the neighbours that left, one change per run
+ * of rows next to each other, from the end so that the positions still to
+ * come stay right; the others wait for the next frame. */
 static void
-remove_item (HallwayPeerList  *self,
-             HallwayDBusPeer1 *peer)
+remove_leaving (HallwayPeerList *self,
+                guint            quota)
 {
-  guint position;
+  g_autoptr(GHashTable) leaving = g_hash_table_new (NULL, NULL);
+  guint i = self->items->len;
 
-  if (!g_ptr_array_find (self->items, peer, &position))
+  if (self->leaving->len == 0)
     return;
-  g_ptr_array_remove_index (self->items, position);
-  g_list_model_items_changed (G_LIST_MODEL (self), position, 1, 0);
+  for (guint j = 0; j < self->leaving->len; j++)
+    g_hash_table_add (leaving, g_ptr_array_index (self->leaving, j));
+  while (i > 0 && quota > 0)
+    {
+      guint end;
+
+      if (!g_hash_table_contains (leaving, g_ptr_array_index (self->items, i - 1)))
+        {
+          i--;
+          continue;
+        }
+      end = i;
+      while (i > 0 && end - i < quota &&
+             g_hash_table_contains (leaving, g_ptr_array_index (self->items, i - 1)))
+        i--;
+      g_ptr_array_remove_range (self->items, i, end - i);
+      g_list_model_items_changed (G_LIST_MODEL (self), i, end - i, 0);
+      quota -= end - i;
+    }
+  for (guint j = self->leaving->len; j > 0; j--)
+    if (!g_ptr_array_find (self->items, g_ptr_array_index (self->leaving, j - 1), NULL))
+      g_ptr_array_remove_index (self->leaving, j - 1);
 }
 
-/* Applies what is waiting, the additions only while @budget_us lasts (at
- * least one). Returns whether anything is still waiting. */
+static void
+move_renamed (HallwayPeerList *self)
+{
+  while (self->renamed->len > 0)
+    {
+      g_autoptr(HallwayDBusPeer1) peer = g_ptr_array_steal_index (self->renamed, 0);
+      guint position, target, first, span;
+
+      if (!g_ptr_array_find (self->items, peer, &position))
+        continue;
+      g_ptr_array_remove_index (self->items, position);
+      target = sorted_position (self, peer);
+      g_ptr_array_insert (self->items, target, g_steal_pointer (&peer));
+      if (target == position)
+        continue;
+      /* A move is one change over the rows between its two places, not a
+       * removal and an insertion: a list view then keeps the rows it has
+       * (it finds the same items among the added ones) and a selection
+       * follows the neighbour it holds instead of losing it. */
+      first = MIN (target, position);
+      span = MAX (target, position) - first + 1;
+      g_list_model_items_changed (G_LIST_MODEL (self), first, span, span);
+    }
+}
+
+/* Puts @n of the waiting neighbours in, merged into the sorted items, and
+ * says so in one change from the first new position to the end: the list
+ * view keeps the rows of the items that only moved down. */
+static void
+insert_pending (HallwayPeerList *self,
+                guint            n)
+{
+  g_autoptr(GPtrArray) batch = g_ptr_array_new_with_free_func (g_object_unref);
+  g_autoptr(GPtrArray) merged = NULL;
+  guint old_len = self->items->len;
+  guint first = G_MAXUINT;
+  guint i = 0, j = 0;
+
+  for (guint k = 0; k < n && self->pending->len > 0; k++)
+    g_ptr_array_add (batch, g_ptr_array_steal_index (self->pending, 0));
+  if (batch->len == 0)
+    return;
+  g_ptr_array_sort (batch, compare_peers);
+
+  merged = g_ptr_array_new_full (old_len + batch->len, g_object_unref);
+  while (i < old_len || j < batch->len)
+    {
+      if (j < batch->len &&
+          (i == old_len ||
+           compare_peers (&g_ptr_array_index (batch, j), &g_ptr_array_index (self->items, i)) < 0))
+        {
+          first = MIN (first, merged->len);
+          g_ptr_array_add (merged, g_object_ref (g_ptr_array_index (batch, j++)));
+        }
+      else
+        g_ptr_array_add (merged, g_object_ref (g_ptr_array_index (self->items, i++)));
+    }
+  g_ptr_array_unref (self->items);
+  self->items = g_steal_pointer (&merged);
+  g_list_model_items_changed (G_LIST_MODEL (self), first, old_len - first,
+                              self->items->len - first);
+}
+
+/* Applies what is waiting: of the neighbours leaving, at most
+ * HALLWAY_PEER_LIST_MAX_REMOVALS; of those waiting to go in, as many as
+ * the last batch's cost says fit in @budget_us (at least one). With an
+ * endless budget, all of it. Returns whether anything is still waiting. */
 static gboolean
 flush (HallwayPeerList *self,
        gint64           budget_us)
 {
-  gint64 start = g_get_monotonic_time ();
-
-  while (self->leaving->len > 0)
-    {
-      g_autoptr(HallwayDBusPeer1) peer = g_ptr_array_steal_index (self->leaving, 0);
-
-      remove_item (self, peer);
-    }
-
-  while (self->renamed->len > 0)
-    {
-      g_autoptr(HallwayDBusPeer1) peer = g_ptr_array_steal_index (self->renamed, 0);
-      guint position;
-
-      if (!g_ptr_array_find (self->items, peer, &position))
-        continue;
-      /* Only a move costs a row: a rename that keeps its place does not. */
-      g_ptr_array_remove_index (self->items, position);
-      if (sorted_position (self, peer) == position)
-        g_ptr_array_insert (self->items, position, g_steal_pointer (&peer));
-      else
-        {
-          g_list_model_items_changed (G_LIST_MODEL (self), position, 1, 0);
-          insert_sorted (self, peer);
-        }
-    }
+  remove_leaving (self, budget_us == G_MAXINT64 ? G_MAXUINT : HALLWAY_PEER_LIST_MAX_REMOVALS);
+  move_renamed (self);
 
   if (self->names_changed)
     {
@@ -162,18 +229,20 @@ flush (HallwayPeerList *self,
       g_signal_emit (self, signals[SIGNAL_NAMES_CHANGED], 0);
     }
 
-  do
+  if (self->pending->len > 0)
     {
-      g_autoptr(HallwayDBusPeer1) peer = NULL;
+      guint n = budget_us == G_MAXINT64 ? self->pending->len : self->batch;
+      gint64 start = g_get_monotonic_time ();
+      gint64 spent;
 
-      if (self->pending->len == 0)
-        break;
-      peer = g_ptr_array_steal_index (self->pending, 0);
-      insert_sorted (self, peer);
+      insert_pending (self, n);
+      /* The rows go in with the change; what a row cost sizes the next batch. */
+      spent = MAX (1, g_get_monotonic_time () - start);
+      if (budget_us != G_MAXINT64)
+        self->batch = CLAMP (budget_us * n / spent, 1, HALLWAY_PEER_LIST_MAX_BATCH);
     }
-  while (g_get_monotonic_time () - start < budget_us);
 
-  return self->pending->len > 0;
+  return self->pending->len > 0 || self->leaving->len > 0;
 }
 
 static gboolean
@@ -183,6 +252,16 @@ tick_cb (GtkWidget     *widget,
 {
   HallwayPeerList *self = user_data;
 
+  /* Many neighbours at once arrive as many D-Bus signals in one go, and
+   * GLib builds a proxy for each before this frame: that frame has had its
+   * share of work, the rows wait for the next one (once). */
+  if (self->arrived && !self->waited)
+    {
+      self->arrived = FALSE;
+      self->waited = TRUE;
+      return G_SOURCE_CONTINUE;
+    }
+  self->arrived = self->waited = FALSE;
   if (flush (self, HALLWAY_PEER_LIST_FRAME_BUDGET_US))
     return G_SOURCE_CONTINUE;
   self->tick_id = 0;
@@ -243,6 +322,7 @@ object_added_cb (GDBusObjectManager *manager,
   if (take_from (self->leaving, peer))
     return;
   g_ptr_array_add (self->pending, g_steal_pointer (&peer));
+  self->arrived = TRUE;
   schedule_flush (self);
 }
 
@@ -262,6 +342,7 @@ object_removed_cb (GDBusObjectManager *manager,
   if (g_ptr_array_find (self->items, peer, NULL) && !g_ptr_array_find (self->leaving, peer, NULL))
     {
       g_ptr_array_add (self->leaving, g_steal_pointer (&peer));
+      self->arrived = TRUE;
       schedule_flush (self);
     }
 }
@@ -435,6 +516,8 @@ hallway_peer_list_class_init (HallwayPeerListClass *klass)
 static void
 hallway_peer_list_init (HallwayPeerList *self)
 {
+  /* The first row costs the most (its template, fonts, styles): start small. */
+  self->batch = 1;
   self->items = g_ptr_array_new_with_free_func (g_object_unref);
   self->pending = g_ptr_array_new_with_free_func (g_object_unref);
   self->leaving = g_ptr_array_new_with_free_func (g_object_unref);

@@ -1,4 +1,13 @@
-/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* hallway-peer-row.c
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * A neighbour in the sidebar: avatar, name, computer and state. The sidebar
+ * is a GtkListView, which builds rows only for the neighbours in sight and
+ * gives a row another neighbour as the list scrolls or changes, so a row
+ * can be told to show another peer (hallway_peer_row_set_peer()), and
+ * hallway_peer_row_factory_new() does that for a list view.
+ */
 #include "config.h"
 
 #include "hallway-peer-row.h"
@@ -8,9 +17,9 @@
 
 struct _HallwayPeerRow
 {
-  GtkListBoxRow     parent_instance;
+  GtkWidget         parent_instance;
 
-  HallwayDBusPeer1 *peer;          /* (owned) */
+  HallwayDBusPeer1 *peer;          /* (owned) (nullable) */
 
   AdwAvatar        *avatar;
   GtkLabel         *name_label;
@@ -18,7 +27,7 @@ struct _HallwayPeerRow
   GtkLabel         *state_label;
 };
 
-G_DEFINE_FINAL_TYPE (HallwayPeerRow, hallway_peer_row, GTK_TYPE_LIST_BOX_ROW)
+G_DEFINE_FINAL_TYPE (HallwayPeerRow, hallway_peer_row, GTK_TYPE_WIDGET)
 
 enum {
   PROP_0,
@@ -28,13 +37,46 @@ enum {
 
 static GParamSpec *properties[N_PROPS];
 
+/* Only what the row shows: a neighbour's other properties (when it was last
+ * seen, what it shares) change on their own and often. */
+static const char * const shown[] = {
+  "notify::name", "notify::host", "notify::online", "notify::problem",
+};
+
+/* Assistive technologies list the item that holds the row (a list view's
+ * or a list box's), so that item carries the row's name and state too. */
+static void
+label_item (HallwayPeerRow *self)
+{
+  GtkWidget *parent = gtk_widget_get_parent (GTK_WIDGET (self));
+  GtkAccessible *accessibles[2] = { GTK_ACCESSIBLE (self), NULL };
+
+  if (self->peer == NULL)
+    return;
+  if (parent != NULL &&
+      gtk_accessible_get_accessible_role (GTK_ACCESSIBLE (parent)) == GTK_ACCESSIBLE_ROLE_LIST_ITEM)
+    accessibles[1] = GTK_ACCESSIBLE (parent);
+  for (guint i = 0; i < G_N_ELEMENTS (accessibles) && accessibles[i] != NULL; i++)
+    gtk_accessible_update_property (accessibles[i],
+                                    GTK_ACCESSIBLE_PROPERTY_LABEL,
+                                    gtk_label_get_text (self->name_label),
+                                    GTK_ACCESSIBLE_PROPERTY_DESCRIPTION,
+                                    gtk_label_get_text (self->state_label),
+                                    -1);
+}
+
 static void
 update (HallwayPeerRow *self)
 {
-  const char *name = hallway_dbus_peer1_get_name (self->peer);
-  const char *host = hallway_dbus_peer1_get_host (self->peer);
-  gboolean online = hallway_dbus_peer1_get_online (self->peer);
-  const char *problem = hallway_dbus_peer1_get_problem (self->peer);
+  const char *name, *host, *problem;
+  gboolean online;
+
+  if (self->peer == NULL)
+    return;
+  name = hallway_dbus_peer1_get_name (self->peer);
+  host = hallway_dbus_peer1_get_host (self->peer);
+  online = hallway_dbus_peer1_get_online (self->peer);
+  problem = hallway_dbus_peer1_get_problem (self->peer);
 
   if (name == NULL || *name == '\0')
     /* Translators: a neighbour whose name is not known yet. */
@@ -63,11 +105,7 @@ update (HallwayPeerRow *self)
       gtk_widget_remove_css_class (GTK_WIDGET (self->state_label), "peer-online");
     }
 
-  gtk_accessible_update_property (GTK_ACCESSIBLE (self),
-                                  GTK_ACCESSIBLE_PROPERTY_LABEL, name,
-                                  GTK_ACCESSIBLE_PROPERTY_DESCRIPTION,
-                                  gtk_label_get_text (self->state_label),
-                                  -1);
+  label_item (self);
 }
 
 static void
@@ -79,30 +117,49 @@ peer_changed_cb (GObject    *object,
 }
 
 static void
-hallway_peer_row_constructed (GObject *object)
+parent_changed_cb (HallwayPeerRow *self)
 {
-  static const char * const shown[] = {
-    "notify::name", "notify::host", "notify::online", "notify::problem",
-  };
-  HallwayPeerRow *self = HALLWAY_PEER_ROW (object);
+  label_item (self);
+}
 
-  G_OBJECT_CLASS (hallway_peer_row_parent_class)->constructed (object);
+/**
+ * hallway_peer_row_set_peer:
+ * @self: a #HallwayPeerRow
+ * @peer: (nullable): the neighbour to show from now on
+ */
+void
+hallway_peer_row_set_peer (HallwayPeerRow   *self,
+                           HallwayDBusPeer1 *peer)
+{
+  g_return_if_fail (HALLWAY_IS_PEER_ROW (self));
+  g_return_if_fail (peer == NULL || HALLWAY_DBUS_IS_PEER1 (peer));
 
-  g_assert (self->peer != NULL);
-  /* Only what the row shows: a neighbour's other properties (when it was
-   * last seen, what it shares) change on their own and often. */
-  for (guint i = 0; i < G_N_ELEMENTS (shown); i++)
-    g_signal_connect_object (self->peer, shown[i], G_CALLBACK (peer_changed_cb), self, 0);
+  if (self->peer == peer)
+    return;
+  if (self->peer != NULL)
+    g_signal_handlers_disconnect_by_func (self->peer, peer_changed_cb, self);
+  g_set_object (&self->peer, peer);
+  if (peer != NULL)
+    for (guint i = 0; i < G_N_ELEMENTS (shown); i++)
+      g_signal_connect_object (peer, shown[i], G_CALLBACK (peer_changed_cb), self, 0);
   update (self);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_PEER]);
 }
 
 static void
 hallway_peer_row_dispose (GObject *object)
 {
   HallwayPeerRow *self = HALLWAY_PEER_ROW (object);
+  GtkWidget *child;
 
+  if (self->peer != NULL)
+    g_signal_handlers_disconnect_by_func (self->peer, peer_changed_cb, self);
   g_clear_object (&self->peer);
   gtk_widget_dispose_template (GTK_WIDGET (self), HALLWAY_TYPE_PEER_ROW);
+  /* The template's box is not bound to a field: a plain widget unparents
+   * its children itself. */
+  while ((child = gtk_widget_get_first_child (GTK_WIDGET (self))) != NULL)
+    gtk_widget_unparent (child);
 
   G_OBJECT_CLASS (hallway_peer_row_parent_class)->dispose (object);
 }
@@ -136,7 +193,7 @@ hallway_peer_row_set_property (GObject      *object,
   switch (prop_id)
     {
     case PROP_PEER:
-      self->peer = g_value_dup_object (value);
+      hallway_peer_row_set_peer (self, g_value_get_object (value));
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -149,7 +206,6 @@ hallway_peer_row_class_init (HallwayPeerRowClass *klass)
   GObjectClass *object_class = G_OBJECT_CLASS (klass);
   GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
 
-  object_class->constructed = hallway_peer_row_constructed;
   object_class->dispose = hallway_peer_row_dispose;
   object_class->get_property = hallway_peer_row_get_property;
   object_class->set_property = hallway_peer_row_set_property;
@@ -157,9 +213,10 @@ hallway_peer_row_class_init (HallwayPeerRowClass *klass)
   properties[PROP_PEER] =
     g_param_spec_object ("peer", NULL, NULL,
                          HALLWAY_DBUS_TYPE_PEER1,
-                         G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
+                         G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
+  gtk_widget_class_set_layout_manager_type (widget_class, GTK_TYPE_BIN_LAYOUT);
   gtk_widget_class_set_template_from_resource (widget_class,
                                                "/io/github/hallwaylan/Hallway/hallway-peer-row.ui");
   gtk_widget_class_bind_template_child (widget_class, HallwayPeerRow, avatar);
@@ -172,17 +229,70 @@ static void
 hallway_peer_row_init (HallwayPeerRow *self)
 {
   gtk_widget_init_template (GTK_WIDGET (self));
+  g_signal_connect (self, "notify::parent", G_CALLBACK (parent_changed_cb), NULL);
 }
 
+/**
+ * hallway_peer_row_new:
+ * @peer: (nullable): the neighbour to show
+ */
 GtkWidget *
 hallway_peer_row_new (HallwayDBusPeer1 *peer)
 {
   return g_object_new (HALLWAY_TYPE_PEER_ROW, "peer", peer, NULL);
 }
 
+/**
+ * hallway_peer_row_get_peer:
+ *
+ * Returns: (transfer none) (nullable): the neighbour shown
+ */
 HallwayDBusPeer1 *
 hallway_peer_row_get_peer (HallwayPeerRow *self)
 {
   g_return_val_if_fail (HALLWAY_IS_PEER_ROW (self), NULL);
   return self->peer;
+}
+
+/* The factory: a row per item in sight, given the item's neighbour. */
+
+static void
+factory_setup_cb (GtkSignalListItemFactory *factory,
+                  GtkListItem              *item)
+{
+  gtk_list_item_set_child (item, hallway_peer_row_new (NULL));
+}
+
+static void
+factory_bind_cb (GtkSignalListItemFactory *factory,
+                 GtkListItem              *item)
+{
+  hallway_peer_row_set_peer (HALLWAY_PEER_ROW (gtk_list_item_get_child (item)),
+                             gtk_list_item_get_item (item));
+}
+
+static void
+factory_unbind_cb (GtkSignalListItemFactory *factory,
+                   GtkListItem              *item)
+{
+  hallway_peer_row_set_peer (HALLWAY_PEER_ROW (gtk_list_item_get_child (item)), NULL);
+}
+
+/**
+ * hallway_peer_row_factory_new:
+ *
+ * Makes rows for a list view of #HallwayDBusPeer1. Its ::setup signal can
+ * be connected to again (after) to add to each row, such as a drop target.
+ *
+ * Returns: (transfer full): a #GtkSignalListItemFactory
+ */
+GtkListItemFactory *
+hallway_peer_row_factory_new (void)
+{
+  GtkListItemFactory *factory = gtk_signal_list_item_factory_new ();
+
+  g_signal_connect (factory, "setup", G_CALLBACK (factory_setup_cb), NULL);
+  g_signal_connect (factory, "bind", G_CALLBACK (factory_bind_cb), NULL);
+  g_signal_connect (factory, "unbind", G_CALLBACK (factory_unbind_cb), NULL);
+  return factory;
 }

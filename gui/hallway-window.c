@@ -27,6 +27,7 @@ struct _HallwayWindow
   GCancellable         *cancellable; /* (owned) cancelled in dispose */
   HallwayPeerList      *peers;       /* (owned) of HallwayDBusPeer1 */
   GtkFilterListModel   *filtered;    /* (owned) */
+  GtkSingleSelection   *selection;   /* (owned) of the filtered neighbours */
   GtkCustomFilter      *filter;      /* (owned) */
   char                 *search;      /* (owned) casefolded, "" for none */
   char                 *last_toast;  /* (owned) (nullable) */
@@ -48,7 +49,8 @@ struct _HallwayWindow
   GtkListBoxRow        *this_computer_row;
   GtkListBoxRow        *transfers_row;
   GtkListBoxRow        *doctor_row;
-  GtkListBox           *peer_list;
+  GtkListView          *peer_list;
+  GtkWidget            *peer_scroller;
   GtkWidget            *no_peers_label;
   GtkStack             *stack;
   AdwStatusPage        *no_service_page;
@@ -96,7 +98,7 @@ update_state (HallwayWindow *self)
   n_peers = g_list_model_get_n_items (G_LIST_MODEL (self->peers));
 
   gtk_widget_set_visible (self->no_peers_label, n_peers == 0 && daemon_is_running (self));
-  gtk_widget_set_visible (GTK_WIDGET (self->peer_list), n_peers > 0);
+  gtk_widget_set_visible (self->peer_scroller, n_peers > 0);
 
   if (self->manager == NULL || self->starting)
     page = "connecting";
@@ -117,7 +119,7 @@ update_state (HallwayWindow *self)
       page = "mine";
       title = _("This computer");
     }
-  else if (gtk_list_box_get_selected_row (self->peer_list) != NULL)
+  else if (gtk_single_selection_get_selected_item (self->selection) != NULL)
     {
       HallwayDBusPeer1 *peer = hallway_peer_page_get_peer (self->peer_page);
 
@@ -189,23 +191,25 @@ peer_row_drop_cb (GtkDropTarget *target,
                   HallwayWindow *self)
 {
   GtkWidget *row = gtk_event_controller_get_widget (GTK_EVENT_CONTROLLER (target));
+  HallwayDBusPeer1 *peer = hallway_peer_row_get_peer (HALLWAY_PEER_ROW (row));
 
-  return hallway_send_drop (self->daemon, hallway_peer_row_get_peer (HALLWAY_PEER_ROW (row)),
-                            value, row);
+  if (peer == NULL)
+    return FALSE;
+  return hallway_send_drop (self->daemon, peer, value, row);
 }
 
-static GtkWidget *
-create_peer_row (gpointer item,
-                 gpointer user_data)
+/* Rows are made once and given another neighbour as the list changes: the
+ * drop target asks its row whom it shows at the time of the drop. */
+static void
+peer_row_setup_cb (GtkSignalListItemFactory *factory,
+                   GtkListItem              *item,
+                   HallwayWindow            *self)
 {
-  HallwayWindow *self = user_data;
-  GtkWidget *row = hallway_peer_row_new (HALLWAY_DBUS_PEER1 (item));
   GtkDropTarget *target = hallway_send_drop_target_new ();
 
   /* Dropping files on a neighbour offers them to that colleague. */
   g_signal_connect_object (target, "drop", G_CALLBACK (peer_row_drop_cb), self, 0);
-  gtk_widget_add_controller (row, GTK_EVENT_CONTROLLER (target));
-  return row;
+  gtk_widget_add_controller (gtk_list_item_get_child (item), GTK_EVENT_CONTROLLER (target));
 }
 
 /* Incoming offers: one dialog at a time, in the order they came. */
@@ -498,22 +502,28 @@ this_computer_selected_cb (HallwayWindow *self,
 {
   if (row == NULL)
     return;
-  gtk_list_box_unselect_all (self->peer_list);
+  /* Not gtk_selection_model_unselect_all(): GTK 4.8's single selection
+   * does nothing with it. */
+  gtk_single_selection_set_selected (self->selection, GTK_INVALID_LIST_POSITION);
   adw_leaflet_navigate (self->leaflet, ADW_NAVIGATION_DIRECTION_FORWARD);
   update_state (self);
 }
 
+/* Another neighbour was chosen (or none). Only the selected item is
+ * followed, not its position, which also changes when the chosen one
+ * merely moves in the list (renamed, or others came and went). */
 static void
-peer_selected_cb (HallwayWindow *self,
-                  GtkListBoxRow *row)
+peer_selected_cb (HallwayWindow *self)
 {
-  if (row == NULL)
+  HallwayDBusPeer1 *peer = gtk_single_selection_get_selected_item (self->selection);
+
+  if (peer == NULL)
     {
       update_state (self);
       return;
     }
   gtk_list_box_unselect_all (self->this_computer_list);
-  hallway_peer_page_set_peer (self->peer_page, hallway_peer_row_get_peer (HALLWAY_PEER_ROW (row)));
+  hallway_peer_page_set_peer (self->peer_page, peer);
   adw_leaflet_navigate (self->leaflet, ADW_NAVIGATION_DIRECTION_FORWARD);
   update_state (self);
 }
@@ -609,6 +619,7 @@ hallway_window_dispose (GObject *object)
   g_cancellable_cancel (self->cancellable);
   gtk_widget_dispose_template (GTK_WIDGET (self), HALLWAY_TYPE_WINDOW);
   self->toast = NULL;
+  g_clear_object (&self->selection);
   g_clear_object (&self->filtered);
   g_clear_object (&self->filter);
   g_clear_object (&self->peers);
@@ -727,6 +738,7 @@ hallway_window_class_init (HallwayWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, HallwayWindow, transfers_row);
   gtk_widget_class_bind_template_child (widget_class, HallwayWindow, doctor_row);
   gtk_widget_class_bind_template_child (widget_class, HallwayWindow, peer_list);
+  gtk_widget_class_bind_template_child (widget_class, HallwayWindow, peer_scroller);
   gtk_widget_class_bind_template_child (widget_class, HallwayWindow, no_peers_label);
   gtk_widget_class_bind_template_child (widget_class, HallwayWindow, stack);
   gtk_widget_class_bind_template_child (widget_class, HallwayWindow, no_service_page);
@@ -737,7 +749,6 @@ hallway_window_class_init (HallwayWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, HallwayWindow, transfers_page);
   gtk_widget_class_bind_template_child (widget_class, HallwayWindow, doctor_page);
   gtk_widget_class_bind_template_callback (widget_class, this_computer_selected_cb);
-  gtk_widget_class_bind_template_callback (widget_class, peer_selected_cb);
   gtk_widget_class_bind_template_callback (widget_class, back_clicked_cb);
   gtk_widget_class_bind_template_callback (widget_class, search_changed_cb);
   gtk_widget_class_bind_template_callback (widget_class, start_clicked_cb);
@@ -757,6 +768,7 @@ static void
 hallway_window_init (HallwayWindow *self)
 {
   GtkCssProvider *provider;
+  g_autoptr(GtkListItemFactory) factory = NULL;
 
   gtk_widget_init_template (GTK_WIDGET (self));
 
@@ -778,8 +790,16 @@ hallway_window_init (HallwayWindow *self)
   self->filter = gtk_custom_filter_new (filter_peer, self, NULL);
   self->filtered = gtk_filter_list_model_new (g_object_ref (G_LIST_MODEL (self->peers)),
                                               g_object_ref (GTK_FILTER (self->filter)));
-  gtk_list_box_bind_model (self->peer_list, G_LIST_MODEL (self->filtered),
-                           create_peer_row, self, NULL);
+  self->selection = gtk_single_selection_new (g_object_ref (G_LIST_MODEL (self->filtered)));
+  gtk_single_selection_set_autoselect (self->selection, FALSE);
+  gtk_single_selection_set_can_unselect (self->selection, TRUE);
+  g_signal_connect_object (self->selection, "notify::selected-item",
+                           G_CALLBACK (peer_selected_cb), self, G_CONNECT_SWAPPED);
+  factory = hallway_peer_row_factory_new ();
+  g_signal_connect_object (factory, "setup", G_CALLBACK (peer_row_setup_cb), self,
+                           G_CONNECT_AFTER);
+  gtk_list_view_set_factory (self->peer_list, factory);
+  gtk_list_view_set_model (self->peer_list, GTK_SELECTION_MODEL (self->selection));
   gtk_search_bar_set_key_capture_widget (self->search_bar, GTK_WIDGET (self));
 }
 
@@ -809,7 +829,7 @@ hallway_window_get_peers (HallwayWindow *self)
   return G_LIST_MODEL (self->peers);
 }
 
-GtkListBox *
+GtkListView *
 hallway_window_get_peer_list (HallwayWindow *self)
 {
   g_return_val_if_fail (HALLWAY_IS_WINDOW (self), NULL);
@@ -932,18 +952,13 @@ hallway_window_show_peer (HallwayWindow *self,
 {
   g_return_val_if_fail (HALLWAY_IS_WINDOW (self), FALSE);
 
-  for (GtkWidget *child = gtk_widget_get_first_child (GTK_WIDGET (self->peer_list));
-       child != NULL;
-       child = gtk_widget_get_next_sibling (child))
+  for (guint i = 0; i < g_list_model_get_n_items (G_LIST_MODEL (self->selection)); i++)
     {
-      HallwayDBusPeer1 *peer;
+      g_autoptr(HallwayDBusPeer1) peer = g_list_model_get_item (G_LIST_MODEL (self->selection), i);
 
-      if (!HALLWAY_IS_PEER_ROW (child))
-        continue;
-      peer = hallway_peer_row_get_peer (HALLWAY_PEER_ROW (child));
       if (g_strcmp0 (hallway_dbus_peer1_get_name (peer), name) == 0)
         {
-          gtk_list_box_select_row (self->peer_list, GTK_LIST_BOX_ROW (child));
+          gtk_single_selection_set_selected (self->selection, i);
           return TRUE;
         }
     }

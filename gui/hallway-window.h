@@ -15,7 +15,7 @@ G_DECLARE_FINAL_TYPE (HallwayWindow, hallway_window, HALLWAY, WINDOW, AdwApplica
 HallwayWindow      *hallway_window_new                (AdwApplication  *application,
                                                        GDBusConnection *connection);
 GListModel         *hallway_window_get_peers          (HallwayWindow   *self);
-GtkListBox         *hallway_window_get_peer_list      (HallwayWindow   *self);
+GtkListView        *hallway_window_get_peer_list      (HallwayWindow   *self);
 const char         *hallway_window_get_visible_page   (HallwayWindow   *self);
 GtkWidget          *hallway_window_get_page           (HallwayWindow   *self,
                                                        const char      *name);

@@ -12,6 +12,7 @@
 
 #include <json-glib/json-glib.h>
 
+#include "hallway-deadline.h"
 #include "hallway-error.h"
 #include "hallway-json.h"
 #include "hallway-identity.h"
@@ -51,12 +52,11 @@ typedef struct
 {
   SoupMessage  *message;
   char         *expected_id;
-  GCancellable *cancellable;   /* ours: cancelled by the timeout or the caller's */
-  gulong        cancelled_id;
-  GCancellable *caller_cancellable;
-  guint         timeout_id;
-  guint         timeout_seconds;
-  gboolean      timed_out;
+  GCancellable    *cancellable;   /* ours: cancelled by the deadline or the caller's */
+  gulong           cancelled_id;
+  GCancellable    *caller_cancellable;
+  HallwayDeadline  deadline;
+  guint            timeout_seconds;
   gsize         max_bytes;
   guint8       *buffer;
 } FetchData;
@@ -66,7 +66,7 @@ fetch_data_free (gpointer data)
 {
   FetchData *d = data;
 
-  g_clear_handle_id (&d->timeout_id, g_source_remove);
+  hallway_deadline_disarm (&d->deadline);
   if (d->caller_cancellable != NULL)
     g_cancellable_disconnect (d->caller_cancellable, d->cancelled_id);
   g_clear_object (&d->caller_cancellable);
@@ -373,17 +373,6 @@ hallway_client_check_message (SoupMessage  *message,
   return TRUE;
 }
 
-static gboolean
-timeout_cb (gpointer user_data)
-{
-  FetchData *d = user_data;
-
-  d->timeout_id = 0;
-  d->timed_out = TRUE;
-  g_cancellable_cancel (d->cancellable);
-  return G_SOURCE_REMOVE;
-}
-
 static void
 caller_cancelled_cb (GCancellable *cancellable,
                      gpointer      user_data)
@@ -406,7 +395,7 @@ return_transport_error (GTask     *task,
     g_task_return_new_error (task, HALLWAY_ERROR, HALLWAY_ERROR_IDENTITY_MISMATCH,
                              "This computer presents a different identity than the one it "
                              "announced; it may be an impostor");
-  else if (d->timed_out)
+  else if (hallway_deadline_expired (&d->deadline))
     g_task_return_new_error (task, HALLWAY_ERROR, HALLWAY_ERROR_PEER_GONE,
                              "No answer within %u seconds", d->timeout_seconds);
   else if (g_task_return_error_if_cancelled (task))
@@ -597,10 +586,8 @@ fetch_on_session (HallwayClient       *self,
       d->cancelled_id = g_cancellable_connect (cancellable, G_CALLBACK (caller_cancelled_cb),
                                                g_object_ref (d->cancellable), g_object_unref);
     }
-  /* Not g_timeout_add_seconds(): it rounds up to the next whole second, and
-   * a probe's timeout is part of how fast a vanished neighbour shows. */
   if (timeout_seconds > 0)
-    d->timeout_id = g_timeout_add (timeout_seconds * 1000, timeout_cb, d);
+    hallway_deadline_arm (&d->deadline, d->cancellable, timeout_seconds);
 
   soup_session_send_async (session, d->message, G_PRIORITY_DEFAULT, d->cancellable,
                            fetch_sent_cb, g_steal_pointer (&task));

@@ -39,7 +39,9 @@ hallway_deadline_arm (HallwayDeadline *deadline,
   if (deadline->expired)
     return;
   deadline->cancellable = cancellable;
-  deadline->id = g_timeout_add_seconds (seconds, deadline_expired_cb, deadline);
+  /* Not g_timeout_add_seconds(): it may fire up to a second late, and a
+   * probe's deadline is part of how fast a vanished neighbour shows. */
+  deadline->id = g_timeout_add (seconds * 1000, deadline_expired_cb, deadline);
 }
 
 void

@@ -11,6 +11,7 @@
 
 #include "hallway-test-gtk.h"
 
+#include "hallway-my-shares-page.h"
 #include "hallway-offer-dialog.h"
 #include "hallway-peer-list.h"
 #include "hallway-peer-page.h"
@@ -212,6 +213,14 @@ peer_list_is_sorted (HallwayPeerList *list)
 }
 
 static void
+wait_for_peer_list (HallwayPeerList *list)
+{
+  while (hallway_peer_list_get_n_pending (list) > 0)
+    g_main_context_iteration (NULL, TRUE);
+  hallway_test_gtk_settle ();
+}
+
+static void
 test_peer_list_paced (void)
 {
   g_autoptr(TestManager) manager = g_object_new (TEST_TYPE_MANAGER, NULL);
@@ -239,26 +248,260 @@ test_peer_list_paced (void)
   g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (list)), ==, 0);
   g_assert_cmpuint (hallway_peer_list_get_n_pending (list), ==, 60);
 
-  while (hallway_peer_list_get_n_pending (list) > 0)
-    g_main_context_iteration (NULL, TRUE);
+  wait_for_peer_list (list);
   g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (list)), ==, 60);
   g_assert_true (peer_list_is_sorted (list));
   g_assert_cmpstr (peer_list_name (list, 0), ==, "Colleague 00");
 
   hallway_dbus_peer1_set_name (g_ptr_array_index (peers, 0), "Zoé");
   g_assert_cmpuint (hallway_peer_list_get_n_pending (list), ==, 1);
-  while (hallway_peer_list_get_n_pending (list) > 0)
-    g_main_context_iteration (NULL, TRUE);
+  wait_for_peer_list (list);
   g_assert_cmpstr (peer_list_name (list, 59), ==, "Zoé");
   g_assert_true (peer_list_is_sorted (list));
 
   for (guint i = 0; i < 10; i++)
     remove_peer (manager, i);
   g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (list)), ==, 60);
-  while (hallway_peer_list_get_n_pending (list) > 0)
-    g_main_context_iteration (NULL, TRUE);
+  wait_for_peer_list (list);
   g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (list)), ==, 50);
   g_assert_true (peer_list_is_sorted (list));
+
+  gtk_window_destroy (GTK_WINDOW (window));
+  hallway_test_gtk_settle ();
+}
+
+/* The peer rows a list view shows, top to bottom. */
+static GPtrArray *
+shown_rows (GtkWidget *view)
+{
+  GPtrArray *rows = g_ptr_array_new ();
+
+  for (GtkWidget *item = gtk_widget_get_first_child (view);
+       item != NULL;
+       item = gtk_widget_get_next_sibling (item))
+    {
+      GtkWidget *row = gtk_widget_get_first_child (item);
+
+      if (gtk_widget_get_child_visible (item) && row != NULL && HALLWAY_IS_PEER_ROW (row) &&
+          hallway_peer_row_get_peer (HALLWAY_PEER_ROW (row)) != NULL)
+        g_ptr_array_add (rows, row);
+    }
+  for (guint i = 1; i < rows->len; i++)
+    {
+      graphene_point_t above, below;
+
+      g_assert_true (gtk_widget_compute_point (g_ptr_array_index (rows, i - 1), view,
+                                               &GRAPHENE_POINT_INIT (0, 0), &above));
+      g_assert_true (gtk_widget_compute_point (g_ptr_array_index (rows, i), view,
+                                               &GRAPHENE_POINT_INIT (0, 0), &below));
+      g_assert_cmpfloat (above.y, <, below.y);
+    }
+  return rows;
+}
+
+/* Every row shown is the neighbour at its place in @model, with its name
+ * and state, also to assistive technologies. Returns the place of the last
+ * row shown. */
+static guint
+assert_rows_match (GtkWidget  *view,
+                   GListModel *model)
+{
+  g_autoptr(GPtrArray) rows = shown_rows (view);
+  guint first;
+
+  g_assert_cmpuint (rows->len, >, 0);
+  for (first = 0; first < g_list_model_get_n_items (model); first++)
+    {
+      g_autoptr(HallwayDBusPeer1) peer = g_list_model_get_item (model, first);
+
+      if (peer == hallway_peer_row_get_peer (g_ptr_array_index (rows, 0)))
+        break;
+    }
+  for (guint i = 0; i < rows->len; i++)
+    {
+      GtkWidget *row = g_ptr_array_index (rows, i);
+      g_autoptr(HallwayDBusPeer1) peer = g_list_model_get_item (model, first + i);
+      const char *name = hallway_dbus_peer1_get_name (peer);
+      const char *state = hallway_dbus_peer1_get_online (peer) ? "Online" : "Away";
+
+      g_assert_true (hallway_peer_row_get_peer (HALLWAY_PEER_ROW (row)) == peer);
+      g_assert_true (hallway_test_gtk_shows_label (row, name));
+      g_assert_true (hallway_test_gtk_shows_label (row, state));
+      gtk_test_accessible_assert_property (gtk_widget_get_parent (row),
+                                           GTK_ACCESSIBLE_PROPERTY_LABEL, name);
+      gtk_test_accessible_assert_property (gtk_widget_get_parent (row),
+                                           GTK_ACCESSIBLE_PROPERTY_DESCRIPTION, state);
+    }
+  return first + rows->len - 1;
+}
+
+/* Scrolls @scroller to the top or the bottom and shows that. */
+static void
+scroll_to (GtkWidget *scroller,
+           gboolean   bottom)
+{
+  GtkAdjustment *adjustment =
+    gtk_scrolled_window_get_vadjustment (GTK_SCROLLED_WINDOW (scroller));
+
+  gtk_adjustment_set_value (adjustment, bottom ? gtk_adjustment_get_upper (adjustment) : 0);
+  hallway_test_gtk_settle ();
+}
+
+/* The rows at the top and at the bottom are what @model holds there. */
+static void
+assert_ends_match (GtkWidget  *scroller,
+                   GtkWidget  *view,
+                   GListModel *model)
+{
+  scroll_to (scroller, FALSE);
+  g_assert_cmpuint (assert_rows_match (view, model), <, g_list_model_get_n_items (model) - 1);
+  scroll_to (scroller, TRUE);
+  g_assert_cmpuint (assert_rows_match (view, model), ==, g_list_model_get_n_items (model) - 1);
+}
+
+/* Of the rows shown, the one of @chosen, and only that one, looks chosen. */
+static void
+assert_only_selected (GtkWidget        *view,
+                      HallwayDBusPeer1 *chosen)
+{
+  g_autoptr(GPtrArray) rows = shown_rows (view);
+  gboolean seen = FALSE;
+
+  for (guint i = 0; i < rows->len; i++)
+    {
+      GtkWidget *row = g_ptr_array_index (rows, i);
+      gboolean selected =
+        (gtk_widget_get_state_flags (gtk_widget_get_parent (row)) & GTK_STATE_FLAG_SELECTED) != 0;
+
+      g_assert_cmpint (selected, ==, hallway_peer_row_get_peer (HALLWAY_PEER_ROW (row)) == chosen);
+      seen |= selected;
+    }
+  g_assert_true (seen);
+}
+
+static void
+test_peer_list_view (void)
+{
+  g_autoptr(TestManager) manager = g_object_new (TEST_TYPE_MANAGER, NULL);
+  g_autoptr(GPtrArray) peers = g_ptr_array_new_with_free_func (g_object_unref);
+  GtkWidget *window = gtk_window_new ();
+  GtkWidget *scroller = gtk_scrolled_window_new ();
+  g_autoptr(HallwayPeerList) list = hallway_peer_list_new (window);
+  GtkSingleSelection *selection =
+    gtk_single_selection_new (g_object_ref (G_LIST_MODEL (list)));
+  GtkWidget *view = gtk_list_view_new (GTK_SELECTION_MODEL (selection),
+                                       hallway_peer_row_factory_new ());
+  HallwayDBusPeer1 *chosen;
+
+  g_test_summary ("The sidebar's list view shows each neighbour in order with its state, and "
+                  "keeps the chosen one chosen, through renames that move rows and removals");
+
+  gtk_single_selection_set_autoselect (selection, FALSE);
+  gtk_single_selection_set_can_unselect (selection, TRUE);
+  gtk_single_selection_set_selected (selection, GTK_INVALID_LIST_POSITION);
+  gtk_scrolled_window_set_child (GTK_SCROLLED_WINDOW (scroller), view);
+  gtk_window_set_child (GTK_WINDOW (window), scroller);
+  gtk_window_set_default_size (GTK_WINDOW (window), 300, 400);
+  gtk_window_present (GTK_WINDOW (window));
+  hallway_peer_list_set_manager (list, G_DBUS_OBJECT_MANAGER (manager));
+
+  for (guint i = 0; i < 60; i++)
+    {
+      g_autofree char *name = g_strdup_printf ("Colleague %02u", (i * 37) % 60);
+      HallwayDBusPeer1 *peer = add_peer (manager, i, name);
+
+      hallway_dbus_peer1_set_online (peer, i % 3 != 0);
+      g_ptr_array_add (peers, peer);
+    }
+  wait_for_peer_list (list);
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (list)), ==, 60);
+  assert_ends_match (scroller, view, G_LIST_MODEL (list));
+
+  /* "Colleague 05" is peers[5 * 13 % 60], as 37 * 13 = 1 (mod 60). */
+  gtk_single_selection_set_selected (selection, 5);
+  chosen = gtk_single_selection_get_selected_item (selection);
+  g_assert_cmpstr (hallway_dbus_peer1_get_name (chosen), ==, "Colleague 05");
+
+  /* Renames that move the chosen one to the end and another to the top,
+   * and changes of state on the way. */
+  hallway_dbus_peer1_set_name (chosen, "Zoé");
+  hallway_dbus_peer1_set_name (g_ptr_array_index (peers, 40 * 13 % 60), "Aaron");
+  hallway_dbus_peer1_set_online (chosen, FALSE);
+  hallway_dbus_peer1_set_online (g_ptr_array_index (peers, 0), TRUE);
+  hallway_dbus_peer1_set_online (g_ptr_array_index (peers, 1), FALSE);
+  wait_for_peer_list (list);
+  g_assert_true (gtk_single_selection_get_selected_item (selection) == chosen);
+  g_assert_cmpuint (gtk_single_selection_get_selected (selection), ==, 59);
+  assert_ends_match (scroller, view, G_LIST_MODEL (list));
+  assert_only_selected (view, chosen);
+  g_assert_cmpstr (peer_list_name (list, 0), ==, "Aaron");
+
+  /* Ten leave, before and after the chosen one in the list. */
+  for (guint i = 10; i < 20; i++)
+    remove_peer (manager, i);
+  wait_for_peer_list (list);
+  g_assert_true (gtk_single_selection_get_selected_item (selection) == chosen);
+  g_assert_cmpuint (gtk_single_selection_get_selected (selection), ==, 49);
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (list)), ==, 50);
+  assert_ends_match (scroller, view, G_LIST_MODEL (list));
+  assert_only_selected (view, chosen);
+  g_assert_true (peer_list_is_sorted (list));
+
+  gtk_window_destroy (GTK_WINDOW (window));
+  hallway_test_gtk_settle ();
+}
+
+static void
+test_my_shares_page_ignores_peers (void)
+{
+  g_autoptr(TestManager) manager = g_object_new (TEST_TYPE_MANAGER, NULL);
+  g_autoptr(HallwayDBusDaemon1) daemon = hallway_dbus_daemon1_skeleton_new ();
+  g_autoptr(HallwayDBusShare1) share = hallway_dbus_share1_skeleton_new ();
+  HallwayDBusObjectSkeleton *object =
+    hallway_dbus_object_skeleton_new ("/io/github/hallwaylan/Hallway/shares/music");
+  GtkWidget *window = gtk_window_new ();
+  HallwayMySharesPage *page = g_object_new (HALLWAY_TYPE_MY_SHARES_PAGE, NULL);
+  GtkWidget *list = GTK_WIDGET (hallway_my_shares_page_get_list (page));
+  GtkWidget *row;
+
+  g_test_summary ("Neighbours coming and going leave This computer's lists alone; "
+                  "a share coming and going updates them");
+
+  hallway_dbus_daemon1_set_name (daemon, "Me on my-pc");
+  hallway_dbus_share1_set_name (share, "Music");
+  hallway_dbus_share1_set_path (share, "/home/me/Music");
+  hallway_dbus_share1_set_access (share, "read-only");
+  hallway_dbus_share1_set_audience (share, "everyone");
+  hallway_dbus_share1_set_enabled (share, TRUE);
+  hallway_dbus_share1_set_available (share, TRUE);
+  hallway_dbus_object_skeleton_set_share1 (object, share);
+
+  gtk_window_set_child (GTK_WINDOW (window), GTK_WIDGET (page));
+  gtk_window_present (GTK_WINDOW (window));
+  hallway_my_shares_page_set_daemon (page, daemon, G_DBUS_OBJECT_MANAGER (manager));
+  g_hash_table_insert (manager->objects, g_strdup ("/io/github/hallwaylan/Hallway/shares/music"),
+                       object);
+  g_signal_emit_by_name (manager, "object-added", object);
+  hallway_test_gtk_settle ();
+  row = gtk_widget_get_first_child (list);
+  g_assert_nonnull (row);
+  g_assert_true (hallway_test_gtk_shows_label (row, "Music"));
+
+  /* The same row, not one built again for each neighbour. */
+  g_object_add_weak_pointer (G_OBJECT (row), (gpointer *) &row);
+  for (guint i = 0; i < 20; i++)
+    g_object_unref (add_peer (manager, i, "Colleague"));
+  for (guint i = 0; i < 20; i++)
+    remove_peer (manager, i);
+  g_assert_nonnull (row);
+  g_assert_true (gtk_widget_get_first_child (list) == row);
+  g_object_remove_weak_pointer (G_OBJECT (row), (gpointer *) &row);
+
+  g_object_ref (object);
+  g_hash_table_remove (manager->objects, "/io/github/hallwaylan/Hallway/shares/music");
+  g_signal_emit_by_name (manager, "object-removed", object);
+  g_object_unref (object);
+  g_assert_null (gtk_widget_get_first_child (list));
 
   gtk_window_destroy (GTK_WINDOW (window));
   hallway_test_gtk_settle ();
@@ -913,6 +1156,8 @@ main (int   argc,
 
   g_test_add_func ("/peer-row/state", test_peer_row_state);
   g_test_add_func ("/peer-list/paced", test_peer_list_paced);
+  g_test_add_func ("/peer-list/view", test_peer_list_view);
+  g_test_add_func ("/my-shares-page/ignores-peers", test_my_shares_page_ignores_peers);
   g_test_add_func ("/peer-page/folders-and-problem", test_peer_page_folders_and_problem);
   g_test_add_func ("/transfer-row/states", test_transfer_row_states);
   g_test_add_func ("/preferences/receiving", test_preferences);

@@ -184,6 +184,51 @@ test_info_unreachable (Fixture       *f,
   g_assert_null (info);
 }
 
+/* Accepts connections and keeps them, never saying a word. */
+static gboolean
+silent_accept_cb (GSocketService    *service,
+                  GSocketConnection *connection,
+                  GObject           *source,
+                  gpointer           user_data)
+{
+  g_ptr_array_add (user_data, g_object_ref (connection));
+  return TRUE;
+}
+
+static void
+test_info_silent (Fixture       *f,
+                  gconstpointer  data)
+{
+  g_autoptr(GSocketService) service = g_socket_service_new ();
+  g_autoptr(GPtrArray) kept = g_ptr_array_new_with_free_func (g_object_unref);
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(HallwayInfo) info = NULL;
+  gint64 start;
+  guint16 port;
+
+  g_test_summary ("A computer that takes the connection and never answers: given up on "
+                  "after the timeout, as a neighbour that is gone");
+
+  port = g_socket_listener_add_any_inet_port (G_SOCKET_LISTENER (service), NULL, &error);
+  g_assert_no_error (error);
+  g_signal_connect (service, "incoming", G_CALLBACK (silent_accept_cb), kept);
+  g_socket_service_start (service);
+
+  start = g_get_monotonic_time ();
+  hallway_client_get_info_async (f->t.client, "127.0.0.1", port, NULL, 1, NULL,
+                                 hallway_test_result_cb, &result);
+  info = hallway_client_get_info_finish (f->t.client, hallway_test_wait_result (&result),
+                                         NULL, &error);
+  g_assert_null (info);
+  g_assert_error (error, HALLWAY_ERROR, HALLWAY_ERROR_PEER_GONE);
+  g_assert_nonnull (strstr (error->message, "No answer within 1 seconds"));
+  /* Not before its time (how late depends on the machine's load). */
+  g_assert_cmpint (g_get_monotonic_time () - start, >=, G_TIME_SPAN_SECOND);
+  g_assert_cmpuint (kept->len, ==, 1);
+  g_socket_service_stop (service);
+}
+
 static void
 test_server_port_fallback (Fixture       *f,
                            gconstpointer  data)
@@ -336,6 +381,8 @@ main (int   argc,
               fixture_set_up, test_info_mismatch_after_keepalive, fixture_tear_down);
   g_test_add ("/daemon/server/info/unreachable", Fixture, NULL,
               fixture_set_up, test_info_unreachable, fixture_tear_down);
+  g_test_add ("/daemon/server/info/silent", Fixture, NULL,
+              fixture_set_up, test_info_silent, fixture_tear_down);
   g_test_add ("/daemon/server/port-fallback", Fixture, NULL,
               fixture_set_up, test_server_port_fallback, fixture_tear_down);
   g_test_add_func ("/share/client/parse-address", test_parse_address);
