@@ -214,6 +214,19 @@ hallway_daemon_slot_get_address_string (HallwayDaemonSlot *slot)
 }
 
 /**
+ * hallway_daemon_slot_is_accepting:
+ * @slot: a connection's slot
+ *
+ * Returns: whether the acceptor that took the connection still runs (the
+ *   server it belongs to was not stopped)
+ */
+gboolean
+hallway_daemon_slot_is_accepting (HallwayDaemonSlot *slot)
+{
+  return !slot->acceptor->stopped;
+}
+
+/**
  * hallway_daemon_slot_is_proven:
  * @slot: a connection's slot
  *

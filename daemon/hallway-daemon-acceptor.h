@@ -8,6 +8,9 @@
 
 G_BEGIN_DECLS
 
+/* The listening sockets' queue of connections not accepted yet. */
+#define HALLWAY_ACCEPTOR_BACKLOG 256
+
 /* How long an address that proved a known certificate keeps its place in
  * the reserved capacity after its last proof. */
 #define HALLWAY_ACCEPTOR_PROVEN_S (24 * 60 * 60)
@@ -76,6 +79,7 @@ void          hallway_daemon_slot_set_deadline (HallwayDaemonSlot        *slot,
                                                 HallwayDaemonExpiredFunc  expired,
                                                 gpointer                  user_data);
 gboolean      hallway_daemon_slot_is_proven    (HallwayDaemonSlot        *slot);
+gboolean      hallway_daemon_slot_is_accepting (HallwayDaemonSlot        *slot);
 void          hallway_daemon_slot_release      (HallwayDaemonSlot        *slot);
 
 void     hallway_daemon_prove_address          (GInetAddress             *address);

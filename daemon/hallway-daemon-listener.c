@@ -583,6 +583,9 @@ hallway_daemon_listener_listen (HallwayDaemonListener  *self,
   g_return_val_if_fail (self->sockets == NULL, FALSE);
 
   self->sockets = g_socket_listener_new ();
+  /* Room for a burst of colleagues (and strangers) between two accepts;
+   * a connection beyond it is dropped by the kernel unseen. */
+  g_socket_listener_set_backlog (self->sockets, HALLWAY_ACCEPTOR_BACKLOG);
   g_signal_connect (self->sockets, "event", G_CALLBACK (socket_event_cb), listening);
   if (address != NULL)
     {
