@@ -190,6 +190,25 @@ hallway_daemon_raise_fd_limit (void)
     g_debug ("Could not raise the limit on open files: %s", g_strerror (errno));
 }
 
+/**
+ * hallway_daemon_has_whole_headers:
+ * @data: the start of an HTTP request
+ * @length: its length
+ *
+ * Returns: whether @data holds the request's whole header, up to the
+ *   blank line that ends it (CRLF or bare LF)
+ */
+gboolean
+hallway_daemon_has_whole_headers (const char *data,
+                                  gsize       length)
+{
+  for (gsize i = 1; i < length; i++)
+    if (data[i] == '\n' &&
+        (data[i - 1] == '\n' || (i >= 2 && data[i - 1] == '\r' && data[i - 2] == '\n')))
+      return TRUE;
+  return FALSE;
+}
+
 /* Slots */
 
 static void

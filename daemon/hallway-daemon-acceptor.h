@@ -85,5 +85,7 @@ void          hallway_daemon_slot_release      (HallwayDaemonSlot        *slot);
 void     hallway_daemon_prove_address          (GInetAddress             *address);
 gboolean hallway_daemon_address_is_proven      (GInetAddress             *address);
 void     hallway_daemon_raise_fd_limit         (void);
+gboolean hallway_daemon_has_whole_headers      (const char               *data,
+                                                gsize                     length);
 
 G_END_DECLS

@@ -708,18 +708,6 @@ conn_expired_cb (gpointer data)
   conn_close (conn);
 }
 
-/* Whether @data holds a request's whole header (up to the blank line). */
-static gboolean
-has_whole_headers (const char *data,
-                   gsize       length)
-{
-  for (gsize i = 1; i < length; i++)
-    if (data[i] == '\n' &&
-        (data[i - 1] == '\n' || (i >= 2 && data[i - 1] == '\r' && data[i - 2] == '\n')))
-      return TRUE;
-  return FALSE;
-}
-
 /* Poll says readable again only once more than @bytes are there, so a
  * request that is not whole yet does not wake the main loop in a spin. */
 static void
@@ -746,13 +734,13 @@ conn_readable_cb (int          fd,
   /* Closed between two requests; closed (or half-closed: readable with
    * nothing new) before the headers ended; headers that never end. */
   if (n <= 0 || (gsize) n <= conn->peeked ||
-      (!has_whole_headers (peek, n) && (gsize) n >= sizeof peek))
+      (!hallway_daemon_has_whole_headers (peek, n) && (gsize) n >= sizeof peek))
     {
       conn->watch_id = 0;
       conn_close (conn);
       return G_SOURCE_REMOVE;
     }
-  if (!has_whole_headers (peek, n))
+  if (!hallway_daemon_has_whole_headers (peek, n))
     {
       /* The deadline for the headers runs from their first byte. */
       if (conn->peeked == 0)

@@ -239,18 +239,6 @@ client_lend (Client *client,
     }
 }
 
-/* Whether @data holds a request's whole header (up to the blank line). */
-static gboolean
-has_whole_headers (const guint8 *data,
-                   gsize         length)
-{
-  for (gsize i = 1; i < length; i++)
-    if (data[i] == '\n' &&
-        (data[i - 1] == '\n' || (i >= 2 && data[i - 1] == '\r' && data[i - 2] == '\n')))
-      return TRUE;
-  return FALSE;
-}
-
 static gboolean
 client_readable_cb (GObject  *stream,
                     gpointer  user_data)
@@ -276,7 +264,8 @@ client_readable_cb (GObject  *stream,
 
   started = client->headers->len > 0;
   g_byte_array_append (client->headers, buffer, n);
-  if (!has_whole_headers (client->headers->data, client->headers->len))
+  if (!hallway_daemon_has_whole_headers ((const char *) client->headers->data,
+                                         client->headers->len))
     {
       if (client->headers->len > HALLWAY_LISTENER_MAX_HEADER_BYTES)
         {
