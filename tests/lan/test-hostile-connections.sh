@@ -224,8 +224,14 @@ check "the printer gateway answers after the attack ($ms ms)" test "$ms" != fail
 
 # --- After it all ----------------------------------------------------------
 check_bruno_served "after it all"
-check "hallwayd's memory is back near idle" \
-  wait_until 30 bash -c "[ \$(awk '/^VmRSS:/ { print \$2 }' /proc/${DAEMON_PID[a]}/status) \
-                          -le $((RSS_IDLE + 20 * 1024)) ]"
+if ldd "$HALLWAYD" | grep -q libasan; then
+  # AddressSanitizer keeps what is freed in quarantine (256 MB): resident
+  # memory says nothing about leaks there.
+  ok "hallwayd's memory is back near idle # SKIP under AddressSanitizer"
+else
+  check "hallwayd's memory is back near idle" \
+    wait_until 30 bash -c "[ \$(awk '/^VmRSS:/ { print \$2 }' /proc/${DAEMON_PID[a]}/status) \
+                            -le $((RSS_IDLE + 20 * 1024)) ]"
+fi
 note "hallwayd RSS: $((RSS_IDLE / 1024)) MB idle, $(($(daemon_status VmRSS) / 1024)) MB after;" \
      "threads: $THREADS_IDLE idle, $(daemon_status Threads) after"
