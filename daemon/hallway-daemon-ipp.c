@@ -17,9 +17,19 @@
  * those. Sources outside the local network (not private, link-local or
  * loopback) are refused.
  *
- * cupsd is never waited for on the main loop: each connection is served in
- * a bounded pool of worker threads, each with its own connection to cupsd.
+ * cupsd is never waited for on the main loop: each request is served in a
+ * bounded pool of worker threads, each with its own connection to cupsd.
  * Workers share only the locked tables in Shared.
+ *
+ * A worker is only given a connection whose request headers have all
+ * arrived: connections are accepted by HallwayDaemonAcceptor, within its
+ * limits per address and in all (the same rules as the HTTPS listener),
+ * and wait on the main loop, without a thread, for the blank line that
+ * ends the headers (peeked at, so libcups still reads them from the
+ * socket), within HALLWAY_IPP_HEADERS_TIMEOUT_S. Between two requests a
+ * kept-alive connection waits there again, KEEP_ALIVE_S at most. So slow
+ * or silent connections never hold a worker, and the gateway stays
+ * reachable while they wait to be closed.
  */
 #include "config.h"
 
@@ -29,9 +39,11 @@
 #include <errno.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <glib-unix.h>
 #include <cups/cups.h>
 
 #include "hallway-constants.h"
+#include "hallway-daemon-acceptor.h"
 #include "hallway-error.h"
 #include "hallway-ipp.h"
 
@@ -41,16 +53,16 @@
  * the client gets the answer; beyond it the connection is closed. */
 #define MAX_DRAIN_BYTES (1024 * 1024)
 #define MAX_REQUESTS_PER_CONNECTION 1000
-/* How long an idle kept-alive connection may hold a worker. */
+/* How long an idle kept-alive connection is kept. */
 #define KEEP_ALIVE_S 5
+/* Request headers longer than this are refused. */
+#define MAX_HEADER_BYTES 16384
 
 typedef struct
 {
   GMutex      lock;
   GHashTable *printers;   /* id → queue */
   GHashTable *jobs;       /* peer key → GHashTable (job id → the user name the client gave) */
-  GHashTable *conns;      /* address → count (GUINT_TO_POINTER) */
-  guint       n_conns;
   GHashTable *rates;      /* peer key → RateWindow */
   guint64     max_document;
 } Shared;
@@ -63,12 +75,18 @@ typedef struct
 
 typedef struct
 {
-  Shared *shared;
-  http_t *http;
-  char   *key;
-  char   *user;
-  char   *address;
-  const char *only_user;  /* (nullable) Get-Jobs my-jobs: the client's user name */
+  Shared            *shared;
+  HallwayDaemonIpp  *gateway;   /* (unowned) only used while its acceptor runs */
+  HallwayDaemonSlot *slot;      /* (owned) */
+  http_t            *http;
+  char              *key;
+  char              *user;
+  char              *address;
+  const char        *only_user; /* (nullable) Get-Jobs my-jobs: the client's user name */
+  guint              watch_id;  /* waiting for a request on the main loop */
+  gsize              peeked;    /* bytes of it seen so far */
+  guint              n_served;
+  gboolean           keep;      /* the last request left the connection usable */
 } Conn;
 
 struct _HallwayDaemonIpp
@@ -77,7 +95,7 @@ struct _HallwayDaemonIpp
 
   Shared                       *shared;    /* (owned) */
   GSocket                      *socket;    /* (owned) (nullable) */
-  GSource                      *source;    /* (owned) (nullable) */
+  HallwayDaemonAcceptor        *acceptor;  /* (owned) */
   GThreadPool                  *pool;
   guint16                       port;
   HallwayDaemonIppIdentifyFunc  identify;
@@ -94,7 +112,6 @@ shared_clear (gpointer data)
   g_mutex_clear (&shared->lock);
   g_hash_table_unref (shared->printers);
   g_hash_table_unref (shared->jobs);
-  g_hash_table_unref (shared->conns);
   g_hash_table_unref (shared->rates);
 }
 
@@ -107,7 +124,6 @@ shared_new (void)
   shared->printers = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
   shared->jobs = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
                                         (GDestroyNotify) g_hash_table_unref);
-  shared->conns = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   shared->rates = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
   shared->max_document = HALLWAY_IPP_MAX_DOCUMENT_BYTES;
   return shared;
@@ -119,21 +135,12 @@ shared_unref (Shared *shared)
   g_atomic_rc_box_release_full (shared, shared_clear);
 }
 
+/* Main thread only: it gives the connection's place in the limits back. */
 static void
-conn_free (Conn *conn)
+conn_close (Conn *conn)
 {
-  guint count;
-
-  g_mutex_lock (&conn->shared->lock);
-  count = GPOINTER_TO_UINT (g_hash_table_lookup (conn->shared->conns, conn->address));
-  if (count <= 1)
-    g_hash_table_remove (conn->shared->conns, conn->address);
-  else
-    g_hash_table_insert (conn->shared->conns, g_strdup (conn->address),
-                         GUINT_TO_POINTER (count - 1));
-  conn->shared->n_conns--;
-  g_mutex_unlock (&conn->shared->lock);
-
+  g_clear_handle_id (&conn->watch_id, g_source_remove);
+  hallway_daemon_slot_release (conn->slot);
   httpClose (conn->http);
   shared_unref (conn->shared);
   g_free (conn->key);
@@ -734,6 +741,10 @@ serve_request (Conn *conn,
   return serve_ipp (conn, resource, buffer);
 }
 
+static gboolean conn_returned_cb (gpointer data);
+
+/* In a worker: the request whose headers arrived, and any the client
+ * already sent after it, then back to the main loop. */
 static void
 serve_connection_cb (gpointer data,
                      gpointer user_data)
@@ -745,38 +756,100 @@ serve_connection_cb (gpointer data,
   cupsSetPasswordCB2 (no_password_cb, NULL);
   httpSetTimeout (conn->http, HALLWAY_IPP_TIMEOUT_S, timeout_cb, NULL);
 
-  for (guint i = 0; i < MAX_REQUESTS_PER_CONNECTION; i++)
-    {
-      if (!httpWait (conn->http, (i == 0 ? HALLWAY_IPP_TIMEOUT_S : KEEP_ALIVE_S) * 1000))
-        break;
-      if (!serve_request (conn, buffer))
-        break;
-      if (!httpGetKeepAlive (conn->http))
-        break;
-    }
-  conn_free (conn);
+  do
+    conn->keep = serve_request (conn, buffer) && httpGetKeepAlive (conn->http) &&
+                 ++conn->n_served < MAX_REQUESTS_PER_CONNECTION;
+  while (conn->keep && httpGetReady (conn->http) > 0);
+
+  g_main_context_invoke (NULL, conn_returned_cb, conn);
 }
 
-static GInetAddress *
-dup_peer_address (http_t *http)
-{
-  struct sockaddr_storage storage;
-  socklen_t length = sizeof storage;
-  g_autoptr(GSocketAddress) address = NULL;
-  GInetAddress *inet;
-  const guint8 *bytes;
-  static const guint8 v4_mapped[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff };
+static void conn_wait_for_request (Conn *conn);
 
-  if (getpeername (httpGetFd (http), (struct sockaddr *) &storage, &length) != 0 ||
-      (address = g_socket_address_new_from_native (&storage, length)) == NULL ||
-      !G_IS_INET_SOCKET_ADDRESS (address))
-    return NULL;
-  inet = g_inet_socket_address_get_address (G_INET_SOCKET_ADDRESS (address));
-  bytes = g_inet_address_to_bytes (inet);
-  if (g_inet_address_get_family (inet) == G_SOCKET_FAMILY_IPV6 &&
-      memcmp (bytes, v4_mapped, sizeof v4_mapped) == 0)
-    return g_inet_address_new_from_bytes (bytes + 12, G_SOCKET_FAMILY_IPV4);
-  return g_object_ref (inet);
+static gboolean
+conn_returned_cb (gpointer data)
+{
+  Conn *conn = data;
+
+  /* The gateway may be gone: its acceptor, which the slot holds, says. */
+  if (conn->keep && hallway_daemon_slot_is_accepting (conn->slot))
+    conn_wait_for_request (conn);
+  else
+    conn_close (conn);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+conn_expired_cb (gpointer data)
+{
+  Conn *conn = data;
+
+  if (conn->peeked > 0)
+    g_debug ("A printing client from %s did not send its request in time; closing it",
+             conn->address);
+  conn_close (conn);
+}
+
+/* Poll says readable again only once more than @bytes are there, so a
+ * request that is not whole yet does not wake the main loop in a spin. */
+static void
+set_low_water (int   fd,
+               gsize bytes)
+{
+  int value = MAX (1, (int) bytes);
+
+  setsockopt (fd, SOL_SOCKET, SO_RCVLOWAT, &value, sizeof value);
+}
+
+static gboolean
+conn_readable_cb (int          fd,
+                  GIOCondition condition,
+                  gpointer     data)
+{
+  Conn *conn = data;
+  char peek[MAX_HEADER_BYTES];
+  gssize n;
+
+  n = recv (fd, peek, sizeof peek, MSG_PEEK | MSG_DONTWAIT);
+  if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR))
+    return G_SOURCE_CONTINUE;
+  /* Closed between two requests; closed (or half-closed: readable with
+   * nothing new) before the headers ended; headers that never end. */
+  if (n <= 0 || (gsize) n <= conn->peeked ||
+      (!hallway_daemon_has_whole_headers (peek, n) && (gsize) n >= sizeof peek))
+    {
+      conn->watch_id = 0;
+      conn_close (conn);
+      return G_SOURCE_REMOVE;
+    }
+  if (!hallway_daemon_has_whole_headers (peek, n))
+    {
+      /* The deadline for the headers runs from their first byte. */
+      if (conn->peeked == 0)
+        hallway_daemon_slot_set_deadline (conn->slot, HALLWAY_IPP_HEADERS_TIMEOUT_S,
+                                          conn_expired_cb, conn);
+      conn->peeked = n;
+      set_low_water (fd, n + 1);
+      return G_SOURCE_CONTINUE;
+    }
+
+  conn->watch_id = 0;
+  set_low_water (fd, 1);
+  /* In a worker, the connection is the worker's until it comes back. */
+  hallway_daemon_slot_set_deadline (conn->slot, 0, NULL, NULL);
+  g_thread_pool_push (conn->gateway->pool, conn, NULL);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+conn_wait_for_request (Conn *conn)
+{
+  conn->peeked = 0;
+  hallway_daemon_slot_set_deadline (conn->slot,
+                                    conn->n_served == 0 ? HALLWAY_IPP_HEADERS_TIMEOUT_S
+                                                        : KEEP_ALIVE_S,
+                                    conn_expired_cb, conn);
+  conn->watch_id = g_unix_fd_add (httpGetFd (conn->http), G_IO_IN, conn_readable_cb, conn);
 }
 
 /* Only computers on the local network may print. */
@@ -793,49 +866,52 @@ is_local_network (GInetAddress *address)
          (bytes[0] & 0xfe) == 0xfc;
 }
 
-static gboolean
-incoming_cb (GSocket      *socket,
-             GIOCondition  condition,
-             gpointer      user_data)
+/* libcups reads and writes through its own http_t, which only it can
+ * make: it accepts the connections itself. */
+static int
+accept_http (GSocket  *listening,
+             gpointer *out_handle,
+             gpointer  user_data)
+{
+  http_t *http = httpAcceptConnection (g_socket_get_fd (listening), 1);
+
+  if (http == NULL)
+    return -1;
+  *out_handle = http;
+  return httpGetFd (http);
+}
+
+static void
+discard_http (int      fd,
+              gpointer handle,
+              gpointer user_data)
+{
+  httpClose (handle);
+}
+
+static void
+incoming_cb (HallwayDaemonSlot *slot,
+             int                fd,
+             gpointer           handle,
+             gpointer           user_data)
 {
   HallwayDaemonIpp *self = user_data;
-  g_autoptr(GInetAddress) address = NULL;
-  g_autofree char *text = NULL;
+  GInetAddress *address = hallway_daemon_slot_get_address (slot);
   Conn *conn;
-  http_t *http;
-  guint count;
-
-  http = httpAcceptConnection (g_socket_get_fd (socket), 1);
-  if (http == NULL)
-    return G_SOURCE_CONTINUE;
-
-  address = dup_peer_address (http);
-  if (address == NULL || !is_local_network (address))
-    {
-      g_debug ("Refusing a printing connection from outside the local network");
-      httpClose (http);
-      return G_SOURCE_CONTINUE;
-    }
-  text = g_inet_address_to_string (address);
-
-  g_mutex_lock (&self->shared->lock);
-  count = GPOINTER_TO_UINT (g_hash_table_lookup (self->shared->conns, text));
-  if (count >= HALLWAY_IPP_MAX_CONNS_PER_PEER ||
-      self->shared->n_conns >= HALLWAY_IPP_MAX_CONNECTIONS)
-    {
-      g_mutex_unlock (&self->shared->lock);
-      g_debug ("Too many printing connections from %s, refusing one", text);
-      httpClose (http);
-      return G_SOURCE_CONTINUE;
-    }
-  g_hash_table_insert (self->shared->conns, g_strdup (text), GUINT_TO_POINTER (count + 1));
-  self->shared->n_conns++;
-  g_mutex_unlock (&self->shared->lock);
 
   conn = g_new0 (Conn, 1);
   conn->shared = g_atomic_rc_box_acquire (self->shared);
-  conn->http = http;
-  conn->address = g_steal_pointer (&text);
+  conn->gateway = self;
+  conn->slot = slot;
+  conn->http = handle;
+  conn->address = g_strdup (hallway_daemon_slot_get_address_string (slot));
+  if (!is_local_network (address))
+    {
+      g_debug ("Refusing a printing connection from outside the local network");
+      conn_close (conn);
+      return;
+    }
+
   if (self->identify != NULL)
     self->identify (address, &conn->key, &conn->user, self->identify_data);
   if (conn->key == NULL || conn->user == NULL)
@@ -845,9 +921,7 @@ incoming_cb (GSocket      *socket,
       conn->key = g_strconcat ("address:", conn->address, NULL);
       conn->user = g_strconcat ("guest-", conn->address, NULL);
     }
-
-  g_thread_pool_push (self->pool, conn, NULL);
-  return G_SOURCE_CONTINUE;
+  conn_wait_for_request (conn);
 }
 
 static GSocket *
@@ -869,7 +943,7 @@ listen_on (GSocketFamily   family,
   address = g_inet_socket_address_new (any, port);
   if (!g_socket_bind (socket, address, TRUE, error))
     return NULL;
-  g_socket_set_listen_backlog (socket, 16);
+  g_socket_set_listen_backlog (socket, HALLWAY_ACCEPTOR_BACKLOG);
   if (!g_socket_listen (socket, error))
     return NULL;
   g_socket_set_blocking (socket, FALSE);
@@ -924,9 +998,7 @@ hallway_daemon_ipp_listen (HallwayDaemonIpp  *self,
       return FALSE;
     }
 
-  self->source = g_socket_create_source (self->socket, G_IO_IN, NULL);
-  g_source_set_callback (self->source, G_SOURCE_FUNC (incoming_cb), self, NULL);
-  g_source_attach (self->source, g_main_context_get_thread_default ());
+  hallway_daemon_acceptor_add_socket (self->acceptor, self->socket);
   return TRUE;
 }
 
@@ -1004,9 +1076,11 @@ hallway_daemon_ipp_dispose (GObject *object)
 {
   HallwayDaemonIpp *self = HALLWAY_DAEMON_IPP (object);
 
-  if (self->source != NULL)
-    g_source_destroy (self->source);
-  g_clear_pointer (&self->source, g_source_unref);
+  /* Closes the connections waiting for a request; those in a worker close
+   * when it is done. */
+  if (self->acceptor != NULL)
+    hallway_daemon_acceptor_stop (self->acceptor);
+  g_clear_object (&self->acceptor);
   if (self->socket != NULL)
     g_socket_close (self->socket, NULL);
   g_clear_object (&self->socket);
@@ -1038,7 +1112,15 @@ hallway_daemon_ipp_class_init (HallwayDaemonIppClass *klass)
 static void
 hallway_daemon_ipp_init (HallwayDaemonIpp *self)
 {
+  static const HallwayDaemonLimits limits = {
+    .max_per_address = HALLWAY_IPP_MAX_CONNS_PER_PEER,
+    .max_total = HALLWAY_IPP_MAX_CONNECTIONS,
+    .reserved = HALLWAY_IPP_RESERVED_CONNECTIONS,
+  };
+
   self->shared = shared_new ();
+  self->acceptor = hallway_daemon_acceptor_new (&limits, incoming_cb, self);
+  hallway_daemon_acceptor_set_accept_func (self->acceptor, accept_http, discard_http);
   self->pool = g_thread_pool_new (serve_connection_cb, NULL, HALLWAY_IPP_MAX_WORKERS, FALSE,
                                   NULL);
 }

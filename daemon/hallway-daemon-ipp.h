@@ -12,8 +12,15 @@ G_BEGIN_DECLS
  * is a setting (max-print-size); this is its default. */
 #define HALLWAY_IPP_MAX_DOCUMENT_BYTES  (G_GUINT64_CONSTANT (512) * 1024 * 1024)
 #define HALLWAY_IPP_MAX_WORKERS         8
+/* Connections open at once in all and from one address; the last
+ * RESERVED only for addresses that proved a trusted certificate on the
+ * HTTPS port (hallway-daemon-acceptor.c). */
 #define HALLWAY_IPP_MAX_CONNECTIONS     32
 #define HALLWAY_IPP_MAX_CONNS_PER_PEER  4
+#define HALLWAY_IPP_RESERVED_CONNECTIONS 8
+/* Once a request's first byte arrived, its headers must be whole within
+ * this time. */
+#define HALLWAY_IPP_HEADERS_TIMEOUT_S   10
 #define HALLWAY_IPP_MAX_JOBS_PER_MINUTE 30
 #define HALLWAY_IPP_MAX_JOBS_REMEMBERED 1024
 #define HALLWAY_IPP_TIMEOUT_S           30

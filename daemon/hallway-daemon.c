@@ -20,6 +20,7 @@
 #include "hallway-daemon-doctor.h"
 #include "hallway-daemon-drops.h"
 #include "hallway-daemon-ipp.h"
+#include "hallway-daemon-listener.h"
 #include "hallway-daemon-peers.h"
 #include "hallway-daemon-printers.h"
 #include "hallway-daemon-server.h"
@@ -240,6 +241,17 @@ share_url (HallwayDaemon *self,
                           hallway_share_get_id (share));
 }
 
+/* A colleague this person trusts: its connections may use the capacity
+ * every listener keeps for colleagues. */
+static gboolean
+listener_knows_cb (const char *device_id,
+                   gpointer    user_data)
+{
+  HallwayDaemon *self = user_data;
+
+  return self->pins != NULL && hallway_pins_get_trusted (self->pins, device_id);
+}
+
 static void
 update_share_availability (HallwayDaemon *self)
 {
@@ -252,11 +264,20 @@ update_share_availability (HallwayDaemon *self)
       HallwayShare *share = hallway_daemon_shares_lookup (self->shares, key);
       g_autoptr(HallwayDBusShare1) iface =
         hallway_dbus_object_get_share1 (HALLWAY_DBUS_OBJECT (value));
+      g_autoptr(GError) error = NULL;
       gboolean available;
 
       if (share == NULL || iface == NULL)
         continue;
-      available = hallway_share_check_available (share, NULL);
+      available = hallway_share_check_available (share, &error);
+      /* Only a folder that is not there is missing: out of descriptors
+       * (EMFILE) or another passing failure says nothing about it. */
+      if (!available && !g_error_matches (error, HALLWAY_ERROR, HALLWAY_ERROR_NOT_FOUND))
+        {
+          g_debug ("Could not check shared folder ‘%s’: %s", hallway_share_get_name (share),
+                   error->message);
+          continue;
+        }
       if (available != hallway_dbus_share1_get_available (iface))
         {
           g_log_structured (G_LOG_DOMAIN, G_LOG_LEVEL_MESSAGE,
@@ -960,6 +981,8 @@ hallway_daemon_startup (GApplication *application)
       g_warning ("%s; starting with no known neighbours", error->message);
       g_clear_error (&error);
     }
+  hallway_daemon_listener_set_known_func (hallway_daemon_server_get_listener (self->server),
+                                          listener_knows_cb, self);
 
   self->client = hallway_client_new (hallway_identity_get_tls_certificate (self->identity));
   self->peers = hallway_daemon_peers_new (self->manager, self->client, self->pins,

@@ -8,6 +8,7 @@
 #include <locale.h>
 
 #include "hallway-daemon.h"
+#include "hallway-daemon-acceptor.h"
 
 int
 main (int   argc,
@@ -21,6 +22,7 @@ main (int   argc,
   bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
   textdomain (GETTEXT_PACKAGE);
   g_set_prgname ("hallwayd");
+  hallway_daemon_raise_fd_limit ();
 
   daemon = hallway_daemon_new ();
   status = g_application_run (G_APPLICATION (daemon), argc, argv);

@@ -262,15 +262,31 @@ raw_event_cb (GSocketClient      *client,
 GIOStream *
 hallway_test_server_raw_connect (guint16 port)
 {
-  g_autoptr(GSocketClient) client = g_socket_client_new ();
   g_autoptr(GError) error = NULL;
-  GSocketConnection *connection;
+  GIOStream *connection = hallway_test_server_try_raw_connect (port, &error);
+
+  g_assert_no_error (error);
+  return connection;
+}
+
+/**
+ * hallway_test_server_try_raw_connect:
+ * @port: a port on 127.0.0.1
+ * @error: return location for why it failed (a refused handshake…)
+ *
+ * hallway_test_server_raw_connect(), for a connection that may fail.
+ *
+ * Returns: (transfer full) (nullable): the connection
+ */
+GIOStream *
+hallway_test_server_try_raw_connect (guint16   port,
+                                     GError  **error)
+{
+  g_autoptr(GSocketClient) client = g_socket_client_new ();
 
   g_socket_client_set_tls (client, TRUE);
   g_signal_connect (client, "event", G_CALLBACK (raw_event_cb), NULL);
-  connection = g_socket_client_connect_to_host (client, "127.0.0.1", port, NULL, &error);
-  g_assert_no_error (error);
-  return G_IO_STREAM (connection);
+  return G_IO_STREAM (g_socket_client_connect_to_host (client, "127.0.0.1", port, NULL, error));
 }
 
 /**

@@ -57,6 +57,8 @@ HallwayShare *hallway_test_server_add_share (HallwayTestServer    *t,
                                              HallwayShareAudience  audience,
                                              const char           *password);
 GIOStream *hallway_test_server_raw_connect (guint16 port);
+GIOStream *hallway_test_server_try_raw_connect (guint16   port,
+                                                GError  **error);
 SoupSession *hallway_test_server_new_session (guint host);
 
 /* The files of the shared folder, @t->shared, by their relative path. */

@@ -33,20 +33,13 @@ struct _HallwayDaemonWebdav
   HallwayDaemonShares *shares;
   HallwayDaemonAccess *access;
   SoupServer          *server;            /* (owned) (nullable) */
-  gulong               request_started_id;
-  gulong               request_finished_id;
-  gulong               request_aborted_id;
-  guint                prune_id;
 
   GHashTable          *locks;             /* token → WebdavLock */
-  GHashTable          *connections;       /* GSocket (owned) → Connection */
   char                *props_dir;         /* sidecar store for dead properties */
   GHashTable          *sidecars;          /* share id → GKeyFile, loaded on use */
 
   guint64              max_body;
   guint                max_entries;
-  guint                max_conns_per_address;
-  guint                max_conns;
 };
 
 /* One request, once the share, the client and the path were accepted. */
@@ -151,14 +144,6 @@ gboolean  _webdav_check_validators (WebdavRequest     *req,
 void      _webdav_password_checked_cb (SoupServerMessage *msg,
                                        gpointer           user_data);
 
-/* hallway-daemon-webdav-connections.c */
-void      _webdav_connections_init   (HallwayDaemonWebdav *self);
-void      _webdav_connections_attach (HallwayDaemonWebdav *self,
-                                      SoupServer          *server);
-void      _webdav_connections_detach (HallwayDaemonWebdav *self,
-                                      SoupServer          *server);
-void      _webdav_connections_clear  (HallwayDaemonWebdav *self);
-
 /* hallway-daemon-webdav-get.c and -listing.c */
 void      _webdav_handle_get      (WebdavRequest      *req,
                                    gboolean            head);
@@ -248,9 +233,7 @@ gboolean  _webdav_remove_tree     (HallwayDaemonWebdav *self,
 /* For tests: tighter limits than the defaults. */
 void      _hallway_daemon_webdav_set_limits (HallwayDaemonWebdav *self,
                                              guint64              max_body,
-                                             guint                max_entries,
-                                             guint                max_conns_per_address,
-                                             guint                max_conns);
+                                             guint                max_entries);
 void      _hallway_daemon_webdav_set_props_dir (HallwayDaemonWebdav *self,
                                                 const char          *dir);
 

@@ -420,8 +420,17 @@ _webdav_request_init (HallwayDaemonWebdav *self,
   if (req->root_fd < 0)
     {
       g_debug ("Share ‘%s’ is not available: %s", hallway_share_get_name (share), error->message);
+      if (g_error_matches (error, HALLWAY_ERROR, HALLWAY_ERROR_NOT_FOUND))
+        {
+          _webdav_reply_error (msg, SOUP_STATUS_SERVICE_UNAVAILABLE,
+                               _("The shared folder is not available right now"));
+          return FALSE;
+        }
+      /* Out of descriptors, most likely: the folder is there. */
+      soup_message_headers_replace (soup_server_message_get_response_headers (msg),
+                                    "Retry-After", "5");
       _webdav_reply_error (msg, SOUP_STATUS_SERVICE_UNAVAILABLE,
-                           _("The shared folder is not available right now"));
+                           _("This computer is too busy right now; try again in a moment"));
       return FALSE;
     }
 

@@ -20,8 +20,8 @@
  *
  * This file has the object, OPTIONS and the dispatch. The methods live in
  * their own files (-get, -listing, -bulk, -put, -props, -locks, -tree),
- * which answer through -reply and accept requests through -request; the
- * connection limits are in -connections.
+ * which answer through -reply and accept requests through -request. The
+ * limits on connections are the listener's (hallway-daemon-listener.c).
  */
 #include "config.h"
 
@@ -371,7 +371,6 @@ hallway_daemon_webdav_attach (HallwayDaemonWebdav *self,
   self->server = g_object_ref (server);
   soup_server_add_early_handler (server, "/shares", early_handler, self, NULL);
   soup_server_add_handler (server, "/shares", webdav_handler, self, NULL);
-  _webdav_connections_attach (self, server);
 }
 
 /**
@@ -391,14 +390,10 @@ hallway_daemon_webdav_set_max_body (HallwayDaemonWebdav *self,
 void
 _hallway_daemon_webdav_set_limits (HallwayDaemonWebdav *self,
                                    guint64              max_body,
-                                   guint                max_entries,
-                                   guint                max_conns_per_address,
-                                   guint                max_conns)
+                                   guint                max_entries)
 {
   self->max_body = max_body;
   self->max_entries = max_entries;
-  self->max_conns_per_address = max_conns_per_address;
-  self->max_conns = max_conns;
 }
 
 void
@@ -415,10 +410,7 @@ hallway_daemon_webdav_dispose (GObject *object)
   HallwayDaemonWebdav *self = HALLWAY_DAEMON_WEBDAV (object);
 
   if (self->server != NULL)
-    {
-      soup_server_remove_handler (self->server, "/shares");
-      _webdav_connections_detach (self, self->server);
-    }
+    soup_server_remove_handler (self->server, "/shares");
   g_clear_object (&self->server);
   g_clear_object (&self->shares);
   g_clear_object (&self->access);
@@ -432,7 +424,6 @@ hallway_daemon_webdav_finalize (GObject *object)
   HallwayDaemonWebdav *self = HALLWAY_DAEMON_WEBDAV (object);
 
   g_clear_pointer (&self->locks, g_hash_table_unref);
-  _webdav_connections_clear (self);
   g_clear_pointer (&self->sidecars, g_hash_table_unref);
   g_free (self->props_dir);
 
@@ -453,9 +444,6 @@ hallway_daemon_webdav_init (HallwayDaemonWebdav *self)
 {
   self->max_body = HALLWAY_WEBDAV_MAX_BODY;
   self->max_entries = HALLWAY_WEBDAV_MAX_ENTRIES;
-  self->max_conns_per_address = HALLWAY_WEBDAV_MAX_CONNS_PER_ADDRESS;
-  self->max_conns = HALLWAY_WEBDAV_MAX_CONNS;
-  _webdav_connections_init (self);
   self->props_dir = g_build_filename (g_get_user_state_dir (), "hallway", "props", NULL);
   _webdav_locks_init (self);
   _webdav_props_init (self);

@@ -15,9 +15,6 @@ G_BEGIN_DECLS
 #define HALLWAY_WEBDAV_MAX_BODY             (G_GUINT64_CONSTANT (64) << 30)
 /* Most entries one PROPFIND or folder listing answers with. */
 #define HALLWAY_WEBDAV_MAX_ENTRIES          100000
-/* Open connections allowed from one address, and in all. */
-#define HALLWAY_WEBDAV_MAX_CONNS_PER_ADDRESS 32
-#define HALLWAY_WEBDAV_MAX_CONNS            512
 /* Locks never last longer than this, whatever the client asks. */
 #define HALLWAY_WEBDAV_MAX_LOCK_SECONDS     3600
 

@@ -677,55 +677,6 @@ test_put_interrupted (Fixture       *f,
   g_assert_false (file_exists (f, "half.bin"));
 }
 
-static gpointer
-connections_thread (gpointer data)
-{
-  RawRequest *raw = data;
-  GIOStream *streams[3];
-  char *statuses[3] = { NULL };
-
-  for (guint i = 0; i < 3; i++)
-    {
-      streams[i] = hallway_test_server_raw_connect (raw->port);
-      statuses[i] = raw_send (streams[i], raw->request, strlen (raw->request), TRUE);
-    }
-  raw->status_line = g_strdup_printf ("%s|%s|%s", statuses[0], statuses[1], statuses[2]);
-  for (guint i = 0; i < 3; i++)
-    {
-      g_io_stream_close (streams[i], NULL, NULL);
-      g_object_unref (streams[i]);
-      g_free (statuses[i]);
-    }
-  g_atomic_int_set (&raw->done, TRUE);
-  g_main_context_wakeup (NULL);
-  return NULL;
-}
-
-static void
-test_connection_limit (Fixture       *f,
-                       gconstpointer  data)
-{
-  g_autofree char *request_text = NULL;
-  g_autoptr(GThread) thread = NULL;
-  RawRequest raw = { 0 };
-
-  g_test_summary ("Connections beyond the per-address limit get 503 with Retry-After");
-
-  add_share (f, HALLWAY_SHARE_ACCESS_READ_ONLY, HALLWAY_SHARE_AUDIENCE_EVERYONE, NULL);
-  _hallway_daemon_webdav_set_limits (f->t.webdav, HALLWAY_WEBDAV_MAX_BODY, 100, 2, 512);
-  request_text = g_strdup_printf ("OPTIONS /shares/%s/ HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n",
-                                  f->t.share_id);
-  raw.port = f->t.port;
-  raw.request = request_text;
-  thread = g_thread_new ("connections", connections_thread, &raw);
-  g_assert_true (hallway_test_wait_flag (&raw.done, 30));
-  g_thread_join (g_steal_pointer (&thread));
-
-  g_assert_cmpstr (raw.status_line, ==,
-                   "HTTP/1.1 200 OK|HTTP/1.1 200 OK|HTTP/1.1 503 Service Unavailable");
-  g_free (raw.status_line);
-}
-
 static void
 test_limits (Fixture       *f,
              gconstpointer  data)
@@ -737,7 +688,7 @@ test_limits (Fixture       *f,
   g_test_summary ("Bodies over the limits get 413; too many entries get 507");
 
   add_share (f, HALLWAY_SHARE_ACCESS_READ_WRITE, HALLWAY_SHARE_AUDIENCE_EVERYONE, NULL);
-  _hallway_daemon_webdav_set_limits (f->t.webdav, 1000, 3, 32, 512);
+  _hallway_daemon_webdav_set_limits (f->t.webdav, 1000, 3);
 
   path = share_path (f, "big.bin");
   response = request_full (f, "PUT", path, NULL, "0123456789", 10, NULL);
@@ -1145,7 +1096,6 @@ main (int   argc,
   ADD ("range", test_range);
   ADD ("large-file", test_large_file);
   ADD ("put-interrupted", test_put_interrupted);
-  ADD ("connection-limit", test_connection_limit);
   ADD ("limits", test_limits);
   ADD ("paths", test_paths);
   ADD ("listings", test_listings);
