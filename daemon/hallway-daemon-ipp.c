@@ -33,6 +33,7 @@
 #include "hallway-constants.h"
 #include "hallway-error.h"
 #include "hallway-ipp.h"
+#include "hallway-netinfo.h"
 
 #define RESOURCE_PREFIX "/ipp/print/"
 /* Refused requests' document data is read and dropped up to this much, so
@@ -697,20 +698,6 @@ dup_peer_address (http_t *http)
   return g_object_ref (inet);
 }
 
-/* Only computers on the local network may print. */
-static gboolean
-is_local_network (GInetAddress *address)
-{
-  const guint8 *bytes = g_inet_address_to_bytes (address);
-
-  if (g_inet_address_get_is_loopback (address) || g_inet_address_get_is_link_local (address) ||
-      g_inet_address_get_is_site_local (address))
-    return TRUE;
-  /* IPv6 unique local addresses, fc00::/7. */
-  return g_inet_address_get_family (address) == G_SOCKET_FAMILY_IPV6 &&
-         (bytes[0] & 0xfe) == 0xfc;
-}
-
 static gboolean
 incoming_cb (GSocket      *socket,
              GIOCondition  condition,
@@ -728,7 +715,8 @@ incoming_cb (GSocket      *socket,
     return G_SOURCE_CONTINUE;
 
   address = dup_peer_address (http);
-  if (address == NULL || !is_local_network (address))
+  /* Only computers on the local network may print. */
+  if (address == NULL || !hallway_inet_address_is_private (address))
     {
       g_debug ("Refusing a printing connection from outside the local network");
       httpClose (http);
