@@ -19,6 +19,7 @@
 #include "hallway-daemon-access.h"
 #include "hallway-daemon-doctor.h"
 #include "hallway-daemon-drops.h"
+#include "hallway-daemon-gossip.h"
 #include "hallway-daemon-ipp.h"
 #include "hallway-daemon-peers.h"
 #include "hallway-daemon-printers.h"
@@ -59,6 +60,7 @@ struct _HallwayDaemon
   HallwayClient            *client;
   HallwayPins              *pins;
   HallwayDaemonPeers       *peers;
+  HallwayDaemonGossip      *gossip;
   HallwayDaemonShares      *shares;
   HallwayDaemonTransfers   *transfers;
   HallwayDaemonAccess      *access;
@@ -206,6 +208,8 @@ info_for_request_cb (SoupServerMessage *msg,
     }
   if (self->printers != NULL)
     hallway_daemon_printers_add_to_info (self->printers, info);
+  if (self->gossip != NULL)
+    hallway_daemon_gossip_add_to_info (self->gossip, info);
   return info;
 }
 
@@ -218,6 +222,15 @@ peer_problem_cb (const char *device_id,
   return self->peers != NULL ? hallway_daemon_peers_get_problem (self->peers, device_id) : NULL;
 }
 
+/* What neighbours see of this computer changed: tell those online now,
+ * not at their next probe (see hallway-daemon-gossip.c). */
+static void
+tell_neighbours (HallwayDaemon *self)
+{
+  if (self->gossip != NULL)
+    hallway_daemon_gossip_changed (self->gossip);
+}
+
 static void
 drops_accepts_changed_cb (HallwayDaemonDrops *drops,
                           GParamSpec         *pspec,
@@ -227,6 +240,7 @@ drops_accepts_changed_cb (HallwayDaemonDrops *drops,
 
   /* Neighbours see at once whether files can be sent here. */
   update_server_info (self);
+  tell_neighbours (self);
   if (self->dnssd != NULL)
     hallway_dnssd_update_txt (self->dnssd, PRESENCE_KEY, (const char * const *) txt);
 }
@@ -402,6 +416,7 @@ shares_changed_cb (HallwayDaemonShares *shares,
   g_auto(GStrv) txt = NULL;
 
   export_shares (self);
+  tell_neighbours (self);
   if (self->dnssd == NULL)
     return;
 
@@ -416,6 +431,7 @@ printers_changed_cb (HallwayDaemonPrinters *printers,
 {
   g_auto(GStrv) txt = NULL;
 
+  tell_neighbours (self);
   if (self->dnssd == NULL)
     return;
   txt = build_txt (self);
@@ -447,6 +463,8 @@ request_finished_cb (SoupServer        *server,
 
   if (id != NULL && self->peers != NULL)
     hallway_daemon_peers_contacted (self->peers, id);
+  if (id != NULL && self->gossip != NULL)
+    hallway_daemon_gossip_contacted (self->gossip, msg, id);
 }
 
 static gboolean
@@ -583,6 +601,7 @@ display_name_changed_cb (GSettings     *settings,
   g_message ("Announcing this computer as ‘%s’ from now on", self->name);
   hallway_dbus_daemon1_set_name (self->iface, self->name);
   update_server_info (self);
+  tell_neighbours (self);
 
   if (self->dnssd == NULL)
     return;
@@ -591,6 +610,42 @@ display_name_changed_cb (GSettings     *settings,
                          hallway_daemon_server_get_port (self->server),
                          (const char * const *) txt, NULL);
   announce_shares (self);
+}
+
+static void
+learn_neighbours_changed_cb (GSettings     *settings,
+                             const char    *key,
+                             HallwayDaemon *self)
+{
+  gboolean enabled = settings == NULL || g_settings_get_boolean (settings, "learn-neighbours");
+
+  hallway_daemon_gossip_set_enabled (self->gossip, enabled);
+  hallway_dbus_daemon1_set_learn_neighbours (self->iface, enabled);
+}
+
+static gboolean
+handle_set_learn_neighbours_cb (HallwayDBusDaemon1    *iface,
+                                GDBusMethodInvocation *invocation,
+                                gboolean               enabled,
+                                HallwayDaemon         *self)
+{
+  if (self->gossip == NULL)
+    {
+      g_dbus_method_invocation_return_error (invocation, HALLWAY_ERROR, HALLWAY_ERROR_FAILED,
+                                             "Hallway is still starting");
+      return TRUE;
+    }
+  /* Settings notify this daemon in turn; without them (no schema
+   * installed) the switch holds until the next start. */
+  if (self->settings != NULL)
+    g_settings_set_boolean (self->settings, "learn-neighbours", enabled);
+  hallway_daemon_gossip_set_enabled (self->gossip, enabled);
+  hallway_dbus_daemon1_set_learn_neighbours (self->iface, enabled);
+  g_log_structured (G_LOG_DOMAIN, G_LOG_LEVEL_MESSAGE,
+                    "MESSAGE", "Learning of neighbours from neighbours: %s",
+                    enabled ? "on" : "off");
+  hallway_dbus_daemon1_complete_set_learn_neighbours (iface, invocation);
+  return TRUE;
 }
 
 static void
@@ -965,6 +1020,10 @@ hallway_daemon_startup (GApplication *application)
   self->peers = hallway_daemon_peers_new (self->manager, self->client, self->pins,
                                           hallway_identity_get_device_id (self->identity));
   hallway_daemon_peers_load_remembered (self->peers);
+  self->gossip = hallway_daemon_gossip_new (self->peers, self->client,
+                                            hallway_daemon_server_get_port (self->server));
+  hallway_daemon_gossip_attach (self->gossip,
+                                hallway_daemon_server_get_soup_server (self->server));
   g_signal_connect (hallway_daemon_server_get_soup_server (self->server), "request-finished",
                     G_CALLBACK (request_finished_cb), self);
 
@@ -1057,8 +1116,13 @@ hallway_daemon_startup (GApplication *application)
                                             hallway_daemon_server_get_port (self->server));
   self->settings = hallway_dup_settings ();
   if (self->settings != NULL)
-    g_signal_connect (self->settings, "changed::display-name",
-                      G_CALLBACK (display_name_changed_cb), self);
+    {
+      g_signal_connect (self->settings, "changed::display-name",
+                        G_CALLBACK (display_name_changed_cb), self);
+      g_signal_connect (self->settings, "changed::learn-neighbours",
+                        G_CALLBACK (learn_neighbours_changed_cb), self);
+    }
+  learn_neighbours_changed_cb (self->settings, NULL, self);
   avahi_state_changed_cb (self->dnssd, NULL, self);
   hallway_daemon_printers_start (self->printers, self->dnssd, self->name, self->host);
 
@@ -1112,8 +1176,13 @@ hallway_daemon_shutdown (GApplication *application)
   g_clear_object (&self->drops);
   g_clear_object (&self->webdav);
   if (self->server != NULL && hallway_daemon_server_get_soup_server (self->server) != NULL)
-    g_signal_handlers_disconnect_by_data (hallway_daemon_server_get_soup_server (self->server),
-                                          self);
+    {
+      g_signal_handlers_disconnect_by_data (hallway_daemon_server_get_soup_server (self->server),
+                                            self);
+      soup_server_remove_handler (hallway_daemon_server_get_soup_server (self->server),
+                                  HALLWAY_NEIGHBOURS_PATH);
+    }
+  g_clear_object (&self->gossip);
   g_clear_object (&self->peers);
   g_clear_object (&self->server);
   g_clear_object (&self->client);
@@ -1141,6 +1210,7 @@ hallway_daemon_dispose (GObject *object)
   g_clear_object (&self->transfers);
   g_clear_object (&self->drops);
   g_clear_object (&self->webdav);
+  g_clear_object (&self->gossip);
   g_clear_object (&self->peers);
   g_clear_object (&self->server);
   g_clear_object (&self->client);
@@ -1191,6 +1261,8 @@ hallway_daemon_init (HallwayDaemon *self)
   hallway_dbus_daemon1_set_avahi_state (self->iface, "starting");
   hallway_dbus_daemon1_set_avahi_message (self->iface, "");
   g_signal_connect (self->iface, "handle-add-peer", G_CALLBACK (handle_add_peer_cb), self);
+  g_signal_connect (self->iface, "handle-set-learn-neighbours",
+                    G_CALLBACK (handle_set_learn_neighbours_cb), self);
   g_signal_connect (self->iface, "handle-add-share", G_CALLBACK (handle_add_share_cb), self);
   g_signal_connect (self->iface, "handle-remove-share", G_CALLBACK (handle_remove_share_cb), self);
   g_signal_connect (self->iface, "handle-download", G_CALLBACK (handle_download_cb), self);
