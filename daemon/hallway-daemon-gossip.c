@@ -714,6 +714,12 @@ _hallway_daemon_gossip_get_n_refused (HallwayDaemonGossip *self)
   return g_hash_table_size (self->refused);
 }
 
+guint
+_hallway_daemon_gossip_get_n_candidates (HallwayDaemonGossip *self)
+{
+  return g_hash_table_size (self->candidates);
+}
+
 /**
  * hallway_daemon_gossip_new:
  * @peers: the neighbours, where learned ones are listed

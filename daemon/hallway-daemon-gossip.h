@@ -58,5 +58,6 @@ void         _hallway_daemon_gossip_consider       (HallwayDaemonGossip *self,
                                                     const char * const  *addresses,
                                                     guint16              port);
 guint        _hallway_daemon_gossip_get_n_refused  (HallwayDaemonGossip *self);
+guint        _hallway_daemon_gossip_get_n_candidates (HallwayDaemonGossip *self);
 
 G_END_DECLS
