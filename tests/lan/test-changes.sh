@@ -1,0 +1,48 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-3.0-or-later
+# A new, removed or switched-off shared folder, and a printer shared or
+# unshared, shows on a neighbour at once (within 1 s; the checks allow 3 s
+# on a loaded machine), not at its next probe. bench/discovery.sh measures
+# the latency.
+. "$(dirname "$0")/lib.sh"
+. "$LAN_DIR/printers-lib.sh"
+
+lan_up 2
+start_cupsd a || exit 1
+start_daemon a "Alice Martin" CUPS_SERVER="$WORK/cups-a/cups.sock" || exit 1
+start_daemon b "Bruno Costa" || exit 1
+check "b sees a" ctl b peers --wait 1 --timeout 20
+
+has_share() {
+  ctl "$1" info "$2" --json | jq -e --arg s "$3" '.shared_folders | map(.name) | index($s) != null'
+}
+printers_of() {
+  [ "$(ctl "$1" info "$2" --json | jq .printers)" = "$3" ]
+}
+export -f has_share printers_of
+
+mkdir -p "$WORK/Reports" "$WORK/Photos"
+ctl a share add "$WORK/Photos" --name Photos --audience everyone >/dev/null
+check_within 20 "b lists a's first share" has_share b "Alice Martin" Photos
+check "a shares a new folder" ctl a share add "$WORK/Reports" --name Reports --audience everyone
+check_within 3 "the new share shows on b" has_share b "Alice Martin" Reports
+check "a switches it off" ctl a share disable Reports
+check_within 3 "the share switched off disappears from b" \
+  bash -c '! has_share b "Alice Martin" Reports'
+check "a switches it on again" ctl a share enable Reports
+check_within 3 "it shows on b again" has_share b "Alice Martin" Reports
+check "a stops sharing it" ctl a share remove Reports
+check_within 3 "the removed share disappears from b" bash -c '! has_share b "Alice Martin" Reports'
+check "the other share stayed" has_share b "Alice Martin" Photos
+
+if ! add_file_queue a office "$WORK/cups-a/out/office.out" >"$WORK/lpadmin.log" 2>&1; then
+  not_ok "a has a CUPS queue: $(cat "$WORK/lpadmin.log")"
+  exit 1
+fi
+check "b sees no printer of a's" printers_of b "Alice Martin" 0
+check_within 20 "a lists its queue" bash -c \
+  "ctl a printers --json | jq -e '.[] | select(.name == \"office\")'"
+check "a shares its printer" ctl a printer share office
+check_within 3 "the shared printer shows on b" printers_of b "Alice Martin" 1
+check "a unshares its printer" ctl a printer unshare office
+check_within 3 "the unshared printer disappears from b" printers_of b "Alice Martin" 0
