@@ -543,6 +543,9 @@ peer_new (HallwayDaemonPeers *self,
   return peer;
 }
 
+/* Where a neighbour learned from another computer was reached. */
+#define LEARNED_KEY_PREFIX "learned/"
+
 /* The same name may be announced in "local" and in a unicast DNS-SD domain. */
 static char *
 endpoint_key (const HallwayDnssdService *service)
@@ -595,6 +598,21 @@ hallway_daemon_peers_service_resolved (HallwayDaemonPeers        *self,
       /* Found over mDNS, or in a site's DNS server (unicast DNS-SD). */
       peer = peer_new (self, txt->device_id,
                        g_strcmp0 (service->domain, "local") == 0 ? "mdns" : "dns");
+    }
+  else if (g_strcmp0 (hallway_dbus_peer1_get_source (peer->iface), "learned") == 0)
+    {
+      GHashTableIter iter;
+      gpointer endpoint_key_data;
+
+      /* Learned from its first request, or from a neighbour, before its
+       * announcement arrived: it is on this network after all, and its
+       * goodbye is to end it as for any other announced neighbour. */
+      hallway_dbus_peer1_set_source (peer->iface,
+                                     g_strcmp0 (service->domain, "local") == 0 ? "mdns" : "dns");
+      g_hash_table_iter_init (&iter, peer->endpoints);
+      while (g_hash_table_iter_next (&iter, &endpoint_key_data, NULL))
+        if (g_str_has_prefix (endpoint_key_data, LEARNED_KEY_PREFIX))
+          g_hash_table_iter_remove (&iter);
     }
 
   /* Avahi reports a service again whenever one of its records changes: a
@@ -680,7 +698,8 @@ peer_add_manual (Peer       *peer,
     if (g_strcmp0 (g_ptr_array_index (peer->manual, i), address) == 0)
       return;
   g_ptr_array_insert (peer->manual, 0, g_strdup (address));
-  if (g_hash_table_size (peer->endpoints) == 0)
+  if (g_hash_table_size (peer->endpoints) == 0 ||
+      g_strcmp0 (hallway_dbus_peer1_get_source (peer->iface), "learned") == 0)
     hallway_dbus_peer1_set_source (peer->iface, "manual");
   peer_update_addresses (peer);
 }
@@ -1009,8 +1028,6 @@ hallway_daemon_peers_contacted (HallwayDaemonPeers *self,
 }
 
 /* Neighbours learned from other computers (hallway-daemon-gossip.c) */
-
-#define LEARNED_KEY_PREFIX "learned/"
 
 /**
  * hallway_daemon_peers_dup_neighbours:
