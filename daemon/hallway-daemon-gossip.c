@@ -570,10 +570,7 @@ neighbours_handler (SoupServer        *server,
     }
   if (method != SOUP_METHOD_GET)
     {
-      soup_message_headers_replace (soup_server_message_get_response_headers (msg),
-                                    "Allow", "GET");
-      hallway_daemon_server_reply_error (msg, SOUP_STATUS_METHOD_NOT_ALLOWED,
-                                         "method-not-allowed", "Only GET is allowed here");
+      hallway_daemon_server_reply_not_allowed (msg, "GET", "Only GET is allowed here");
       return;
     }
   /* Who is in the office is told only to computers of the office: ones
