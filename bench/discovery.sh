@@ -45,13 +45,15 @@ a_state() {
     jq -r '.[] | select(.name == "Alice") | if .online then "online" else "offline" end'
 }
 
-wait_state() {   # STATE TIMEOUT_S
-  local deadline=$(( $(now_us) + $2 * 1000000 ))
-  until [ "$(a_state)" = "$1" ]; do
+wait_for() {   # FUNCTION STATE TIMEOUT_S: polls FUNCTION until it prints STATE
+  local deadline=$(( $(now_us) + $3 * 1000000 ))
+  until [ "$("$1")" = "$2" ]; do
     [ "$(now_us)" -lt "$deadline" ] || return 1
-    sleep 0.05
+    sleep 0.02
   done
 }
+
+wait_state() { wait_for a_state "$@"; }   # STATE TIMEOUT_S
 
 start_a() {
   "$L" exec a -- env HALLWAY_NAME=Alice "$hallwayd" >>"$logs/a.log" 2>&1 </dev/null &
@@ -104,13 +106,7 @@ share_state() {
     jq -r 'if (.shared_folders | map(.name) | index("Bench")) != null then "on" else "off" end'
 }
 
-wait_share() {   # STATE TIMEOUT_S
-  local deadline=$(( $(now_us) + $2 * 1000000 ))
-  until [ "$(share_state)" = "$1" ]; do
-    [ "$(now_us)" -lt "$deadline" ] || return 1
-    sleep 0.02
-  done
-}
+wait_share() { wait_for share_state "$@"; }   # STATE TIMEOUT_S
 
 measure_changes() {   # ON_ARRAY OFF_ARRAY
   local -n on_ms=$1 off_ms=$2
