@@ -61,6 +61,7 @@ typedef struct
   guint                next;       /* the address tried next */
   guint16              port;
   gboolean             probing;
+  guint                grace_id;   /* waiting for mDNS to show it first */
 } Candidate;
 
 struct _HallwayDaemonGossip
@@ -106,6 +107,7 @@ candidate_free (gpointer data)
 {
   Candidate *c = data;
 
+  g_clear_handle_id (&c->grace_id, g_source_remove);
   g_free (c->id);
   g_strfreev (c->addresses);
   g_free (c);
@@ -306,6 +308,25 @@ start_probes (HallwayDaemonGossip *self)
     }
 }
 
+/* Its grace is over: unless mDNS (or anything else) showed it meanwhile,
+ * it waits for its turn to be asked. */
+static gboolean
+grace_over_cb (gpointer user_data)
+{
+  Candidate *c = user_data;
+  HallwayDaemonGossip *self = c->owner;
+
+  c->grace_id = 0;
+  if (hallway_daemon_peers_lookup (self->peers, c->id, NULL, NULL, NULL))
+    {
+      candidate_done (c);
+      return G_SOURCE_REMOVE;
+    }
+  g_queue_push_tail (&self->waiting, c);
+  start_probes (self);
+  return G_SOURCE_REMOVE;
+}
+
 /* Someone says computer @id listens at @addresses, @port: check it. */
 static void
 consider (HallwayDaemonGossip *self,
@@ -339,8 +360,10 @@ consider (HallwayDaemonGossip *self,
   c->addresses = g_steal_pointer (&usable);
   c->port = port;
   g_hash_table_insert (self->candidates, c->id, c);
-  g_queue_push_tail (&self->waiting, c);
-  start_probes (self);
+  /* A computer on this network asks its neighbours as soon as it hears of
+   * them, often before they have resolved its own announcement: mDNS gets
+   * a moment to show it first, with the name it ends up announced under. */
+  c->grace_id = g_timeout_add (HALLWAY_GOSSIP_GRACE_MS, grace_over_cb, c);
 }
 
 typedef struct

@@ -20,6 +20,8 @@ G_BEGIN_DECLS
  * for this long; one that did not answer, for RETRY. */
 #define HALLWAY_GOSSIP_REFUSE_S        600
 #define HALLWAY_GOSSIP_RETRY_S         30
+/* A computer learned of is asked after this long, unless mDNS showed it. */
+#define HALLWAY_GOSSIP_GRACE_MS        2000
 /* A neighbour's list is fetched at most this often. */
 #define HALLWAY_GOSSIP_LIST_INTERVAL_MS 3000
 /* Changes of this computer within this long are told together. */
