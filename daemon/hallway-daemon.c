@@ -580,8 +580,13 @@ published_cb (HallwayDnssd  *dnssd,
 
   if (g_strcmp0 (name, self->name) != 0)
     g_message ("The name ‘%s’ is taken on this network; announcing as ‘%s’", self->name, name);
+  if (g_strcmp0 (name, hallway_dbus_daemon1_get_name (self->iface)) == 0)
+    return;
   hallway_dbus_daemon1_set_name (self->iface, name);
   update_server_info (self);
+  /* Neighbours that learned this computer before it was announced know
+   * it by the name it had. */
+  tell_neighbours (self);
 }
 
 /* A new display name is announced at once: neighbours key this computer
