@@ -23,7 +23,6 @@
 #include "hallway-error.h"
 #include "hallway-identity.h"
 #include "hallway-listing.h"
-#include "hallway-neighbours.h"
 #include "hallway-path.h"
 #include "hallway-txt.h"
 
@@ -543,9 +542,6 @@ peer_new (HallwayDaemonPeers *self,
   return peer;
 }
 
-/* Where a neighbour learned from another computer was reached. */
-#define LEARNED_KEY_PREFIX "learned/"
-
 /* The same name may be announced in "local" and in a unicast DNS-SD domain. */
 static char *
 endpoint_key (const HallwayDnssdService *service)
@@ -599,21 +595,8 @@ hallway_daemon_peers_service_resolved (HallwayDaemonPeers        *self,
       peer = peer_new (self, txt->device_id,
                        g_strcmp0 (service->domain, "local") == 0 ? "mdns" : "dns");
     }
-  else if (g_strcmp0 (hallway_dbus_peer1_get_source (peer->iface), "learned") == 0)
-    {
-      GHashTableIter iter;
-      gpointer endpoint_key_data;
-
-      /* Learned from its first request, or from a neighbour, before its
-       * announcement arrived: it is on this network after all, and its
-       * goodbye is to end it as for any other announced neighbour. */
-      hallway_dbus_peer1_set_source (peer->iface,
-                                     g_strcmp0 (service->domain, "local") == 0 ? "mdns" : "dns");
-      g_hash_table_iter_init (&iter, peer->endpoints);
-      while (g_hash_table_iter_next (&iter, &endpoint_key_data, NULL))
-        if (g_str_has_prefix (endpoint_key_data, LEARNED_KEY_PREFIX))
-          g_hash_table_iter_remove (&iter);
-    }
+  else
+    _hallway_peer_announced (peer, g_strcmp0 (service->domain, "local") == 0 ? "mdns" : "dns");
 
   /* Avahi reports a service again whenever one of its records changes: a
    * new address or what it shares is news, the same announcement is not. */
@@ -1027,142 +1010,19 @@ hallway_daemon_peers_contacted (HallwayDaemonPeers *self,
     _hallway_liveness_contacted (peer);
 }
 
-/* Neighbours learned from other computers (hallway-daemon-gossip.c) */
-
-/**
- * hallway_daemon_peers_dup_neighbours:
- * @self: a #HallwayDaemonPeers
- *
- * The neighbours this computer can vouch for: online, having answered with
- * the certificate they are known by, and with no identity problem.
- *
- * Returns: (transfer full) (element-type HallwayNeighbour): them
- */
-GPtrArray *
-hallway_daemon_peers_dup_neighbours (HallwayDaemonPeers *self)
+/* For hallway-daemon-peers-learned.c */
+Peer *
+_hallway_peer_new (HallwayDaemonPeers *self,
+                   const char         *id,
+                   const char         *source)
 {
-  GPtrArray *neighbours = g_ptr_array_new_with_free_func ((GDestroyNotify) hallway_neighbour_free);
-  GHashTableIter iter;
-  gpointer value;
-
-  g_return_val_if_fail (HALLWAY_IS_DAEMON_PEERS (self), neighbours);
-
-  g_hash_table_iter_init (&iter, self->peers);
-  while (g_hash_table_iter_next (&iter, NULL, &value))
-    {
-      Peer *peer = value;
-      g_autoptr(GPtrArray) candidates = NULL;
-      g_autoptr(GStrvBuilder) addresses = NULL;
-      HallwayNeighbour *n;
-
-      if (!hallway_dbus_peer1_get_online (peer->iface) ||
-          g_strcmp0 (hallway_dbus_peer1_get_problem (peer->iface), "") != 0)
-        continue;
-      candidates = _hallway_peer_dup_candidates (peer);
-      if (candidates->len == 0)
-        continue;
-      addresses = g_strv_builder_new ();
-      for (guint i = 0; i < candidates->len && i < HALLWAY_NEIGHBOURS_MAX_ADDRESSES; i++)
-        {
-          const Endpoint *e = g_ptr_array_index (candidates, i);
-
-          /* One port for all: the first address's. */
-          if (e->port == ((const Endpoint *) g_ptr_array_index (candidates, 0))->port)
-            g_strv_builder_add (addresses, e->address);
-        }
-      n = g_new0 (HallwayNeighbour, 1);
-      n->id = g_strdup (peer->id);
-      n->fingerprint = hallway_device_id_dup_fingerprint (peer->id);
-      n->name = g_strdup (hallway_dbus_peer1_get_name (peer->iface));
-      n->addresses = g_strv_builder_end (addresses);
-      n->port = ((const Endpoint *) g_ptr_array_index (candidates, 0))->port;
-      g_ptr_array_add (neighbours, n);
-    }
-  return neighbours;
+  return peer_new (self, id, source);
 }
 
-/**
- * hallway_daemon_peers_learned:
- * @self: a #HallwayDaemonPeers
- * @info: what a computer answered at @address, over a connection whose
- *   certificate is @info's device id
- * @address: where it answered
- * @port: its port there
- *
- * Lists a computer that mDNS does not show but that proved who it is at
- * an address learned from another computer. It is forgotten like one
- * found over mDNS: not remembered across restarts.
- */
 void
-hallway_daemon_peers_learned (HallwayDaemonPeers *self,
-                              const HallwayInfo  *info,
-                              const char         *address,
-                              guint16             port)
+_hallway_peer_update_addresses (Peer *peer)
 {
-  Endpoint *endpoint;
-  Peer *peer;
-
-  g_return_if_fail (HALLWAY_IS_DAEMON_PEERS (self));
-  g_return_if_fail (info != NULL && address != NULL);
-
-  if (g_strcmp0 (info->device_id, self->own_id) == 0)
-    return;
-  peer = g_hash_table_lookup (self->peers, info->device_id);
-  if (peer == NULL)
-    {
-      if (g_hash_table_size (self->peers) >= HALLWAY_MAX_PEERS)
-        return;
-      peer = peer_new (self, info->device_id, "learned");
-    }
-
-  endpoint = g_new0 (Endpoint, 1);
-  endpoint->address = g_strdup (address);
-  endpoint->port = port;
-  endpoint->ipv6 = strchr (address, ':') != NULL;
-  endpoint->link_local = g_str_has_prefix (address, "fe80:");
-  g_hash_table_replace (peer->endpoints,
-                        g_strdup_printf (LEARNED_KEY_PREFIX "%s/%u", address, port), endpoint);
   peer_update_addresses (peer);
-
-  g_clear_handle_id (&peer->forget_id, g_source_remove);
-  _hallway_peer_apply_info (peer, info);
-  _hallway_peer_set_online (peer, TRUE);
-  _hallway_liveness_answered (peer);
-}
-
-/**
- * hallway_daemon_peers_refresh:
- * @self: a #HallwayDaemonPeers
- * @id: (nullable): a neighbour's device id; %NULL for every neighbour online
- *
- * Asks now rather than at the next probe: the neighbour said it changed,
- * or this computer did and the question tells them so.
- */
-void
-hallway_daemon_peers_refresh (HallwayDaemonPeers *self,
-                              const char         *id)
-{
-  GHashTableIter iter;
-  gpointer value;
-
-  g_return_if_fail (HALLWAY_IS_DAEMON_PEERS (self));
-
-  if (id != NULL)
-    {
-      Peer *peer = g_hash_table_lookup (self->peers, id);
-
-      if (peer != NULL)
-        _hallway_liveness_announced (peer, TRUE);
-      return;
-    }
-  g_hash_table_iter_init (&iter, self->peers);
-  while (g_hash_table_iter_next (&iter, NULL, &value))
-    {
-      Peer *peer = value;
-
-      if (hallway_dbus_peer1_get_online (peer->iface))
-        _hallway_liveness_announced (peer, TRUE);
-    }
 }
 
 void
