@@ -132,7 +132,8 @@ hallway_daemon_peers_learned (HallwayDaemonPeers *self,
   endpoint->ipv6 = strchr (address, ':') != NULL;
   endpoint->link_local = g_str_has_prefix (address, "fe80:");
   g_hash_table_replace (peer->endpoints,
-                        g_strdup_printf (HALLWAY_PEER_LEARNED_KEY_PREFIX "%s/%u", address, port), endpoint);
+                        g_strdup_printf (HALLWAY_PEER_LEARNED_KEY_PREFIX "%s/%u", address, port),
+                        endpoint);
   _hallway_peer_update_addresses (peer);
 
   g_clear_handle_id (&peer->forget_id, g_source_remove);
