@@ -259,7 +259,8 @@ candidate_answered_cb (GObject      *source,
   address = c->addresses[c->next];
   if (info != NULL && g_strcmp0 (info->device_id, c->id) == 0)
     {
-      g_debug ("Learned neighbour ‘%s’ at %s, port %u", info->name, address, c->port);
+      if (!hallway_daemon_peers_lookup (self->peers, c->id, NULL, NULL, NULL))
+        g_debug ("Learned neighbour ‘%s’ at %s, port %u", info->name, address, c->port);
       hallway_daemon_peers_learned (self->peers, info, address, c->port);
       candidate_done (c);
       return;

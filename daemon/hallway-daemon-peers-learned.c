@@ -119,6 +119,11 @@ hallway_daemon_peers_learned (HallwayDaemonPeers *self,
   if (g_strcmp0 (info->device_id, self->own_id) == 0)
     return;
   peer = g_hash_table_lookup (self->peers, info->device_id);
+  /* Found meanwhile, over mDNS or by hand, while it was being checked:
+   * where it was learned adds nothing, and would keep it listed after its
+   * goodbye. */
+  if (peer != NULL && g_strcmp0 (hallway_dbus_peer1_get_source (peer->iface), "learned") != 0)
+    return;
   if (peer == NULL)
     {
       if (g_hash_table_size (self->peers) >= HALLWAY_MAX_PEERS)
