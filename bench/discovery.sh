@@ -8,6 +8,9 @@
 #   - offline detection: hallwayd and avahi-daemon SIGKILLed on A (a crashed
 #     computer, whose records B's avahi keeps for 75 minutes) → A shown
 #     offline on B (median of RUNS), and back online once A restarts;
+#   - a change on A → seen on B: a folder shared, then switched off, on A →
+#     listed, then gone, in `hallwayctl info A` on B (median of RUNS each),
+#     with mDNS, then with mDNS blocked on both (no TXT record to react to);
 #   - hallwayd's idle RSS after a minute with one neighbour.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -42,13 +45,15 @@ a_state() {
     jq -r '.[] | select(.name == "Alice") | if .online then "online" else "offline" end'
 }
 
-wait_state() {   # STATE TIMEOUT_S
-  local deadline=$(( $(now_us) + $2 * 1000000 ))
-  until [ "$(a_state)" = "$1" ]; do
+wait_for() {   # FUNCTION STATE TIMEOUT_S: polls FUNCTION until it prints STATE
+  local deadline=$(( $(now_us) + $3 * 1000000 ))
+  until [ "$("$1")" = "$2" ]; do
     [ "$(now_us)" -lt "$deadline" ] || return 1
-    sleep 0.05
+    sleep 0.02
   done
 }
+
+wait_state() { wait_for a_state "$@"; }   # STATE TIMEOUT_S
 
 start_a() {
   "$L" exec a -- env HALLWAY_NAME=Alice "$hallwayd" >>"$logs/a.log" 2>&1 </dev/null &
@@ -95,14 +100,53 @@ for i in $(seq 1 "$RUNS"); do
   wait_state offline 10
 done
 
+# What A shares, as B sees it: "on" when the folder is listed, else "off".
+share_state() {
+  "$L" exec b -- "$ctl" info Alice --json 2>/dev/null |
+    jq -r 'if (.shared_folders | map(.name) | index("Bench")) != null then "on" else "off" end'
+}
+
+wait_share() { wait_for share_state "$@"; }   # STATE TIMEOUT_S
+
+measure_changes() {   # ON_ARRAY OFF_ARRAY
+  local -n on_ms=$1 off_ms=$2
+  for i in $(seq 1 "$RUNS"); do
+    t0=$(now_us)
+    "$L" exec a -- "$ctl" share enable Bench >/dev/null
+    wait_share on 10
+    on_ms+=($(( ($(now_us) - t0) / 1000 )))
+    t0=$(now_us)
+    "$L" exec a -- "$ctl" share disable Bench >/dev/null
+    wait_share off 10
+    off_ms+=($(( ($(now_us) - t0) / 1000 )))
+  done
+}
+
 start_a
 wait_state online 30
+mkdir -p "$logs/bench-share"
+"$L" exec a -- "$ctl" share add "$logs/bench-share" --name Bench --audience everyone >/dev/null
+wait_share on 30
+"$L" exec a -- "$ctl" share disable Bench >/dev/null
+wait_share off 30
+shared_mdns=()
+unshared_mdns=()
+measure_changes shared_mdns unshared_mdns
+"$L" block-mdns a
+"$L" block-mdns b
+shared_blocked=()
+unshared_blocked=()
+measure_changes shared_blocked unshared_blocked
+"$L" unblock-mdns a
+"$L" unblock-mdns b
 sleep 60   # idle: the point is to measure memory after a minute of nothing
 rss_kb=$(awk '/VmRSS/ {print $2}' "/proc/$a_pid/status")
 
 echo "discovery (start on A -> online on B), ms: ${discovery[*]}"
 echo "offline detection after SIGKILL (hallwayd + avahi-daemon), ms: ${offline[*]}"
 echo "back online after a crash and restart, ms: ${back[*]}"
+echo "share switched on (mDNS / blocked), ms: ${shared_mdns[*]} / ${shared_blocked[*]}"
+echo "share switched off (mDNS / blocked), ms: ${unshared_mdns[*]} / ${unshared_blocked[*]}"
 printf '%-48s %8s\n' "measure" "median"
 printf '%-48s %6s ms\n' "discovery: hallwayd start on A -> listed on B" \
   "$(printf '%s\n' "${discovery[@]}" | median)"
@@ -110,4 +154,12 @@ printf '%-48s %6s ms\n' "offline detection after a crash" \
   "$(printf '%s\n' "${offline[@]}" | median)"
 printf '%-48s %6s ms\n' "back online after the crashed computer restarts" \
   "$(printf '%s\n' "${back[@]}" | median)"
+printf '%-48s %6s ms\n' "a share switched on on A -> listed on B" \
+  "$(printf '%s\n' "${shared_mdns[@]}" | median)"
+printf '%-48s %6s ms\n' "a share switched off on A -> gone on B" \
+  "$(printf '%s\n' "${unshared_mdns[@]}" | median)"
+printf '%-48s %6s ms\n' "  the same, mDNS blocked: switched on" \
+  "$(printf '%s\n' "${shared_blocked[@]}" | median)"
+printf '%-48s %6s ms\n' "  the same, mDNS blocked: switched off" \
+  "$(printf '%s\n' "${unshared_blocked[@]}" | median)"
 printf '%-48s %6s KiB\n' "hallwayd idle RSS (one neighbour, 60 s)" "$rss_kb"

@@ -118,6 +118,8 @@ ctl_cmd_status (Ctl           *ctl,
       hallway_json_add_string (builder, "avahi_message",
                                hallway_dbus_daemon1_get_avahi_message (d));
       hallway_json_add_string (builder, "version", hallway_dbus_daemon1_get_version (d));
+      hallway_json_add_bool (builder, "learn_neighbours",
+                             hallway_dbus_daemon1_get_learn_neighbours (d));
       json_builder_set_member_name (builder, "shares");
       ctl_add_shares_json (ctl, builder);
       json_builder_set_member_name (builder, "printers");
@@ -137,6 +139,8 @@ ctl_cmd_status (Ctl           *ctl,
   else
     g_print (_("Avahi (mDNS):      %s — %s\n"), hallway_dbus_daemon1_get_avahi_state (d),
              hallway_dbus_daemon1_get_avahi_message (d));
+  g_print ("%s\n", hallway_dbus_daemon1_get_learn_neighbours (d) ?
+                    _("Learn neighbours:  on") : _("Learn neighbours:  off"));
   {
     g_autoptr(GPtrArray) shares = ctl_dup_shares (ctl);
 
@@ -153,6 +157,35 @@ ctl_cmd_status (Ctl           *ctl,
       }
   }
   ctl_print_shared_printers (ctl);
+  return EXIT_SUCCESS;
+}
+
+int
+ctl_cmd_learn_neighbours (Ctl           *ctl,
+                          const CtlArgs *args)
+{
+  g_autoptr(GError) error = NULL;
+  const char *word = args->argc > 0 ? args->argv[0] : NULL;
+  gboolean enabled;
+
+  if (word == NULL)
+    {
+      g_print ("%s\n", hallway_dbus_daemon1_get_learn_neighbours (ctl->daemon) ? "on" : "off");
+      return EXIT_SUCCESS;
+    }
+  if (g_str_equal (word, "on"))
+    enabled = TRUE;
+  else if (g_str_equal (word, "off"))
+    enabled = FALSE;
+  else
+    return ctl_usage_error (_("“%s” is neither “on” nor “off”"), word);
+
+  if (!hallway_dbus_daemon1_call_set_learn_neighbours_sync (ctl->daemon, enabled, NULL, &error))
+    return ctl_failure ("%s", ctl_plain_error_message (error));
+  g_print ("%s\n", enabled ?
+           _("Learning of colleagues from colleagues is on.") :
+           _("Learning of colleagues from colleagues is off: only computers found on the "
+             "network or added by address are shown."));
   return EXIT_SUCCESS;
 }
 

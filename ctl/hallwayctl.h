@@ -174,6 +174,7 @@ CtlRunFunc   ctl_cmd_status;
 CtlRunFunc   ctl_cmd_peers;
 CtlRunFunc   ctl_cmd_info;
 CtlRunFunc   ctl_cmd_add_peer;
+CtlRunFunc   ctl_cmd_learn_neighbours;
 CtlRunFunc   ctl_cmd_trust;
 CtlRunFunc   ctl_cmd_untrust;
 CtlRunFunc   ctl_cmd_ls;

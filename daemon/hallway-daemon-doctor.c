@@ -433,10 +433,15 @@ check_peer (Diagnosis *d)
   else if (g_strcmp0 (source, "dns") == 0)
     text = g_strdup_printf (_("“%s” is found in the office's DNS server (unicast DNS-SD)."),
                             name);
+  else if (g_strcmp0 (source, "learned") == 0)
+    text = g_strdup_printf (_("“%s” was learned from a colleague who knows it; its "
+                              "announcement is not seen here."), name);
   else
     text = g_strdup_printf (_("“%s” was added by address; its announcement is not seen "
                               "here."), name);
-  add (d, "mdns", g_strcmp0 (source, "manual") == 0 ? "info" : "ok", text, NULL);
+  add (d, "mdns",
+       g_strcmp0 (source, "manual") == 0 || g_strcmp0 (source, "learned") == 0 ? "info" : "ok",
+       text, NULL);
 }
 
 /* Where is the address: here, behind a router, or through a VPN? */

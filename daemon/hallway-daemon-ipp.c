@@ -46,6 +46,7 @@
 #include "hallway-daemon-acceptor.h"
 #include "hallway-error.h"
 #include "hallway-ipp.h"
+#include "hallway-netinfo.h"
 
 #define RESOURCE_PREFIX "/ipp/print/"
 #define PRINTER_ICON_RESOURCE "/io/github/hallwaylan/Hallway/daemon/printer-icon.png"
@@ -852,20 +853,6 @@ conn_wait_for_request (Conn *conn)
   conn->watch_id = g_unix_fd_add (httpGetFd (conn->http), G_IO_IN, conn_readable_cb, conn);
 }
 
-/* Only computers on the local network may print. */
-static gboolean
-is_local_network (GInetAddress *address)
-{
-  const guint8 *bytes = g_inet_address_to_bytes (address);
-
-  if (g_inet_address_get_is_loopback (address) || g_inet_address_get_is_link_local (address) ||
-      g_inet_address_get_is_site_local (address))
-    return TRUE;
-  /* IPv6 unique local addresses, fc00::/7. */
-  return g_inet_address_get_family (address) == G_SOCKET_FAMILY_IPV6 &&
-         (bytes[0] & 0xfe) == 0xfc;
-}
-
 /* libcups reads and writes through its own http_t, which only it can
  * make: it accepts the connections itself. */
 static int
@@ -905,7 +892,7 @@ incoming_cb (HallwayDaemonSlot *slot,
   conn->slot = slot;
   conn->http = handle;
   conn->address = g_strdup (hallway_daemon_slot_get_address_string (slot));
-  if (!is_local_network (address))
+  if (!hallway_inet_address_is_private (address))
     {
       g_debug ("Refusing a printing connection from outside the local network");
       conn_close (conn);

@@ -111,6 +111,18 @@ void       _hallway_peer_set_problem    (Peer              *peer,
                                          const char        *message);
 void       _hallway_peer_schedule_forget (Peer             *peer);
 
+Peer      *_hallway_peer_new            (HallwayDaemonPeers *self,
+                                         const char         *id,
+                                         const char         *source);
+void       _hallway_peer_update_addresses (Peer             *peer);
+
+/* hallway-daemon-peers-learned.c: where a learned neighbour was reached is
+ * an endpoint under this key prefix. */
+#define HALLWAY_PEER_LEARNED_KEY_PREFIX "learned/"
+
+void       _hallway_peer_announced      (Peer              *peer,
+                                         const char        *source);
+
 /* hallway-daemon-liveness.c */
 void       _hallway_liveness_start      (Peer              *peer);
 void       _hallway_liveness_announced  (Peer              *peer,

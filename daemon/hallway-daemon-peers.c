@@ -595,6 +595,8 @@ hallway_daemon_peers_service_resolved (HallwayDaemonPeers        *self,
       peer = peer_new (self, txt->device_id,
                        g_strcmp0 (service->domain, "local") == 0 ? "mdns" : "dns");
     }
+  else
+    _hallway_peer_announced (peer, g_strcmp0 (service->domain, "local") == 0 ? "mdns" : "dns");
 
   /* Avahi reports a service again whenever one of its records changes: a
    * new address or what it shares is news, the same announcement is not. */
@@ -679,7 +681,8 @@ peer_add_manual (Peer       *peer,
     if (g_strcmp0 (g_ptr_array_index (peer->manual, i), address) == 0)
       return;
   g_ptr_array_insert (peer->manual, 0, g_strdup (address));
-  if (g_hash_table_size (peer->endpoints) == 0)
+  if (g_hash_table_size (peer->endpoints) == 0 ||
+      g_strcmp0 (hallway_dbus_peer1_get_source (peer->iface), "learned") == 0)
     hallway_dbus_peer1_set_source (peer->iface, "manual");
   peer_update_addresses (peer);
 }
@@ -1005,6 +1008,21 @@ hallway_daemon_peers_contacted (HallwayDaemonPeers *self,
   peer = device_id != NULL ? g_hash_table_lookup (self->peers, device_id) : NULL;
   if (peer != NULL)
     _hallway_liveness_contacted (peer);
+}
+
+/* For hallway-daemon-peers-learned.c */
+Peer *
+_hallway_peer_new (HallwayDaemonPeers *self,
+                   const char         *id,
+                   const char         *source)
+{
+  return peer_new (self, id, source);
+}
+
+void
+_hallway_peer_update_addresses (Peer *peer)
+{
+  peer_update_addresses (peer);
 }
 
 void

@@ -36,6 +36,16 @@ void     hallway_daemon_peers_service_removed (HallwayDaemonPeers       *self,
 void     hallway_daemon_peers_contacted       (HallwayDaemonPeers       *self,
                                                const char               *device_id);
 
+/* Neighbours learned from other computers (hallway-daemon-gossip.c) */
+G_GNUC_WARN_UNUSED_RESULT
+GPtrArray *hallway_daemon_peers_dup_neighbours (HallwayDaemonPeers      *self);
+void     hallway_daemon_peers_learned         (HallwayDaemonPeers       *self,
+                                               const HallwayInfo        *info,
+                                               const char               *address,
+                                               guint16                   port);
+void     hallway_daemon_peers_refresh         (HallwayDaemonPeers       *self,
+                                               const char               *id);
+
 gboolean hallway_daemon_peers_lookup       (HallwayDaemonPeers     *self,
                                            const char             *id_or_path,
                                            char                  **out_id,

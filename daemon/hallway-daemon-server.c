@@ -59,6 +59,22 @@ hallway_daemon_server_reply_error (SoupServerMessage *msg,
   soup_server_message_set_response (msg, "application/json", SOUP_MEMORY_TAKE, body, length);
 }
 
+/**
+ * hallway_daemon_server_reply_not_allowed:
+ * @msg: a request with a method this resource does not take
+ * @allow: the methods it takes, for the Allow header: "GET, HEAD"
+ * @message: the plain-words explanation
+ */
+void
+hallway_daemon_server_reply_not_allowed (SoupServerMessage *msg,
+                                         const char        *allow,
+                                         const char        *message)
+{
+  soup_message_headers_replace (soup_server_message_get_response_headers (msg), "Allow", allow);
+  hallway_daemon_server_reply_error (msg, SOUP_STATUS_METHOD_NOT_ALLOWED, "method-not-allowed",
+                                     message);
+}
+
 typedef struct
 {
   gsize  max;
@@ -142,10 +158,7 @@ info_handler (SoupServer        *server,
     }
   if (method != SOUP_METHOD_GET && method != SOUP_METHOD_HEAD)
     {
-      soup_message_headers_replace (soup_server_message_get_response_headers (msg),
-                                    "Allow", "GET, HEAD");
-      hallway_daemon_server_reply_error (msg, SOUP_STATUS_METHOD_NOT_ALLOWED,
-                                         "method-not-allowed", "Only GET is allowed here");
+      hallway_daemon_server_reply_not_allowed (msg, "GET, HEAD", "Only GET is allowed here");
       return;
     }
   if (self->info == NULL)

@@ -44,6 +44,10 @@ void                 hallway_daemon_server_reply_error (SoupServerMessage   *msg
                                                         const char          *error,
                                                         const char          *message);
 
+void                 hallway_daemon_server_reply_not_allowed (SoupServerMessage *msg,
+                                                              const char        *allow,
+                                                              const char        *message);
+
 /* Keeps the request body of @msg (from a "got-headers" or early handler)
  * in memory up to @max bytes: a larger one, announced or arriving, is
  * answered 413 with @message and its connection closed. */

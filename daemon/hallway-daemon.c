@@ -19,6 +19,7 @@
 #include "hallway-daemon-access.h"
 #include "hallway-daemon-doctor.h"
 #include "hallway-daemon-drops.h"
+#include "hallway-daemon-gossip.h"
 #include "hallway-daemon-ipp.h"
 #include "hallway-daemon-listener.h"
 #include "hallway-daemon-peers.h"
@@ -60,6 +61,7 @@ struct _HallwayDaemon
   HallwayClient            *client;
   HallwayPins              *pins;
   HallwayDaemonPeers       *peers;
+  HallwayDaemonGossip      *gossip;
   HallwayDaemonShares      *shares;
   HallwayDaemonTransfers   *transfers;
   HallwayDaemonAccess      *access;
@@ -207,6 +209,8 @@ info_for_request_cb (SoupServerMessage *msg,
     }
   if (self->printers != NULL)
     hallway_daemon_printers_add_to_info (self->printers, info);
+  if (self->gossip != NULL)
+    hallway_daemon_gossip_add_to_info (self->gossip, info);
   return info;
 }
 
@@ -219,6 +223,15 @@ peer_problem_cb (const char *device_id,
   return self->peers != NULL ? hallway_daemon_peers_get_problem (self->peers, device_id) : NULL;
 }
 
+/* What neighbours see of this computer changed: tell those online now,
+ * not at their next probe (see hallway-daemon-gossip.c). */
+static void
+tell_neighbours (HallwayDaemon *self)
+{
+  if (self->gossip != NULL)
+    hallway_daemon_gossip_changed (self->gossip);
+}
+
 static void
 drops_accepts_changed_cb (HallwayDaemonDrops *drops,
                           GParamSpec         *pspec,
@@ -228,6 +241,7 @@ drops_accepts_changed_cb (HallwayDaemonDrops *drops,
 
   /* Neighbours see at once whether files can be sent here. */
   update_server_info (self);
+  tell_neighbours (self);
   if (self->dnssd != NULL)
     hallway_dnssd_update_txt (self->dnssd, PRESENCE_KEY, (const char * const *) txt);
 }
@@ -423,6 +437,7 @@ shares_changed_cb (HallwayDaemonShares *shares,
   g_auto(GStrv) txt = NULL;
 
   export_shares (self);
+  tell_neighbours (self);
   if (self->dnssd == NULL)
     return;
 
@@ -437,6 +452,7 @@ printers_changed_cb (HallwayDaemonPrinters *printers,
 {
   g_auto(GStrv) txt = NULL;
 
+  tell_neighbours (self);
   if (self->dnssd == NULL)
     return;
   txt = build_txt (self);
@@ -468,6 +484,8 @@ request_finished_cb (SoupServer        *server,
 
   if (id != NULL && self->peers != NULL)
     hallway_daemon_peers_contacted (self->peers, id);
+  if (id != NULL && self->gossip != NULL)
+    hallway_daemon_gossip_contacted (self->gossip, msg, id);
 }
 
 static gboolean
@@ -583,8 +601,13 @@ published_cb (HallwayDnssd  *dnssd,
 
   if (g_strcmp0 (name, self->name) != 0)
     g_message ("The name ‘%s’ is taken on this network; announcing as ‘%s’", self->name, name);
+  if (g_strcmp0 (name, hallway_dbus_daemon1_get_name (self->iface)) == 0)
+    return;
   hallway_dbus_daemon1_set_name (self->iface, name);
   update_server_info (self);
+  /* Neighbours that learned this computer before it was announced know
+   * it by the name it had. */
+  tell_neighbours (self);
 }
 
 /* A new display name is announced at once: neighbours key this computer
@@ -604,6 +627,7 @@ display_name_changed_cb (GSettings     *settings,
   g_message ("Announcing this computer as ‘%s’ from now on", self->name);
   hallway_dbus_daemon1_set_name (self->iface, self->name);
   update_server_info (self);
+  tell_neighbours (self);
 
   if (self->dnssd == NULL)
     return;
@@ -612,6 +636,42 @@ display_name_changed_cb (GSettings     *settings,
                          hallway_daemon_server_get_port (self->server),
                          (const char * const *) txt, NULL);
   announce_shares (self);
+}
+
+static void
+learn_neighbours_changed_cb (GSettings     *settings,
+                             const char    *key,
+                             HallwayDaemon *self)
+{
+  gboolean enabled = settings == NULL || g_settings_get_boolean (settings, "learn-neighbours");
+
+  hallway_daemon_gossip_set_enabled (self->gossip, enabled);
+  hallway_dbus_daemon1_set_learn_neighbours (self->iface, enabled);
+}
+
+static gboolean
+handle_set_learn_neighbours_cb (HallwayDBusDaemon1    *iface,
+                                GDBusMethodInvocation *invocation,
+                                gboolean               enabled,
+                                HallwayDaemon         *self)
+{
+  if (self->gossip == NULL)
+    {
+      g_dbus_method_invocation_return_error (invocation, HALLWAY_ERROR, HALLWAY_ERROR_FAILED,
+                                             "Hallway is still starting");
+      return TRUE;
+    }
+  /* Settings notify this daemon in turn; without them (no schema
+   * installed) the switch holds until the next start. */
+  if (self->settings != NULL)
+    g_settings_set_boolean (self->settings, "learn-neighbours", enabled);
+  hallway_daemon_gossip_set_enabled (self->gossip, enabled);
+  hallway_dbus_daemon1_set_learn_neighbours (self->iface, enabled);
+  g_log_structured (G_LOG_DOMAIN, G_LOG_LEVEL_MESSAGE,
+                    "MESSAGE", "Learning of neighbours from neighbours: %s",
+                    enabled ? "on" : "off");
+  hallway_dbus_daemon1_complete_set_learn_neighbours (iface, invocation);
+  return TRUE;
 }
 
 static void
@@ -988,6 +1048,10 @@ hallway_daemon_startup (GApplication *application)
   self->peers = hallway_daemon_peers_new (self->manager, self->client, self->pins,
                                           hallway_identity_get_device_id (self->identity));
   hallway_daemon_peers_load_remembered (self->peers);
+  self->gossip = hallway_daemon_gossip_new (self->peers, self->client,
+                                            hallway_daemon_server_get_port (self->server));
+  hallway_daemon_gossip_attach (self->gossip,
+                                hallway_daemon_server_get_soup_server (self->server));
   g_signal_connect (hallway_daemon_server_get_soup_server (self->server), "request-finished",
                     G_CALLBACK (request_finished_cb), self);
 
@@ -1080,8 +1144,13 @@ hallway_daemon_startup (GApplication *application)
                                             hallway_daemon_server_get_port (self->server));
   self->settings = hallway_dup_settings ();
   if (self->settings != NULL)
-    g_signal_connect (self->settings, "changed::display-name",
-                      G_CALLBACK (display_name_changed_cb), self);
+    {
+      g_signal_connect (self->settings, "changed::display-name",
+                        G_CALLBACK (display_name_changed_cb), self);
+      g_signal_connect (self->settings, "changed::learn-neighbours",
+                        G_CALLBACK (learn_neighbours_changed_cb), self);
+    }
+  learn_neighbours_changed_cb (self->settings, NULL, self);
   avahi_state_changed_cb (self->dnssd, NULL, self);
   hallway_daemon_printers_start (self->printers, self->dnssd, self->name, self->host);
 
@@ -1135,8 +1204,13 @@ hallway_daemon_shutdown (GApplication *application)
   g_clear_object (&self->drops);
   g_clear_object (&self->webdav);
   if (self->server != NULL && hallway_daemon_server_get_soup_server (self->server) != NULL)
-    g_signal_handlers_disconnect_by_data (hallway_daemon_server_get_soup_server (self->server),
-                                          self);
+    {
+      g_signal_handlers_disconnect_by_data (hallway_daemon_server_get_soup_server (self->server),
+                                            self);
+      soup_server_remove_handler (hallway_daemon_server_get_soup_server (self->server),
+                                  HALLWAY_NEIGHBOURS_PATH);
+    }
+  g_clear_object (&self->gossip);
   g_clear_object (&self->peers);
   g_clear_object (&self->server);
   g_clear_object (&self->client);
@@ -1164,6 +1238,7 @@ hallway_daemon_dispose (GObject *object)
   g_clear_object (&self->transfers);
   g_clear_object (&self->drops);
   g_clear_object (&self->webdav);
+  g_clear_object (&self->gossip);
   g_clear_object (&self->peers);
   g_clear_object (&self->server);
   g_clear_object (&self->client);
@@ -1214,6 +1289,8 @@ hallway_daemon_init (HallwayDaemon *self)
   hallway_dbus_daemon1_set_avahi_state (self->iface, "starting");
   hallway_dbus_daemon1_set_avahi_message (self->iface, "");
   g_signal_connect (self->iface, "handle-add-peer", G_CALLBACK (handle_add_peer_cb), self);
+  g_signal_connect (self->iface, "handle-set-learn-neighbours",
+                    G_CALLBACK (handle_set_learn_neighbours_cb), self);
   g_signal_connect (self->iface, "handle-add-share", G_CALLBACK (handle_add_share_cb), self);
   g_signal_connect (self->iface, "handle-remove-share", G_CALLBACK (handle_remove_share_cb), self);
   g_signal_connect (self->iface, "handle-download", G_CALLBACK (handle_download_cb), self);

@@ -22,10 +22,12 @@ struct _HallwayClient
 {
   GObject          parent_instance;
 
-  GTlsCertificate *certificate;
-  SoupSession     *session;
-  GHashTable      *info_sessions;   /* "address port" → InfoSession */
-  guint            sweep_id;
+  GTlsCertificate          *certificate;
+  SoupSession              *session;
+  GHashTable               *info_sessions;   /* "address port" → InfoSession */
+  guint                     sweep_id;
+  HallwayClientHeadersFunc  headers_func;    /* (nullable) */
+  gpointer                  headers_data;
 };
 
 /* A neighbour's own session for asking it whether it is up (see
@@ -107,6 +109,26 @@ hallway_client_get_session (HallwayClient *self)
   g_return_val_if_fail (HALLWAY_IS_CLIENT (self), NULL);
 
   return self->session;
+}
+
+/**
+ * hallway_client_set_headers_func:
+ * @self: a #HallwayClient
+ * @func: (nullable): called with the headers of each new request
+ * @user_data: data for @func
+ *
+ * Lets the daemon tell every neighbour it asks something about itself
+ * (where it listens, whether it changed) at no extra request.
+ */
+void
+hallway_client_set_headers_func (HallwayClient            *self,
+                                 HallwayClientHeadersFunc  func,
+                                 gpointer                  user_data)
+{
+  g_return_if_fail (HALLWAY_IS_CLIENT (self));
+
+  self->headers_func = func;
+  self->headers_data = user_data;
 }
 
 /**
@@ -310,6 +332,8 @@ hallway_client_new_message (HallwayClient  *self,
       return NULL;
     }
   soup_message_set_tls_client_certificate (message, self->certificate);
+  if (self->headers_func != NULL)
+    self->headers_func (soup_message_get_request_headers (message), self->headers_data);
   g_object_set_data_full (G_OBJECT (message), EXPECTED_ID_KEY, g_strdup (expected_id), g_free);
   g_signal_connect (message, "accept-certificate", G_CALLBACK (pinned_accept_certificate_cb),
                     NULL);

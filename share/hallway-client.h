@@ -25,6 +25,13 @@ G_GNUC_WARN_UNUSED_RESULT
 HallwayClient *hallway_client_new             (GTlsCertificate      *certificate);
 SoupSession   *hallway_client_get_session     (HallwayClient        *self);
 
+/* Adds headers of this computer's own to every request it makes. */
+typedef void (*HallwayClientHeadersFunc) (SoupMessageHeaders *headers,
+                                          gpointer            user_data);
+void           hallway_client_set_headers_func (HallwayClient           *self,
+                                                HallwayClientHeadersFunc func,
+                                                gpointer                 user_data);
+
 G_GNUC_WARN_UNUSED_RESULT
 char          *hallway_client_build_uri       (const char           *address,
                                                guint16               port,

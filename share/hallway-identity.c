@@ -310,6 +310,28 @@ hallway_fingerprint_dup_device_id (const char *fingerprint)
 }
 
 /**
+ * hallway_device_id_dup_fingerprint:
+ * @device_id: (nullable): a device id
+ *
+ * Converts a device id into the fingerprint of the same certificate, as
+ * announced in `fp=`.
+ *
+ * Returns: (transfer full) (nullable): the fingerprint, or `NULL` if
+ *   @device_id is not valid
+ */
+char *
+hallway_device_id_dup_fingerprint (const char *device_id)
+{
+  guint8 digest[DIGEST_LEN];
+
+  if (!hallway_device_id_is_valid (device_id))
+    return NULL;
+  for (gsize i = 0; i < DIGEST_LEN; i++)
+    digest[i] = (guint8) (hex_value (device_id[2 * i]) << 4 | hex_value (device_id[2 * i + 1]));
+  return digest_to_base64url (digest);
+}
+
+/**
  * hallway_device_id_dup_verification_code:
  * @device_id: a valid device id
  *

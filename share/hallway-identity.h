@@ -37,5 +37,7 @@ gboolean         hallway_device_id_is_valid         (const char       *device_id
 gboolean         hallway_fingerprint_is_valid       (const char       *fingerprint);
 G_GNUC_WARN_UNUSED_RESULT
 char            *hallway_fingerprint_dup_device_id  (const char       *fingerprint);
+G_GNUC_WARN_UNUSED_RESULT
+char            *hallway_device_id_dup_fingerprint  (const char       *device_id);
 
 G_END_DECLS

@@ -23,6 +23,8 @@ hallway_info_free (HallwayInfo *info)
   g_free (info->name);
   g_free (info->host);
   g_free (info->version);
+  g_free (info->revision);
+  g_free (info->neighbours);
   g_clear_pointer (&info->shares, g_ptr_array_unref);
   g_clear_pointer (&info->printers, g_ptr_array_unref);
   g_free (info);
@@ -177,6 +179,10 @@ hallway_info_to_json (const HallwayInfo *info)
     }
   json_builder_end_array (builder);
   hallway_json_add_bool (builder, "accepts-drops", info->accepts_drops);
+  if (info->revision != NULL)
+    hallway_json_add_string (builder, "revision", info->revision);
+  if (info->neighbours != NULL)
+    hallway_json_add_string (builder, "neighbours", info->neighbours);
   json_builder_end_object (builder);
 
   return hallway_json_to_data (builder, FALSE, NULL);
@@ -411,6 +417,12 @@ hallway_info_parse (const char  *data,
       g_propagate_error (error, g_steal_pointer (&local_error));
       return NULL;
     }
+
+  /* Both only compared with what came before: wrong ones cost a request. */
+  info->revision = dup_string_member (object, "revision", HALLWAY_INFO_MAX_REVISION, FALSE,
+                                      NULL);
+  info->neighbours = dup_string_member (object, "neighbours", HALLWAY_INFO_MAX_REVISION, FALSE,
+                                        NULL);
 
   node = json_object_get_member (object, "port");
   if (node != NULL && JSON_NODE_HOLDS_VALUE (node) &&

@@ -14,6 +14,7 @@ G_BEGIN_DECLS
 
 #define HALLWAY_INFO_MAX_SHARES 256
 #define HALLWAY_INFO_MAX_PRINTERS 64
+#define HALLWAY_INFO_MAX_REVISION 64
 
 typedef struct
 {
@@ -49,6 +50,8 @@ typedef struct
   gboolean  accepts_drops;
   GPtrArray *shares;   /* (element-type HallwayInfoShare) (nullable) */
   GPtrArray *printers; /* (element-type HallwayInfoPrinter) (nullable) */
+  char     *revision;   /* (nullable) changes whenever what it shares changes */
+  char     *neighbours; /* (nullable) revision of its /api/v1/neighbours list */
 } HallwayInfo;
 
 void         hallway_info_free   (HallwayInfo   *info);

@@ -210,6 +210,29 @@ same_network (GInetAddress *a,
 }
 
 /**
+ * hallway_inet_address_is_private:
+ * @address: an address
+ *
+ * Whether @address can only be on a local network: loopback, link-local,
+ * private IPv4 (RFC 1918) or an IPv6 unique local address (fc00::/7).
+ *
+ * Returns: %TRUE for such an address
+ */
+gboolean
+hallway_inet_address_is_private (GInetAddress *address)
+{
+  const guint8 *bytes;
+
+  g_return_val_if_fail (G_IS_INET_ADDRESS (address), FALSE);
+
+  bytes = g_inet_address_to_bytes (address);
+  if (g_inet_address_get_is_loopback (address) || g_inet_address_get_is_link_local (address) ||
+      g_inet_address_get_is_site_local (address))
+    return TRUE;
+  return g_inet_address_get_family (address) == G_SOCKET_FAMILY_IPV6 && (bytes[0] & 0xfe) == 0xfc;
+}
+
+/**
  * hallway_netinfo_find_on_link:
  * @addresses: (element-type HallwayNetAddress): from hallway_netinfo_dup_addresses()
  * @target: an address

@@ -57,6 +57,8 @@ char              *hallway_netinfo_parse_search_domain (const char          *res
 HallwayArpState    hallway_netinfo_parse_arp           (const char          *proc_net_arp,
                                                         const char          *ipv4);
 
+gboolean           hallway_inet_address_is_private     (GInetAddress        *address);
+
 gboolean           hallway_netinfo_parse_address       (const char          *text,
                                                         GInetAddress       **out_address,
                                                         int                 *out_scope_id);

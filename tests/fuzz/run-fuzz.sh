@@ -6,7 +6,8 @@
 #        tests/fuzz/run-fuzz.sh --runs N [TARGET...]
 #
 # Fuzzes the parsers of hostile input (TXT records, request paths, ranges,
-# folder streams, drop offers, IPP requests, WebDAV request bodies, mDNS answers) with
+# folder streams, drop offers, IPP requests, WebDAV request bodies, mDNS answers,
+# neighbours lists) with
 # libFuzzer in a separate clang build, build-fuzz/ at the top of the tree,
 # one target after the other:
 #
@@ -24,7 +25,7 @@
 
 set -euo pipefail
 
-all_targets=(txt path range bulk drop ipp mdns webdav-xml multipart)
+all_targets=(txt path range bulk drop ipp mdns webdav-xml multipart neighbours)
 
 usage() {
   echo "usage: $0 [SECONDS] | --each SECONDS [TARGET...] | --runs N [TARGET...]" >&2

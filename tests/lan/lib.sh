@@ -161,6 +161,15 @@ peer_id_is() {
   [ "$(peer_field_by_id "$1" "$2" "$3")" = "$4" ]
 }
 
+# lists_online HOST NAME...: HOST lists every NAME, online.
+lists_online() {
+  local host=$1 name
+  shift
+  for name in "$@"; do
+    peer_is "$host" "$name" online true || return 1
+  done
+}
+
 # check_within SECONDS DESCRIPTION CMD...: one check that CMD succeeds within
 # SECONDS, saying how long it took.
 check_within() {
@@ -186,4 +195,4 @@ announce_as() {
 # Checks often run helpers through `bash -c` or wait_until; make them
 # available there too.
 export L HALLWAYCTL
-export -f ctl peer_field peer_is own_id peer_field_by_id peer_id_is
+export -f ctl peer_field peer_is own_id peer_field_by_id peer_id_is lists_online
