@@ -247,6 +247,26 @@ transfer_remove_part (Transfer *t)
   g_clear_pointer (&t->record->current_etag, g_free);
 }
 
+/* A finished transfer is never resumed (nor saved): what it knew of each
+ * file is of no use any more, and for a folder of 10,000 files it is
+ * megabytes a daemon would otherwise keep until it stops. */
+static void
+transfer_forget_files (Transfer *t)
+{
+  if (t->files != NULL)
+    g_ptr_array_set_size (t->files, 0);
+  if (t->done != NULL)
+    g_hash_table_remove_all (t->done);
+  if (t->folders != NULL)
+    {
+      g_queue_free_full (t->folders, _transfer_folder_item_free);
+      t->folders = g_queue_new ();
+    }
+  if (t->record->done != NULL)
+    g_ptr_array_set_size (t->record->done, 0);
+  t->next_file = 0;
+}
+
 void
 _transfer_finish (Transfer   *t,
                   const char *state,
@@ -263,6 +283,8 @@ _transfer_finish (Transfer   *t,
   _transfer_set_state (t, state, error);
   _transfer_log (t, g_str_equal (state, "failed") ? G_LOG_LEVEL_MESSAGE : G_LOG_LEVEL_DEBUG,
                  error != NULL ? error : state);
+
+  transfer_forget_files (t);
 
   if (self != NULL)
     {
