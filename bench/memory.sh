@@ -89,16 +89,7 @@ DEST=/run/bench-mem
 
 # --- Measuring -------------------------------------------------------------------------
 
-# uss PID / rss PID: kB, read with shell built-ins only (sampled often).
-uss() {
-  local key value total=0
-  while read -r key value _; do
-    case $key in
-      Private_Clean: | Private_Dirty: | Private_Hugetlb:) total=$((total + value)) ;;
-    esac
-  done <"/proc/$1/smaps_rollup"
-  echo "$total"
-}
+# rss PID: kB, like uss_kb (tests/lib.sh).
 rss() {
   local key value
   while read -r key value _; do
@@ -112,7 +103,7 @@ sleep "$SETTLE"
 servers_alive
 declare -A IDLE=() IDLE_RSS=()
 for side in "${SIDES[@]}"; do
-  IDLE[$side]=$(uss "${PID[hallway-$side]}")
+  IDLE[$side]=$(uss_kb "${PID[hallway-$side]}")
   IDLE_RSS[$side]=$(rss "${PID[hallway-$side]}")
 done
 
@@ -120,9 +111,9 @@ done
 peaks() {
   local pa=0 pb=0 u
   while :; do
-    u=$(uss "${PID[hallway-a]}")
+    u=$(uss_kb "${PID[hallway-a]}")
     ((u > pa)) && pa=$u
-    u=$(uss "${PID[hallway-b]}")
+    u=$(uss_kb "${PID[hallway-b]}")
     ((u > pb)) && pb=$u
     echo "$pa $pb" >"$1.tmp" && mv "$1.tmp" "$1"
     sleep 0.1
@@ -159,7 +150,7 @@ load() {
     now=${EPOCHREALTIME/./}
     elapsed=$(((now - t0) / 1000000))
     for side in "${SIDES[@]}"; do
-      u=$(uss "${PID[hallway-$side]}")
+      u=$(uss_kb "${PID[hallway-$side]}")
       LEVEL[$name,$side]=$u
       if [ -z "${BACK[$name,$side]}" ] && ((u - IDLE[$side] <= 1024)); then
         BACK[$name,$side]=$(awk -v us=$((now - t0)) 'BEGIN {printf "%.1f s", us / 1e6}')

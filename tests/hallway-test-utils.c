@@ -349,3 +349,21 @@ hallway_test_skip_all (const char *reason)
   g_print ("1..0 # SKIP %s\n", reason);
   return 77;
 }
+
+/**
+ * hallway_test_count_matches:
+ * @haystack: a text
+ * @needle: what to count
+ *
+ * Returns: how many times @needle is in @haystack (overlaps counted)
+ */
+guint
+hallway_test_count_matches (const char *haystack,
+                            const char *needle)
+{
+  guint n = 0;
+
+  for (const char *p = strstr (haystack, needle); p != NULL; p = strstr (p + 1, needle))
+    n++;
+  return n;
+}

@@ -40,5 +40,7 @@ GSubprocess  *hallway_test_spawn_daemon  (const char            *log_path,
 void          hallway_test_stop_daemon   (GSubprocess          **daemon);
 int           hallway_test_run_with_session_bus (void);
 int           hallway_test_skip_all      (const char            *reason);
+guint         hallway_test_count_matches (const char            *haystack,
+                                          const char            *needle);
 
 G_END_DECLS

@@ -17,3 +17,16 @@ wait_until() {
   done
   return 0
 }
+
+# uss_kb PID: the process's private memory (USS) in kB: Private_Clean,
+# Private_Dirty and Private_Hugetlb of its smaps_rollup, what the system
+# gets back when it ends. Shell built-ins only, to be sampled often.
+uss_kb() {
+  local key value total=0
+  while read -r key value _; do
+    case $key in
+      Private_Clean: | Private_Dirty: | Private_Hugetlb:) total=$((total + value)) ;;
+    esac
+  done <"/proc/$1/smaps_rollup"
+  echo "$total"
+}

@@ -18,13 +18,13 @@ check "b sees a" ctl b peers --wait 1 --timeout 20
 check "a sees b" ctl a peers --wait 1 --timeout 20
 A=$("$L" ip a)
 
-uss_kb() { # HOST
-  awk '/^Private_(Clean|Dirty|Hugetlb):/ {s += $2} END {print s}' \
-    "/proc/${DAEMON_PID[$1]}/smaps_rollup"
+# uss HOST: its hallwayd's private memory in kB (uss_kb, tests/lib.sh).
+uss() {
+  uss_kb "${DAEMON_PID[$1]}"
 }
 # back_to_idle HOST IDLE_KB: within the slack of its idle level.
 back_to_idle() {
-  [ $(($(uss_kb "$1") - $2)) -le "$SLACK_KB" ]
+  [ $(($(uss "$1") - $2)) -le "$SLACK_KB" ]
 }
 
 # The idle level: once both know each other and have served one small
@@ -36,8 +36,8 @@ check "b sees a's share" \
   wait_until 20 bash -c "ctl b info 'Alice Martin' --json | jq -e '.shared_folders | length == 1'"
 check "a first file arrives" ctl b get "Alice Martin/Warm/hello.txt" --to "$WORK/got" --wait
 check "a first connection is answered" "$L" exec b -- python3 "$LAN_DIR/churn.py" "$A" 53535 1
-idle_a=$(uss_kb a)
-idle_b=$(uss_kb b)
+idle_a=$(uss a)
+idle_b=$(uss b)
 note "idle USS: a $idle_a kB, b $idle_b kB"
 
 mkdir -p "$WORK/many"
@@ -55,16 +55,16 @@ check "b sees it" \
 # 1. A folder of many small files.
 out=$(ctl b get "Alice Martin/Many" --to "$WORK/dl" --wait 2>&1) || note "get: $out"
 check "$NFILES files arrive" test "$(find "$WORK/dl/Many" -type f | wc -l)" -eq "$NFILES"
-note "after the copy: a $(uss_kb a) kB, b $(uss_kb b) kB"
+note "after the copy: a $(uss a) kB, b $(uss b) kB"
 check "within 30 s the receiving hallwayd is back within 1 MiB of idle" \
   wait_until 30 back_to_idle b "$idle_b"
 check "so is the sending one" wait_until 30 back_to_idle a "$idle_a"
-note "then: a $(uss_kb a) kB, b $(uss_kb b) kB"
+note "then: a $(uss a) kB, b $(uss b) kB"
 
 # 2. 200 connections open at once.
 check "200 connections at once are answered" \
   "$L" exec b -- python3 "$LAN_DIR/churn.py" "$A" 53535 200 --at-once
-note "after the burst: a $(uss_kb a) kB"
+note "after the burst: a $(uss a) kB"
 check "within 30 s hallwayd is back within 1 MiB of idle" \
   wait_until 30 back_to_idle a "$idle_a"
 check "hallwayd still answers" "$L" exec b -- curl -sfk -o /dev/null "https://$A:53535/api/v1/info"

@@ -10,6 +10,7 @@
 #include "config.h"
 
 #include "hallway-test-server.h"
+#include "hallway-test-utils.h"
 
 #include <string.h>
 #include <unistd.h>
@@ -399,17 +400,6 @@ lock_from (Fixture     *f,
   return hallway_test_request_finish (&r);
 }
 
-static guint
-count_matches (const char *haystack,
-               const char *needle)
-{
-  guint n = 0;
-
-  for (const char *p = strstr (haystack, needle); p != NULL; p = strstr (p + 1, needle))
-    n++;
-  return n;
-}
-
 static void
 test_lock_owner (Fixture       *f,
                  gconstpointer  data)
@@ -532,7 +522,8 @@ test_lock_per_item (Fixture       *f,
                                           "<D:lockdiscovery/></D:prop></D:propfind>", -1,
                                           "Depth", "0", NULL);
   g_assert_cmpuint (response->status, ==, 207);
-  g_assert_cmpuint (count_matches (hallway_test_response_get_text (response), "<D:activelock>"), ==,
+  g_assert_cmpuint (hallway_test_count_matches (hallway_test_response_get_text (response),
+                                                "<D:activelock>"), ==,
                     HALLWAY_WEBDAV_MAX_LOCKS_PER_ITEM);
   g_assert_cmpuint (strlen (hallway_test_response_get_text (response)), <,
                     HALLWAY_WEBDAV_MAX_LOCKS_PER_ITEM * (HALLWAY_WEBDAV_MAX_LOCK_OWNER + 512));

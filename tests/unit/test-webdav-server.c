@@ -1094,18 +1094,6 @@ test_bulk_changed (Fixture       *f,
   g_assert_false (hallway_bulk_decoder_finish (decoder, NULL));
 }
 
-/* How many times @needle is in @haystack. */
-static guint
-count_of (const char *haystack,
-          const char *needle)
-{
-  guint n = 0;
-
-  for (const char *p = strstr (haystack, needle); p != NULL; p = strstr (p + 1, needle))
-    n++;
-  return n;
-}
-
 static void
 test_propfind_folder (Fixture       *f,
                       gconstpointer  data)
@@ -1153,9 +1141,9 @@ test_propfind_folder (Fixture       *f,
   g_assert_cmpuint (response->status, ==, 207);
   text = body_text (response);
   /* The folder, 700 files, sub/ and the link when links are followed. */
-  g_assert_cmpuint (count_of (text, "<D:response>"), ==,
+  g_assert_cmpuint (hallway_test_count_matches (text, "<D:response>"), ==,
                     702 + (_hallway_path_get_openat2_enabled () ? 1 : 0));
-  g_assert_cmpuint (count_of (text, "red &lt;3</R:color>"), ==, 1);
+  g_assert_cmpuint (hallway_test_count_matches (text, "red &lt;3</R:color>"), ==, 1);
   g_assert_nonnull (strstr (text, "/file-456.txt</D:href><D:propstat><D:prop>"));
   g_assert_nonnull (strstr (text, "/sub/</D:href>"));
   g_assert_nonnull (strstr (text, "<D:getcontentlength>699</D:getcontentlength>"));
@@ -1184,7 +1172,7 @@ test_propfind_folder (Fixture       *f,
                            -1, "Depth", "1", NULL);
   g_assert_cmpuint (response->status, ==, 207);
   text = body_text (response);
-  g_assert_cmpuint (count_of (text, "<D:getetag>\""), ==,
+  g_assert_cmpuint (hallway_test_count_matches (text, "<D:getetag>\""), ==,
                     702 + (_hallway_path_get_openat2_enabled () ? 1 : 0));
   g_assert_null (strstr (text, "color"));
   g_assert_null (strstr (text, "getlastmodified"));
