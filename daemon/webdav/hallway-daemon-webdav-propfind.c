@@ -144,6 +144,7 @@ typedef struct
   EntryInfo       *infos;   /* end - start */
   GMutex           lock;
   GCond            cond;
+  gint             claimed;  /* (atomic) a thread is on it, or was */
   gboolean         done;
 } PropfindBatch;
 
@@ -260,17 +261,17 @@ look_at_entry (PropfindFolder *folder,
   info->dead = _webdav_dead_props_from_xattrs (path, info->fd >= 0);
 }
 
+/* Looks at the batch's entries, unless another thread already does. */
 static void
-propfind_batch_thread (GTask        *task,
-                       gpointer      source_object,
-                       gpointer      task_data,
-                       GCancellable *cancellable)
+propfind_batch_run (PropfindBatch *batch)
 {
-  PropfindBatch *batch = task_data;
   PropfindFolder *folder = batch->folder;
   guint n = g_strv_length (folder->components);
-  g_autofree const char **child = g_new0 (const char *, n + 2);
+  g_autofree const char **child = NULL;
 
+  if (!g_atomic_int_compare_and_exchange (&batch->claimed, 0, 1))
+    return;
+  child = g_new0 (const char *, n + 2);
   for (guint i = 0; i < n; i++)
     child[i] = folder->components[i];
   for (guint i = batch->start; i < batch->end; i++)
@@ -281,6 +282,15 @@ propfind_batch_thread (GTask        *task,
   batch->done = TRUE;
   g_cond_signal (&batch->cond);
   g_mutex_unlock (&batch->lock);
+}
+
+static void
+propfind_batch_thread (GTask        *task,
+                       gpointer      source_object,
+                       gpointer      task_data,
+                       GCancellable *cancellable)
+{
+  propfind_batch_run (task_data);
 }
 
 /* Starts looking at the entries from @start on. */
@@ -303,9 +313,13 @@ propfind_batch_start (PropfindFolder *folder,
   return batch;
 }
 
+/* Main thread. A batch still queued (GIO's worker threads may all be busy
+ * with long copies) is done here and now, as it was before workers: the
+ * main loop never waits for a thread that has not started. */
 static void
 propfind_batch_wait (PropfindBatch *batch)
 {
+  propfind_batch_run (batch);
   g_mutex_lock (&batch->lock);
   while (!batch->done)
     g_cond_wait (&batch->cond, &batch->lock);
