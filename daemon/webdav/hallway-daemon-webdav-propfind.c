@@ -165,7 +165,9 @@ typedef struct
 
   /* Its entries, when Depth is 1. */
   PropfindFolder        *folder;      /* (nullable) */
-  PropfindBatch         *batch;       /* (nullable) the next to send */
+  PropfindBatch         *batch;       /* (nullable) the one being sent */
+  guint                  next;        /* its next entry to send */
+  PropfindBatch         *ahead;       /* (nullable) the one after, being looked at */
   char                  *folder_href; /* the target's href, ending in '/' */
 } PropfindStream;
 
@@ -336,6 +338,7 @@ propfind_stream_free (PropfindStream *stream)
   g_free (stream->prefix);
   g_strfreev (stream->components);
   g_clear_pointer (&stream->batch, propfind_batch_unref);
+  g_clear_pointer (&stream->ahead, propfind_batch_unref);
   g_clear_pointer (&stream->folder, propfind_folder_unref);
   g_free (stream->folder_href);
   if (stream->target_fd >= 0)
@@ -585,7 +588,7 @@ static GBytes *
 propfind_produce (gpointer data)
 {
   PropfindStream *stream = data;
-  g_autoptr(PropfindBatch) batch = g_steal_pointer (&stream->batch);
+  PropfindBatch *batch = stream->batch;
   GString *out;
 
   if (stream->finished)
@@ -614,17 +617,21 @@ propfind_produce (gpointer data)
       g_autofree const char **child = g_new0 (const char *, n + 2);
 
       propfind_batch_wait (batch);
-      if (batch->end < folder->names->len)
-        stream->batch = propfind_batch_start (folder, batch->end);
+      if (stream->ahead == NULL && stream->next == batch->start &&
+          batch->end < folder->names->len)
+        stream->ahead = propfind_batch_start (folder, batch->end);
 
       for (guint i = 0; i < n; i++)
         child[i] = folder->components[i];
-      for (guint i = batch->start; i < batch->end; i++)
+      /* A chunk ends at about CHUNK_TARGET, mid-batch if need be: dead
+       * properties may make an entry up to megabytes long. */
+      for (; stream->next < batch->end && out->len < CHUNK_TARGET; stream->next++)
         {
-          EntryInfo *info = &batch->infos[i - batch->start];
+          EntryInfo *info = &batch->infos[stream->next - batch->start];
           PropfindItem item = {
-            .fd = info->fd, .dir_fd = folder->dir_fd, .name = g_ptr_array_index (folder->names, i),
-            .components = child, .st = info->st,
+            .fd = info->fd, .dir_fd = folder->dir_fd,
+            .name = g_ptr_array_index (folder->names, stream->next), .components = child,
+            .st = info->st,
           };
           g_autoptr(GHashTable) sidecar = NULL;
 
@@ -637,6 +644,11 @@ propfind_produce (gpointer data)
           /* Opened here for a property: closed here. */
           if (item.fd != info->fd)
             close (item.fd);
+        }
+      if (stream->next == batch->end)
+        {
+          g_clear_pointer (&stream->batch, propfind_batch_unref);
+          stream->batch = g_steal_pointer (&stream->ahead);
         }
     }
 
