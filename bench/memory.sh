@@ -59,14 +59,7 @@ make_work memory
 NSMALL=10000
 BIG_SIZE=$((1024 * 1024 * 1024))
 log "making the data (10,000 × 4 KiB files, 1 GiB file)…"
-mkdir -p "$work/data/small"
-python3 - "$work/data/small" "$NSMALL" <<'EOF'
-import os, sys
-d, n = sys.argv[1], int(sys.argv[2])
-for i in range(n):
-    with open(os.path.join(d, f"file-{i:05d}.dat"), "wb") as f:
-        f.write(os.urandom(4096))
-EOF
+make_small_files "$work/data/small" "$NSMALL"
 head -c "$BIG_SIZE" /dev/urandom >"$work/data/big.bin"
 
 # --- Two computers, each the other's neighbour ---------------------------------------

@@ -30,3 +30,16 @@ uss_kb() {
   done <"/proc/$1/smaps_rollup"
   echo "$total"
 }
+
+# make_small_files DIR COUNT [SIZE]: COUNT files of SIZE random bytes
+# (default 4096) in DIR, named file-00000.dat, file-00001.dat, …
+make_small_files() {
+  mkdir -p "$1"
+  python3 - "$1" "$2" "${3:-4096}" <<'PY'
+import os, sys
+d, n, size = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+for i in range(n):
+    with open(os.path.join(d, f"file-{i:05d}.dat"), "wb") as f:
+        f.write(os.urandom(size))
+PY
+}

@@ -40,14 +40,7 @@ idle_a=$(uss a)
 idle_b=$(uss b)
 note "idle USS: a $idle_a kB, b $idle_b kB"
 
-mkdir -p "$WORK/many"
-python3 - "$WORK/many" "$NFILES" <<'EOF'
-import os, sys
-d, n = sys.argv[1], int(sys.argv[2])
-for i in range(n):
-    with open(os.path.join(d, f"file-{i:05d}.dat"), "wb") as f:
-        f.write(os.urandom(4096))
-EOF
+make_small_files "$WORK/many" "$NFILES"
 ctl a share add "$WORK/many" --name Many --audience everyone >/dev/null || not_ok "a shares Many"
 check "b sees it" \
   wait_until 20 bash -c "ctl b info 'Alice Martin' --json | jq -e '.shared_folders | length == 2'"
