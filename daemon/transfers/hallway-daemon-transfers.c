@@ -249,10 +249,17 @@ transfer_remove_part (Transfer *t)
 
 /* A finished transfer is never resumed (nor saved): what it knew of each
  * file is of no use any more, and for a folder of 10,000 files it is
- * megabytes a daemon would otherwise keep until it stops. */
-static void
-transfer_forget_files (Transfer *t)
+ * megabytes a daemon would otherwise keep until it stops. Only once it is
+ * done, and once the callback that finished it has returned: callbacks of
+ * a failed or cancelled attempt may still be under way and hold its files
+ * (they are kept then). */
+static gboolean
+forget_files_cb (gpointer user_data)
 {
+  Transfer *t = user_data;
+
+  if (!g_str_equal (t->state, "done"))
+    return G_SOURCE_REMOVE;
   if (t->files != NULL)
     g_ptr_array_set_size (t->files, 0);
   if (t->done != NULL)
@@ -265,6 +272,7 @@ transfer_forget_files (Transfer *t)
   if (t->record->done != NULL)
     g_ptr_array_set_size (t->record->done, 0);
   t->next_file = 0;
+  return G_SOURCE_REMOVE;
 }
 
 void
@@ -284,7 +292,9 @@ _transfer_finish (Transfer   *t,
   _transfer_log (t, g_str_equal (state, "failed") ? G_LOG_LEVEL_MESSAGE : G_LOG_LEVEL_DEBUG,
                  error != NULL ? error : state);
 
-  transfer_forget_files (t);
+  if (g_str_equal (state, "done"))
+    g_idle_add_full (G_PRIORITY_LOW, forget_files_cb, _transfer_ref (t),
+                     (GDestroyNotify) _transfer_unref);
 
   if (self != NULL)
     {
