@@ -22,6 +22,7 @@
 #include "hallway-daemon-gossip.h"
 #include "hallway-daemon-ipp.h"
 #include "hallway-daemon-listener.h"
+#include "hallway-daemon-memory.h"
 #include "hallway-daemon-peers.h"
 #include "hallway-daemon-printers.h"
 #include "hallway-daemon-server.h"
@@ -78,6 +79,7 @@ struct _HallwayDaemon
   char                     *host;
   GSettings                *settings;        /* (nullable) watched for a new display name */
   guint                     sigterm_id;
+  guint                     memory_id;
   guint                     sigint_id;
 };
 
@@ -989,6 +991,7 @@ hallway_daemon_startup (GApplication *application)
   g_application_hold (application);
 
   self->sigterm_id = g_unix_signal_add (SIGTERM, quit_signal_cb, self);
+  self->memory_id = hallway_daemon_memory_watch ();
   self->sigint_id = g_unix_signal_add (SIGINT, quit_signal_cb, self);
 
   /* A notice, not a warning: root is normal in containers and CI, where
@@ -1215,6 +1218,7 @@ hallway_daemon_shutdown (GApplication *application)
   g_clear_object (&self->server);
   g_clear_object (&self->client);
   g_clear_handle_id (&self->sigterm_id, g_source_remove);
+  g_clear_handle_id (&self->memory_id, g_source_remove);
   g_clear_handle_id (&self->sigint_id, g_source_remove);
 
   G_APPLICATION_CLASS (hallway_daemon_parent_class)->shutdown (application);

@@ -9,6 +9,7 @@
 
 #include "hallway-daemon.h"
 #include "hallway-daemon-acceptor.h"
+#include "hallway-daemon-memory.h"
 
 int
 main (int   argc,
@@ -17,6 +18,7 @@ main (int   argc,
   g_autoptr(HallwayDaemon) daemon = NULL;
   int status;
 
+  hallway_daemon_memory_init (argv);
   setlocale (LC_ALL, "");
   bindtextdomain (GETTEXT_PACKAGE, LOCALEDIR);
   bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");

@@ -1016,16 +1016,50 @@ is_unreserved (guchar c)
 }
 
 /**
+ * hallway_path_append_href_name:
+ * @out: where to append
+ * @name: a decoded name
+ *
+ * Appends @name as one segment of an href: every byte except RFC 3986
+ * unreserved characters percent-encoded (upper-case hex).
+ */
+void
+hallway_path_append_href_name (GString    *out,
+                               const char *name)
+{
+  static const char hex[] = "0123456789ABCDEF";
+  const char *run = name;
+  const char *p;
+
+  /* Names are mostly unreserved: copy runs of them at once. */
+  for (p = name; *p != '\0'; p++)
+    {
+      guchar c = (guchar) *p;
+      char escaped[3];
+
+      if (is_unreserved (c))
+        continue;
+      g_string_append_len (out, run, p - run);
+      escaped[0] = '%';
+      escaped[1] = hex[c >> 4];
+      escaped[2] = hex[c & 0xf];
+      g_string_append_len (out, escaped, 3);
+      run = p + 1;
+    }
+  g_string_append_len (out, run, p - run);
+}
+
+/**
  * hallway_path_join_href:
  * @prefix: the share's path, already encoded, such as `/shares/abc`
  * @components: (array zero-terminated=1) (nullable): decoded names
  * @is_folder: whether to end the href with `/`
  *
  * Builds the href of an item for a WebDAV response: @prefix, then each name
- * after a `/` with every byte except RFC 3986 unreserved characters
- * percent-encoded (upper-case hex), then a `/` for a folder. Trailing
- * slashes of @prefix are dropped first, so they are not doubled. The part
- * after `prefix/` gives back @components through [func@Hallway.path_split].
+ * after a `/`, encoded by [func@Hallway.path_append_href_name], then a `/`
+ * for a folder. Trailing slashes of @prefix are dropped first, so they are
+ * not doubled. The part after `prefix/` gives back @components through
+ * [func@Hallway.path_split].
  *
  * Returns: (transfer full): the href
  */
@@ -1034,7 +1068,6 @@ hallway_path_join_href (const char         *prefix,
                         const char * const *components,
                         gboolean            is_folder)
 {
-  static const char hex[] = "0123456789ABCDEF";
   GString *href;
   gsize prefix_len;
 
@@ -1049,19 +1082,7 @@ hallway_path_join_href (const char         *prefix,
   for (gsize i = 0; components != NULL && components[i] != NULL; i++)
     {
       g_string_append_c (href, '/');
-      for (const char *p = components[i]; *p != '\0'; p++)
-        {
-          guchar c = (guchar) *p;
-
-          if (is_unreserved (c))
-            g_string_append_c (href, (char) c);
-          else
-            {
-              g_string_append_c (href, '%');
-              g_string_append_c (href, hex[c >> 4]);
-              g_string_append_c (href, hex[c & 0xf]);
-            }
-        }
+      hallway_path_append_href_name (href, components[i]);
     }
 
   if (is_folder)

@@ -41,6 +41,8 @@ gboolean  hallway_path_check_hidden_links (int                 root_fd,
                                            gboolean            allow_hidden,
                                            GError            **error);
 
+void      hallway_path_append_href_name   (GString            *out,
+                                           const char         *name);
 G_GNUC_WARN_UNUSED_RESULT
 char     *hallway_path_join_href          (const char         *prefix,
                                            const char * const *components,

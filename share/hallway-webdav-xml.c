@@ -790,31 +790,50 @@ hallway_webdav_lockinfo_free (HallwayWebdavLockinfo *self)
  *
  * Appends @text as XML character data (also safe inside attribute values).
  */
-void
-hallway_webdav_xml_append_escaped (GString    *out,
-                                   const char *text)
+/* Appends @text with each of the characters in @special (all ASCII)
+ * replaced by its entity. */
+static void
+append_with_entities (GString    *out,
+                      const char *text,
+                      const char *special)
 {
-  const char *start = text;
-
-  for (; *text != '\0'; text++)
+  for (;;)
     {
+      gsize run = strcspn (text, special);
       const char *entity;
 
+      g_string_append_len (out, text, run);
+      text += run;
       switch (*text)
         {
+        case '\0': return;
         case '&': entity = "&amp;"; break;
         case '<': entity = "&lt;"; break;
         case '>': entity = "&gt;"; break;
         case '"': entity = "&quot;"; break;
         case '\'': entity = "&#39;"; break;
         case '\r': entity = "&#13;"; break;
-        default: continue;
+        default: g_assert_not_reached ();
         }
-      g_string_append_len (out, start, text - start);
       g_string_append (out, entity);
-      start = text + 1;
+      text++;
     }
-  g_string_append_len (out, start, text - start);
+}
+
+void
+hallway_webdav_xml_append_escaped (GString    *out,
+                                   const char *text)
+{
+  append_with_entities (out, text, "&<>\"'\r");
+}
+
+/* Character data outside attributes: quotes need no entity there, and
+ * ETags are full of them. */
+static void
+append_text (GString    *out,
+             const char *text)
+{
+  append_with_entities (out, text, "&<>\r");
 }
 
 void
@@ -835,7 +854,7 @@ hallway_webdav_xml_begin_response (GString    *out,
                                    const char *href)
 {
   g_string_append (out, "<D:response><D:href>");
-  hallway_webdav_xml_append_escaped (out, href);
+  append_text (out, href);
   g_string_append (out, "</D:href>");
 }
 
@@ -849,8 +868,14 @@ void
 hallway_webdav_xml_append_status (GString *out,
                                   guint    status)
 {
-  g_string_append_printf (out, "<D:status>HTTP/1.1 %u %s</D:status>",
-                          status, soup_status_get_phrase (status));
+  /* HTTP status codes have three digits (RFC 9110 §15). */
+  char code[] = { '0' + status / 100 % 10, '0' + status / 10 % 10, '0' + status % 10, ' ', '\0' };
+
+  g_return_if_fail (status >= 100 && status <= 999);
+  g_string_append (out, "<D:status>HTTP/1.1 ");
+  g_string_append (out, code);
+  g_string_append (out, soup_status_get_phrase (status));
+  g_string_append (out, "</D:status>");
 }
 
 void
@@ -887,12 +912,15 @@ append_open_tag (GString    *out,
                  gboolean    empty)
 {
   if (strcmp (ns, HALLWAY_WEBDAV_NS) == 0)
-    g_string_append_printf (out, "<D:%s", name);
-  else if (*ns == '\0')
-    g_string_append_printf (out, "<%s", name);
+    g_string_append (out, "<D:");
+  else if (*ns != '\0')
+    g_string_append (out, "<R:");
   else
+    g_string_append_c (out, '<');
+  g_string_append (out, name);
+  if (strcmp (ns, HALLWAY_WEBDAV_NS) != 0 && *ns != '\0')
     {
-      g_string_append_printf (out, "<R:%s xmlns:R=\"", name);
+      g_string_append (out, " xmlns:R=\"");
       hallway_webdav_xml_append_escaped (out, ns);
       g_string_append_c (out, '"');
     }
@@ -913,11 +941,13 @@ hallway_webdav_xml_end_prop (GString    *out,
                              const char *name)
 {
   if (strcmp (ns, HALLWAY_WEBDAV_NS) == 0)
-    g_string_append_printf (out, "</D:%s>", name);
-  else if (*ns == '\0')
-    g_string_append_printf (out, "</%s>", name);
+    g_string_append (out, "</D:");
+  else if (*ns != '\0')
+    g_string_append (out, "</R:");
   else
-    g_string_append_printf (out, "</R:%s>", name);
+    g_string_append (out, "</");
+  g_string_append (out, name);
+  g_string_append_c (out, '>');
 }
 
 void
@@ -940,7 +970,7 @@ hallway_webdav_xml_text_prop (GString    *out,
       return;
     }
   hallway_webdav_xml_begin_prop (out, ns, name);
-  hallway_webdav_xml_append_escaped (out, text);
+  append_text (out, text);
   hallway_webdav_xml_end_prop (out, ns, name);
 }
 

@@ -350,10 +350,16 @@ hallway_test_skip_all (const char *reason)
   return 77;
 }
 
-/* How many times @needle occurs in @haystack, overlapping ones included. */
+/**
+ * hallway_test_count_matches:
+ * @haystack: a text
+ * @needle: what to count
+ *
+ * Returns: how many times @needle is in @haystack (overlaps counted)
+ */
 guint
-hallway_test_count (const char *haystack,
-                    const char *needle)
+hallway_test_count_matches (const char *haystack,
+                            const char *needle)
 {
   guint n = 0;
 

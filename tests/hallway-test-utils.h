@@ -14,8 +14,6 @@ void             hallway_test_remove_tree   (const char *path);
 HallwayIdentity *hallway_test_make_identity (const char *dir,
                                              const char *name);
 char            *hallway_test_dup_tree      (const char *dir);
-guint            hallway_test_count         (const char *haystack,
-                                             const char *needle);
 
 /* Waiting on the main context for an event, the timeout only bounding a
  * failure. */
@@ -42,5 +40,7 @@ GSubprocess  *hallway_test_spawn_daemon  (const char            *log_path,
 void          hallway_test_stop_daemon   (GSubprocess          **daemon);
 int           hallway_test_run_with_session_bus (void);
 int           hallway_test_skip_all      (const char            *reason);
+guint         hallway_test_count_matches (const char            *haystack,
+                                          const char            *needle);
 
 G_END_DECLS

@@ -247,6 +247,34 @@ transfer_remove_part (Transfer *t)
   g_clear_pointer (&t->record->current_etag, g_free);
 }
 
+/* A finished transfer is never resumed (nor saved): what it knew of each
+ * file is of no use any more, and for a folder of 10,000 files it is
+ * megabytes a daemon would otherwise keep until it stops. Only once it is
+ * done, and once the callback that finished it has returned: callbacks of
+ * a failed or cancelled attempt may still be under way and hold its files
+ * (they are kept then). */
+static gboolean
+forget_files_cb (gpointer user_data)
+{
+  Transfer *t = user_data;
+
+  if (!g_str_equal (t->state, "done"))
+    return G_SOURCE_REMOVE;
+  if (t->files != NULL)
+    g_ptr_array_set_size (t->files, 0);
+  if (t->done != NULL)
+    g_hash_table_remove_all (t->done);
+  if (t->folders != NULL)
+    {
+      g_queue_free_full (t->folders, _transfer_folder_item_free);
+      t->folders = g_queue_new ();
+    }
+  if (t->record->done != NULL)
+    g_ptr_array_set_size (t->record->done, 0);
+  t->next_file = 0;
+  return G_SOURCE_REMOVE;
+}
+
 void
 _transfer_finish (Transfer   *t,
                   const char *state,
@@ -263,6 +291,10 @@ _transfer_finish (Transfer   *t,
   _transfer_set_state (t, state, error);
   _transfer_log (t, g_str_equal (state, "failed") ? G_LOG_LEVEL_MESSAGE : G_LOG_LEVEL_DEBUG,
                  error != NULL ? error : state);
+
+  if (g_str_equal (state, "done"))
+    g_idle_add_full (G_PRIORITY_LOW, forget_files_cb, _transfer_ref (t),
+                     (GDestroyNotify) _transfer_unref);
 
   if (self != NULL)
     {

@@ -125,6 +125,12 @@ int       _webdav_open_item       (WebdavRequest      *req,
                                    WebdavStat         *out);
 char     *_webdav_etag            (const WebdavStat   *st);
 char     *_webdav_http_date       (gint64              seconds);
+/* "Sun, 06 Dec 2026 00:13:09 GMT" and "2026-12-06T00:13:09Z", NUL included */
+#define WEBDAV_DATE_SIZE 32
+gsize     _webdav_format_http_date (gint64             seconds,
+                                    char               out[WEBDAV_DATE_SIZE]);
+gsize     _webdav_format_iso_date  (gint64             seconds,
+                                    char               out[WEBDAV_DATE_SIZE]);
 char     *_webdav_href            (WebdavRequest      *req,
                                    const char * const *components,
                                    gboolean            is_folder);
@@ -205,8 +211,27 @@ void      _webdav_handle_lock     (WebdavRequest      *req);
 void      _webdav_handle_unlock   (WebdavRequest      *req);
 char     *_webdav_join_path       (const char * const *components);
 
-/* hallway-daemon-webdav-props.c */
+/* hallway-daemon-webdav-props.c: dead properties, PROPPATCH. Loading from
+ * xattrs works in any thread, from the sidecar in the main thread only. */
 void      _webdav_props_init      (HallwayDaemonWebdav *self);
+char     *_webdav_dead_prop_encode (const char        *ns,
+                                    const char        *name);
+gboolean  _webdav_dead_prop_decode (const char        *encoded,
+                                    char             **out_ns,
+                                    char             **out_name);
+GHashTable *_webdav_dead_props_from_xattrs  (const char          *path,
+                                             gboolean             follow);
+GHashTable *_webdav_dead_props_from_sidecar (HallwayDaemonWebdav *self,
+                                             HallwayShare        *share,
+                                             const WebdavStat    *st);
+GHashTable *_webdav_dead_props_load         (HallwayDaemonWebdav *self,
+                                             HallwayShare        *share,
+                                             int                  fd,
+                                             const WebdavStat    *st);
+
+/* hallway-daemon-webdav-propfind.c */
+gboolean  _webdav_is_live_prop    (const char         *ns,
+                                   const char         *name);
 void      _webdav_handle_propfind (WebdavRequest      *req);
 void      _webdav_handle_proppatch (WebdavRequest     *req);
 void      _webdav_props_copy      (HallwayDaemonWebdav *self,

@@ -21,6 +21,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <glib/gi18n.h>
@@ -167,12 +168,83 @@ _webdav_request_body (WebdavRequest *req)
   return soup_message_body_flatten (soup_server_message_get_request_body (req->msg));
 }
 
+/* Writes @value as @width decimal digits. */
+static char *
+put_digits (char *p,
+            guint value,
+            int   width)
+{
+  for (int i = width - 1; i >= 0; i--, value /= 10)
+    p[i] = '0' + value % 10;
+  return p + width;
+}
+
+/* A listing formats a date per entry: by hand, in the C locale's words,
+ * as RFC 9110 §5.6.7 (IMF-fixdate) asks, without a GDateTime each. Dates
+ * before 1970 or after 9999 are clamped. Returns the length written. */
+gsize
+_webdav_format_http_date (gint64  seconds,
+                          char    out[WEBDAV_DATE_SIZE])
+{
+  static const char days[] = "ThuFriSatSunMonTueWed";   /* 1970-01-01 was a Thursday */
+  static const char months[] = "JanFebMarAprMayJunJulAugSepOctNovDec";
+  struct tm tm;
+  time_t t = (time_t) CLAMP (seconds, 0, G_GINT64_CONSTANT (253402300799));
+  char *p = out;
+
+  gmtime_r (&t, &tm);
+  memcpy (p, days + 3 * ((t / 86400) % 7), 3);
+  p += 3;
+  *p++ = ',';
+  *p++ = ' ';
+  p = put_digits (p, tm.tm_mday, 2);
+  *p++ = ' ';
+  memcpy (p, months + 3 * tm.tm_mon, 3);
+  p += 3;
+  *p++ = ' ';
+  p = put_digits (p, tm.tm_year + 1900, 4);
+  *p++ = ' ';
+  p = put_digits (p, tm.tm_hour, 2);
+  *p++ = ':';
+  p = put_digits (p, tm.tm_min, 2);
+  *p++ = ':';
+  p = put_digits (p, tm.tm_sec, 2);
+  memcpy (p, " GMT", 5);
+  return p + 4 - out;
+}
+
+/* RFC 3339 in UTC, as DAV:creationdate has it: 2026-12-06T00:13:09Z. */
+gsize
+_webdav_format_iso_date (gint64  seconds,
+                         char    out[WEBDAV_DATE_SIZE])
+{
+  struct tm tm;
+  time_t t = (time_t) CLAMP (seconds, 0, G_GINT64_CONSTANT (253402300799));
+  char *p = out;
+
+  gmtime_r (&t, &tm);
+  p = put_digits (p, tm.tm_year + 1900, 4);
+  *p++ = '-';
+  p = put_digits (p, tm.tm_mon + 1, 2);
+  *p++ = '-';
+  p = put_digits (p, tm.tm_mday, 2);
+  *p++ = 'T';
+  p = put_digits (p, tm.tm_hour, 2);
+  *p++ = ':';
+  p = put_digits (p, tm.tm_min, 2);
+  *p++ = ':';
+  p = put_digits (p, tm.tm_sec, 2);
+  memcpy (p, "Z", 2);
+  return p + 1 - out;
+}
+
 char *
 _webdav_http_date (gint64 seconds)
 {
-  g_autoptr(GDateTime) date = g_date_time_new_from_unix_utc (seconds);
+  char text[WEBDAV_DATE_SIZE];
 
-  return soup_date_time_to_string (date, SOUP_DATE_HTTP);
+  _webdav_format_http_date (seconds, text);
+  return g_strdup (text);
 }
 
 static gboolean

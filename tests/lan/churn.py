@@ -1,21 +1,26 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""churn.py ADDRESS PORT COUNT: COUNT short-lived TLS connections to a hallwayd.
+"""churn.py ADDRESS PORT COUNT [--at-once]: COUNT short-lived TLS connections to a hallwayd.
 
 Each connection makes one kept-alive request (GET /api/v1/info, no client
 certificate) and is then closed by the client while idle, as a script or a
 port scanner would: the case libsoup 3.2 leaks ~25 kB for on its own.
+One after the other, or with --at-once all together, a burst: all COUNT
+are open and answered before any is closed.
 Prints how many connections were made; exits 1 if one failed.
 """
 import socket
 import ssl
 import sys
+import threading
 
 
-def one_request(context, host, port):
+def one_request(context, host, port, barrier=None):
     request = ("GET /api/v1/info HTTP/1.1\r\nHost: %s\r\n\r\n" % host).encode()
     with socket.create_connection((host, port), timeout=30) as raw:
         with context.wrap_socket(raw) as tls:
+            if barrier is not None:
+                barrier.wait()
             tls.sendall(request)
             data = b""
             while b"\r\n\r\n" not in data:
@@ -33,17 +38,44 @@ def one_request(context, host, port):
                 if not chunk:
                     raise ConnectionError("closed before the body")
                 body += chunk
+            if barrier is not None:
+                barrier.wait()
+
+
+def burst(context, host, port, count):
+    """All connections open, then all requests, then all closed."""
+    barrier = threading.Barrier(count, timeout=60)
+    errors = []
+
+    def run():
+        try:
+            one_request(context, host, port, barrier)
+        except (OSError, ValueError, threading.BrokenBarrierError) as error:
+            errors.append(error)
+            barrier.abort()
+
+    threads = [threading.Thread(target=run) for _ in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    if errors:
+        raise ConnectionError("%d of %d failed, first: %s" % (len(errors), count, errors[0]))
 
 
 def main():
     host, port, count = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+    at_once = sys.argv[4:] == ["--at-once"]
     context = ssl.create_default_context()
     # Hallway's certificates are self-signed and pinned; this client only
     # wants connections, not an identity.
     context.check_hostname = False
     context.verify_mode = ssl.CERT_NONE
-    for _ in range(count):
-        one_request(context, host, port)
+    if at_once:
+        burst(context, host, port, count)
+    else:
+        for _ in range(count):
+            one_request(context, host, port)
     print(count)
 
 

@@ -7,7 +7,9 @@
 #include "hallway-test-server.h"
 #include "hallway-test-utils.h"
 
+#include <fcntl.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <glib/gstdio.h>
@@ -1077,6 +1079,90 @@ test_bulk_changed (Fixture       *f,
   g_assert_false (hallway_bulk_decoder_finish (decoder, NULL));
 }
 
+static void
+test_propfind_folder (Fixture       *f,
+                      gconstpointer  data)
+{
+  g_autoptr(HallwayTestResponse) response = NULL;
+  g_autoptr(GDateTime) modified = NULL;
+  g_autofree char *path = NULL;
+  g_autofree char *http_date = NULL;
+  g_autofree char *iso_date = NULL;
+  g_autofree char *expected = NULL;
+  g_autofree char *link = NULL;
+  g_autofree char *sub = NULL;
+  g_autoptr(GDateTime) created = NULL;
+  struct statx st;
+  const char *text;
+
+  g_test_summary ("A PROPFIND of a big folder lists every entry with its own properties");
+
+  add_share (f, HALLWAY_SHARE_ACCESS_READ_WRITE, HALLWAY_SHARE_AUDIENCE_EVERYONE, NULL);
+  /* More entries than are looked at together, so several batches. */
+  for (guint i = 0; i < 700; i++)
+    {
+      g_autofree char *name = g_strdup_printf ("file-%03u.txt", i);
+      g_autofree char *contents = g_strnfill (i, 'x');
+
+      write_file (f, name, contents, -1);
+    }
+  sub = g_build_filename (f->t.shared, "sub", NULL);
+  g_assert_cmpint (g_mkdir (sub, 0700), ==, 0);
+  link = g_build_filename (f->t.shared, "alias.txt", NULL);
+  g_assert_cmpint (symlink ("file-123.txt", link), ==, 0);
+
+  /* A dead property of one entry shows in its folder's listing. */
+  path = share_path (f, "file-456.txt");
+  response = request_full (f, "PROPPATCH", path, NULL,
+                           "<D:propertyupdate xmlns:D=\"DAV:\" xmlns:Z=\"urn:z\"><D:set><D:prop>"
+                           "<Z:color>red &lt;3</Z:color></D:prop></D:set></D:propertyupdate>",
+                           -1, NULL);
+  g_assert_cmpuint (response->status, ==, 207);
+  g_clear_pointer (&response, hallway_test_response_free);
+
+  g_clear_pointer (&path, g_free);
+  path = share_path (f, "");
+  response = request (f, "PROPFIND", path, "Depth", "1");
+  g_assert_cmpuint (response->status, ==, 207);
+  text = body_text (response);
+  /* The folder, 700 files, sub/ and the link when links are followed. */
+  g_assert_cmpuint (hallway_test_count_matches (text, "<D:response>"), ==,
+                    702 + (_hallway_path_get_openat2_enabled () ? 1 : 0));
+  g_assert_cmpuint (hallway_test_count_matches (text, "red &lt;3</R:color>"), ==, 1);
+  g_assert_nonnull (strstr (text, "/file-456.txt</D:href><D:propstat><D:prop>"));
+  g_assert_nonnull (strstr (text, "/sub/</D:href>"));
+  g_assert_nonnull (strstr (text, "<D:getcontentlength>699</D:getcontentlength>"));
+  if (_hallway_path_get_openat2_enabled ())
+    g_assert_nonnull (strstr (text, "/alias.txt</D:href>"));
+
+  /* Dates as RFC 9110 and RFC 3339 write them. */
+  expected = g_build_filename (f->t.shared, "file-000.txt", NULL);
+  g_assert_cmpint (statx (AT_FDCWD, expected, 0, STATX_BASIC_STATS | STATX_BTIME, &st), ==, 0);
+  modified = g_date_time_new_from_unix_utc (st.stx_mtime.tv_sec);
+  created = g_date_time_new_from_unix_utc ((st.stx_mask & STATX_BTIME) ? st.stx_btime.tv_sec
+                                                                       : st.stx_mtime.tv_sec);
+  http_date = soup_date_time_to_string (modified, SOUP_DATE_HTTP);
+  iso_date = g_date_time_format (created, "%Y-%m-%dT%H:%M:%SZ");
+  g_clear_pointer (&expected, g_free);
+  expected = g_strdup_printf ("<D:getlastmodified>%s</D:getlastmodified>", http_date);
+  g_assert_nonnull (strstr (text, expected));
+  g_clear_pointer (&expected, g_free);
+  expected = g_strdup_printf ("<D:creationdate>%s</D:creationdate>", iso_date);
+  g_assert_nonnull (strstr (text, expected));
+  g_clear_pointer (&response, hallway_test_response_free);
+
+  response = request_full (f, "PROPFIND", path, NULL,
+                           "<D:propfind xmlns:D=\"DAV:\"><D:prop><D:getcontentlength/>"
+                           "<D:getetag/></D:prop></D:propfind>",
+                           -1, "Depth", "1", NULL);
+  g_assert_cmpuint (response->status, ==, 207);
+  text = body_text (response);
+  g_assert_cmpuint (hallway_test_count_matches (text, "<D:getetag>\""), ==,
+                    702 + (_hallway_path_get_openat2_enabled () ? 1 : 0));
+  g_assert_null (strstr (text, "color"));
+  g_assert_null (strstr (text, "getlastmodified"));
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -1099,6 +1185,7 @@ main (int   argc,
   ADD ("limits", test_limits);
   ADD ("paths", test_paths);
   ADD ("listings", test_listings);
+  ADD ("propfind-folder", test_propfind_folder);
   ADD ("unavailable", test_unavailable);
   ADD ("bulk", test_bulk);
   ADD ("bulk-changed", test_bulk_changed);
