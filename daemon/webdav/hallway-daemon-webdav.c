@@ -115,7 +115,12 @@ early_handler (SoupServer        *server,
 
   if (g_strcmp0 (method, "PUT") == 0)
     {
-      _webdav_put_prepare (self, msg, path);
+      g_autofree char *push_id = _webdav_push_id (msg);
+
+      if (push_id != NULL)
+        _webdav_push_prepare (self, msg, path, push_id);
+      else
+        _webdav_put_prepare (self, msg, path);
       if (soup_server_message_get_status (msg) != 0)
         soup_message_body_set_accumulate (body, FALSE);
       return;
@@ -202,7 +207,10 @@ dispatch (WebdavRequest *req,
       _webdav_handle_get (req, TRUE);
       break;
     case METHOD_PUT:
-      _webdav_put_commit (req);
+      if (_webdav_push_get_request (req->msg) == req)
+        _webdav_push_commit (req);
+      else
+        _webdav_put_commit (req);
       break;
     case METHOD_DELETE:
       _webdav_handle_delete (req);
@@ -256,8 +264,10 @@ webdav_handler (SoupServer        *server,
   if (method == METHOD_PUT)
     {
       /* Already checked by the early handler, which holds the request. */
-      WebdavRequest *put = _webdav_put_get_request (msg);
+      WebdavRequest *put = _webdav_push_get_request (msg);
 
+      if (put == NULL)
+        put = _webdav_put_get_request (msg);
       if (put == NULL)
         {
           _webdav_reply_error (msg, SOUP_STATUS_INTERNAL_SERVER_ERROR,
@@ -272,6 +282,18 @@ webdav_handler (SoupServer        *server,
     {
       _webdav_request_clear (&req);
       return;
+    }
+  if (method == METHOD_GET)
+    {
+      g_autofree char *push_id = _webdav_push_id (msg);
+
+      /* Where an upload stream stopped: asked in drop boxes too. */
+      if (push_id != NULL)
+        {
+          _webdav_push_status (&req, push_id);
+          _webdav_request_clear (&req);
+          return;
+        }
     }
   dispatch (&req, method);
   _webdav_request_clear (&req);
