@@ -203,5 +203,6 @@ char     *_transfer_dup_refusal        (SoupMessage             *message,
 
 /* hallway-daemon-transfers-push.c */
 gboolean  _transfer_try_push           (Transfer                *t);
+void      _transfer_push_cancel        (Transfer                *t);
 
 G_END_DECLS

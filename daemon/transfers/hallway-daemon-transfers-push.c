@@ -62,6 +62,17 @@ push_free (Push *push)
   g_free (push);
 }
 
+/* The folder the upload goes into, with the upload's push id. */
+static char *
+push_uri (Transfer *t)
+{
+  g_auto(GStrv) remote = _transfer_split_path (t->record->path);
+  g_autofree char *prefix = g_strdup_printf ("/shares/%s", t->record->share_id);
+  g_autofree char *href = hallway_path_join_href (prefix, (const char * const *) remote, TRUE);
+
+  return g_strconcat (href, "?push=", t->record->offer_id, NULL);
+}
+
 /* The folder the upload goes into, asked about or pushed to. */
 static SoupMessage *
 push_message (Push       *push,
@@ -69,11 +80,8 @@ push_message (Push       *push,
 {
   Transfer *t = push->t;
   g_autoptr(GError) error = NULL;
-  g_auto(GStrv) remote = _transfer_split_path (t->record->path);
   g_autofree char *address = NULL;
-  g_autofree char *prefix = g_strdup_printf ("/shares/%s", t->record->share_id);
-  g_autofree char *href = hallway_path_join_href (prefix, (const char * const *) remote, TRUE);
-  g_autofree char *uri = g_strconcat (href, "?push=", t->record->offer_id, NULL);
+  g_autofree char *uri = push_uri (t);
   SoupMessage *message;
   guint16 port = 0;
 
@@ -357,6 +365,53 @@ probed_cb (GObject      *source,
     }
   push_refused (push, body);
   push_free (push);
+}
+
+static void
+forgotten_cb (GObject      *source,
+              GAsyncResult *result,
+              gpointer      user_data)
+{
+  g_autoptr(SoupMessage) message = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GBytes) body = soup_session_send_and_read_finish (SOUP_SESSION (source), result,
+                                                              &error);
+
+  if (body == NULL)
+    g_debug ("Could not tell a neighbour that an upload was cancelled: %s", error->message);
+}
+
+/**
+ * _transfer_push_cancel:
+ * @t: an upload the person cancelled
+ *
+ * Tells the neighbour to forget where the upload's streams stopped
+ * (Hallway-Push-End: cancel), so nothing of it stays there but the files
+ * placed. Best effort: an empty PUT to the folder, which a server without
+ * upload streams refuses (a folder cannot be replaced by a file).
+ */
+void
+_transfer_push_cancel (Transfer *t)
+{
+  HallwayClient *client = t->owner != NULL ? t->owner->client : NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *address = NULL;
+  g_autofree char *uri = NULL;
+  SoupMessage *message;
+  guint16 port = 0;
+
+  if (t->push_refused || !hallway_transfer_offer_id_is_valid (t->record->offer_id) ||
+      client == NULL || !_transfer_find_endpoint (t, &address, &port, &error))
+    return;
+  uri = push_uri (t);
+  message = hallway_client_new_message (client, SOUP_METHOD_PUT, address, port, uri,
+                                        t->record->peer_id, NULL);
+  if (message == NULL)
+    return;
+  soup_message_headers_replace (soup_message_get_request_headers (message), "Hallway-Push-End",
+                                "cancel");
+  soup_session_send_and_read_async (hallway_client_get_session (client), message,
+                                    G_PRIORITY_DEFAULT, NULL, forgotten_cb, message);
 }
 
 /**

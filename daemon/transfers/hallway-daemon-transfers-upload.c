@@ -512,7 +512,7 @@ const TransferKind _transfer_kind_upload = {
   .identity_in_doubt = N_("This computer's identity is in doubt; nothing is copied to it "
                           "until that is settled"),
   .run = upload_run,
-  .cancel = NULL,
+  .cancel = _transfer_push_cancel,
   .describe = upload_describe,
 };
 

@@ -166,6 +166,34 @@ state_name (const char *push_id,
   return g_strdup_printf (".push-%s" HALLWAY_WEBDAV_PART_INFIX "%s", push_id, what);
 }
 
+/* The last file placed by @push_id's streams from @client_id, if any. */
+static char *
+read_state (int         dir_fd,
+            const char *push_id,
+            const char *client_id)
+{
+  g_autofree char *state = state_name (push_id, "state");
+  g_auto(GStrv) lines = NULL;
+  char buffer[PUSH_STATE_MAX];
+  ssize_t n = -1;
+  int fd = openat (dir_fd, state, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+
+  if (fd >= 0)
+    {
+      n = read (fd, buffer, sizeof buffer - 1);
+      close (fd);
+    }
+  if (n <= 0)
+    return NULL;
+  buffer[n] = '\0';
+  lines = g_strsplit (buffer, "\n", 3);
+  /* Only the computer that pushed learns what it pushed. */
+  if (g_strv_length (lines) < 2 || g_strcmp0 (lines[0], client_id != NULL ? client_id : "") != 0 ||
+      !hallway_bulk_name_is_valid (lines[1]))
+    return NULL;
+  return g_strdup (lines[1]);
+}
+
 /* Worker thread */
 
 static gboolean
@@ -752,18 +780,36 @@ _webdav_push_prepare (HallwayDaemonWebdav *self,
       push_job_unref (job);
       return;
     }
+  job->target_fd = _webdav_open_item (&job->req, O_RDONLY | O_DIRECTORY,
+                                      _("The folder to upload into does not exist"), &st);
+  if (job->target_fd < 0)
+    {
+      push_job_unref (job);
+      return;
+    }
+  job->client_id = hallway_daemon_access_dup_client_id (msg);
+  if (job->client_id == NULL)
+    job->client_id = g_strdup ("");
+
+  if (g_strcmp0 (soup_message_headers_get_one (job->req.request_headers, "Hallway-Push-End"),
+                 "cancel") == 0)
+    {
+      g_autofree char *placed = read_state (job->target_fd, push_id, job->client_id);
+      g_autofree char *state = state_name (push_id, "state");
+
+      /* The sender gave up: where its streams stopped is of no more use. */
+      if (placed != NULL)
+        unlinkat (job->target_fd, state, 0);
+      _webdav_reply_empty (msg, SOUP_STATUS_NO_CONTENT);
+      push_job_unref (job);
+      return;
+    }
+
   type = soup_message_headers_get_content_type (job->req.request_headers, NULL);
   if (g_strcmp0 (type, HALLWAY_BULK_CONTENT_TYPE) != 0)
     {
       _webdav_reply_error (msg, SOUP_STATUS_UNSUPPORTED_MEDIA_TYPE,
                            _("An upload stream must be sent as application/x-hallway-bulk"));
-      push_job_unref (job);
-      return;
-    }
-  job->target_fd = _webdav_open_item (&job->req, O_RDONLY | O_DIRECTORY,
-                                      _("The folder to upload into does not exist"), &st);
-  if (job->target_fd < 0)
-    {
       push_job_unref (job);
       return;
     }
@@ -792,9 +838,6 @@ _webdav_push_prepare (HallwayDaemonWebdav *self,
     }
 
   job->push_id = g_strdup (push_id);
-  job->client_id = hallway_daemon_access_dup_client_id (msg);
-  if (job->client_id == NULL)
-    job->client_id = g_strdup ("");
   job->allow_hidden = job->req.allow_hidden;
   job->max_file = self->max_body;
   job->decoder = hallway_bulk_decoder_new ();
@@ -850,13 +893,9 @@ _webdav_push_status (WebdavRequest *req,
                      const char    *push_id)
 {
   g_autofree char *client_id = NULL;
-  g_autofree char *state = NULL;
-  g_autofree char *text = NULL;
-  char buffer[PUSH_STATE_MAX];
+  g_autofree char *placed = NULL;
   WebdavStat st;
-  ssize_t n = -1;
   int dir_fd;
-  int fd;
 
   if (!check_push_request (req, push_id))
     return;
@@ -864,30 +903,16 @@ _webdav_push_status (WebdavRequest *req,
                               _("The folder to upload into does not exist"), &st);
   if (dir_fd < 0)
     return;
-  state = state_name (push_id, "state");
-  fd = openat (dir_fd, state, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+  client_id = hallway_daemon_access_dup_client_id (req->msg);
+  placed = read_state (dir_fd, push_id, client_id);
   close (dir_fd);
-  if (fd >= 0)
-    {
-      n = read (fd, buffer, sizeof buffer - 1);
-      close (fd);
-    }
   soup_message_headers_replace (req->response_headers, "Hallway-Push", "1");
   soup_message_headers_replace (req->response_headers, "Cache-Control", "no-store");
-  client_id = hallway_daemon_access_dup_client_id (req->msg);
-  if (n > 0)
+  if (placed != NULL)
     {
-      g_auto(GStrv) lines = NULL;
+      g_autofree char *text = g_uri_escape_string (placed, NULL, FALSE);
 
-      buffer[n] = '\0';
-      lines = g_strsplit (buffer, "\n", 3);
-      /* Only the computer that pushed learns what it pushed. */
-      if (g_strv_length (lines) >= 2 && g_strcmp0 (lines[0], client_id != NULL ? client_id : "")
-          == 0 && hallway_bulk_name_is_valid (lines[1]))
-        {
-          text = g_uri_escape_string (lines[1], NULL, FALSE);
-          soup_message_headers_replace (req->response_headers, "Hallway-Push-Placed", text);
-        }
+      soup_message_headers_replace (req->response_headers, "Hallway-Push-Placed", text);
     }
   _webdav_reply_empty (req->msg, SOUP_STATUS_OK);
 }
