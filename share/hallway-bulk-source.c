@@ -182,14 +182,6 @@ flush_block (HallwayBulkSource *self)
 }
 
 static gboolean
-same_version (const struct stat *a,
-              const struct stat *b)
-{
-  return a->st_size == b->st_size && a->st_mtim.tv_sec == b->st_mtim.tv_sec &&
-         a->st_mtim.tv_nsec == b->st_mtim.tv_nsec && a->st_ino == b->st_ino;
-}
-
-static gboolean
 set_changed (HallwayBulkSource      *self,
              HallwayBulkSourceItem  *item,
              GError                **error)
@@ -267,7 +259,7 @@ send_file (HallwayBulkSource      *self,
   /* One more byte, and the file's state again: a file that grew or was
    * rewritten meanwhile would arrive as neither version. */
   if (ok && (pread (fd, &extra, 1, offset) != 0 || fstat (fd, &after) != 0 ||
-             !same_version (&before, &after)))
+             !hallway_bulk_same_version (&before, &after)))
     ok = set_changed (self, item, error);
   close (fd);
   return ok;

@@ -162,6 +162,9 @@ GStrv     _transfer_split_path         (const char              *path);
 void      _transfers_schedule          (HallwayDaemonTransfers  *self);
 void      _transfers_save              (HallwayDaemonTransfers  *self);
 void      _transfers_save_soon         (HallwayDaemonTransfers  *self);
+void      _transfers_send_best_effort  (HallwayDaemonTransfers  *self,
+                                        SoupMessage             *message,
+                                        const char              *what);
 gboolean  _transfers_find_peer         (HallwayDaemonTransfers  *self,
                                         const char              *peer,
                                         const TransferKind      *kind,

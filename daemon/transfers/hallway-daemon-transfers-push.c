@@ -157,6 +157,37 @@ wrote_body_data_cb (SoupMessage *message,
   hallway_deadline_arm (&push->stall, push->cancellable, HALLWAY_TRANSFER_STALL_S);
 }
 
+/* Sends the request; @callback gets it back. */
+static void
+push_send (Push                *push,
+           GAsyncReadyCallback  callback)
+{
+  hallway_deadline_arm (&push->stall, push->cancellable, HALLWAY_TRANSFER_STALL_S);
+  soup_session_send_and_read_async (hallway_client_get_session (push->t->owner->client),
+                                    push->message, G_PRIORITY_DEFAULT, push->cancellable,
+                                    callback, push);
+}
+
+/* The answer to push_send(); FALSE (and @push freed) when the attempt it
+ * belongs to is over. */
+static gboolean
+push_received (Push          *push,
+               GAsyncResult  *result,
+               GBytes       **out_body,
+               GError       **error)
+{
+  *out_body = soup_session_send_and_read_finish (hallway_client_get_session (
+                                                   push->t->owner->client),
+                                                 result, error);
+  hallway_deadline_disarm (&push->stall);
+  if (!_transfer_is_current (push->t, push->generation))
+    {
+      push_free (push);
+      return FALSE;
+    }
+  return TRUE;
+}
+
 static void
 pushed_cb (GObject      *source,
            GAsyncResult *result,
@@ -168,13 +199,8 @@ pushed_cb (GObject      *source,
   g_autoptr(GBytes) body = NULL;
   const char *changed;
 
-  body = soup_session_send_and_read_finish (SOUP_SESSION (source), result, &error);
-  hallway_deadline_disarm (&push->stall);
-  if (!_transfer_is_current (t, push->generation))
-    {
-      push_free (push);
-      return;
-    }
+  if (!push_received (push, result, &body, &error))
+    return;
   t->current_bytes = 0;
 
   changed = hallway_bulk_source_get_changed (push->source);
@@ -308,9 +334,7 @@ push_stream (Push       *push,
     _transfer_log (t, G_LOG_LEVEL_DEBUG, text);
   }
 
-  hallway_deadline_arm (&push->stall, push->cancellable, HALLWAY_TRANSFER_STALL_S);
-  soup_session_send_and_read_async (hallway_client_get_session (t->owner->client), push->message,
-                                    G_PRIORITY_DEFAULT, push->cancellable, pushed_cb, push);
+  push_send (push, pushed_cb);
 }
 
 static void
@@ -327,13 +351,8 @@ probed_cb (GObject      *source,
   const char *escaped;
   guint status;
 
-  body = soup_session_send_and_read_finish (SOUP_SESSION (source), result, &error);
-  hallway_deadline_disarm (&push->stall);
-  if (!_transfer_is_current (t, push->generation))
-    {
-      push_free (push);
-      return;
-    }
+  if (!push_received (push, result, &body, &error))
+    return;
   if (!push_check_answer (push, body, error))
     {
       push_free (push);
@@ -367,20 +386,6 @@ probed_cb (GObject      *source,
   push_free (push);
 }
 
-static void
-forgotten_cb (GObject      *source,
-              GAsyncResult *result,
-              gpointer      user_data)
-{
-  g_autoptr(SoupMessage) message = user_data;
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GBytes) body = soup_session_send_and_read_finish (SOUP_SESSION (source), result,
-                                                              &error);
-
-  if (body == NULL)
-    g_debug ("Could not tell a neighbour that an upload was cancelled: %s", error->message);
-}
-
 /**
  * _transfer_push_cancel:
  * @t: an upload the person cancelled
@@ -410,8 +415,7 @@ _transfer_push_cancel (Transfer *t)
     return;
   soup_message_headers_replace (soup_message_get_request_headers (message), "Hallway-Push-End",
                                 "cancel");
-  soup_session_send_and_read_async (hallway_client_get_session (client), message,
-                                    G_PRIORITY_DEFAULT, NULL, forgotten_cb, message);
+  _transfers_send_best_effort (t->owner, message, "that an upload was cancelled");
 }
 
 /**
@@ -460,8 +464,6 @@ _transfer_try_push (Transfer *t)
       push_free (push);
       return TRUE;
     }
-  hallway_deadline_arm (&push->stall, push->cancellable, HALLWAY_TRANSFER_STALL_S);
-  soup_session_send_and_read_async (hallway_client_get_session (t->owner->client), push->message,
-                                    G_PRIORITY_DEFAULT, push->cancellable, probed_cb, push);
+  push_send (push, probed_cb);
   return TRUE;
 }

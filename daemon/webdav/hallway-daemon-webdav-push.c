@@ -359,8 +359,7 @@ place_batch (PushJob *job)
   for (i = 0; i < job->batch->len; i++)
     {
       PushPending *p = g_ptr_array_index (job->batch, i);
-      gboolean seen = FALSE;
-      struct stat st;
+      int errsv;
       int fd;
 
       if (g_hash_table_contains (dirs, p->dir))
@@ -369,16 +368,9 @@ place_batch (PushJob *job)
       if (fd < 0)
         return FALSE;
       g_hash_table_insert (dirs, p->dir, GINT_TO_POINTER (fd));
-      if (fstat (fd, &st) != 0)
-        return push_fail_errno (job, errno, p->rel);
-      for (guint j = 0; j < synced->len && !seen; j++)
-        seen = g_array_index (synced, dev_t, j) == st.st_dev;
-      if (seen)
-        continue;
-      /* One syncfs() for the whole batch rather than an fsync() per file. */
-      if (syncfs (fd) != 0)
-        return push_fail_errno (job, errno, p->rel);
-      g_array_append_val (synced, st.st_dev);
+      errsv = hallway_syncfs_once (fd, synced);
+      if (errsv != 0)
+        return push_fail_errno (job, errsv, p->rel);
     }
 
   for (i = 0; i < job->batch->len; i++)
