@@ -66,6 +66,7 @@
 
 #define PUSH_DATA_KEY     "hallway-webdav-push"
 #define PUSH_MAX_QUEUED   (16 * 1024 * 1024)
+#define PUSH_BLOCK_SIZE   (1024 * 1024)
 #define PUSH_BATCH_FILES  1024
 #define PUSH_BATCH_BYTES  (64 * 1024 * 1024)
 #define PUSH_STATE_MAX    (HALLWAY_BULK_MAX_NAME + 512)
@@ -99,6 +100,7 @@ typedef struct
   guint64              records;
 
   /* Main thread */
+  GByteArray          *gather;       /* libsoup's small pieces, for one block */
   gboolean             body_done;
   gboolean             answered;
 
@@ -145,6 +147,8 @@ push_job_unref (PushJob *job)
   g_cond_clear (&job->cond);
   g_queue_clear_full (&job->chunks, (GDestroyNotify) g_bytes_unref);
   g_free (job->message);
+  if (job->gather != NULL)
+    g_byte_array_unref (job->gather);
   if (job->target_fd >= 0)
     close (job->target_fd);
   g_clear_pointer (&job->decoder, hallway_bulk_decoder_free);
@@ -668,22 +672,43 @@ push_thread (gpointer data)
 
 /* Main thread: the body */
 
+/* Hands the gathered block (and with @end, the end of the body) to the
+ * worker. */
 static void
-push_got_chunk_cb (SoupServerMessage *msg,
-                   GBytes            *chunk,
-                   PushJob           *job)
+push_hand_over (PushJob  *job,
+                gboolean  end)
 {
   g_mutex_lock (&job->lock);
   /* Waits while the disk is behind, so memory stays bounded. */
   while (!job->stopped && job->queued >= PUSH_MAX_QUEUED)
     g_cond_wait (&job->cond, &job->lock);
-  if (!job->stopped)
+  if (!job->stopped && job->gather->len > 0)
     {
-      g_queue_push_tail (&job->chunks, g_bytes_ref (chunk));
-      job->queued += g_bytes_get_size (chunk);
-      g_cond_broadcast (&job->cond);
+      job->queued += job->gather->len;
+      g_queue_push_tail (&job->chunks, g_byte_array_free_to_bytes (job->gather));
+      job->gather = g_byte_array_sized_new (PUSH_BLOCK_SIZE);
     }
+  if (!job->stopped && end)
+    g_queue_push_tail (&job->chunks, NULL);
+  if (job->stopped)
+    g_byte_array_set_size (job->gather, 0);   /* refused already: read past */
+  g_cond_broadcast (&job->cond);
   g_mutex_unlock (&job->lock);
+}
+
+static void
+push_got_chunk_cb (SoupServerMessage *msg,
+                   GBytes            *chunk,
+                   PushJob           *job)
+{
+  gsize size;
+  gconstpointer data = g_bytes_get_data (chunk, &size);
+
+  /* libsoup hands the body over a few KiB at a time: the worker is woken
+   * once a block, not once a piece. */
+  g_byte_array_append (job->gather, data, size);
+  if (job->gather->len >= PUSH_BLOCK_SIZE)
+    push_hand_over (job, FALSE);
 }
 
 static void
@@ -833,6 +858,7 @@ _webdav_push_prepare (HallwayDaemonWebdav *self,
   job->allow_hidden = job->req.allow_hidden;
   job->max_file = self->max_body;
   job->decoder = hallway_bulk_decoder_new ();
+  job->gather = g_byte_array_sized_new (PUSH_BLOCK_SIZE);
 
   soup_message_body_set_accumulate (soup_server_message_get_request_body (msg), FALSE);
   g_object_set_data_full (G_OBJECT (msg), PUSH_DATA_KEY, push_job_ref (job),
@@ -860,10 +886,8 @@ _webdav_push_commit (WebdavRequest *req)
 
   g_mutex_lock (&job->lock);
   job->body_done = TRUE;
-  if (!job->stopped)
-    g_queue_push_tail (&job->chunks, NULL);
-  g_cond_broadcast (&job->cond);
   g_mutex_unlock (&job->lock);
+  push_hand_over (job, TRUE);
   if (job->answered)
     return;
   soup_server_message_pause (req->msg);
