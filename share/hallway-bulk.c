@@ -185,6 +185,26 @@ hallway_bulk_name_is_ancestor (const char *folder,
   return strncmp (folder, name, len) == 0 && name[len] == '/';
 }
 
+/**
+ * hallway_bulk_same_version:
+ * @before: a file's state before its bytes were read for a stream
+ * @after: its state after
+ *
+ * A sender checks this (and that no byte follows the last one) before it
+ * lets a file's record stand: a file rewritten meanwhile would arrive as
+ * neither version.
+ *
+ * Returns: whether the file is still the same version
+ */
+gboolean
+hallway_bulk_same_version (const struct stat *before,
+                           const struct stat *after)
+{
+  return before->st_size == after->st_size &&
+         before->st_mtim.tv_sec == after->st_mtim.tv_sec &&
+         before->st_mtim.tv_nsec == after->st_mtim.tv_nsec && before->st_ino == after->st_ino;
+}
+
 /* Encoding */
 
 void

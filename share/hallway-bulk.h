@@ -5,6 +5,7 @@
 #pragma once
 
 #include <glib.h>
+#include <sys/stat.h>
 
 G_BEGIN_DECLS
 
@@ -68,6 +69,9 @@ int       hallway_bulk_name_compare    (const char      *a,
                                         const char      *b);
 gboolean  hallway_bulk_name_is_ancestor (const char     *folder,
                                          const char     *name);
+
+gboolean  hallway_bulk_same_version    (const struct stat *before,
+                                        const struct stat *after);
 
 void      hallway_bulk_append_magic    (GByteArray      *out);
 gboolean  hallway_bulk_append_header   (GByteArray      *out,

@@ -20,6 +20,7 @@
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "hallway-constants.h"
@@ -232,6 +233,34 @@ hallway_part_writer_close (HallwayPartWriter *self)
   if (self->fd >= 0)
     close (self->fd);
   self->fd = -1;
+}
+
+/**
+ * hallway_syncfs_once:
+ * @dir_fd: a folder a batch of part files went into
+ * @synced: (element-type dev_t): the file systems synced so far
+ *
+ * Puts a whole batch of part files on disk with one syncfs() per file
+ * system, rather than an fsync() per file: does nothing for a file system
+ * already in @synced, and adds @dir_fd's.
+ *
+ * Returns: 0, or the errno
+ */
+int
+hallway_syncfs_once (int     dir_fd,
+                     GArray *synced)
+{
+  struct stat st;
+
+  if (fstat (dir_fd, &st) != 0)
+    return errno;
+  for (guint i = 0; i < synced->len; i++)
+    if (g_array_index (synced, dev_t, i) == st.st_dev)
+      return 0;
+  if (syncfs (dir_fd) != 0)
+    return errno;
+  g_array_append_val (synced, st.st_dev);
+  return 0;
 }
 
 /**

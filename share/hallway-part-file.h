@@ -31,6 +31,8 @@ int                hallway_write_all                (int                fd,
                                                      const void        *data,
                                                      gsize              length,
                                                      gsize             *out_written);
+int                hallway_syncfs_once              (int                dir_fd,
+                                                     GArray            *synced);
 int                hallway_part_file_place          (int                dir_fd,
                                                      const char        *part_name,
                                                      const char        *name,

@@ -366,6 +366,8 @@ hallway_transfer_records_to_json (GPtrArray *records,
       json_builder_end_array (builder);
       if (g_strcmp0 (r->kind, "send") == 0)
         add_send (builder, r);
+      else if (g_strcmp0 (r->kind, "upload") == 0)
+        hallway_json_add_string (builder, "push", r->offer_id);
       json_builder_end_object (builder);
     }
   json_builder_end_array (builder);
@@ -536,6 +538,13 @@ parse_record (JsonNode *node)
 
   if (g_str_equal (r->kind, "send") && !parse_send (object, r))
     return NULL;
+  if (g_str_equal (r->kind, "upload"))
+    {
+      /* Without it (an older queue, or a bad one), a new one is chosen. */
+      r->offer_id = g_strdup (hallway_json_get_string (object, "push"));
+      if (!hallway_transfer_offer_id_is_valid (r->offer_id))
+        g_clear_pointer (&r->offer_id, g_free);
+    }
 
   return g_steal_pointer (&r);
 }

@@ -107,7 +107,8 @@ gboolean  hallway_transfer_offer_id_is_valid (const char *id);
  * @done: (element-type utf8): files already copied, relative to the transfer;
  *   for a send, the indexes (in decimal) of the items delivered
  * @own_name: (nullable): a send's: the name this computer offers under
- * @offer_id: (nullable): a send's: the id the colleague gave the offer
+ * @offer_id: (nullable): a send's: the id the colleague gave the offer; an upload's:
+ *   the id of its upload streams
  * @sources: (element-type utf8): a send's: the local files and folders
  * @items: (element-type HallwayTransferItem): a send's: the files offered
  *   (empty until the sources have been walked)

@@ -310,24 +310,15 @@ place_batch (HallwayBulkReceive  *self,
   for (i = 0; i < self->batch->len; i++)
     {
       Pending *p = g_ptr_array_index (self->batch, i);
-      gboolean seen = FALSE;
-      struct stat st;
+      int errsv;
       int fd;
 
       if (g_hash_table_contains (dirs, p->target->local_dir))
         continue;
       fd = open (p->target->local_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-      if (fd >= 0 && fstat (fd, &st) == 0)
+      errsv = fd >= 0 ? hallway_syncfs_once (fd, synced) : errno;
+      if (errsv != 0)
         {
-          for (guint j = 0; j < synced->len && !seen; j++)
-            seen = g_array_index (synced, dev_t, j) == st.st_dev;
-          if (!seen)
-            g_array_append_val (synced, st.st_dev);
-        }
-      if (fd < 0 || (!seen && syncfs (fd) != 0))
-        {
-          int errsv = errno;
-
           if (fd >= 0)
             close (fd);
           set_write_error (error, p->target, errsv);

@@ -96,6 +96,8 @@ struct _HallwayDaemonTransfer
   gboolean                   bulk_refused; /* the neighbour sends no folder streams */
   gboolean                   bulk_done;    /* a folder stream came whole: the rest one by one */
   guint                      bulk_failures; /* folder streams that brought nothing, in a row */
+  gboolean                   push_refused; /* upload: the neighbour takes no upload streams */
+  guint                      push_changes; /* upload: walked again as a file changed, in a row */
 };
 
 struct _HallwayDaemonTransfers
@@ -160,6 +162,9 @@ GStrv     _transfer_split_path         (const char              *path);
 void      _transfers_schedule          (HallwayDaemonTransfers  *self);
 void      _transfers_save              (HallwayDaemonTransfers  *self);
 void      _transfers_save_soon         (HallwayDaemonTransfers  *self);
+void      _transfers_send_best_effort  (HallwayDaemonTransfers  *self,
+                                        SoupMessage             *message,
+                                        const char              *what);
 gboolean  _transfers_find_peer         (HallwayDaemonTransfers  *self,
                                         const char              *peer,
                                         const TransferKind      *kind,
@@ -192,5 +197,15 @@ gboolean  _transfer_try_folder_stream  (Transfer                *t);
 /* hallway-daemon-transfers-upload.c */
 GPtrArray *_transfer_walk              (const char              *root,
                                         GError                 **error);
+void      _transfer_upload_next        (Transfer                *t);
+void      _transfer_upload_mark_done   (Transfer                *t,
+                                        const FileItem          *item,
+                                        gint64                   size);
+char     *_transfer_dup_refusal        (SoupMessage             *message,
+                                        GBytes                  *body);
+
+/* hallway-daemon-transfers-push.c */
+gboolean  _transfer_try_push           (Transfer                *t);
+void      _transfer_push_cancel        (Transfer                *t);
 
 G_END_DECLS

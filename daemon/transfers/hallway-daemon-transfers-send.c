@@ -829,22 +829,6 @@ send_run (Transfer *t)
     _send_poll (job, 0);
 }
 
-static void
-deleted_cb (GObject      *source,
-            GAsyncResult *result,
-            gpointer      user_data)
-{
-  g_autoptr(SoupMessage) message = user_data;
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GBytes) body = soup_session_send_and_read_finish (SOUP_SESSION (source), result,
-                                                              &error);
-
-  if (body == NULL)
-    g_debug ("Could not tell a colleague that an offer was cancelled: %s", error->message);
-  else
-    g_debug ("Cancelled an offer: %u", soup_message_get_status (message));
-}
-
 /* Tells the colleague the send is cancelled (DELETE), so it stops asking
  * and drops what arrived. Best effort: an unreachable colleague's offer
  * expires, or fails the next time the sender is heard of. */
@@ -867,8 +851,7 @@ _send_cancel (Transfer *t)
                                         record->peer_id, NULL);
   if (message == NULL)
     return;
-  soup_session_send_and_read_async (hallway_client_get_session (client), message,
-                                    G_PRIORITY_DEFAULT, NULL, deleted_cb, message);
+  _transfers_send_best_effort (t->owner, message, "that an offer was cancelled");
 }
 
 /* Local files, to a colleague: who receives them is only settled once

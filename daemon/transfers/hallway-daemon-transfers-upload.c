@@ -51,6 +51,14 @@ walk_data_free (gpointer data)
   g_free (d);
 }
 
+/* g_ptr_array_sort() hands pointers to the elements. */
+static int
+compare_names (gconstpointer a,
+               gconstpointer b)
+{
+  return strcmp (*(const char * const *) a, *(const char * const *) b);
+}
+
 /* Items in the order they are sent: a folder before what it holds.
  * local_dir is the item's local path; size is -1 for a folder. */
 static gboolean
@@ -95,7 +103,7 @@ walk_local (const char  *path,
         return FALSE;
       while ((child = g_dir_read_name (dir)) != NULL)
         g_ptr_array_add (names, g_strdup (child));
-      g_ptr_array_sort (names, (GCompareFunc) g_strcmp0);
+      g_ptr_array_sort (names, compare_names);
       for (guint i = 0; i < names->len; i++)
         {
           const char *child_name = *(char **) &names->pdata[i];
@@ -134,8 +142,6 @@ typedef struct
   Transfer *t;           /* (owned) */
   guint     generation;
 } WalkJob;
-
-static void upload_next (Transfer *t);
 
 static void
 walked_cb (GObject      *source,
@@ -187,7 +193,8 @@ walked_cb (GObject      *source,
   t->collision = 1;
   _transfer_update_progress (t);
   _transfers_save (t->owner);
-  upload_next (t);
+  if (!_transfer_try_push (t))
+    _transfer_upload_next (t);
 }
 
 static void
@@ -245,9 +252,9 @@ wrote_body_data_cb (SoupMessage *message,
 }
 
 /* The neighbour's own words for a refusal ({"error", "message"}), if any. */
-static char *
-dup_refusal (SoupMessage *message,
-             GBytes      *body)
+char *
+_transfer_dup_refusal (SoupMessage *message,
+                       GBytes      *body)
 {
   char *theirs = hallway_json_dup_message (body);
 
@@ -302,19 +309,13 @@ upload_sent_cb (GObject      *source,
       /* 405 to MKCOL: the folder is there already; merge into it. */
       if (!folder)
         {
-          g_hash_table_add (t->done, g_strdup (u->item->rel));
-          g_ptr_array_add (t->record->done, g_strdup (u->item->rel));
-          t->record->files_done++;
-          t->record->total = t->record->total - u->item->size + u->size;
-          t->done_bytes += u->size;
-          t->current_bytes = 0;
-          _transfer_update_progress (t);
+          _transfer_upload_mark_done (t, u->item, u->size);
           _transfers_save (t->owner);
         }
       t->next_file++;
       t->collision = 1;
       upload_free (u);
-      upload_next (t);
+      _transfer_upload_next (t);
       return;
     }
   if (status == SOUP_STATUS_PRECONDITION_FAILED && !folder &&
@@ -324,7 +325,7 @@ upload_sent_cb (GObject      *source,
       t->collision++;
       t->current_bytes = 0;
       upload_free (u);
-      upload_next (t);
+      _transfer_upload_next (t);
       return;
     }
   if (status >= 500 && status != SOUP_STATUS_INSUFFICIENT_STORAGE &&
@@ -339,7 +340,7 @@ upload_sent_cb (GObject      *source,
     }
 
   {
-    g_autofree char *why = dup_refusal (u->message, body);
+    g_autofree char *why = _transfer_dup_refusal (u->message, body);
     g_autofree char *message = NULL;
 
     if (strchr (u->item->rel, '/') == NULL)
@@ -432,8 +433,24 @@ upload_item (Transfer *t,
                                     G_PRIORITY_DEFAULT, u->cancellable, upload_sent_cb, u);
 }
 
-static void
-upload_next (Transfer *t)
+/* A file of the upload is there, @size bytes of it. */
+void
+_transfer_upload_mark_done (Transfer       *t,
+                            const FileItem *item,
+                            gint64          size)
+{
+  g_hash_table_add (t->done, g_strdup (item->rel));
+  g_ptr_array_add (t->record->done, g_strdup (item->rel));
+  t->record->files_done++;
+  t->record->total = t->record->total - item->size + size;
+  t->done_bytes += size;
+  t->current_bytes = 0;
+  _transfer_update_progress (t);
+}
+
+/* Sends the next item one request at a time. */
+void
+_transfer_upload_next (Transfer *t)
 {
   while (t->next_file < t->files->len)
     {
@@ -495,7 +512,7 @@ const TransferKind _transfer_kind_upload = {
   .identity_in_doubt = N_("This computer's identity is in doubt; nothing is copied to it "
                           "until that is settled"),
   .run = upload_run,
-  .cancel = NULL,
+  .cancel = _transfer_push_cancel,
   .describe = upload_describe,
 };
 

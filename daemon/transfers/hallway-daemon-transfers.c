@@ -395,6 +395,35 @@ plain_reason (const GError *error)
   return _("the connection was lost");
 }
 
+static void
+best_effort_cb (GObject      *source,
+                GAsyncResult *result,
+                gpointer      user_data)
+{
+  g_autoptr(SoupMessage) message = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GBytes) body = soup_session_send_and_read_finish (SOUP_SESSION (source), result,
+                                                              &error);
+  const char *what = g_object_get_data (G_OBJECT (message), "hallway-what");
+
+  if (body == NULL)
+    g_debug ("Could not tell a neighbour %s: %s", what, error->message);
+  else
+    g_debug ("Told a neighbour %s: %u", what, soup_message_get_status (message));
+}
+
+/* Sends @message (consumed) and only logs how it went: for telling a
+ * neighbour something it may also learn otherwise. @what is for the log. */
+void
+_transfers_send_best_effort (HallwayDaemonTransfers *self,
+                             SoupMessage            *message,
+                             const char             *what)
+{
+  g_object_set_data_full (G_OBJECT (message), "hallway-what", g_strdup (what), g_free);
+  soup_session_send_and_read_async (hallway_client_get_session (self->client), message,
+                                    G_PRIORITY_DEFAULT, NULL, best_effort_cb, message);
+}
+
 /* An error on the network side: wait and retry, or give up. */
 void
 _transfer_network_error (Transfer     *t,

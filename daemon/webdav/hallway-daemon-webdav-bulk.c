@@ -208,14 +208,6 @@ bulk_is_gone (BulkJob *job)
   return gone;
 }
 
-static gboolean
-same_version (const struct stat *a,
-              const struct stat *b)
-{
-  return a->st_size == b->st_size && a->st_mtim.tv_sec == b->st_mtim.tv_sec &&
-         a->st_mtim.tv_nsec == b->st_mtim.tv_nsec && a->st_ino == b->st_ino;
-}
-
 /* Appends the file's record and bytes. FALSE when the stream has to stop:
  * the client left, or the file changed while it was read. */
 static gboolean
@@ -271,7 +263,7 @@ bulk_send_file (BulkJob    *job,
   /* One more byte, and the file's state again: a file that grew or was
    * rewritten meanwhile would arrive as neither version. */
   if (pread (fd, &extra, 1, offset) != 0 || fstat (fd, &after) != 0 ||
-      !same_version (&before, &after))
+      !hallway_bulk_same_version (&before, &after))
     {
       g_debug ("A shared file changed while it was sent in a folder stream; ending the stream");
       return FALSE;

@@ -193,6 +193,17 @@ gboolean  _webdav_wants_bulk      (WebdavRequest      *req,
 void      _webdav_send_bulk       (WebdavRequest      *req,
                                    char               *from);
 
+/* hallway-daemon-webdav-push.c */
+char     *_webdav_push_id         (SoupServerMessage  *msg);
+void      _webdav_push_prepare    (HallwayDaemonWebdav *self,
+                                   SoupServerMessage   *msg,
+                                   const char          *path,
+                                   const char          *push_id);
+WebdavRequest *_webdav_push_get_request (SoupServerMessage *msg);
+void      _webdav_push_commit     (WebdavRequest      *req);
+void      _webdav_push_status     (WebdavRequest      *req,
+                                   const char         *push_id);
+
 /* hallway-daemon-webdav-locks.c */
 void      _webdav_locks_init      (HallwayDaemonWebdav *self);
 gboolean  _webdav_if_header_passes (WebdavRequest    *req);

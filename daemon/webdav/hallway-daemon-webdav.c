@@ -117,7 +117,12 @@ early_handler (SoupServer        *server,
 
   if (g_strcmp0 (method, "PUT") == 0)
     {
-      _webdav_put_prepare (self, msg, path);
+      g_autofree char *push_id = _webdav_push_id (msg);
+
+      if (push_id != NULL)
+        _webdav_push_prepare (self, msg, path, push_id);
+      else
+        _webdav_put_prepare (self, msg, path);
       if (soup_server_message_get_status (msg) != 0)
         soup_message_body_set_accumulate (body, FALSE);
       return;
@@ -221,7 +226,10 @@ dispatch (WebdavRequest *req,
       _webdav_handle_get (req, TRUE);
       break;
     case METHOD_PUT:
-      _webdav_put_commit (req);
+      if (_webdav_push_get_request (req->msg) == req)
+        _webdav_push_commit (req);
+      else
+        _webdav_put_commit (req);
       break;
     case METHOD_POST:
       _webdav_upload_commit (req);
@@ -278,9 +286,16 @@ webdav_handler (SoupServer        *server,
   if (method == METHOD_PUT || method == METHOD_POST)
     {
       /* Already checked by the early handler, which holds the request. */
-      WebdavRequest *held = method == METHOD_PUT ? _webdav_put_get_request (msg)
-                                                 : _webdav_upload_get_request (msg);
+      WebdavRequest *held = NULL;
 
+      if (method == METHOD_PUT)
+        {
+          held = _webdav_push_get_request (msg);
+          if (held == NULL)
+            held = _webdav_put_get_request (msg);
+        }
+      else
+        held = _webdav_upload_get_request (msg);
       if (held == NULL)
         {
           /* The early handler answered already (refused, or a bad body). */
@@ -297,6 +312,18 @@ webdav_handler (SoupServer        *server,
     {
       _webdav_request_clear (&req);
       return;
+    }
+  if (method == METHOD_GET)
+    {
+      g_autofree char *push_id = _webdav_push_id (msg);
+
+      /* Where an upload stream stopped: asked in drop boxes too. */
+      if (push_id != NULL)
+        {
+          _webdav_push_status (&req, push_id);
+          _webdav_request_clear (&req);
+          return;
+        }
     }
   dispatch (&req, method);
   _webdav_request_clear (&req);
