@@ -15,6 +15,7 @@ struct _HallwayPeerRow
   AdwAvatar        *avatar;
   GtkLabel         *name_label;
   GtkLabel         *host_label;
+  GtkLabel         *trust_label;
   GtkLabel         *state_label;
 };
 
@@ -35,6 +36,9 @@ update (HallwayPeerRow *self)
   const char *host = hallway_dbus_peer1_get_host (self->peer);
   gboolean online = hallway_dbus_peer1_get_online (self->peer);
   const char *problem = hallway_dbus_peer1_get_problem (self->peer);
+  const char *held_by = hallway_dbus_peer1_get_name_held_by (self->peer);
+  gboolean trusted = hallway_dbus_peer1_get_trusted (self->peer);
+  g_autofree char *description = NULL;
 
   if (name == NULL || *name == '\0')
     /* Translators: a neighbour whose name is not known yet. */
@@ -44,6 +48,22 @@ update (HallwayPeerRow *self)
   gtk_label_set_text (self->name_label, name);
   gtk_label_set_text (self->host_label, host != NULL ? host : "");
   gtk_widget_set_visible (GTK_WIDGET (self->host_label), host != NULL && *host != '\0');
+
+  /* Who it is, as far as this computer knows: a name is only a label
+   * anyone may announce; trust is what the person confirmed. */
+  if (held_by != NULL && *held_by != '\0')
+    {
+      gtk_label_set_text (self->trust_label,
+                          _("Not your trusted colleague of this name: another identity"));
+      gtk_widget_add_css_class (GTK_WIDGET (self->trust_label), "error");
+      gtk_widget_remove_css_class (GTK_WIDGET (self->trust_label), "dim-label");
+    }
+  else
+    {
+      gtk_label_set_text (self->trust_label, trusted ? _("Trusted colleague") : _("Not verified"));
+      gtk_widget_remove_css_class (GTK_WIDGET (self->trust_label), "error");
+      gtk_widget_add_css_class (GTK_WIDGET (self->trust_label), "dim-label");
+    }
 
   if (problem != NULL && *problem != '\0')
     gtk_label_set_text (self->state_label, _("Check identity"));
@@ -63,10 +83,13 @@ update (HallwayPeerRow *self)
       gtk_widget_remove_css_class (GTK_WIDGET (self->state_label), "peer-online");
     }
 
+  /* Translators: a neighbour's state and trust, for screen readers:
+   * "Online, Trusted colleague". */
+  description = g_strdup_printf (_("%s, %s"), gtk_label_get_text (self->state_label),
+                                 gtk_label_get_text (self->trust_label));
   gtk_accessible_update_property (GTK_ACCESSIBLE (self),
                                   GTK_ACCESSIBLE_PROPERTY_LABEL, name,
-                                  GTK_ACCESSIBLE_PROPERTY_DESCRIPTION,
-                                  gtk_label_get_text (self->state_label),
+                                  GTK_ACCESSIBLE_PROPERTY_DESCRIPTION, description,
                                   -1);
 }
 
@@ -82,7 +105,8 @@ static void
 hallway_peer_row_constructed (GObject *object)
 {
   static const char * const shown[] = {
-    "notify::name", "notify::host", "notify::online", "notify::problem",
+    "notify::name", "notify::host", "notify::online", "notify::problem", "notify::trusted",
+    "notify::name-held-by",
   };
   HallwayPeerRow *self = HALLWAY_PEER_ROW (object);
 
@@ -165,6 +189,7 @@ hallway_peer_row_class_init (HallwayPeerRowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, HallwayPeerRow, avatar);
   gtk_widget_class_bind_template_child (widget_class, HallwayPeerRow, name_label);
   gtk_widget_class_bind_template_child (widget_class, HallwayPeerRow, host_label);
+  gtk_widget_class_bind_template_child (widget_class, HallwayPeerRow, trust_label);
   gtk_widget_class_bind_template_child (widget_class, HallwayPeerRow, state_label);
 }
 

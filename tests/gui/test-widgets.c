@@ -44,7 +44,8 @@ test_peer_row_state (void)
   GtkWidget *row = hallway_peer_row_new (peer);
   GtkWidget *window = gtk_window_new ();
 
-  g_test_summary ("A neighbour's row shows name, computer and state, and follows changes");
+  g_test_summary ("A neighbour's row shows name, computer, state and trust, and follows "
+                  "changes");
 
   gtk_list_box_append (GTK_LIST_BOX (list), row);
   gtk_window_set_child (GTK_WINDOW (window), list);
@@ -67,6 +68,22 @@ test_peer_row_state (void)
   hallway_dbus_peer1_set_problem (peer, "identity-changed");
   hallway_test_gtk_settle ();
   g_assert_true (hallway_test_gtk_shows_label (row, "Check identity"));
+
+  /* Who is trusted shows, and a trusted colleague's name on another
+   * identity is flagged, never shown as them. */
+  g_assert_true (hallway_test_gtk_shows_label (row, "Not verified"));
+  hallway_dbus_peer1_set_trusted (peer, TRUE);
+  hallway_test_gtk_settle ();
+  g_assert_true (hallway_test_gtk_shows_label (row, "Trusted colleague"));
+  g_assert_false (hallway_test_gtk_shows_label (row, "Not verified"));
+  gtk_test_accessible_assert_property (row, GTK_ACCESSIBLE_PROPERTY_DESCRIPTION,
+                                       "Check identity, Trusted colleague");
+  hallway_dbus_peer1_set_trusted (peer, FALSE);
+  hallway_dbus_peer1_set_name_held_by (peer, "fedcba9876543210");
+  hallway_test_gtk_settle ();
+  g_assert_true (hallway_test_gtk_shows_label (
+    row, "Not your trusted colleague of this name: another identity"));
+  g_assert_false (hallway_test_gtk_shows_label (row, "Trusted colleague"));
 
   gtk_window_destroy (GTK_WINDOW (window));
   hallway_test_gtk_settle ();
