@@ -320,7 +320,13 @@ probe_now (Peer *peer)
 
   candidates = _hallway_peer_dup_candidates (peer);
   if (candidates->len == 0)
-    return;
+    {
+      /* Nowhere left to ask (every address it is announced at is an
+       * impostor's): it can't be shown online. */
+      if (peer->state == LIVENESS_UP || peer->state == LIVENESS_DOUBT)
+        go_offline (peer, LIVENESS_DOWN);
+      return;
+    }
 
   /* Only a neighbour we are in touch with has a connection to reuse; any
    * other probe is a handshake, and waits for a slot. */

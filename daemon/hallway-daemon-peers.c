@@ -911,8 +911,15 @@ hallway_daemon_peers_service_removed (HallwayDaemonPeers        *self,
         {
           g_clear_pointer (&peer->mdns_name, g_free);
           g_clear_pointer (&peer->txt_summary, g_free);
-          _hallway_liveness_withdrawn (peer);
         }
+      /* What an impostor still announces in its name does not keep a
+       * neighbour that said goodbye up. */
+      {
+        g_autoptr(GPtrArray) candidates = _hallway_peer_dup_candidates (peer);
+
+        if (candidates->len == 0)
+          _hallway_liveness_withdrawn (peer);
+      }
       break;
     }
 }

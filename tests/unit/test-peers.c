@@ -495,6 +495,37 @@ test_impostor_beside (Fixture       *f,
 }
 
 static void
+test_impostor_while_away (Fixture       *f,
+                          gconstpointer  data)
+{
+  Neighbour *bruno = &f->neighbours[0];
+  Neighbour *mallory = &f->neighbours[1];
+  const char *id = hallway_identity_get_device_id (bruno->identity);
+  g_autoptr(HallwayDnssdService) own = NULL;
+  g_autoptr(HallwayDnssdService) service = NULL;
+
+  g_test_summary ("A neighbour that says goodbye while an impostor still announces its id "
+                  "is shown offline all the same: the impostor's address never keeps it up");
+
+  neighbour_start (f, bruno, 0);
+  own = make_service (bruno, "Bruno Costa", NULL, 2);
+  hallway_daemon_peers_service_resolved (f->peers, own);
+  g_assert_cmpint (wait_online (f, bruno, TRUE, 5000), >=, 0);
+  neighbour_start (f, mallory, 0);
+  service = make_service (mallory, "Mallory", bruno->identity, 5);
+  hallway_daemon_peers_service_resolved (f->peers, service);
+  g_assert_true (wait_impostor (f, id, 3000));
+  g_assert_true (is_online (f, bruno));
+
+  /* Bruno stops cleanly; the impostor's announcement stays. */
+  g_clear_object (&bruno->server);
+  hallway_daemon_peers_service_removed (f->peers, own);
+  g_assert_cmpint (wait_online (f, bruno, FALSE, 3000), >=, 0);
+  run_for (1500);
+  g_assert_false (is_online (f, bruno));
+}
+
+static void
 test_borrowed_name (Fixture       *f,
                     gconstpointer  data)
 {
@@ -570,6 +601,8 @@ main (int   argc,
               fixture_tear_down);
   g_test_add ("/peers/impostor-beside", Fixture, NULL, fixture_set_up, test_impostor_beside,
               fixture_tear_down);
+  g_test_add ("/peers/impostor-while-away", Fixture, NULL, fixture_set_up,
+              test_impostor_while_away, fixture_tear_down);
   g_test_add ("/peers/borrowed-name", Fixture, NULL, fixture_set_up, test_borrowed_name,
               fixture_tear_down);
   g_test_add ("/peers/first-contacts", Fixture, NULL, fixture_set_up, test_first_contacts,
