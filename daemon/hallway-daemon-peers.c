@@ -27,6 +27,7 @@
 #include "hallway-listing.h"
 #include "hallway-path.h"
 #include "hallway-txt.h"
+#include "hallway-unicode.h"
 
 G_DEFINE_FINAL_TYPE (HallwayDaemonPeers, hallway_daemon_peers, G_TYPE_OBJECT)
 
@@ -862,7 +863,10 @@ hallway_daemon_peers_service_resolved (HallwayDaemonPeers        *self,
   g_hash_table_replace (peer->endpoints, g_steal_pointer (&key), endpoint);
 
   g_free (peer->mdns_name);
-  peer->mdns_name = g_strdup (service->name);
+  /* Shown until it answers: without the bidi controls and other invisible
+   * characters a name could hide behind (its answer's name is cleaned the
+   * same way, in hallway-info.c). */
+  peer->mdns_name = hallway_utf8_strip_invisible (service->name);
   peer_update_name (peer);
   /* The TXT record is a hint for everyone; once the neighbour answered us,
    * what it told us (which shares we may see) is more precise. */

@@ -526,6 +526,25 @@ test_impostor_while_away (Fixture       *f,
 }
 
 static void
+test_invisible_name (Fixture       *f,
+                     gconstpointer  data)
+{
+  Neighbour *n = &f->neighbours[0];
+  g_autoptr(HallwayDnssdService) service = NULL;
+  g_autoptr(HallwayDBusPeer1) peer = NULL;
+
+  g_test_summary ("An announced name is shown without the bidi controls it could hide "
+                  "behind");
+
+  /* Never answers: the announced name is all there is. */
+  neighbour_vanish (n);
+  service = make_service (n, "Bruno \u202eatsoC", NULL, 1);
+  hallway_daemon_peers_service_resolved (f->peers, service);
+  peer = get_peer (f, hallway_identity_get_device_id (n->identity));
+  g_assert_cmpstr (hallway_dbus_peer1_get_name (peer), ==, "Bruno atsoC");
+}
+
+static void
 test_borrowed_name (Fixture       *f,
                     gconstpointer  data)
 {
@@ -603,6 +622,8 @@ main (int   argc,
               fixture_tear_down);
   g_test_add ("/peers/impostor-while-away", Fixture, NULL, fixture_set_up,
               test_impostor_while_away, fixture_tear_down);
+  g_test_add ("/peers/invisible-name", Fixture, NULL, fixture_set_up, test_invisible_name,
+              fixture_tear_down);
   g_test_add ("/peers/borrowed-name", Fixture, NULL, fixture_set_up, test_borrowed_name,
               fixture_tear_down);
   g_test_add ("/peers/first-contacts", Fixture, NULL, fixture_set_up, test_first_contacts,
