@@ -589,8 +589,10 @@ test_offer_dialog_accept_some (void)
   gtk_window_present (GTK_WINDOW (dialog));
   hallway_test_gtk_settle ();
 
+  /* Not a trusted colleague: the name is only what the sender calls itself. */
   g_assert_cmpstr (adw_message_dialog_get_heading (ADW_MESSAGE_DIALOG (dialog)), ==,
-                   "Alice Martin wants to send you 3 files (12.0\u00a0MB)");
+                   "Someone calling themselves Alice Martin — not verified — wants to send you "
+                   "3 files (12.0\u00a0MB)");
   g_assert_true (g_str_has_prefix (adw_message_dialog_get_body (ADW_MESSAGE_DIALOG (dialog)),
                                    "They will be saved in “Downloads”."));
   /* A name from another computer is text, never markup. */

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-3.0-or-later
 # When no window is open, an offer is announced as a desktop notification
-# ("Mallory wants to send you 3 files (12.0 MB)") whose Accept and Decline
-# buttons act on hallwayd itself; while the window is open (it owns
+# ("Someone calling themselves Mallory — not verified — wants to send you 3
+# files (12.0 MB)") whose Accept and Decline buttons act on hallwayd
+# itself; while the window is open (it owns
 # io.github.hallwaylan.Hallway) there is no notification, as the window
 # asks. A fake notification server on a's session bus shows and presses
 # the buttons; the offers come from curl with a certificate of its own.
@@ -71,15 +72,24 @@ check "both offers are pending" \
 check "a notification is shown" wait_until 10 grep -q '^{' "$IN/notify.log"
 notification=$(grep -m1 '^{' "$IN/notify.log")
 note "$notification"
-check "it is for the offer made with no window open" \
+check "it is for the offer made with no window open, saying the sender is not verified" \
   test "$(jq -r '.summary | gsub("\u00a0"; " ")' <<<"$notification")" = \
-  "Mallory wants to send you 3 files (12.0 MB)"
+  "Someone calling themselves Mallory — not verified — wants to send you 3 files (12.0 MB)"
 check "it says where the files go" grep -qF "$RECV" <<<"$(jq -r .body <<<"$notification")"
 check "it has Accept and Decline buttons" \
   jq -e '[.actions[]] | index("Accept") != null and index("Decline") != null' <<<"$notification"
 check "no notification for the offer made while the window was open" \
   test "$(grep -c '^{' "$IN/notify.log")" = 1
 unfake org.freedesktop.Notifications
+# Several offers from computers that are not trusted are told of as one
+# (test-offer-flood.sh); here each step has one pending.
+ctl a decline "$(ctl a offers --json | jq -r '.[] | select(.state == "pending") | .id' |
+  head -n1)" >/dev/null
+ctl a decline "$(ctl a offers --json | jq -r '.[] | select(.state == "pending") | .id' |
+  head -n1)" >/dev/null
+note "offers after declining: $(ctl a offers --json | jq -c '[.[] | {id, state, trusted}]')"
+check "nothing is left pending" \
+  test "$(ctl a offers --json | jq '[.[] | select(.state == "pending")] | length')" = 0
 
 # 2. The person presses Accept: the offer is accepted into the receive folder.
 check "a notification server that presses Accept" \
