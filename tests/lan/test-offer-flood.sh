@@ -70,7 +70,8 @@ check "grouped: at most 2 notifications for $accepted offers" test "$shown" -le 
 check "no notification says Bruno Costa wants to send anything" \
   bash -c "! grep '^{' '$IN/notify.log' | jq -r .summary | grep -q '^Bruno Costa'"
 check "the group says they are not verified and names them as they call themselves" \
-  bash -c "grep '^{' '$IN/notify.log' | tail -n1 | jq -r .body | grep -q 'call themselves Bruno Costa'"
+  bash -c "grep '^{' '$IN/notify.log' | tail -n1 | jq -r .body |
+    grep -q 'call themselves Bruno Costa'"
 
 # 2. The real Bruno's offer still gets in, and is his.
 head -c 100K /dev/urandom >"$WORK/minutes.bin"
