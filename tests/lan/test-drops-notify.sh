@@ -8,8 +8,8 @@
 # asks. A fake notification server on a's session bus shows and presses
 # the buttons; the offers come from curl with a certificate of its own.
 . "$(dirname "$0")/lib.sh"
+. "$LAN_DIR/drops-lib.sh"
 
-FAKE="$BUILD_DIR/tests/fake-notifications"
 [ -x "$FAKE" ] || { echo "Bail out! no $FAKE"; exit 1; }
 
 lan_up 2
@@ -25,20 +25,6 @@ openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 30 \
   -subj "/CN=mallory" -keyout "$IN/key.pem" -out "$IN/cert.pem" >/dev/null 2>&1 ||
   { echo "Bail out! openssl could not make a certificate"; exit 1; }
 
-# fake NAME LOG [ARGS...]: a stand-in owning NAME on a's session bus.
-declare -A FAKE_PID=()
-fake() {
-  local name=$1 log=$2
-  shift 2
-  "$L" exec a -- "$FAKE" --name "$name" "$@" >"$log" 2>&1 &
-  FAKE_PID[$name]=$!
-  wait_until 10 grep -q '^ready$' "$log"
-}
-unfake() {
-  kill "${FAKE_PID[$1]}" 2>/dev/null
-  wait "${FAKE_PID[$1]}" 2>/dev/null
-  return 0   # it ends by SIGTERM, as asked
-}
 
 start_daemon a "Alice Martin" GSETTINGS_BACKEND=keyfile GSETTINGS_SCHEMA_DIR="$BUILD_DIR/data" ||
   exit 1

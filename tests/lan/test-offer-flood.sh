@@ -8,22 +8,16 @@
 . "$(dirname "$0")/lib.sh"
 . "$LAN_DIR/drops-lib.sh"
 
-FAKE="$BUILD_DIR/tests/fake-notifications"
 [ -x "$FAKE" ] || { echo "Bail out! no $FAKE"; exit 1; }
 
 lan_up 3
-XA=$("$L" xdg a)
 RECV="$WORK/recv"
 IN="$WORK/in"
 mkdir -p "$RECV" "$IN"
 set_receiver a "receive-folder='$RECV'" "offer-timeout=uint32 120"
 
-"$L" exec a -- "$FAKE" >"$IN/notify.log" 2>&1 &
-FAKE_PID=$!
-wait_until 10 grep -q '^ready$' "$IN/notify.log" || not_ok "a notification server runs on a"
-stop_fake() { kill "$FAKE_PID" 2>/dev/null; wait "$FAKE_PID" 2>/dev/null; return 0; }
-
 start_daemon a "Alice Martin" GSETTINGS_BACKEND=keyfile || exit 1
+check "a notification server runs on a" fake org.freedesktop.Notifications "$IN/notify.log"
 start_daemon b "Bruno Costa" || exit 1
 check "a sees Bruno" ctl a peers --wait 1 --timeout 30
 check "a trusts Bruno after comparing codes" ctl a trust "Bruno Costa"
@@ -85,4 +79,4 @@ check "a is told of it on its own, as from Bruno" wait_until 10 bash -c \
 check "a accepts it" ctl a accept "$bruno_offer"
 check "Bruno's file arrives" wait_until 30 transfer_is b "$id" state done
 check "byte-identical" cmp "$WORK/minutes.bin" "$RECV/minutes.bin"
-stop_fake
+unfake org.freedesktop.Notifications

@@ -433,6 +433,21 @@ wait_impostor (Fixture    *f,
   return !expired;
 }
 
+/* @impostor starts and announces @claimed's identity from its own server,
+ * as "Mallory"; returns once that address is reported as an impostor's. */
+static void
+announce_impostor (Fixture         *f,
+                   Neighbour       *impostor,
+                   HallwayIdentity *claimed)
+{
+  g_autoptr(HallwayDnssdService) service = NULL;
+
+  neighbour_start (f, impostor, 0);
+  service = make_service (impostor, "Mallory", claimed, 5);
+  hallway_daemon_peers_service_resolved (f->peers, service);
+  g_assert_true (wait_impostor (f, hallway_identity_get_device_id (claimed), 3000));
+}
+
 static void
 test_impostor (Fixture       *f,
                gconstpointer  data)
@@ -440,16 +455,12 @@ test_impostor (Fixture       *f,
   Neighbour *n = &f->neighbours[0];
   Neighbour *other = &f->neighbours[1];
   const char *claimed = hallway_identity_get_device_id (other->identity);
-  g_autoptr(HallwayDnssdService) service = NULL;
   g_autoptr(HallwayDBusPeer1) peer = NULL;
 
   g_test_summary ("A computer answering with another certificate than the one announced "
                   "is an impostor's address: reported, never shown online");
 
-  neighbour_start (f, n, 0);
-  service = make_service (n, "Chloé Dubois", other->identity, 1);
-  hallway_daemon_peers_service_resolved (f->peers, service);
-  g_assert_true (wait_impostor (f, claimed, 3000));
+  announce_impostor (f, n, other->identity);
   run_for (500);
 
   peer = get_peer (f, claimed);
@@ -467,7 +478,6 @@ test_impostor_beside (Fixture       *f,
   Neighbour *bruno = &f->neighbours[0];
   Neighbour *mallory = &f->neighbours[1];
   const char *id = hallway_identity_get_device_id (bruno->identity);
-  g_autoptr(HallwayDnssdService) service = NULL;
   g_autoptr(HallwayDBusPeer1) peer = NULL;
   g_autofree char *endpoint = NULL;
   guint16 port = 0;
@@ -479,10 +489,7 @@ test_impostor_beside (Fixture       *f,
   peer = get_peer (f, id);
   g_assert_cmpstr (hallway_dbus_peer1_get_name (peer), ==, "Bruno Costa on office-b");
 
-  neighbour_start (f, mallory, 0);
-  service = make_service (mallory, "Mallory", bruno->identity, 5);
-  hallway_daemon_peers_service_resolved (f->peers, service);
-  g_assert_true (wait_impostor (f, id, 3000));
+  announce_impostor (f, mallory, bruno->identity);
   /* Long enough for several probes: none may count it against Bruno. */
   run_for (1500);
 
@@ -500,9 +507,7 @@ test_impostor_while_away (Fixture       *f,
 {
   Neighbour *bruno = &f->neighbours[0];
   Neighbour *mallory = &f->neighbours[1];
-  const char *id = hallway_identity_get_device_id (bruno->identity);
   g_autoptr(HallwayDnssdService) own = NULL;
-  g_autoptr(HallwayDnssdService) service = NULL;
 
   g_test_summary ("A neighbour that says goodbye while an impostor still announces its id "
                   "is shown offline all the same: the impostor's address never keeps it up");
@@ -511,10 +516,7 @@ test_impostor_while_away (Fixture       *f,
   own = make_service (bruno, "Bruno Costa", NULL, 2);
   hallway_daemon_peers_service_resolved (f->peers, own);
   g_assert_cmpint (wait_online (f, bruno, TRUE, 5000), >=, 0);
-  neighbour_start (f, mallory, 0);
-  service = make_service (mallory, "Mallory", bruno->identity, 5);
-  hallway_daemon_peers_service_resolved (f->peers, service);
-  g_assert_true (wait_impostor (f, id, 3000));
+  announce_impostor (f, mallory, bruno->identity);
   g_assert_true (is_online (f, bruno));
 
   /* Bruno stops cleanly; the impostor's announcement stays. */
