@@ -17,6 +17,7 @@
 #include "hallwayctl.h"
 #include "hallway-constants.h"
 #include "hallway-error.h"
+#include "hallway-identity.h"
 
 void
 ctl_clear (Ctl *ctl)
@@ -213,6 +214,29 @@ ctl_find_peer (Ctl         *ctl,
         if (*folded != '\0' && g_str_has_prefix (name, folded))
           g_ptr_array_add (matches, peer);
       }
+
+  /* A name is a label anyone can announce: one a trusted colleague had,
+   * now on another identity, is never taken for them. The id prefix still
+   * picks that computer on purpose. */
+  for (guint i = 0; i < matches->len; i++)
+    {
+      HallwayDBusPeer1 *peer = g_ptr_array_index (matches, i);
+      const char *held_by = hallway_dbus_peer1_get_name_held_by (peer);
+
+      if (held_by != NULL && *held_by != '\0' &&
+          !(by_id && g_str_has_prefix (hallway_dbus_peer1_get_id (peer), id_prefix)))
+        {
+          g_autofree char *code = hallway_device_id_dup_verification_code (held_by);
+
+          g_set_error (error, HALLWAY_ERROR, HALLWAY_ERROR_AMBIGUOUS,
+                       _("“%s” is the name of a trusted colleague (verification code %s), but "
+                         "the computer announcing it now has another identity (%.8s, not "
+                         "verified). Use the beginning of the device id "
+                         "of the one you mean (“hallwayctl peers” lists them)."),
+                       query, code, hallway_dbus_peer1_get_id (peer));
+          return NULL;
+        }
+    }
 
   if (matches->len == 1)
     return g_object_ref (g_ptr_array_index (matches, 0));

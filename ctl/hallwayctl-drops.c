@@ -137,6 +137,8 @@ ctl_cmd_offers (Ctl           *ctl,
       ctl_print_column (hallway_dbus_offer1_get_state (offer), 10);
       ctl_print_column (hallway_dbus_offer1_get_peer_name (offer), 24);
       g_print ("%s", what);
+      if (!hallway_dbus_offer1_get_trusted (offer))
+        g_print (" — %s", _("not verified: not a trusted colleague, whatever the name"));
       if (error != NULL && *error != '\0')
         g_print (" — %s", error);
       g_print ("\n");

@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "hallwayctl.h"
+#include "hallway-identity.h"
 
 static int
 compare_peers (gconstpointer a,
@@ -35,6 +36,18 @@ peer_is_usable (HallwayDBusPeer1 *peer)
 {
   return hallway_dbus_peer1_get_online (peer) &&
          g_strcmp0 (hallway_dbus_peer1_get_problem (peer), "") == 0;
+}
+
+/* Who it is, as far as this computer knows: trust is a person's choice
+ * after comparing codes; a name is only a label. */
+static const char *
+peer_trust (HallwayDBusPeer1 *peer)
+{
+  const char *held_by = hallway_dbus_peer1_get_name_held_by (peer);
+
+  if (held_by != NULL && *held_by != '\0')
+    return _("not them!");
+  return hallway_dbus_peer1_get_trusted (peer) ? _("trusted") : _("not verified");
 }
 
 static const char *
@@ -64,6 +77,17 @@ add_peer_json (JsonBuilder      *builder,
   json_builder_end_array (builder);
   hallway_json_add_int (builder, "port", hallway_dbus_peer1_get_port (peer));
   hallway_json_add_bool (builder, "trusted", hallway_dbus_peer1_get_trusted (peer));
+  hallway_json_add_string (builder, "name_held_by", hallway_dbus_peer1_get_name_held_by (peer));
+  hallway_json_begin_array_member (builder, "verified_addresses");
+  for (const char * const *a = hallway_dbus_peer1_get_verified_addresses (peer);
+       a != NULL && *a != NULL; a++)
+    json_builder_add_string_value (builder, *a);
+  json_builder_end_array (builder);
+  hallway_json_begin_array_member (builder, "impostor_addresses");
+  for (const char * const *a = hallway_dbus_peer1_get_impostor_addresses (peer);
+       a != NULL && *a != NULL; a++)
+    json_builder_add_string_value (builder, *a);
+  json_builder_end_array (builder);
   hallway_json_add_string (builder, "problem", hallway_dbus_peer1_get_problem (peer));
   hallway_json_add_string (builder, "problem_message",
                            hallway_dbus_peer1_get_problem_message (peer));
@@ -335,6 +359,7 @@ ctl_cmd_peers (Ctl           *ctl,
   ctl_print_column (_("NAME"), 33);
   ctl_print_column (_("COMPUTER"), 21);
   ctl_print_column (_("STATE"), 17);
+  ctl_print_column (_("TRUST"), 14);
   ctl_print_column (_("CODE"), 11);
   g_print ("%s\n", _("ADDRESS"));
   for (guint i = 0; i < peers->len; i++)
@@ -345,6 +370,7 @@ ctl_cmd_peers (Ctl           *ctl,
       ctl_print_column (hallway_dbus_peer1_get_name (peer), 33);
       ctl_print_column (hallway_dbus_peer1_get_host (peer), 21);
       ctl_print_column (peer_state (peer), 17);
+      ctl_print_column (peer_trust (peer), 14);
       ctl_print_column (hallway_dbus_peer1_get_verification_code (peer), 11);
       g_print ("%s\n", addresses != NULL && addresses[0] != NULL ? addresses[0] : "");
     }
@@ -381,6 +407,21 @@ ctl_cmd_info (Ctl           *ctl,
   g_print (_("Device id:         %s\n"), hallway_dbus_peer1_get_id (peer));
   g_print (_("Trusted:           %s\n"),
            hallway_dbus_peer1_get_trusted (peer) ? _("yes") : _("no"));
+  {
+    const char *held_by = hallway_dbus_peer1_get_name_held_by (peer);
+    const char * const *impostors = hallway_dbus_peer1_get_impostor_addresses (peer);
+
+    if (held_by != NULL && *held_by != '\0')
+      {
+        g_autofree char *code = hallway_device_id_dup_verification_code (held_by);
+
+        g_print (_("Warning:           a trusted colleague (code %s) had this name; this "
+                   "computer is not them\n"), code);
+      }
+    for (guint i = 0; impostors != NULL && impostors[i] != NULL; i++)
+      g_print ("%s%s\n", i == 0 ? _("Impostor attempts: ") : "                   ",
+               impostors[i]);
+  }
   g_print (_("Port:              %u\n"), hallway_dbus_peer1_get_port (peer));
   for (guint i = 0; addresses != NULL && addresses[i] != NULL; i++)
     g_print ("%s%s\n", i == 0 ? _("Addresses:         ") : "                   ", addresses[i]);

@@ -409,20 +409,35 @@ check_peer (Diagnosis *d)
   const char *name = hallway_dbus_peer1_get_name (d->peer);
   const char *problem = hallway_dbus_peer1_get_problem (d->peer);
   const char *source = hallway_dbus_peer1_get_source (d->peer);
+  const char * const *impostors = hallway_dbus_peer1_get_impostor_addresses (d->peer);
+  const char *held_by = hallway_dbus_peer1_get_name_held_by (d->peer);
   g_autofree char *text = NULL;
 
-  if (g_strcmp0 (problem, "identity-mismatch") == 0)
+  if (impostors != NULL && impostors[0] != NULL)
     {
-      /* Translators: %s is a colleague's display name. */
-      text = g_strdup_printf (_("The computer answering for “%s” does not hold the identity "
-                                "it announced: it may be an impostor, or two computers share "
-                                "an address."), name);
+      g_autofree char *list = g_strjoinv (", ", (char **) impostors);
+
+      /* Translators: the first %s is a colleague's display name, the
+       * second one or more network addresses. */
+      text = g_strdup_printf (_("Another computer announces itself as “%s” but does not hold "
+                                "the identity it announced (at %s): an impostor attempt, or "
+                                "two computers share an address. It is ignored; “%s” itself "
+                                "is not affected."), name, list, name);
       add (d, "identity", "problem", text,
-           _("Send it nothing. Compare verification codes with your colleague in person; if "
-             "theirs matches, restart Hallway on both computers."));
+           _("Send nothing to that address. Tell whoever looks after the office network."));
       g_clear_pointer (&text, g_free);
     }
-  else if (g_strcmp0 (problem, "identity-changed") == 0)
+  if (held_by != NULL && *held_by != '\0')
+    {
+      /* Translators: %s is a display name. */
+      text = g_strdup_printf (_("“%s” is the name of a trusted colleague, but this computer "
+                                "is not them: it has another identity."), name);
+      add (d, "identity", "problem", text,
+           _("Compare verification codes with your colleague in person before sending them "
+             "anything; address them by the beginning of their device id."));
+      g_clear_pointer (&text, g_free);
+    }
+  if (g_strcmp0 (problem, "identity-changed") == 0)
     add (d, "identity", "problem", hallway_dbus_peer1_get_problem_message (d->peer),
          _("Compare verification codes with its owner, then trust it again: hallwayctl trust "
            "NAME."));

@@ -226,6 +226,7 @@ probe_done_cb (GObject      *source,
   Peer *peer = user_data;
   g_autoptr(HallwayInfo) info = NULL;
   g_autoptr(GError) error = NULL;
+  g_autofree char *key = NULL;
   gboolean online;
 
   info = hallway_client_get_info_finish (HALLWAY_CLIENT (source), result, NULL, &error);
@@ -235,6 +236,7 @@ probe_done_cb (GObject      *source,
   peer->probing = FALSE;
   release_slot (peer);
   online = hallway_dbus_peer1_get_online (peer->iface);
+  key = g_steal_pointer (&peer->probe_key);
 
   if (info != NULL)
     {
@@ -242,24 +244,45 @@ probe_done_cb (GObject      *source,
       peer->state = LIVENESS_UP;
       peer->last_contact = peer->last_answer = now_us ();
       g_clear_handle_id (&peer->forget_id, g_source_remove);
+      if (key != NULL && _hallway_peer_get_check (peer, key) != ADDRESS_VERIFIED)
+        _hallway_peer_checked (peer, key, ADDRESS_VERIFIED);
       _hallway_peer_apply_info (peer, info);
       _hallway_peer_set_online (peer, TRUE);
     }
-  else if (g_error_matches (error, HALLWAY_ERROR, HALLWAY_ERROR_IDENTITY_MISMATCH))
+  else if (g_error_matches (error, HALLWAY_ERROR, HALLWAY_ERROR_IDENTITY_MISMATCH) &&
+           key != NULL)
     {
+      g_autofree char *address = g_strdup (key);
+      g_autoptr(GPtrArray) candidates = NULL;
+
+      /* Someone else answers there: that address is left out, and the
+       * neighbour keeps its state, name and trust. */
+      *strrchr (address, ' ') = '\0';
       g_log_structured (G_LOG_DOMAIN, G_LOG_LEVEL_MESSAGE,
                         "HALLWAY_PEER", hallway_dbus_peer1_get_name (peer->iface),
-                        "MESSAGE", "Neighbour ‘%s’ is not who it claims to be; ignoring it",
-                        hallway_dbus_peer1_get_name (peer->iface));
-      peer->failures++;
-      _hallway_peer_set_problem (peer, "identity-mismatch", error->message);
-      peer->state = LIVENESS_DOWN;
-      _hallway_peer_set_online (peer, FALSE);
+                        "HALLWAY_IMPOSTOR_ADDRESS", address,
+                        "MESSAGE", "The computer at %s announces itself as ‘%s’ but presents "
+                        "another identity: an impostor attempt; ignoring that address",
+                        address, hallway_dbus_peer1_get_name (peer->iface));
+      _hallway_peer_checked (peer, key, ADDRESS_IMPOSTOR);
+      candidates = _hallway_peer_dup_candidates (peer);
+      if (candidates->len > 0 && peer->state != LIVENESS_GONE)
+        peer->probe_again = TRUE;
+    }
+  else if (peer->probe_check && (peer->state == LIVENESS_UP || peer->state == LIVENESS_DOUBT))
+    {
+      /* A new address that does not answer says nothing about the
+       * neighbour, which answers elsewhere. */
+      g_debug ("Neighbour ‘%s’ does not answer at a new address (%s): %s",
+               hallway_dbus_peer1_get_name (peer->iface), key, error->message);
+      _hallway_peer_checked (peer, key, ADDRESS_FAILED);
     }
   else
     {
       g_debug ("Probing neighbour ‘%s’ failed: %s",
                hallway_dbus_peer1_get_name (peer->iface), error->message);
+      if (key != NULL && _hallway_peer_get_check (peer, key) == ADDRESS_UNCHECKED)
+        _hallway_peer_checked (peer, key, ADDRESS_FAILED);
       peer->failures++;
       /* Try the next address next time: the first may be the stale one. */
       peer->next_candidate++;
@@ -297,7 +320,13 @@ probe_now (Peer *peer)
 
   candidates = _hallway_peer_dup_candidates (peer);
   if (candidates->len == 0)
-    return;
+    {
+      /* Nowhere left to ask (every address it is announced at is an
+       * impostor's): it can't be shown online. */
+      if (peer->state == LIVENESS_UP || peer->state == LIVENESS_DOUBT)
+        go_offline (peer, LIVENESS_DOWN);
+      return;
+    }
 
   /* Only a neighbour we are in touch with has a connection to reuse; any
    * other probe is a handshake, and waits for a slot. */
@@ -314,7 +343,26 @@ probe_now (Peer *peer)
       self->n_first_contacts++;
     }
 
-  target = g_ptr_array_index (candidates, peer->next_candidate % candidates->len);
+  /* An address never asked is asked first, once: so each proves the
+   * neighbour's certificate, or is found to be someone else's, before it
+   * counts (hallway-daemon-peers.c sorts those that proved it first). */
+  target = NULL;
+  peer->probe_check = FALSE;
+  for (guint i = 0; i < candidates->len && target == NULL; i++)
+    {
+      const Endpoint *e = g_ptr_array_index (candidates, i);
+      g_autofree char *key = _hallway_endpoint_key (e);
+
+      if (_hallway_peer_get_check (peer, key) == ADDRESS_UNCHECKED)
+        {
+          target = e;
+          peer->probe_check = TRUE;
+        }
+    }
+  if (target == NULL)
+    target = g_ptr_array_index (candidates, peer->next_candidate % candidates->len);
+  g_free (peer->probe_key);
+  peer->probe_key = _hallway_endpoint_key (target);
   peer->probing = TRUE;
   peer->last_probe = now_us ();
   self->n_probes++;

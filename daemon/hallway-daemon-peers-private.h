@@ -41,7 +41,28 @@ typedef struct
   guint16   port;
   gboolean  ipv6;
   gboolean  link_local;
+  gboolean  verified;   /* in candidates: it proved the neighbour's certificate */
 } Endpoint;
+
+/* What probing one address (and port) of a neighbour showed. */
+typedef enum
+{
+  ADDRESS_UNCHECKED,    /* not asked yet: the next probe goes there */
+  ADDRESS_VERIFIED,     /* answered with the neighbour's certificate */
+  ADDRESS_FAILED,       /* asked, no answer: not asked first again */
+  ADDRESS_IMPOSTOR,     /* answered with another certificate */
+} AddressCheck;
+
+typedef struct
+{
+  AddressCheck  check;
+  gint64        until;    /* monotonic µs: an impostor's address is left out until then */
+} AddressState;
+
+/* How long an address that presented another identity is left out before
+ * it is asked again, and how many such addresses a neighbour keeps. */
+#define HALLWAY_IMPOSTOR_QUARANTINE_S 600
+#define HALLWAY_IMPOSTOR_ADDRESSES_MAX 16
 
 typedef enum
 {
@@ -68,6 +89,7 @@ struct _Peer
   gint64                     answered_at;   /* real time µs of its last answer */
   guint                      forget_id;
   guint                      next_candidate;
+  GHashTable                *checks;        /* "address port" → AddressState */
 
   /* Liveness (hallway-daemon-liveness.c) */
   LivenessState              state;
@@ -80,6 +102,8 @@ struct _Peer
   gboolean                   probing;
   gboolean                   probe_again;
   gboolean                   first_contact;   /* the probe in flight holds a slot */
+  char                      *probe_key;       /* "address port" the probe went to */
+  gboolean                   probe_check;     /* it checks an address never asked */
   GList                     *waiting;         /* (nullable) link in owner->first_contacts */
 };
 
@@ -110,6 +134,12 @@ void       _hallway_peer_set_problem    (Peer              *peer,
                                          const char        *problem,
                                          const char        *message);
 void       _hallway_peer_schedule_forget (Peer             *peer);
+char      *_hallway_endpoint_key        (const Endpoint    *endpoint);
+AddressCheck _hallway_peer_get_check    (Peer              *peer,
+                                         const char        *key);
+void       _hallway_peer_checked        (Peer              *peer,
+                                         const char        *key,
+                                         AddressCheck       check);
 
 Peer      *_hallway_peer_new            (HallwayDaemonPeers *self,
                                          const char         *id,

@@ -9,8 +9,10 @@
  * mDNS tells us where a neighbour is, not whether it is up: that is
  * hallway-daemon-liveness.c's business, which asks each neighbour
  * (GET /api/v1/info) as often as needed. The answer also checks that the
- * certificate presented is the one announced: a mismatch flags the
- * neighbour, which is then never trusted.
+ * certificate presented is the one announced: an address that presents
+ * another is someone else's, and is left out (see _hallway_peer_checked()),
+ * never held against the neighbour, whose name, too, comes only from its
+ * own answers.
  */
 #include "config.h"
 
@@ -25,6 +27,7 @@
 #include "hallway-listing.h"
 #include "hallway-path.h"
 #include "hallway-txt.h"
+#include "hallway-unicode.h"
 
 G_DEFINE_FINAL_TYPE (HallwayDaemonPeers, hallway_daemon_peers, G_TYPE_OBJECT)
 
@@ -62,6 +65,8 @@ peer_free (gpointer data)
   g_clear_object (&peer->object);
   g_clear_pointer (&peer->endpoints, g_hash_table_unref);
   g_clear_pointer (&peer->manual, g_ptr_array_unref);
+  g_clear_pointer (&peer->checks, g_hash_table_unref);
+  g_free (peer->probe_key);
   g_free (peer->mdns_name);
   g_free (peer->info_name);
   g_free (peer->txt_summary);
@@ -147,6 +152,35 @@ _hallway_peer_dup_candidates (Peer *peer)
       g_ptr_array_add (candidates, copy);
     }
 
+  /* An address that answered with another certificate belongs to someone
+   * else: it is left out, and the neighbour is reached where it proved who
+   * it is, so an impostor announcing its id never comes first. */
+  for (guint i = 0; i < candidates->len;)
+    {
+      Endpoint *e = g_ptr_array_index (candidates, i);
+      g_autofree char *key = _hallway_endpoint_key (e);
+      AddressCheck check = _hallway_peer_get_check (peer, key);
+
+      if (check == ADDRESS_IMPOSTOR)
+        {
+          g_ptr_array_remove_index (candidates, i);
+          continue;
+        }
+      e->verified = check == ADDRESS_VERIFIED;
+      i++;
+    }
+  for (guint i = 0, first_unverified = 0; i < candidates->len; i++)
+    {
+      Endpoint *e = g_ptr_array_index (candidates, i);
+
+      if (!e->verified)
+        continue;
+      /* Move it before the first unverified one, keeping the order. */
+      memmove (&candidates->pdata[first_unverified + 1], &candidates->pdata[first_unverified],
+               (i - first_unverified) * sizeof (gpointer));
+      candidates->pdata[first_unverified++] = e;
+    }
+
   /* A link-local IPv6 address is the least sure: an mDNS reflector passes
    * on the link-local addresses of computers on another link, where they
    * mean nothing. Use one only when there is nothing else. */
@@ -163,13 +197,180 @@ _hallway_peer_dup_candidates (Peer *peer)
   return candidates;
 }
 
+char *
+_hallway_endpoint_key (const Endpoint *endpoint)
+{
+  return g_strdup_printf ("%s %u", endpoint->address, endpoint->port);
+}
+
+static void
+address_state_free (gpointer data)
+{
+  g_free (data);
+}
+
+AddressCheck
+_hallway_peer_get_check (Peer       *peer,
+                         const char *key)
+{
+  AddressState *state = g_hash_table_lookup (peer->checks, key);
+
+  if (state == NULL)
+    return ADDRESS_UNCHECKED;
+  /* Its time out is over: it is asked again, once. */
+  if (state->check == ADDRESS_IMPOSTOR && state->until <= g_get_monotonic_time ())
+    {
+      g_hash_table_remove (peer->checks, key);
+      return ADDRESS_UNCHECKED;
+    }
+  return state->check;
+}
+
+/* The address part of a key "address port". */
+static char *
+key_dup_address (const char *key)
+{
+  const char *space = strrchr (key, ' ');
+
+  return space != NULL ? g_strndup (key, space - key) : g_strdup (key);
+}
+
+/* Whether @key is an address the neighbour is announced or added at. */
+static gboolean
+peer_has_endpoint (Peer       *peer,
+                   const char *key)
+{
+  GHashTableIter iter;
+  gpointer value;
+
+  g_hash_table_iter_init (&iter, peer->endpoints);
+  while (g_hash_table_iter_next (&iter, NULL, &value))
+    {
+      g_autofree char *endpoint_key = _hallway_endpoint_key (value);
+
+      if (g_str_equal (endpoint_key, key))
+        return TRUE;
+    }
+  for (guint i = 0; i < peer->manual->len; i++)
+    {
+      Endpoint manual = { 0 };
+      g_autofree char *manual_key = NULL;
+
+      if (!hallway_parse_address (g_ptr_array_index (peer->manual, i), HALLWAY_DEFAULT_PORT,
+                                  &manual.address, &manual.port, NULL))
+        continue;
+      manual_key = _hallway_endpoint_key (&manual);
+      g_free (manual.address);
+      if (g_str_equal (manual_key, key))
+        return TRUE;
+    }
+  return FALSE;
+}
+
+/* Addresses (without ports) whose check is @check, each once. */
+static GStrv
+peer_dup_checked_addresses (Peer         *peer,
+                            AddressCheck  check)
+{
+  g_autoptr(GStrvBuilder) builder = g_strv_builder_new ();
+  g_autoptr(GHashTable) seen = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  GHashTableIter iter;
+  gpointer key, value;
+
+  g_hash_table_iter_init (&iter, peer->checks);
+  while (g_hash_table_iter_next (&iter, &key, &value))
+    {
+      const AddressState *state = value;
+      char *address;
+
+      if (state->check != check)
+        continue;
+      address = key_dup_address (key);
+      if (g_hash_table_add (seen, address))
+        g_strv_builder_add (builder, address);
+    }
+  return g_strv_builder_end (builder);
+}
+
+static void peer_update_addresses (Peer *peer);
+
+/**
+ * _hallway_peer_checked:
+ * @peer: a neighbour
+ * @key: one of its addresses, as _hallway_endpoint_key() gives it
+ * @check: what asking there showed
+ *
+ * An address that presented another identity is that address's problem,
+ * not the neighbour's: it is left out for HALLWAY_IMPOSTOR_QUARANTINE_S and
+ * listed in ImpostorAddresses, and the neighbour stays as it was.
+ */
+void
+_hallway_peer_checked (Peer         *peer,
+                       const char   *key,
+                       AddressCheck  check)
+{
+  AddressState *state;
+
+  if (check == ADDRESS_IMPOSTOR && !g_hash_table_contains (peer->checks, key))
+    {
+      g_auto(GStrv) impostors = peer_dup_checked_addresses (peer, ADDRESS_IMPOSTOR);
+
+      /* Bounded: whoever announces this id from ever more addresses pushes
+       * out the oldest. */
+      while (g_strv_length (impostors) >= HALLWAY_IMPOSTOR_ADDRESSES_MAX)
+        {
+          GHashTableIter iter;
+          gpointer k, value;
+          const char *oldest = NULL;
+          gint64 oldest_until = G_MAXINT64;
+
+          g_hash_table_iter_init (&iter, peer->checks);
+          while (g_hash_table_iter_next (&iter, &k, &value))
+            if (((AddressState *) value)->check == ADDRESS_IMPOSTOR &&
+                ((AddressState *) value)->until < oldest_until)
+              {
+                oldest = k;
+                oldest_until = ((AddressState *) value)->until;
+              }
+          g_hash_table_remove (peer->checks, oldest);
+          g_strfreev (impostors);
+          impostors = peer_dup_checked_addresses (peer, ADDRESS_IMPOSTOR);
+        }
+    }
+
+  state = g_new0 (AddressState, 1);
+  state->check = check;
+  if (check == ADDRESS_IMPOSTOR)
+    state->until = g_get_monotonic_time () + HALLWAY_IMPOSTOR_QUARANTINE_S * G_USEC_PER_SEC;
+  g_hash_table_replace (peer->checks, g_strdup (key), state);
+  peer_update_addresses (peer);
+}
+
 static void
 peer_update_addresses (Peer *peer)
 {
-  g_autoptr(GPtrArray) candidates = _hallway_peer_dup_candidates (peer);
+  g_autoptr(GPtrArray) candidates = NULL;
   g_autoptr(GStrvBuilder) builder = g_strv_builder_new ();
   g_auto(GStrv) addresses = NULL;
+  g_auto(GStrv) verified = NULL;
+  g_auto(GStrv) impostors = NULL;
+  GHashTableIter iter;
+  gpointer key, value;
 
+  /* What was learnt about an address it is no longer at is forgotten; an
+   * impostor's address is kept until its time out is over. */
+  g_hash_table_iter_init (&iter, peer->checks);
+  while (g_hash_table_iter_next (&iter, &key, &value))
+    {
+      const AddressState *state = value;
+
+      if ((state->check == ADDRESS_IMPOSTOR && state->until > g_get_monotonic_time ()) ||
+          (state->check != ADDRESS_IMPOSTOR && peer_has_endpoint (peer, key)))
+        continue;
+      g_hash_table_iter_remove (&iter);
+    }
+
+  candidates = _hallway_peer_dup_candidates (peer);
   for (guint i = 0; i < candidates->len; i++)
     {
       const Endpoint *e = g_ptr_array_index (candidates, i);
@@ -178,25 +379,71 @@ peer_update_addresses (Peer *peer)
     }
   addresses = g_strv_builder_end (builder);
   hallway_dbus_peer1_set_addresses (peer->iface, (const char * const *) addresses);
+  verified = peer_dup_checked_addresses (peer, ADDRESS_VERIFIED);
+  hallway_dbus_peer1_set_verified_addresses (peer->iface, (const char * const *) verified);
+  impostors = peer_dup_checked_addresses (peer, ADDRESS_IMPOSTOR);
+  hallway_dbus_peer1_set_impostor_addresses (peer->iface, (const char * const *) impostors);
   if (candidates->len > 0)
     hallway_dbus_peer1_set_port (peer->iface,
                                  ((const Endpoint *) g_ptr_array_index (candidates, 0))->port);
 }
 
+/* "Bruno Costa #2" → "Bruno Costa": how mDNS renames the second computer
+ * announcing a name. */
+static char *
+name_dup_unnumbered (const char *name)
+{
+  const char *hash = strrchr (name, '#');
+
+  if (hash != NULL && hash > name + 1 && hash[-1] == ' ' && hash[1] != '\0' &&
+      strspn (hash + 1, "0123456789") == strlen (hash + 1))
+    return g_strndup (name, hash - 1 - name);
+  return g_strdup (name);
+}
+
+/* A name is taken from the neighbour's own answer, which came over TLS
+ * with its certificate; what anyone may announce in its name over mDNS is
+ * shown only until it answered (or was remembered). */
 static void
 peer_update_name (Peer *peer)
 {
+  HallwayPins *pins = peer->owner->pins;
   g_autofree char *pinned = NULL;
-  const char *name = peer->mdns_name;
+  g_autofree char *unnumbered = NULL;
+  g_autofree char *holder = NULL;
+  const char *name = peer->info_name;
 
   if (name == NULL)
-    name = peer->info_name;
+    name = pinned = hallway_pins_dup_name (pins, peer->id);
   if (name == NULL)
-    name = pinned = hallway_pins_dup_name (peer->owner->pins, peer->id);
+    name = peer->mdns_name;
   if (name == NULL)
     name = "";
 
   hallway_dbus_peer1_set_name (peer->iface, name);
+
+  /* The name of a trusted colleague on another identity is flagged, never
+   * silently taken for them. */
+  unnumbered = name_dup_unnumbered (name);
+  if (!hallway_pins_get_trusted (pins, peer->id))
+    {
+      holder = hallway_pins_dup_trusted_id_for_name (pins, name, peer->id);
+      if (holder == NULL)
+        holder = hallway_pins_dup_trusted_id_for_name (pins, unnumbered, peer->id);
+    }
+  hallway_dbus_peer1_set_name_held_by (peer->iface, holder != NULL ? holder : "");
+}
+
+/* Trust changed: which names are borrowed changes with it. */
+static void
+peers_update_names (HallwayDaemonPeers *self)
+{
+  GHashTableIter iter;
+  gpointer value;
+
+  g_hash_table_iter_init (&iter, self->peers);
+  while (g_hash_table_iter_next (&iter, NULL, &value))
+    peer_update_name (value);
 }
 
 void
@@ -315,15 +562,6 @@ set_trusted (Peer                  *peer,
   const char *problem = hallway_dbus_peer1_get_problem (peer->iface);
   g_autoptr(GError) error = NULL;
 
-  if (trusted && g_strcmp0 (problem, "identity-mismatch") == 0)
-    {
-      g_dbus_method_invocation_return_error_literal (invocation, HALLWAY_ERROR,
-                                                     HALLWAY_ERROR_ACCESS_DENIED,
-                                                     _("This computer is not who it claims to be "
-                                                       "and can't be trusted"));
-      return TRUE;
-    }
-
   /* Trusting a computer whose identity changed is the person confirming the
    * new identity: the old one is no longer trusted. */
   if (trusted && g_strcmp0 (problem, "identity-changed") == 0)
@@ -341,6 +579,13 @@ set_trusted (Peer                  *peer,
     }
 
   hallway_pins_set_trusted (self->pins, peer->id, trusted);
+  /* The name the person trusted, to notice another computer taking it. */
+  if (trusted && *hallway_dbus_peer1_get_name (peer->iface) != '\0')
+    {
+      g_autofree char *name = name_dup_unnumbered (hallway_dbus_peer1_get_name (peer->iface));
+
+      hallway_pins_remember (self->pins, peer->id, name);
+    }
   if (*hallway_dbus_peer1_get_host (peer->iface) != '\0')
     hallway_pins_set_host (self->pins, peer->id, hallway_dbus_peer1_get_host (peer->iface));
   if (!hallway_pins_save (self->pins, &error))
@@ -350,6 +595,7 @@ set_trusted (Peer                  *peer,
     }
 
   hallway_dbus_peer1_set_trusted (peer->iface, trusted);
+  peers_update_names (self);
   g_dbus_interface_skeleton_flush (G_DBUS_INTERFACE_SKELETON (peer->iface));
   g_dbus_method_invocation_return_value (invocation, NULL);
   return TRUE;
@@ -517,6 +763,7 @@ peer_new (HallwayDaemonPeers *self,
   peer->id = g_strdup (id);
   peer->endpoints = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, endpoint_free);
   peer->manual = g_ptr_array_new_with_free_func (g_free);
+  peer->checks = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, address_state_free);
   peer->cancellable = g_cancellable_new ();
   peer->state = LIVENESS_UNKNOWN;
 
@@ -618,7 +865,10 @@ hallway_daemon_peers_service_resolved (HallwayDaemonPeers        *self,
   g_hash_table_replace (peer->endpoints, g_steal_pointer (&key), endpoint);
 
   g_free (peer->mdns_name);
-  peer->mdns_name = g_strdup (service->name);
+  /* Shown until it answers: without the bidi controls and other invisible
+   * characters a name could hide behind (its answer's name is cleaned the
+   * same way, in hallway-info.c). */
+  peer->mdns_name = hallway_utf8_strip_invisible (service->name);
   peer_update_name (peer);
   /* The TXT record is a hint for everyone; once the neighbour answered us,
    * what it told us (which shares we may see) is more precise. */
@@ -667,8 +917,15 @@ hallway_daemon_peers_service_removed (HallwayDaemonPeers        *self,
         {
           g_clear_pointer (&peer->mdns_name, g_free);
           g_clear_pointer (&peer->txt_summary, g_free);
-          _hallway_liveness_withdrawn (peer);
         }
+      /* What an impostor still announces in its name does not keep a
+       * neighbour that said goodbye up. */
+      {
+        g_autoptr(GPtrArray) candidates = _hallway_peer_dup_candidates (peer);
+
+        if (candidates->len == 0)
+          _hallway_liveness_withdrawn (peer);
+      }
       break;
     }
 }

@@ -941,9 +941,10 @@ hallway_daemon_printers_set_peer_printers (HallwayDaemonPrinters *self,
   remove_remote (self, peer_id, keep);
 }
 
-/* Who is printing: a known neighbour when the address is one it was seen
- * at (its jobs then carry its display name in the owner's CUPS), else the
- * gateway treats the address as a guest of its own. */
+/* Who is printing: a known neighbour when the address is one where it
+ * proved its certificate (its jobs then carry its display name in the
+ * owner's CUPS). An address merely announced under its id may be anyone's:
+ * the gateway treats it, like any other, as a guest of its own. */
 static void
 identify_cb (GInetAddress  *address,
              char         **out_key,
@@ -960,7 +961,8 @@ identify_cb (GInetAddress  *address,
       const char * const *addresses;
 
       peer = hallway_dbus_object_get_peer1 (HALLWAY_DBUS_OBJECT (l->data));
-      if (peer == NULL || (addresses = hallway_dbus_peer1_get_addresses (peer)) == NULL)
+      if (peer == NULL ||
+          (addresses = hallway_dbus_peer1_get_verified_addresses (peer)) == NULL)
         continue;
       for (guint i = 0; addresses[i] != NULL; i++)
         {

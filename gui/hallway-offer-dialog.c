@@ -49,6 +49,17 @@ describe_offer (HallwayDBusOffer1 *offer)
   if (name == NULL || *name == '\0')
     name = _("A colleague");
 
+  /* A name anyone could give themselves is said to be just that. */
+  if (!hallway_dbus_offer1_get_trusted (offer))
+    /* Translators: "Someone calling themselves Bruno Costa — not verified —
+     * wants to send you 3 files (12.1 MB)". */
+    return g_strdup_printf (g_dngettext (GETTEXT_PACKAGE,
+                                         "Someone calling themselves %s — not verified — wants "
+                                         "to send you %u file (%s)",
+                                         "Someone calling themselves %s — not verified — wants "
+                                         "to send you %u files (%s)", n),
+                            name, n, size);
+
   /* Translators: "Alice Martin wants to send you 3 files (12.1 MB)". */
   return g_strdup_printf (g_dngettext (GETTEXT_PACKAGE,
                                        "%s wants to send you %u file (%s)",

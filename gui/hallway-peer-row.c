@@ -24,6 +24,7 @@ struct _HallwayPeerRow
   AdwAvatar        *avatar;
   GtkLabel         *name_label;
   GtkLabel         *host_label;
+  GtkLabel         *trust_label;
   GtkLabel         *state_label;
 };
 
@@ -40,7 +41,8 @@ static GParamSpec *properties[N_PROPS];
 /* Only what the row shows: a neighbour's other properties (when it was last
  * seen, what it shares) change on their own and often. */
 static const char * const shown[] = {
-  "notify::name", "notify::host", "notify::online", "notify::problem",
+  "notify::name", "notify::host", "notify::online", "notify::problem", "notify::trusted",
+  "notify::name-held-by",
 };
 
 /* Assistive technologies list the item that holds the row (a list view's
@@ -50,26 +52,30 @@ label_item (HallwayPeerRow *self)
 {
   GtkWidget *parent = gtk_widget_get_parent (GTK_WIDGET (self));
   GtkAccessible *accessibles[2] = { GTK_ACCESSIBLE (self), NULL };
+  g_autofree char *description = NULL;
 
   if (self->peer == NULL)
     return;
   if (parent != NULL &&
       gtk_accessible_get_accessible_role (GTK_ACCESSIBLE (parent)) == GTK_ACCESSIBLE_ROLE_LIST_ITEM)
     accessibles[1] = GTK_ACCESSIBLE (parent);
+  /* Translators: a neighbour's state and trust, for screen readers:
+   * "Online, Trusted colleague". */
+  description = g_strdup_printf (_("%s, %s"), gtk_label_get_text (self->state_label),
+                                 gtk_label_get_text (self->trust_label));
   for (guint i = 0; i < G_N_ELEMENTS (accessibles) && accessibles[i] != NULL; i++)
     gtk_accessible_update_property (accessibles[i],
                                     GTK_ACCESSIBLE_PROPERTY_LABEL,
                                     gtk_label_get_text (self->name_label),
-                                    GTK_ACCESSIBLE_PROPERTY_DESCRIPTION,
-                                    gtk_label_get_text (self->state_label),
+                                    GTK_ACCESSIBLE_PROPERTY_DESCRIPTION, description,
                                     -1);
 }
 
 static void
 update (HallwayPeerRow *self)
 {
-  const char *name, *host, *problem;
-  gboolean online;
+  const char *name, *host, *problem, *held_by;
+  gboolean online, trusted;
 
   if (self->peer == NULL)
     return;
@@ -77,6 +83,8 @@ update (HallwayPeerRow *self)
   host = hallway_dbus_peer1_get_host (self->peer);
   online = hallway_dbus_peer1_get_online (self->peer);
   problem = hallway_dbus_peer1_get_problem (self->peer);
+  held_by = hallway_dbus_peer1_get_name_held_by (self->peer);
+  trusted = hallway_dbus_peer1_get_trusted (self->peer);
 
   if (name == NULL || *name == '\0')
     /* Translators: a neighbour whose name is not known yet. */
@@ -86,6 +94,22 @@ update (HallwayPeerRow *self)
   gtk_label_set_text (self->name_label, name);
   gtk_label_set_text (self->host_label, host != NULL ? host : "");
   gtk_widget_set_visible (GTK_WIDGET (self->host_label), host != NULL && *host != '\0');
+
+  /* Who it is, as far as this computer knows: a name is only a label
+   * anyone may announce; trust is what the person confirmed. */
+  if (held_by != NULL && *held_by != '\0')
+    {
+      gtk_label_set_text (self->trust_label,
+                          _("Not your trusted colleague of this name: another identity"));
+      gtk_widget_add_css_class (GTK_WIDGET (self->trust_label), "error");
+      gtk_widget_remove_css_class (GTK_WIDGET (self->trust_label), "dim-label");
+    }
+  else
+    {
+      gtk_label_set_text (self->trust_label, trusted ? _("Trusted colleague") : _("Not verified"));
+      gtk_widget_remove_css_class (GTK_WIDGET (self->trust_label), "error");
+      gtk_widget_add_css_class (GTK_WIDGET (self->trust_label), "dim-label");
+    }
 
   if (problem != NULL && *problem != '\0')
     gtk_label_set_text (self->state_label, _("Check identity"));
@@ -222,6 +246,7 @@ hallway_peer_row_class_init (HallwayPeerRowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, HallwayPeerRow, avatar);
   gtk_widget_class_bind_template_child (widget_class, HallwayPeerRow, name_label);
   gtk_widget_class_bind_template_child (widget_class, HallwayPeerRow, host_label);
+  gtk_widget_class_bind_template_child (widget_class, HallwayPeerRow, trust_label);
   gtk_widget_class_bind_template_child (widget_class, HallwayPeerRow, state_label);
 }
 

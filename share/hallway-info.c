@@ -404,6 +404,14 @@ hallway_info_parse (const char  *data,
   info->name = dup_string_member (object, "name", HALLWAY_INFO_MAX_NAME, TRUE, error);
   if (info->name == NULL)
     return NULL;
+  /* The name is shown to people, and compared with a trusted colleague's:
+   * without the bidi controls and other invisible characters a name could
+   * hide behind, as a share's. */
+  {
+    g_autofree char *announced = g_steal_pointer (&info->name);
+
+    info->name = hallway_utf8_strip_invisible (announced);
+  }
 
   info->host = dup_string_member (object, "host", HALLWAY_INFO_MAX_NAME, FALSE, &local_error);
   if (local_error != NULL)

@@ -886,6 +886,56 @@ hallway_path_open_parent (int                  root_fd,
   return fd;
 }
 
+/**
+ * hallway_path_make_parent:
+ * @root_fd: the share root, open with `O_DIRECTORY`
+ * @components: the checked names (see hallway_path_split()); at least one
+ * @out_name: (out) (transfer none): the last name, within @components
+ * @error: return location for an error
+ *
+ * As hallway_path_open_parent(), making the folders on the way that do not
+ * exist yet (as the same checked walk, one level at a time). A drop box
+ * answers the same whether a folder was there or not, so that putting
+ * files in never tells what is already inside.
+ *
+ * Returns: an open `O_DIRECTORY` descriptor, or -1 with @error set
+ */
+int
+hallway_path_make_parent (int                  root_fd,
+                          const char * const  *components,
+                          const char         **out_name,
+                          GError             **error)
+{
+  guint n;
+
+  g_return_val_if_fail (root_fd >= 0, -1);
+  g_return_val_if_fail (components != NULL, -1);
+
+  n = g_strv_length ((char **) components);
+  for (guint i = 1; i < n; i++)
+    {
+      g_autofree const char **prefix = g_new0 (const char *, i + 1);
+      const char *last;
+      int fd;
+
+      memcpy (prefix, components, i * sizeof (char *));
+      fd = hallway_path_open_parent (root_fd, prefix, &last, error);
+      if (fd < 0)
+        return -1;
+      if (mkdirat (fd, last, 0777) < 0 && errno != EEXIST)
+        {
+          int errsv = errno;
+
+          close (fd);
+          set_open_error (error, errsv, FALSE);
+          errno = errsv;
+          return -1;
+        }
+      close (fd);
+    }
+  return hallway_path_open_parent (root_fd, components, out_name, error);
+}
+
 /* Symbolic links to hidden names */
 
 /* As the kernel's own limit on links in one path (MAXSYMLINKS). */

@@ -36,6 +36,12 @@ int       hallway_path_open_parent        (int                 root_fd,
                                            const char        **out_name,
                                            GError            **error);
 
+G_GNUC_WARN_UNUSED_RESULT
+int       hallway_path_make_parent        (int                 root_fd,
+                                           const char * const *components,
+                                           const char        **out_name,
+                                           GError            **error);
+
 gboolean  hallway_path_check_hidden_links (int                 root_fd,
                                            const char * const *components,
                                            gboolean            allow_hidden,

@@ -265,6 +265,45 @@ hallway_pins_set_host (HallwayPins *self,
   g_key_file_set_string (self->keyfile, group, "host", host);
 }
 
+/* The first trusted neighbour, other than @except_id, whose @key was
+ * @value (compared case-folded when @fold). */
+static char *
+find_trusted (HallwayPins *self,
+              const char  *key,
+              const char  *value,
+              gboolean     fold,
+              const char  *except_id)
+{
+  g_auto(GStrv) groups = NULL;
+  g_autofree char *folded = NULL;
+
+  if (value == NULL || *value == '\0')
+    return NULL;
+
+  folded = fold ? g_utf8_casefold (value, -1) : g_strdup (value);
+  groups = g_key_file_get_groups (self->keyfile, NULL);
+  for (guint i = 0; groups[i] != NULL; i++)
+    {
+      g_autofree char *pinned = NULL;
+      g_autofree char *pinned_folded = NULL;
+      const char *id;
+
+      if (!g_str_has_prefix (groups[i], GROUP_PREFIX))
+        continue;
+      id = groups[i] + strlen (GROUP_PREFIX);
+      if (g_strcmp0 (id, except_id) == 0 ||
+          !g_key_file_get_boolean (self->keyfile, groups[i], "trusted", NULL))
+        continue;
+      pinned = g_key_file_get_string (self->keyfile, groups[i], key, NULL);
+      if (pinned == NULL)
+        continue;
+      pinned_folded = fold ? g_utf8_casefold (pinned, -1) : g_strdup (pinned);
+      if (g_str_equal (pinned_folded, folded))
+        return g_strdup (id);
+    }
+  return NULL;
+}
+
 /**
  * hallway_pins_dup_trusted_id_for_host:
  * @self: a #HallwayPins
@@ -277,23 +316,31 @@ char *
 hallway_pins_dup_trusted_id_for_host (HallwayPins *self,
                                       const char  *host)
 {
-  g_auto(GStrv) groups = NULL;
-
   g_return_val_if_fail (HALLWAY_IS_PINS (self), NULL);
 
-  if (host == NULL || *host == '\0')
-    return NULL;
+  return find_trusted (self, "host", host, FALSE, NULL);
+}
 
-  groups = g_key_file_get_groups (self->keyfile, NULL);
-  for (guint i = 0; groups[i] != NULL; i++)
-    {
-      g_autofree char *pinned_host = g_key_file_get_string (self->keyfile, groups[i], "host", NULL);
+/**
+ * hallway_pins_dup_trusted_id_for_name:
+ * @self: a #HallwayPins
+ * @name: a display name
+ * @except_id: (nullable): a device id not to count
+ *
+ * A display name is a label anyone can announce: this tells whether a
+ * trusted colleague other than @except_id was remembered under @name (any
+ * case), so that another computer announcing it can be flagged.
+ *
+ * Returns: (transfer full) (nullable): that colleague's device id
+ */
+char *
+hallway_pins_dup_trusted_id_for_name (HallwayPins *self,
+                                      const char  *name,
+                                      const char  *except_id)
+{
+  g_return_val_if_fail (HALLWAY_IS_PINS (self), NULL);
 
-      if (g_key_file_get_boolean (self->keyfile, groups[i], "trusted", NULL) &&
-          g_strcmp0 (pinned_host, host) == 0)
-        return g_strdup (groups[i] + strlen (GROUP_PREFIX));
-    }
-  return NULL;
+  return find_trusted (self, "name", name, TRUE, except_id);
 }
 
 /**

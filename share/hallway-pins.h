@@ -42,6 +42,10 @@ void         hallway_pins_set_host       (HallwayPins  *self,
 G_GNUC_WARN_UNUSED_RESULT
 char        *hallway_pins_dup_trusted_id_for_host (HallwayPins *self,
                                                    const char  *host);
+G_GNUC_WARN_UNUSED_RESULT
+char        *hallway_pins_dup_trusted_id_for_name (HallwayPins *self,
+                                                   const char  *name,
+                                                   const char  *except_id);
 void         hallway_pins_forget         (HallwayPins  *self,
                                           const char   *device_id);
 G_GNUC_WARN_UNUSED_RESULT

@@ -18,41 +18,42 @@
 /* Where the window's GApplication is, to activate it. */
 #define GUI_OBJECT_PATH "/io/github/hallwaylan/Hallway"
 
-void
-_drops_withdraw_notification (Offer *offer)
-{
-  g_autofree char *notification_id = g_strconcat ("offer-", offer->short_id, NULL);
+/* The one notification for all offers from computers that are not
+ * trusted colleagues, once there are several. */
+#define UNVERIFIED_NOTIFICATION_ID "offers-unverified"
 
-  if (offer->self->app != NULL && g_application_get_is_registered (offer->self->app))
-    g_application_withdraw_notification (offer->self->app, notification_id);
+static gboolean
+can_notify (HallwayDaemonDrops *self)
+{
+  return self->app != NULL && g_application_get_is_registered (self->app);
 }
 
 static void
-notify_offer (Offer *offer)
+withdraw (HallwayDaemonDrops *self,
+          const char         *notification_id)
 {
-  g_autoptr(GNotification) notification = NULL;
-  g_autofree char *size = g_format_size (offer->total);
-  g_autofree char *title = NULL;
+  if (can_notify (self))
+    g_application_withdraw_notification (self->app, notification_id);
+}
+
+static void
+send_offer_notification (Offer      *offer,
+                         const char *title)
+{
+  g_autoptr(GNotification) notification = g_notification_new (title);
   g_autofree char *notification_id = g_strconcat ("offer-", offer->short_id, NULL);
-  GApplication *app = offer->self->app;
+  g_autofree char *folder = _drops_dup_receive_folder (offer->self);
+  g_autofree char *body = NULL;
 
-  if (app == NULL || !g_application_get_is_registered (app) || offer->state != STATE_PENDING)
-    return;
-
-  /* Translators: %1$s is a colleague's name, %2$u a number of files, %3$s
-   * their size ("12.0 MB"). */
-  title = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%1$s wants to send you %2$u file (%3$s)",
-                                        "%1$s wants to send you %2$u files (%3$s)",
-                                        offer->files->len),
-                           offer->peer_name, offer->files->len, size);
-  notification = g_notification_new (title);
-  {
-    g_autofree char *folder = _drops_dup_receive_folder (offer->self);
+  if (offer->trusted)
     /* Translators: %s is a folder. */
-    g_autofree char *body = g_strdup_printf (_("If you accept, they are saved in %s."), folder);
-
-    g_notification_set_body (notification, body);
-  }
+    body = g_strdup_printf (_("If you accept, they are saved in %s."), folder);
+  else
+    /* Translators: %s is a folder. */
+    body = g_strdup_printf (_("This computer is not one of your trusted colleagues: anyone can "
+                              "call themselves by any name. If you accept, the files are saved "
+                              "in %s."), folder);
+  g_notification_set_body (notification, body);
   g_notification_set_priority (notification, G_NOTIFICATION_PRIORITY_HIGH);
   g_notification_add_button_with_target (notification, _("Decline"), "app.decline-offer", "s",
                                          offer->short_id);
@@ -60,7 +61,142 @@ notify_offer (Offer *offer)
                                          offer->short_id);
   g_notification_set_default_action_and_target (notification, "app.show-offer", "s",
                                                 offer->short_id);
-  g_application_send_notification (app, notification_id, notification);
+  g_application_send_notification (offer->self->app, notification_id, notification);
+}
+
+static char *
+dup_offer_title (Offer *offer)
+{
+  g_autofree char *size = g_format_size (offer->total);
+
+  if (offer->trusted)
+    /* Translators: %1$s is a colleague's name, %2$u a number of files, %3$s
+     * their size ("12.0 MB"). */
+    return g_strdup_printf (g_dngettext (GETTEXT_PACKAGE,
+                                         "%1$s wants to send you %2$u file (%3$s)",
+                                         "%1$s wants to send you %2$u files (%3$s)",
+                                         offer->files->len),
+                            offer->peer_name, offer->files->len, size);
+  /* Translators: %1$s is the name a computer that is not a trusted
+   * colleague gives itself, %2$u a number of files, %3$s their size. */
+  return g_strdup_printf (g_dngettext (GETTEXT_PACKAGE,
+                                       "Someone calling themselves %1$s — not verified — wants "
+                                       "to send you %2$u file (%3$s)",
+                                       "Someone calling themselves %1$s — not verified — wants "
+                                       "to send you %2$u files (%3$s)",
+                                       offer->files->len),
+                          offer->peer_name, offer->files->len, size);
+}
+
+/* Pending offers from computers that are not trusted colleagues that the
+ * person was told of, oldest first. */
+static GPtrArray *
+dup_unverified_pending (HallwayDaemonDrops *self)
+{
+  GPtrArray *offers = g_ptr_array_new ();
+  GHashTableIter iter;
+  gpointer value;
+
+  g_hash_table_iter_init (&iter, self->offers);
+  while (g_hash_table_iter_next (&iter, NULL, &value))
+    {
+      Offer *offer = value;
+
+      if (offer->state == STATE_PENDING && !offer->trusted && offer->notified)
+        g_ptr_array_add (offers, offer);
+    }
+  return offers;
+}
+
+/* Offers from computers that are not trusted colleagues are the ones a
+ * stranger can make by the dozen, under any name: one is shown as itself,
+ * several as one notification that says how many and under which names,
+ * so a flood never buries the desktop (nor a colleague's offer). */
+static void
+notify_unverified (HallwayDaemonDrops *self)
+{
+  g_autoptr(GPtrArray) offers = NULL;
+  g_autoptr(GNotification) notification = NULL;
+  g_autoptr(GString) names = g_string_new (NULL);
+  g_autoptr(GHashTable) seen = g_hash_table_new (g_str_hash, g_str_equal);
+  g_autofree char *title = NULL;
+  g_autofree char *body = NULL;
+  guint n_names = 0;
+
+  if (!can_notify (self))
+    return;
+  offers = dup_unverified_pending (self);
+  if (offers->len == 0)
+    {
+      withdraw (self, UNVERIFIED_NOTIFICATION_ID);
+      self->unverified_grouped = FALSE;
+      return;
+    }
+  if (offers->len == 1 && !self->unverified_grouped)
+    {
+      Offer *offer = g_ptr_array_index (offers, 0);
+      g_autofree char *single = dup_offer_title (offer);
+
+      send_offer_notification (offer, single);
+      return;
+    }
+
+  for (guint i = 0; i < offers->len; i++)
+    {
+      Offer *offer = g_ptr_array_index (offers, i);
+      g_autofree char *notification_id = g_strconcat ("offer-", offer->short_id, NULL);
+
+      withdraw (self, notification_id);
+      if (g_hash_table_add (seen, offer->peer_name) && n_names++ < 3)
+        g_string_append_printf (names, "%s%s", names->len > 0 ? ", " : "", offer->peer_name);
+    }
+  if (n_names > 3)
+    g_string_append (names, ", …");
+
+  self->unverified_grouped = TRUE;
+  /* Translators: %u is a number of offers of files. */
+  title = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE,
+                                        "%u offer of files from a computer that is not verified",
+                                        "%u offers of files from computers that are not verified",
+                                        offers->len),
+                           offers->len);
+  /* Translators: %s is a list of names ("Bruno Costa, Mallory"). */
+  body = g_strdup_printf (_("They call themselves %s; none is one of your trusted colleagues, "
+                            "and anyone can use any name. Open Hallway to look at them."),
+                          names->str);
+  notification = g_notification_new (title);
+  g_notification_set_body (notification, body);
+  g_notification_add_button (notification, _("Decline All"), "app.decline-unverified-offers");
+  g_notification_set_default_action_and_target (notification, "app.show-offer", "s", "");
+  g_application_send_notification (self->app, UNVERIFIED_NOTIFICATION_ID, notification);
+}
+
+void
+_drops_withdraw_notification (Offer *offer)
+{
+  g_autofree char *notification_id = g_strconcat ("offer-", offer->short_id, NULL);
+
+  withdraw (offer->self, notification_id);
+  if (!offer->trusted && offer->notified)
+    notify_unverified (offer->self);
+}
+
+static void
+notify_offer (Offer *offer)
+{
+  g_autofree char *title = NULL;
+
+  if (!can_notify (offer->self) || offer->state != STATE_PENDING)
+    return;
+
+  if (!offer->trusted)
+    {
+      offer->notified = TRUE;
+      notify_unverified (offer->self);
+      return;
+    }
+  title = dup_offer_title (offer);
+  send_offer_notification (offer, title);
 }
 
 typedef struct
@@ -204,6 +340,18 @@ decline_action_cb (GSimpleAction *action,
 }
 
 static void
+decline_unverified_action_cb (GSimpleAction *action,
+                              GVariant      *parameter,
+                              gpointer       user_data)
+{
+  HallwayDaemonDrops *self = user_data;
+  g_autoptr(GPtrArray) offers = dup_unverified_pending (self);
+
+  for (guint i = 0; i < offers->len; i++)
+    _drops_offer_end (g_ptr_array_index (offers, i), STATE_DECLINED, NULL);
+}
+
+static void
 show_action_cb (GSimpleAction *action,
                 GVariant      *parameter,
                 gpointer       user_data)
@@ -224,6 +372,7 @@ static const GActionEntry actions[] = {
   { "accept-offer", accept_action_cb, "s", NULL, NULL, { 0 } },
   { "decline-offer", decline_action_cb, "s", NULL, NULL, { 0 } },
   { "show-offer", show_action_cb, "s", NULL, NULL, { 0 } },
+  { "decline-unverified-offers", decline_unverified_action_cb, NULL, NULL, NULL, { 0 } },
 };
 
 /* The notifications' buttons, as actions of hallwayd's GApplication. */

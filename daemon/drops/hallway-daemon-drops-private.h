@@ -60,6 +60,7 @@ struct _Offer
   char                      *peer_id;
   char                      *peer_name;
   gboolean                   trusted;
+  gboolean                   notified;  /* the person was told of it (alone or grouped) */
   GPtrArray                 *files;     /* DropFile */
   guint64                    total;
   OfferState                 state;
@@ -113,6 +114,7 @@ struct _HallwayDaemonDrops
   GHashTable               *by_short;   /* short id → Offer (unowned) */
   guint                     next_short;
   gboolean                  accepts;
+  gboolean                  unverified_grouped; /* their offers are told of as one */
   HallwayStateFile         *state_file; /* (nullable) the offers being received */
 };
 
@@ -128,7 +130,8 @@ char     *_drops_no_space_message    (const char         *folder,
 void      _drops_file_free           (DropFile           *file);
 gboolean  _drops_state_has_ended     (OfferState          state);
 guint     _drops_count_pending       (HallwayDaemonDrops *self,
-                                      const char         *peer_id);
+                                      const char         *peer_id,
+                                      gboolean            untrusted_only);
 void      _drops_prune_ended         (HallwayDaemonDrops *self);
 char     *_drops_new_offer_id        (void);
 Offer    *_drops_offer_add           (HallwayDaemonDrops *self,

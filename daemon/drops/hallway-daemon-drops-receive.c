@@ -197,8 +197,13 @@ handle_post (HallwayDaemonDrops *self,
                    _("This person does not accept files"));
       return;
     }
-  if (_drops_count_pending (self, sender) >= HALLWAY_DROPS_MAX_PENDING_PEER ||
-      _drops_count_pending (self, NULL) >= HALLWAY_DROPS_MAX_PENDING)
+  /* Limits per identity, and in all; part of the room is kept for trusted
+   * colleagues, whoever else floods this computer with offers. */
+  trusted = hallway_pins_get_trusted (self->pins, sender);
+  if (_drops_count_pending (self, sender, FALSE) >= HALLWAY_DROPS_MAX_PENDING_PEER ||
+      _drops_count_pending (self, NULL, FALSE) >= HALLWAY_DROPS_MAX_PENDING ||
+      (!trusted &&
+       _drops_count_pending (self, NULL, TRUE) >= HALLWAY_DROPS_MAX_PENDING_UNTRUSTED))
     {
       soup_message_headers_replace (soup_server_message_get_response_headers (msg),
                                     "Retry-After", "30");
@@ -242,7 +247,6 @@ handle_post (HallwayDaemonDrops *self,
       g_free (peer_name);
       peer_name = g_strdup (parsed->name);
     }
-  trusted = hallway_pins_get_trusted (self->pins, sender);
 
   id = _drops_new_offer_id ();
   offer = _drops_offer_add (self, id, sender, peer_name, trusted);

@@ -242,7 +242,8 @@ _drops_offer_publish (Offer *offer)
 
 guint
 _drops_count_pending (HallwayDaemonDrops *self,
-                      const char         *peer_id)
+                      const char         *peer_id,
+                      gboolean            untrusted_only)
 {
   GHashTableIter iter;
   gpointer value;
@@ -253,7 +254,7 @@ _drops_count_pending (HallwayDaemonDrops *self,
     {
       Offer *offer = value;
 
-      if (offer->state == STATE_PENDING &&
+      if (offer->state == STATE_PENDING && !(untrusted_only && offer->trusted) &&
           (peer_id == NULL || g_str_equal (offer->peer_id, peer_id)))
         n++;
     }

@@ -14,6 +14,10 @@ G_BEGIN_DECLS
 #define HALLWAY_DROPS_OBJECT_PATH       "/io/github/hallwaylan/Hallway/offers"
 #define HALLWAY_DROPS_MAX_PENDING_PEER  4
 #define HALLWAY_DROPS_MAX_PENDING       32
+/* Computers that are not trusted colleagues share at most this many of
+ * the pending offers, so a flood from throw-away identities never keeps a
+ * trusted colleague's offer out. */
+#define HALLWAY_DROPS_MAX_PENDING_UNTRUSTED 16
 #define HALLWAY_DROPS_MAX_WAIT_S        60
 /* Ended offers kept listed; older ones are forgotten. */
 #define HALLWAY_DROPS_MAX_ENDED         64

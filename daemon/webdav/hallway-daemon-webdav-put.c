@@ -203,8 +203,16 @@ _webdav_put_prepare (HallwayDaemonWebdav *self,
       return;
     }
 
-  put->parent_fd = hallway_path_open_parent (req->root_fd, (const char * const *) req->components,
-                                             &name, &error);
+  /* A drop box makes the folders on the way, so its answer (201) never
+   * tells which are already there. */
+  if (access == HALLWAY_SHARE_ACCESS_DROP_BOX)
+    put->parent_fd = hallway_path_make_parent (req->root_fd,
+                                               (const char * const *) req->components, &name,
+                                               &error);
+  else
+    put->parent_fd = hallway_path_open_parent (req->root_fd,
+                                               (const char * const *) req->components, &name,
+                                               &error);
   if (put->parent_fd < 0)
     {
       if (g_error_matches (error, HALLWAY_ERROR, HALLWAY_ERROR_NOT_FOUND))

@@ -113,7 +113,9 @@ _webdav_remove_tree (HallwayDaemonWebdav *self,
   return TRUE;
 }
 
-/* Opens the parent of @components; answers the request on failure. */
+/* Opens the parent of @components (in a drop box, making the folders on
+ * the way: its answers never tell which exist); answers the request on
+ * failure. */
 static int
 open_parent_or_reply (WebdavRequest      *req,
                       const char * const *components,
@@ -121,7 +123,9 @@ open_parent_or_reply (WebdavRequest      *req,
                       guint               missing_status)
 {
   g_autoptr(GError) error = NULL;
-  int fd = hallway_path_open_parent (req->root_fd, components, out_name, &error);
+  gboolean drop_box = hallway_share_get_access (req->share) == HALLWAY_SHARE_ACCESS_DROP_BOX;
+  int fd = drop_box ? hallway_path_make_parent (req->root_fd, components, out_name, &error)
+                    : hallway_path_open_parent (req->root_fd, components, out_name, &error);
 
   if (fd >= 0)
     return fd;

@@ -186,8 +186,9 @@ def offer_dialog():
 dialog = wait_for(offer_dialog)
 if check("the window asks about the offer", dialog is not None,
          "windows: %s" % [c.name for c in app.children]):
-    check("the question names the sender", dialog.name.startswith(peer + " wants to send you 1 file"),
-          dialog.name)
+    check("the question names the sender, as not verified",
+          dialog.name.startswith("Someone calling themselves " + peer + " — not verified — "
+                                 "wants to send you 1 file"), dialog.name)
     subprocess.run(["gui-screenshot", os.path.join(out, "e2e-offer.png")])
     # GTK 4.8 names a mnemonic button "_Accept Accept"; the dialog holds
     # a horizontal and a vertical set of its buttons, either will do.

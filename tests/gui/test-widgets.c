@@ -45,7 +45,8 @@ test_peer_row_state (void)
   GtkWidget *row = hallway_peer_row_new (peer);
   GtkWidget *window = gtk_window_new ();
 
-  g_test_summary ("A neighbour's row shows name, computer and state, and follows changes");
+  g_test_summary ("A neighbour's row shows name, computer, state and trust, and follows "
+                  "changes");
 
   gtk_list_box_append (GTK_LIST_BOX (list), row);
   gtk_window_set_child (GTK_WINDOW (window), list);
@@ -68,6 +69,22 @@ test_peer_row_state (void)
   hallway_dbus_peer1_set_problem (peer, "identity-changed");
   hallway_test_gtk_settle ();
   g_assert_true (hallway_test_gtk_shows_label (row, "Check identity"));
+
+  /* Who is trusted shows, and a trusted colleague's name on another
+   * identity is flagged, never shown as them. */
+  g_assert_true (hallway_test_gtk_shows_label (row, "Not verified"));
+  hallway_dbus_peer1_set_trusted (peer, TRUE);
+  hallway_test_gtk_settle ();
+  g_assert_true (hallway_test_gtk_shows_label (row, "Trusted colleague"));
+  g_assert_false (hallway_test_gtk_shows_label (row, "Not verified"));
+  gtk_test_accessible_assert_property (row, GTK_ACCESSIBLE_PROPERTY_DESCRIPTION,
+                                       "Check identity, Trusted colleague");
+  hallway_dbus_peer1_set_trusted (peer, FALSE);
+  hallway_dbus_peer1_set_name_held_by (peer, "fedcba9876543210");
+  hallway_test_gtk_settle ();
+  g_assert_true (hallway_test_gtk_shows_label (
+    row, "Not your trusted colleague of this name: another identity"));
+  g_assert_false (hallway_test_gtk_shows_label (row, "Trusted colleague"));
 
   gtk_window_destroy (GTK_WINDOW (window));
   hallway_test_gtk_settle ();
@@ -323,6 +340,10 @@ assert_rows_match (GtkWidget  *view,
       g_autoptr(HallwayDBusPeer1) peer = g_list_model_get_item (model, first + i);
       const char *name = hallway_dbus_peer1_get_name (peer);
       const char *state = hallway_dbus_peer1_get_online (peer) ? "Online" : "Away";
+      g_autofree char *description =
+        g_strdup_printf ("%s, %s", state,
+                         hallway_dbus_peer1_get_trusted (peer) ? "Trusted colleague"
+                                                               : "Not verified");
 
       g_assert_true (hallway_peer_row_get_peer (HALLWAY_PEER_ROW (row)) == peer);
       g_assert_true (hallway_test_gtk_shows_label (row, name));
@@ -330,7 +351,7 @@ assert_rows_match (GtkWidget  *view,
       gtk_test_accessible_assert_property (gtk_widget_get_parent (row),
                                            GTK_ACCESSIBLE_PROPERTY_LABEL, name);
       gtk_test_accessible_assert_property (gtk_widget_get_parent (row),
-                                           GTK_ACCESSIBLE_PROPERTY_DESCRIPTION, state);
+                                           GTK_ACCESSIBLE_PROPERTY_DESCRIPTION, description);
     }
   return first + rows->len - 1;
 }
@@ -815,8 +836,10 @@ test_offer_dialog_accept_some (void)
   gtk_window_present (GTK_WINDOW (dialog));
   hallway_test_gtk_settle ();
 
+  /* Not a trusted colleague: the name is only what the sender calls itself. */
   g_assert_cmpstr (adw_message_dialog_get_heading (ADW_MESSAGE_DIALOG (dialog)), ==,
-                   "Alice Martin wants to send you 3 files (12.0\u00a0MB)");
+                   "Someone calling themselves Alice Martin — not verified — wants to send you "
+                   "3 files (12.0\u00a0MB)");
   g_assert_true (g_str_has_prefix (adw_message_dialog_get_body (ADW_MESSAGE_DIALOG (dialog)),
                                    "They will be saved in “Downloads”."));
   /* A name from another computer is text, never markup. */

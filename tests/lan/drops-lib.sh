@@ -66,5 +66,23 @@ no_part_files() {    # DIR
   [ -z "$(find "$1" -name '*.hallway-part' 2>/dev/null)" ]
 }
 
+# A notification server (tests/lan/fake-notifications.c) or another
+# stand-in on a's session bus.
+FAKE="$BUILD_DIR/tests/fake-notifications"
+# fake NAME LOG [ARGS...]: a stand-in owning NAME on a's session bus.
+declare -A FAKE_PID=()
+fake() {
+  local name=$1 log=$2
+  shift 2
+  "$L" exec a -- "$FAKE" --name "$name" "$@" >"$log" 2>&1 &
+  FAKE_PID[$name]=$!
+  wait_until 10 grep -q '^ready$' "$log"
+}
+unfake() {
+  kill "${FAKE_PID[$1]}" 2>/dev/null
+  wait "${FAKE_PID[$1]}" 2>/dev/null
+  return 0   # it ends by SIGTERM, as asked
+}
+
 export -f transfer_field transfer_is transfer_mid_file transfer_ended pending_offer \
   has_pending_offer offer_field offer_is no_part_files

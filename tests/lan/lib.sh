@@ -170,6 +170,13 @@ lists_online() {
   done
 }
 
+# peer_has_impostor HOST ID: HOST saw an address announce ID with another
+# certificate.
+peer_has_impostor() {
+  [ "$(ctl "$1" peers --json |
+       jq --arg i "$2" '.[] | select(.id == $i) | .impostor_addresses | length')" -gt 0 ]
+}
+
 # check_within SECONDS DESCRIPTION CMD...: one check that CMD succeeds within
 # SECONDS, saying how long it took.
 check_within() {
@@ -195,4 +202,4 @@ announce_as() {
 # Checks often run helpers through `bash -c` or wait_until; make them
 # available there too.
 export L HALLWAYCTL
-export -f ctl peer_field peer_is own_id peer_field_by_id peer_id_is lists_online
+export -f ctl peer_field peer_is own_id peer_field_by_id peer_id_is lists_online peer_has_impostor

@@ -138,7 +138,7 @@ a_id=$(own_id a)
 a_fp=$(ctl a status --json | jq -r .fingerprint)
 stop_daemon a TERM
 announce_as c "Alice Martin (impostor)" "$a_id" "$a_fp"
-check "b flags the impostor" wait_until 20 peer_id_is b "$a_id" problem identity-mismatch
+check "b reports the impostor's address" wait_until 20 peer_has_impostor b "$a_id"
 expect "another identity: named, with what to do" b "${a_id:0:12}" identity problem \
   "does not hold the identity|another identity"
 kill "$IMPOSTOR"; wait "$IMPOSTOR" 2>/dev/null

@@ -195,6 +195,24 @@ check "jobs carry b's name in a's CUPS, not what b claimed" bash -c \
 check "c's jobs carry its guest name" bash -c "on a lpstat -W all -o office | grep -q 'guest-'"
 on a cancel "$OWN_JOB" >/dev/null 2>&1
 
+# 6b. An impostor: c announces b's device id from its own address. Only an
+# address that proved b's certificate counts as b, so c stays a guest: it
+# neither sees b's jobs nor files its own under b's name.
+b_id=$(own_id b)
+c_ip=$("$L" ip c)
+announce_as c "Bruno Costa on c" "$b_id" "$(ctl b status --json | jq -r .fingerprint)"
+check "a hears c announce b's id" wait_until 20 bash -c \
+  "peer_field_by_id a '$b_id' addresses | jq -e --arg ip '$c_ip' 'index(\$ip)'"
+"$L" exec c -- ipptool -t "$URI" "$HERE/own-jobs.test" >"$WORK/own-jobs-c.log" 2>&1
+C_SEES=$(grep -o 'job-id (integer) = [0-9]*' "$WORK/own-jobs-c.log" | grep -o '[0-9]*$' |
+  sort -n | tr '\n' ' ')
+note "Get-Jobs from c, announcing b's id, lists: ${C_SEES:-nothing}"
+check "the impostor's Get-Jobs hides b's jobs" bash -c \
+  "for j in $B_JOBS; do grep -qw \$j <<<'$C_SEES' && exit 1; done; exit 0"
+check "the impostor's Get-Jobs shows no job as b's" \
+  bash -c "! grep -q 'Bruno Costa' '$WORK/own-jobs-c.log'"
+kill "$IMPOSTOR"; wait "$IMPOSTOR" 2>/dev/null
+
 # c may cancel its own jobs, and create at most 30 a minute (one already).
 created=0
 last=""

@@ -401,6 +401,53 @@ test_contacted (Fixture       *f,
   g_assert_cmpuint (_hallway_daemon_peers_get_n_probes (f->peers), >=, probes + 2);
 }
 
+static HallwayDBusPeer1 *
+get_peer (Fixture    *f,
+          const char *id)
+{
+  g_autofree char *path = g_strdup_printf ("%s/%s", HALLWAY_PEERS_OBJECT_PATH, id);
+  g_autoptr(GDBusObject) object =
+    g_dbus_object_manager_get_object (G_DBUS_OBJECT_MANAGER (f->manager), path);
+
+  g_assert_nonnull (object);
+  return hallway_dbus_object_get_peer1 (HALLWAY_DBUS_OBJECT (object));
+}
+
+/* Runs the main loop until the neighbour @id lists an impostor's address,
+ * at most @timeout_ms. */
+static gboolean
+wait_impostor (Fixture    *f,
+               const char *id,
+               guint       timeout_ms)
+{
+  g_autoptr(HallwayDBusPeer1) peer = get_peer (f, id);
+  gboolean expired = FALSE;
+  guint timeout_id = g_timeout_add (timeout_ms, timeout_cb, &expired);
+  const char * const *impostors;
+
+  while (((impostors = hallway_dbus_peer1_get_impostor_addresses (peer)) == NULL ||
+          impostors[0] == NULL) && !expired)
+    g_main_context_iteration (NULL, TRUE);
+  if (!expired)
+    g_source_remove (timeout_id);
+  return !expired;
+}
+
+/* @impostor starts and announces @claimed's identity from its own server,
+ * as "Mallory"; returns once that address is reported as an impostor's. */
+static void
+announce_impostor (Fixture         *f,
+                   Neighbour       *impostor,
+                   HallwayIdentity *claimed)
+{
+  g_autoptr(HallwayDnssdService) service = NULL;
+
+  neighbour_start (f, impostor, 0);
+  service = make_service (impostor, "Mallory", claimed, 5);
+  hallway_daemon_peers_service_resolved (f->peers, service);
+  g_assert_true (wait_impostor (f, hallway_identity_get_device_id (claimed), 3000));
+}
+
 static void
 test_impostor (Fixture       *f,
                gconstpointer  data)
@@ -408,19 +455,127 @@ test_impostor (Fixture       *f,
   Neighbour *n = &f->neighbours[0];
   Neighbour *other = &f->neighbours[1];
   const char *claimed = hallway_identity_get_device_id (other->identity);
-  g_autoptr(HallwayDnssdService) service = NULL;
+  g_autoptr(HallwayDBusPeer1) peer = NULL;
 
   g_test_summary ("A computer answering with another certificate than the one announced "
-                  "is flagged and never shown online");
+                  "is an impostor's address: reported, never shown online");
 
-  neighbour_start (f, n, 0);
-  service = make_service (n, "Chloé Dubois", other->identity, 1);
-  hallway_daemon_peers_service_resolved (f->peers, service);
+  announce_impostor (f, n, other->identity);
+  run_for (500);
+
+  peer = get_peer (f, claimed);
+  g_assert_false (is_online (f, other));
+  g_assert_cmpstr (hallway_daemon_peers_get_problem (f->peers, claimed), ==, "");
+  g_assert_cmpstr (hallway_dbus_peer1_get_impostor_addresses (peer)[0], ==, "127.0.0.1");
+  g_assert_null (hallway_dbus_peer1_get_addresses (peer)[0]);
+  g_assert_null (hallway_dbus_peer1_get_verified_addresses (peer)[0]);
+}
+
+static void
+test_impostor_beside (Fixture       *f,
+                      gconstpointer  data)
+{
+  Neighbour *bruno = &f->neighbours[0];
+  Neighbour *mallory = &f->neighbours[1];
+  const char *id = hallway_identity_get_device_id (bruno->identity);
+  g_autoptr(HallwayDBusPeer1) peer = NULL;
+  g_autofree char *endpoint = NULL;
+  guint16 port = 0;
+
+  g_test_summary ("An impostor announcing a neighbour's id beside it takes nothing from it: "
+                  "it stays online under its own name, reached where it proved who it is");
+
+  bring_online (f, bruno);
+  peer = get_peer (f, id);
+  g_assert_cmpstr (hallway_dbus_peer1_get_name (peer), ==, "Bruno Costa on office-b");
+
+  announce_impostor (f, mallory, bruno->identity);
+  /* Long enough for several probes: none may count it against Bruno. */
   run_for (1500);
 
-  g_assert_false (is_online (f, other));
-  g_assert_cmpstr (hallway_daemon_peers_get_problem (f->peers, claimed), ==,
-                   "identity-mismatch");
+  g_assert_true (is_online (f, bruno));
+  g_assert_cmpstr (hallway_daemon_peers_get_problem (f->peers, id), ==, "");
+  g_assert_cmpstr (hallway_dbus_peer1_get_name (peer), ==, "Bruno Costa on office-b");
+  g_assert_cmpstr (hallway_dbus_peer1_get_verified_addresses (peer)[0], ==, "127.0.0.1");
+  g_assert_true (hallway_daemon_peers_get_endpoint (f->peers, id, &endpoint, &port, NULL));
+  g_assert_cmpuint (port, ==, bruno->port);
+}
+
+static void
+test_impostor_while_away (Fixture       *f,
+                          gconstpointer  data)
+{
+  Neighbour *bruno = &f->neighbours[0];
+  Neighbour *mallory = &f->neighbours[1];
+  g_autoptr(HallwayDnssdService) own = NULL;
+
+  g_test_summary ("A neighbour that says goodbye while an impostor still announces its id "
+                  "is shown offline all the same: the impostor's address never keeps it up");
+
+  neighbour_start (f, bruno, 0);
+  own = make_service (bruno, "Bruno Costa", NULL, 2);
+  hallway_daemon_peers_service_resolved (f->peers, own);
+  g_assert_cmpint (wait_online (f, bruno, TRUE, 5000), >=, 0);
+  announce_impostor (f, mallory, bruno->identity);
+  g_assert_true (is_online (f, bruno));
+
+  /* Bruno stops cleanly; the impostor's announcement stays. */
+  g_clear_object (&bruno->server);
+  hallway_daemon_peers_service_removed (f->peers, own);
+  g_assert_cmpint (wait_online (f, bruno, FALSE, 3000), >=, 0);
+  run_for (1500);
+  g_assert_false (is_online (f, bruno));
+}
+
+static void
+test_invisible_name (Fixture       *f,
+                     gconstpointer  data)
+{
+  Neighbour *n = &f->neighbours[0];
+  g_autoptr(HallwayDnssdService) service = NULL;
+  g_autoptr(HallwayDBusPeer1) peer = NULL;
+
+  g_test_summary ("An announced name is shown without the bidi controls it could hide "
+                  "behind");
+
+  /* Never answers: the announced name is all there is. */
+  neighbour_vanish (n);
+  service = make_service (n, "Bruno \u202eatsoC", NULL, 1);
+  hallway_daemon_peers_service_resolved (f->peers, service);
+  peer = get_peer (f, hallway_identity_get_device_id (n->identity));
+  g_assert_cmpstr (hallway_dbus_peer1_get_name (peer), ==, "Bruno atsoC");
+}
+
+static void
+test_borrowed_name (Fixture       *f,
+                    gconstpointer  data)
+{
+  Neighbour *bruno = &f->neighbours[0];
+  Neighbour *mallory = &f->neighbours[1];
+  const char *bruno_id = hallway_identity_get_device_id (bruno->identity);
+  const char *mallory_id = hallway_identity_get_device_id (mallory->identity);
+  g_autoptr(HallwayDnssdService) service = NULL;
+  g_autoptr(HallwayDBusPeer1) peer = NULL;
+  g_autoptr(HallwayDBusPeer1) impostor = NULL;
+
+  g_test_summary ("Another identity answering under a trusted colleague's name is flagged "
+                  "with whose name it is; the colleague itself is not");
+
+  bring_online (f, bruno);
+  peer = get_peer (f, bruno_id);
+  /* Not exported on a bus: trusted through the pins, as Trust() does. */
+  hallway_pins_set_trusted (f->pins, bruno_id, TRUE);
+  hallway_pins_remember (f->pins, bruno_id, "Bruno Costa on office-b");
+
+  neighbour_start (f, mallory, 0);
+  service = make_service (mallory, "Bruno Costa on office-b #2", NULL, 1);
+  hallway_daemon_peers_service_resolved (f->peers, service);
+  g_assert_cmpint (wait_online (f, mallory, TRUE, 5000), >=, 0);
+
+  impostor = get_peer (f, mallory_id);
+  g_assert_cmpstr (hallway_dbus_peer1_get_name (impostor), ==, "Bruno Costa on office-b");
+  g_assert_cmpstr (hallway_dbus_peer1_get_name_held_by (impostor), ==, bruno_id);
+  g_assert_cmpstr (hallway_dbus_peer1_get_name_held_by (peer), ==, "");
 }
 
 static void
@@ -464,6 +619,14 @@ main (int   argc,
   g_test_add ("/peers/contacted", Fixture, NULL, fixture_set_up, test_contacted,
               fixture_tear_down);
   g_test_add ("/peers/impostor", Fixture, NULL, fixture_set_up, test_impostor,
+              fixture_tear_down);
+  g_test_add ("/peers/impostor-beside", Fixture, NULL, fixture_set_up, test_impostor_beside,
+              fixture_tear_down);
+  g_test_add ("/peers/impostor-while-away", Fixture, NULL, fixture_set_up,
+              test_impostor_while_away, fixture_tear_down);
+  g_test_add ("/peers/invisible-name", Fixture, NULL, fixture_set_up, test_invisible_name,
+              fixture_tear_down);
+  g_test_add ("/peers/borrowed-name", Fixture, NULL, fixture_set_up, test_borrowed_name,
               fixture_tear_down);
   g_test_add ("/peers/first-contacts", Fixture, NULL, fixture_set_up, test_first_contacts,
               fixture_tear_down);

@@ -8,6 +8,7 @@
 
 #include "hallway-drop.h"
 #include "hallway-error.h"
+#include "hallway-info.h"
 #include "hallway-share.h"
 #include "hallway-unicode.h"
 
@@ -186,6 +187,28 @@ test_share_names (void)
   g_assert_no_error (error);
 }
 
+static void
+test_neighbour_names (void)
+{
+  g_autoptr(HallwayInfo) info = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *json = g_strdup_printf ("{\"id\": \"%064d\", \"name\": \"Bruno "
+                                           "\u202eatsoC\u200b\", \"shares\": [{\"id\": "
+                                           "\"0123456789abcdef\", \"name\": \"Team\u202e\", "
+                                           "\"access\": \"read-only\", \"audience\": "
+                                           "\"everyone\"}]}", 0);
+
+  g_test_summary ("A neighbour's own name and its shares' names lose their invisible "
+                  "formatting");
+
+  info = hallway_info_parse (json, strlen (json), &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (info->name, ==, "Bruno atsoC");
+  g_assert_cmpuint (info->shares->len, ==, 1);
+  g_assert_cmpstr (((HallwayInfoShare *) g_ptr_array_index (info->shares, 0))->name, ==,
+                   "Team");
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -198,6 +221,7 @@ main (int   argc,
   g_test_add_func ("/share/unicode/printable", test_printable);
   g_test_add_func ("/share/unicode/offered-names", test_offered_names);
   g_test_add_func ("/share/unicode/share-names", test_share_names);
+  g_test_add_func ("/share/unicode/neighbour-names", test_neighbour_names);
 
   return g_test_run ();
 }

@@ -328,7 +328,8 @@ test_drop_box (Fixture       *f,
   g_autoptr(HallwayTestResponse) response = NULL;
   const char *text;
 
-  g_test_summary ("A drop box takes files in and never reveals what is there");
+  g_test_summary ("A drop box takes files in and never reveals what is there, not even "
+                  "which folders exist");
 
   add_share (f, HALLWAY_SHARE_ACCESS_DROP_BOX, HALLWAY_SHARE_AUDIENCE_EVERYONE, NULL);
   write_file (f, "secret.txt", "private", -1);
@@ -348,6 +349,17 @@ test_drop_box (Fixture       *f,
   g_assert_cmpuint (status_of (f, "MKCOL", "inbox"), ==, 201);
   g_assert_cmpuint (status_of (f, "MKCOL", "inbox"), ==, 201);
   g_assert_cmpuint (put (f, "inbox/a.txt", "a"), ==, 201);
+
+  /* Whether a folder exists shows in no answer: the missing ones on the
+   * way are made, and what is put there is kept. */
+  g_assert_cmpuint (put (f, "private/2027/salaries.txt", "guess"), ==, 201);
+  g_assert_cmpuint (put (f, "inbox/sub/b.txt", "b"), ==, 201);
+  g_assert_cmpuint (status_of (f, "MKCOL", "hr/reviews"), ==, 201);
+  g_assert_cmpuint (status_of (f, "MKCOL", "inbox/more"), ==, 201);
+  contents = read_file (f, "private/2027/salaries.txt");
+  g_assert_cmpstr (contents, ==, "guess");
+  g_clear_pointer (&contents, g_free);
+  g_assert_true (file_exists (f, "hr/reviews"));
 
   path = share_path (f, "secret.txt");
   for (guint i = 0; i < G_N_ELEMENTS (refused); i++)
