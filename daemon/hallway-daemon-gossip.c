@@ -339,7 +339,9 @@ consider (HallwayDaemonGossip *self,
   g_auto(GStrv) usable = NULL;
   Candidate *c;
 
+  /* Neighbours list this computer too: it never asks itself. */
   if (!self->enabled || !hallway_device_id_is_valid (id) || port == 0 ||
+      g_strcmp0 (id, hallway_daemon_peers_get_own_id (self->peers)) == 0 ||
       hallway_daemon_peers_lookup (self->peers, id, NULL, NULL, NULL) ||
       g_hash_table_contains (self->candidates, id) || is_refused (self, id) ||
       g_hash_table_size (self->candidates) >= HALLWAY_GOSSIP_MAX_CANDIDATES)

@@ -1319,6 +1319,20 @@ hallway_daemon_peers_new (GDBusObjectManagerServer *manager,
   return self;
 }
 
+/**
+ * hallway_daemon_peers_get_own_id:
+ * @self: a #HallwayDaemonPeers
+ *
+ * Returns: this computer's device id, never a neighbour's
+ */
+const char *
+hallway_daemon_peers_get_own_id (HallwayDaemonPeers *self)
+{
+  g_return_val_if_fail (HALLWAY_IS_DAEMON_PEERS (self), NULL);
+
+  return self->own_id;
+}
+
 static void
 hallway_daemon_peers_dispose (GObject *object)
 {

@@ -29,6 +29,7 @@ HallwayDaemonPeers *hallway_daemon_peers_new  (GDBusObjectManagerServer *manager
                                                HallwayPins              *pins,
                                                const char               *own_id);
 void     hallway_daemon_peers_load_remembered (HallwayDaemonPeers       *self);
+const char *hallway_daemon_peers_get_own_id   (HallwayDaemonPeers       *self);
 void     hallway_daemon_peers_service_resolved (HallwayDaemonPeers      *self,
                                                 const HallwayDnssdService *service);
 void     hallway_daemon_peers_service_removed (HallwayDaemonPeers       *self,
