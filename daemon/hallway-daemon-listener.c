@@ -28,7 +28,9 @@
  *
  * A client whose certificate is one this computer knows (the known
  * function, hallway_daemon_listener_set_known_func()) proves its address:
- * it then has room in the reserved capacity of every listener.
+ * it then has room in the reserved capacity of every listener. Each
+ * request proves it again, since a colleague is often trusted after its
+ * kept-alive connection was made.
  *
  * The certificate a client presented belongs to its connection; handlers
  * find it, and the socket, from the request with
@@ -223,6 +225,17 @@ lease_returned_cb (gpointer user_data,
   client_wait_for_request (client);
 }
 
+/* A connection from a colleague this computer knows proves its address. */
+static void
+client_prove_if_known (Client *client)
+{
+  HallwayDaemonListener *self = client->listener;
+
+  if (client->peer_id != NULL && self != NULL && self->known != NULL &&
+      self->known (client->peer_id, self->known_data))
+    hallway_daemon_prove_address (hallway_daemon_slot_get_address (client->slot));
+}
+
 static void
 client_lend (Client *client,
              GBytes *first_bytes)
@@ -230,6 +243,7 @@ client_lend (Client *client,
   g_autoptr(HallwayDaemonLease) lease = NULL;
   g_autoptr(GError) error = NULL;
 
+  client_prove_if_known (client);
   client->state = CLIENT_LENT;
   client->keep = FALSE;
   client_set_deadline (client, 0);
@@ -375,9 +389,7 @@ handshake_done_cb (GObject      *source,
       client->peer_certificate = g_object_ref (certificate);
       client->peer_id = hallway_certificate_dup_device_id (certificate);
     }
-  if (client->peer_id != NULL && self->known != NULL &&
-      self->known (client->peer_id, self->known_data))
-    hallway_daemon_prove_address (hallway_daemon_slot_get_address (client->slot));
+  client_prove_if_known (client);
   client_wait_for_request (client);
   start_handshakes (self);
 }
