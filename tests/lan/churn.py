@@ -1,12 +1,14 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""churn.py ADDRESS PORT COUNT [--at-once]: COUNT short-lived TLS connections to a hallwayd.
+"""churn.py ADDRESS PORT COUNT [--at-once] [--from SOURCE,...]: COUNT short-lived TLS connections to a hallwayd.
 
 Each connection makes one kept-alive request (GET /api/v1/info, no client
 certificate) and is then closed by the client while idle, as a script or a
 port scanner would: the case libsoup 3.2 leaks ~25 kB for on its own.
 One after the other, or with --at-once all together, a burst: all COUNT
-are open and answered before any is closed.
+are open and answered before any is closed. With --from, the connections
+come from those local addresses in turn (hallwayd allows each address only
+so many connections at once).
 Prints how many connections were made; exits 1 if one failed.
 """
 import socket
@@ -15,9 +17,10 @@ import sys
 import threading
 
 
-def one_request(context, host, port, barrier=None):
+def one_request(context, host, port, barrier=None, source=None):
     request = ("GET /api/v1/info HTTP/1.1\r\nHost: %s\r\n\r\n" % host).encode()
-    with socket.create_connection((host, port), timeout=30) as raw:
+    bind = (source, 0) if source else None
+    with socket.create_connection((host, port), timeout=30, source_address=bind) as raw:
         with context.wrap_socket(raw) as tls:
             if barrier is not None:
                 barrier.wait()
@@ -42,19 +45,20 @@ def one_request(context, host, port, barrier=None):
                 barrier.wait()
 
 
-def burst(context, host, port, count):
+def burst(context, host, port, count, sources):
     """All connections open, then all requests, then all closed."""
     barrier = threading.Barrier(count, timeout=60)
     errors = []
 
-    def run():
+    def run(source):
         try:
-            one_request(context, host, port, barrier)
+            one_request(context, host, port, barrier, source)
         except (OSError, ValueError, threading.BrokenBarrierError) as error:
             errors.append(error)
             barrier.abort()
 
-    threads = [threading.Thread(target=run) for _ in range(count)]
+    threads = [threading.Thread(target=run, args=(sources[i % len(sources)],))
+               for i in range(count)]
     for thread in threads:
         thread.start()
     for thread in threads:
@@ -65,17 +69,21 @@ def burst(context, host, port, count):
 
 def main():
     host, port, count = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
-    at_once = sys.argv[4:] == ["--at-once"]
+    options = sys.argv[4:]
+    at_once = "--at-once" in options
+    sources = [None]
+    if "--from" in options:
+        sources = options[options.index("--from") + 1].split(",")
     context = ssl.create_default_context()
     # Hallway's certificates are self-signed and pinned; this client only
     # wants connections, not an identity.
     context.check_hostname = False
     context.verify_mode = ssl.CERT_NONE
     if at_once:
-        burst(context, host, port, count)
+        burst(context, host, port, count, sources)
     else:
-        for _ in range(count):
-            one_request(context, host, port)
+        for i in range(count):
+            one_request(context, host, port, source=sources[i % len(sources)])
     print(count)
 
 
