@@ -18,6 +18,19 @@
 #include "hallway-error.h"
 #include "hallway-netinfo.h"
 
+/* A method that needs a subsystem hallwayd has not set up yet (or could
+ * not, and is quitting) fails with one plain answer. */
+static gboolean
+still_starting (gpointer               subsystem,
+                GDBusMethodInvocation *invocation)
+{
+  if (subsystem != NULL)
+    return FALSE;
+  g_dbus_method_invocation_return_error (invocation, HALLWAY_ERROR, HALLWAY_ERROR_FAILED,
+                                         "Hallway is still starting");
+  return TRUE;
+}
+
 static gboolean
 handle_add_share_cb (HallwayDBusDaemon1    *iface,
                      GDBusMethodInvocation *invocation,
@@ -35,12 +48,8 @@ handle_add_share_cb (HallwayDBusDaemon1    *iface,
   HallwayShare *share;
   g_autofree char *object_path = NULL;
 
-  if (self->shares == NULL)
-    {
-      g_dbus_method_invocation_return_error (invocation, HALLWAY_ERROR, HALLWAY_ERROR_FAILED,
-                                             "Hallway is still starting");
-      return TRUE;
-    }
+  if (still_starting (self->shares, invocation))
+    return TRUE;
 
   g_variant_lookup (options, "name", "&s", &name);
   g_variant_lookup (options, "access", "&s", &access_text);
@@ -88,12 +97,8 @@ handle_remove_share_cb (HallwayDBusDaemon1    *iface,
 {
   g_autoptr(GError) error = NULL;
 
-  if (self->shares == NULL)
-    {
-      g_dbus_method_invocation_return_error (invocation, HALLWAY_ERROR, HALLWAY_ERROR_FAILED,
-                                             "Hallway is still starting");
-      return TRUE;
-    }
+  if (still_starting (self->shares, invocation))
+    return TRUE;
   if (!hallway_daemon_shares_remove (self->shares, name, &error))
     {
       g_dbus_method_invocation_return_gerror (invocation, error);
@@ -109,12 +114,8 @@ handle_set_learn_neighbours_cb (HallwayDBusDaemon1    *iface,
                                 gboolean               enabled,
                                 HallwayDaemon         *self)
 {
-  if (self->gossip == NULL)
-    {
-      g_dbus_method_invocation_return_error (invocation, HALLWAY_ERROR, HALLWAY_ERROR_FAILED,
-                                             "Hallway is still starting");
-      return TRUE;
-    }
+  if (still_starting (self->gossip, invocation))
+    return TRUE;
   /* Settings notify this daemon in turn; without them (no schema
    * installed) the switch holds until the next start. */
   if (self->settings != NULL)
@@ -153,12 +154,8 @@ handle_add_peer_cb (HallwayDBusDaemon1    *iface,
                     const char            *address,
                     HallwayDaemon         *self)
 {
-  if (self->peers == NULL)
-    {
-      g_dbus_method_invocation_return_error (invocation, HALLWAY_ERROR, HALLWAY_ERROR_FAILED,
-                                             "Hallway is still starting");
-      return TRUE;
-    }
+  if (still_starting (self->peers, invocation))
+    return TRUE;
 
   hallway_daemon_peers_add_by_address_async (self->peers, address, NULL, add_peer_done_cb,
                                              g_object_ref (invocation));
@@ -177,12 +174,8 @@ handle_download_cb (HallwayDBusDaemon1    *iface,
   g_autoptr(GError) error = NULL;
   g_auto(GStrv) transfers = NULL;
 
-  if (self->transfers == NULL)
-    {
-      g_dbus_method_invocation_return_error (invocation, HALLWAY_ERROR, HALLWAY_ERROR_FAILED,
-                                             "Hallway is still starting");
-      return TRUE;
-    }
+  if (still_starting (self->transfers, invocation))
+    return TRUE;
 
   transfers = hallway_daemon_transfers_download (self->transfers, peer, share, paths,
                                                  destination, &error);
@@ -207,12 +200,8 @@ handle_upload_cb (HallwayDBusDaemon1    *iface,
   g_autoptr(GError) error = NULL;
   g_auto(GStrv) transfers = NULL;
 
-  if (self->transfers == NULL)
-    {
-      g_dbus_method_invocation_return_error (invocation, HALLWAY_ERROR, HALLWAY_ERROR_FAILED,
-                                             "Hallway is still starting");
-      return TRUE;
-    }
+  if (still_starting (self->transfers, invocation))
+    return TRUE;
 
   transfers = hallway_daemon_transfers_upload (self->transfers, peer, share, remote_dir,
                                                local_paths, &error);
@@ -235,12 +224,8 @@ handle_send_cb (HallwayDBusDaemon1    *iface,
   g_autoptr(GError) error = NULL;
   g_autofree char *transfer = NULL;
 
-  if (self->transfers == NULL)
-    {
-      g_dbus_method_invocation_return_error (invocation, HALLWAY_ERROR, HALLWAY_ERROR_FAILED,
-                                             "Hallway is still starting");
-      return TRUE;
-    }
+  if (still_starting (self->transfers, invocation))
+    return TRUE;
 
   transfer = hallway_daemon_transfers_send (self->transfers, peer, local_paths, self->name,
                                             &error);
@@ -269,12 +254,8 @@ handle_dns_records_cb (HallwayDBusDaemon1    *iface,
   g_auto(GStrv) addresses = NULL;
   HallwayDnsRecordsFormat format;
 
-  if (self->dnssd == NULL)
-    {
-      g_dbus_method_invocation_return_error (invocation, HALLWAY_ERROR, HALLWAY_ERROR_FAILED,
-                                             "Hallway is still starting");
-      return TRUE;
-    }
+  if (still_starting (self->dnssd, invocation))
+    return TRUE;
   if (!hallway_dns_records_format_from_string (*format_text != '\0' ? format_text : "zone",
                                                &format))
     {
@@ -336,12 +317,8 @@ handle_diagnose_cb (HallwayDBusDaemon1    *iface,
                     const char            *target,
                     HallwayDaemon         *self)
 {
-  if (self->doctor == NULL)
-    {
-      g_dbus_method_invocation_return_error (invocation, HALLWAY_ERROR, HALLWAY_ERROR_FAILED,
-                                             "Hallway is still starting");
-      return TRUE;
-    }
+  if (still_starting (self->doctor, invocation))
+    return TRUE;
   hallway_daemon_doctor_diagnose_async (self->doctor, target, NULL, diagnosed_cb,
                                         g_object_ref (invocation));
   return TRUE;
