@@ -1,5 +1,5 @@
-/* hallway-daemon-peers-private.h: what the neighbours' registry and their
- * liveness share
+/* hallway-daemon-peers-private.h: what the neighbours' registry, their
+ * addresses and their liveness share
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
@@ -125,7 +125,6 @@ struct _HallwayDaemonPeers
 };
 
 /* hallway-daemon-peers.c */
-GPtrArray *_hallway_peer_dup_candidates (Peer              *peer);
 void       _hallway_peer_set_online     (Peer              *peer,
                                          gboolean           online);
 void       _hallway_peer_apply_info     (Peer              *peer,
@@ -134,16 +133,21 @@ void       _hallway_peer_set_problem    (Peer              *peer,
                                          const char        *problem,
                                          const char        *message);
 void       _hallway_peer_schedule_forget (Peer             *peer);
+
+Peer      *_hallway_peer_new            (HallwayDaemonPeers *self,
+                                         const char         *id,
+                                         const char         *source);
+
+/* hallway-daemon-peers-addresses.c */
+void       _hallway_endpoint_free       (gpointer           data);
+void       _hallway_address_state_free  (gpointer           data);
+GPtrArray *_hallway_peer_dup_candidates (Peer              *peer);
 char      *_hallway_endpoint_key        (const Endpoint    *endpoint);
 AddressCheck _hallway_peer_get_check    (Peer              *peer,
                                          const char        *key);
 void       _hallway_peer_checked        (Peer              *peer,
                                          const char        *key,
                                          AddressCheck       check);
-
-Peer      *_hallway_peer_new            (HallwayDaemonPeers *self,
-                                         const char         *id,
-                                         const char         *source);
 void       _hallway_peer_update_addresses (Peer             *peer);
 
 /* hallway-daemon-peers-learned.c: where a learned neighbour was reached is
